@@ -1,0 +1,109 @@
+package loadtest
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"text/tabwriter"
+)
+
+// Report is the result of a run; its JSON form is what --json writes.
+type Report struct {
+	Participants     int      `json:"participants"`
+	Rooms            int      `json:"rooms"`
+	DurationS        float64  `json:"duration_s"`
+	TracksExpected   int      `json:"tracks_expected"`
+	TracksSubscribed int      `json:"tracks_subscribed"`
+	JoinMS           Summary  `json:"join_ms"`  // token to first remote frame
+	DelayMS          Summary  `json:"delay_ms"` // publisher capture to subscriber arrival
+	JitterMS         Summary  `json:"jitter_ms"`
+	LossPct          float64  `json:"loss_pct"`
+	BitrateKbps      float64  `json:"bitrate_kbps"` // received, all subscribers together
+	PacketsReceived  uint64   `json:"packets_received"`
+	Freezes          int      `json:"freezes"`
+	Joins            int      `json:"joins"`
+	JoinFailures     int      `json:"join_failures"`
+	Errors           []string `json:"errors,omitempty"`
+
+	// Server figures, null when its /metrics could not be read.
+	ServerCPUSeconds      *float64 `json:"server_cpu_s"`
+	ServerPacketsOut      *float64 `json:"server_packets_out"`
+	ServerCPUUsPerPacket  *float64 `json:"server_cpu_us_per_packet"`
+	ServerCPUUsPerMbps    *float64 `json:"server_cpu_s_per_mbps_s"`
+	ServerMemStartMB      *float64 `json:"server_mem_start_mb"`
+	ServerMemEndMB        *float64 `json:"server_mem_end_mb"`
+	ServerGoroutinesStart *float64 `json:"server_goroutines_start"`
+	ServerGoroutinesEnd   *float64 `json:"server_goroutines_end"`
+}
+
+// addServer fills the server figures from samples taken at the start and end of the run.
+func (r *Report) addServer(start, end ServerSample) {
+	if !start.HaveCPU || !end.HaveCPU {
+		return
+	}
+	cpu := end.CPUSeconds - start.CPUSeconds
+	r.ServerCPUSeconds = &cpu
+	memStart, memEnd := start.ResidentBytes/(1<<20), end.ResidentBytes/(1<<20)
+	r.ServerMemStartMB, r.ServerMemEndMB = &memStart, &memEnd
+	gStart, gEnd := start.Goroutines, end.Goroutines
+	r.ServerGoroutinesStart, r.ServerGoroutinesEnd = &gStart, &gEnd
+	if !start.HavePacketsOut {
+		return
+	}
+	packets := end.PacketsOut - start.PacketsOut
+	r.ServerPacketsOut = &packets
+	if packets > 0 {
+		us := cpu * 1e6 / packets
+		r.ServerCPUUsPerPacket = &us
+	}
+	if megabits := (end.BytesOut - start.BytesOut) * 8 / 1e6; megabits > 0 {
+		perMbps := cpu / megabits // CPU seconds per megabit forwarded = CPU share per Mbps
+		r.ServerCPUUsPerMbps = &perMbps
+	}
+}
+
+// WriteJSON writes the report as indented JSON.
+func (r *Report) WriteJSON(w io.Writer) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	if err := enc.Encode(r); err != nil {
+		return fmt.Errorf("write report: %w", err)
+	}
+	return nil
+}
+
+// WriteTable writes the report for a person to read.
+func (r *Report) WriteTable(w io.Writer) error {
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	row := func(name, format string, args ...any) {
+		fmt.Fprintf(tw, "%s\t"+format+"\n", append([]any{name}, args...)...)
+	}
+	row("participants", "%d in %d room(s), %.0f s", r.Participants, r.Rooms, r.DurationS)
+	row("tracks subscribed", "%d of %d expected", r.TracksSubscribed, r.TracksExpected)
+	row("join (token to first frame)", "p50 %.0f ms, p95 %.0f ms", r.JoinMS.P50, r.JoinMS.P95)
+	row("delay (capture to arrival)", "p50 %.1f ms, p95 %.1f ms", r.DelayMS.P50, r.DelayMS.P95)
+	row("jitter", "p50 %.1f ms, p95 %.1f ms", r.JitterMS.P50, r.JitterMS.P95)
+	row("loss", "%.3f %%", r.LossPct)
+	row("received bitrate", "%.0f kbit/s", r.BitrateKbps)
+	row("freezes (> 500 ms)", "%d", r.Freezes)
+	row("joins", "%d (%d failed)", r.Joins, r.JoinFailures)
+	if r.ServerCPUSeconds != nil {
+		row("server CPU", "%.2f s", *r.ServerCPUSeconds)
+	} else {
+		row("server CPU", "unknown (no /metrics)")
+	}
+	if r.ServerCPUUsPerPacket != nil {
+		row("server CPU per packet out", "%.2f µs", *r.ServerCPUUsPerPacket)
+	}
+	if r.ServerMemStartMB != nil {
+		row("server memory", "%.0f MB → %.0f MB", *r.ServerMemStartMB, *r.ServerMemEndMB)
+		row("server goroutines", "%.0f → %.0f", *r.ServerGoroutinesStart, *r.ServerGoroutinesEnd)
+	}
+	for _, e := range r.Errors {
+		row("error", "%s", e)
+	}
+	if err := tw.Flush(); err != nil {
+		return fmt.Errorf("write report: %w", err)
+	}
+	return nil
+}

@@ -1,0 +1,100 @@
+package loadtest
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"strconv"
+	"strings"
+)
+
+// ServerSample is what the load generator reads of the server's /metrics at one moment.
+type ServerSample struct {
+	CPUSeconds     float64
+	ResidentBytes  float64
+	Goroutines     float64
+	PacketsOut     float64
+	BytesOut       float64
+	HaveCPU        bool
+	HavePacketsOut bool
+}
+
+// Metric names read from the server. The process and Go collectors are Prometheus' own;
+// the ensemble_* counters are the SFU's.
+const (
+	metricCPU        = "process_cpu_seconds_total"
+	metricRSS        = "process_resident_memory_bytes"
+	metricGoroutines = "go_goroutines"
+	metricPacketsOut = "ensemble_packets_out_total"
+	metricBytesOut   = "ensemble_bytes_out_total"
+)
+
+// ScrapeServer reads the server's Prometheus text exposition at metricsURL.
+func ScrapeServer(ctx context.Context, client *http.Client, metricsURL string) (ServerSample, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, metricsURL, nil)
+	if err != nil {
+		return ServerSample{}, fmt.Errorf("scrape %s: %w", metricsURL, err)
+	}
+	resp, err := client.Do(req)
+	if err != nil {
+		return ServerSample{}, fmt.Errorf("scrape %s: %w", metricsURL, err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return ServerSample{}, fmt.Errorf("scrape %s: HTTP %d", metricsURL, resp.StatusCode)
+	}
+	sums, err := sumMetrics(resp.Body)
+	if err != nil {
+		return ServerSample{}, fmt.Errorf("scrape %s: %w", metricsURL, err)
+	}
+	s := ServerSample{
+		CPUSeconds:    sums[metricCPU],
+		ResidentBytes: sums[metricRSS],
+		Goroutines:    sums[metricGoroutines],
+		PacketsOut:    sums[metricPacketsOut],
+		BytesOut:      sums[metricBytesOut],
+	}
+	_, s.HaveCPU = sums[metricCPU]
+	_, s.HavePacketsOut = sums[metricPacketsOut]
+	return s, nil
+}
+
+// sumMetrics parses the Prometheus text format and sums each metric's samples over
+// their labels. Comment lines and histogram/summary parts are kept by their full name.
+func sumMetrics(r io.Reader) (map[string]float64, error) {
+	sums := make(map[string]float64)
+	sc := bufio.NewScanner(r)
+	sc.Buffer(make([]byte, 64*1024), 1024*1024)
+	for line := 1; sc.Scan(); line++ {
+		text := strings.TrimSpace(sc.Text())
+		if text == "" || text[0] == '#' {
+			continue
+		}
+		name, rest := text, ""
+		if i := strings.IndexAny(text, "{ "); i >= 0 {
+			name, rest = text[:i], text[i:]
+		}
+		if strings.HasPrefix(rest, "{") {
+			end := strings.LastIndexByte(rest, '}')
+			if end < 0 {
+				return nil, fmt.Errorf("line %d: unterminated labels", line)
+			}
+			rest = rest[end+1:]
+		}
+		fields := strings.Fields(rest)
+		if len(fields) == 0 {
+			return nil, fmt.Errorf("line %d: sample %q has no value", line, name)
+		}
+		v, err := strconv.ParseFloat(fields[0], 64)
+		if err != nil {
+			return nil, fmt.Errorf("line %d: value of %q: %w", line, name, err)
+		}
+		sums[name] += v
+	}
+	if err := sc.Err(); err != nil {
+		return nil, fmt.Errorf("read metrics: %w", err)
+	}
+	return sums, nil
+}

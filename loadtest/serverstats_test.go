@@ -1,0 +1,68 @@
+package loadtest
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+)
+
+const sampleMetrics = `# HELP process_cpu_seconds_total Total user and system CPU time spent in seconds.
+# TYPE process_cpu_seconds_total counter
+process_cpu_seconds_total 12.5
+process_resident_memory_bytes 1.048576e+08
+go_goroutines 42
+ensemble_packets_out_total{kind="audio"} 1000
+ensemble_packets_out_total{kind="video",note="a } brace"} 3000
+ensemble_bytes_out_total 5e6
+`
+
+func TestScrapeServerSumsLabelledSamples(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		fmt.Fprint(w, sampleMetrics)
+	}))
+	defer srv.Close()
+	s, err := ScrapeServer(context.Background(), srv.Client(), srv.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !s.HaveCPU || s.CPUSeconds != 12.5 || s.Goroutines != 42 || s.PacketsOut != 4000 || s.ResidentBytes != 1<<20*100 {
+		t.Fatalf("got %+v", s)
+	}
+}
+
+func TestSumMetricsRefusesBrokenLines(t *testing.T) {
+	for _, in := range []string{"metric{a=\"b\" 1", "metric", "metric notanumber"} {
+		if _, err := sumMetrics(strings.NewReader(in)); err == nil {
+			t.Errorf("%q: accepted", in)
+		}
+	}
+}
+
+func FuzzSumMetrics(f *testing.F) {
+	f.Add(sampleMetrics)
+	f.Add("a{b=\"}\"} 1\n")
+	f.Fuzz(func(t *testing.T, in string) {
+		_, _ = sumMetrics(strings.NewReader(in)) // must not panic
+	})
+}
+
+func TestReportServerFigures(t *testing.T) {
+	var r Report
+	r.addServer(ServerSample{CPUSeconds: 10, PacketsOut: 1000, BytesOut: 0, HaveCPU: true, HavePacketsOut: true},
+		ServerSample{CPUSeconds: 11, PacketsOut: 201000, BytesOut: 125e6, HaveCPU: true, HavePacketsOut: true})
+	if r.ServerCPUSeconds == nil || *r.ServerCPUSeconds != 1 || *r.ServerCPUUsPerPacket != 5 {
+		t.Fatalf("got cpu %v per packet %v", r.ServerCPUSeconds, r.ServerCPUUsPerPacket)
+	}
+	var none Report
+	none.addServer(ServerSample{}, ServerSample{})
+	if none.ServerCPUSeconds != nil {
+		t.Fatal("unknown CPU must stay null")
+	}
+	var b strings.Builder
+	if err := none.WriteJSON(&b); err != nil || !strings.Contains(b.String(), `"server_cpu_s": null`) {
+		t.Fatalf("JSON without server figures: %v %s", err, b.String())
+	}
+}
