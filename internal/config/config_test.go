@@ -1,0 +1,331 @@
+package config
+
+import (
+	"errors"
+	"flag"
+	"io"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/ensemble-sfu/ensemble/signalling/auth"
+)
+
+const goodSecret = "0123456789abcdef0123456789abcdef-x"
+
+// env returns a LookupEnv over m alone, so tests never see the real environment.
+func env(m map[string]string) func(string) (string, bool) {
+	return func(k string) (string, bool) { v, ok := m[k]; return v, ok }
+}
+
+func writeFile(t *testing.T, body string) string {
+	t.Helper()
+	p := filepath.Join(t.TempDir(), "ensemble.yaml")
+	if err := os.WriteFile(p, []byte(body), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// loadArgs runs the serve-style flag path: NewFlags, Parse, Load.
+func loadArgs(t *testing.T, args []string, e map[string]string) (*Config, error) {
+	t.Helper()
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	f := NewFlags(fs)
+	if err := fs.Parse(args); err != nil {
+		return nil, err
+	}
+	return f.Load(env(e))
+}
+
+func TestDefaults(t *testing.T) {
+	c, err := Load(Options{LookupEnv: env(map[string]string{"ENSEMBLE_KEYS": "k:" + goodSecret, "HOME": "/home/u"})})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Dev || c.Bind != "" || c.HTTPPort != 7880 || c.TCPPort != 7881 || c.UDPPort != 7882 ||
+		c.Limits.MaxMessageBytes != 64<<10 || c.ResumeGrace != 20*time.Second || c.DrainTimeout != 30*time.Second ||
+		c.LogLevel != "info" || c.Redis.Address != "" || c.DataDir != "/home/u/.local/share/ensemble" ||
+		c.PublicURL != "http://localhost:7880" || c.Keys["k"] != goodSecret {
+		t.Fatalf("defaults: %+v", c)
+	}
+}
+
+func TestDevMode(t *testing.T) {
+	c, err := loadArgs(t, []string{"--dev"}, map[string]string{"XDG_DATA_HOME": "/x"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !c.Dev || c.Bind != "127.0.0.1" || c.Keys[auth.DevAPIKey] != auth.DevAPISecret || len(c.Keys) != 1 ||
+		c.DataDir != "/x/ensemble" || c.PublicURL != "http://127.0.0.1:7880" {
+		t.Fatalf("dev config: %+v", c)
+	}
+	// --bind wins over the dev default; a file's keys add to the dev key.
+	p := writeFile(t, "keys: {mine: short}\n")
+	c, err = loadArgs(t, []string{"--dev", "--bind", "0.0.0.0", "--config", p}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Bind != "0.0.0.0" || c.Keys["mine"] != "short" || c.Keys[auth.DevAPIKey] != auth.DevAPISecret {
+		t.Fatalf("dev with bind and file: %+v", c)
+	}
+}
+
+func TestExampleConfigLoads(t *testing.T) {
+	c, err := Load(Options{File: filepath.Join("..", "..", "deploy", "ensemble.example.yaml"), LookupEnv: env(nil)})
+	if err != nil {
+		t.Fatalf("deploy/ensemble.example.yaml: %v", err)
+	}
+	if c.Keys.Names()[0] != "example-key" || c.DataDir != "/var/lib/ensemble" || c.PublicURL != "https://meet.example.com" ||
+		c.Webhooks.APIKey != "example-key" || c.HTTPPort != DefaultHTTPPort {
+		t.Fatalf("example config: %+v", c.Redacted())
+	}
+}
+
+func TestPrecedence(t *testing.T) {
+	p := writeFile(t, "http_port: 9000\nlog_level: warn\nkeys: {k: "+goodSecret+"}\nlimits: {max_participants_per_room: 5}\n")
+	e := map[string]string{"ENSEMBLE_HTTP_PORT": "9001", "ENSEMBLE_MAX_PARTICIPANTS_PER_ROOM": "6"}
+	tests := []struct {
+		name     string
+		args     []string
+		env      map[string]string
+		wantPort int
+		wantMax  int
+	}{
+		{"file over defaults", []string{"--config", p}, nil, 9000, 5},
+		{"env over file", []string{"--config", p}, e, 9001, 6},
+		{"flags over env", []string{"--config", p, "--http-port", "9002", "--max-participants", "7"}, e, 9002, 7},
+		{"file from ENSEMBLE_CONFIG", nil, map[string]string{"ENSEMBLE_CONFIG": p}, 9000, 5},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c, err := loadArgs(t, tt.args, tt.env)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if c.HTTPPort != tt.wantPort || c.Limits.MaxParticipantsPerRoom != tt.wantMax || c.LogLevel != "warn" {
+				t.Fatalf("port %d max %d level %s, want %d %d warn", c.HTTPPort, c.Limits.MaxParticipantsPerRoom, c.LogLevel, tt.wantPort, tt.wantMax)
+			}
+		})
+	}
+}
+
+func TestEnvSettings(t *testing.T) {
+	e := map[string]string{
+		"ENSEMBLE_KEYS":            "a:" + goodSecret + ",b:" + goodSecret + "b",
+		"ENSEMBLE_NAT_1TO1_IPS":    "203.0.113.10, 2001:db8::1",
+		"ENSEMBLE_REDIS_ADDRESS":   "127.0.0.1:6379",
+		"ENSEMBLE_REDIS_PASSWORD":  "pw",
+		"ENSEMBLE_REDIS_DB":        "2",
+		"ENSEMBLE_RESUME_GRACE":    "45s",
+		"ENSEMBLE_WEBHOOK_URLS":    "http://127.0.0.1:9/hook",
+		"ENSEMBLE_WEBHOOK_API_KEY": "b",
+		"ENSEMBLE_SIP_DOMAIN":      "sip.example.com",
+		"ENSEMBLE_DATA_DIR":        "/data",
+		"ENSEMBLE_LOG_LEVEL":       "DEBUG",
+	}
+	c, err := Load(Options{LookupEnv: env(e)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(c.Keys) != 2 || !slices.Equal(c.NAT1To1IPs, []string{"203.0.113.10", "2001:db8::1"}) ||
+		c.Redis != (Redis{"127.0.0.1:6379", "pw", 2}) || c.ResumeGrace != 45*time.Second ||
+		c.Webhooks.APIKey != "b" || c.SIP.Domain != "sip.example.com" || c.DataDir != "/data" ||
+		c.LogLevel != "debug" || c.PublicURL != "http://203.0.113.10:7880" {
+		t.Fatalf("env config: %+v", c)
+	}
+	if r := c.Redacted(); r.Keys["a"] != "REDACTED" || r.Redis.Password != "REDACTED" || c.Keys["a"] != goodSecret {
+		t.Fatalf("Redacted: %+v (original %+v)", r, c.Keys)
+	}
+}
+
+func TestUnknownKeysNamed(t *testing.T) {
+	tests := []struct{ yaml, want string }{
+		{"htp_port: 1\n", `"htp_port" (line 1)`},
+		{"keys: {}\nlimits:\n  max_participant: 3\n", `"limits.max_participant" (line 3)`},
+		{"redis: {adress: x}\n", `"redis.adress"`},
+		{"dev: true\n", `"dev"`},
+		{"webhooks:\n  url: http://x\n", `"webhooks.url" (line 2)`},
+	}
+	for _, tt := range tests {
+		c := Default(false)
+		err := DecodeYAML([]byte(tt.yaml), c)
+		if !errors.Is(err, ErrUnknownKey) || !strings.Contains(err.Error(), tt.want) {
+			t.Errorf("%q: error %v, want ErrUnknownKey naming %s", tt.yaml, err, tt.want)
+		}
+	}
+}
+
+// Every bad value is refused with an error naming the setting.
+func TestBadValuesNamed(t *testing.T) {
+	keys := "keys: {k: " + goodSecret + "}\n"
+	tests := []struct {
+		name, yaml, want string
+	}{
+		{"port not a number", keys + "http_port: abc\n", "http_port (line 2)"},
+		{"port too big", keys + "udp_port: 70000\n", "udp_port: 70000"},
+		{"negative port", keys + "http_port: -5\n", "http_port: -5"},
+		{"tcp equals http", keys + "tcp_port: 7880\n", "tcp_port: 7880"},
+		{"bind not an IP", keys + "bind: example.com\n", "bind:"},
+		{"nat ip", keys + "nat_1to1_ips: [1.2.3.4, nope]\n", "nat_1to1_ips[1]"},
+		{"nat ips not a list", keys + "nat_1to1_ips: {a: b}\n", "nat_1to1_ips (line 2)"},
+		{"duration not a duration", keys + "resume_grace: soon\n", "resume_grace (line 2)"},
+		{"duration without unit", keys + "drain_timeout: 30\n", "drain_timeout (line 2)"},
+		{"zero duration", keys + "resume_grace: 0s\n", "resume_grace: 0s is not a positive"},
+		{"negative duration", keys + "drain_timeout: -1s\n", "drain_timeout: -1s"},
+		{"no keys", "http_port: 1234\n", "keys: at least one"},
+		{"short secret", "keys: {k: short}\n", "keys.k: secret has 5 characters"},
+		{"dev secret in production", "keys: {devkey: " + auth.DevAPISecret + "}\n", "keys.devkey: uses the public development secret"},
+		{"key name with colon", "keys: {\"a:b\": " + goodSecret + "}\n", "may not contain"},
+		{"keys not a mapping", "keys: [a, b]\n", "keys (line 1)"},
+		{"negative limit", keys + "limits: {max_participants_per_room: -1}\n", "limits.max_participants_per_room"},
+		{"tiny messages", keys + "limits: {max_message_bytes: 10}\n", "limits.max_message_bytes: 10"},
+		{"limits not a mapping", keys + "limits: 5\n", "limits (line 2): want a mapping"},
+		{"redis password alone", keys + "redis: {password: x}\n", "redis.password: set without"},
+		{"redis address", keys + "redis: {address: localhost}\n", "redis.address"},
+		{"redis db", keys + "redis: {address: 'h:1', db: -1}\n", "redis.db"},
+		{"webhook url", keys + "webhooks: {urls: [ftp://x]}\n", "webhooks.urls[0]"},
+		{"webhook key", keys + "webhooks: {urls: ['http://h/'], api_key: nope}\n", "webhooks.api_key: \"nope\""},
+		{"public url", keys + "public_url: meet.example.com\n", "public_url:"},
+		{"sip domain", keys + "sip: {domain: 'sip:x@y'}\n", "sip.domain"},
+		{"log level", keys + "log_level: loud\n", "log_level: \"loud\""},
+		{"duplicate key", keys + "http_port: 1\nhttp_port: 2\n", "http_port"},
+		{"two documents", keys + "---\nhttp_port: 1\n", "more than one YAML document"},
+		{"not YAML", "a: [\n", "cannot read configuration file"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := Load(Options{File: writeFile(t, tt.yaml), LookupEnv: env(nil)})
+			if err == nil {
+				t.Fatal("accepted")
+			}
+			if !strings.Contains(err.Error(), tt.want) {
+				t.Fatalf("error %q does not name %q", err, tt.want)
+			}
+			if strings.Contains(err.Error(), goodSecret) {
+				t.Fatalf("error leaks a secret: %v", err)
+			}
+		})
+	}
+}
+
+func TestValidateReportsAllProblems(t *testing.T) {
+	c := Default(false)
+	c.HTTPPort, c.LogLevel, c.DataDir = 99999, "loud", "/d"
+	err := c.Validate()
+	for _, want := range []string{"http_port", "log_level", "keys"} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("%v does not mention %s", err, want)
+		}
+	}
+	if !errors.Is(err, ErrInvalidValue) {
+		t.Errorf("not ErrInvalidValue: %v", err)
+	}
+}
+
+func TestBadEnvNamed(t *testing.T) {
+	tests := []struct{ name, value, want string }{
+		{"ENSEMBLE_HTTP_PORT", "eighty", `ENSEMBLE_HTTP_PORT="eighty": not an integer`},
+		{"ENSEMBLE_RESUME_GRACE", "5", "ENSEMBLE_RESUME_GRACE"},
+		{"ENSEMBLE_KEYS", "justakey", "ENSEMBLE_KEYS: item 1"},
+		{"ENSEMBLE_NAT_1TO1_IPS", "1.2.3", "nat_1to1_ips[0]"},
+		{"ENSEMBLE_UDP_PORT", "0x10000", "ENSEMBLE_UDP_PORT"},
+	}
+	for _, tt := range tests {
+		_, err := Load(Options{LookupEnv: env(map[string]string{"ENSEMBLE_KEYS": "k:" + goodSecret, tt.name: tt.value})})
+		if err == nil || !strings.Contains(err.Error(), tt.want) {
+			t.Errorf("%s=%s: error %v, want it to contain %q", tt.name, tt.value, err, tt.want)
+		}
+	}
+	_, err := Load(Options{LookupEnv: env(map[string]string{"ENSEMBLE_KEYS": "k:" + goodSecret + ",k2"})})
+	if err == nil || strings.Contains(err.Error(), goodSecret) {
+		t.Errorf("bad ENSEMBLE_KEYS error leaks or is missing: %v", err)
+	}
+}
+
+func TestBadFlagNamed(t *testing.T) {
+	_, err := loadArgs(t, []string{"--http-port", "x"}, nil)
+	if err == nil || !strings.Contains(err.Error(), "-http-port") {
+		t.Fatalf("error %v does not name --http-port", err)
+	}
+	_, err = loadArgs(t, []string{"--dev", "--resume-grace", "-3s"}, nil)
+	if err == nil || !strings.Contains(err.Error(), "resume_grace") {
+		t.Fatalf("error %v does not name resume_grace", err)
+	}
+	_, err = loadArgs(t, []string{"--config", filepath.Join(t.TempDir(), "missing.yaml")}, nil)
+	if !errors.Is(err, ErrReadFile) {
+		t.Fatalf("missing file: %v", err)
+	}
+}
+
+func TestNullValuesKeepDefaults(t *testing.T) {
+	c := Default(false)
+	if err := DecodeYAML([]byte("http_port:\nlimits:\n"), c); err != nil {
+		t.Fatal(err)
+	}
+	if c.HTTPPort != DefaultHTTPPort || c.Limits.MaxMessageBytes != DefaultMaxMessageBytes {
+		t.Fatalf("%+v", c)
+	}
+	if err := DecodeYAML(nil, c); err != nil {
+		t.Fatalf("empty file: %v", err)
+	}
+}
+
+func TestSigningKey(t *testing.T) {
+	one := &Config{Keys: auth.Keys{"a": "sa"}}
+	two := &Config{Keys: auth.Keys{"a": "sa", "b": "sb"}}
+	dev := &Config{Dev: true, Keys: auth.Keys{"a": "sa", auth.DevAPIKey: auth.DevAPISecret}}
+	tests := []struct {
+		name    string
+		c       *Config
+		want    string
+		key     string
+		wantErr string
+	}{
+		{"only key", one, "", "a", ""},
+		{"chosen", two, "b", "b", ""},
+		{"ambiguous", two, "", "", "choose one with --api-key"},
+		{"not configured", one, "zz", "", `"zz" is not configured`},
+		{"none", &Config{}, "", "", "no API keys"},
+		{"dev default", dev, "", auth.DevAPIKey, ""},
+		{"dev chosen", dev, "a", "a", ""},
+	}
+	for _, tt := range tests {
+		k, s, err := tt.c.SigningKey(tt.want)
+		if tt.wantErr != "" {
+			if !errors.Is(err, ErrNoSigningKey) || !strings.Contains(err.Error(), tt.wantErr) {
+				t.Errorf("%s: error %v, want %q", tt.name, err, tt.wantErr)
+			}
+			continue
+		}
+		if err != nil || k != tt.key || s != tt.c.Keys[tt.key] {
+			t.Errorf("%s: = %q, %v", tt.name, k, err)
+		}
+	}
+}
+
+func TestSlogLevel(t *testing.T) {
+	if l := (&Config{LogLevel: "warn"}).SlogLevel(); l.String() != "WARN" {
+		t.Fatal(l)
+	}
+}
+
+func TestFlagHelpShowsDefaults(t *testing.T) {
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	var out strings.Builder
+	fs.SetOutput(&out)
+	NewFlags(fs)
+	fs.PrintDefaults()
+	for _, want := range []string{"-http-port", "(default 7880)", "ENSEMBLE_HTTP_PORT", "-dev", "-config"} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("help lacks %q:\n%s", want, out.String())
+		}
+	}
+	if strings.Contains(out.String(), "-keys") {
+		t.Error("secrets must not be flags")
+	}
+}

@@ -1,0 +1,139 @@
+package config
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/ensemble-sfu/ensemble/signalling/auth"
+)
+
+// EnvPrefix starts every environment variable the configuration reads.
+const EnvPrefix = "ENSEMBLE_"
+
+// EnvConfigFile names the configuration file when --config is not given.
+const EnvConfigFile = EnvPrefix + "CONFIG"
+
+// setting is one configuration value that can come from the environment and, when
+// flag is not empty, from a command-line flag. Both go through set, so they accept
+// the same text.
+type setting struct {
+	yamlPath string
+	env      string
+	flag     string // "" = no flag (secrets stay off the command line, visible in ps)
+	usage    string
+	secret   bool // never echo the value in errors
+	set      func(c *Config, s string) error
+}
+
+func settings() []setting {
+	return []setting{
+		{"bind", "BIND", "bind", "IP address to listen on (\"\" = all interfaces; --dev: 127.0.0.1)", false, setString(func(c *Config) *string { return &c.Bind })},
+		{"http_port", "HTTP_PORT", "http-port", "HTTP/WebSocket port", false, setInt(func(c *Config) *int { return &c.HTTPPort })},
+		{"udp_port", "UDP_PORT", "udp-port", "UDP port for all WebRTC media", false, setInt(func(c *Config) *int { return &c.UDPPort })},
+		{"tcp_port", "TCP_PORT", "tcp-port", "ICE-TCP port (-1 disables)", false, setInt(func(c *Config) *int { return &c.TCPPort })},
+		{"nat_1to1_ips", "NAT_1TO1_IPS", "nat-1to1-ips", "comma-separated public IPs to advertise (1:1 NAT)", false, setList(func(c *Config) *[]string { return &c.NAT1To1IPs })},
+		{"keys", "KEYS", "", "", true, func(c *Config, s string) error {
+			k, err := auth.ParseKeyList(s)
+			if err != nil {
+				return err
+			}
+			c.Keys = k
+			return nil
+		}},
+		{"limits.max_participants_per_room", "MAX_PARTICIPANTS_PER_ROOM", "max-participants", "participants per room (0 = unlimited)", false, setInt(func(c *Config) *int { return &c.Limits.MaxParticipantsPerRoom })},
+		{"limits.max_tracks_per_participant", "MAX_TRACKS_PER_PARTICIPANT", "max-tracks", "published tracks per participant (0 = default)", false, setInt(func(c *Config) *int { return &c.Limits.MaxTracksPerParticipant })},
+		{"limits.max_message_bytes", "MAX_MESSAGE_BYTES", "max-message-bytes", "largest signalling message in bytes", false, setInt(func(c *Config) *int { return &c.Limits.MaxMessageBytes })},
+		{"resume_grace", "RESUME_GRACE", "resume-grace", "how long a dropped participant may resume", false, setDuration(func(c *Config) *time.Duration { return &c.ResumeGrace })},
+		{"drain_timeout", "DRAIN_TIMEOUT", "drain-timeout", "graceful shutdown deadline after SIGTERM", false, setDuration(func(c *Config) *time.Duration { return &c.DrainTimeout })},
+		{"data_dir", "DATA_DIR", "data-dir", "directory of the embedded store", false, setString(func(c *Config) *string { return &c.DataDir })},
+		{"redis.address", "REDIS_ADDRESS", "redis-address", "Redis host:port (\"\" = no Redis)", false, setString(func(c *Config) *string { return &c.Redis.Address })},
+		{"redis.password", "REDIS_PASSWORD", "", "", true, setString(func(c *Config) *string { return &c.Redis.Password })},
+		{"redis.db", "REDIS_DB", "redis-db", "Redis database number", false, setInt(func(c *Config) *int { return &c.Redis.DB })},
+		{"webhooks.urls", "WEBHOOK_URLS", "webhook-urls", "comma-separated webhook URLs", false, setList(func(c *Config) *[]string { return &c.Webhooks.URLs })},
+		{"webhooks.api_key", "WEBHOOK_API_KEY", "webhook-api-key", "API key whose secret signs webhook calls", false, setString(func(c *Config) *string { return &c.Webhooks.APIKey })},
+		{"public_url", "PUBLIC_URL", "public-url", "base URL of join links (default http://<bind>:<http-port>)", false, setString(func(c *Config) *string { return &c.PublicURL })},
+		{"sip.domain", "SIP_DOMAIN", "sip-domain", "domain of meetings' SIP URIs", false, setString(func(c *Config) *string { return &c.SIP.Domain })},
+		{"log_level", "LOG_LEVEL", "log-level", "debug, info, warn or error", false, setString(func(c *Config) *string { return &c.LogLevel })},
+	}
+}
+
+func setString(field func(*Config) *string) func(*Config, string) error {
+	return func(c *Config, s string) error { *field(c) = strings.TrimSpace(s); return nil }
+}
+
+func setInt(field func(*Config) *int) func(*Config, string) error {
+	return func(c *Config, s string) error {
+		n, err := strconv.Atoi(strings.TrimSpace(s))
+		if err != nil {
+			return fmt.Errorf("not an integer")
+		}
+		*field(c) = n
+		return nil
+	}
+}
+
+func setDuration(field func(*Config) *time.Duration) func(*Config, string) error {
+	return func(c *Config, s string) error {
+		d, err := time.ParseDuration(strings.TrimSpace(s))
+		if err != nil {
+			return fmt.Errorf("not a duration such as 20s or 1m30s")
+		}
+		*field(c) = d
+		return nil
+	}
+}
+
+func setList(field func(*Config) *[]string) func(*Config, string) error {
+	return func(c *Config, s string) error {
+		var out []string
+		for _, item := range strings.Split(s, ",") {
+			if item = strings.TrimSpace(item); item != "" {
+				out = append(out, item)
+			}
+		}
+		*field(c) = out
+		return nil
+	}
+}
+
+// ApplyEnv overrides c with the ENSEMBLE_* variables that lookupEnv finds (nil =
+// os.LookupEnv). A set but empty variable counts as set (it clears a string). Errors
+// name the variable (and the value, unless it is a secret).
+func ApplyEnv(c *Config, lookupEnv func(string) (string, bool)) error {
+	if lookupEnv == nil {
+		lookupEnv = os.LookupEnv
+	}
+	for _, s := range settings() {
+		name := EnvPrefix + s.env
+		val, ok := lookupEnv(name)
+		if !ok {
+			continue
+		}
+		if err := s.set(c, val); err != nil {
+			if s.secret {
+				return fmt.Errorf("%w: environment variable %s: %w", ErrInvalidValue, name, err)
+			}
+			return fmt.Errorf("%w: environment variable %s=%q: %w", ErrInvalidValue, name, val, err)
+		}
+	}
+	return nil
+}
+
+// DefaultDataDir is $XDG_DATA_HOME/ensemble, else $HOME/.local/share/ensemble, else
+// ./ensemble-data when neither is set.
+func DefaultDataDir(lookupEnv func(string) (string, bool)) string {
+	if lookupEnv == nil {
+		lookupEnv = os.LookupEnv
+	}
+	if x, ok := lookupEnv("XDG_DATA_HOME"); ok && filepath.IsAbs(x) {
+		return filepath.Join(x, "ensemble")
+	}
+	if h, ok := lookupEnv("HOME"); ok && h != "" {
+		return filepath.Join(h, ".local", "share", "ensemble")
+	}
+	return "ensemble-data"
+}
