@@ -27,8 +27,8 @@ const (
 	metricCPU        = "process_cpu_seconds_total"
 	metricRSS        = "process_resident_memory_bytes"
 	metricGoroutines = "go_goroutines"
-	metricPacketsOut = "ensemble_packets_out_total"
-	metricBytesOut   = "ensemble_bytes_out_total"
+	metricPacketsOut = `ensemble_sfu_rtp_packets_total{direction="out"}`
+	metricBytesOut   = `ensemble_sfu_rtp_bytes_total{direction="out"}`
 )
 
 // ScrapeServer reads the server's Prometheus text exposition at metricsURL.
@@ -61,8 +61,9 @@ func ScrapeServer(ctx context.Context, client *http.Client, metricsURL string) (
 	return s, nil
 }
 
-// sumMetrics parses the Prometheus text format and sums each metric's samples over
-// their labels. Comment lines and histogram/summary parts are kept by their full name.
+// sumMetrics parses the Prometheus text format. It sums each metric's samples over
+// their labels under the bare name, and also keeps each labelled series under its
+// name with the labels as written (`name{a="b"}`).
 func sumMetrics(r io.Reader) (map[string]float64, error) {
 	sums := make(map[string]float64)
 	sc := bufio.NewScanner(r)
@@ -76,12 +77,13 @@ func sumMetrics(r io.Reader) (map[string]float64, error) {
 		if i := strings.IndexAny(text, "{ "); i >= 0 {
 			name, rest = text[:i], text[i:]
 		}
+		labels := ""
 		if strings.HasPrefix(rest, "{") {
 			end := strings.LastIndexByte(rest, '}')
 			if end < 0 {
 				return nil, fmt.Errorf("line %d: unterminated labels", line)
 			}
-			rest = rest[end+1:]
+			labels, rest = rest[:end+1], rest[end+1:]
 		}
 		fields := strings.Fields(rest)
 		if len(fields) == 0 {
@@ -92,6 +94,9 @@ func sumMetrics(r io.Reader) (map[string]float64, error) {
 			return nil, fmt.Errorf("line %d: value of %q: %w", line, name, err)
 		}
 		sums[name] += v
+		if labels != "" {
+			sums[name+labels] += v
+		}
 	}
 	if err := sc.Err(); err != nil {
 		return nil, fmt.Errorf("read metrics: %w", err)

@@ -14,9 +14,10 @@ const sampleMetrics = `# HELP process_cpu_seconds_total Total user and system CP
 process_cpu_seconds_total 12.5
 process_resident_memory_bytes 1.048576e+08
 go_goroutines 42
-ensemble_packets_out_total{kind="audio"} 1000
-ensemble_packets_out_total{kind="video",note="a } brace"} 3000
-ensemble_bytes_out_total 5e6
+ensemble_sfu_rtp_packets_total{direction="in"} 1000
+ensemble_sfu_rtp_packets_total{direction="out"} 4000
+ensemble_sfu_rtp_bytes_total{direction="out"} 5e6
+odd_metric{note="a } brace"} 3
 `
 
 func TestScrapeServerSumsLabelledSamples(t *testing.T) {

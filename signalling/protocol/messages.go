@@ -56,6 +56,7 @@ const (
 	TypeError              = "error"               // ErrorMessage
 	TypeAck                = "ack"                 // no data: the request named by req_id succeeded
 	TypePong               = "pong"                // PingMessage
+	TypeDraining           = "draining"            // DrainingEvent: the server is shutting down
 )
 
 // SDPMessage carries a session description.
@@ -209,6 +210,13 @@ type DataEvent struct {
 type CloseEvent struct {
 	Reason  sfu.CloseReason `json:"reason"`
 	Message string          `json:"message,omitempty"`
+}
+
+// DrainingEvent warns that the server is shutting down: it takes no new joins and
+// closes this session (close with reason server_shutdown) at the latest after
+// DeadlineMS milliseconds. A client may leave early and join again elsewhere.
+type DrainingEvent struct {
+	DeadlineMS int64 `json:"deadline_ms"`
 }
 
 // ErrorMessage refuses a request (ReqID in the envelope) or reports a problem.

@@ -1,0 +1,192 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"strconv"
+	"syscall"
+	"time"
+
+	"github.com/ensemble-sfu/ensemble/internal/config"
+	"github.com/ensemble-sfu/ensemble/sfu"
+	"github.com/ensemble-sfu/ensemble/signalling/api"
+	"github.com/ensemble-sfu/ensemble/signalling/auth"
+	"github.com/ensemble-sfu/ensemble/signalling/lobby"
+	"github.com/ensemble-sfu/ensemble/signalling/server"
+	"github.com/ensemble-sfu/ensemble/signalling/store"
+	"github.com/ensemble-sfu/ensemble/signalling/webhook"
+	"github.com/ensemble-sfu/ensemble/web"
+)
+
+// runServe runs the server until ctx is cancelled (SIGINT/SIGTERM), then drains:
+// /readyz turns 503, new joins are refused, clients are told, and the process exits
+// once the rooms are empty or the drain timeout passes. A second signal during the
+// drain cuts it short.
+func runServe(ctx context.Context, args []string) error {
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	load := config.RegisterFlags(fs)
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf("unexpected arguments %q", fs.Args())
+	}
+	cfg, err := load()
+	if err != nil {
+		return err
+	}
+	log := newLogger(cfg)
+
+	// Durable records (rooms, meetings): a bbolt file in the data directory, or Redis.
+	st, err := store.Open(ctx, cfg.DataDir, store.RedisOptions{
+		Address: cfg.Redis.Address, Password: cfg.Redis.Password, DB: cfg.Redis.DB,
+	})
+	if err != nil {
+		return fmt.Errorf("open store: %w", err)
+	}
+	defer st.Close()
+
+	// Webhooks hear the engine's room events; with no URLs the notifier drops them.
+	notifier, err := webhook.New(context.Background(), webhook.Config{
+		URLs: cfg.Webhooks.URLs, APIKey: cfg.Webhooks.APIKey, Secret: cfg.Keys[cfg.Webhooks.APIKey], Logger: log,
+	})
+	if err != nil {
+		return fmt.Errorf("webhooks: %w", err)
+	}
+	defer notifier.Close()
+
+	// The engine is not tied to ctx: on a signal we drain first, then close it.
+	engine, err := sfu.NewEngine(context.Background(), sfu.Config{
+		UDPPort:                 cfg.UDPPort,
+		TCPPort:                 cfg.TCPPort,
+		BindIP:                  cfg.Bind,
+		NAT1To1IPs:              cfg.NAT1To1IPs,
+		MaxParticipantsPerRoom:  cfg.Limits.MaxParticipantsPerRoom,
+		MaxTracksPerParticipant: cfg.Limits.MaxTracksPerParticipant,
+		Hooks:                   notifier.Hooks(),
+		Logger:                  log,
+	})
+	if err != nil {
+		return fmt.Errorf("start media engine: %w", err)
+	}
+	defer engine.Close()
+
+	verifier := auth.NewVerifier(cfg.Keys)
+	srv, err := server.New(server.Config{
+		Engine:          engine,
+		Verifier:        verifier,
+		Logger:          log,
+		ResumeGrace:     cfg.ResumeGrace,
+		MaxMessageBytes: int64(cfg.Limits.MaxMessageBytes),
+	})
+	if err != nil {
+		return fmt.Errorf("start signalling: %w", err)
+	}
+	defer srv.Close()
+	if err := srv.RegisterMetrics(notifier); err != nil {
+		return err
+	}
+
+	// The room HTTP API under /api/, the browser app at / (a meeting at /<room>).
+	lob := lobby.New(lobby.Config{Logger: log})
+	defer lob.Close()
+	srv.Mount("/api/", api.New(api.Deps{
+		Engine: engine, Store: st, Verifier: verifier, Keys: cfg.Keys, Dev: cfg.Dev,
+		PublicURL: cfg.PublicURL, SIPDomain: cfg.SIP.Domain, Webhooks: notifier, Lobby: lob, Logger: log,
+	}))
+	webApp, err := web.NewHandler(web.Options{})
+	if err != nil {
+		return fmt.Errorf("web app: %w", err)
+	}
+	srv.Mount("/", webApp)
+
+	ln, err := net.Listen("tcp", net.JoinHostPort(cfg.Bind, strconv.Itoa(cfg.HTTPPort)))
+	if err != nil {
+		return fmt.Errorf("listen for HTTP: %w", err)
+	}
+	httpSrv := &http.Server{Handler: srv.Handler(), ReadHeaderTimeout: 10 * time.Second, ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
+	serveErr := make(chan error, 1)
+	go func() { serveErr <- httpSrv.Serve(ln) }()
+
+	log.Info("ensemble serving",
+		"http", ln.Addr().String(), "udp", engine.UDPAddr().String(), "tcp", fmt.Sprint(engine.TCPAddr()),
+		"dev", cfg.Dev, "public_url", cfg.PublicURL)
+	if cfg.Dev {
+		printDevBanner(cfg, ln.Addr())
+	}
+
+	select {
+	case <-ctx.Done():
+	case err := <-serveErr:
+		return fmt.Errorf("http server: %w", err)
+	}
+
+	// Drain; a second SIGINT/SIGTERM cuts it short.
+	dctx, cancel := context.WithTimeout(context.Background(), cfg.DrainTimeout)
+	defer cancel()
+	again := make(chan os.Signal, 1)
+	signal.Notify(again, os.Interrupt, syscall.SIGTERM)
+	defer signal.Stop(again)
+	go func() {
+		select {
+		case <-again:
+			log.Warn("second signal: closing now")
+			cancel()
+		case <-dctx.Done():
+		}
+	}()
+	log.Info("shutting down: draining", "timeout", cfg.DrainTimeout)
+	if err := srv.Drain(dctx); err != nil && !errors.Is(err, context.DeadlineExceeded) && !errors.Is(err, context.Canceled) {
+		log.Warn("drain", "err", err)
+	}
+	_ = srv.Close()
+	sctx, scancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer scancel()
+	if err := httpSrv.Shutdown(sctx); err != nil {
+		_ = httpSrv.Close()
+	}
+	if err := engine.Close(); err != nil {
+		return fmt.Errorf("close media engine: %w", err)
+	}
+	// Deliver the webhooks of the shutdown (room_finished, ...) if they go quickly.
+	wctx, wcancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer wcancel()
+	if err := notifier.Drain(wctx); err != nil {
+		log.Warn("webhooks not all delivered", "err", err)
+	}
+	log.Info("stopped")
+	return nil
+}
+
+// newLogger logs as text in development and as JSON otherwise (for log collectors).
+func newLogger(cfg *config.Config) *slog.Logger {
+	opts := &slog.HandlerOptions{Level: cfg.SlogLevel()}
+	if cfg.Dev {
+		return slog.New(slog.NewTextHandler(os.Stderr, opts))
+	}
+	return slog.New(slog.NewJSONHandler(os.Stderr, opts))
+}
+
+// printDevBanner prints what a developer needs to connect. The dev key is public,
+// which is why --dev listens on loopback unless told otherwise.
+func printDevBanner(cfg *config.Config, addr net.Addr) {
+	fmt.Printf(`
+Ensemble development server
+  URL:        http://%s   (WebSocket signalling at ws://%s/rtc)
+  API key:    %s
+  API secret: %s
+  Token:      ensemble token --dev --room ROOM --identity NAME
+Press Ctrl-C to stop.
+
+`, addr, addr, auth.DevAPIKey, auth.DevAPISecret)
+	if cfg.Bind != config.DevBind {
+		fmt.Fprintf(os.Stderr, "WARNING: development mode listening on %q with a public API key\n", cfg.Bind)
+	}
+}

@@ -1,0 +1,169 @@
+package sfu
+
+import (
+	"math"
+	"slices"
+	"time"
+
+	"github.com/ensemble-sfu/ensemble/sfu/forward"
+	"github.com/ensemble-sfu/ensemble/sfu/speaker"
+)
+
+// The room's activity ticker: active speakers every speakerInterval, connection
+// quality every qualityEvery ticks.
+const (
+	speakerInterval = 300 * time.Millisecond
+	qualityEvery    = 7 // ≈ 2 s
+)
+
+// roomActivity is what the room's one ticker goroutine computes: the active
+// speakers and each participant's connection quality. Only that goroutine
+// touches its fields, except speakers, which is safe for concurrent use.
+type roomActivity struct {
+	room     *Room
+	speakers *speaker.Detector
+
+	ticks       int
+	lastQuality map[string]ConnectionQualityInfo // by participant SID
+	upSeen      map[string]upCounters            // by participant SID
+}
+
+type upCounters struct{ packets, lost uint64 }
+
+func newRoomActivity(r *Room) *roomActivity {
+	return &roomActivity{
+		room:        r,
+		speakers:    speaker.NewDetector(speaker.Config{}),
+		lastQuality: map[string]ConnectionQualityInfo{},
+		upSeen:      map[string]upCounters{},
+	}
+}
+
+// run ticks until done is closed.
+func (a *roomActivity) run(done <-chan struct{}) {
+	t := time.NewTicker(speakerInterval)
+	defer t.Stop()
+	for {
+		select {
+		case <-done:
+			return
+		case now := <-t.C:
+			a.tick(now)
+		}
+	}
+}
+
+func (a *roomActivity) tick(now time.Time) {
+	if list, changed := a.speakers.Tick(now); changed {
+		ev := ActiveSpeakers{Speakers: make([]SpeakerInfo, len(list))}
+		for i, s := range list {
+			ev.Speakers[i] = SpeakerInfo{ParticipantSID: s.ID, Level: s.Level, Active: true}
+		}
+		a.room.broadcast(ev, nil)
+	}
+	a.ticks++
+	if a.ticks%qualityEvery == 0 {
+		a.updateQuality()
+	}
+}
+
+// updateQuality grades every participant and, when a grade changed, sends the
+// grades of the visible participants to everyone (each also gets its own).
+func (a *roomActivity) updateQuality() {
+	ps := a.room.snapshot()
+	grades := make(map[string]ConnectionQualityInfo, len(ps))
+	changed := false
+	seen := make(map[string]upCounters, len(ps))
+	for _, p := range ps {
+		ups, downs := p.mediaStats()
+		var cur upCounters
+		for _, u := range ups {
+			cur.packets += u.Packets
+			cur.lost += u.PacketsLost
+		}
+		seen[p.sid] = cur
+		g := grade(p.sid, ups, downs, a.upSeen[p.sid], cur)
+		grades[p.sid] = g
+		if a.lastQuality[p.sid].Quality != g.Quality {
+			changed = true
+		}
+	}
+	if len(grades) != len(a.lastQuality) {
+		changed = true
+	}
+	a.lastQuality, a.upSeen = grades, seen
+	if !changed {
+		return
+	}
+	var visible []ConnectionQualityInfo
+	hidden := map[string]bool{}
+	for _, p := range ps {
+		if p.Permissions().Hidden {
+			hidden[p.sid] = true
+			continue
+		}
+		visible = append(visible, grades[p.sid])
+	}
+	slices.SortFunc(visible, func(x, y ConnectionQualityInfo) int {
+		switch {
+		case x.ParticipantSID < y.ParticipantSID:
+			return -1
+		case x.ParticipantSID > y.ParticipantSID:
+			return 1
+		}
+		return 0
+	})
+	for _, p := range ps {
+		updates := visible
+		if hidden[p.sid] {
+			updates = append(slices.Clone(visible), grades[p.sid])
+		}
+		p.send(ConnectionQualityUpdate{Updates: updates})
+	}
+}
+
+// grade turns loss, jitter and round-trip time into a MOS-like score (a
+// simplified E-model) and a grade. Upstream loss is measured over the last
+// period; downstream figures are the subscribers' latest receiver reports.
+func grade(sid string, ups []forward.UpStats, downs []forward.DownStats, prev, cur upCounters) ConnectionQualityInfo {
+	var loss float64 // 0..1
+	var jitter, rtt time.Duration
+	if dp := cur.packets - prev.packets; cur.packets >= prev.packets && dp > 0 {
+		dl := cur.lost - prev.lost
+		if cur.lost < prev.lost {
+			dl = 0
+		}
+		loss = float64(dl) / float64(dp+dl)
+	}
+	for _, u := range ups {
+		jitter = max(jitter, u.Jitter)
+	}
+	for _, d := range downs {
+		loss = max(loss, d.FractionLost)
+		jitter = max(jitter, d.Jitter)
+		rtt = max(rtt, d.RTT)
+	}
+	publishing := len(ups) > 0
+	if publishing && cur.packets == prev.packets && prev.packets > 0 {
+		return ConnectionQualityInfo{ParticipantSID: sid, Quality: QualityLost, Score: 1}
+	}
+	latency := float64(rtt.Milliseconds())/2 + 2*float64(jitter.Milliseconds()) + 10
+	r := 93.2
+	if latency < 160 {
+		r -= latency / 40
+	} else {
+		r -= (latency - 120) / 10
+	}
+	r -= loss * 100 * 2.5
+	r = math.Max(0, math.Min(100, r))
+	mos := 1 + 0.035*r + 0.000007*r*(r-60)*(100-r)
+	mos = math.Max(1, math.Min(5, mos))
+	q := QualityPoor
+	switch {
+	case mos >= 4.0:
+		q = QualityExcellent
+	case mos >= 3.0:
+		q = QualityGood
+	}
+	return ConnectionQualityInfo{ParticipantSID: sid, Quality: q, Score: float32(mos)}
+}

@@ -1,0 +1,44 @@
+package sfu
+
+import "log/slog"
+
+// Defaults applied by NewEngine.
+const (
+	DefaultUDPPort                 = 7882
+	DefaultTCPPort                 = 7881
+	DefaultMaxTracksPerParticipant = 16
+)
+
+// Config configures an Engine.
+type Config struct {
+	// UDPPort carries all WebRTC media on one UDP port (ICE UDP mux, writes batched
+	// with sendmmsg). 0 picks a free port (tests); the product default is
+	// DefaultUDPPort, which the caller's configuration fills in.
+	UDPPort int
+	// TCPPort carries ICE-TCP on one TCP port; -1 disables it; 0 picks a free port.
+	// The product default is DefaultTCPPort.
+	TCPPort int
+	// BindIP is the IP to listen on; "" listens on all interfaces.
+	BindIP string
+	// NAT1To1IPs are public IPs advertised instead of the local host candidates.
+	NAT1To1IPs []string
+	// MaxParticipantsPerRoom limits rooms; 0 means unlimited.
+	MaxParticipantsPerRoom int
+	// MaxTracksPerParticipant limits publications; 0 means DefaultMaxTracksPerParticipant.
+	MaxTracksPerParticipant int
+	// Hooks are optional observers, called off the media path; they must not block.
+	Hooks Hooks
+	// Logger receives the engine's logs; nil means slog.Default().
+	Logger *slog.Logger
+}
+
+// Hooks observe the engine (webhooks, metrics). Any may be nil. They are called
+// without the room's locks held but synchronously: they must not block.
+type Hooks struct {
+	RoomStarted       func(RoomInfo)
+	RoomFinished      func(RoomInfo)
+	ParticipantJoined func(RoomInfo, ParticipantInfo)
+	ParticipantLeft   func(RoomInfo, ParticipantInfo, CloseReason)
+	TrackPublished    func(RoomInfo, ParticipantInfo, TrackInfo)
+	TrackUnpublished  func(RoomInfo, ParticipantInfo, TrackInfo)
+}

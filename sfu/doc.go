@@ -1,0 +1,24 @@
+// Package sfu is the selective forwarding unit of Ensemble: an Engine owns the
+// media sockets (one UDP port through Pion's ICE UDP mux, one ICE-TCP port) and the
+// rooms; a Room owns its participants; a Participant owns two peer connections.
+//
+// The publisher connection carries media from the participant: the client offers
+// (HandleOffer answers) and every received track becomes a forward.UpTrack. The
+// subscriber connection carries media to the participant: the server offers (the
+// SubscriberOffer event, answered with HandleAnswer) and every subscription is a
+// forward.DownTrack on it. Only one subscriber offer is outstanding at a time;
+// changes made meanwhile are applied and offered together after the answer.
+//
+// The first subscriber offer is sent right after Join. It always carries one data
+// channel ("ensemble"), so that ICE and DTLS connect even when there is nothing to
+// receive yet; later subscriptions only renegotiate media sections.
+//
+// The package knows nothing of WebSockets, JSON or tokens: the signalling layer
+// calls its methods and turns the Events sent to each participant's EventSink into
+// protocol messages.
+//
+//	eng, _ := sfu.NewEngine(ctx, sfu.Config{BindIP: "127.0.0.1"})
+//	room, _ := eng.GetOrCreateRoom("standup")
+//	p, _ := room.Join(sfu.JoinParams{Identity: "ada", AutoSubscribe: true, Sink: sink})
+//	answer, _ := p.HandleOffer(offerSDP)
+package sfu

@@ -1,0 +1,289 @@
+package sfu
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"net"
+	"sync"
+	"time"
+
+	"github.com/pion/ice/v4"
+	"github.com/pion/transport/v5/udp"
+	"github.com/pion/webrtc/v4"
+)
+
+// Batched UDP writes: up to udpBatchSize datagrams per sendmmsg, flushed at the
+// latest after udpBatchInterval so that a quiet stream is not delayed further.
+const (
+	udpBatchSize     = 64
+	udpBatchInterval = 2 * time.Millisecond
+)
+
+// Engine owns the media sockets and the rooms.
+type Engine struct {
+	cfg    Config
+	log    *slog.Logger
+	api    *webrtc.API
+	stats  engineStats
+	ctx    context.Context
+	cancel context.CancelFunc
+
+	udpConn *udp.BatchConn
+	udpMux  *ice.UDPMuxDefault
+	tcpLn   net.Listener
+	tcpMux  *ice.TCPMuxDefault
+
+	mu     sync.Mutex
+	rooms  map[string]*Room
+	closed bool
+	roomWG sync.WaitGroup // one per room until it is closed and cleaned up
+	wg     sync.WaitGroup // the goroutine that shuts the engine down
+}
+
+// NewEngine opens the UDP (and unless disabled, TCP) sockets and prepares the
+// WebRTC API. The engine closes when ctx is done or Close is called.
+func NewEngine(ctx context.Context, cfg Config) (*Engine, error) {
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	if cfg.MaxTracksPerParticipant <= 0 {
+		cfg.MaxTracksPerParticipant = DefaultMaxTracksPerParticipant
+	}
+	if cfg.UDPPort < 0 || cfg.UDPPort > 65535 || cfg.TCPPort < -1 || cfg.TCPPort > 65535 {
+		return nil, fmt.Errorf("%w: ports udp=%d tcp=%d", ErrInvalidArgument, cfg.UDPPort, cfg.TCPPort)
+	}
+	var bindIP net.IP
+	if cfg.BindIP != "" {
+		if bindIP = net.ParseIP(cfg.BindIP); bindIP == nil {
+			return nil, fmt.Errorf("%w: bind IP %q", ErrInvalidArgument, cfg.BindIP)
+		}
+	}
+	e := &Engine{cfg: cfg, log: cfg.Logger.With("component", "sfu"), rooms: map[string]*Room{}}
+	e.ctx, e.cancel = context.WithCancel(ctx)
+
+	if err := e.openSockets(bindIP); err != nil {
+		e.closeSockets()
+		e.cancel()
+		return nil, err
+	}
+	api, err := e.newAPI(bindIP)
+	if err != nil {
+		e.closeSockets()
+		e.cancel()
+		return nil, err
+	}
+	e.api = api
+
+	e.wg.Add(1)
+	go func() { // closes the engine with its context
+		defer e.wg.Done()
+		<-e.ctx.Done()
+		e.shutdown()
+	}()
+	e.log.Info("sfu engine started", "udp", e.UDPAddr().String(), "tcp", fmt.Sprint(e.TCPAddr()))
+	return e, nil
+}
+
+func (e *Engine) openSockets(bindIP net.IP) error {
+	network := "udp"
+	if bindIP != nil && bindIP.To4() != nil {
+		network = "udp4"
+	}
+	uc, err := net.ListenUDP(network, &net.UDPAddr{IP: bindIP, Port: e.cfg.UDPPort})
+	if err != nil {
+		return fmt.Errorf("listen udp: %w", err)
+	}
+	e.udpConn = udp.NewBatchConn(uc, udpBatchSize, udpBatchInterval)
+	logger := pionLogs{e.log}
+	e.udpMux = ice.NewUDPMuxDefault(ice.UDPMuxParams{UDPConn: e.udpConn, Logger: logger.NewLogger("udpmux")})
+
+	if e.cfg.TCPPort >= 0 {
+		tnet := "tcp"
+		if bindIP != nil && bindIP.To4() != nil {
+			tnet = "tcp4"
+		}
+		ln, err := net.ListenTCP(tnet, &net.TCPAddr{IP: bindIP, Port: e.cfg.TCPPort})
+		if err != nil {
+			return fmt.Errorf("listen tcp: %w", err)
+		}
+		e.tcpLn = ln
+		e.tcpMux = ice.NewTCPMuxDefault(ice.TCPMuxParams{
+			Listener: ln, Logger: logger.NewLogger("tcpmux"), ReadBufferSize: 32, WriteBufferSize: 4 << 20,
+		})
+	}
+	return nil
+}
+
+func (e *Engine) closeSockets() {
+	if e.udpMux != nil {
+		_ = e.udpMux.Close() // closes e.udpConn too
+	} else if e.udpConn != nil {
+		_ = e.udpConn.Close()
+	}
+	if e.tcpMux != nil {
+		_ = e.tcpMux.Close() // closes the listener
+	} else if e.tcpLn != nil {
+		_ = e.tcpLn.Close()
+	}
+}
+
+func (e *Engine) newAPI(bindIP net.IP) (*webrtc.API, error) {
+	m, err := newMediaEngine()
+	if err != nil {
+		return nil, err
+	}
+	reg, err := newInterceptors(m)
+	if err != nil {
+		return nil, err
+	}
+	// Full ICE rather than ICE-lite: the server also checks pairs toward the
+	// client, which copes better with late trickled candidates and ICE-TCP, for
+	// a few STUN packets more.
+	var s webrtc.SettingEngine
+	s.LoggerFactory = pionLogs{e.log}
+	s.SetICEUDPMux(e.udpMux)
+	// IPv6 candidates too unless bound to one IPv4 address ("0.0.0.0" included).
+	withV6 := bindIP == nil || bindIP.To4() == nil
+	types := []webrtc.NetworkType{webrtc.NetworkTypeUDP4}
+	if withV6 {
+		types = append(types, webrtc.NetworkTypeUDP6)
+	}
+	if e.tcpMux != nil {
+		s.SetICETCPMux(e.tcpMux)
+		types = append(types, webrtc.NetworkTypeTCP4)
+		if withV6 {
+			types = append(types, webrtc.NetworkTypeTCP6)
+		}
+	}
+	s.SetNetworkTypes(types)
+	if bindIP != nil && !bindIP.IsUnspecified() {
+		// Only the bound address is reachable: advertise nothing else.
+		s.SetIPFilter(func(ip net.IP) bool { return ip.Equal(bindIP) })
+		s.SetIncludeLoopbackCandidate(bindIP.IsLoopback())
+	}
+	if len(e.cfg.NAT1To1IPs) > 0 {
+		err := s.SetICEAddressRewriteRules(webrtc.ICEAddressRewriteRule{
+			External:        e.cfg.NAT1To1IPs,
+			AsCandidateType: webrtc.ICECandidateTypeHost,
+			Mode:            webrtc.ICEAddressRewriteReplace,
+		})
+		if err != nil {
+			return nil, fmt.Errorf("%w: NAT 1:1 IPs: %w", ErrInvalidArgument, err)
+		}
+	}
+	// mDNS would only add candidates nobody outside can resolve.
+	s.SetICEMulticastDNSMode(ice.MulticastDNSModeDisabled)
+	// A connection silent for 15 s has failed and its participant is closed
+	// (ReasonTransportFailure); a resuming client restarts ICE well before.
+	s.SetICETimeouts(5*time.Second, 15*time.Second, 2*time.Second)
+	return webrtc.NewAPI(webrtc.WithMediaEngine(m), webrtc.WithInterceptorRegistry(reg), webrtc.WithSettingEngine(s)), nil
+}
+
+// UDPAddr is the bound UDP address (useful with port 0).
+func (e *Engine) UDPAddr() *net.UDPAddr {
+	a, _ := e.udpConn.LocalAddr().(*net.UDPAddr)
+	return a
+}
+
+// TCPAddr is the bound ICE-TCP address; nil when ICE-TCP is disabled.
+func (e *Engine) TCPAddr() *net.TCPAddr {
+	if e.tcpLn == nil {
+		return nil
+	}
+	a, _ := e.tcpLn.Addr().(*net.TCPAddr)
+	return a
+}
+
+// GetOrCreateRoom returns the open room with this name, creating it if needed.
+func (e *Engine) GetOrCreateRoom(name string) (*Room, error) {
+	if name == "" {
+		return nil, fmt.Errorf("%w: empty room name", ErrInvalidArgument)
+	}
+	e.mu.Lock()
+	if e.closed {
+		e.mu.Unlock()
+		return nil, ErrEngineClosed
+	}
+	if r, ok := e.rooms[name]; ok {
+		e.mu.Unlock()
+		return r, nil
+	}
+	r := newRoom(e, name)
+	e.rooms[name] = r
+	e.roomWG.Add(1)
+	e.mu.Unlock()
+	e.stats.rooms.Add(1)
+	r.start()
+	if h := e.cfg.Hooks.RoomStarted; h != nil {
+		h(r.Info())
+	}
+	return r, nil
+}
+
+// Room returns the open room with this name.
+func (e *Engine) Room(name string) (*Room, bool) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	r, ok := e.rooms[name]
+	return r, ok
+}
+
+// Rooms lists the open rooms.
+func (e *Engine) Rooms() []*Room {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	rooms := make([]*Room, 0, len(e.rooms))
+	for _, r := range e.rooms {
+		rooms = append(rooms, r)
+	}
+	return rooms
+}
+
+// forgetRoom removes a closing room from the engine.
+func (e *Engine) forgetRoom(r *Room) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.rooms[r.name] == r {
+		delete(e.rooms, r.name)
+	}
+}
+
+// roomClosed is called by a room once it is closed and its goroutines are done.
+func (e *Engine) roomClosed(r *Room) {
+	e.stats.rooms.Add(-1)
+	if h := e.cfg.Hooks.RoomFinished; h != nil {
+		h(r.Info())
+	}
+	e.roomWG.Done()
+}
+
+// Close closes every room (ReasonServerShutdown) and the sockets, and waits for
+// every goroutine the engine started.
+func (e *Engine) Close() error {
+	e.cancel()
+	e.wg.Wait()
+	return nil
+}
+
+func (e *Engine) shutdown() {
+	e.mu.Lock()
+	if e.closed {
+		e.mu.Unlock()
+		return
+	}
+	e.closed = true
+	rooms := make([]*Room, 0, len(e.rooms))
+	for _, r := range e.rooms {
+		rooms = append(rooms, r)
+	}
+	e.mu.Unlock()
+	for _, r := range rooms {
+		go r.Close(ReasonServerShutdown) // rooms close in parallel; roomWG waits for them
+	}
+	// Rooms that were closing already are waited for too: no connection may
+	// outlive the sockets.
+	e.roomWG.Wait()
+	e.closeSockets()
+	e.log.Info("sfu engine closed")
+}

@@ -1,0 +1,19 @@
+package sfu
+
+import "errors"
+
+// Sentinel errors; callers test them with errors.Is.
+var (
+	ErrEngineClosed      = errors.New("sfu: engine closed")
+	ErrRoomClosed        = errors.New("sfu: room closed")
+	ErrRoomFull          = errors.New("sfu: room full")
+	ErrPermissionDenied  = errors.New("sfu: permission denied")
+	ErrTooManyTracks     = errors.New("sfu: too many tracks")
+	ErrTrackNotFound     = errors.New("sfu: track not found")
+	ErrInvalidSDP        = errors.New("sfu: invalid SDP")
+	ErrInvalidArgument   = errors.New("sfu: invalid argument")
+	ErrParticipantClosed = errors.New("sfu: participant closed")
+	// ErrNoOfferOutstanding is returned by HandleAnswer when the server has no
+	// subscriber offer waiting for an answer.
+	ErrNoOfferOutstanding = errors.New("sfu: no subscriber offer outstanding")
+)

@@ -1,0 +1,40 @@
+// Package forward is the media path of the SFU: it receives the RTP packets of
+// a published track and forwards them to every subscriber.
+//
+// An UpTrack is one published track with one to three simulcast layers. Each
+// layer has one reader goroutine that reads the publisher's packets, stores
+// them in a packet cache (for retransmissions), reports audio levels and fans
+// the packet out to the DownTracks. A DownTrack is one subscription: a
+// webrtc.TrackLocal added to the subscriber's PeerConnection. It forwards one
+// chosen layer, rewriting SSRC, payload type, sequence numbers, timestamps,
+// header extension IDs and (VP8) picture IDs so that the subscriber sees one
+// continuous stream across layer switches, pauses, mutes and publisher
+// reconnects. Its RTCP goroutine answers NACKs from the cache (over RTX when
+// negotiated), forwards PLI/FIR upstream (rate limited) and reads receiver
+// reports for loss and RTT.
+//
+// The hot path (one packet in, N packets out) allocates nothing of its own,
+// takes no lock shared between subscribers, looks nothing up in maps and logs
+// nothing; see BENCHMARKS.part.md.
+//
+// Use from package sfu:
+//
+//	up := forward.NewUpTrack(forward.UpTrackConfig{TrackSID: sid, Kind: remote.Kind(),
+//		Codec: remote.Codec(), SendPLI: sendPLI})
+//	up.AddLayer(remote, receiver) // from OnTrack, once per simulcast layer
+//
+//	down := forward.NewDownTrack(up, forward.DownTrackConfig{TrackID: sid, StreamID: publisherSID})
+//	sender, _ := subscriberPC.AddTrack(down) // Pion calls down.Bind after negotiation
+//	down.Start(sender)
+//	...
+//	_ = subscriberPC.RemoveTrack(sender)
+//	down.Close()
+//	up.Close()
+//
+// Interceptors assumed on the PeerConnections (registered by package sfu): on
+// the publisher side, Pion's NACK generator (lost packets are requested from
+// the publisher), RTCP receiver reports and TWCC feedback; on the subscriber
+// side, RTCP sender reports and the TWCC header-extension writer, and NOT
+// Pion's NACK responder (the DownTrack answers NACKs itself from the cache; a
+// responder would buffer every packet a second time and retransmit twice).
+package forward

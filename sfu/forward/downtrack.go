@@ -1,0 +1,272 @@
+package forward
+
+import (
+	"fmt"
+	"log/slog"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/pion/rtp"
+	"github.com/pion/webrtc/v4"
+
+	"github.com/ensemble-sfu/ensemble/sfu/rewrite"
+)
+
+// DownTrackConfig configures a DownTrack.
+type DownTrackConfig struct {
+	TrackID  string // the published track's SID; the subscriber sees it as the track id
+	StreamID string // the publisher's participant SID (the MediaStream id)
+	Logger   *slog.Logger
+	// The target quality starts at QualityHigh (the highest available
+	// layer); call SetTargetQuality to change it.
+}
+
+// binding is what Bind learnt from the subscriber's PeerConnection, published
+// whole so the hot path reads it with one atomic load.
+type binding struct {
+	ssrc    uint32
+	pt      uint8
+	rtxSSRC uint32 // 0 = no RTX: retransmit on the primary SSRC
+	rtxPT   uint8
+	ext     extIDs // the subscriber's extension ids
+	twoByte bool
+	writer  webrtc.TrackLocalWriter
+	codec   webrtc.RTPCodecParameters
+	// unwrapRED: the publisher sends RED, the subscriber takes plain Opus.
+	unwrapRED bool
+}
+
+// DownTrack is one subscription to an UpTrack. It implements webrtc.TrackLocal:
+// add it to the subscriber's PeerConnection, then call Start with the sender.
+type DownTrack struct {
+	up  *UpTrack
+	cfg DownTrackConfig
+	log *slog.Logger
+
+	bind   atomic.Pointer[binding]
+	paused atomic.Bool
+	target atomic.Int32          // Quality wanted
+	cur    atomic.Pointer[layer] // layer forwarded; nil = waiting for a key frame
+	closed atomic.Bool
+
+	// Forwarding state, guarded by mu: packets of different layers arrive on
+	// different goroutines, and retransmissions read the history.
+	mu      sync.Mutex
+	seq     rewrite.SeqTS
+	vp8     rewrite.VP8
+	hdr     rtp.Header
+	scratch []byte
+	hist    history
+	// dropHook, when set (tests only), makes the forwarder skip writing the
+	// packet with this outgoing sequence number, as if lost on the way.
+	dropHook func(outSeq uint16) bool
+
+	// RTCP goroutine.
+	startOnce  sync.Once
+	started    bool // set inside startOnce
+	sender     *webrtc.RTPSender
+	done       chan struct{}
+	closeCh    chan struct{}
+	wroteOnce  atomic.Bool
+	firstWrite chan struct{}
+	rtxIn      []byte
+	rtxOut     []byte
+	rtxPkt     rtp.Packet
+	rtxHdr     rtp.Header
+	rtxSeq     uint16
+	rtxAbs     [3]byte
+	rtxExt     extValues
+
+	packets, bytes, nacks, retransmits, rtxMisses, plis, switches, writeErrors atomic.Uint64
+	fractionLost, totalLost                                                    atomic.Uint32
+	rttNanos, jitterNanos                                                      atomic.Int64
+}
+
+var _ webrtc.TrackLocal = (*DownTrack)(nil)
+
+// NewDownTrack returns a DownTrack for up and adds it to up's fan-out. Nothing
+// is sent until Pion binds it (after negotiation of the subscriber's
+// PeerConnection).
+func NewDownTrack(up *UpTrack, cfg DownTrackConfig) *DownTrack {
+	d := &DownTrack{
+		up:         up,
+		cfg:        cfg,
+		log:        cfg.Logger,
+		scratch:    make([]byte, maxPacketSize+8),
+		hist:       newHistory(up.cacheSize),
+		closeCh:    make(chan struct{}),
+		done:       make(chan struct{}),
+		firstWrite: make(chan struct{}),
+		rtxIn:      make([]byte, maxPacketSize),
+		rtxOut:     make([]byte, maxPacketSize+8),
+	}
+	if d.log == nil {
+		d.log = up.log
+	}
+	d.log = d.log.With(slog.String("down_track", cfg.TrackID))
+	d.target.Store(int32(QualityHigh))
+	d.seq.Init(up.clockRate)
+	d.hdr.Extensions = make([]rtp.Extension, 0, 8)
+	d.rtxPkt.Extensions = make([]rtp.Extension, 0, 16)
+	d.rtxHdr.Extensions = make([]rtp.Extension, 0, 8)
+	d.rtxSeq = uint16(time.Now().UnixNano())
+	up.AddDownTrack(d)
+	return d
+}
+
+// ID is the track id the subscriber sees: the published track's SID.
+func (d *DownTrack) ID() string { return d.cfg.TrackID }
+
+// StreamID is the publisher's participant SID.
+func (d *DownTrack) StreamID() string { return d.cfg.StreamID }
+
+// RID is empty: a DownTrack sends one stream.
+func (d *DownTrack) RID() string { return "" }
+
+// Kind is the media kind of the published track.
+func (d *DownTrack) Kind() webrtc.RTPCodecType { return d.up.cfg.Kind }
+
+// UpTrack returns the track this subscription forwards.
+func (d *DownTrack) UpTrack() *UpTrack { return d.up }
+
+// Bind is called by Pion when the subscriber's PeerConnection has negotiated
+// the track: it picks the codec matching the publisher's and learns the
+// SSRCs, payload types and header extension ids to write.
+func (d *DownTrack) Bind(ctx webrtc.TrackLocalContext) (webrtc.RTPCodecParameters, error) {
+	if d.closed.Load() {
+		return webrtc.RTPCodecParameters{}, ErrClosed
+	}
+	codecs := ctx.CodecParameters()
+	codec, ok := matchCodec(codecs, d.up.cfg.Codec)
+	unwrapRED := false
+	if !ok && d.up.codec == codecRED {
+		// The subscriber takes plain Opus: send the primary encodings.
+		codec, ok = matchCodec(codecs, webrtc.RTPCodecParameters{
+			RTPCodecCapability: webrtc.RTPCodecCapability{MimeType: webrtc.MimeTypeOpus}})
+		unwrapRED = ok
+	}
+	if !ok {
+		return webrtc.RTPCodecParameters{}, fmt.Errorf("%w: %s", ErrCodecNotSupported, d.up.cfg.Codec.MimeType)
+	}
+	b := &binding{
+		ssrc:      uint32(ctx.SSRC()),
+		pt:        uint8(codec.PayloadType),
+		ext:       newExtIDs(ctx.HeaderExtensions()),
+		writer:    ctx.WriteStream(),
+		codec:     codec,
+		unwrapRED: unwrapRED,
+	}
+	b.twoByte = !b.ext.oneByte()
+	if rtx := ctx.SSRCRetransmission(); rtx != 0 {
+		if pt, ok := rtxPayloadType(codecs, codec.PayloadType); ok {
+			b.rtxSSRC, b.rtxPT = uint32(rtx), uint8(pt)
+		}
+	}
+	d.bind.Store(b)
+	d.log.Debug("down track bound", slog.String("codec", codec.MimeType),
+		slog.Uint64("ssrc", uint64(b.ssrc)), slog.Uint64("rtx_ssrc", uint64(b.rtxSSRC)))
+	d.resync()
+	return codec, nil
+}
+
+// Unbind is called by Pion when the sender stops.
+func (d *DownTrack) Unbind(webrtc.TrackLocalContext) error {
+	d.bind.Store(nil)
+	return nil
+}
+
+// SetPaused stops (true) or resumes (false) sending. Nothing is sent while
+// paused; on resume the sequence numbers continue without a gap and the
+// timestamps jump by the time elapsed, from the next key frame.
+func (d *DownTrack) SetPaused(paused bool) {
+	if d.paused.Swap(paused) == paused || paused {
+		return
+	}
+	d.resync()
+}
+
+// Paused reports whether the subscription is paused.
+func (d *DownTrack) Paused() bool { return d.paused.Load() }
+
+// SetTargetQuality chooses the simulcast layer to forward: the best available
+// layer not above q. The switch happens at the next key frame of the new
+// layer, which is requested from the publisher at once.
+func (d *DownTrack) SetTargetQuality(q Quality) {
+	if q > QualityHigh {
+		q = QualityHigh
+	}
+	d.target.Store(int32(q))
+	if d.up.kindAudio {
+		return
+	}
+	now := monoNanos(time.Now())
+	if want := d.up.desiredLayer(q, now); want != nil && want != d.cur.Load() {
+		want.requestKeyframe(now)
+	}
+}
+
+// TargetQuality returns the quality set by SetTargetQuality.
+func (d *DownTrack) TargetQuality() Quality { return Quality(d.target.Load()) }
+
+// resync makes the next forwarded packet start a new run (from a key frame
+// for video) and asks for that key frame.
+func (d *DownTrack) resync() {
+	d.mu.Lock()
+	d.cur.Store(nil)
+	d.mu.Unlock()
+	if d.up.kindAudio {
+		return
+	}
+	now := monoNanos(time.Now())
+	if want := d.up.desiredLayer(Quality(d.target.Load()), now); want != nil {
+		want.requestKeyframe(now)
+	}
+}
+
+// Stats returns the subscription's counters.
+func (d *DownTrack) Stats() DownStats {
+	s := DownStats{
+		Packets:          d.packets.Load(),
+		Bytes:            d.bytes.Load(),
+		NACKs:            d.nacks.Load(),
+		Retransmits:      d.retransmits.Load(),
+		RetransmitMisses: d.rtxMisses.Load(),
+		PLIs:             d.plis.Load(),
+		LayerSwitches:    d.switches.Load(),
+		WriteErrors:      d.writeErrors.Load(),
+		FractionLost:     float64(d.fractionLost.Load()) / 256,
+		PacketsLost:      uint64(d.totalLost.Load()),
+		RTT:              time.Duration(d.rttNanos.Load()),
+		Jitter:           time.Duration(d.jitterNanos.Load()),
+		Quality:          Quality(d.target.Load()),
+	}
+	if l := d.cur.Load(); l != nil {
+		s.Quality = l.quality
+		s.Forwarding = !d.paused.Load()
+	}
+	return s
+}
+
+// Close stops forwarding and the RTCP goroutine, and waits for it. The RTCP
+// goroutine also ends by itself when the sender stops (pc.RemoveTrack or
+// pc.Close).
+func (d *DownTrack) Close() {
+	first := d.closed.CompareAndSwap(false, true)
+	if first {
+		d.up.RemoveDownTrack(d)
+		d.bind.Store(nil)
+		close(d.closeCh)
+	}
+	d.startOnce.Do(func() {}) // no Start after Close
+	if !d.started {
+		return
+	}
+	// Once a packet was written the SRTCP read stream exists and a deadline
+	// unblocks the reader; before that the reader waits on firstWrite or
+	// closeCh.
+	if d.wroteOnce.Load() {
+		_ = d.sender.SetReadDeadline(time.Now())
+	}
+	<-d.done
+}

@@ -1,0 +1,127 @@
+package forward
+
+import (
+	"github.com/pion/rtp"
+
+	"github.com/ensemble-sfu/ensemble/sfu/rewrite"
+)
+
+// forward writes one received packet to the subscriber, if it belongs to the
+// layer this subscription forwards (or is the key frame to switch to). It is
+// called on the layer's reader goroutine and must not allocate or block on
+// anything but the write itself.
+func (d *DownTrack) forward(p *inPacket) {
+	if d.paused.Load() {
+		return
+	}
+	b := d.bind.Load()
+	if b == nil {
+		return
+	}
+	if p.layer != d.cur.Load() {
+		// Not the layer being forwarded: only the wanted layer's key frame
+		// is of interest, to switch to it.
+		want := d.up.desiredLayer(Quality(d.target.Load()), p.arrival)
+		if p.layer != want {
+			return
+		}
+		if !p.keyframe {
+			want.requestKeyframe(p.arrival)
+			return
+		}
+	}
+
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if cur := d.cur.Load(); p.layer != cur {
+		if !p.keyframe {
+			return // raced with a resync: wait for the next key frame
+		}
+		if len(p.pkt.Payload) == 0 {
+			return
+		}
+		d.cur.Store(p.layer)
+		d.seq.Rebase()
+		d.vp8.Rebase()
+		d.switches.Add(1)
+	}
+	payload := p.pkt.Payload
+	if b.unwrapRED {
+		var ok bool
+		if payload, ok = redPrimary(payload); !ok {
+			payload = nil
+		}
+	}
+	if len(payload) == 0 {
+		// Padding only (bandwidth probing by the publisher), or nothing left
+		// of a RED packet: nothing for the subscriber, and no gap either.
+		d.seq.Skip(p.pkt.SequenceNumber)
+		return
+	}
+	outSeq, outTS, ok := d.seq.Rewrite(p.pkt.SequenceNumber, p.pkt.Timestamp, p.arrival)
+	if !ok {
+		return
+	}
+	e := sentPacket{layer: p.layer, srcSeq: p.pkt.SequenceNumber, outSeq: outSeq, outTS: outTS}
+	if p.hasVP8 && (p.vp8.HasPictureID || p.vp8.HasTL0PICIDX) {
+		e.pictureID, e.tl0picidx = d.vp8.Rewrite(&p.vp8)
+		e.vp8 = true
+		unchanged := (!p.vp8.HasPictureID || (p.vp8.WidePictureID && p.vp8.PictureID == e.pictureID)) &&
+			(!p.vp8.HasTL0PICIDX || p.vp8.TL0PICIDX == e.tl0picidx)
+		if !unchanged { // else the source's descriptor is already right: no copy
+			n, err := rewrite.WriteVP8(d.scratch, payload, &p.vp8, e.pictureID, e.tl0picidx)
+			if err != nil {
+				return
+			}
+			payload = d.scratch[:n]
+		}
+	}
+	d.hist.record(e)
+	fillHeader(&d.hdr, b, &p.pkt.Header, &p.ext, outSeq, outTS)
+	if d.dropHook != nil && d.dropHook(outSeq) {
+		return
+	}
+	d.write(b, p, payload)
+}
+
+// write sends one packet (d.hdr and payload) and counts it. Callers hold d.mu.
+func (d *DownTrack) write(b *binding, p *inPacket, payload []byte) {
+	n, err := b.writer.WriteRTP(&d.hdr, payload)
+	if err != nil {
+		d.writeErrors.Add(1)
+		return
+	}
+	if !d.wroteOnce.Load() {
+		if n == 0 {
+			// Pion drops packets until the subscriber's transport is up.
+			// Start again from a key frame once it is, rather than leave the
+			// subscriber with delta frames it cannot decode.
+			d.cur.Store(nil)
+			if !d.up.kindAudio {
+				p.layer.requestKeyframe(p.arrival)
+			}
+			return
+		}
+		if d.wroteOnce.CompareAndSwap(false, true) {
+			close(d.firstWrite)
+		}
+	}
+	d.packets.Add(1)
+	d.bytes.Add(uint64(d.hdr.MarshalSize() + len(payload)))
+}
+
+// fillHeader builds the subscriber's header for a packet with source header
+// src: the subscriber's SSRC and payload type, the rewritten sequence number
+// and timestamp, and the extensions it negotiated under its ids.
+func fillHeader(dst *rtp.Header, b *binding, src *rtp.Header, ext *extValues, seq uint16, ts uint32) {
+	dst.Version = 2
+	dst.Padding = false
+	dst.PaddingSize = 0
+	dst.Marker = src.Marker
+	dst.PayloadType = b.pt
+	dst.SequenceNumber = seq
+	dst.Timestamp = ts
+	dst.SSRC = b.ssrc
+	dst.CSRC = nil
+	remapExtensions(dst, ext, &b.ext, b.twoByte)
+}

@@ -1,0 +1,138 @@
+package sfu
+
+import (
+	"fmt"
+
+	"github.com/pion/interceptor"
+	"github.com/pion/interceptor/pkg/nack"
+	"github.com/pion/sdp/v3"
+	"github.com/pion/webrtc/v4"
+)
+
+// Header extension URIs Pion has no constant for.
+const (
+	absCaptureTimeURI   = "http://www.webrtc.org/experiments/rtp-hdrext/abs-capture-time"
+	videoOrientationURI = "urn:3gpp:video-orientation"
+)
+
+// The codecs the SFU accepts from publishers and offers to subscribers. Payload
+// types follow the ones browsers commonly use so that rewriting is rarely needed.
+var (
+	opusCodec = webrtc.RTPCodecParameters{
+		RTPCodecCapability: webrtc.RTPCodecCapability{
+			MimeType: webrtc.MimeTypeOpus, ClockRate: 48000, Channels: 2,
+			SDPFmtpLine:  "minptime=10;useinbandfec=1;usedtx=1",
+			RTCPFeedback: []webrtc.RTCPFeedback{{Type: webrtc.TypeRTCPFBTransportCC}},
+		},
+		PayloadType: 111,
+	}
+	redCodec = webrtc.RTPCodecParameters{
+		RTPCodecCapability: webrtc.RTPCodecCapability{
+			MimeType: "audio/red", ClockRate: 48000, Channels: 2, SDPFmtpLine: "111/111",
+		},
+		PayloadType: 63,
+	}
+)
+
+type videoCodec struct {
+	mime      string
+	fmtp      string
+	pt, rtxPT webrtc.PayloadType
+}
+
+var videoCodecs = []videoCodec{
+	{webrtc.MimeTypeVP8, "", 96, 97},
+	{webrtc.MimeTypeH264, "level-asymmetry-allowed=1;packetization-mode=1;profile-level-id=42001f", 102, 103},
+	{webrtc.MimeTypeH264, "level-asymmetry-allowed=1;packetization-mode=1;profile-level-id=42e01f", 106, 107},
+	{webrtc.MimeTypeH264, "level-asymmetry-allowed=1;packetization-mode=1;profile-level-id=4d001f", 127, 125},
+	{webrtc.MimeTypeH264, "level-asymmetry-allowed=1;packetization-mode=1;profile-level-id=64001f", 112, 113},
+	{webrtc.MimeTypeVP9, "profile-id=0", 98, 99},
+	{webrtc.MimeTypeAV1, "", 45, 46},
+}
+
+func videoFeedback() []webrtc.RTCPFeedback {
+	return []webrtc.RTCPFeedback{
+		{Type: webrtc.TypeRTCPFBNACK},
+		{Type: webrtc.TypeRTCPFBNACK, Parameter: "pli"},
+		{Type: webrtc.TypeRTCPFBCCM, Parameter: "fir"},
+		{Type: webrtc.TypeRTCPFBTransportCC},
+	}
+}
+
+// newMediaEngine registers the codecs and header extensions of the SFU.
+func newMediaEngine() (*webrtc.MediaEngine, error) {
+	m := &webrtc.MediaEngine{}
+	if err := m.RegisterCodec(opusCodec, webrtc.RTPCodecTypeAudio); err != nil {
+		return nil, fmt.Errorf("register opus: %w", err)
+	}
+	if err := m.RegisterCodec(redCodec, webrtc.RTPCodecTypeAudio); err != nil {
+		return nil, fmt.Errorf("register red: %w", err)
+	}
+	for _, vc := range videoCodecs {
+		c := webrtc.RTPCodecParameters{
+			RTPCodecCapability: webrtc.RTPCodecCapability{
+				MimeType: vc.mime, ClockRate: 90000, SDPFmtpLine: vc.fmtp, RTCPFeedback: videoFeedback(),
+			},
+			PayloadType: vc.pt,
+		}
+		if err := m.RegisterCodec(c, webrtc.RTPCodecTypeVideo); err != nil {
+			return nil, fmt.Errorf("register %s: %w", vc.mime, err)
+		}
+		rtx := webrtc.RTPCodecParameters{
+			RTPCodecCapability: webrtc.RTPCodecCapability{
+				MimeType: webrtc.MimeTypeRTX, ClockRate: 90000, SDPFmtpLine: fmt.Sprintf("apt=%d", vc.pt),
+			},
+			PayloadType: vc.rtxPT,
+		}
+		if err := m.RegisterCodec(rtx, webrtc.RTPCodecTypeVideo); err != nil {
+			return nil, fmt.Errorf("register rtx for %s: %w", vc.mime, err)
+		}
+	}
+
+	both := []webrtc.RTPCodecType{webrtc.RTPCodecTypeAudio, webrtc.RTPCodecTypeVideo}
+	exts := []struct {
+		uri   string
+		kinds []webrtc.RTPCodecType
+	}{
+		{sdp.SDESMidURI, both},
+		{sdp.AudioLevelURI, []webrtc.RTPCodecType{webrtc.RTPCodecTypeAudio}},
+		{sdp.ABSSendTimeURI, both},
+		{absCaptureTimeURI, both},
+		{videoOrientationURI, []webrtc.RTPCodecType{webrtc.RTPCodecTypeVideo}},
+		{sdp.SDESRTPStreamIDURI, []webrtc.RTPCodecType{webrtc.RTPCodecTypeVideo}},
+		{sdp.SDESRepairRTPStreamIDURI, []webrtc.RTPCodecType{webrtc.RTPCodecTypeVideo}},
+	}
+	for _, e := range exts {
+		for _, k := range e.kinds {
+			if err := m.RegisterHeaderExtension(webrtc.RTPHeaderExtensionCapability{URI: e.uri}, k); err != nil {
+				return nil, fmt.Errorf("register header extension %s: %w", e.uri, err)
+			}
+		}
+	}
+	return m, nil
+}
+
+// newInterceptors builds the registry: NACK generation toward publishers, TWCC
+// feedback for their streams, transport-wide sequence numbers toward
+// subscribers, and RTCP sender/receiver reports. There is no NACK
+// responder: the media path answers NACKs from its own packet cache.
+func newInterceptors(m *webrtc.MediaEngine) (*interceptor.Registry, error) {
+	reg := &interceptor.Registry{}
+	gen, err := nack.NewGeneratorInterceptor()
+	if err != nil {
+		return nil, fmt.Errorf("nack generator: %w", err)
+	}
+	reg.Add(gen)
+	if err := webrtc.ConfigureTWCCSender(m, reg); err != nil {
+		return nil, fmt.Errorf("twcc sender: %w", err)
+	}
+	// Subscribers' transport-wide sequence numbers let them send TWCC feedback,
+	// the base of their bandwidth estimate.
+	if err := webrtc.ConfigureTWCCHeaderExtensionSender(m, reg); err != nil {
+		return nil, fmt.Errorf("twcc header extension: %w", err)
+	}
+	if err := webrtc.ConfigureRTCPReports(reg); err != nil {
+		return nil, fmt.Errorf("rtcp reports: %w", err)
+	}
+	return reg, nil
+}

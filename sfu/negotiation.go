@@ -1,0 +1,243 @@
+package sfu
+
+import (
+	"fmt"
+	"sync"
+
+	"github.com/pion/webrtc/v4"
+)
+
+// subscriberConn is the connection carrying media to the participant. The
+// server offers. Negotiation is serialized: while an offer waits for its answer,
+// changes (added and removed tracks) are queued; after the answer they are
+// applied together and offered once more.
+type subscriberConn struct {
+	p  *Participant
+	pc *webrtc.PeerConnection
+
+	mu          sync.Mutex
+	started     bool // the first offer went out
+	offering    bool // an offer waits for its answer
+	renegotiate bool // something changed since the outstanding offer
+	iceRestart  bool // the next offer restarts ICE
+	closed      bool
+	pending     []pendingChange
+	haveRemote  bool
+	candidates  []webrtc.ICECandidateInit // remote, received before the first answer
+
+	// Local candidates wait while an offer is being made, so that the client
+	// never gets a candidate before the offer it belongs to.
+	candMu  sync.Mutex
+	holding bool
+	held    []webrtc.ICECandidateInit
+}
+
+type pendingChange struct {
+	apply func(*webrtc.PeerConnection)
+	drop  func() // called instead of apply when the connection closes first
+}
+
+func newSubscriberConn(p *Participant) (*subscriberConn, error) {
+	pc, err := p.room.engine.api.NewPeerConnection(webrtc.Configuration{
+		BundlePolicy:  webrtc.BundlePolicyMaxBundle,
+		RTCPMuxPolicy: webrtc.RTCPMuxPolicyRequire,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("new subscriber peer connection: %w", err)
+	}
+	c := &subscriberConn{p: p, pc: pc}
+	pc.OnICECandidate(func(cand *webrtc.ICECandidate) {
+		if cand == nil {
+			return
+		}
+		init := cand.ToJSON()
+		c.candMu.Lock()
+		defer c.candMu.Unlock()
+		if c.holding {
+			c.held = append(c.held, init)
+			return
+		}
+		p.send(ICECandidateEvent{ICECandidate{Target: TargetSubscriber, Candidate: init}})
+	})
+	pc.OnConnectionStateChange(func(s webrtc.PeerConnectionState) {
+		p.log.Debug("subscriber connection state", "state", s.String())
+		if s == webrtc.PeerConnectionStateFailed {
+			p.closeAsync(ReasonTransportFailure)
+		}
+	})
+	return c, nil
+}
+
+// start sends the first offer. It carries a data channel so that ICE and DTLS
+// connect even when there is no track to receive yet.
+func (c *subscriberConn) start() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.closed || c.started {
+		return
+	}
+	if _, err := c.pc.CreateDataChannel("ensemble", nil); err != nil {
+		c.p.log.Warn("subscriber data channel", "err", err)
+	}
+	c.started = true
+	c.offerLocked()
+}
+
+// change applies a change to the connection now, or after the outstanding
+// answer, and (re)negotiates.
+func (c *subscriberConn) change(apply func(*webrtc.PeerConnection), drop ...func()) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.closed {
+		for _, d := range drop {
+			d()
+		}
+		return
+	}
+	if c.offering {
+		pc := pendingChange{apply: apply}
+		if len(drop) > 0 {
+			pc.drop = drop[0]
+		}
+		c.pending = append(c.pending, pc)
+		c.renegotiate = true
+		return
+	}
+	apply(c.pc)
+	if c.started {
+		c.offerLocked()
+	}
+}
+
+// offerLocked creates and sends an offer unless one is outstanding.
+func (c *subscriberConn) offerLocked() {
+	if c.offering {
+		c.renegotiate = true
+		return
+	}
+	restart := c.iceRestart
+	offer, err := c.pc.CreateOffer(&webrtc.OfferOptions{ICERestart: restart})
+	if err != nil {
+		c.p.log.Warn("create subscriber offer", "err", err)
+		return
+	}
+	c.candMu.Lock()
+	c.holding = true
+	c.candMu.Unlock()
+	if err := c.pc.SetLocalDescription(offer); err != nil {
+		c.releaseCandidates(false)
+		c.p.log.Warn("set subscriber offer", "err", err)
+		return
+	}
+	c.iceRestart = false
+	c.offering = true
+	c.renegotiate = false
+	c.p.send(SubscriberOffer{SDP: offer.SDP, ICERestart: restart})
+	c.releaseCandidates(true)
+}
+
+// releaseCandidates stops holding local candidates and sends the held ones.
+func (c *subscriberConn) releaseCandidates(send bool) {
+	c.candMu.Lock()
+	defer c.candMu.Unlock()
+	c.holding = false
+	held := c.held
+	c.held = nil
+	if !send {
+		return
+	}
+	for _, cand := range held {
+		c.p.send(ICECandidateEvent{ICECandidate{Target: TargetSubscriber, Candidate: cand}})
+	}
+}
+
+// handleAnswer applies the client's answer, then the changes queued meanwhile.
+func (c *subscriberConn) handleAnswer(answer string) error {
+	if err := checkSDP(answer); err != nil {
+		return err
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if !c.offering {
+		return ErrNoOfferOutstanding
+	}
+	if err := c.pc.SetRemoteDescription(webrtc.SessionDescription{Type: webrtc.SDPTypeAnswer, SDP: answer}); err != nil {
+		return fmt.Errorf("%w: subscriber answer: %w", ErrInvalidSDP, err)
+	}
+	c.offering = false
+	if !c.haveRemote {
+		c.haveRemote = true
+		for _, cand := range c.candidates {
+			if err := c.pc.AddICECandidate(cand); err != nil {
+				c.p.log.Debug("queued subscriber candidate refused", "err", err)
+			}
+		}
+		c.candidates = nil
+	}
+	c.applyPendingLocked()
+	if c.renegotiate || c.iceRestart {
+		c.offerLocked()
+	}
+	return nil
+}
+
+func (c *subscriberConn) applyPendingLocked() {
+	pending := c.pending
+	c.pending = nil
+	for _, ch := range pending {
+		ch.apply(c.pc)
+	}
+}
+
+// restartICE sends an offer with ICE restart (a resumed session). When an
+// offer still waits for its answer, the new client may never have seen it: it
+// is sent again as is, and the restart offer follows its answer.
+func (c *subscriberConn) restartICE() error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.closed {
+		return ErrParticipantClosed
+	}
+	c.iceRestart = true
+	if !c.started {
+		return nil // the first offer is yet to come and restarts nothing
+	}
+	if c.offering {
+		if d := c.pc.PendingLocalDescription(); d != nil {
+			c.p.send(SubscriberOffer{SDP: d.SDP})
+		}
+		return nil
+	}
+	c.offerLocked()
+	return nil
+}
+
+func (c *subscriberConn) addCandidate(cand webrtc.ICECandidateInit) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if !c.haveRemote {
+		c.candidates = append(c.candidates, cand)
+		return nil
+	}
+	if err := c.pc.AddICECandidate(cand); err != nil {
+		return fmt.Errorf("%w: subscriber candidate: %w", ErrInvalidArgument, err)
+	}
+	return nil
+}
+
+// close closes the connection, waits for Pion's goroutines and drops the
+// changes that were still waiting.
+func (c *subscriberConn) close() error {
+	c.mu.Lock()
+	c.closed = true
+	pending := c.pending
+	c.pending = nil
+	c.mu.Unlock()
+	err := c.pc.GracefulClose()
+	for _, ch := range pending {
+		if ch.drop != nil {
+			ch.drop()
+		}
+	}
+	return err
+}

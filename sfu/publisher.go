@@ -1,0 +1,165 @@
+package sfu
+
+import (
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/pion/rtcp"
+	"github.com/pion/sdp/v3"
+	"github.com/pion/webrtc/v4"
+)
+
+// gatherTimeout bounds the wait for local candidates before an answer is
+// returned. With the UDP and TCP muxes there are only host candidates, which
+// are known at once.
+const gatherTimeout = 2 * time.Second
+
+// publisherConn is the connection carrying media from the participant. The
+// client offers; the answer is returned with the server's candidates in it, so
+// that no server candidate can reach the client before the answer does.
+type publisherConn struct {
+	p  *Participant
+	pc *webrtc.PeerConnection
+
+	mu         sync.Mutex // serializes negotiation
+	haveRemote bool
+	candidates []webrtc.ICECandidateInit // received before the first offer
+}
+
+func newPublisherConn(p *Participant) (*publisherConn, error) {
+	pc, err := p.room.engine.api.NewPeerConnection(webrtc.Configuration{
+		BundlePolicy:  webrtc.BundlePolicyMaxBundle,
+		RTCPMuxPolicy: webrtc.RTCPMuxPolicyRequire,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("new publisher peer connection: %w", err)
+	}
+	c := &publisherConn{p: p, pc: pc}
+	pc.OnTrack(p.onTrack)
+	pc.OnConnectionStateChange(func(s webrtc.PeerConnectionState) {
+		p.log.Debug("publisher connection state", "state", s.String())
+		if s == webrtc.PeerConnectionStateFailed {
+			p.closeAsync(ReasonTransportFailure)
+		}
+	})
+	return c, nil
+}
+
+// handleOffer applies a client offer (the first one, a renegotiation or an ICE
+// restart) and returns the answer.
+func (c *publisherConn) handleOffer(offer string) (string, error) {
+	if err := checkSDP(offer); err != nil {
+		return "", err
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if err := c.pc.SetRemoteDescription(webrtc.SessionDescription{Type: webrtc.SDPTypeOffer, SDP: offer}); err != nil {
+		return "", fmt.Errorf("%w: publisher offer: %w", ErrInvalidSDP, err)
+	}
+	if !c.haveRemote {
+		c.haveRemote = true
+		for _, cand := range c.candidates {
+			if err := c.pc.AddICECandidate(cand); err != nil {
+				c.p.log.Debug("queued publisher candidate refused", "err", err)
+			}
+		}
+		c.candidates = nil
+	}
+	answer, err := c.pc.CreateAnswer(nil)
+	if err != nil {
+		return "", fmt.Errorf("create publisher answer: %w", err)
+	}
+	gathered := webrtc.GatheringCompletePromise(c.pc)
+	if err := c.pc.SetLocalDescription(answer); err != nil {
+		return "", fmt.Errorf("set publisher answer: %w", err)
+	}
+	select {
+	case <-gathered:
+	case <-time.After(gatherTimeout):
+		c.p.log.Warn("publisher candidate gathering slow; answering with what was gathered")
+	}
+	return c.pc.LocalDescription().SDP, nil
+}
+
+func (c *publisherConn) addCandidate(cand webrtc.ICECandidateInit) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if !c.haveRemote {
+		c.candidates = append(c.candidates, cand)
+		return nil
+	}
+	if err := c.pc.AddICECandidate(cand); err != nil {
+		return fmt.Errorf("%w: publisher candidate: %w", ErrInvalidArgument, err)
+	}
+	return nil
+}
+
+// sendPLI asks the publisher for a key frame of one stream.
+func (c *publisherConn) sendPLI(ssrc uint32) {
+	c.p.room.engine.stats.plisSent.Add(1)
+	if err := c.pc.WriteRTCP([]rtcp.Packet{&rtcp.PictureLossIndication{MediaSSRC: ssrc}}); err != nil &&
+		!errors.Is(err, webrtc.ErrConnectionClosed) {
+		c.p.log.Debug("send PLI", "err", err)
+	}
+}
+
+// close closes the connection and waits for Pion's goroutines.
+func (c *publisherConn) close() error {
+	return c.pc.GracefulClose()
+}
+
+// checkSDP refuses what does not parse as SDP, with the parser's reason.
+func checkSDP(s string) error {
+	if s == "" {
+		return fmt.Errorf("%w: empty", ErrInvalidSDP)
+	}
+	var sd sdp.SessionDescription
+	if err := sd.UnmarshalString(s); err != nil {
+		return fmt.Errorf("%w: %w", ErrInvalidSDP, err)
+	}
+	return nil
+}
+
+// HandleOffer applies an offer for the publisher connection (the first, a
+// renegotiation or an ICE restart) and returns the answer. The answer already
+// holds the server's candidates; no publisher candidate is trickled.
+func (p *Participant) HandleOffer(offerSDP string) (answerSDP string, err error) {
+	if p.isClosed() {
+		return "", ErrParticipantClosed
+	}
+	return p.pub.handleOffer(offerSDP)
+}
+
+// HandleAnswer applies the client's answer to the last SubscriberOffer.
+func (p *Participant) HandleAnswer(answerSDP string) error {
+	if p.isClosed() {
+		return ErrParticipantClosed
+	}
+	return p.sub.handleAnswer(answerSDP)
+}
+
+// AddICECandidate adds a candidate the client trickled for one of the two
+// connections; candidates arriving before the remote description are queued.
+func (p *Participant) AddICECandidate(c ICECandidate) error {
+	if p.isClosed() {
+		return ErrParticipantClosed
+	}
+	if c.Candidate.Candidate == "" {
+		return nil // end of candidates
+	}
+	switch c.Target {
+	case TargetPublisher:
+		return p.pub.addCandidate(c.Candidate)
+	case TargetSubscriber:
+		return p.sub.addCandidate(c.Candidate)
+	}
+	return fmt.Errorf("%w: candidate target %q", ErrInvalidArgument, c.Target)
+}
+
+func (p *Participant) isClosed() bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.closed
+}

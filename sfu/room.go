@@ -1,0 +1,263 @@
+package sfu
+
+import (
+	"fmt"
+	"log/slog"
+	"sync"
+	"time"
+)
+
+// Room is a set of participants who can publish to and subscribe from each other.
+// Membership changes take the room's lock; events and peer-connection work happen
+// outside it, so a slow participant never holds up the room.
+type Room struct {
+	engine    *Engine
+	name      string
+	sid       string
+	createdAt time.Time
+	log       *slog.Logger
+
+	mu           sync.Mutex
+	metadata     string
+	participants map[string]*Participant // by identity
+	closing      bool
+
+	closeOnce sync.Once
+	done      chan struct{} // closed when the room starts closing
+	cleaned   chan struct{} // closed when every goroutine of the room has ended
+	wg        sync.WaitGroup
+	activity  *roomActivity
+}
+
+func newRoom(e *Engine, name string) *Room {
+	r := &Room{
+		engine:       e,
+		name:         name,
+		sid:          newSID("RM_"),
+		createdAt:    time.Now(),
+		participants: map[string]*Participant{},
+		done:         make(chan struct{}),
+		cleaned:      make(chan struct{}),
+	}
+	r.log = e.log.With("room", name, "room_sid", r.sid)
+	r.activity = newRoomActivity(r)
+	return r
+}
+
+func (r *Room) start() {
+	r.wg.Add(1)
+	go func() {
+		defer r.wg.Done()
+		r.activity.run(r.done)
+	}()
+}
+
+// Name is the room's name (unique in its engine while open).
+func (r *Room) Name() string { return r.name }
+
+// Info describes the room.
+func (r *Room) Info() RoomInfo {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return RoomInfo{
+		SID:             r.sid,
+		Name:            r.name,
+		Metadata:        r.metadata,
+		CreatedAt:       r.createdAt,
+		MaxParticipants: r.engine.cfg.MaxParticipantsPerRoom,
+		NumParticipants: len(r.participants),
+	}
+}
+
+// SetMetadata changes the room's metadata; participants get no event for now.
+func (r *Room) SetMetadata(metadata string) {
+	r.mu.Lock()
+	r.metadata = metadata
+	r.mu.Unlock()
+}
+
+// Done is closed once the room is closed.
+func (r *Room) Done() <-chan struct{} { return r.done }
+
+// Join adds a participant. An existing participant with the same identity is
+// closed first with ReasonDuplicateIdentity; the others see it leave and the new
+// one join, in that order.
+func (r *Room) Join(params JoinParams) (*Participant, error) {
+	if params.Identity == "" {
+		return nil, fmt.Errorf("%w: empty identity", ErrInvalidArgument)
+	}
+	if params.Sink == nil {
+		return nil, fmt.Errorf("%w: nil event sink", ErrInvalidArgument)
+	}
+	r.mu.Lock()
+	if r.closing {
+		r.mu.Unlock()
+		return nil, ErrRoomClosed
+	}
+	old := r.participants[params.Identity]
+	count := len(r.participants)
+	if old != nil {
+		count--
+	}
+	if maxP := r.engine.cfg.MaxParticipantsPerRoom; maxP > 0 && count >= maxP {
+		r.mu.Unlock()
+		return nil, ErrRoomFull
+	}
+	// Registered before its peer connections exist so that the room cannot close
+	// itself in between (its last participant leaving concurrently).
+	p := newParticipant(r, params)
+	r.participants[params.Identity] = p
+	r.mu.Unlock()
+	r.engine.stats.participants.Add(1) // Close takes it back, whatever happens next
+
+	if err := p.open(); err != nil {
+		p.Close(ReasonTransportFailure)
+		return nil, err
+	}
+	if old != nil {
+		old.Close(ReasonDuplicateIdentity)
+	}
+	info := p.Info()
+	// Announced before the others can hear of its departure: a participant
+	// closed while joining is neither announced nor said to leave.
+	p.announced.Store(true)
+	if !info.Hidden {
+		r.broadcast(ParticipantJoined{Participant: info}, p)
+	}
+	if h := r.engine.cfg.Hooks.ParticipantJoined; h != nil {
+		h(r.Info(), info)
+	}
+	if params.AutoSubscribe {
+		p.subscribeToAll()
+	}
+	p.sub.start()
+	p.log.Info("participant joined")
+	return p, nil
+}
+
+// Participant returns the participant with this identity.
+func (r *Room) Participant(identity string) (*Participant, bool) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	p, ok := r.participants[identity]
+	return p, ok
+}
+
+// Participants describes every participant, hidden ones included (callers filter
+// with .Hidden before telling clients).
+func (r *Room) Participants() []ParticipantInfo {
+	ps := r.snapshot()
+	infos := make([]ParticipantInfo, 0, len(ps))
+	for _, p := range ps {
+		infos = append(infos, p.Info())
+	}
+	return infos
+}
+
+// SendData sends a data message from the server to DestinationIdentities, or to
+// everyone when that is empty.
+func (r *Room) SendData(pkt DataPacket) {
+	pkt.FromSID, pkt.FromIdentity = "", ""
+	r.routeData(pkt, nil)
+}
+
+// routeData delivers pkt to its destinations, never back to from.
+func (r *Room) routeData(pkt DataPacket, from *Participant) {
+	ev := DataReceived{Packet: pkt}
+	if len(pkt.DestinationIdentities) == 0 {
+		r.broadcast(ev, from)
+		return
+	}
+	for _, id := range pkt.DestinationIdentities {
+		if p, ok := r.Participant(id); ok && p != from {
+			p.send(ev)
+		}
+	}
+}
+
+// Close closes every participant with reason (each gets Closed{reason}) and
+// removes the room from the engine. It returns once the room's goroutines ended.
+func (r *Room) Close(reason CloseReason) {
+	first := false
+	r.closeOnce.Do(func() {
+		first = true
+		r.mu.Lock()
+		r.closing = true
+		r.mu.Unlock()
+		close(r.done)
+		// A closing room takes no one in: the name is free for a new room at once.
+		r.engine.forgetRoom(r)
+	})
+	if !first {
+		<-r.cleaned
+		return
+	}
+	for _, p := range r.snapshot() {
+		p.Close(reason)
+	}
+	r.wg.Wait()
+	r.log.Info("room closed", "reason", string(reason))
+	close(r.cleaned)
+	r.engine.roomClosed(r)
+}
+
+// removeParticipant forgets p (unless a newer participant with its identity
+// replaced it) and reports whether the room is now empty.
+func (r *Room) removeParticipant(p *Participant) (empty bool) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.participants[p.identity] == p {
+		delete(r.participants, p.identity)
+	}
+	return len(r.participants) == 0 && !r.closing
+}
+
+// participantLeft announces p's departure and closes the room when it was the last.
+func (r *Room) participantLeft(p *Participant, info ParticipantInfo, reason CloseReason, empty bool) {
+	r.engine.stats.participants.Add(-1)
+	if p.announced.Load() {
+		if !info.Hidden {
+			r.broadcast(ParticipantLeft{Participant: info, Reason: reason}, p)
+		}
+		if h := r.engine.cfg.Hooks.ParticipantLeft; h != nil {
+			h(r.Info(), info, reason)
+		}
+	}
+	if empty {
+		// Closing waits for the room's goroutines; a participant closing from one of
+		// them (a transport failure) must not wait for itself.
+		go r.Close(ReasonRoomDeleted)
+	}
+}
+
+// snapshot lists the current participants.
+func (r *Room) snapshot() []*Participant {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	ps := make([]*Participant, 0, len(r.participants))
+	for _, p := range r.participants {
+		ps = append(ps, p)
+	}
+	return ps
+}
+
+// broadcast sends ev to every participant except the ones sharing except's
+// identity (a participant and the one replacing it).
+func (r *Room) broadcast(ev Event, except *Participant) {
+	for _, p := range r.snapshot() {
+		if except != nil && p.identity == except.identity {
+			continue
+		}
+		p.send(ev)
+	}
+}
+
+// findTrack looks a published track up by SID among all participants.
+func (r *Room) findTrack(sid string) (*Participant, *publishedTrack) {
+	for _, p := range r.snapshot() {
+		if t := p.publishedTrack(sid); t != nil {
+			return p, t
+		}
+	}
+	return nil, nil
+}

@@ -1,0 +1,123 @@
+package sfu
+
+import (
+	"sync/atomic"
+
+	"github.com/ensemble-sfu/ensemble/sfu/forward"
+)
+
+// Stats is a snapshot of the engine's counters for /metrics. Counts (Rooms …
+// Subscriptions) are current values; the others only grow.
+type Stats struct {
+	Rooms           int
+	Participants    int
+	PublishedTracks int
+	Subscriptions   int
+
+	PacketsIn, BytesIn   uint64 // RTP from publishers
+	PacketsOut, BytesOut uint64 // RTP to subscribers, retransmissions excluded
+	NACKsReceived        uint64 // sequence numbers subscribers asked for again
+	Retransmits          uint64 // packets sent again
+	PLIsReceived         uint64 // PLI/FIR from subscribers
+	PLIsSent             uint64 // PLI to publishers
+	PacketsLostUpstream  uint64 // gaps in publishers' streams
+	MeanRTTMillis        float64
+}
+
+// engineStats are the engine's counters. Media counters of live tracks are read
+// from the media path when a snapshot is taken; those of ended tracks are
+// folded into the retired totals so that counters never go down.
+type engineStats struct {
+	rooms, participants, tracks, subscriptions atomic.Int64
+	plisSent                                   atomic.Uint64
+
+	retiredIn, retiredInBytes, retiredLost    atomic.Uint64
+	retiredOut, retiredOutBytes, retiredNACKs atomic.Uint64
+	retiredRetransmits, retiredPLIsReceived   atomic.Uint64
+}
+
+func (s *engineStats) retireUp(st forward.UpStats) {
+	s.retiredIn.Add(st.Packets)
+	s.retiredInBytes.Add(st.Bytes)
+	s.retiredLost.Add(st.PacketsLost)
+}
+
+func (s *engineStats) retireDown(st forward.DownStats) {
+	s.retiredOut.Add(st.Packets)
+	s.retiredOutBytes.Add(st.Bytes)
+	s.retiredNACKs.Add(st.NACKs)
+	s.retiredRetransmits.Add(st.Retransmits)
+	s.retiredPLIsReceived.Add(st.PLIs)
+}
+
+// Stats returns a snapshot of the engine's counters.
+func (e *Engine) Stats() Stats {
+	s := &e.stats
+	out := Stats{
+		Rooms:               int(s.rooms.Load()),
+		Participants:        int(s.participants.Load()),
+		PublishedTracks:     int(s.tracks.Load()),
+		Subscriptions:       int(s.subscriptions.Load()),
+		PacketsIn:           s.retiredIn.Load(),
+		BytesIn:             s.retiredInBytes.Load(),
+		PacketsLostUpstream: s.retiredLost.Load(),
+		PacketsOut:          s.retiredOut.Load(),
+		BytesOut:            s.retiredOutBytes.Load(),
+		NACKsReceived:       s.retiredNACKs.Load(),
+		Retransmits:         s.retiredRetransmits.Load(),
+		PLIsReceived:        s.retiredPLIsReceived.Load(),
+		PLIsSent:            s.plisSent.Load(),
+	}
+	var rttSum float64
+	var rttN int
+	for _, r := range e.Rooms() {
+		for _, p := range r.snapshot() {
+			ups, downs := p.mediaStats()
+			for _, u := range ups {
+				out.PacketsIn += u.Packets
+				out.BytesIn += u.Bytes
+				out.PacketsLostUpstream += u.PacketsLost
+			}
+			for _, d := range downs {
+				out.PacketsOut += d.Packets
+				out.BytesOut += d.Bytes
+				out.NACKsReceived += d.NACKs
+				out.Retransmits += d.Retransmits
+				out.PLIsReceived += d.PLIs
+				if d.RTT > 0 {
+					rttSum += float64(d.RTT.Microseconds()) / 1000
+					rttN++
+				}
+			}
+		}
+	}
+	if rttN > 0 {
+		out.MeanRTTMillis = rttSum / float64(rttN)
+	}
+	return out
+}
+
+// mediaStats reads the counters of p's live tracks and subscriptions.
+func (p *Participant) mediaStats() ([]forward.UpStats, []forward.DownStats) {
+	p.mu.Lock()
+	ups := make([]*forward.UpTrack, 0, len(p.tracks))
+	for _, t := range p.tracks {
+		if up := t.up.Load(); up != nil {
+			ups = append(ups, up)
+		}
+	}
+	downs := make([]*forward.DownTrack, 0, len(p.subs))
+	for _, s := range p.subs {
+		downs = append(downs, s.down)
+	}
+	p.mu.Unlock()
+	us := make([]forward.UpStats, len(ups))
+	for i, u := range ups {
+		us[i] = u.Stats()
+	}
+	ds := make([]forward.DownStats, len(downs))
+	for i, d := range downs {
+		ds[i] = d.Stats()
+	}
+	return us, ds
+}

@@ -1,0 +1,307 @@
+package sfu
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+	"sync"
+	"sync/atomic"
+
+	"github.com/pion/sdp/v3"
+	"github.com/pion/webrtc/v4"
+
+	"github.com/ensemble-sfu/ensemble/sfu/forward"
+)
+
+// TrackRequest is what a client declares before sending a track.
+type TrackRequest struct {
+	Name          string
+	Kind          Kind
+	Source        Source
+	Muted         bool
+	Width, Height int
+	Layers        []LayerInfo
+}
+
+// publishedTrack is one track a participant declared; it becomes live when its
+// media arrives. Its info is guarded by the publisher's mutex; up and the
+// flags are atomics because subscribers read them without that mutex.
+type publishedTrack struct {
+	sid, clientID string
+	info          TrackInfo // guarded by the owner's mu
+	live          bool      // guarded by the owner's mu; media arrived, announced
+	up            atomic.Pointer[forward.UpTrack]
+	retracted     atomic.Bool
+	closeOnce     sync.Once
+}
+
+func (t *publishedTrack) infoLocked() TrackInfo {
+	info := t.info
+	info.Layers = slices.Clone(info.Layers)
+	return info
+}
+
+// closeMedia stops the UpTrack's readers, waits for them and keeps their counters.
+func (t *publishedTrack) closeMedia(stats *engineStats) {
+	t.closeOnce.Do(func() {
+		if up := t.up.Load(); up != nil {
+			up.Close()
+			stats.retireUp(up.Stats())
+		}
+	})
+}
+
+// AddTrack declares a track the client is about to send. The TrackInfo has the
+// server-assigned SID at once; the others hear TrackPublished when the media
+// arrives. Media is matched by WebRTC track id == clientID, or else to the
+// oldest unmatched request of the same kind.
+func (p *Participant) AddTrack(clientID string, req TrackRequest) (TrackInfo, error) {
+	if clientID == "" {
+		return TrackInfo{}, fmt.Errorf("%w: empty track client id", ErrInvalidArgument)
+	}
+	if req.Kind != KindAudio && req.Kind != KindVideo {
+		return TrackInfo{}, fmt.Errorf("%w: track kind %q", ErrInvalidArgument, req.Kind)
+	}
+	if !req.Source.Valid() {
+		return TrackInfo{}, fmt.Errorf("%w: track source %q", ErrInvalidArgument, req.Source)
+	}
+	audioSource := req.Source == SourceMicrophone || req.Source == SourceScreenShareAudio
+	if audioSource != (req.Kind == KindAudio) {
+		return TrackInfo{}, fmt.Errorf("%w: %s track from source %s", ErrInvalidArgument, req.Kind, req.Source)
+	}
+	if len(req.Layers) > 3 {
+		return TrackInfo{}, fmt.Errorf("%w: %d simulcast layers (at most 3)", ErrInvalidArgument, len(req.Layers))
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.closed {
+		return TrackInfo{}, ErrParticipantClosed
+	}
+	if !p.perms.CanPublishSource(req.Source) {
+		return TrackInfo{}, fmt.Errorf("%w: cannot publish %s", ErrPermissionDenied, req.Source)
+	}
+	if len(p.tracks) >= p.room.engine.cfg.MaxTracksPerParticipant {
+		return TrackInfo{}, fmt.Errorf("%w: %d already", ErrTooManyTracks, len(p.tracks))
+	}
+	for _, t := range p.tracks {
+		if t.clientID == clientID {
+			return TrackInfo{}, fmt.Errorf("%w: track %q already added", ErrInvalidArgument, clientID)
+		}
+	}
+	t := &publishedTrack{sid: newSID("TR_"), clientID: clientID}
+	t.info = TrackInfo{
+		SID:       t.sid,
+		Name:      req.Name,
+		Kind:      req.Kind,
+		Source:    req.Source,
+		Muted:     req.Muted,
+		Width:     req.Width,
+		Height:    req.Height,
+		Simulcast: len(req.Layers) > 1,
+		Layers:    slices.Clone(req.Layers),
+	}
+	p.tracks = append(p.tracks, t)
+	return t.infoLocked(), nil
+}
+
+// publishedTrack finds one of p's tracks by SID.
+func (p *Participant) publishedTrack(sid string) *publishedTrack {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for _, t := range p.tracks {
+		if t.sid == sid {
+			return t
+		}
+	}
+	return nil
+}
+
+// liveTracks lists p's tracks whose media arrived.
+func (p *Participant) liveTracks() []*publishedTrack {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	var live []*publishedTrack
+	for _, t := range p.tracks {
+		if t.live {
+			live = append(live, t)
+		}
+	}
+	return live
+}
+
+// onTrack receives one incoming stream (one per simulcast layer) and feeds it
+// to the UpTrack of the matching request.
+func (p *Participant) onTrack(remote *webrtc.TrackRemote, receiver *webrtc.RTPReceiver) {
+	kind := Kind(remote.Kind().String())
+	p.mu.Lock()
+	if p.closed {
+		p.mu.Unlock()
+		return
+	}
+	t := p.matchTrackLocked(remote.ID(), kind)
+	if t == nil {
+		p.mu.Unlock()
+		p.log.Warn("media without a matching track request; ignored",
+			"track_id", remote.ID(), "kind", string(kind), "rid", remote.RID())
+		return
+	}
+	up := t.up.Load()
+	first := up == nil
+	if first {
+		up = forward.NewUpTrack(p.upTrackConfig(t, remote, receiver))
+		up.SetMuted(t.info.Muted)
+		t.up.Store(up)
+		t.live = true
+		t.info.MimeType = remote.Codec().MimeType
+	}
+	up.AddLayer(remote, receiver)
+	info := t.infoLocked()
+	hidden := p.perms.Hidden
+	p.mu.Unlock()
+	p.log.Debug("media received", "track", t.sid, "rid", remote.RID(), "codec", remote.Codec().MimeType)
+	if first {
+		p.room.engine.stats.tracks.Add(1)
+		p.announceTrack(t, info, hidden)
+	}
+}
+
+// matchTrackLocked finds the request for a stream: by client id, else the
+// oldest not yet matched request of the same kind.
+func (p *Participant) matchTrackLocked(id string, kind Kind) *publishedTrack {
+	for _, t := range p.tracks {
+		if t.clientID == id && !t.retracted.Load() {
+			return t
+		}
+	}
+	for _, t := range p.tracks {
+		if !t.live && t.info.Kind == kind && !t.retracted.Load() {
+			return t
+		}
+	}
+	return nil
+}
+
+func (p *Participant) upTrackConfig(t *publishedTrack, remote *webrtc.TrackRemote, receiver *webrtc.RTPReceiver) forward.UpTrackConfig {
+	cfg := forward.UpTrackConfig{
+		TrackSID: t.sid,
+		Kind:     remote.Kind(),
+		Codec:    remote.Codec(),
+		SendPLI:  p.pub.sendPLI,
+		Logger:   p.log,
+	}
+	for _, l := range t.info.Layers {
+		cfg.Layers = append(cfg.Layers, forward.LayerSpec{RID: l.RID, Quality: forward.ParseQuality(string(l.Quality))})
+	}
+	if remote.Kind() == webrtc.RTPCodecTypeAudio {
+		for _, ext := range receiver.GetParameters().HeaderExtensions {
+			if ext.URI == sdp.AudioLevelURI {
+				cfg.AudioLevelExtID = uint8(ext.ID)
+				cfg.OnAudioLevel = p.room.activity.speakers.Source(p.sid).Observe
+			}
+		}
+	}
+	return cfg
+}
+
+// announceTrack tells the publisher its track is live, the others that it was
+// published, and subscribes those who subscribe to everything.
+func (p *Participant) announceTrack(t *publishedTrack, info TrackInfo, hidden bool) {
+	p.send(TrackPublished{ParticipantSID: p.sid, ClientID: t.clientID, Track: info})
+	if hidden {
+		return // nobody knows of the track, nobody subscribes automatically
+	}
+	p.room.broadcast(TrackPublished{ParticipantSID: p.sid, Track: info}, p)
+	if h := p.room.engine.cfg.Hooks.TrackPublished; h != nil {
+		h(p.room.Info(), p.Info(), info)
+	}
+	for _, q := range p.room.snapshot() {
+		if q.identity == p.identity || !q.autoSubscribe || !q.Permissions().CanSubscribe {
+			continue
+		}
+		if err := q.subscribeTrack(p, t); err != nil {
+			q.log.Debug("auto-subscribe", "track", t.sid, "err", err)
+		}
+	}
+}
+
+// SetTrackMuted mutes or unmutes one of the participant's tracks; forwarding
+// stops while muted and the others get TrackMuted.
+func (p *Participant) SetTrackMuted(trackSID string, muted bool) error {
+	p.mu.Lock()
+	var t *publishedTrack
+	for _, x := range p.tracks {
+		if x.sid == trackSID {
+			t = x
+		}
+	}
+	if t == nil {
+		p.mu.Unlock()
+		return fmt.Errorf("%w: %s", ErrTrackNotFound, trackSID)
+	}
+	changed := t.info.Muted != muted
+	t.info.Muted = muted
+	live, hidden := t.live, p.perms.Hidden
+	p.mu.Unlock()
+	if up := t.up.Load(); up != nil {
+		up.SetMuted(muted)
+	}
+	if changed && live && !hidden {
+		p.room.broadcast(TrackMuted{ParticipantSID: p.sid, TrackSID: trackSID, Muted: muted}, p)
+	}
+	return nil
+}
+
+// Unpublish removes one of the participant's tracks: subscribers lose it (their
+// connections are renegotiated) and the others get TrackUnpublished. The
+// publisher's transceiver stays; the client stops sending on it.
+func (p *Participant) Unpublish(trackSID string) error {
+	p.mu.Lock()
+	i := slices.IndexFunc(p.tracks, func(t *publishedTrack) bool { return t.sid == trackSID })
+	if i < 0 {
+		p.mu.Unlock()
+		return fmt.Errorf("%w: %s", ErrTrackNotFound, trackSID)
+	}
+	t := p.tracks[i]
+	p.tracks = slices.Delete(p.tracks, i, i+1)
+	hidden := p.perms.Hidden
+	p.mu.Unlock()
+	p.retractTrack(t, hidden)
+	t.closeMedia(&p.room.engine.stats)
+	return nil
+}
+
+// retractTrack ends every subscription to t and announces its end.
+func (p *Participant) retractTrack(t *publishedTrack, hidden bool) {
+	t.retracted.Store(true)
+	for _, q := range p.room.snapshot() {
+		if q != p {
+			q.dropSubscription(t.sid)
+		}
+	}
+	p.mu.Lock()
+	live, info := t.live, t.infoLocked()
+	p.mu.Unlock()
+	if !live {
+		return
+	}
+	p.room.engine.stats.tracks.Add(-1)
+	if hidden {
+		return
+	}
+	p.room.broadcast(TrackUnpublished{ParticipantSID: p.sid, TrackSID: t.sid}, p)
+	if h := p.room.engine.cfg.Hooks.TrackUnpublished; h != nil {
+		h(p.room.Info(), p.Info(), info)
+	}
+}
+
+// qualityForSize picks the lowest declared layer at least as big as asked.
+func qualityForSize(layers []LayerInfo, width, height int) Quality {
+	best := QualityHigh
+	bestH := -1
+	for _, l := range layers {
+		if l.Height >= height && l.Width >= width && (bestH < 0 || l.Height < bestH) {
+			best, bestH = l.Quality, l.Height
+		}
+	}
+	return Quality(strings.ToLower(string(best)))
+}

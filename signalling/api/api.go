@@ -1,0 +1,155 @@
+package api
+
+import (
+	"encoding/json"
+	"log/slog"
+	"net/http"
+	"slices"
+	"strings"
+
+	"github.com/ensemble-sfu/ensemble/sfu"
+	"github.com/ensemble-sfu/ensemble/signalling/auth"
+	"github.com/ensemble-sfu/ensemble/signalling/lobby"
+	"github.com/ensemble-sfu/ensemble/signalling/meeting"
+	"github.com/ensemble-sfu/ensemble/signalling/store"
+	"github.com/ensemble-sfu/ensemble/signalling/webhook"
+)
+
+// Deps are what the API works with. Engine, Store, Verifier and Keys are required.
+type Deps struct {
+	Engine   *sfu.Engine
+	Store    store.Store
+	Verifier *auth.Verifier
+	// Keys sign guest tokens (the development key in --dev, else the first key by name).
+	Keys auth.Keys
+	// Dev lets anyone join any room as a guest (ensemble serve --dev).
+	Dev bool
+	// PublicURL is the base URL of the web app ("https://meet.example.com"): meeting
+	// join links and the WebSocket URL given to guests derive from it. Empty: taken
+	// from each request's Host.
+	PublicURL string
+	// SIPDomain gives meetings a SIP URI; PhoneNumber a dial-in number (telephony).
+	SIPDomain, PhoneNumber string
+	// Webhooks, when set, hear API actions that the sfu hooks do not report.
+	Webhooks *webhook.Notifier
+	// Lobby serves the lobby routes; nil answers them with 404 lobby_disabled.
+	Lobby  *lobby.Lobby
+	Logger *slog.Logger
+}
+
+// handler serves the API; one per server.
+type handler struct {
+	Deps
+	log      *slog.Logger
+	mux      *http.ServeMux
+	meetings meeting.Config
+}
+
+// New returns the handler of every route under /api/.
+func New(d Deps) http.Handler {
+	h := &handler{Deps: d, log: d.Logger, mux: http.NewServeMux()}
+	if h.log == nil {
+		h.log = slog.New(slog.DiscardHandler)
+	}
+	h.log = h.log.With("component", "api")
+	h.meetings = meeting.Config{PublicURL: d.PublicURL, SIPDomain: d.SIPDomain, PhoneNumber: d.PhoneNumber}
+	methods := map[string][]string{}
+	for _, rt := range routes() {
+		h.mux.Handle(rt.Method+" "+rt.Pattern, h.wrap(rt))
+		methods[rt.Pattern] = append(methods[rt.Pattern], rt.Method)
+	}
+	// Known paths with another method get a 405 problem rather than the mux's text.
+	for pattern, allowed := range methods {
+		slices.Sort(allowed)
+		h.mux.HandleFunc(pattern, func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Allow", strings.Join(allowed, ", "))
+			writeProblem(w, newProblem(http.StatusMethodNotAllowed, "method_not_allowed",
+				r.Method+" is not allowed here; use "+strings.Join(allowed, " or ")))
+		})
+	}
+	h.mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
+		writeProblem(w, newProblem(http.StatusNotFound, "not_found", "no API route "+r.URL.Path))
+	})
+	return h.mux
+}
+
+// wrap authenticates the request when the route needs a grant and turns a returned
+// problem into the response.
+func (h *handler) wrap(rt Route) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		req := &request{w: w, r: r}
+		if rt.Grant != "" {
+			claims, p := h.authorize(r, rt.Grant)
+			if p != nil {
+				writeProblem(w, p)
+				return
+			}
+			req.claims = claims
+		}
+		if p := rt.serve(h, req); p != nil {
+			writeProblem(w, p)
+		}
+	})
+}
+
+// request is one API call: the HTTP request, its writer and, on authenticated
+// routes, the verified claims.
+type request struct {
+	w      http.ResponseWriter
+	r      *http.Request
+	claims *auth.Claims
+}
+
+// authorize verifies the bearer token and checks that it carries grant, and that a
+// token limited to one room is used on that room only.
+func (h *handler) authorize(r *http.Request, grant string) (*auth.Claims, *Problem) {
+	authz := r.Header.Get("Authorization")
+	token, ok := strings.CutPrefix(authz, "Bearer ")
+	if !ok {
+		if authz == "" {
+			token = ""
+		} else {
+			return nil, newProblem(http.StatusUnauthorized, auth.CodeMalformedToken, "Authorization header must be \"Bearer <token>\"")
+		}
+	}
+	claims, err := h.Verifier.Verify(strings.TrimSpace(token))
+	if err == nil {
+		err = claims.CheckGrant(grant)
+	}
+	if room := r.PathValue("room"); err == nil && room != "" && (claims.Room != "" || grant == auth.GrantRoomAdmin) {
+		err = claims.CheckRoom(room)
+	}
+	if err != nil {
+		return nil, authProblem(err)
+	}
+	return claims, nil
+}
+
+func authProblem(err error) *Problem {
+	status, code := http.StatusUnauthorized, auth.CodeOf(err)
+	var ae *auth.Error
+	detail := err.Error()
+	if asAuth(err, &ae) {
+		status, detail = ae.HTTPStatus, ae.Message
+	}
+	if code == "" {
+		code = "unauthorized"
+	}
+	return newProblem(status, code, detail)
+}
+
+// notify sends an API event to the webhooks, when configured.
+func (h *handler) notify(ev webhook.Event, data any) {
+	if h.Webhooks == nil {
+		return
+	}
+	if data != nil {
+		b, err := json.Marshal(data)
+		if err != nil {
+			h.log.Error("webhook payload not encodable", "event", ev.Type, "err", err)
+			return
+		}
+		ev.Data = b
+	}
+	h.Webhooks.Send(ev)
+}

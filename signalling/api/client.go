@@ -1,0 +1,151 @@
+package api
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strings"
+
+	"github.com/ensemble-sfu/ensemble/sfu"
+	"github.com/ensemble-sfu/ensemble/signalling/meeting"
+)
+
+// Client calls the API of one server. Errors from the server are *Problem.
+type Client struct {
+	// BaseURL is the server's HTTP address, e.g. "http://127.0.0.1:7880".
+	BaseURL string
+	// Token is the bearer token (an API token with the needed grants).
+	Token string
+	// HTTP sends the requests; nil means http.DefaultClient.
+	HTTP *http.Client
+}
+
+// maxResponseBytes bounds what the client reads of a response.
+const maxResponseBytes = 4 << 20
+
+// do sends a request with an optional JSON body and decodes a JSON answer into out
+// (when not nil). It returns the HTTP status.
+func (c *Client) do(ctx context.Context, method, path string, in, out any, hdr http.Header) (int, error) {
+	var body io.Reader
+	if in != nil {
+		b, err := json.Marshal(in)
+		if err != nil {
+			return 0, fmt.Errorf("encode request: %w", err)
+		}
+		body = bytes.NewReader(b)
+	}
+	req, err := http.NewRequestWithContext(ctx, method, strings.TrimRight(c.BaseURL, "/")+path, body)
+	if err != nil {
+		return 0, fmt.Errorf("build request: %w", err)
+	}
+	for k, v := range hdr {
+		req.Header[k] = v
+	}
+	if in != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	if c.Token != "" {
+		req.Header.Set("Authorization", "Bearer "+c.Token)
+	}
+	hc := c.HTTP
+	if hc == nil {
+		hc = http.DefaultClient
+	}
+	resp, err := hc.Do(req)
+	if err != nil {
+		return 0, fmt.Errorf("%s %s: %w", method, path, err)
+	}
+	defer resp.Body.Close()
+	data, err := io.ReadAll(io.LimitReader(resp.Body, maxResponseBytes))
+	if err != nil {
+		return resp.StatusCode, fmt.Errorf("%s %s: read response: %w", method, path, err)
+	}
+	if resp.StatusCode >= 400 {
+		p := &Problem{}
+		if json.Unmarshal(data, p) != nil || p.Status == 0 {
+			p = &Problem{Status: resp.StatusCode, Code: "http_error", Title: http.StatusText(resp.StatusCode),
+				Detail: strings.TrimSpace(string(data))}
+		}
+		return resp.StatusCode, p
+	}
+	if out != nil {
+		if raw, ok := out.(*[]byte); ok {
+			*raw = data
+		} else if err := json.Unmarshal(data, out); err != nil {
+			return resp.StatusCode, fmt.Errorf("%s %s: decode response: %w", method, path, err)
+		}
+	}
+	return resp.StatusCode, nil
+}
+
+func esc(s string) string { return url.PathEscape(s) }
+
+// CreateRoom creates a room.
+func (c *Client) CreateRoom(ctx context.Context, in CreateRoomRequest) (Room, error) {
+	var out Room
+	_, err := c.do(ctx, http.MethodPost, "/api/v1/rooms", in, &out, nil)
+	return out, err
+}
+
+// ListRooms lists stored and live rooms.
+func (c *Client) ListRooms(ctx context.Context) ([]Room, error) {
+	var out RoomList
+	_, err := c.do(ctx, http.MethodGet, "/api/v1/rooms", nil, &out, nil)
+	return out.Rooms, err
+}
+
+// GetRoom gets one room.
+func (c *Client) GetRoom(ctx context.Context, name string) (Room, error) {
+	var out Room
+	_, err := c.do(ctx, http.MethodGet, "/api/v1/rooms/"+esc(name), nil, &out, nil)
+	return out, err
+}
+
+// DeleteRoom deletes a room and disconnects everyone in it.
+func (c *Client) DeleteRoom(ctx context.Context, name string) error {
+	_, err := c.do(ctx, http.MethodDelete, "/api/v1/rooms/"+esc(name), nil, nil, nil)
+	return err
+}
+
+// ListParticipants lists a room's participants.
+func (c *Client) ListParticipants(ctx context.Context, room string) ([]sfu.ParticipantInfo, error) {
+	var out ParticipantList
+	_, err := c.do(ctx, http.MethodGet, "/api/v1/rooms/"+esc(room)+"/participants", nil, &out, nil)
+	return out.Participants, err
+}
+
+// RemoveParticipant disconnects a participant.
+func (c *Client) RemoveParticipant(ctx context.Context, room, identity string) error {
+	_, err := c.do(ctx, http.MethodDelete, "/api/v1/rooms/"+esc(room)+"/participants/"+esc(identity), nil, nil, nil)
+	return err
+}
+
+// MuteTrack mutes or unmutes a participant's track.
+func (c *Client) MuteTrack(ctx context.Context, room, identity, trackSID string, muted bool) (sfu.TrackInfo, error) {
+	var out sfu.TrackInfo
+	_, err := c.do(ctx, http.MethodPost, "/api/v1/rooms/"+esc(room)+"/participants/"+esc(identity)+"/tracks/"+esc(trackSID)+"/mute",
+		MuteRequest{Muted: &muted}, &out, nil)
+	return out, err
+}
+
+// CreateMeeting schedules a meeting; created is false when idempotencyKey replayed
+// an earlier request.
+func (c *Client) CreateMeeting(ctx context.Context, in CreateMeetingRequest, idempotencyKey string) (v meeting.View, created bool, err error) {
+	var hdr http.Header
+	if idempotencyKey != "" {
+		hdr = http.Header{"Idempotency-Key": {idempotencyKey}}
+	}
+	status, err := c.do(ctx, http.MethodPost, "/api/v1/meetings", in, &v, hdr)
+	return v, status == http.StatusCreated, err
+}
+
+// MeetingICS returns the meeting's iCalendar invitation.
+func (c *Client) MeetingICS(ctx context.Context, id string) ([]byte, error) {
+	var out []byte
+	_, err := c.do(ctx, http.MethodGet, "/api/v1/meetings/"+esc(id)+"/invite.ics", nil, &out, nil)
+	return out, err
+}

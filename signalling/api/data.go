@@ -1,0 +1,81 @@
+package api
+
+import (
+	"fmt"
+	"net/http"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/ensemble-sfu/ensemble/sfu"
+)
+
+// maxDataPayload bounds one data message, as a data channel message should stay small.
+const maxDataPayload = 15 << 10
+
+// SendDataRequest is the body of POST /api/v1/rooms/{room}/data. Payload is base64
+// in JSON. Without destination identities, everyone in the room receives it.
+type SendDataRequest struct {
+	Kind                  sfu.DataKind `json:"kind,omitempty"`
+	Topic                 string       `json:"topic,omitempty"`
+	Payload               []byte       `json:"payload"`
+	DestinationIdentities []string     `json:"destination_identities,omitempty"`
+}
+
+func (in *SendDataRequest) validate() *Problem {
+	switch in.Kind {
+	case "":
+		in.Kind = sfu.DataReliable
+	case sfu.DataReliable, sfu.DataLossy:
+	default:
+		return invalid("kind", "must be %q or %q, not %q", sfu.DataReliable, sfu.DataLossy, in.Kind)
+	}
+	if len(in.Payload) == 0 {
+		return invalid("payload", "is required (base64 of at least one byte)")
+	}
+	if len(in.Payload) > maxDataPayload {
+		return invalid("payload", "larger than %d bytes", maxDataPayload)
+	}
+	if len(in.Topic) > 256 || !validText(in.Topic) {
+		return invalid("topic", "must be valid UTF-8 text of at most 256 bytes")
+	}
+	for i, id := range in.DestinationIdentities {
+		if id == "" {
+			return invalid(fmt.Sprintf("destination_identities[%d]", i), "must not be empty")
+		}
+	}
+	return nil
+}
+
+// validText refuses invalid UTF-8 and control characters in short labels.
+func validText(s string) bool {
+	if !utf8.ValidString(s) {
+		return false
+	}
+	for _, r := range s {
+		if unicode.IsControl(r) {
+			return false
+		}
+	}
+	return true
+}
+
+func (h *handler) sendData(req *request) *Problem {
+	var in SendDataRequest
+	if p := decodeBody(req.w, req.r, &in); p != nil {
+		return p
+	}
+	if p := in.validate(); p != nil {
+		return p
+	}
+	_, live, p := h.lookupRoom(req)
+	if p != nil {
+		return p
+	}
+	if live != nil {
+		// An empty room has nobody to receive; a stored room nobody is in accepts and drops.
+		live.SendData(sfu.DataPacket{Kind: in.Kind, Topic: in.Topic, Payload: in.Payload,
+			DestinationIdentities: in.DestinationIdentities})
+	}
+	req.w.WriteHeader(http.StatusNoContent)
+	return nil
+}

@@ -1,0 +1,230 @@
+package api
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+	"slices"
+
+	"github.com/ensemble-sfu/ensemble/sfu"
+)
+
+// ParticipantList is the body of GET /api/v1/rooms/{room}/participants. Hidden
+// participants (recorders, SIP legs) are listed too, with "hidden": true.
+type ParticipantList struct {
+	Participants []sfu.ParticipantInfo `json:"participants"`
+}
+
+// Permissions is the API form of sfu.Permissions. In an update, absent fields keep
+// their value.
+type Permissions struct {
+	CanPublish        *bool        `json:"can_publish,omitempty"`
+	CanSubscribe      *bool        `json:"can_subscribe,omitempty"`
+	CanPublishData    *bool        `json:"can_publish_data,omitempty"`
+	Sources           []sfu.Source `json:"sources,omitempty"`
+	CanUpdateMetadata *bool        `json:"can_update_metadata,omitempty"`
+	Hidden            *bool        `json:"hidden,omitempty"` // read-only: shown, refused in updates
+}
+
+// UpdateParticipantRequest is the body of PATCH .../participants/{identity}.
+type UpdateParticipantRequest struct {
+	Name        *string      `json:"name,omitempty"`
+	Metadata    *string      `json:"metadata,omitempty"`
+	Permissions *Permissions `json:"permissions,omitempty"`
+}
+
+// Participant is the body of participant responses: its info and permissions.
+type Participant struct {
+	sfu.ParticipantInfo
+	Permissions Permissions `json:"permissions"`
+}
+
+// MuteRequest is the body of POST .../tracks/{track}/mute.
+type MuteRequest struct {
+	Muted *bool `json:"muted"`
+}
+
+func participantView(p *sfu.Participant) Participant {
+	perm := p.Permissions()
+	return Participant{ParticipantInfo: p.Info(), Permissions: Permissions{
+		CanPublish: &perm.CanPublish, CanSubscribe: &perm.CanSubscribe, CanPublishData: &perm.CanPublishData,
+		Sources: slices.Clone(perm.Sources), CanUpdateMetadata: &perm.CanUpdateMetadata, Hidden: &perm.Hidden,
+	}}
+}
+
+func (h *handler) listParticipants(req *request) *Problem {
+	_, live, p := h.lookupRoom(req)
+	if p != nil {
+		return p
+	}
+	out := ParticipantList{Participants: []sfu.ParticipantInfo{}}
+	if live != nil {
+		out.Participants = append(out.Participants, live.Participants()...)
+	}
+	writeJSON(req.w, http.StatusOK, out)
+	return nil
+}
+
+// lookupParticipant finds the participant named in the path in the live room.
+func (h *handler) lookupParticipant(req *request) (*sfu.Participant, *Problem) {
+	room, identity := req.r.PathValue("room"), req.r.PathValue("identity")
+	_, live, p := h.lookupRoom(req)
+	if p != nil {
+		return nil, p
+	}
+	if live != nil {
+		if part, ok := live.Participant(identity); ok {
+			return part, nil
+		}
+	}
+	return nil, newProblem(http.StatusNotFound, "participant_not_found",
+		fmt.Sprintf("no participant %q in room %q", identity, room))
+}
+
+func (h *handler) getParticipant(req *request) *Problem {
+	part, p := h.lookupParticipant(req)
+	if p != nil {
+		return p
+	}
+	writeJSON(req.w, http.StatusOK, participantView(part))
+	return nil
+}
+
+func (h *handler) removeParticipant(req *request) *Problem {
+	part, p := h.lookupParticipant(req)
+	if p != nil {
+		return p
+	}
+	part.Close(sfu.ReasonRemoved)
+	h.log.Info("participant removed", "room", req.r.PathValue("room"), "participant", part.Identity(), "by", req.claims.APIKey())
+	req.w.WriteHeader(http.StatusNoContent)
+	return nil
+}
+
+func (in *UpdateParticipantRequest) validate() *Problem {
+	if in.Name == nil && in.Metadata == nil && in.Permissions == nil {
+		return invalid("name", "nothing to update: give name, metadata or permissions")
+	}
+	if in.Name != nil && (!validText(*in.Name) || len([]rune(*in.Name)) > maxNameRunes) {
+		return invalid("name", "must be valid UTF-8 without control characters, at most %d characters", maxNameRunes)
+	}
+	if in.Metadata != nil {
+		if p := validMetadata("metadata", *in.Metadata); p != nil {
+			return p
+		}
+	}
+	if perm := in.Permissions; perm != nil {
+		if perm.Hidden != nil {
+			return invalid("permissions.hidden", "cannot change after joining")
+		}
+		for i, s := range perm.Sources {
+			if !s.Valid() {
+				return invalid(fmt.Sprintf("permissions.sources[%d]", i), "unknown source %q (camera, microphone, screen_share, screen_share_audio)", s)
+			}
+		}
+	}
+	return nil
+}
+
+func (h *handler) updateParticipant(req *request) *Problem {
+	var in UpdateParticipantRequest
+	if p := decodeBody(req.w, req.r, &in); p != nil {
+		return p
+	}
+	if p := in.validate(); p != nil {
+		return p
+	}
+	part, p := h.lookupParticipant(req)
+	if p != nil {
+		return p
+	}
+	if in.Name != nil || in.Metadata != nil {
+		if err := setInfo(part, in.Name, in.Metadata); err != nil {
+			return participantGone(req, err)
+		}
+	}
+	if in.Permissions != nil {
+		perm := part.Permissions()
+		set := func(dst *bool, v *bool) {
+			if v != nil {
+				*dst = *v
+			}
+		}
+		set(&perm.CanPublish, in.Permissions.CanPublish)
+		set(&perm.CanSubscribe, in.Permissions.CanSubscribe)
+		set(&perm.CanPublishData, in.Permissions.CanPublishData)
+		set(&perm.CanUpdateMetadata, in.Permissions.CanUpdateMetadata)
+		if in.Permissions.Sources != nil {
+			perm.Sources = slices.Clone(in.Permissions.Sources)
+		}
+		part.SetPermissions(perm)
+	}
+	writeJSON(req.w, http.StatusOK, participantView(part))
+	return nil
+}
+
+// infoSetter is an admin path to change a participant's name and metadata whatever
+// its own permissions; used when the sfu provides it.
+type infoSetter interface {
+	SetInfo(name, metadata *string) error
+}
+
+// setInfo changes the participant's name or metadata on behalf of an admin.
+// sfu.Participant.UpdateInfo checks the participant's own CanUpdateMetadata (it is
+// the client's request path), so without an admin path we lend that permission for
+// the call. A concurrent SetPermissions may be overwritten by the restore: a window
+// the admin path closes.
+func setInfo(p *sfu.Participant, name, metadata *string) error {
+	if s, ok := any(p).(infoSetter); ok {
+		return s.SetInfo(name, metadata)
+	}
+	perm := p.Permissions()
+	if perm.CanUpdateMetadata {
+		return p.UpdateInfo(name, metadata)
+	}
+	lent := perm
+	lent.CanUpdateMetadata = true
+	p.SetPermissions(lent)
+	err := p.UpdateInfo(name, metadata)
+	p.SetPermissions(perm)
+	return err
+}
+
+func participantGone(req *request, err error) *Problem {
+	if errors.Is(err, sfu.ErrParticipantClosed) {
+		return newProblem(http.StatusNotFound, "participant_not_found",
+			fmt.Sprintf("participant %q left", req.r.PathValue("identity")))
+	}
+	return newProblem(http.StatusConflict, "participant_update_failed", err.Error())
+}
+
+func (h *handler) muteTrack(req *request) *Problem {
+	var in MuteRequest
+	if p := decodeBody(req.w, req.r, &in); p != nil {
+		return p
+	}
+	if in.Muted == nil {
+		return invalid("muted", "is required (true or false)")
+	}
+	part, p := h.lookupParticipant(req)
+	if p != nil {
+		return p
+	}
+	sid := req.r.PathValue("track")
+	if err := part.SetTrackMuted(sid, *in.Muted); err != nil {
+		if errors.Is(err, sfu.ErrTrackNotFound) {
+			return newProblem(http.StatusNotFound, "track_not_found",
+				fmt.Sprintf("participant %q has no track %q", part.Identity(), sid))
+		}
+		return participantGone(req, err)
+	}
+	for _, t := range part.Info().Tracks {
+		if t.SID == sid {
+			writeJSON(req.w, http.StatusOK, t)
+			return nil
+		}
+	}
+	// Not live yet (declared, media not arrived): Info does not list it.
+	writeJSON(req.w, http.StatusOK, sfu.TrackInfo{SID: sid, Muted: *in.Muted})
+	return nil
+}

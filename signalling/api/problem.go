@@ -1,0 +1,165 @@
+package api
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"mime"
+	"net/http"
+	"strings"
+)
+
+// maxBodyBytes bounds request bodies; the largest legitimate one is a data message.
+const maxBodyBytes = 64 << 10
+
+// problemContentType is the media type of error responses (RFC 9457).
+const problemContentType = "application/problem+json"
+
+// FieldError names one input field at fault.
+type FieldError struct {
+	Field   string `json:"field"`
+	Message string `json:"message"`
+}
+
+// Problem is an RFC 9457 problem document. Code is a stable machine-readable name of
+// the problem (also the last segment of Type); Errors lists the fields at fault.
+type Problem struct {
+	Type   string       `json:"type"`
+	Title  string       `json:"title"`
+	Status int          `json:"status"`
+	Detail string       `json:"detail,omitempty"`
+	Code   string       `json:"code"`
+	Errors []FieldError `json:"errors,omitempty"`
+}
+
+// Error makes a *Problem usable as an error (the client returns them).
+func (p *Problem) Error() string {
+	s := fmt.Sprintf("%d %s", p.Status, p.Code)
+	if p.Detail != "" {
+		s += ": " + p.Detail
+	}
+	for _, fe := range p.Errors {
+		s += fmt.Sprintf("; %s: %s", fe.Field, fe.Message)
+	}
+	return s
+}
+
+// problemTypeBase prefixes problem codes to make the "type" URI.
+const problemTypeBase = "urn:ensemble:problem:"
+
+func newProblem(status int, code, detail string, fields ...FieldError) *Problem {
+	return &Problem{
+		Type:   problemTypeBase + code,
+		Title:  http.StatusText(status),
+		Status: status,
+		Detail: detail,
+		Code:   code,
+		Errors: fields,
+	}
+}
+
+// invalid is a 422 naming one field.
+func invalid(field, format string, args ...any) *Problem {
+	msg := fmt.Sprintf(format, args...)
+	return newProblem(http.StatusUnprocessableEntity, "invalid_field", field+": "+msg, FieldError{Field: field, Message: msg})
+}
+
+func writeProblem(w http.ResponseWriter, p *Problem) {
+	w.Header().Set("Content-Type", problemContentType)
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(p.Status)
+	_ = json.NewEncoder(w).Encode(p)
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(status)
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	_ = enc.Encode(v)
+}
+
+// internal logs err and hides it from the client: store failures may name files or hosts.
+func internal(log *slog.Logger, r *http.Request, err error) *Problem {
+	log.Error("api request failed", "method", r.Method, "path", r.URL.Path, "err", err)
+	return newProblem(http.StatusInternalServerError, "internal", "the server failed to handle the request; see its log")
+}
+
+// decodeBody decodes r's JSON body into v strictly: JSON content type, at most
+// maxBodyBytes, no unknown fields, one value. Problems name the field at fault.
+func decodeBody(w http.ResponseWriter, r *http.Request, v any) *Problem {
+	if ct := r.Header.Get("Content-Type"); ct != "" {
+		mt, _, err := mime.ParseMediaType(ct)
+		if err != nil || (mt != "application/json" && !strings.HasSuffix(mt, "+json")) {
+			return newProblem(http.StatusUnsupportedMediaType, "unsupported_media_type",
+				fmt.Sprintf("request body must be application/json, not %q", ct))
+		}
+	}
+	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, maxBodyBytes))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		return decodeProblem(err)
+	}
+	if err := dec.Decode(&struct{}{}); !errors.Is(err, io.EOF) {
+		if err != nil && isTooLarge(err) {
+			return decodeProblem(err)
+		}
+		return newProblem(http.StatusBadRequest, "malformed_json", "request body holds more than one JSON value")
+	}
+	return nil
+}
+
+func isTooLarge(err error) bool {
+	var mbe *http.MaxBytesError
+	return errors.As(err, &mbe)
+}
+
+// decodeProblem turns an encoding/json error into a problem naming the field.
+func decodeProblem(err error) *Problem {
+	var syn *json.SyntaxError
+	var typ *json.UnmarshalTypeError
+	switch {
+	case isTooLarge(err):
+		return newProblem(http.StatusRequestEntityTooLarge, "body_too_large",
+			fmt.Sprintf("request body is larger than %d bytes", maxBodyBytes))
+	case errors.Is(err, io.EOF):
+		return newProblem(http.StatusBadRequest, "malformed_json", "request body is empty; a JSON object is expected")
+	case errors.Is(err, io.ErrUnexpectedEOF):
+		return newProblem(http.StatusBadRequest, "malformed_json", "request body ends in the middle of a JSON value")
+	case errors.As(err, &syn):
+		return newProblem(http.StatusBadRequest, "malformed_json", fmt.Sprintf("invalid JSON at byte %d: %v", syn.Offset, syn))
+	case errors.As(err, &typ):
+		field := typ.Field
+		if field == "" {
+			return newProblem(http.StatusBadRequest, "malformed_json", fmt.Sprintf("request body must be a JSON object, not %s", typ.Value))
+		}
+		msg := fmt.Sprintf("must be %s, not %s", jsonTypeName(typ.Type.Kind().String()), typ.Value)
+		return newProblem(http.StatusBadRequest, "invalid_type", field+": "+msg, FieldError{Field: field, Message: msg})
+	}
+	// encoding/json reports unknown fields only in the message: `json: unknown field "x"`.
+	if name, ok := strings.CutPrefix(err.Error(), "json: unknown field "); ok {
+		name = strings.Trim(name, `"`)
+		return newProblem(http.StatusBadRequest, "unknown_field", fmt.Sprintf("unknown field %q", name),
+			FieldError{Field: name, Message: "is not a known field"})
+	}
+	return newProblem(http.StatusBadRequest, "malformed_json", err.Error())
+}
+
+func jsonTypeName(kind string) string {
+	switch kind {
+	case "int", "int64", "int32", "uint", "uint64", "uint32", "float64":
+		return "a number"
+	case "bool":
+		return "true or false"
+	case "string":
+		return "a string"
+	case "slice":
+		return "an array"
+	case "struct", "map", "ptr":
+		return "an object"
+	}
+	return kind
+}

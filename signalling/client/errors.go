@@ -1,0 +1,54 @@
+package client
+
+import (
+	"errors"
+	"fmt"
+)
+
+// Sentinel errors of the client.
+var (
+	// ErrClosed is returned by calls on a client whose session ended.
+	ErrClosed = errors.New("client: closed")
+	// ErrConnectionLost fails a request whose WebSocket dropped before the answer came;
+	// the client resumes on its own, and the request may be sent again.
+	ErrConnectionLost = errors.New("client: signalling connection lost")
+	// ErrUnexpectedMessage is returned when the server opens a session with something
+	// other than a join (or resumed) message.
+	ErrUnexpectedMessage = errors.New("client: unexpected message from the server")
+	// ErrTrackNotPublished is returned for operations on a track not (or no longer) published.
+	ErrTrackNotPublished = errors.New("client: track not published")
+	// ErrInvalidOptions is returned when TrackOptions are inconsistent.
+	ErrInvalidOptions = errors.New("client: invalid track options")
+	// ErrNetworkCut is what a dial through a cut Network returns.
+	ErrNetworkCut = errors.New("client: network cut (test)")
+)
+
+// Error is a refusal by the server: of the join (HTTP status and JSON body, such as
+// 401 token_expired) or of one request (an error message with the request's req_id).
+type Error struct {
+	// Code is the server's machine-readable code ("token_expired", "permission_denied", ...).
+	Code string
+	// Message is the server's explanation for people.
+	Message string
+	// HTTPStatus is the status of a refused join or resume; 0 for request errors.
+	HTTPStatus int
+	// Op names what the client was doing ("join", "add_track", ...).
+	Op string
+}
+
+func (e *Error) Error() string {
+	if e.HTTPStatus != 0 {
+		return fmt.Sprintf("client: %s refused (HTTP %d %s): %s", e.Op, e.HTTPStatus, e.Code, e.Message)
+	}
+	return fmt.Sprintf("client: %s refused (%s): %s", e.Op, e.Code, e.Message)
+}
+
+// ErrorCode returns the server's code carried by err (see Error), or "" when err
+// is not a refusal by the server.
+func ErrorCode(err error) string {
+	var e *Error
+	if errors.As(err, &e) {
+		return e.Code
+	}
+	return ""
+}

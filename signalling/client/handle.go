@@ -1,0 +1,142 @@
+package client
+
+import (
+	"slices"
+
+	"github.com/ensemble-sfu/ensemble/sfu"
+	"github.com/ensemble-sfu/ensemble/signalling/protocol"
+)
+
+// handle processes one server message on the session goroutine; true ends the session.
+func (c *Client) handle(msg protocol.ServerMessage) bool {
+	if msg.ReqID != 0 && c.answer(msg) {
+		// An add_track is answered with a track_published for our own track:
+		// the answer is all there is to it.
+		return false
+	}
+	switch m := msg.Body.(type) {
+	case protocol.SDPMessage:
+		if msg.Type == protocol.TypeOffer {
+			c.handleSubscriberOffer(m)
+		}
+	case protocol.TrickleMessage:
+		c.addRemoteCandidate(m.Target, m.Candidate)
+	case protocol.ParticipantEvent:
+		c.mu.Lock()
+		p := m.Participant
+		_, known := c.others[p.SID]
+		c.others[p.SID] = p
+		c.mu.Unlock()
+		if msg.Type == protocol.TypeParticipantJoined || !known {
+			c.events.push(ParticipantJoined{Participant: p})
+		} else {
+			c.events.push(ParticipantUpdated{Participant: p})
+		}
+	case protocol.ParticipantLeftEvent:
+		c.mu.Lock()
+		delete(c.others, m.Participant.SID)
+		c.mu.Unlock()
+		c.events.push(ParticipantLeft{Participant: m.Participant, Reason: m.Reason})
+	case protocol.TrackPublishedEvent:
+		c.trackPublished(m)
+	case protocol.TrackUnpublishedEvent:
+		c.mu.Lock()
+		if p, ok := c.others[m.ParticipantSID]; ok {
+			p.Tracks = slices.DeleteFunc(slices.Clone(p.Tracks), func(t sfu.TrackInfo) bool { return t.SID == m.TrackSID })
+			c.others[m.ParticipantSID] = p
+		}
+		own := m.ParticipantSID == c.self.SID
+		c.mu.Unlock()
+		if !own {
+			c.events.push(TrackUnpublished{ParticipantSID: m.ParticipantSID, TrackSID: m.TrackSID})
+		}
+	case protocol.TrackMutedEvent:
+		c.mu.Lock()
+		if p, ok := c.others[m.ParticipantSID]; ok {
+			p.Tracks = slices.Clone(p.Tracks)
+			for i := range p.Tracks {
+				if p.Tracks[i].SID == m.TrackSID {
+					p.Tracks[i].Muted = m.Muted
+				}
+			}
+			c.others[m.ParticipantSID] = p
+		}
+		c.mu.Unlock()
+		c.events.push(TrackMuted{ParticipantSID: m.ParticipantSID, TrackSID: m.TrackSID, Muted: m.Muted})
+	case protocol.ActiveSpeakersEvent:
+		c.events.push(ActiveSpeakers{Speakers: m.Speakers})
+	case protocol.ConnectionQualityEvent:
+		c.events.push(ConnectionQuality{Updates: m.Updates})
+	case protocol.DataEvent:
+		c.events.push(DataReceived{Kind: m.Kind, Topic: m.Topic, Payload: m.Payload, FromSID: m.FromSID, FromIdentity: m.FromIdentity})
+	case protocol.DrainingEvent:
+		c.events.push(Draining{})
+	case protocol.CloseEvent:
+		c.shutdown(&Closed{Reason: m.Reason, Message: m.Message})
+		return true
+	case protocol.ErrorMessage:
+		c.log.Warn("error from the server", "code", m.Code, "message", m.Message)
+	}
+	return false
+}
+
+// answer hands msg to the request waiting for its req_id; false if none waits.
+func (c *Client) answer(msg protocol.ServerMessage) bool {
+	c.mu.Lock()
+	ch, ok := c.pending[msg.ReqID]
+	delete(c.pending, msg.ReqID)
+	c.mu.Unlock()
+	if ok {
+		ch <- reply{msg: msg}
+	}
+	return ok
+}
+
+// trackPublished records a track: one of ours (matched by cid, once its media
+// arrived) or another participant's.
+func (c *Client) trackPublished(m protocol.TrackPublishedEvent) {
+	c.mu.Lock()
+	if m.ParticipantSID == c.self.SID {
+		if t, ok := c.local[m.ClientID]; ok {
+			t.setInfo(m.Track)
+		}
+		c.mu.Unlock()
+		return
+	}
+	p, ok := c.others[m.ParticipantSID]
+	if ok {
+		p.Tracks = slices.DeleteFunc(slices.Clone(p.Tracks), func(t sfu.TrackInfo) bool { return t.SID == m.Track.SID })
+		p.Tracks = append(p.Tracks, m.Track)
+		c.others[m.ParticipantSID] = p
+	}
+	c.mu.Unlock()
+	c.events.push(TrackPublished{ParticipantSID: m.ParticipantSID, Track: m.Track})
+}
+
+// applyJoin takes the room state of a join or resumed message. On a resume, the
+// differences to what the client knew become events, so a consumer's view stays right.
+func (c *Client) applyJoin(jr protocol.JoinResponse, resumed bool) {
+	c.mu.Lock()
+	old := c.others
+	c.join = jr
+	c.self = jr.Participant
+	c.room = jr.Room
+	c.others = make(map[string]sfu.ParticipantInfo, len(jr.Others))
+	for _, p := range jr.Others {
+		c.others[p.SID] = p
+	}
+	c.mu.Unlock()
+	if !resumed {
+		return
+	}
+	for sid, p := range old {
+		if _, ok := c.others[sid]; !ok {
+			c.events.push(ParticipantLeft{Participant: p})
+		}
+	}
+	for sid, p := range c.others {
+		if _, ok := old[sid]; !ok {
+			c.events.push(ParticipantJoined{Participant: p})
+		}
+	}
+}

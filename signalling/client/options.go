@@ -1,0 +1,74 @@
+package client
+
+import (
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/pion/interceptor"
+	"github.com/pion/webrtc/v4"
+)
+
+// Option configures Join.
+type Option func(*options)
+
+type options struct {
+	log           *slog.Logger
+	autoSubscribe bool
+	resume        bool
+	network       *Network
+	settings      func(*webrtc.SettingEngine)
+	httpClient    *http.Client
+	eventBuffer   int
+	room          string
+	requestTime   time.Duration
+	interceptors  []interceptor.Factory
+}
+
+func defaultOptions() options {
+	return options{
+		log:           slog.Default(),
+		autoSubscribe: true,
+		resume:        true,
+		requestTime:   10 * time.Second,
+	}
+}
+
+// WithLogger sets the logger (default slog.Default()). The client adds its room and
+// participant attributes.
+func WithLogger(l *slog.Logger) Option { return func(o *options) { o.log = l } }
+
+// WithAutoSubscribe says whether the server subscribes the client to every track of
+// the others (default true). Without it, call Subscribe.
+func WithAutoSubscribe(on bool) Option { return func(o *options) { o.autoSubscribe = on } }
+
+// WithResume turns the automatic resume after a lost connection on or off (default on).
+// Off, a lost connection ends the client with a Closed event.
+func WithResume(on bool) Option { return func(o *options) { o.resume = on } }
+
+// WithNetwork routes the client's UDP media and its WebSocket through n, so that a
+// test can cut the network or drop chosen packets. See Network.
+func WithNetwork(n *Network) Option { return func(o *options) { o.network = n } }
+
+// WithSettingEngine lets the caller adjust Pion's SettingEngine after the client's
+// defaults (loopback candidates for a loopback server, no mDNS) were applied.
+func WithSettingEngine(f func(*webrtc.SettingEngine)) Option {
+	return func(o *options) { o.settings = f }
+}
+
+// WithHTTPClient sets the HTTP client used for the WebSocket handshake.
+func WithHTTPClient(c *http.Client) Option { return func(o *options) { o.httpClient = c } }
+
+// WithRoom asks for a room by name in the query; the token must allow it. Without it
+// the token's room is used.
+func WithRoom(name string) Option { return func(o *options) { o.room = name } }
+
+// WithRequestTimeout bounds how long a request waits for its answer when the
+// caller's context has no earlier deadline (default 10 s).
+func WithRequestTimeout(d time.Duration) Option { return func(o *options) { o.requestTime = d } }
+
+// WithInterceptor adds a Pion interceptor to both of the client's connections, after
+// the default ones (the load generator stamps abs-capture-time with one).
+func WithInterceptor(f interceptor.Factory) Option {
+	return func(o *options) { o.interceptors = append(o.interceptors, f) }
+}

@@ -1,0 +1,253 @@
+package client
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"net/url"
+
+	"github.com/ensemble-sfu/ensemble/sfu"
+	"github.com/ensemble-sfu/ensemble/signalling/protocol"
+	"github.com/pion/ice/v4"
+	"github.com/pion/interceptor"
+	"github.com/pion/sdp/v3"
+	"github.com/pion/webrtc/v4"
+)
+
+// Codecs the client sends and accepts. Payload types match the server's, so that
+// nothing needs rewriting. No RTX: a retransmission comes on the media SSRC.
+var (
+	codecVP8  = webrtc.RTPCodecCapability{MimeType: webrtc.MimeTypeVP8, ClockRate: 90000, RTCPFeedback: videoFeedback}
+	codecH264 = webrtc.RTPCodecCapability{
+		MimeType: webrtc.MimeTypeH264, ClockRate: 90000, RTCPFeedback: videoFeedback,
+		SDPFmtpLine: "level-asymmetry-allowed=1;packetization-mode=1;profile-level-id=42e01f",
+	}
+	codecOpus = webrtc.RTPCodecCapability{
+		MimeType: webrtc.MimeTypeOpus, ClockRate: 48000, Channels: 2,
+		SDPFmtpLine: "minptime=10;useinbandfec=1", RTCPFeedback: []webrtc.RTCPFeedback{{Type: webrtc.TypeRTCPFBTransportCC}},
+	}
+	videoFeedback = []webrtc.RTCPFeedback{
+		{Type: webrtc.TypeRTCPFBNACK},
+		{Type: webrtc.TypeRTCPFBNACK, Parameter: "pli"},
+		{Type: webrtc.TypeRTCPFBCCM, Parameter: "fir"},
+		{Type: webrtc.TypeRTCPFBTransportCC},
+	}
+)
+
+// absCaptureTimeURI names the abs-capture-time header extension: registered so that a
+// sender's capture timestamps reach this client through the SFU.
+const absCaptureTimeURI = "http://www.webrtc.org/experiments/rtp-hdrext/abs-capture-time"
+
+func newMediaEngine() (*webrtc.MediaEngine, error) {
+	m := &webrtc.MediaEngine{}
+	codecs := []struct {
+		c    webrtc.RTPCodecCapability
+		pt   webrtc.PayloadType
+		kind webrtc.RTPCodecType
+	}{
+		{codecOpus, 111, webrtc.RTPCodecTypeAudio},
+		{codecVP8, 96, webrtc.RTPCodecTypeVideo},
+		{codecH264, 106, webrtc.RTPCodecTypeVideo},
+	}
+	for _, c := range codecs {
+		if err := m.RegisterCodec(webrtc.RTPCodecParameters{RTPCodecCapability: c.c, PayloadType: c.pt}, c.kind); err != nil {
+			return nil, fmt.Errorf("client: register %s: %w", c.c.MimeType, err)
+		}
+	}
+	exts := []struct {
+		uri   string
+		kinds []webrtc.RTPCodecType
+	}{
+		{sdp.SDESMidURI, []webrtc.RTPCodecType{webrtc.RTPCodecTypeAudio, webrtc.RTPCodecTypeVideo}},
+		{sdp.SDESRTPStreamIDURI, []webrtc.RTPCodecType{webrtc.RTPCodecTypeVideo}},
+		{sdp.SDESRepairRTPStreamIDURI, []webrtc.RTPCodecType{webrtc.RTPCodecTypeVideo}},
+		{sdp.AudioLevelURI, []webrtc.RTPCodecType{webrtc.RTPCodecTypeAudio}},
+		{sdp.ABSSendTimeURI, []webrtc.RTPCodecType{webrtc.RTPCodecTypeAudio, webrtc.RTPCodecTypeVideo}},
+		{absCaptureTimeURI, []webrtc.RTPCodecType{webrtc.RTPCodecTypeAudio, webrtc.RTPCodecTypeVideo}},
+	}
+	for _, e := range exts {
+		for _, k := range e.kinds {
+			if err := m.RegisterHeaderExtension(webrtc.RTPHeaderExtensionCapability{URI: e.uri}, k); err != nil {
+				return nil, fmt.Errorf("client: register header extension %s: %w", e.uri, err)
+			}
+		}
+	}
+	return m, nil
+}
+
+// newAPI builds a Pion API: codecs, the default interceptors (NACK generator and
+// responder, RTCP reports, TWCC), and the setting engine.
+func (c *Client) newAPI(serverURL string, ids *streamIDs) (*webrtc.API, error) {
+	m, err := newMediaEngine()
+	if err != nil {
+		return nil, err
+	}
+	reg := &interceptor.Registry{}
+	if ids != nil {
+		reg.Add(ids)
+	}
+	if err := webrtc.RegisterDefaultInterceptors(m, reg); err != nil {
+		return nil, fmt.Errorf("client: interceptors: %w", err)
+	}
+	for _, f := range c.opts.interceptors {
+		reg.Add(f)
+	}
+	var se webrtc.SettingEngine
+	se.SetICEMulticastDNSMode(ice.MulticastDNSModeDisabled)
+	if u, err := url.Parse(serverURL); err == nil {
+		if ip := net.ParseIP(u.Hostname()); (ip != nil && ip.IsLoopback()) || u.Hostname() == "localhost" {
+			// A server on this machine: use loopback candidates only (fast, and no
+			// dependence on the machine's other interfaces).
+			se.SetIncludeLoopbackCandidate(true)
+			se.SetIPFilter(func(ip net.IP) bool { return ip.IsLoopback() })
+			se.SetNetworkTypes([]webrtc.NetworkType{webrtc.NetworkTypeUDP4})
+		}
+	}
+	if c.opts.network != nil {
+		se.SetNet(c.opts.network)
+	}
+	if c.opts.settings != nil {
+		c.opts.settings(&se)
+	}
+	return webrtc.NewAPI(webrtc.WithMediaEngine(m), webrtc.WithInterceptorRegistry(reg), webrtc.WithSettingEngine(se)), nil
+}
+
+func (c *Client) newPeerConnections(serverURL string, jr protocol.JoinResponse) error {
+	cfg := webrtc.Configuration{SDPSemantics: webrtc.SDPSemanticsUnifiedPlan}
+	for _, s := range jr.ICEServers {
+		cfg.ICEServers = append(cfg.ICEServers, webrtc.ICEServer{URLs: s.URLs, Username: s.Username, Credential: s.Credential})
+	}
+	// Each connection gets its own API: interceptors keep per-connection state.
+	c.streamIDs = newStreamIDs()
+	pubAPI, err := c.newAPI(serverURL, c.streamIDs)
+	if err != nil {
+		return err
+	}
+	subAPI, err := c.newAPI(serverURL, nil)
+	if err != nil {
+		return err
+	}
+	if c.pub, err = pubAPI.NewPeerConnection(cfg); err != nil {
+		return fmt.Errorf("client: publisher connection: %w", err)
+	}
+	if c.sub, err = subAPI.NewPeerConnection(cfg); err != nil {
+		_ = c.pub.Close()
+		return fmt.Errorf("client: subscriber connection: %w", err)
+	}
+	c.pub.OnICECandidate(func(cand *webrtc.ICECandidate) { c.trickle(sfu.TargetPublisher, cand) })
+	c.sub.OnICECandidate(func(cand *webrtc.ICECandidate) { c.trickle(sfu.TargetSubscriber, cand) })
+	c.sub.OnTrack(c.onTrack)
+	c.pub.OnICEConnectionStateChange(func(s webrtc.ICEConnectionState) {
+		c.log.Debug("publisher ICE", "state", s.String())
+	})
+	c.sub.OnICEConnectionStateChange(func(s webrtc.ICEConnectionState) {
+		c.log.Debug("subscriber ICE", "state", s.String())
+	})
+	return nil
+}
+
+// trickle sends a local candidate. Candidates found while disconnected are lost on
+// purpose: the resume restarts ICE and gathers again.
+func (c *Client) trickle(target sfu.Target, cand *webrtc.ICECandidate) {
+	if cand == nil {
+		return
+	}
+	err := c.send(c.ctx, protocol.TypeTrickle, 0, protocol.TrickleMessage{Target: target, Candidate: cand.ToJSON()})
+	if err != nil {
+		c.log.Debug("candidate not sent", "target", target, "err", err)
+	}
+}
+
+func (c *Client) pc(target sfu.Target) *webrtc.PeerConnection {
+	if target == sfu.TargetPublisher {
+		return c.pub
+	}
+	return c.sub
+}
+
+// addRemoteCandidate adds a server candidate, or keeps it until the connection has
+// a remote description.
+func (c *Client) addRemoteCandidate(target sfu.Target, cand webrtc.ICECandidateInit) {
+	pc := c.pc(target)
+	c.mu.Lock()
+	if pc.RemoteDescription() == nil {
+		c.remoteCandidates[target] = append(c.remoteCandidates[target], cand)
+		c.mu.Unlock()
+		return
+	}
+	c.mu.Unlock()
+	if err := pc.AddICECandidate(cand); err != nil {
+		c.log.Warn("server candidate refused", "target", target, "err", err)
+	}
+}
+
+// flushCandidates adds the candidates kept for target (its remote description is set).
+func (c *Client) flushCandidates(target sfu.Target) {
+	c.mu.Lock()
+	cands := c.remoteCandidates[target]
+	delete(c.remoteCandidates, target)
+	c.mu.Unlock()
+	for _, cand := range cands {
+		if err := c.pc(target).AddICECandidate(cand); err != nil {
+			c.log.Warn("server candidate refused", "target", target, "err", err)
+		}
+	}
+}
+
+// handleSubscriberOffer answers the server's offer for the subscriber connection.
+// It runs on the session goroutine, so offers are answered in order.
+func (c *Client) handleSubscriberOffer(m protocol.SDPMessage) {
+	err := func() error {
+		if err := c.sub.SetRemoteDescription(webrtc.SessionDescription{Type: webrtc.SDPTypeOffer, SDP: m.SDP}); err != nil {
+			return fmt.Errorf("set remote offer: %w", err)
+		}
+		c.flushCandidates(sfu.TargetSubscriber)
+		answer, err := c.sub.CreateAnswer(nil)
+		if err != nil {
+			return fmt.Errorf("create answer: %w", err)
+		}
+		if err := c.sub.SetLocalDescription(answer); err != nil {
+			return fmt.Errorf("set local answer: %w", err)
+		}
+		// Not a request: the server acks it, and nobody waits for the ack.
+		return c.send(c.ctx, protocol.TypeAnswer, 0, protocol.SDPMessage{SDP: answer.SDP})
+	}()
+	if err != nil {
+		c.log.Warn("subscriber negotiation failed", "ice_restart", m.ICERestart, "err", err)
+	}
+}
+
+// negotiatePublisher sends a publisher offer and applies the answer. Offers are
+// serialised; iceRestart asks for new ICE credentials (after a resume).
+func (c *Client) negotiatePublisher(ctx context.Context, iceRestart bool) error {
+	c.negotiating.Lock()
+	defer c.negotiating.Unlock()
+	if len(c.pub.GetTransceivers()) == 0 {
+		return nil // nothing to publish yet: no connection needed
+	}
+	offer, err := c.pub.CreateOffer(&webrtc.OfferOptions{ICERestart: iceRestart})
+	if err != nil {
+		return fmt.Errorf("client: create offer: %w", err)
+	}
+	if err := c.pub.SetLocalDescription(offer); err != nil {
+		return fmt.Errorf("client: set local offer: %w", err)
+	}
+	c.streamIDs.learn(c.pub)
+	msg, err := c.request(ctx, protocol.TypeOffer, protocol.SDPMessage{SDP: offer.SDP})
+	if err != nil {
+		// Leave the connection ready for the next attempt.
+		if rbErr := c.pub.SetLocalDescription(webrtc.SessionDescription{Type: webrtc.SDPTypeRollback}); rbErr != nil {
+			c.log.Debug("rollback publisher offer", "err", rbErr)
+		}
+		return err
+	}
+	answer, ok := msg.Body.(protocol.SDPMessage)
+	if !ok || msg.Type != protocol.TypeAnswer {
+		return fmt.Errorf("%w: offer answered with %q", ErrUnexpectedMessage, msg.Type)
+	}
+	if err := c.pub.SetRemoteDescription(webrtc.SessionDescription{Type: webrtc.SDPTypeAnswer, SDP: answer.SDP}); err != nil {
+		return fmt.Errorf("client: set remote answer: %w", err)
+	}
+	c.flushCandidates(sfu.TargetPublisher)
+	return nil
+}

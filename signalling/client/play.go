@@ -1,0 +1,94 @@
+package client
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/ensemble-sfu/ensemble/signalling/client/clip"
+	"github.com/pion/webrtc/v4/pkg/media"
+)
+
+// PlayClip plays clips on a track in a loop, one clip per simulcast layer (lowest
+// first), at their own pace, until ctx ends, the track is unpublished or the client
+// closes; it then returns nil (or the first write error). Run it in a goroutine.
+//
+// When the receiver asks for a keyframe (PLI/FIR) or the track is unmuted, video
+// layers restart at their clip's first frame, which is a keyframe: a new subscriber
+// gets a picture at once instead of waiting for the next one in the clip.
+func PlayClip(ctx context.Context, t *LocalTrack, clips ...*clip.Clip) error {
+	if len(clips) != t.Layers() || len(t.samples) == 0 {
+		return fmt.Errorf("%w: %d clips for a track with %d sample layers", ErrInvalidOptions, len(clips), len(t.samples))
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	go func() {
+		select {
+		case <-t.gone:
+			cancel()
+		case <-ctx.Done():
+		}
+	}()
+	var (
+		wg       sync.WaitGroup
+		errOnce  sync.Once
+		firstErr error
+	)
+	for layer, c := range clips {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if err := playLayer(ctx, t, layer, c); err != nil {
+				errOnce.Do(func() { firstErr = err; cancel() })
+			}
+		}()
+	}
+	wg.Wait()
+	return firstErr
+}
+
+func playLayer(ctx context.Context, t *LocalTrack, layer int, c *clip.Clip) error {
+	loop := c.Loop()
+	video := c.Width > 0 || c.MimeType != "audio/opus"
+	seenKeyReqs := t.KeyframeRequests()
+	wasMuted := t.Muted()
+	timer := time.NewTimer(0)
+	defer timer.Stop()
+	next := time.Now()
+	for {
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-timer.C:
+		}
+		if video {
+			muted := t.Muted()
+			if reqs := t.KeyframeRequests(); reqs != seenKeyReqs || (wasMuted && !muted) {
+				seenKeyReqs = reqs
+				loop.Restart()
+			}
+			wasMuted = muted
+		}
+		f := loop.Next()
+		if err := t.WriteSample(layer, media.Sample{Data: f.Data, Duration: f.Duration}); err != nil {
+			select {
+			case <-t.gone:
+				return nil
+			default:
+			}
+			if ctx.Err() != nil {
+				return nil
+			}
+			return err
+		}
+		// Keep the pace against the wall clock, not the loop's own delays.
+		next = next.Add(f.Duration)
+		if d := time.Until(next); d > -time.Second {
+			timer.Reset(max(d, 0))
+		} else {
+			next = time.Now() // far behind (a stalled machine): do not burst to catch up
+			timer.Reset(0)
+		}
+	}
+}

@@ -1,0 +1,353 @@
+package client
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+	"sync"
+	"sync/atomic"
+
+	"github.com/ensemble-sfu/ensemble/sfu"
+	"github.com/ensemble-sfu/ensemble/signalling/protocol"
+	"github.com/pion/rtcp"
+	"github.com/pion/rtp"
+	"github.com/pion/webrtc/v4"
+	"github.com/pion/webrtc/v4/pkg/media"
+)
+
+// DefaultRIDs name simulcast layers, lowest first, when TrackOptions leaves them empty.
+var DefaultRIDs = []string{"q", "h", "f"}
+
+// TrackOptions describe a track to publish.
+type TrackOptions struct {
+	Kind   sfu.Kind   // audio or video; derived from Source when empty
+	Source sfu.Source // camera, microphone, screen_share, screen_share_audio
+	Name   string
+	// MimeType is the codec: webrtc.MimeTypeVP8 (default for video), MimeTypeH264 or
+	// MimeTypeOpus (default for audio).
+	MimeType      string
+	Width, Height int
+	// Layers declares simulcast layers, lowest first (at most 3); empty sends one
+	// stream. A layer without RID gets DefaultRIDs[i].
+	Layers []sfu.LayerInfo
+	// RTP makes the track take raw RTP (WriteRTP) instead of encoded samples.
+	RTP bool
+	// Muted publishes the track muted.
+	Muted bool
+}
+
+// LocalTrack is a track the client publishes.
+type LocalTrack struct {
+	c *Client
+	// ClientID is the client's id for the track (the WebRTC track id).
+	ClientID string
+	opts     TrackOptions
+
+	samples []*webrtc.TrackLocalStaticSample // one per layer, lowest first (sample mode)
+	rtps    []*webrtc.TrackLocalStaticRTP    // one per layer (RTP mode)
+	sender  *webrtc.RTPSender
+
+	muted     atomic.Bool
+	keyframes atomic.Uint64 // PLI and FIR received
+	nacks     atomic.Uint64 // sequence numbers the receiver asked for again
+	gone      chan struct{}
+	goneOnce  sync.Once
+
+	mu   sync.Mutex
+	info sfu.TrackInfo
+}
+
+// SID is the server's id for the track.
+func (t *LocalTrack) SID() string { return t.Info().SID }
+
+// Info is the server's description of the track.
+func (t *LocalTrack) Info() sfu.TrackInfo {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return t.info
+}
+
+func (t *LocalTrack) setInfo(info sfu.TrackInfo) {
+	t.mu.Lock()
+	t.info = info
+	t.mu.Unlock()
+}
+
+// Layers is the number of simulcast layers (1 without simulcast).
+func (t *LocalTrack) Layers() int { return max(len(t.samples), len(t.rtps)) }
+
+// Muted reports whether the track is muted (writes are dropped then).
+func (t *LocalTrack) Muted() bool { return t.muted.Load() }
+
+// KeyframeRequests counts the PLI and FIR the track received; a player restarts at a
+// keyframe when it grows.
+func (t *LocalTrack) KeyframeRequests() uint64 { return t.keyframes.Load() }
+
+// NACKs counts the sequence numbers the server asked for again (Pion's NACK
+// responder answers them from its send buffer).
+func (t *LocalTrack) NACKs() uint64 { return t.nacks.Load() }
+
+// Done is closed once the track is unpublished or the client closed.
+func (t *LocalTrack) Done() <-chan struct{} { return t.gone }
+
+func (t *LocalTrack) markGone() { t.goneOnce.Do(func() { close(t.gone) }) }
+
+// WriteSample sends one encoded frame on a layer (0 = lowest). Muted tracks drop it.
+func (t *LocalTrack) WriteSample(layer int, s media.Sample) error {
+	if layer < 0 || layer >= len(t.samples) {
+		return fmt.Errorf("%w: no sample layer %d", ErrInvalidOptions, layer)
+	}
+	if t.muted.Load() {
+		return nil
+	}
+	if err := t.samples[layer].WriteSample(s); err != nil {
+		return fmt.Errorf("client: write sample: %w", err)
+	}
+	return nil
+}
+
+// WriteRTP sends one RTP packet on a layer (tracks published with RTP: true). SSRC
+// and payload type are set by Pion. Muted tracks drop it.
+func (t *LocalTrack) WriteRTP(layer int, p *rtp.Packet) error {
+	if layer < 0 || layer >= len(t.rtps) {
+		return fmt.Errorf("%w: no RTP layer %d", ErrInvalidOptions, layer)
+	}
+	if t.muted.Load() {
+		return nil
+	}
+	if err := t.rtps[layer].WriteRTP(p); err != nil {
+		return fmt.Errorf("client: write rtp: %w", err)
+	}
+	return nil
+}
+
+// SetMuted mutes or unmutes the track: the server tells the others, and writes are
+// dropped while muted.
+func (t *LocalTrack) SetMuted(ctx context.Context, muted bool) error {
+	if _, err := t.c.request(ctx, protocol.TypeMute, protocol.MuteRequest{TrackSID: t.SID(), Muted: muted}); err != nil {
+		return err
+	}
+	t.muted.Store(muted)
+	t.mu.Lock()
+	t.info.Muted = muted
+	t.mu.Unlock()
+	return nil
+}
+
+// Unpublish removes the track (see Client.Unpublish).
+func (t *LocalTrack) Unpublish(ctx context.Context) error { return t.c.Unpublish(ctx, t) }
+
+// codecFor picks the codec of the track.
+func codecFor(o TrackOptions) (webrtc.RTPCodecCapability, error) {
+	switch o.MimeType {
+	case webrtc.MimeTypeVP8:
+		return codecVP8, nil
+	case webrtc.MimeTypeH264:
+		return codecH264, nil
+	case webrtc.MimeTypeOpus:
+		return codecOpus, nil
+	}
+	return webrtc.RTPCodecCapability{}, fmt.Errorf("%w: codec %q (want %s, %s or %s)", ErrInvalidOptions,
+		o.MimeType, webrtc.MimeTypeVP8, webrtc.MimeTypeH264, webrtc.MimeTypeOpus)
+}
+
+func normalise(o TrackOptions) (TrackOptions, error) {
+	if o.Kind == "" {
+		switch o.Source {
+		case sfu.SourceMicrophone, sfu.SourceScreenShareAudio:
+			o.Kind = sfu.KindAudio
+		default:
+			o.Kind = sfu.KindVideo
+		}
+	}
+	if o.Source == "" {
+		o.Source = sfu.SourceCamera
+		if o.Kind == sfu.KindAudio {
+			o.Source = sfu.SourceMicrophone
+		}
+	}
+	if o.MimeType == "" {
+		o.MimeType = webrtc.MimeTypeVP8
+		if o.Kind == sfu.KindAudio {
+			o.MimeType = webrtc.MimeTypeOpus
+		}
+	}
+	if len(o.Layers) > len(DefaultRIDs) {
+		return o, fmt.Errorf("%w: %d simulcast layers (at most %d)", ErrInvalidOptions, len(o.Layers), len(DefaultRIDs))
+	}
+	if len(o.Layers) > 0 && o.Kind != sfu.KindVideo {
+		return o, fmt.Errorf("%w: simulcast layers on an audio track", ErrInvalidOptions)
+	}
+	qualities := []sfu.Quality{sfu.QualityLow, sfu.QualityMedium, sfu.QualityHigh}
+	o.Layers = append([]sfu.LayerInfo(nil), o.Layers...)
+	for i := range o.Layers {
+		if o.Layers[i].RID == "" {
+			o.Layers[i].RID = DefaultRIDs[i]
+		}
+		if o.Layers[i].Quality == "" {
+			// The top layer is "high" whatever the count, so 2 layers are low+high.
+			o.Layers[i].Quality = qualities[len(qualities)-len(o.Layers)+i]
+		}
+	}
+	return o, nil
+}
+
+var trackCounter atomic.Uint64
+
+// PublishTrack declares a track to the server, adds it to the publisher connection
+// and negotiates. It returns once the server assigned the track's SID; media written
+// afterwards flows (others hear TrackPublished when it arrives).
+func (c *Client) PublishTrack(ctx context.Context, o TrackOptions) (*LocalTrack, error) {
+	o, err := normalise(o)
+	if err != nil {
+		return nil, err
+	}
+	codec, err := codecFor(o)
+	if err != nil {
+		return nil, err
+	}
+	self := c.Self()
+	cid := "TR_" + self.SID + "_" + strconv.FormatUint(trackCounter.Add(1), 10)
+	t := &LocalTrack{c: c, ClientID: cid, opts: o, gone: make(chan struct{})}
+	t.muted.Store(o.Muted)
+
+	var locals []webrtc.TrackLocal
+	rids := []string{""}
+	if len(o.Layers) > 0 {
+		rids = rids[:0]
+		for _, l := range o.Layers {
+			rids = append(rids, l.RID)
+		}
+	}
+	for _, rid := range rids {
+		var ridOpt []func(*webrtc.TrackLocalStaticRTP)
+		if rid != "" {
+			ridOpt = append(ridOpt, webrtc.WithRTPStreamID(rid))
+		}
+		if o.RTP {
+			tr, err := webrtc.NewTrackLocalStaticRTP(codec, cid, self.SID, ridOpt...)
+			if err != nil {
+				return nil, fmt.Errorf("client: new track: %w", err)
+			}
+			t.rtps = append(t.rtps, tr)
+			locals = append(locals, tr)
+		} else {
+			tr, err := webrtc.NewTrackLocalStaticSample(codec, cid, self.SID, ridOpt...)
+			if err != nil {
+				return nil, fmt.Errorf("client: new track: %w", err)
+			}
+			t.samples = append(t.samples, tr)
+			locals = append(locals, tr)
+		}
+	}
+
+	c.mu.Lock()
+	c.local[cid] = t
+	c.mu.Unlock()
+	fail := func(err error) (*LocalTrack, error) {
+		c.mu.Lock()
+		delete(c.local, cid)
+		c.mu.Unlock()
+		t.markGone()
+		return nil, err
+	}
+
+	msg, err := c.request(ctx, protocol.TypeAddTrack, protocol.AddTrackRequest{
+		ClientID: cid, Name: o.Name, Kind: o.Kind, Source: o.Source, Muted: o.Muted,
+		Width: o.Width, Height: o.Height, Layers: o.Layers,
+	})
+	if err != nil {
+		return fail(err)
+	}
+	ev, ok := msg.Body.(protocol.TrackPublishedEvent)
+	if !ok {
+		return fail(fmt.Errorf("%w: add_track answered with %q", ErrUnexpectedMessage, msg.Type))
+	}
+	t.setInfo(ev.Track)
+
+	tr, err := c.pub.AddTransceiverFromTrack(locals[0], webrtc.RTPTransceiverInit{Direction: webrtc.RTPTransceiverDirectionSendonly})
+	if err != nil {
+		return fail(fmt.Errorf("client: add transceiver: %w", err))
+	}
+	t.sender = tr.Sender()
+	for _, l := range locals[1:] {
+		if err := t.sender.AddEncoding(l); err != nil {
+			return fail(fmt.Errorf("client: add simulcast encoding: %w", err))
+		}
+	}
+	// Each simulcast layer has its own RTCP stream in Pion; read all of them.
+	for _, l := range locals {
+		c.wg.Add(1)
+		go t.readRTCP(l.RID())
+	}
+	if err := c.negotiatePublisher(ctx, false); err != nil {
+		_ = c.pub.RemoveTrack(t.sender)
+		return fail(fmt.Errorf("client: publish %s: %w", ev.Track.SID, err))
+	}
+	c.log.Debug("track published", "track", ev.Track.SID, "kind", o.Kind, "layers", len(locals))
+	return t, nil
+}
+
+// readRTCP drains the RTCP of one layer of the sender (Pion's NACK responder only
+// sees what is read) and counts keyframe requests and NACKs; it ends when the sender
+// stops.
+func (t *LocalTrack) readRTCP(rid string) {
+	defer t.c.wg.Done()
+	for {
+		var (
+			pkts []rtcp.Packet
+			err  error
+		)
+		if rid == "" {
+			pkts, _, err = t.sender.ReadRTCP()
+		} else {
+			pkts, _, err = t.sender.ReadSimulcastRTCP(rid)
+		}
+		if err != nil {
+			return
+		}
+		for _, p := range pkts {
+			switch p := p.(type) {
+			case *rtcp.PictureLossIndication, *rtcp.FullIntraRequest:
+				t.keyframes.Add(1)
+			case *rtcp.TransportLayerNack:
+				for _, pair := range p.Nacks {
+					t.nacks.Add(uint64(len(pair.PacketList())))
+				}
+			}
+		}
+	}
+}
+
+// Unpublish removes a track: the server tells the others, and the publisher
+// connection renegotiates.
+func (c *Client) Unpublish(ctx context.Context, t *LocalTrack) error {
+	c.mu.Lock()
+	_, ok := c.local[t.ClientID]
+	delete(c.local, t.ClientID)
+	c.mu.Unlock()
+	if !ok {
+		return ErrTrackNotPublished
+	}
+	t.markGone()
+	_, err := c.request(ctx, protocol.TypeUnpublish, protocol.UnpublishRequest{TrackSID: t.SID()})
+	if rmErr := c.pub.RemoveTrack(t.sender); rmErr != nil && !errors.Is(rmErr, webrtc.ErrConnectionClosed) {
+		c.log.Debug("remove sender", "err", rmErr)
+	}
+	if negErr := c.negotiatePublisher(ctx, false); negErr != nil && err == nil {
+		err = negErr
+	}
+	return err
+}
+
+// LocalTracks lists the published tracks.
+func (c *Client) LocalTracks() []*LocalTrack {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	out := make([]*LocalTrack, 0, len(c.local))
+	for _, t := range c.local {
+		out = append(out, t)
+	}
+	return out
+}

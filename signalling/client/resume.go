@@ -1,0 +1,78 @@
+package client
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/coder/websocket"
+	"github.com/ensemble-sfu/ensemble/signalling/protocol"
+)
+
+// ErrResumeFailed ends a session that could not be resumed within the grace period.
+var ErrResumeFailed = errors.New("client: resume failed")
+
+// reconnect resumes the session on a new WebSocket within the server's grace
+// period: dial with resume=<sid> until it works, the server says there is nothing
+// to resume, or the grace period is over. The server then restarts ICE on the
+// subscriber connection (its offer), and the client on the publisher connection.
+func (c *Client) reconnect() (*websocket.Conn, error) {
+	c.mu.Lock()
+	sid := c.self.SID
+	grace := time.Duration(c.join.ResumeGraceMS) * time.Millisecond
+	c.mu.Unlock()
+	if grace <= 0 {
+		grace = 10 * time.Second
+	}
+	deadline := time.Now().Add(grace)
+	backoff := 100 * time.Millisecond
+	for attempt := 1; ; attempt++ {
+		if err := c.ctx.Err(); err != nil {
+			return nil, ErrClosed
+		}
+		ctx, cancel := context.WithDeadline(c.ctx, deadline)
+		dctx, dcancel := context.WithTimeout(ctx, 3*time.Second)
+		ws, jr, err := c.dial(dctx, sid)
+		dcancel()
+		cancel()
+		if err == nil {
+			c.applyJoin(jr, true)
+			c.attach(ws)
+			c.log.Info("session resumed", "attempt", attempt)
+			c.events.push(Resumed{})
+			c.wg.Add(1)
+			go c.restartPublisherICE()
+			return ws, nil
+		}
+		var e *Error
+		if errors.As(err, &e) && e.Code != protocol.CodeServerDraining && e.Code != protocol.CodeInternal {
+			// The server refused for good: nothing to resume, token expired, ...
+			return nil, fmt.Errorf("%w: %w", ErrResumeFailed, err)
+		}
+		if time.Now().Add(backoff).After(deadline) {
+			return nil, fmt.Errorf("%w: grace period of %v over after %d attempts: %w", ErrResumeFailed, grace, attempt, err)
+		}
+		c.log.Debug("resume attempt failed", "attempt", attempt, "err", err)
+		select {
+		case <-time.After(backoff):
+		case <-c.ctx.Done():
+			return nil, ErrClosed
+		}
+		backoff = min(2*backoff, time.Second)
+	}
+}
+
+// restartPublisherICE renegotiates the publisher connection with new ICE
+// credentials after a resume (the old path may be dead).
+func (c *Client) restartPublisherICE() {
+	defer c.wg.Done()
+	if c.pub.RemoteDescription() == nil {
+		return // never negotiated: nothing to restart
+	}
+	ctx, cancel := context.WithTimeout(c.ctx, 10*time.Second)
+	defer cancel()
+	if err := c.negotiatePublisher(ctx, true); err != nil && c.ctx.Err() == nil {
+		c.log.Warn("publisher ICE restart failed", "err", err)
+	}
+}

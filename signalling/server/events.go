@@ -1,0 +1,63 @@
+package server
+
+import (
+	"github.com/ensemble-sfu/ensemble/sfu"
+	"github.com/ensemble-sfu/ensemble/signalling/protocol"
+)
+
+// eventMessage turns an sfu event into the message for the client.
+func eventMessage(ev sfu.Event) (outMsg, bool) {
+	switch e := ev.(type) {
+	case sfu.SubscriberOffer:
+		return outMsg{typ: protocol.TypeOffer, data: protocol.SDPMessage{SDP: e.SDP, ICERestart: e.ICERestart}}, true
+	case sfu.ICECandidateEvent:
+		return outMsg{typ: protocol.TypeTrickle, data: protocol.TrickleMessage{Target: e.Target, Candidate: e.Candidate}}, true
+	case sfu.ParticipantJoined:
+		return outMsg{typ: protocol.TypeParticipantJoined, data: protocol.ParticipantEvent{Participant: e.Participant}}, true
+	case sfu.ParticipantLeft:
+		return outMsg{typ: protocol.TypeParticipantLeft, data: protocol.ParticipantLeftEvent{Participant: e.Participant, Reason: e.Reason}}, true
+	case sfu.ParticipantUpdated:
+		return outMsg{typ: protocol.TypeParticipantUpdated, data: protocol.ParticipantEvent{Participant: e.Participant}}, true
+	case sfu.TrackPublished:
+		return outMsg{typ: protocol.TypeTrackPublished, data: protocol.TrackPublishedEvent{ParticipantSID: e.ParticipantSID, ClientID: e.ClientID, Track: e.Track}}, true
+	case sfu.TrackUnpublished:
+		return outMsg{typ: protocol.TypeTrackUnpublished, data: protocol.TrackUnpublishedEvent{ParticipantSID: e.ParticipantSID, TrackSID: e.TrackSID}}, true
+	case sfu.TrackMuted:
+		return outMsg{typ: protocol.TypeTrackMuted, data: protocol.TrackMutedEvent{ParticipantSID: e.ParticipantSID, TrackSID: e.TrackSID, Muted: e.Muted}}, true
+	case sfu.ActiveSpeakers:
+		return outMsg{typ: protocol.TypeActiveSpeakers, data: protocol.ActiveSpeakersEvent{Speakers: e.Speakers}, lossy: true}, true
+	case sfu.ConnectionQualityUpdate:
+		return outMsg{typ: protocol.TypeConnectionQuality, data: protocol.ConnectionQualityEvent{Updates: e.Updates}, lossy: true}, true
+	case sfu.DataReceived:
+		p := e.Packet
+		return outMsg{typ: protocol.TypeData, data: protocol.DataEvent{
+			Kind: p.Kind, Topic: p.Topic, Payload: p.Payload, FromSID: p.FromSID, FromIdentity: p.FromIdentity,
+		}, lossy: p.Kind == sfu.DataLossy}, true
+	case sfu.Closed:
+		return outMsg{typ: protocol.TypeClose, data: protocol.CloseEvent{Reason: e.Reason, Message: closeMessage(e.Reason)}, final: true}, true
+	}
+	return outMsg{}, false
+}
+
+// closeMessage explains a close reason to people (and tells clients what to do).
+func closeMessage(r sfu.CloseReason) string {
+	switch r {
+	case sfu.ReasonClientLeft:
+		return "you left the room"
+	case sfu.ReasonRemoved:
+		return "removed from the room by an administrator"
+	case sfu.ReasonRoomDeleted:
+		return "the room was closed"
+	case sfu.ReasonDuplicateIdentity:
+		return "another session joined with the same identity"
+	case sfu.ReasonServerShutdown:
+		return "the server is shutting down; join again later or on another server"
+	case sfu.ReasonTokenExpired:
+		return "your token expired; join again with a fresh token"
+	case sfu.ReasonResumeTimeout:
+		return "the connection was lost for longer than the resume grace period"
+	case sfu.ReasonTransportFailure:
+		return "the media connection failed"
+	}
+	return ""
+}

@@ -1,0 +1,213 @@
+// app: the page's entry point. It picks the screen from the address (/ is the home
+// page, /<room> a meeting), gets a token (from #token=… or the guest endpoint),
+// joins, and shows what went wrong in words people understand.
+
+import { t, translate, language } from "./i18n.js";
+import { Session } from "./session.js";
+import { rtcURL } from "./signalling.js";
+import { fragmentToken, forgetToken, guestToken, tokenClaims, TokenError } from "./token.js";
+import { Banner } from "./ui/banner.js";
+import { Prejoin } from "./ui/prejoin.js";
+import { Meeting } from "./meeting.js";
+
+const ROOM_RE = /^[A-Za-z0-9][A-Za-z0-9_-]{0,127}$/;
+const $ = (id) => document.getElementById(id);
+
+// Tests read the live state here (peer connections, stats, tiles).
+const exposed = (globalThis.__ensemble = { ready: false, session: null, meeting: null, inbound, outbound });
+
+function show(screen) {
+  for (const el of document.querySelectorAll("main > .screen")) el.hidden = el.id !== `screen-${screen}`;
+  exposed.screen = screen;
+  document.body.dataset.screen = screen;
+}
+
+function main() {
+  document.documentElement.lang = language();
+  translate(document);
+  const banner = new Banner($("banner"));
+  const room = decodeURIComponent(location.pathname.slice(1));
+  if (!room) {
+    home();
+  } else if (!ROOM_RE.test(room)) {
+    home(t("home.invalid"));
+  } else {
+    prejoin(room, banner);
+  }
+  exposed.ready = true;
+}
+
+function home(error = "") {
+  show("home");
+  document.title = t("app.title");
+  const input = $("home-room");
+  const err = $("home-error");
+  err.textContent = error;
+  $("home-form").addEventListener("submit", (ev) => {
+    ev.preventDefault();
+    const name = input.value.trim().replace(/^.*\//, "");
+    if (!ROOM_RE.test(name)) {
+      err.textContent = t("home.invalid");
+      input.setAttribute("aria-invalid", "true");
+      input.focus();
+      return;
+    }
+    location.assign(`/${encodeURIComponent(name)}`);
+  });
+  $("home-new").addEventListener("click", () => location.assign(`/${newRoomName()}`));
+  input.focus();
+}
+
+/** newRoomName makes a name like abc-defg-hij from random letters. */
+export function newRoomName() {
+  const letters = "abcdefghijkmnopqrstuvwxyz";
+  const bytes = crypto.getRandomValues(new Uint8Array(10));
+  const s = Array.from(bytes, (b) => letters[b % letters.length]).join("");
+  return `${s.slice(0, 3)}-${s.slice(3, 7)}-${s.slice(7)}`;
+}
+
+function prejoin(room, banner) {
+  show("prejoin");
+  document.title = `${room} – ${t("app.title")}`;
+  const fromLink = fragmentToken(room);
+  const claims = fromLink ? tokenClaims(fromLink) : {};
+  const ui = new Prejoin({ onJoin: (choice) => join(room, fromLink, choice, banner) });
+  ui.show({ room, name: claims.name || "" });
+  window.addEventListener("pagehide", () => ui.release());
+}
+
+async function join(room, fromLink, choice, banner) {
+  let token = fromLink;
+  let url = "";
+  if (!token) {
+    try {
+      const g = await guestToken(room, choice.name);
+      token = g.token;
+      url = g.url || "";
+    } catch (err) {
+      throw new Error(err instanceof TokenError ? t(err.key, err.vars) : String(err));
+    }
+  }
+  const session = new Session({
+    url: rtcURL(url),
+    token,
+    room,
+    refreshToken: fromLink ? null : async () => (await guestToken(room, choice.name)).token,
+  });
+  exposed.session = session;
+  try {
+    await session.join();
+  } catch (err) {
+    if (fromLink && isTokenProblem(err.code)) forgetToken(room);
+    throw new Error(joinErrorText(err));
+  }
+  const meeting = new Meeting({
+    session,
+    banner,
+    room,
+    name: choice.name,
+    camDeviceId: choice.camDeviceId,
+    micDeviceId: choice.micDeviceId,
+    onClosed: (reason, error) => left(reason, error),
+  });
+  exposed.meeting = meeting;
+  show("meeting");
+  await meeting.start(choice);
+}
+
+function isTokenProblem(code) {
+  return [
+    "token_expired",
+    "token_not_yet_valid",
+    "malformed_token",
+    "invalid_signature",
+    "unknown_key",
+    "unsupported_algorithm",
+    "missing_token",
+    "wrong_room",
+    "missing_grant",
+  ].includes(code);
+}
+
+/** joinErrorText says why a join failed, from the code of the refusal. */
+export function joinErrorText(err) {
+  const code = err?.code || "";
+  switch (code) {
+    case "token_expired":
+    case "token_not_yet_valid":
+    case "wrong_room":
+    case "missing_grant":
+    case "room_full":
+    case "server_draining":
+    case "unreachable":
+      return t(`error.${code}`);
+    case "malformed_token":
+    case "invalid_signature":
+    case "unknown_key":
+    case "unsupported_algorithm":
+    case "missing_token":
+    case "missing_identity":
+      return t("error.invalid_token", { code });
+    case "connect_failed":
+    case "timeout":
+      return t("error.connect");
+    default:
+      return code ? t("error.refused", { code }) : t("error.connect");
+  }
+}
+
+function left(reason, error) {
+  show("left");
+  const text = error ? joinErrorText(error) : reason ? t(`closed.${reason}`) : t("closed.client_left");
+  $("left-reason").textContent = text.startsWith("closed.") ? t("closed.client_left") : text;
+  $("left-rejoin").addEventListener("click", () => location.reload(), { once: true });
+  $("left-heading").focus?.();
+}
+
+// ---- test helpers: inbound/outbound RTP stats of the session ----
+
+async function inbound() {
+  const s = exposed.session;
+  if (!s?.subscriber) return [];
+  const stats = await s.subscriber.getStats();
+  const out = [];
+  for (const r of stats.values()) {
+    if (r.type !== "inbound-rtp") continue;
+    out.push({
+      kind: r.kind,
+      trackIdentifier: r.trackIdentifier || "",
+      mid: r.mid || "",
+      framesDecoded: r.framesDecoded || 0,
+      frameWidth: r.frameWidth || 0,
+      frameHeight: r.frameHeight || 0,
+      totalSamplesReceived: r.totalSamplesReceived || 0,
+      packetsReceived: r.packetsReceived || 0,
+      bytesReceived: r.bytesReceived || 0,
+    });
+  }
+  return out;
+}
+
+async function outbound() {
+  const s = exposed.session;
+  if (!s?.publisher) return [];
+  const stats = await s.publisher.getStats();
+  const out = [];
+  for (const r of stats.values()) {
+    if (r.type !== "outbound-rtp") continue;
+    out.push({
+      kind: r.kind,
+      rid: r.rid || "",
+      frameWidth: r.frameWidth || 0,
+      frameHeight: r.frameHeight || 0,
+      framesEncoded: r.framesEncoded || 0,
+      packetsSent: r.packetsSent || 0,
+      bytesSent: r.bytesSent || 0,
+      active: r.active !== false,
+      qualityLimitationReason: r.qualityLimitationReason || "",
+    });
+  }
+  return out;
+}
+
+main();

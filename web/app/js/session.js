@@ -1,0 +1,551 @@
+// session: one participant in a meeting. It holds the signalling connection and the
+// two peer connections of the protocol (publisher: the browser offers; subscriber:
+// the server offers), publishes local tracks (the camera with simulcast), follows
+// the other participants and their tracks, and recovers from network drops: it
+// resumes the session (reconnect with resume=<sid>, then an ICE restart of the
+// publisher) and, when the server refuses the resume, joins afresh and publishes
+// its tracks again.
+//
+// It is a plain EventTarget; the UI listens to these CustomEvents:
+//   state               {state: connecting|connected|reconnecting|closed, reason, error, rejoined}
+//   participant-joined  {participant}          participant-left {participant, reason}
+//   participant-updated {participant}
+//   track-added         {participant, track}    a remote track has media (track.stream)
+//   track-removed       {participant, track}
+//   track-muted         {participant, track, muted}
+//   local-track         {source, pub}            own publication changed (published, muted, removed)
+//   speakers            {speakers}               quality {updates}
+//   data                {topic, payload (Uint8Array), from (participant or null), fromIdentity}
+//   draining            {deadlineMs}
+
+import { SignalClient, SignalError, preflight } from "./signalling.js";
+import { simulcastLayers, sendEncodings, layerInfo } from "./layers.js";
+import { Publications } from "./publications.js";
+
+const DEFAULT_RESUME_GRACE_MS = 20000;
+
+export class Session extends EventTarget {
+  /**
+   * @param {object} opts url: the /rtc address; token; room (checked against the token's); refreshToken: async () => token
+   *   for a fresh join when the first token expired (optional); log(level, msg, data)
+   */
+  constructor(opts) {
+    super();
+    this.url = opts.url;
+    this.token = opts.token;
+    this.roomName = opts.room || "";
+    this.refreshToken = opts.refreshToken || null;
+    this.log = opts.log || ((level, msg, data) => console[level === "warn" ? "warn" : "debug"](msg, data ?? ""));
+    this.state = "idle";
+    this.signal = null;
+    this.publisher = null;
+    this.subscriber = null;
+    this.me = null; // ParticipantInfo
+    this.room = null; // RoomInfo
+    this.remotes = new Map(); // participant sid -> {info, tracks: Map<track sid, RemoteTrack>}
+    this.orphanMedia = new Map(); // track sid -> {track, stream, receiver} whose info is not known yet
+    this.pubs = new Publications(this);
+    this.resumeGraceMs = DEFAULT_RESUME_GRACE_MS;
+    this.iceServers = [];
+    this.negotiation = Promise.resolve();
+    this.subQueue = Promise.resolve();
+    this.pendingCandidates = { publisher: [], subscriber: [] };
+    this.reconnecting = null;
+  }
+
+  emit(type, detail) {
+    this.dispatchEvent(new CustomEvent(type, { detail }));
+  }
+
+  setState(state, extra = {}) {
+    this.state = state;
+    this.emit("state", { state, ...extra });
+  }
+
+  /** join connects and resolves with the JoinResponse; it rejects with a
+   * SignalError whose code says why (from the preflight when the upgrade failed). */
+  async join() {
+    this.setState("connecting");
+    try {
+      const msg = await this.openSignal("");
+      this.onJoined(msg.data);
+      this.setState("connected");
+      return msg.data;
+    } catch (err) {
+      this.setState("closed", { error: err });
+      throw err;
+    }
+  }
+
+  /** openSignal connects a new SignalClient; on failure it asks the preflight why. */
+  async openSignal(resume) {
+    const sc = new SignalClient(this.url, this.token, { resume, room: this.roomName, log: this.log });
+    this.attach(sc);
+    try {
+      return await sc.connect();
+    } catch (err) {
+      this.detach(sc);
+      if (err instanceof SignalError && err.code === "connect_failed") {
+        const why = await preflight(this.url, this.token, resume, this.roomName);
+        if (why.unreachable) throw new SignalError("unreachable", "server unreachable");
+        if (!why.ok) throw new SignalError(why.code, why.message, why.status);
+      }
+      throw err;
+    }
+  }
+
+  attach(sc) {
+    this.signal = sc;
+    const on = (type, fn) => sc.addEventListener(type, (ev) => this.signal === sc && fn(ev.detail));
+    on("offer", (d) => this.onSubscriberOffer(d.data));
+    on("answer", (d) => !d.handled && this.onPublisherAnswer(d.data));
+    on("trickle", (d) => this.onTrickle(d.data));
+    on("participant_joined", (d) => this.onParticipantJoined(d.data.participant));
+    on("participant_updated", (d) => this.onParticipantUpdated(d.data.participant));
+    on("participant_left", (d) => this.onParticipantLeft(d.data.participant, d.data.reason));
+    on("track_published", (d) => this.onTrackPublished(d.data));
+    on("track_unpublished", (d) => this.onTrackUnpublished(d.data));
+    on("track_muted", (d) => this.onTrackMuted(d.data));
+    on("active_speakers", (d) => this.emit("speakers", { speakers: d.data.speakers || [] }));
+    on("connection_quality", (d) => this.emit("quality", { updates: d.data.updates || [] }));
+    on("data", (d) => this.onData(d.data));
+    on("draining", (d) => this.emit("draining", { deadlineMs: d.data.deadline_ms }));
+    on("close", (d) => this.onClose(d.data));
+    on("error", (d) => !d.handled && this.log("warn", "server error", d.data));
+    on("disconnect", () => this.reconnect("network"));
+  }
+
+  detach(sc) {
+    if (this.signal === sc) this.signal = null;
+  }
+
+  onJoined(join) {
+    this.me = join.participant;
+    this.room = join.room;
+    this.iceServers = (join.ice_servers || []).map((s) => ({ urls: s.urls, username: s.username, credential: s.credential }));
+    if (join.resume_grace_ms > 0) this.resumeGraceMs = join.resume_grace_ms;
+    this.createPeerConnections();
+    for (const p of join.others || []) this.onParticipantJoined(p, true);
+  }
+
+  createPeerConnections() {
+    const config = { iceServers: this.iceServers, bundlePolicy: "max-bundle", rtcpMuxPolicy: "require" };
+    this.publisher = new RTCPeerConnection(config);
+    this.subscriber = new RTCPeerConnection(config);
+    this.pendingCandidates = { publisher: [], subscriber: [] };
+    for (const [target, pc] of [["publisher", this.publisher], ["subscriber", this.subscriber]]) {
+      pc.onicecandidate = (ev) => {
+        if (ev.candidate && ev.candidate.candidate) {
+          this.signal?.send("trickle", { target, candidate: ev.candidate.toJSON() });
+        }
+      };
+      pc.onconnectionstatechange = () => {
+        this.log("debug", `${target} connection ${pc.connectionState}`);
+        if (pc.connectionState === "failed" && this.state === "connected" && this.signal) {
+          // The media path died while signalling lives: resume the session, which
+          // restarts ICE on both connections.
+          this.signal.drop();
+        }
+      };
+    }
+    this.subscriber.ontrack = (ev) => this.onRemoteMedia(ev);
+  }
+
+  closePeerConnections() {
+    for (const pc of [this.publisher, this.subscriber]) {
+      if (!pc) continue;
+      pc.onicecandidate = null;
+      pc.onconnectionstatechange = null;
+      pc.ontrack = null;
+      pc.close();
+    }
+    this.publisher = null;
+    this.subscriber = null;
+  }
+
+  // ---- publisher connection (we offer) ----
+
+  /** negotiate queues one offer/answer exchange on the publisher connection. */
+  negotiate(iceRestart = false) {
+    // Requests made while one is waiting to start share it: one offer covers them all.
+    if (this.queuedNegotiation && !iceRestart) return this.queuedNegotiation;
+    const run = async () => {
+      this.queuedNegotiation = null;
+      const pc = this.publisher;
+      if (!pc || !this.signal || pc.getTransceivers().length === 0) return;
+      const offer = await pc.createOffer({ iceRestart });
+      await pc.setLocalDescription(offer);
+      const res = await this.signal.request("offer", { sdp: offer.sdp });
+      if (pc !== this.publisher) return;
+      await pc.setRemoteDescription({ type: "answer", sdp: res.data.sdp });
+      this.flushCandidates("publisher");
+    };
+    const next = this.negotiation.then(run, run);
+    this.negotiation = next.catch((err) => this.log("warn", "publisher negotiation failed", err));
+    if (!iceRestart) this.queuedNegotiation = next;
+    return next;
+  }
+
+  async onPublisherAnswer(data) {
+    // An answer without a matching request (a server that does not echo req_id).
+    const pc = this.publisher;
+    if (!pc || pc.signalingState !== "have-local-offer") return;
+    await pc.setRemoteDescription({ type: "answer", sdp: data.sdp });
+    this.flushCandidates("publisher");
+  }
+
+  // ---- subscriber connection (the server offers) ----
+
+  onSubscriberOffer(data) {
+    const run = async () => {
+      const pc = this.subscriber;
+      if (!pc) return;
+      await pc.setRemoteDescription({ type: "offer", sdp: data.sdp });
+      this.flushCandidates("subscriber");
+      const answer = await pc.createAnswer();
+      await pc.setLocalDescription(answer);
+      this.signal?.send("answer", { sdp: answer.sdp });
+    };
+    this.subQueue = this.subQueue.then(run, run).catch((err) => this.log("warn", "subscriber offer failed", err));
+  }
+
+  onTrickle(data) {
+    const target = data.target === "subscriber" ? "subscriber" : "publisher";
+    const pc = target === "subscriber" ? this.subscriber : this.publisher;
+    if (!pc || !data.candidate) return;
+    if (!pc.remoteDescription) {
+      this.pendingCandidates[target].push(data.candidate);
+      return;
+    }
+    pc.addIceCandidate(data.candidate).catch((err) => this.log("warn", "bad candidate", err));
+  }
+
+  flushCandidates(target) {
+    const pc = target === "subscriber" ? this.subscriber : this.publisher;
+    const list = this.pendingCandidates[target];
+    this.pendingCandidates[target] = [];
+    for (const c of list) pc.addIceCandidate(c).catch((err) => this.log("warn", "bad candidate", err));
+  }
+
+  // ---- other participants ----
+
+  remote(sid) {
+    return this.remotes.get(sid);
+  }
+
+  onParticipantJoined(info, initial = false) {
+    if (!info || info.hidden || info.sid === this.me?.sid) return;
+    let p = this.remotes.get(info.sid);
+    if (p) {
+      p.info = info;
+    } else {
+      p = { info, tracks: new Map(), quality: "unknown", speaking: false, level: 0 };
+      this.remotes.set(info.sid, p);
+      this.emit("participant-joined", { participant: p, initial });
+    }
+    for (const t of info.tracks || []) this.addTrackInfo(p, t);
+  }
+
+  onParticipantUpdated(info) {
+    const p = this.remotes.get(info?.sid);
+    if (!p) return this.onParticipantJoined(info);
+    p.info = { ...info, tracks: p.info.tracks };
+    this.emit("participant-updated", { participant: p });
+  }
+
+  onParticipantLeft(info, reason) {
+    const p = this.remotes.get(info?.sid);
+    if (!p) return;
+    for (const t of p.tracks.values()) this.removeTrack(p, t);
+    this.remotes.delete(info.sid);
+    this.emit("participant-left", { participant: p, reason });
+  }
+
+  addTrackInfo(p, info) {
+    let t = p.tracks.get(info.sid);
+    if (t) {
+      t.info = info;
+      return t;
+    }
+    t = { info, participantSid: p.info.sid, stream: null, media: null, receiver: null };
+    p.tracks.set(info.sid, t);
+    const orphan = this.orphanMedia.get(info.sid);
+    if (orphan) {
+      this.orphanMedia.delete(info.sid);
+      this.bindMedia(p, t, orphan);
+    }
+    return t;
+  }
+
+  onTrackPublished(data) {
+    if (data.participant_sid === this.me?.sid || (data.cid && this.pubs.byCid(data.cid))) {
+      this.pubs.acknowledge(data.cid, data.track);
+      return;
+    }
+    const p = this.remotes.get(data.participant_sid);
+    if (!p) return;
+    this.addTrackInfo(p, data.track);
+    this.emit("participant-updated", { participant: p });
+  }
+
+  onTrackUnpublished(data) {
+    const p = this.remotes.get(data.participant_sid);
+    const t = p?.tracks.get(data.track_sid);
+    if (!t) return;
+    this.removeTrack(p, t);
+    this.emit("participant-updated", { participant: p });
+  }
+
+  removeTrack(p, t) {
+    p.tracks.delete(t.info.sid);
+    if (t.stream) this.emit("track-removed", { participant: p, track: t });
+  }
+
+  onTrackMuted(data) {
+    const p = this.remotes.get(data.participant_sid);
+    const t = p?.tracks.get(data.track_sid);
+    if (!t) return;
+    t.info = { ...t.info, muted: data.muted };
+    this.emit("track-muted", { participant: p, track: t, muted: data.muted });
+  }
+
+  onRemoteMedia(ev) {
+    // The server names the WebRTC track after the track sid and the stream after the
+    // publisher's participant sid.
+    const media = { track: ev.track, stream: ev.streams[0] || new MediaStream([ev.track]), receiver: ev.receiver };
+    const trackSid = ev.track.id;
+    const participantSid = ev.streams[0]?.id;
+    let p = this.remotes.get(participantSid);
+    let t = p?.tracks.get(trackSid);
+    if (!t) {
+      for (const candidate of this.remotes.values()) {
+        if (candidate.tracks.has(trackSid)) {
+          p = candidate;
+          t = candidate.tracks.get(trackSid);
+        }
+      }
+    }
+    if (!t) {
+      this.orphanMedia.set(trackSid, media);
+      return;
+    }
+    this.bindMedia(p, t, media);
+  }
+
+  bindMedia(p, t, media) {
+    t.media = media.track;
+    t.stream = media.stream;
+    t.receiver = media.receiver;
+    media.track.addEventListener("ended", () => {
+      if (p.tracks.get(t.info.sid) === t && t.media === media.track) this.removeTrack(p, t);
+    });
+    this.emit("track-added", { participant: p, track: t });
+  }
+
+  /** updateSubscription tells the server what this subscriber needs of a track. */
+  updateSubscription(trackSid, { paused = false, quality, width, height } = {}) {
+    if (!this.signal || this.state !== "connected") return;
+    const data = { track_sid: trackSid, paused };
+    if (quality) data.quality = quality;
+    if (width) data.width = Math.round(width);
+    if (height) data.height = Math.round(height);
+    this.signal.request("update_subscription", data).catch((err) => this.log("debug", "update_subscription", err));
+  }
+
+  // ---- data ----
+
+  onData(data) {
+    const payload = base64ToBytes(data.payload || "");
+    const from = this.remotes.get(data.from_sid) || null;
+    this.emit("data", { topic: data.topic || "", payload, from, fromIdentity: data.from_identity || "", kind: data.kind });
+  }
+
+  /** sendData sends bytes to the room (or to some identities) over the signalling
+   * connection; reliable messages are acknowledged. */
+  async sendData(topic, bytes, { reliable = true, to } = {}) {
+    if (!this.signal) throw new SignalError("disconnected", "not connected");
+    const data = { kind: reliable ? "reliable" : "lossy", topic, payload: bytesToBase64(bytes) };
+    if (to && to.length) data.destination_identities = to;
+    if (reliable) return this.signal.request("send_data", data);
+    this.signal.send("send_data", data);
+  }
+
+  // ---- local tracks (see publications.js) ----
+
+  publish(track, source, opts) {
+    return this.pubs.publish(track, source, opts);
+  }
+
+  setMuted(source, muted) {
+    return this.pubs.setMuted(source, muted);
+  }
+
+  replaceTrack(source, track) {
+    return this.pubs.replaceTrack(source, track);
+  }
+
+  unpublish(source) {
+    return this.pubs.unpublish(source);
+  }
+
+  // ---- leaving, closing, reconnecting ----
+
+  onClose(data) {
+    const reason = data.reason || "";
+    if (reason === "server_shutdown" && this.state === "connected") {
+      // The node is going away: join again (this or another node behind the same URL).
+      this.reconnect("shutdown");
+      return;
+    }
+    this.finish(reason, data.message);
+  }
+
+  finish(reason, message, error) {
+    if (this.state === "closed") return;
+    this.signal?.close();
+    this.signal = null;
+    this.closePeerConnections();
+    this.setState("closed", { reason, message, error });
+  }
+
+  /** leave tells the server and closes everything; local tracks are stopped by the caller. */
+  async leave() {
+    if (this.signal && this.state === "connected") {
+      try {
+        await this.signal.request("leave", undefined, 2000);
+      } catch {
+        // leaving anyway
+      }
+    }
+    this.finish("client_left");
+  }
+
+  /** reconnect recovers after the signalling connection dropped: resume while the
+   * server keeps the session, else join afresh. One runs at a time. */
+  reconnect(why) {
+    if (this.reconnecting || this.state === "closed") return this.reconnecting;
+    this.reconnecting = this.runReconnect(why).finally(() => {
+      this.reconnecting = null;
+    });
+    return this.reconnecting;
+  }
+
+  async runReconnect(why) {
+    this.setState("reconnecting", { why });
+    const oldSignal = this.signal;
+    this.signal = null;
+    oldSignal?.close();
+    const deadline = Date.now() + this.resumeGraceMs;
+    let delay = 300;
+    let canResume = why === "network" && this.me?.sid;
+    while (canResume && Date.now() < deadline && this.state === "reconnecting") {
+      try {
+        const msg = await this.openSignal(this.me.sid);
+        if (msg.type === "resumed") {
+          await this.onResumed(msg.data);
+          return;
+        }
+        // The server answered a resume with a fresh join: treat it as one.
+        await this.onRejoined(msg.data);
+        return;
+      } catch (err) {
+        const code = err.code || "";
+        this.log("debug", `resume failed: ${code}`, err);
+        if (code === "resume_unavailable" || err.status === 410) canResume = false;
+        else if (err.status === 401 || err.status === 403) return this.finish("", "", err);
+      }
+      await sleep(delay);
+      delay = Math.min(delay * 2, 3000);
+    }
+    await this.freshJoin(why === "shutdown" ? Date.now() + 60000 : Date.now() + 120000);
+  }
+
+  async onResumed(data) {
+    this.me = data.participant || this.me;
+    if (data.resume_grace_ms > 0) this.resumeGraceMs = data.resume_grace_ms;
+    // The server keeps our tracks and subscriptions and restarts ICE on the
+    // subscriber itself; we restart it on the publisher.
+    for (const p of data.others || []) this.onParticipantJoined(p);
+    const known = new Set((data.others || []).map((p) => p.sid));
+    if (data.others) {
+      for (const p of [...this.remotes.values()]) {
+        if (!known.has(p.info.sid)) this.onParticipantLeft(p.info, "");
+      }
+    }
+    this.setState("connected", { resumed: true });
+    await this.negotiate(true).catch(() => {});
+  }
+
+  async freshJoin(deadline) {
+    let delay = 500;
+    while (Date.now() < deadline && this.state === "reconnecting") {
+      try {
+        const msg = await this.openSignal("");
+        await this.onRejoined(msg.data);
+        return;
+      } catch (err) {
+        this.log("debug", `rejoin failed: ${err.code}`, err);
+        if (err.code === "token_expired" && this.refreshToken) {
+          try {
+            this.token = await this.refreshToken();
+            continue;
+          } catch (e) {
+            return this.finish("", "", e);
+          }
+        }
+        if (err.status === 401 || err.status === 403) return this.finish("", err.message, err);
+      }
+      await sleep(delay);
+      delay = Math.min(delay * 2, 5000);
+    }
+    if (this.state === "reconnecting") this.finish("resume_timeout");
+  }
+
+  async onRejoined(join) {
+    this.closePeerConnections();
+    for (const p of [...this.remotes.values()]) this.onParticipantLeft(p.info, "");
+    this.orphanMedia.clear();
+    this.negotiation = Promise.resolve();
+    this.queuedNegotiation = null;
+    this.subQueue = Promise.resolve();
+    this.onJoined(join);
+    this.setState("connected", { rejoined: true });
+    await this.pubs.republishAll();
+  }
+
+  /** stats returns getStats() of both connections (tests, the debug overlay). */
+  async stats() {
+    const out = {};
+    for (const [name, pc] of [["publisher", this.publisher], ["subscriber", this.subscriber]]) {
+      out[name] = pc ? [...(await pc.getStats()).values()] : [];
+    }
+    return out;
+  }
+}
+
+function sleep(ms) {
+  return new Promise((r) => setTimeout(r, ms));
+}
+
+/** bytesToBase64 encodes bytes as the protocol's base64 payload. */
+export function bytesToBase64(bytes) {
+  let s = "";
+  for (let i = 0; i < bytes.length; i += 0x8000) {
+    s += String.fromCharCode.apply(null, bytes.subarray(i, i + 0x8000));
+  }
+  return btoa(s);
+}
+
+/** base64ToBytes decodes a base64 payload; bad input gives no bytes. */
+export function base64ToBytes(b64) {
+  try {
+    const s = atob(b64);
+    const out = new Uint8Array(s.length);
+    for (let i = 0; i < s.length; i++) out[i] = s.charCodeAt(i);
+    return out;
+  } catch {
+    return new Uint8Array(0);
+  }
+}
+
+export { simulcastLayers, sendEncodings, layerInfo };
