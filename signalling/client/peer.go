@@ -168,22 +168,23 @@ func (c *Client) pc(target sfu.Target) *webrtc.PeerConnection {
 // addRemoteCandidate adds a server candidate, or keeps it until the connection has
 // a remote description.
 func (c *Client) addRemoteCandidate(target sfu.Target, cand webrtc.ICECandidateInit) {
-	pc := c.pc(target)
 	c.mu.Lock()
-	if pc.RemoteDescription() == nil {
+	if !c.remoteReady[target] {
 		c.remoteCandidates[target] = append(c.remoteCandidates[target], cand)
 		c.mu.Unlock()
 		return
 	}
 	c.mu.Unlock()
-	if err := pc.AddICECandidate(cand); err != nil {
+	if err := c.pc(target).AddICECandidate(cand); err != nil {
 		c.log.Warn("server candidate refused", "target", target, "err", err)
 	}
 }
 
-// flushCandidates adds the candidates kept for target (its remote description is set).
+// flushCandidates adds the candidates kept for target; from now on candidates are
+// added as they come (its remote description is set).
 func (c *Client) flushCandidates(target sfu.Target) {
 	c.mu.Lock()
+	c.remoteReady[target] = true
 	cands := c.remoteCandidates[target]
 	delete(c.remoteCandidates, target)
 	c.mu.Unlock()
