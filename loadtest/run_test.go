@@ -28,7 +28,7 @@ func startServer(t *testing.T) (*servertest.Server, Config) {
 // server's own counters are read.
 func TestRunAgainstRealServer(t *testing.T) {
 	_, cfg := startServer(t)
-	cfg.Publishers, cfg.Subscribers, cfg.Simulcast = 2, 1, false
+	cfg.Publishers, cfg.Subscribers, cfg.Simulcast = 2, 1, true
 
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()

@@ -13,6 +13,14 @@
 // channel ("ensemble"), so that ICE and DTLS connect even when there is nothing to
 // receive yet; later subscriptions only renegotiate media sections.
 //
+// Candidates: the client trickles its candidates for both connections
+// (AddICECandidate; those arriving before the remote description are queued).
+// The server's publisher candidates are in the answer HandleOffer returns (the
+// muxed ports give only host candidates, known at once), so no
+// ICECandidateEvent for TargetPublisher is ever sent and none can overtake the
+// answer; the server's subscriber candidates trickle as ICECandidateEvent, never
+// before the SubscriberOffer they belong to. The server runs full ICE.
+//
 // The package knows nothing of WebSockets, JSON or tokens: the signalling layer
 // calls its methods and turns the Events sent to each participant's EventSink into
 // protocol messages.

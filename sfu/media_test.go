@@ -39,9 +39,7 @@ func TestParticipantsExchangeMedia(t *testing.T) {
 					}
 					got := c.waitPackets(other.p.SID(), 2, 30)
 					for _, rt := range got {
-						if g := rt.gaps.Load(); g != 0 {
-							t.Errorf("%s receiving %s %s: %d sequence gaps", c.name, other.name, rt.kind, g)
-						}
+						checkContinuity(t, c.name+" receiving "+other.name+" "+rt.kind.String(), rt)
 					}
 				}
 				// Never its own tracks.

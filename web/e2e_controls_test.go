@@ -43,6 +43,21 @@ func TestE2EControlsAreSeenByTheOtherPage(t *testing.T) {
 			jsString(trackSID(bob, aliceSID, "camera")), before+10), 15*time.Second)
 	})
 
+	t.Run("minimised tile pauses its video", func(t *testing.T) {
+		// Bob minimises Alice's tile: his page asks the server to pause her camera,
+		// and no more frames arrive until he shows it again.
+		bob.do(chromedp.Click(chromedp.CSS(fmt.Sprintf(`.tile[data-key="%s:camera"] .tile-min`, aliceSID))))
+		bob.waitJS("the pause asked", tile+`.dataset.quality === "paused"`, 5*time.Second)
+		time.Sleep(1500 * time.Millisecond) // frames in flight
+		before := framesFrom(bob, aliceSID, "camera")
+		time.Sleep(2 * time.Second)
+		if after := framesFrom(bob, aliceSID, "camera"); after-before > 5 {
+			t.Errorf("%v frames decoded in 2 s from a paused subscription", after-before)
+		}
+		bob.do(chromedp.Click(chromedp.CSS(fmt.Sprintf(`.tile[data-key="%s:camera"] .tile-min`, aliceSID))))
+		framesGrow(bob, aliceSID, 20, 15*time.Second)
+	})
+
 	t.Run("chat", func(t *testing.T) {
 		alice.do(chromedp.Click(chromedp.CSS("#ctl-chat")),
 			chromedp.SendKeys(chromedp.CSS("#chat-input"), "Hello Bob <b>not bold</b>"),

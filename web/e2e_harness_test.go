@@ -163,10 +163,20 @@ func (p *page) debugState() string {
 // join opens the room page, types the name and presses Join.
 func (p *page) join(baseURL, room, name string) {
 	p.t.Helper()
+	p.joinWith(baseURL, room, name, true)
+}
+
+// joinWith joins with the camera on or off (pressing the pre-join camera button).
+func (p *page) joinWith(baseURL, room, name string, camera bool) {
+	p.t.Helper()
 	p.do(chromedp.Navigate(baseURL + "/" + room))
 	p.waitJS("the pre-join screen", `window.__ensemble && __ensemble.screen === "prejoin"`, 15*time.Second)
 	// Wait for the camera preview so the camera is published at once.
 	p.waitJS("the camera preview", `document.getElementById("preview-video").srcObject`, 15*time.Second)
+	if !camera {
+		p.do(chromedp.Click(chromedp.CSS("#pj-cam")))
+		p.waitJS("the camera off", `document.getElementById("pj-cam").getAttribute("aria-pressed") === "false"`, 5*time.Second)
+	}
 	p.do(
 		chromedp.SetValue(chromedp.CSS("#pj-name"), name),
 		chromedp.Click(chromedp.CSS("#pj-join")),

@@ -23,11 +23,13 @@ func TestE2ESimulcastSmallTileGetsLowerResolution(t *testing.T) {
 	carol := b.newPage("carol", true)
 	alice := b.newPage("alice", false)
 	bob := b.newPage("bob", false)
+	// Only Carol sends video, so that two cores encode one simulcast camera and
+	// Chrome's bandwidth estimate is not starved by the CPU.
 	carol.join(srv.URL, room, "Carol")
 	alice.do(chromedp.EmulateViewport(1600, 900))
-	alice.join(srv.URL, room, "Alice")
+	alice.joinWith(srv.URL, room, "Alice", false)
 	bob.do(chromedp.EmulateViewport(360, 640, chromedp.EmulateMobile))
-	bob.join(srv.URL, room, "Bob")
+	bob.joinWith(srv.URL, room, "Bob", false)
 
 	// The server holds Carol's camera as simulcast with three layers.
 	carolSID := eval[string](carol, `__ensemble.session.me.sid`)
@@ -35,12 +37,13 @@ func TestE2ESimulcastSmallTileGetsLowerResolution(t *testing.T) {
 	if !cam.Simulcast || len(cam.Layers) != 3 {
 		t.Fatalf("server has Carol's camera as %+v, want simulcast with 3 layers", cam)
 	}
-	// Carol's browser sends the three RIDs.
-	carol.waitJS("three encodings sending", `__ensemble.outbound().then(o => o.filter(r => r.kind === "video" && r.rid && r.framesEncoded > 0).length === 3)`, 20*time.Second)
+	// Carol's browser sends several RIDs (Chrome may hold the full layer back while
+	// its bandwidth estimate ramps up, so two are enough to prove simulcast).
+	carol.waitJS("simulcast encodings sending", `__ensemble.outbound().then(o => o.filter(r => r.kind === "video" && r.rid && r.framesEncoded > 0).length >= 2)`, 20*time.Second)
 
 	// Alice shows Carol large.
-	alice.waitMediaFrom(2, 30*time.Second)
-	bob.waitMediaFrom(2, 30*time.Second)
+	framesGrow(alice, carolSID, 10, 30*time.Second)
+	framesGrow(bob, carolSID, 10, 30*time.Second)
 	alice.do(chromedp.Click(chromedp.CSS(fmt.Sprintf(`.tile[data-key="%s:camera"] .tile-pin`, carolSID))))
 
 	widthAt := func(p *page) float64 {
@@ -51,7 +54,7 @@ func TestE2ESimulcastSmallTileGetsLowerResolution(t *testing.T) {
 		}
 		return 0
 	}
-	deadline := time.Now().Add(30 * time.Second)
+	deadline := time.Now().Add(40 * time.Second)
 	var large, small float64
 	for time.Now().Before(deadline) {
 		large, small = widthAt(alice), widthAt(bob)

@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"context"
+	"encoding/binary"
 	"fmt"
 	"log/slog"
 	"os"
@@ -14,6 +15,7 @@ import (
 	"github.com/ensemble-sfu/ensemble/signalling/client"
 	"github.com/ensemble-sfu/ensemble/signalling/client/clip"
 	"github.com/ensemble-sfu/ensemble/signalling/server/servertest"
+	"github.com/pion/rtp/codecs"
 )
 
 // Parsed clips, shared by all tests (clips are immutable).
@@ -77,8 +79,10 @@ type trackStats struct {
 	minExt         uint64
 	lastExt        uint64
 	jumps          int // forward jumps of more than maxJump sequence numbers
-	ended          bool
-	ssrc           uint32
+	// keyWidths lists the widths of the VP8 keyframes received, in order.
+	keyWidths []int
+	ended     bool
+	ssrc      uint32
 }
 
 // gaps describes the first missing ranges (for failure messages).
@@ -194,6 +198,9 @@ func (p *participant) read(rt *client.RemoteTrack) {
 			st.maxExt = e
 		}
 		st.ssrc = pkt.SSRC
+		if w, ok := vp8KeyframeWidth(pkt.Payload); ok && st.kind == sfu.KindVideo {
+			st.keyWidths = append(st.keyWidths, w)
+		}
 		st.seqs[e]++
 		st.packets++
 		p.cond.Broadcast()
@@ -337,4 +344,18 @@ func play(t *testing.T, track *client.LocalTrack, cs ...*clip.Clip) {
 		}
 	}()
 	t.Cleanup(func() { cancel(); <-done })
+}
+
+// vp8KeyframeWidth reads the width of a VP8 keyframe from the first packet of a
+// frame (RFC 7741 payload descriptor, then RFC 6386 9.1 frame header).
+func vp8KeyframeWidth(payload []byte) (int, bool) {
+	var d codecs.VP8Packet
+	frame, err := d.Unmarshal(payload)
+	if err != nil || d.S != 1 || d.PID != 0 || len(frame) < 10 {
+		return 0, false
+	}
+	if frame[0]&1 != 0 || frame[3] != 0x9d || frame[4] != 0x01 || frame[5] != 0x2a {
+		return 0, false
+	}
+	return int(binary.LittleEndian.Uint16(frame[6:8]) & 0x3fff), true
 }

@@ -8,6 +8,7 @@ import (
 	"github.com/ensemble-sfu/ensemble/sfu"
 	"github.com/ensemble-sfu/ensemble/signalling/client"
 	"github.com/ensemble-sfu/ensemble/signalling/server/servertest"
+	"go.uber.org/goleak"
 )
 
 // servertestStart starts a server with a resume grace that suits tests.
@@ -114,9 +115,13 @@ func TestSameIdentityReplacesFirstSession(t *testing.T) {
 	})
 }
 
-// When everyone leaves, the room closes and leaves the engine. (TestMain checks
-// with goleak that no goroutine of server or clients is left after the tests.)
+// When everyone leaves, the room closes and leaves the engine, and once the server
+// stops no goroutine of server, room or clients is left. (TestMain checks the same
+// for the whole package.)
 func TestRoomClosesWhenAllLeave(t *testing.T) {
+	// Registered first, so it runs after every other cleanup (server shutdown included).
+	before := goleak.IgnoreCurrent()
+	t.Cleanup(func() { goleak.VerifyNone(t, before) })
 	ctx := testCtx(t, 20*time.Second)
 	srv := servertestStart(t)
 	var ps []*participant

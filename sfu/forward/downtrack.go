@@ -212,6 +212,7 @@ func (d *DownTrack) TargetQuality() Quality { return Quality(d.target.Load()) }
 // resync makes the next forwarded packet start a new run (from a key frame
 // for video) and asks for that key frame.
 func (d *DownTrack) resync() {
+	dbg("%p resync", d)
 	d.mu.Lock()
 	d.cur.Store(nil)
 	d.mu.Unlock()

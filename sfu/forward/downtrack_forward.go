@@ -40,6 +40,7 @@ func (d *DownTrack) forward(p *inPacket) {
 		if len(p.pkt.Payload) == 0 {
 			return
 		}
+		dbg("%p switch to %s seq=%d", d, p.layer.quality, p.pkt.SequenceNumber)
 		d.cur.Store(p.layer)
 		d.seq.Rebase()
 		d.vp8.Rebase()
@@ -58,9 +59,14 @@ func (d *DownTrack) forward(p *inPacket) {
 		d.seq.Skip(p.pkt.SequenceNumber)
 		return
 	}
+	lastSeq, _ := d.seq.Last()
 	outSeq, outTS, ok := d.seq.Rewrite(p.pkt.SequenceNumber, p.pkt.Timestamp, p.arrival)
 	if !ok {
+		dbg("%p rewrite drop src=%d", d, p.pkt.SequenceNumber)
 		return
+	}
+	if outSeq-lastSeq > 1 && outSeq-lastSeq < 1000 {
+		dbg("%p out gap %d layer=%s src=%d kind=%v", d, outSeq-lastSeq-1, p.layer.quality, p.pkt.SequenceNumber, d.up.kindAudio)
 	}
 	e := sentPacket{layer: p.layer, srcSeq: p.pkt.SequenceNumber, outSeq: outSeq, outTS: outTS}
 	if p.hasVP8 && (p.vp8.HasPictureID || p.vp8.HasTL0PICIDX) {
@@ -88,6 +94,7 @@ func (d *DownTrack) forward(p *inPacket) {
 func (d *DownTrack) write(b *binding, p *inPacket, payload []byte) {
 	n, err := b.writer.WriteRTP(&d.hdr, payload)
 	if err != nil {
+		dbg("%p write err %v", d, err)
 		d.writeErrors.Add(1)
 		return
 	}

@@ -204,6 +204,7 @@ func (l *layer) trackArrival(seq uint16, ts uint32, mono int64) {
 	switch {
 	case ext > l.highestSeq:
 		if gap := ext - l.highestSeq - 1; gap > 0 && gap <= maxLossGap {
+			dbg("layer %s up gap %d", l.quality, gap)
 			l.lost.Add(uint64(gap))
 		}
 		l.highestSeq = ext
@@ -240,6 +241,7 @@ func (l *layer) requestKeyframe(now int64) {
 		return
 	}
 	l.up.plisSent.Add(1)
+	dbg("PLI sent layer %s", l.quality)
 	if f := l.up.cfg.SendPLI; f != nil {
 		f(l.ssrc)
 	}

@@ -50,6 +50,7 @@ type Client struct {
 	// remoteCandidates holds candidates that arrived before their connection's
 	// remote description.
 	remoteCandidates map[sfu.Target][]webrtc.ICECandidateInit
+	remoteReady      map[sfu.Target]bool
 	closed           bool
 	closedEv         *Closed
 	done             chan struct{}
@@ -64,6 +65,7 @@ type reply struct {
 // Join connects to the server at url (http(s):// or ws(s)://, with or without the
 // /rtc path) with an access token, and returns once the server accepted the
 // participant. A refusal is an *Error carrying the server's code (ErrorCode).
+// ctx bounds the join only: the session lives until Leave, Close or the server ends it.
 func Join(ctx context.Context, url, token string, opts ...Option) (*Client, error) {
 	o := defaultOptions()
 	for _, opt := range opts {
@@ -88,6 +90,7 @@ func Join(ctx context.Context, url, token string, opts ...Option) (*Client, erro
 		local:            map[string]*LocalTrack{},
 		remote:           map[string]*RemoteTrack{},
 		remoteCandidates: map[sfu.Target][]webrtc.ICECandidateInit{},
+		remoteReady:      map[sfu.Target]bool{},
 		done:             make(chan struct{}),
 	}
 	ws, jr, err := c.dial(ctx, "")

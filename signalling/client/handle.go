@@ -46,6 +46,7 @@ func (c *Client) handle(msg protocol.ServerMessage) bool {
 			c.others[m.ParticipantSID] = p
 		}
 		own := m.ParticipantSID == c.self.SID
+		delete(c.remote, m.TrackSID)
 		c.mu.Unlock()
 		if !own {
 			c.events.push(TrackUnpublished{ParticipantSID: m.ParticipantSID, TrackSID: m.TrackSID})

@@ -474,6 +474,10 @@ export class Session extends EventTarget {
     }
     this.setState("connected", { resumed: true });
     await this.negotiate(true).catch(() => {});
+    // A mute asked while the connection was down never reached the server: say it again.
+    for (const pub of this.pubs.bySource.values()) {
+      if (pub.sid && pub.muted) this.signal?.request("mute", { track_sid: pub.sid, muted: true }).catch(() => {});
+    }
   }
 
   async freshJoin(deadline) {

@@ -1,0 +1,72 @@
+package web_test
+
+import (
+	"context"
+	"net/http/httptest"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+
+	"github.com/ensemble-sfu/ensemble/web"
+)
+
+// The app's pure modules, imported in the browser from the served files (so the
+// CSP and the content types are exercised too) and checked one function at a time.
+func TestE2EModules(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), e2eTimeout)
+	defer cancel()
+	ts := httptest.NewServer(web.Handler())
+	defer ts.Close()
+	b := startBrowser(t, ctx)
+	p := b.newPage("modules", true)
+	p.do(chromedp.Navigate(ts.URL + "/"))
+	p.waitJS("the app", `window.__ensemble && __ensemble.ready`, 10*time.Second)
+	base := "/static/" + web.Version() + "/js/"
+
+	cases := []struct{ name, expr string }{
+		{"both dictionaries have the same keys", `import("` + base + `i18n.js").then(m => {
+			const en = Object.keys(m.dictionaries.en).sort(), fr = Object.keys(m.dictionaries.fr).sort();
+			return JSON.stringify(en) === JSON.stringify(fr) && en.length > 50; })`},
+		{"French for fr-*, English otherwise", `import("` + base + `i18n.js").then(m =>
+			m.pickLanguage(["fr-CA"]) === "fr" && m.pickLanguage(["de-DE", "fr"]) === "fr" && m.pickLanguage(["de"]) === "en" && m.pickLanguage([]) === "en")`},
+		{"placeholders are filled", `import("` + base + `i18n.js").then(m => { m.setLanguage("en"); return m.t("banner.joined", {name: "Zoé"}) === "Zoé joined."; })`},
+		{"three layers from 960 px, two from 640, none below", `import("` + base + `layers.js").then(m => {
+			const l = m.simulcastLayers(1280, 720);
+			return l.length === 3 && l.map(x => x.rid).join() === "q,h,f" && l.map(x => x.scaleResolutionDownBy).join() === "4,2,1"
+				&& l[0].width === 320 && l[2].height === 720 && l.map(x => x.quality).join() === "low,medium,high"
+				&& m.simulcastLayers(640, 480).map(x => x.rid).join() === "h,f" && m.simulcastLayers(320, 240).length === 0; })`},
+		{"a tile gets the smallest layer that covers it", `import("` + base + `layers.js").then(m => {
+			const l = m.simulcastLayers(1280, 720);
+			return m.qualityFor(320, 180, l) === "low" && m.qualityFor(600, 340, l) === "medium" && m.qualityFor(1200, 680, l) === "high"
+				&& m.qualityFor(4000, 2000, l) === "high" && m.qualityFor(100, 100, []) === "low"; })`},
+		{"rtc URL from the join answer or the page", `import("` + base + `signalling.js").then(m =>
+			m.rtcURL("ws://h:1/rtc", "http://x/") === "ws://h:1/rtc" && m.rtcURL("https://h/base/", "http://x/") === "wss://h/base/rtc"
+			&& m.rtcURL("", "http://x:7880/room") === "ws://x:7880/rtc")`},
+		{"the rtc query names room and resume", `import("` + base + `signalling.js").then(m =>
+			m.rtcQuery("T", "PA_1", "r-1") === "access_token=T&protocol=1&room=r-1&resume=PA_1")`},
+		{"problem codes from RFC 9457 bodies", `import("` + base + `token.js").then(m =>
+			m.problemCode({code: "guests_not_allowed"}) === "guests_not_allowed" && m.problemCode({type: "https://x/problems/room_full"}) === "room_full"
+			&& m.problemCode({type: "about:blank"}) === "" && m.problemCode(null) === "")`},
+		{"chat payloads: JSON or plain text", `import("` + base + `ui/chat.js").then(m => {
+			const round = m.decodeChat(m.encodeChat("salut"));
+			return round.message === "salut" && m.decodeChat(new TextEncoder().encode("plain")).message === "plain"
+				&& m.decodeChat(new Uint8Array(0)) === null; })`},
+		{"base64 payloads", `import("` + base + `session.js").then(m => {
+			const b = new Uint8Array([0, 255, 1, 128]);
+			return m.bytesToBase64(b) === "AP8BgA==" && m.base64ToBytes("AP8BgA==").join() === b.join() && m.base64ToBytes("***").length === 0; })`},
+		{"initials", `import("` + base + `ui/icons.js").then(m =>
+			m.initials("Chloé Dubois") === "CD" && m.initials("zoé") === "ZO" && m.initials("") === "?")`},
+		{"media errors name the device", `import("` + base + `media.js").then(m =>
+			m.mediaErrorKey({name: "NotAllowedError"}, "camera") === "error.camDenied" && m.mediaErrorKey({name: "NotFoundError"}, "camera") === "error.noDevice"
+			&& m.mediaErrorKey({name: "NotReadableError"}, "microphone") === "error.deviceBusy")`},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			p.t = t
+			if !eval[bool](p, c.expr) {
+				t.Fatal("false")
+			}
+		})
+	}
+}
