@@ -52,6 +52,6 @@ func TestE2EThreePagesMeeting(t *testing.T) {
 		chromedp.Click(chromedp.CSS("#chat-send")))
 	alice.waitJS("the chat message", `document.querySelector("#chat-log .msg")`, 10*time.Second)
 	alice.do(chromedp.EmulateViewport(1280, 720), chromedp.MouseEvent(chromedp.MouseMoved, 1, 1)) // no hover tools
-	time.Sleep(1500 * time.Millisecond) // let the banners fade and the video settle
+	time.Sleep(1500 * time.Millisecond)                                                           // let the banners fade and the video settle
 	alice.shot("../docs/screenshot-meeting.png")
 }
