@@ -243,6 +243,22 @@ func (c *Client) DropConnection() {
 	}
 }
 
+// goTracked runs f in a goroutine that Close waits for, unless the client is
+// already closed (then f does not run: Close may be waiting already).
+func (c *Client) goTracked(f func()) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.closed {
+		return false
+	}
+	c.wg.Add(1)
+	go func() {
+		defer c.wg.Done()
+		f()
+	}()
+	return true
+}
+
 func (c *Client) isClosed() bool {
 	c.mu.Lock()
 	defer c.mu.Unlock()

@@ -19,7 +19,8 @@ type ParticipantLeft struct {
 	Reason      sfu.CloseReason
 }
 
-// ParticipantUpdated carries another participant's new name or metadata.
+// ParticipantUpdated carries another participant's new name or metadata, or the
+// client's own when the server changed them (compare with Client.Self().SID).
 type ParticipantUpdated struct{ Participant sfu.ParticipantInfo }
 
 // TrackPublished announces a track of another participant. The client's own tracks
@@ -29,7 +30,8 @@ type TrackPublished struct {
 	Track          sfu.TrackInfo
 }
 
-// TrackUnpublished announces that a track of another participant is gone.
+// TrackUnpublished announces that a track is gone: another participant's, or one
+// of the client's own when the server removed it (then its LocalTrack is done).
 type TrackUnpublished struct{ ParticipantSID, TrackSID string }
 
 // TrackMuted announces a mute or unmute of another participant's track (or, with

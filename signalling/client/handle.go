@@ -24,6 +24,12 @@ func (c *Client) handle(msg protocol.ServerMessage) bool {
 	case protocol.ParticipantEvent:
 		c.mu.Lock()
 		p := m.Participant
+		if p.SID == c.self.SID { // changed by the server (an admin): not another participant
+			c.self = p
+			c.mu.Unlock()
+			c.events.push(ParticipantUpdated{Participant: p})
+			return false
+		}
 		_, known := c.others[p.SID]
 		c.others[p.SID] = p
 		c.mu.Unlock()
@@ -47,10 +53,20 @@ func (c *Client) handle(msg protocol.ServerMessage) bool {
 		}
 		own := m.ParticipantSID == c.self.SID
 		delete(c.remote, m.TrackSID)
-		c.mu.Unlock()
-		if !own {
-			c.events.push(TrackUnpublished{ParticipantSID: m.ParticipantSID, TrackSID: m.TrackSID})
+		var gone *LocalTrack
+		if own { // unpublished by the server (an admin), or the ack of ours
+			for cid, t := range c.local {
+				if t.SID() == m.TrackSID {
+					gone = t
+					delete(c.local, cid)
+				}
+			}
 		}
+		c.mu.Unlock()
+		if gone != nil {
+			gone.markGone()
+		}
+		c.events.push(TrackUnpublished{ParticipantSID: m.ParticipantSID, TrackSID: m.TrackSID})
 	case protocol.TrackMutedEvent:
 		c.mu.Lock()
 		if p, ok := c.others[m.ParticipantSID]; ok {
@@ -62,6 +78,13 @@ func (c *Client) handle(msg protocol.ServerMessage) bool {
 			}
 			c.others[m.ParticipantSID] = p
 		}
+		if m.ParticipantSID == c.self.SID { // muted by the server (an admin)
+			for _, t := range c.local {
+				if t.SID() == m.TrackSID {
+					t.muted.Store(m.Muted)
+				}
+			}
+		}
 		c.mu.Unlock()
 		c.events.push(TrackMuted{ParticipantSID: m.ParticipantSID, TrackSID: m.TrackSID, Muted: m.Muted})
 	case protocol.ActiveSpeakersEvent:
@@ -72,6 +95,8 @@ func (c *Client) handle(msg protocol.ServerMessage) bool {
 		c.events.push(DataReceived{Kind: m.Kind, Topic: m.Topic, Payload: m.Payload, FromSID: m.FromSID, FromIdentity: m.FromIdentity})
 	case protocol.DrainingEvent:
 		c.events.push(Draining{})
+	case protocol.LobbyGuestEvent:
+		c.handleLobby(msg.Type, m)
 	case protocol.CloseEvent:
 		c.shutdown(&Closed{Reason: m.Reason, Message: m.Message})
 		return true

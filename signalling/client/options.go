@@ -23,6 +23,7 @@ type options struct {
 	room          string
 	requestTime   time.Duration
 	interceptors  []interceptor.Factory
+	lobbyWaiting  func(LobbyWaiting)
 }
 
 func defaultOptions() options {

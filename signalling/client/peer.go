@@ -139,6 +139,11 @@ func (c *Client) newPeerConnections(serverURL string, jr protocol.JoinResponse) 
 	c.sub.OnTrack(c.onTrack)
 	c.pub.OnICEConnectionStateChange(func(s webrtc.ICEConnectionState) {
 		c.log.Debug("publisher ICE", "state", s.String())
+		if s == webrtc.ICEConnectionStateFailed {
+			// The media path died while signalling lives (or before a resume noticed):
+			// try new candidates. The server restarts the subscriber side itself.
+			c.goTracked(c.restartPublisherICE)
+		}
 	})
 	c.sub.OnICEConnectionStateChange(func(s webrtc.ICEConnectionState) {
 		c.log.Debug("subscriber ICE", "state", s.String())

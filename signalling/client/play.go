@@ -3,6 +3,7 @@ package client
 import (
 	"context"
 	"fmt"
+	"strings"
 	"sync"
 	"time"
 
@@ -14,9 +15,11 @@ import (
 // first), at their own pace, until ctx ends, the track is unpublished or the client
 // closes; it then returns nil (or the first write error). Run it in a goroutine.
 //
-// When the receiver asks for a keyframe (PLI/FIR) or the track is unmuted, video
-// layers restart at their clip's first frame, which is a keyframe: a new subscriber
-// gets a picture at once instead of waiting for the next one in the clip.
+// When the receiver asks for a keyframe (PLI/FIR) of a layer, or the server turns a
+// layer back on, that layer restarts at its clip's first frame, which is a keyframe:
+// a new subscriber gets a picture at once instead of waiting for the next one in the
+// clip. Unmuting restarts every layer. Layers the server turned off (dynacast) are
+// not written.
 func PlayClip(ctx context.Context, t *LocalTrack, clips ...*clip.Clip) error {
 	if len(clips) != t.Layers() || len(t.samples) == 0 {
 		return fmt.Errorf("%w: %d clips for a track with %d sample layers", ErrInvalidOptions, len(clips), len(t.samples))
@@ -50,8 +53,8 @@ func PlayClip(ctx context.Context, t *LocalTrack, clips ...*clip.Clip) error {
 
 func playLayer(ctx context.Context, t *LocalTrack, layer int, c *clip.Clip) error {
 	loop := c.Loop()
-	video := c.Width > 0 || c.MimeType != "audio/opus"
-	seenKeyReqs := t.KeyframeRequests()
+	video := strings.HasPrefix(c.MimeType, "video/")
+	seenKeyReqs := t.LayerKeyframeRequests(layer)
 	wasMuted := t.Muted()
 	timer := time.NewTimer(0)
 	defer timer.Stop()
@@ -64,7 +67,7 @@ func playLayer(ctx context.Context, t *LocalTrack, layer int, c *clip.Clip) erro
 		}
 		if video {
 			muted := t.Muted()
-			if reqs := t.KeyframeRequests(); reqs != seenKeyReqs || (wasMuted && !muted) {
+			if reqs := t.LayerKeyframeRequests(layer); reqs != seenKeyReqs || (wasMuted && !muted) {
 				seenKeyReqs = reqs
 				loop.Restart()
 			}

@@ -50,6 +50,7 @@ type LocalTrack struct {
 
 	muted     atomic.Bool
 	keyframes atomic.Uint64 // PLI and FIR received
+	layers    layerState    // per simulcast layer: keyframe requests, dynacast
 	nacks     atomic.Uint64 // sequence numbers the receiver asked for again
 	gone      chan struct{}
 	goneOnce  sync.Once
@@ -98,7 +99,7 @@ func (t *LocalTrack) WriteSample(layer int, s media.Sample) error {
 	if layer < 0 || layer >= len(t.samples) {
 		return fmt.Errorf("%w: no sample layer %d", ErrInvalidOptions, layer)
 	}
-	if t.muted.Load() {
+	if t.muted.Load() || t.layers.disabled[layer].Load() {
 		return nil
 	}
 	if err := t.samples[layer].WriteSample(s); err != nil {
@@ -113,7 +114,7 @@ func (t *LocalTrack) WriteRTP(layer int, p *rtp.Packet) error {
 	if layer < 0 || layer >= len(t.rtps) {
 		return fmt.Errorf("%w: no RTP layer %d", ErrInvalidOptions, layer)
 	}
-	if t.muted.Load() {
+	if t.muted.Load() || t.layers.disabled[layer].Load() {
 		return nil
 	}
 	if err := t.rtps[layer].WriteRTP(p); err != nil {
@@ -134,6 +135,12 @@ func (t *LocalTrack) SetMuted(ctx context.Context, muted bool) error {
 	t.mu.Unlock()
 	return nil
 }
+
+// Mute is SetMuted(ctx, true).
+func (t *LocalTrack) Mute(ctx context.Context) error { return t.SetMuted(ctx, true) }
+
+// Unmute is SetMuted(ctx, false).
+func (t *LocalTrack) Unmute(ctx context.Context) error { return t.SetMuted(ctx, false) }
 
 // Unpublish removes the track (see Client.Unpublish).
 func (t *LocalTrack) Unpublish(ctx context.Context) error { return t.c.Unpublish(ctx, t) }
@@ -278,8 +285,8 @@ func (c *Client) PublishTrack(ctx context.Context, o TrackOptions) (*LocalTrack,
 	}
 	// Each simulcast layer has its own RTCP stream in Pion; read all of them.
 	for _, l := range locals {
-		c.wg.Add(1)
-		go t.readRTCP(l.RID())
+		rid := l.RID()
+		c.goTracked(func() { t.readRTCP(rid) })
 	}
 	if err := c.negotiatePublisher(ctx, false); err != nil {
 		_ = c.pub.RemoveTrack(t.sender)
@@ -293,7 +300,7 @@ func (c *Client) PublishTrack(ctx context.Context, o TrackOptions) (*LocalTrack,
 // sees what is read) and counts keyframe requests and NACKs; it ends when the sender
 // stops.
 func (t *LocalTrack) readRTCP(rid string) {
-	defer t.c.wg.Done()
+	layer := t.layerIndex(rid)
 	for {
 		var (
 			pkts []rtcp.Packet
@@ -311,6 +318,7 @@ func (t *LocalTrack) readRTCP(rid string) {
 			switch p := p.(type) {
 			case *rtcp.PictureLossIndication, *rtcp.FullIntraRequest:
 				t.keyframes.Add(1)
+				t.layers.keyframes[layer].Add(1)
 			case *rtcp.TransportLayerNack:
 				for _, pair := range p.Nacks {
 					t.nacks.Add(uint64(len(pair.PacketList())))

@@ -41,8 +41,7 @@ func (c *Client) reconnect() (*websocket.Conn, error) {
 			c.attach(ws)
 			c.log.Info("session resumed", "attempt", attempt)
 			c.events.push(Resumed{})
-			c.wg.Add(1)
-			go c.restartPublisherICE()
+			c.goTracked(c.restartPublisherICE)
 			return ws, nil
 		}
 		var e *Error
@@ -66,7 +65,6 @@ func (c *Client) reconnect() (*websocket.Conn, error) {
 // restartPublisherICE renegotiates the publisher connection with new ICE
 // credentials after a resume (the old path may be dead).
 func (c *Client) restartPublisherICE() {
-	defer c.wg.Done()
 	if c.pub.RemoteDescription() == nil {
 		return // never negotiated: nothing to restart
 	}

@@ -81,8 +81,14 @@ func (c *Client) dial(ctx context.Context, resumeSID string) (*websocket.Conn, p
 		return nil, protocol.JoinResponse{}, fmt.Errorf("client: %s: read first message: %w", op, err)
 	}
 	msg, err := protocol.DecodeServer(b)
+	if err == nil && msg.Type == protocol.TypeLobbyWaiting && resumeSID == "" {
+		msg, err = c.waitInLobby(ctx, ws, msg)
+	}
 	if err != nil {
 		_ = ws.CloseNow()
+		if reason := closeReason(err); reason != "" {
+			return nil, protocol.JoinResponse{}, &Error{Op: op, Code: reason, Message: "the server closed the connection"}
+		}
 		return nil, protocol.JoinResponse{}, fmt.Errorf("client: %s: %w", op, err)
 	}
 	want := protocol.TypeJoin
