@@ -8,7 +8,9 @@ import (
 	"sync"
 	"time"
 
+	"github.com/pion/dtls/v3"
 	"github.com/pion/ice/v4"
+	"github.com/pion/interceptor"
 	"github.com/pion/transport/v5/udp"
 	"github.com/pion/webrtc/v4"
 )
@@ -18,13 +20,17 @@ import (
 const (
 	udpBatchSize     = 64
 	udpBatchInterval = 2 * time.Millisecond
+	// udpSocketBuffer is the receive and send buffer asked for the media socket.
+	udpSocketBuffer = 4 << 20
 )
 
 // Engine owns the media sockets and the rooms.
 type Engine struct {
 	cfg    Config
 	log    *slog.Logger
-	api    *webrtc.API
+	api    *webrtc.API // publisher connections
+	subAPI *webrtc.API // subscriber connections: with bandwidth estimation
+	bwe    *estimatorRegistry
 	stats  engineStats
 	ctx    context.Context
 	cancel context.CancelFunc
@@ -67,7 +73,11 @@ func NewEngine(ctx context.Context, cfg Config) (*Engine, error) {
 		e.cancel()
 		return nil, err
 	}
-	api, err := e.newAPI(bindIP)
+	e.bwe = newEstimatorRegistry()
+	api, err := e.newAPI(bindIP, false)
+	if err == nil {
+		e.subAPI, err = e.newAPI(bindIP, true)
+	}
 	if err != nil {
 		e.closeSockets()
 		e.cancel()
@@ -93,6 +103,16 @@ func (e *Engine) openSockets(bindIP net.IP) error {
 	uc, err := net.ListenUDP(network, &net.UDPAddr{IP: bindIP, Port: e.cfg.UDPPort})
 	if err != nil {
 		return fmt.Errorf("listen udp: %w", err)
+	}
+	// One socket carries every participant's media: the default buffers (about 200 KB)
+	// overflow at a few hundred Mbit/s of bursty video. The kernel caps these at
+	// net.core.rmem_max / wmem_max; a smaller buffer is still usable, so errors are
+	// only logged.
+	if err := uc.SetReadBuffer(udpSocketBuffer); err != nil {
+		e.log.Warn("could not enlarge the UDP receive buffer", "bytes", udpSocketBuffer, "err", err)
+	}
+	if err := uc.SetWriteBuffer(udpSocketBuffer); err != nil {
+		e.log.Warn("could not enlarge the UDP send buffer", "bytes", udpSocketBuffer, "err", err)
 	}
 	e.udpConn = udp.NewBatchConn(uc, udpBatchSize, udpBatchInterval)
 	logger := pionLogs{e.log}
@@ -128,12 +148,22 @@ func (e *Engine) closeSockets() {
 	}
 }
 
-func (e *Engine) newAPI(bindIP net.IP) (*webrtc.API, error) {
+// newAPI builds the WebRTC API of publisher connections, or with subscriber
+// set, of subscriber connections (which estimate their bandwidth).
+func (e *Engine) newAPI(bindIP net.IP, subscriber bool) (*webrtc.API, error) {
 	m, err := newMediaEngine()
 	if err != nil {
 		return nil, err
 	}
-	reg, err := newInterceptors(m)
+	var bwe interceptor.Factory
+	if subscriber {
+		f, err := e.bwe.factory()
+		if err != nil {
+			return nil, fmt.Errorf("bandwidth estimator: %w", err)
+		}
+		bwe = f
+	}
+	reg, err := newInterceptors(m, bwe)
 	if err != nil {
 		return nil, err
 	}
@@ -143,6 +173,9 @@ func (e *Engine) newAPI(bindIP net.IP) (*webrtc.API, error) {
 	var s webrtc.SettingEngine
 	s.LoggerFactory = pionLogs{e.log}
 	s.SetICEUDPMux(e.udpMux)
+	// AES-128-GCM first (Pion prefers AES-256-GCM): SRTP encryption is paid per
+	// packet and subscriber, and 128-bit AES does 10 rounds instead of 14.
+	s.SetSRTPProtectionProfiles(dtls.SRTP_AEAD_AES_128_GCM, dtls.SRTP_AEAD_AES_256_GCM, dtls.SRTP_AES128_CM_HMAC_SHA1_80)
 	// IPv6 candidates too unless bound to one IPv4 address ("0.0.0.0" included).
 	withV6 := bindIP == nil || bindIP.To4() == nil
 	types := []webrtc.NetworkType{webrtc.NetworkTypeUDP4}
