@@ -98,6 +98,9 @@ const (
 	ReasonTokenExpired      CloseReason = "token_expired"
 	ReasonResumeTimeout     CloseReason = "resume_timeout"
 	ReasonTransportFailure  CloseReason = "transport_failure"
+	// ReasonLobbyRefused ends the session of a guest whom a room admin refused in
+	// the room's lobby (the guest never joined the room).
+	ReasonLobbyRefused CloseReason = "lobby_refused"
 )
 
 // LayerInfo describes one simulcast layer a publisher declared.

@@ -32,6 +32,7 @@ import (
 func runServe(ctx context.Context, args []string) error {
 	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
 	load := config.RegisterFlags(fs)
+	pprofAddr := pprofFlag(fs)
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -43,6 +44,11 @@ func runServe(ctx context.Context, args []string) error {
 		return err
 	}
 	log := newLogger(cfg)
+	stopPprof, err := startPprof(*pprofAddr, log)
+	if err != nil {
+		return err
+	}
+	defer stopPprof()
 
 	// Durable records (rooms, meetings): a bbolt file in the data directory, or Redis.
 	st, err := store.Open(ctx, cfg.DataDir, store.RedisOptions{
@@ -78,10 +84,17 @@ func runServe(ctx context.Context, args []string) error {
 	}
 	defer engine.Close()
 
+	// The lobby (waiting room) of rooms whose record has it on: the signalling
+	// server sends guests there, room admins decide over /rtc or the API.
+	lob := lobby.New(lobby.Config{Logger: log})
+	defer lob.Close()
+
 	verifier := auth.NewVerifier(cfg.Keys)
 	srv, err := server.New(server.Config{
 		Engine:          engine,
 		Verifier:        verifier,
+		Store:           st,
+		Lobby:           lob,
 		Logger:          log,
 		ResumeGrace:     cfg.ResumeGrace,
 		MaxMessageBytes: int64(cfg.Limits.MaxMessageBytes),
@@ -95,8 +108,6 @@ func runServe(ctx context.Context, args []string) error {
 	}
 
 	// The room HTTP API under /api/, the browser app at / (a meeting at /<room>).
-	lob := lobby.New(lobby.Config{Logger: log})
-	defer lob.Close()
 	srv.Mount("/api/", api.New(api.Deps{
 		Engine: engine, Store: st, Verifier: verifier, Keys: cfg.Keys, Dev: cfg.Dev,
 		PublicURL: cfg.PublicURL, SIPDomain: cfg.SIP.Domain, Webhooks: notifier, Lobby: lob, Logger: log,
@@ -152,14 +163,16 @@ func runServe(ctx context.Context, args []string) error {
 	if err := httpSrv.Shutdown(sctx); err != nil {
 		_ = httpSrv.Close()
 	}
-	if err := engine.Close(); err != nil {
-		return fmt.Errorf("close media engine: %w", err)
-	}
-	// Deliver the webhooks of the shutdown (room_finished, ...) if they go quickly.
+	engineErr := engine.Close()
+	// Deliver the webhooks of the shutdown (room_finished, ...) if they go quickly,
+	// before the deferred notifier.Close drops what is left.
 	wctx, wcancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer wcancel()
 	if err := notifier.Drain(wctx); err != nil {
 		log.Warn("webhooks not all delivered", "err", err)
+	}
+	if engineErr != nil {
+		return fmt.Errorf("close media engine: %w", engineErr)
 	}
 	log.Info("stopped")
 	return nil

@@ -45,6 +45,12 @@
 // and subscriptions are kept and the others see nothing. Events tell the owner:
 // Reconnecting, then Resumed or Closed.
 //
+// Lobby: in a room whose lobby is on, Join of a guest blocks (pinging) until a room
+// admin decides; WithLobbyWaiting tells the caller it waits. Admitted, Join returns
+// as usual; refused, it returns an *Error with code "lobby_refused". A room admin's
+// client gets LobbyKnock and LobbyLeft events and decides with AdmitGuest and
+// RefuseGuest.
+//
 // Tests: DropConnection breaks the WebSocket; a Network (WithNetwork) cuts the
 // media and signalling paths for a while or loses chosen RTP packets.
 //

@@ -97,6 +97,10 @@ func (c *Client) handle(msg protocol.ServerMessage) bool {
 		c.events.push(Draining{})
 	case protocol.LobbyGuestEvent:
 		c.handleLobby(msg.Type, m)
+	case protocol.PublisherLayersEvent:
+		c.handlePublisherLayers(m)
+	case protocol.SubscriptionLayerEvent:
+		c.events.push(SubscriptionLayer(m))
 	case protocol.CloseEvent:
 		c.shutdown(&Closed{Reason: m.Reason, Message: m.Message})
 		return true

@@ -6,7 +6,7 @@
 // knock (the room record's lobby flag and the token's grants) and turns lobby events
 // into protocol messages.
 //
-//	l := lobby.New(logger)
+//	l := lobby.New(lobby.Config{Logger: logger})
 //	defer l.Close()
 //
 //	// admin session (room_admin): hear knocks, including guests already waiting
@@ -19,6 +19,10 @@
 //
 //	// admin request (or the HTTP API)
 //	err = l.Admit("standup", "guest-4f2a")
+//
+// The signalling server (package signalling/server, lobby.go) and the HTTP API share
+// one Lobby: the server holds waiting guests and relays admins' decisions over /rtc,
+// the API lists the lobby and decides too.
 //
 // Knock never leaves anything behind: when it returns, the guest is no longer listed
 // as waiting, whatever the cause.

@@ -22,6 +22,8 @@ import (
 //	send_data            SendDataRequest
 //	update_metadata      UpdateMetadataRequest
 //	ping                 PingMessage
+//	lobby_admit          LobbyDecisionRequest
+//	lobby_refuse         LobbyDecisionRequest
 //	leave                nil
 type ClientMessage struct {
 	Type  string
@@ -117,6 +119,12 @@ func DecodeClient(b []byte) (ClientMessage, error) {
 	case TypePing:
 		var m PingMessage
 		verr = decodeData(data, &m, false)
+		msg.Body = m
+	case TypeLobbyAdmit, TypeLobbyRefuse:
+		var m LobbyDecisionRequest
+		if verr = decodeData(data, &m, true); verr == nil {
+			verr = m.validate()
+		}
 		msg.Body = m
 	case TypeLeave:
 		// No data; anything sent is ignored.

@@ -31,7 +31,9 @@ func Encode(typ string, reqID uint32, data any) ([]byte, error) {
 // participant_updated ParticipantEvent; participant_left ParticipantLeftEvent;
 // active_speakers ActiveSpeakersEvent; connection_quality ConnectionQualityEvent;
 // data DataEvent; close CloseEvent; error ErrorMessage; pong PingMessage; draining
-// DrainingEvent; ack nil.
+// DrainingEvent; lobby_waiting LobbyWaitingEvent; lobby_knock and lobby_left
+// LobbyGuestEvent; subscription_layer SubscriptionLayerEvent; publisher_layers
+// PublisherLayersEvent; ack nil.
 type ServerMessage struct {
 	Type  string
 	ReqID uint32
@@ -78,6 +80,14 @@ func DecodeServer(b []byte) (ServerMessage, error) {
 		body = &PingMessage{}
 	case TypeDraining:
 		body = &DrainingEvent{}
+	case TypeLobbyWaiting:
+		body = &LobbyWaitingEvent{}
+	case TypeLobbyKnock, TypeLobbyLeft:
+		body = &LobbyGuestEvent{}
+	case TypeSubscriptionLayer:
+		body = &SubscriptionLayerEvent{}
+	case TypePublisherLayers:
+		body = &PublisherLayersEvent{}
 	default:
 		return msg, nil
 	}
@@ -119,7 +129,15 @@ func deref(v any) any {
 		return *p
 	case *PingMessage:
 		return *p
+	case *LobbyWaitingEvent:
+		return *p
+	case *LobbyGuestEvent:
+		return *p
 	case *DrainingEvent:
+		return *p
+	case *SubscriptionLayerEvent:
+		return *p
+	case *PublisherLayersEvent:
 		return *p
 	}
 	return v

@@ -12,6 +12,7 @@ import (
 	"github.com/ensemble-sfu/ensemble/sfu"
 	"github.com/ensemble-sfu/ensemble/signalling/auth"
 	"github.com/ensemble-sfu/ensemble/signalling/protocol"
+	"github.com/ensemble-sfu/ensemble/signalling/store"
 )
 
 // serveRTC admits a client at /rtc. Everything that can be refused is refused
@@ -113,12 +114,25 @@ func (s *Server) join(w http.ResponseWriter, r *http.Request, claims *auth.Claim
 	if v := r.URL.Query().Get("auto_subscribe"); v != "" {
 		autoSubscribe, _ = strconv.ParseBool(v)
 	}
-	c := s.newConn(log)
+	rec, err := s.roomRecord(r.Context(), roomName)
+	if err == nil {
+		err = s.checkRecordCapacity(rec, roomName, claims)
+	}
+	if err != nil {
+		s.refuse(w, r, err)
+		return
+	}
 	params := sfu.JoinParams{
 		Identity: claims.Identity(), Name: claims.Name, Metadata: claims.Metadata,
-		Permissions: claims.Grants.Permissions(), AutoSubscribe: autoSubscribe, Sink: c,
+		Permissions: claims.Grants.Permissions(), AutoSubscribe: autoSubscribe,
 	}
-	room, part, err := s.joinRoom(roomName, params)
+	if s.mustKnock(rec, claims) {
+		s.joinThroughLobby(w, r, claims, roomName, rec, params, log)
+		return
+	}
+	c := s.newConn(log)
+	params.Sink = c
+	room, part, err := s.joinRoom(roomName, rec, params)
 	if err != nil {
 		c.release()
 		s.refuse(w, r, err)
@@ -140,20 +154,25 @@ func (s *Server) join(w http.ResponseWriter, r *http.Request, claims *auth.Claim
 	}
 	c.q.pushFront(outMsg{typ: protocol.TypeJoin, data: s.joinResponse(room, part)})
 	s.sendDrainingNotice(c)
+	s.subscribeLobby(c, roomName, claims)
 	s.metrics.joins.Inc()
 	log.Info("participant joined", "auto_subscribe", autoSubscribe)
 	c.start(ws)
 }
 
 // joinRoom joins, retrying once when the room closed between lookup and join (its
-// last participant left just then).
-func (s *Server) joinRoom(name string, params sfu.JoinParams) (*sfu.Room, *sfu.Participant, error) {
+// last participant left just then). A room starting with a record (rec non-nil)
+// takes the record's metadata, so that its first participant already sees it.
+func (s *Server) joinRoom(name string, rec *store.Room, params sfu.JoinParams) (*sfu.Room, *sfu.Participant, error) {
 	for attempt := 0; ; attempt++ {
 		room, err := s.cfg.Engine.GetOrCreateRoom(name)
 		if err != nil {
 			return nil, nil, joinRefusal(err)
 		}
-		part, err := room.Join(params)
+		if rec != nil && rec.Metadata != "" && room.Info().Metadata == "" {
+			room.SetMetadata(rec.Metadata)
+		}
+		part, err := s.joinCapped(room, rec, params)
 		if errors.Is(err, sfu.ErrRoomClosed) && attempt == 0 {
 			continue
 		}
@@ -214,6 +233,7 @@ func (s *Server) resume(w http.ResponseWriter, r *http.Request, claims *auth.Cla
 	}
 	c.q.pushFront(outMsg{typ: protocol.TypeResumed, data: s.joinResponse(p.room, p.part)})
 	s.sendDrainingNotice(c)
+	s.subscribeLobby(c, roomName, claims)
 	s.metrics.resumes.Inc()
 	log.Info("participant resumed")
 	c.start(ws)

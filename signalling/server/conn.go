@@ -23,10 +23,25 @@ var errReplaced = errors.New("server: replaced by a resumed connection")
 // conn is one WebSocket of a participant. It is the participant's EventSink while
 // attached. One goroutine reads (and processes requests in order), one writes.
 type conn struct {
-	srv  *Server
-	peer *peer
-	q    *outQueue
-	log  *slog.Logger
+	srv *Server
+	q   *outQueue
+	log *slog.Logger
+
+	// peer is nil while a guest waits in the lobby: the conn runs before its
+	// participant exists. released is set once the conn was forgotten, so that a
+	// guest admitted just as its connection dropped is not left without one.
+	peerMu   sync.Mutex
+	peer     *peer
+	released bool
+	// leaveRequested: the guest sent leave while waiting in the lobby.
+	leaveRequested bool
+	// Set before the loops start, read-only afterwards:
+	// stopLobby ends a room admin's lobby subscription (nil for others), called by
+	// release; roomAdmin says the conn's token has room_admin; cancelKnock ends the
+	// lobby wait of a guest (nil for others).
+	stopLobby   func()
+	roomAdmin   bool
+	cancelKnock context.CancelCauseFunc
 
 	// ws is set once by start, before the loops run; end may run before that on
 	// another goroutine (an sfu event overflowing the queue), hence wsMu.
@@ -135,9 +150,32 @@ func (c *conn) release() {
 	delete(s.conns, c)
 	s.notifyChanged()
 	s.mu.Unlock()
-	if c.peer != nil {
-		c.peer.connLost(c, context.Cause(c.ctx))
+	if c.stopLobby != nil {
+		c.stopLobby()
 	}
+	c.peerMu.Lock()
+	c.released = true
+	p := c.peer
+	c.peerMu.Unlock()
+	if p != nil {
+		p.connLost(c, context.Cause(c.ctx))
+	}
+}
+
+// bindPeer makes p the conn's participant; false when the conn was released
+// already (the client went away meanwhile).
+func (c *conn) bindPeer(p *peer) bool {
+	c.peerMu.Lock()
+	defer c.peerMu.Unlock()
+	c.peer = p
+	return !c.released
+}
+
+// currentPeer is the conn's participant, nil while waiting in the lobby.
+func (c *conn) currentPeer() *peer {
+	c.peerMu.Lock()
+	defer c.peerMu.Unlock()
+	return c.peer
 }
 
 func (c *conn) writeLoop() {
@@ -246,7 +284,11 @@ func (c *conn) readLoop() {
 			}
 			continue
 		}
-		c.peer.handle(c, msg)
+		if p := c.currentPeer(); p != nil {
+			p.handle(c, msg)
+		} else {
+			c.handleWaiting(msg)
+		}
 	}
 }
 

@@ -8,7 +8,9 @@
 // Composition (cmd/ensemble/serve.go does this):
 //
 //	engine, _ := sfu.NewEngine(ctx, sfu.Config{...})
-//	srv, _ := server.New(server.Config{Engine: engine, Verifier: auth.NewVerifier(keys)})
+//	lob := lobby.New(lobby.Config{Logger: log})
+//	srv, _ := server.New(server.Config{Engine: engine, Verifier: auth.NewVerifier(keys),
+//		Store: st, Lobby: lob}) // room records (cap, metadata, lobby) and the waiting room
 //	srv.Mount("/api/", apiHandler)
 //	srv.Mount("/", webHandler)
 //	httpServer := &http.Server{Handler: srv.Handler()}
@@ -16,6 +18,14 @@
 //	srv.Drain(ctx)   // on SIGTERM: readyz false, joins refused, clients told, rooms emptied
 //	srv.Close()
 //	engine.Close()
+//	lob.Close()
+//
+// With a Store, a join looks the room's record up first: the record's
+// max_participants caps the live room (403 room_full), a live room starts with the
+// record's metadata, and when the record has its lobby on, a joiner without the
+// room_admin or hidden grant is upgraded at once, told lobby_waiting and held in the
+// Lobby until a room admin decides (lobby.go). Room admins' sessions subscribe to
+// their room's lobby and hear lobby_knock / lobby_left.
 //
 // Each WebSocket is a conn with one reading goroutine (which also processes the
 // requests, in order) and one writing goroutine fed by a bounded queue; the sfu's

@@ -57,6 +57,7 @@ func (s *Server) closeAll(reason sfu.CloseReason) {
 	peers := s.peerList()
 	s.mu.Unlock()
 	s.log.Info("closing the remaining participants", "participants", len(peers), "reason", reason)
+	s.endLobbyWaits()
 	closePeers(peers, reason)
 	s.waitConns(2 * time.Second)
 }

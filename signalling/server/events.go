@@ -36,7 +36,7 @@ func eventMessage(ev sfu.Event) (outMsg, bool) {
 	case sfu.Closed:
 		return outMsg{typ: protocol.TypeClose, data: protocol.CloseEvent{Reason: e.Reason, Message: closeMessage(e.Reason)}, final: true}, true
 	}
-	return outMsg{}, false
+	return layerEventMessage(ev)
 }
 
 // closeMessage explains a close reason to people (and tells clients what to do).
@@ -58,6 +58,8 @@ func closeMessage(r sfu.CloseReason) string {
 		return "the connection was lost for longer than the resume grace period"
 	case sfu.ReasonTransportFailure:
 		return "the media connection failed"
+	case sfu.ReasonLobbyRefused:
+		return "a room administrator did not let you in"
 	}
 	return ""
 }

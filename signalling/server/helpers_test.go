@@ -21,8 +21,10 @@ type testClient struct {
 	t    testing.TB
 	ws   *websocket.Conn
 	join protocol.JoinResponse
-	in   chan protocol.ServerMessage // closed when the connection ends
-	err  error                       // why it ended; read after in is closed
+	// first is the session's first message (join, resumed or lobby_waiting).
+	first protocol.ServerMessage
+	in    chan protocol.ServerMessage // closed when the connection ends
+	err   error                       // why it ended; read after in is closed
 }
 
 // connect opens /rtc at url and reads the first message, which must be firstType.
@@ -68,7 +70,10 @@ func connect(t testing.TB, url, firstType string) *testClient {
 	if msg.Type != firstType {
 		t.Fatalf("first message is %q, want %q", msg.Type, firstType)
 	}
-	c.join = msg.Body.(protocol.JoinResponse)
+	c.first = msg
+	if jr, ok := msg.Body.(protocol.JoinResponse); ok {
+		c.join = jr
+	}
 	return c
 }
 

@@ -14,6 +14,7 @@ type metrics struct {
 	registry        *prometheus.Registry
 	joins           prometheus.Counter
 	resumes         prometheus.Counter
+	lobbyKnocks     prometheus.Counter
 	refusals        *prometheus.CounterVec
 	requestErrors   *prometheus.CounterVec
 	messagesIn      prometheus.Counter
@@ -39,6 +40,7 @@ func newMetrics(s *Server, reg *prometheus.Registry) (*metrics, error) {
 		registry:        reg,
 		joins:           counter("joins_total", "Participants admitted at /rtc."),
 		resumes:         counter("resumes_total", "Sessions resumed after a dropped connection."),
+		lobbyKnocks:     counter("lobby_knocks_total", "Guests sent to wait in a room's lobby."),
 		messagesIn:      counter("messages_received_total", "WebSocket messages received from clients."),
 		messagesOut:     counter("messages_sent_total", "WebSocket messages sent to clients."),
 		connectionsLost: counter("connections_lost_total", "Connections that dropped without a leave (participant kept for a resume)."),
@@ -56,8 +58,9 @@ func newMetrics(s *Server, reg *prometheus.Registry) (*metrics, error) {
 		Namespace: "ensemble", Subsystem: "signalling", Name: "participants",
 		Help: "Participants held by the signalling server, connected or waiting for a resume.",
 	}, func() float64 { return float64(s.Sessions()) })
-	for _, c := range []prometheus.Collector{m.joins, m.resumes, m.refusals, m.requestErrors, m.messagesIn,
-		m.messagesOut, m.connectionsLost, m.queueOverflows, sessions, newEngineCollector(s.cfg.Engine)} {
+	for _, c := range []prometheus.Collector{m.joins, m.resumes, m.lobbyKnocks, m.refusals, m.requestErrors, m.messagesIn,
+		m.messagesOut, m.connectionsLost, m.queueOverflows, sessions, newEngineCollector(s.cfg.Engine),
+		newBandwidthCollector(s.cfg.Engine)} {
 		if err := reg.Register(c); err != nil {
 			return nil, err
 		}

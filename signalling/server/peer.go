@@ -61,9 +61,9 @@ func (p *peer) watch() {
 }
 
 // attach makes c the peer's connection (a join or a resume) and arms the token
-// expiry for the token c came with.
-func (p *peer) attach(c *conn, claims *auth.Claims) {
-	c.peer = p
+// expiry for the token c came with. It reports false when c was released already
+// (its client went away), in which case c will not report its loss.
+func (p *peer) attach(c *conn, claims *auth.Claims) bool {
 	p.mu.Lock()
 	old := p.conn
 	p.conn = c
@@ -82,6 +82,8 @@ func (p *peer) attach(c *conn, claims *auth.Claims) {
 	if old != nil {
 		old.end(errReplaced)
 	}
+	// Bound after p.conn is set: a release from now on finds p and reports the loss.
+	return c.bindPeer(p)
 }
 
 // connLost starts the resume grace when c was the peer's connection and the

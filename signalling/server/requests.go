@@ -88,6 +88,8 @@ func (p *peer) handle(c *conn, msg protocol.ClientMessage) {
 		p.reply(c, id, msg.Type, part.UpdateInfo(req.Name, req.Metadata))
 	case protocol.PingMessage:
 		c.send(outMsg{typ: protocol.TypePong, reqID: id, data: req})
+	case protocol.LobbyDecisionRequest:
+		p.decideLobby(c, id, msg.Type, req)
 	default:
 		if msg.Type == protocol.TypeLeave {
 			c.ack(id)

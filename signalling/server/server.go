@@ -9,7 +9,9 @@ import (
 
 	"github.com/ensemble-sfu/ensemble/sfu"
 	"github.com/ensemble-sfu/ensemble/signalling/auth"
+	"github.com/ensemble-sfu/ensemble/signalling/lobby"
 	"github.com/ensemble-sfu/ensemble/signalling/protocol"
+	"github.com/ensemble-sfu/ensemble/signalling/store"
 	"github.com/prometheus/client_golang/prometheus"
 )
 
@@ -36,6 +38,15 @@ type Config struct {
 	Engine   *sfu.Engine    // required; the caller closes it after the server
 	Verifier *auth.Verifier // required; checks the tokens at /rtc
 	Logger   *slog.Logger   // nil = slog.Default()
+
+	// Store, when set, holds the room records of the HTTP API: a joiner is held to
+	// the record's max_participants, the live room starts with its metadata, and a
+	// record with lobby on sends guests to Lobby.
+	Store store.Store
+	// Lobby, when set, is the waiting room of rooms whose record has lobby on
+	// (shared with the HTTP API, which lists and decides too). Room admins hear
+	// knocks over /rtc. Nil: no lobby, everyone joins at once.
+	Lobby *lobby.Lobby
 
 	// ResumeGrace is how long a participant whose connection dropped is kept for a
 	// resume; default DefaultResumeGrace.
@@ -104,6 +115,10 @@ type Server struct {
 	changed chan struct{}
 
 	wg sync.WaitGroup // conn and peer goroutines
+
+	// capMu serialises the joins of rooms capped by their record, so that the
+	// count and the join are one step (see joinCapped).
+	capMu sync.Mutex
 }
 
 // New builds a server. It starts nothing: serve Handler() with an http.Server.
@@ -184,6 +199,7 @@ func (s *Server) Close() error {
 	s.draining = true
 	peers := s.peerList()
 	s.mu.Unlock()
+	s.endLobbyWaits()
 	closePeers(peers, sfu.ReasonServerShutdown)
 	// Give the close messages a moment to leave, then cut what is left.
 	s.waitConns(2 * time.Second)

@@ -1,0 +1,216 @@
+package server_test
+
+import (
+	"context"
+	"net/http"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/ensemble-sfu/ensemble/sfu"
+	"github.com/ensemble-sfu/ensemble/signalling/lobby"
+	"github.com/ensemble-sfu/ensemble/signalling/protocol"
+	"github.com/ensemble-sfu/ensemble/signalling/server"
+	"github.com/ensemble-sfu/ensemble/signalling/server/servertest"
+	"github.com/ensemble-sfu/ensemble/signalling/store"
+)
+
+// startWithLobby runs a server with a bbolt store holding rooms (name -> lobby on)
+// and a lobby.
+func startWithLobby(t *testing.T, rooms map[string]bool, opts ...servertest.Option) (*servertest.Server, *lobby.Lobby, store.Store) {
+	t.Helper()
+	st, err := store.OpenBolt(filepath.Join(t.TempDir(), "rooms.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	for name, on := range rooms {
+		if err := st.PutRoom(context.Background(), store.Room{Name: name, SID: "RM_" + name, Lobby: on, GuestPolicy: store.GuestAllow}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	lob := lobby.New(lobby.Config{})
+	t.Cleanup(lob.Close)
+	srv := servertest.Start(t, append([]servertest.Option{
+		servertest.WithServerConfig(func(c *server.Config) { c.Store, c.Lobby = st, lob }),
+	}, opts...)...)
+	return srv, lob, st
+}
+
+// closeReasonOf reads until the close message (pongs and notices before it are
+// skipped) and returns its reason.
+func closeReasonOf(t *testing.T, c *testClient) sfu.CloseReason {
+	t.Helper()
+	for {
+		msg := c.next()
+		if msg.Type == protocol.TypeClose {
+			return msg.Body.(protocol.CloseEvent).Reason
+		}
+	}
+}
+
+// A guest in a lobby room waits with its WebSocket open: pings are answered, other
+// requests refused with not_admitted. A room admin joins without waiting, hears the
+// knock and refuses; the guest's session ends with lobby_refused.
+func TestLobbyGuestWaitsAndIsRefused(t *testing.T) {
+	srv, _, _ := startWithLobby(t, map[string]bool{"r": true})
+	guest := connect(t, srv.RTCURL(srv.Token("r", "guest")), protocol.TypeLobbyWaiting)
+	want := protocol.LobbyWaitingEvent{Room: "r", Identity: "guest", Name: "guest", PingIntervalMS: server.DefaultPingInterval.Milliseconds()}
+	if got := guest.first.Body.(protocol.LobbyWaitingEvent); got != want {
+		t.Errorf("lobby_waiting = %+v, want %+v", got, want)
+	}
+
+	guest.send(protocol.TypePing, 1, protocol.PingMessage{Timestamp: 42})
+	if pong := guest.next(); pong.Type != protocol.TypePong || pong.ReqID != 1 || pong.Body.(protocol.PingMessage).Timestamp != 42 {
+		t.Fatalf("ping while waiting: %+v", pong)
+	}
+	guest.send(protocol.TypeMute, 2, protocol.MuteRequest{TrackSID: "TR_x", Muted: true})
+	if e := guest.next(); e.Type != protocol.TypeError || e.ReqID != 2 || e.Body.(protocol.ErrorMessage).Code != protocol.CodeNotAdmitted {
+		t.Fatalf("request while waiting: %+v", e)
+	}
+	// Waiting is not being in the room: nobody sees the guest, the room need not exist.
+	if _, ok := srv.Engine.Room("r"); ok {
+		t.Error("a waiting guest opened the live room")
+	}
+
+	// Recorders are no guests.
+	connect(t, srv.RTCURL(srv.Token("r", "rec", "join", "subscribe", "hidden")), protocol.TypeJoin)
+
+	admin := connect(t, srv.RTCURL(srv.Token("r", "admin", "join", "subscribe", "room_admin")), protocol.TypeJoin)
+	knock := admin.waitFor(protocol.TypeLobbyKnock).Body.(protocol.LobbyGuestEvent)
+	if knock.Guest.Identity != "guest" || knock.Guest.Name != "guest" || knock.Guest.Since.IsZero() {
+		t.Errorf("knock = %+v", knock)
+	}
+	admin.send(protocol.TypeLobbyRefuse, 3, protocol.LobbyDecisionRequest{Identity: "nobody"})
+	if e := admin.waitFor(protocol.TypeError); e.ReqID != 3 || e.Body.(protocol.ErrorMessage).Code != protocol.CodeGuestNotWaiting {
+		t.Errorf("refusing nobody: %+v", e)
+	}
+	admin.send(protocol.TypeLobbyRefuse, 4, protocol.LobbyDecisionRequest{Identity: "guest"})
+	if ack := admin.waitFor(protocol.TypeAck); ack.ReqID != 4 {
+		t.Errorf("refuse answered %+v", ack)
+	}
+	if left := admin.waitFor(protocol.TypeLobbyLeft).Body.(protocol.LobbyGuestEvent); left.Reason != "refused" {
+		t.Errorf("lobby_left = %+v", left)
+	}
+	if r := closeReasonOf(t, guest); r != sfu.ReasonLobbyRefused {
+		t.Errorf("guest closed with %q, want lobby_refused", r)
+	}
+}
+
+// A waiting guest that pings is kept past three ping intervals; one that falls silent
+// is dropped like any session, and leaves the lobby.
+func TestLobbyGuestKeptWhilePinging(t *testing.T) {
+	srv, lob, _ := startWithLobby(t, map[string]bool{"r": true}, servertest.WithPingInterval(200*time.Millisecond))
+	guest := connect(t, srv.RTCURL(srv.Token("r", "guest")), protocol.TypeLobbyWaiting)
+	for range 5 {
+		time.Sleep(200 * time.Millisecond)
+		guest.send(protocol.TypePing, 0, protocol.PingMessage{})
+	}
+	if n := len(lob.Waiting("r")); n != 1 {
+		t.Fatalf("%d waiting after a second of pings, want 1", n)
+	}
+	eventually(t, "silent guest dropped from the lobby", func() bool { return len(lob.Waiting("r")) == 0 })
+}
+
+// Only room admins decide, and only where a lobby exists.
+func TestLobbyDecisionsNeedRoomAdmin(t *testing.T) {
+	srv, _, _ := startWithLobby(t, map[string]bool{"open": false})
+	p := connect(t, srv.RTCURL(srv.Token("open", "alice")), protocol.TypeJoin)
+	p.send(protocol.TypeLobbyAdmit, 1, protocol.LobbyDecisionRequest{Identity: "x"})
+	e := p.waitFor(protocol.TypeError)
+	if msg := e.Body.(protocol.ErrorMessage); e.ReqID != 1 || msg.Code != protocol.CodePermissionDenied {
+		t.Errorf("lobby_admit by a participant: %+v", e)
+	}
+}
+
+// A guest that leaves while waiting gets its ack and close client_left; the admin
+// hears it left (cancelled).
+func TestLobbyGuestLeavesWhileWaiting(t *testing.T) {
+	srv, lob, _ := startWithLobby(t, map[string]bool{"r": true})
+	admin := connect(t, srv.RTCURL(srv.Token("r", "admin", "join", "room_admin")), protocol.TypeJoin)
+	guest := connect(t, srv.RTCURL(srv.Token("r", "guest")), protocol.TypeLobbyWaiting)
+	admin.waitFor(protocol.TypeLobbyKnock)
+	guest.send(protocol.TypeLeave, 7, nil)
+	if ack := guest.next(); ack.Type != protocol.TypeAck || ack.ReqID != 7 {
+		t.Fatalf("leave while waiting answered %+v", ack)
+	}
+	if r := closeReasonOf(t, guest); r != sfu.ReasonClientLeft {
+		t.Errorf("close reason %q, want client_left", r)
+	}
+	if left := admin.waitFor(protocol.TypeLobbyLeft).Body.(protocol.LobbyGuestEvent); left.Reason != lobby.ReasonCancelled {
+		t.Errorf("lobby_left = %+v", left)
+	}
+	eventually(t, "lobby empty", func() bool { return len(lob.Waiting("r")) == 0 })
+}
+
+// The wait ends with the room (deleted through the API: room_deleted), with a second
+// knock of the same identity (duplicate_identity) and with the server (server_shutdown).
+func TestLobbyWaitEndsWithRoomIdentityOrServer(t *testing.T) {
+	srv, lob, _ := startWithLobby(t, map[string]bool{"r": true})
+
+	g1 := connect(t, srv.RTCURL(srv.Token("r", "g1")), protocol.TypeLobbyWaiting)
+	eventually(t, "g1 waiting", func() bool { return len(lob.Waiting("r")) == 1 })
+	lob.CloseRoom("r")
+	if r := closeReasonOf(t, g1); r != sfu.ReasonRoomDeleted {
+		t.Errorf("room closed: reason %q, want room_deleted", r)
+	}
+
+	g2 := connect(t, srv.RTCURL(srv.Token("r", "g2")), protocol.TypeLobbyWaiting)
+	eventually(t, "g2 waiting", func() bool { return len(lob.Waiting("r")) == 1 })
+	g2again := connect(t, srv.RTCURL(srv.Token("r", "g2")), protocol.TypeLobbyWaiting)
+	if r := closeReasonOf(t, g2); r != sfu.ReasonDuplicateIdentity {
+		t.Errorf("second knock: first closed with %q, want duplicate_identity", r)
+	}
+
+	// A drain tells waiting guests too; with no participant in the rooms it is over
+	// at once, and the server's Close ends the wait.
+	dctx, cancel := context.WithTimeout(context.Background(), time.Second)
+	defer cancel()
+	if err := srv.Signalling.Drain(dctx); err != nil {
+		t.Errorf("Drain with only a guest waiting: %v", err)
+	}
+	if d := g2again.waitFor(protocol.TypeDraining).Body.(protocol.DrainingEvent); d.DeadlineMS <= 0 {
+		t.Errorf("draining deadline %d ms", d.DeadlineMS)
+	}
+	done := make(chan struct{})
+	go func() { defer close(done); _ = srv.Signalling.Close() }()
+	if r := closeReasonOf(t, g2again); r != sfu.ReasonServerShutdown {
+		t.Errorf("server closed: reason %q, want server_shutdown", r)
+	}
+	select {
+	case <-done:
+	case <-time.After(5 * time.Second):
+		t.Fatal("Close did not return with a guest waiting")
+	}
+}
+
+// Without its room record the server cannot tell whether the room has a lobby: the
+// join is refused (503) rather than let a guest past the lobby.
+func TestJoinRefusedWhenRoomRecordUnreadable(t *testing.T) {
+	srv, _, st := startWithLobby(t, map[string]bool{"r": true})
+	st.Close() // a closed store answers every read with ErrClosed
+	body := dialRefused(t, srv.RTCURL(srv.Token("r", "guest")), nil, http.StatusServiceUnavailable)
+	if body.Code != protocol.CodeInternal {
+		t.Errorf("code %q, want internal_error", body.Code)
+	}
+}
+
+// A room admin who resumes hears the whole queue again (lobby_knock for each guest
+// still waiting), so it can rebuild its list; the old connection's subscription ends.
+func TestLobbyAdminHearsQueueAgainAfterResume(t *testing.T) {
+	srv, _, _ := startWithLobby(t, map[string]bool{"r": true}, servertest.WithResumeGrace(5*time.Second))
+	admin := connect(t, srv.RTCURL(srv.Token("r", "admin", "join", "subscribe", "room_admin")), protocol.TypeJoin)
+	connect(t, srv.RTCURL(srv.Token("r", "guest")), protocol.TypeLobbyWaiting)
+	admin.waitFor(protocol.TypeLobbyKnock)
+
+	sid := admin.join.Participant.SID
+	_ = admin.ws.CloseNow() // the network drops
+	again := connect(t, srv.RTCURL(srv.Token("r", "admin", "join", "subscribe", "room_admin"), "resume="+sid), protocol.TypeResumed)
+	if k := again.waitFor(protocol.TypeLobbyKnock).Body.(protocol.LobbyGuestEvent); k.Guest.Identity != "guest" {
+		t.Errorf("knock after resume = %+v", k)
+	}
+	again.send(protocol.TypeLobbyAdmit, 5, protocol.LobbyDecisionRequest{Identity: "guest"})
+	if ack := again.waitFor(protocol.TypeAck); ack.ReqID != 5 {
+		t.Errorf("admit after resume answered %+v", ack)
+	}
+}
