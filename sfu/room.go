@@ -21,6 +21,8 @@ type Room struct {
 	metadata     string
 	participants map[string]*Participant // by identity
 	closing      bool
+	emptyTimeout time.Duration // how long the room stays open with nobody in it
+	emptyTimer   *time.Timer   // running while the room is empty and waits to close
 
 	closeOnce sync.Once
 	done      chan struct{} // closed when the room starts closing
@@ -76,6 +78,15 @@ func (r *Room) SetMetadata(metadata string) {
 	r.mu.Unlock()
 }
 
+// SetEmptyTimeout keeps the room open for d after its last participant leaves, so that
+// someone who rejoins (a page reload, a meeting's next arrival) finds the same room;
+// 0 closes it at once, the default.
+func (r *Room) SetEmptyTimeout(d time.Duration) {
+	r.mu.Lock()
+	r.emptyTimeout = max(d, 0)
+	r.mu.Unlock()
+}
+
 // Done is closed once the room is closed.
 func (r *Room) Done() <-chan struct{} { return r.done }
 
@@ -102,6 +113,10 @@ func (r *Room) Join(params JoinParams) (*Participant, error) {
 	if maxP := r.engine.cfg.MaxParticipantsPerRoom; maxP > 0 && count >= maxP {
 		r.mu.Unlock()
 		return nil, ErrRoomFull
+	}
+	if r.emptyTimer != nil { // someone came back before the empty room closed
+		r.emptyTimer.Stop()
+		r.emptyTimer = nil
 	}
 	// Registered before its peer connections exist so that the room cannot close
 	// itself in between (its last participant leaving concurrently).
@@ -183,6 +198,9 @@ func (r *Room) Close(reason CloseReason) {
 		first = true
 		r.mu.Lock()
 		r.closing = true
+		if r.emptyTimer != nil {
+			r.emptyTimer.Stop()
+		}
 		r.mu.Unlock()
 		close(r.done)
 		// A closing room takes no one in: the name is free for a new room at once.
@@ -224,10 +242,32 @@ func (r *Room) participantLeft(p *Participant, info ParticipantInfo, reason Clos
 		}
 	}
 	if empty {
+		r.closeWhenEmpty()
+	}
+}
+
+// closeWhenEmpty closes the room now or, with an empty timeout, once it has stayed
+// empty that long.
+func (r *Room) closeWhenEmpty() {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.emptyTimeout <= 0 {
 		// Closing waits for the room's goroutines; a participant closing from one of
 		// them (a transport failure) must not wait for itself.
 		go r.Close(ReasonRoomDeleted)
+		return
 	}
+	if r.emptyTimer != nil {
+		r.emptyTimer.Stop()
+	}
+	r.emptyTimer = time.AfterFunc(r.emptyTimeout, func() {
+		r.mu.Lock()
+		stillEmpty := len(r.participants) == 0 && !r.closing
+		r.mu.Unlock()
+		if stillEmpty {
+			r.Close(ReasonRoomDeleted)
+		}
+	})
 }
 
 // snapshot lists the current participants.

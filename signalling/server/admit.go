@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/coder/websocket"
 	"github.com/ensemble-sfu/ensemble/sfu"
@@ -171,6 +172,9 @@ func (s *Server) joinRoom(name string, rec *store.Room, params sfu.JoinParams) (
 		}
 		if rec != nil && rec.Metadata != "" && room.Info().Metadata == "" {
 			room.SetMetadata(rec.Metadata)
+		}
+		if rec != nil {
+			room.SetEmptyTimeout(time.Duration(rec.EmptyTimeoutSeconds) * time.Second)
 		}
 		part, err := s.joinCapped(room, rec, params)
 		if errors.Is(err, sfu.ErrRoomClosed) && attempt == 0 {
