@@ -25,6 +25,10 @@ func (s *Server) serveRTC(w http.ResponseWriter, r *http.Request) {
 		s.refuse(w, r, err)
 		return
 	}
+	if !isUpgrade(r) {
+		s.preflight(w, r, claims, room)
+		return
+	}
 	log := s.log.With("room", room, "participant", claims.Identity())
 	if sid := r.URL.Query().Get("resume"); sid != "" {
 		s.resume(w, r, claims, room, sid, log)
@@ -33,8 +37,8 @@ func (s *Server) serveRTC(w http.ResponseWriter, r *http.Request) {
 	s.join(w, r, claims, room, log)
 }
 
-// checkRequest checks everything but the room's capacity: protocol version, token,
-// room, join grant, and that this is a WebSocket upgrade at all.
+// checkRequest checks everything but the room's capacity and the server's state:
+// protocol version, token, room and join grant.
 func (s *Server) checkRequest(r *http.Request) (*auth.Claims, string, error) {
 	q := r.URL.Query()
 	if v := q.Get("protocol"); v != "" && v != strconv.Itoa(protocol.Version) {
@@ -54,10 +58,6 @@ func (s *Server) checkRequest(r *http.Request) (*auth.Claims, string, error) {
 	}
 	if room == "" { // CheckJoin passes an empty room only for an empty claim
 		return nil, "", &httpError{http.StatusForbidden, auth.CodeWrongRoom, "token names no room"}
-	}
-	if !isUpgrade(r) {
-		return nil, "", &httpError{http.StatusUpgradeRequired, protocol.CodeBadRequest,
-			"/rtc takes a WebSocket upgrade (GET with Upgrade: websocket)"}
 	}
 	if v := q.Get("auto_subscribe"); v != "" {
 		if _, err := strconv.ParseBool(v); err != nil {
