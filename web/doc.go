@@ -14,6 +14,7 @@
 //
 // The app's JavaScript lives in app/js: signalling.js (the WebSocket protocol
 // client, usable alone), session.js (the two peer connections, publishing and
-// subscribing), ui/*.js (one module per part of the screen) and app.js (the glue).
+// subscribing, the lobby, dynacast and the layers the server sends), ui/*.js (one
+// module per part of the screen) and app.js (the glue).
 // For tests the page exposes its state as window.__ensemble.
 package web

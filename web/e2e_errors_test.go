@@ -69,14 +69,9 @@ func TestE2EJoinFailuresAreExplained(t *testing.T) {
 	t.Run("room full", func(t *testing.T) {
 		alice := tab(t, "alice")
 		alice.join(srv.URL, "guests-welcome", "Alice")
-		msg := tryJoin(tab(t, "bob"), srv.URL+"/guests-welcome", "Bob")
-		if strings.Contains(msg, "Could not connect") {
-			// The server refuses a full room only on the upgrade, whose answer a
-			// browser cannot read; its plain-GET check of /rtc does not look at
-			// capacity yet (reported to the signalling engineer).
-			t.Skipf("server does not tell a full room to a browser yet: %q", msg)
-		}
-		expect(t, msg, "is full")
+		// The page learns why from its plain-GET check of /rtc (a browser cannot
+		// read the refused upgrade's answer).
+		expect(t, tryJoin(tab(t, "bob"), srv.URL+"/guests-welcome", "Bob"), "is full")
 	})
 	t.Run("server unreachable", func(t *testing.T) {
 		// The page comes from a server that then goes away.

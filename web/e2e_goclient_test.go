@@ -24,44 +24,12 @@ func TestE2EGoClientAndBrowserSeeEachOther(t *testing.T) {
 	alice := b.newPage("alice", true)
 	alice.join(srv.URL, room, "Alice")
 
-	c, err := client.Join(ctx, srv.URL, srv.Token(room, "gobot"))
-	if err != nil {
-		t.Fatalf("Go client join: %v", err)
-	}
+	c := publishClips(t, ctx, srv, room, "gobot")
 	var wg sync.WaitGroup
 	defer func() {
-		cancel()
-		_ = c.Close()
+		_ = c.Close() // ends the counters below (Close is idempotent; the cleanup closes again)
 		wg.Wait()
 	}()
-
-	// Publish the clips: camera in three layers, microphone.
-	var layers []*clip.Clip
-	for _, data := range clips.VP8Layers() {
-		cl, err := clip.ParseIVF(data)
-		if err != nil {
-			t.Fatal(err)
-		}
-		layers = append(layers, cl)
-	}
-	opus, err := clip.ParseOgg(clips.Opus)
-	if err != nil {
-		t.Fatal(err)
-	}
-	cam, err := c.PublishTrack(ctx, client.TrackOptions{
-		Source: sfu.SourceCamera, Width: 1280, Height: 720,
-		Layers: []sfu.LayerInfo{{Width: 320, Height: 180}, {Width: 640, Height: 360}, {Width: 1280, Height: 720}},
-	})
-	if err != nil {
-		t.Fatalf("publish camera: %v", err)
-	}
-	mic, err := c.PublishTrack(ctx, client.TrackOptions{Source: sfu.SourceMicrophone})
-	if err != nil {
-		t.Fatalf("publish microphone: %v", err)
-	}
-	wg.Add(2)
-	go func() { defer wg.Done(); _ = client.PlayClip(ctx, cam, layers...) }()
-	go func() { defer wg.Done(); _ = client.PlayClip(ctx, mic, opus) }()
 
 	// The Go client counts the RTP packets of the browser's tracks.
 	var videoPkts, audioPkts atomic.Int64
@@ -103,4 +71,50 @@ func TestE2EGoClientAndBrowserSeeEachOther(t *testing.T) {
 	if videoPkts.Load() < 100 || audioPkts.Load() < 50 {
 		t.Fatalf("Go client received %d video and %d audio packets from the browser", videoPkts.Load(), audioPkts.Load())
 	}
+}
+
+// publishClips joins room with a Go client that plays the test clips: the camera in
+// three simulcast layers (320, 640, 1280 wide) and the microphone. The client is
+// closed, and its players stopped, by t.Cleanup.
+func publishClips(t *testing.T, ctx context.Context, srv *testServer, room, identity string) *client.Client {
+	t.Helper()
+	ctx, cancel := context.WithCancel(ctx)
+	c, err := client.Join(ctx, srv.URL, srv.Token(room, identity))
+	if err != nil {
+		cancel()
+		t.Fatalf("Go client join: %v", err)
+	}
+	var wg sync.WaitGroup
+	t.Cleanup(func() {
+		cancel()
+		_ = c.Close()
+		wg.Wait()
+	})
+	var layers []*clip.Clip
+	for _, data := range clips.VP8Layers() {
+		cl, err := clip.ParseIVF(data)
+		if err != nil {
+			t.Fatal(err)
+		}
+		layers = append(layers, cl)
+	}
+	opus, err := clip.ParseOgg(clips.Opus)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cam, err := c.PublishTrack(ctx, client.TrackOptions{
+		Source: sfu.SourceCamera, Width: 1280, Height: 720,
+		Layers: []sfu.LayerInfo{{Width: 320, Height: 180}, {Width: 640, Height: 360}, {Width: 1280, Height: 720}},
+	})
+	if err != nil {
+		t.Fatalf("publish camera: %v", err)
+	}
+	mic, err := c.PublishTrack(ctx, client.TrackOptions{Source: sfu.SourceMicrophone})
+	if err != nil {
+		t.Fatalf("publish microphone: %v", err)
+	}
+	wg.Add(2)
+	go func() { defer wg.Done(); _ = client.PlayClip(ctx, cam, layers...) }()
+	go func() { defer wg.Done(); _ = client.PlayClip(ctx, mic, opus) }()
+	return c
 }

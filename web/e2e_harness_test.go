@@ -20,6 +20,8 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/ensemble-sfu/ensemble/signalling/api"
+	"github.com/ensemble-sfu/ensemble/signalling/lobby"
+	"github.com/ensemble-sfu/ensemble/signalling/server"
 	"github.com/ensemble-sfu/ensemble/signalling/server/servertest"
 	"github.com/ensemble-sfu/ensemble/signalling/store"
 	"github.com/ensemble-sfu/ensemble/web"
@@ -248,6 +250,7 @@ func (p *page) waitMediaFrom(n int, timeout time.Duration) {
 // testServer is a real server with the API (guest tokens, dev mode) and the app.
 type testServer struct {
 	*servertest.Server
+	Lobby *lobby.Lobby // nil unless serverSetup.lobby
 }
 
 // startServer starts a server in development mode: anyone may join any room as a guest.
@@ -260,6 +263,9 @@ func startServer(t *testing.T, opts ...servertest.Option) *testServer {
 type serverSetup struct {
 	dev   bool         // guests may join any room
 	rooms []store.Room // rooms created before the server starts (with their guest policy)
+	// lobby gives the server and the API the room records and a lobby: rooms whose
+	// record has lobby on hold their guests until a room admin decides.
+	lobby bool
 }
 
 func startServerWith(t *testing.T, setup serverSetup, opts ...servertest.Option) *testServer {
@@ -274,6 +280,12 @@ func startServerWith(t *testing.T, setup serverSetup, opts ...servertest.Option)
 			t.Fatalf("create room %s: %v", r.Name, err)
 		}
 	}
+	var lob *lobby.Lobby
+	if setup.lobby {
+		lob = lobby.New(lobby.Config{})
+		t.Cleanup(lob.Close)
+		opts = append(opts, servertest.WithServerConfig(func(c *server.Config) { c.Store, c.Lobby = st, lob }))
+	}
 	opts = append(opts,
 		servertest.WithHandler("/api/", func(s *servertest.Server) http.Handler {
 			return api.New(api.Deps{
@@ -282,11 +294,12 @@ func startServerWith(t *testing.T, setup serverSetup, opts ...servertest.Option)
 				Verifier: s.Verifier,
 				Keys:     map[string]string{s.APIKey: s.APISecret},
 				Dev:      setup.dev,
+				Lobby:    lob,
 			})
 		}),
 		servertest.WithHandler("/", func(*servertest.Server) http.Handler { return web.Handler() }),
 	)
-	return &testServer{Server: servertest.Start(t, opts...)}
+	return &testServer{Server: servertest.Start(t, opts...), Lobby: lob}
 }
 
 // shot saves a PNG of the page when ENSEMBLE_SCREENSHOT=1, so that CI never

@@ -45,6 +45,27 @@ func TestE2EModules(t *testing.T) {
 			&& m.rtcURL("", "http://x:7880/room") === "ws://x:7880/rtc")`},
 		{"the rtc query names room and resume", `import("` + base + `signalling.js").then(m =>
 			m.rtcQuery("T", "PA_1", "r-1") === "access_token=T&protocol=1&room=r-1&resume=PA_1")`},
+		{"a guest waits in the lobby past the connect timeout, then joins or is refused", `import("` + base + `signalling.js").then(async m => {
+			// A fake WebSocket that plays messages, each after its delay in ms.
+			const run = async (script) => {
+				class WS {
+					constructor() { this.readyState = 1; this.sent = []; (async () => {
+						for (const [ms, msg] of script) { await new Promise(r => setTimeout(r, ms)); this.onmessage({data: JSON.stringify(msg)}); }
+					})(); }
+					send(s) { this.sent.push(JSON.parse(s).type); }
+					close() { this.readyState = 3; }
+				}
+				const c = new m.SignalClient("ws://h/rtc", "T", {WebSocket: WS, connectTimeoutMs: 100});
+				let waited = false;
+				c.addEventListener("lobby_waiting", () => { waited = c.waiting; });
+				try { const msg = await c.connect(); c.close(); return waited + ":" + msg.type; }
+				catch (e) { c.close(); return waited + ":" + e.code; }
+			};
+			const waiting = [0, {type: "lobby_waiting", data: {room: "r", identity: "g", ping_interval_ms: 50}}];
+			const admitted = await run([waiting, [300, {type: "join", data: {participant: {sid: "PA_1"}}}]]);
+			const refused = await run([waiting, [300, {type: "close", data: {reason: "lobby_refused", message: "no"}}]]);
+			const full = await run([[0, {type: "error", data: {code: "lobby_full"}}]]);
+			return admitted === "true:join" && refused === "true:lobby_refused" && full === "false:lobby_full"; })`},
 		{"problem codes from RFC 9457 bodies", `import("` + base + `token.js").then(m =>
 			m.problemCode({code: "guests_not_allowed"}) === "guests_not_allowed" && m.problemCode({type: "https://x/problems/room_full"}) === "room_full"
 			&& m.problemCode({type: "about:blank"}) === "" && m.problemCode(null) === "")`},

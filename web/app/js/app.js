@@ -9,6 +9,7 @@ import { fragmentToken, forgetToken, guestToken, tokenClaims, TokenError } from 
 import { Banner } from "./ui/banner.js";
 import { Prejoin } from "./ui/prejoin.js";
 import { Meeting } from "./meeting.js";
+import { stopTrack } from "./media.js";
 
 const ROOM_RE = /^[A-Za-z0-9][A-Za-z0-9_-]{0,127}$/;
 const $ = (id) => document.getElementById(id);
@@ -95,11 +96,22 @@ async function join(room, fromLink, choice, banner) {
     refreshToken: fromLink ? null : async () => (await guestToken(room, choice.name)).token,
   });
   exposed.session = session;
+  // In a room with a lobby the server holds the guest until a room admin decides.
+  let waited = false;
+  session.addEventListener("lobby-waiting", () => {
+    waited = true;
+    waiting(room, session);
+  });
   try {
     await session.join();
   } catch (err) {
     if (fromLink && isTokenProblem(err.code)) forgetToken(room);
-    throw new Error(joinErrorText(err));
+    if (!waited) throw new Error(joinErrorText(err));
+    // The wait ended without a join: the pre-join screen is gone, say it on its own.
+    stopTrack(choice.camTrack);
+    stopTrack(choice.micTrack);
+    lobbyEnded(err);
+    return;
   }
   const meeting = new Meeting({
     session,
@@ -139,6 +151,7 @@ export function joinErrorText(err) {
     case "missing_grant":
     case "room_full":
     case "server_draining":
+    case "lobby_full":
     case "unreachable":
       return t(`error.${code}`);
     case "malformed_token":
@@ -156,11 +169,49 @@ export function joinErrorText(err) {
   }
 }
 
-function left(reason, error) {
+/** waiting shows the lobby screen while a room admin decides. */
+function waiting(room, session) {
+  show("lobby");
+  $("lobby-room").textContent = t("prejoin.room", { room });
+  const leave = $("lobby-leave");
+  leave.disabled = false;
+  leave.onclick = () => {
+    leave.disabled = true;
+    session.cancelWait();
+  };
+  $("lobby-heading").focus?.();
+}
+
+/** lobbyEnded says why the wait in the lobby ended without joining. */
+function lobbyEnded(err) {
+  const code = err?.code || "";
+  if (code === "lobby_refused") {
+    left("", null, { heading: "lobby.refusedHeading", text: t("lobby.refused"), rejoin: false });
+    return;
+  }
+  if (code === "client_left") {
+    left("client_left");
+    return;
+  }
+  // A close reason (room_deleted, duplicate_identity, server_shutdown) or an error
+  // code (lobby_full, room_full, server_draining).
+  const closed = t(`closed.${code}`);
+  const text = closed !== `closed.${code}` ? closed : joinErrorText(err);
+  left("", null, { heading: "lobby.endedHeading", text });
+}
+
+function left(reason, error, opts = {}) {
   show("left");
+  $("left-heading").textContent = t(opts.heading || "left.heading");
+  $("left-rejoin").hidden = opts.rejoin === false;
+  $("left-rejoin").addEventListener("click", () => location.reload(), { once: true });
+  if (opts.text) {
+    $("left-reason").textContent = opts.text;
+    $("left-heading").focus?.();
+    return;
+  }
   const text = error ? joinErrorText(error) : reason ? t(`closed.${reason}`) : t("closed.client_left");
   $("left-reason").textContent = text.startsWith("closed.") ? t("closed.client_left") : text;
-  $("left-rejoin").addEventListener("click", () => location.reload(), { once: true });
   $("left-heading").focus?.();
 }
 

@@ -6,6 +6,7 @@ import { Grid } from "./ui/grid.js";
 import { Chat, CHAT_TOPIC, encodeChat } from "./ui/chat.js";
 import { Participants } from "./ui/participants.js";
 import { Controls } from "./ui/controls.js";
+import { Lobby } from "./ui/lobby.js";
 import { icon } from "./ui/icons.js";
 import { openCamera, openMicrophone, openScreen, mediaErrorKey, stopTrack } from "./media.js";
 
@@ -51,6 +52,7 @@ export class Meeting {
       leave: $("ctl-leave"),
       link: $("ctl-link"),
       badge: $("chat-badge"),
+      peopleBadge: $("people-badge"),
       onMic: () => this.toggleMic(),
       onCam: () => this.toggleCam(),
       onShare: () => this.toggleShare(),
@@ -58,6 +60,15 @@ export class Meeting {
       onPeople: () => this.togglePanel("people"),
       onLeave: () => this.leave(),
       onLink: () => this.copyLink(),
+    });
+    this.lobby = new Lobby({
+      section: $("lobby-section"),
+      heading: $("lobby-list-heading"),
+      list: $("lobby-list"),
+      notice: $("lobby-notice"),
+      announce: (text) => this.banner.show(text, { ms: 8000 }),
+      decide: (identity, admit) => (admit ? this.session.admitGuest(identity) : this.session.refuseGuest(identity)),
+      onShowAll: () => this.panel !== "people" && this.togglePanel("people"),
     });
     $("chat-close").replaceChildren(icon("close"));
     $("people-close").replaceChildren(icon("close"));
@@ -91,6 +102,7 @@ export class Meeting {
     on("track-added", ({ participant, track }) => this.onTrackAdded(participant, track));
     on("track-removed", ({ participant, track }) => this.onTrackRemoved(participant, track));
     on("track-muted", ({ participant }) => this.refreshParticipant(participant));
+    on("track-layer", ({ participant, track }) => this.tileOf(participant, track)?.setLayer(track.layer));
     on("speakers", ({ speakers }) => this.onSpeakers(speakers));
     on("quality", ({ updates }) => this.onQuality(updates));
     on("data", (d) => {
@@ -98,12 +110,23 @@ export class Meeting {
     });
     on("local-track", () => this.refreshLocal());
     on("draining", () => this.banner.show(t("banner.draining"), { kind: "warn", ms: 0, id: "draining" }));
+    on("lobby", ({ guests, knocked }) => {
+      this.lobby.update(guests, knocked);
+      this.controls.setWaiting(guests.length);
+    });
+    // A fresh rejoin of a guest goes through the lobby again.
+    on("lobby-waiting", () => this.banner.show(t("lobby.heading"), { kind: "warn", ms: 0, id: "reconnecting" }));
     on("state", (d) => this.onState(d));
   }
 
   /** start shows the meeting once joined and publishes the chosen tracks. */
   async start({ camTrack, micTrack }) {
     const me = this.session.me;
+    // Knocks heard with the join, before this screen existed.
+    if (this.session.lobby.size > 0) {
+      this.lobby.update([...this.session.lobby.values()], null);
+      this.controls.setWaiting(this.session.lobby.size);
+    }
     this.local = this.grid.add("local:camera", { kind: "camera", name: this.name, local: true, rank: 0 });
     for (const p of this.session.remotes.values()) this.addParticipant(p);
     this.refreshLocal();
@@ -145,7 +168,14 @@ export class Meeting {
       const tile = this.grid.get(`${p.info.sid}:camera`);
       tile?.setVideo(tr.media, tr.info.sid, tr.info.layers);
     }
+    if (tr.layer) this.tileOf(p, tr)?.setLayer(tr.layer);
     this.refreshParticipant(p);
+  }
+
+  /** tileOf is the tile that shows a remote video track. */
+  tileOf(p, tr) {
+    if (tr.info.kind !== "video") return null;
+    return this.grid.get(`${p.info.sid}:${tr.info.source === "screen_share" ? "screen" : "camera"}`);
   }
 
   onTrackRemoved(p, tr) {
@@ -353,6 +383,7 @@ export class Meeting {
     this.chat.setOpen(next === "chat");
     this.people.setOpen(next === "people");
     this.controls.setPanel(next);
+    this.lobby.setPanelOpen(next === "people");
     document.querySelector(".meeting").classList.toggle("with-panel", !!next);
     this.grid.sizeTiles();
     if (!next) $("ctl-" + (which || "chat")).focus?.();
@@ -381,6 +412,8 @@ export class Meeting {
     this.grid.clear();
     for (const sid of [...this.audioEls.keys()]) this.removeAudio(sid);
     $("chat-log").replaceChildren();
+    this.lobby.clear();
+    this.controls.setWaiting(0);
     this.togglePanel("");
   }
 }

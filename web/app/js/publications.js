@@ -2,7 +2,8 @@
 // declare the track with add_track (cid = MediaStreamTrack.id, the id the server
 // finds in the SDP), add it to the publisher connection (the camera with simulcast
 // encodings), then renegotiate. The server's track_published carrying our cid gives
-// the track's sid, which mute and unpublish need.
+// the track's sid, which mute and unpublish need. The server's publisher_layers
+// (dynacast) turns simulcast encodings nobody receives off, and back on.
 
 import { simulcastLayers, sendEncodings, layerInfo } from "./layers.js";
 
@@ -77,6 +78,43 @@ export class Publications {
     await s.negotiate();
   }
 
+  /** setLayers obeys publisher_layers: the encodings of the track's simulcast layers
+   * are made active or not ({quality, enabled} each; a quality not listed is left
+   * as is). The lowest layer is never turned off. Calls are queued per publication,
+   * because setParameters refuses parameters read before another call changed them. */
+  setLayers(trackSid, layers) {
+    const pub = [...this.bySource.values()].find((p) => p.sid && p.sid === trackSid);
+    if (!pub || pub.layers.length === 0) return Promise.resolve(false);
+    pub.wantedLayers = new Map((layers || []).map((l) => [l.quality, !!l.enabled]));
+    const run = () => this.applyLayers(pub);
+    pub.layerQueue = (pub.layerQueue || Promise.resolve()).then(run, run);
+    return pub.layerQueue.catch((err) => {
+      this.session.log("warn", "publisher_layers: setParameters failed", err);
+      return false;
+    });
+  }
+
+  async applyLayers(pub) {
+    const sender = pub.transceiver?.sender;
+    if (!sender || !pub.wantedLayers) return false;
+    const params = sender.getParameters();
+    if (!params.encodings || params.encodings.length === 0) return false;
+    let changed = false;
+    for (const enc of params.encodings) {
+      const layer = pub.layers.find((l) => l.rid === enc.rid);
+      if (!layer || !pub.wantedLayers.has(layer.quality)) continue;
+      const active = layer === pub.layers[0] || pub.wantedLayers.get(layer.quality);
+      if (enc.active !== active) {
+        enc.active = active;
+        changed = true;
+      }
+    }
+    if (changed) await sender.setParameters(params);
+    pub.activeLayers = Object.fromEntries(params.encodings.map((e) => [e.rid, e.active !== false]));
+    this.changed(pub.source, pub);
+    return changed;
+  }
+
   acknowledge(cid, info) {
     const pub = this.byCid(cid);
     if (!pub || !info?.sid) return;
@@ -136,6 +174,8 @@ export class Publications {
       let sidReady;
       pub.sid = "";
       pub.transceiver = null;
+      pub.wantedLayers = null; // new encodings start all active; the server says again
+      pub.activeLayers = null;
       pub.sidPromise = new Promise((r) => (sidReady = r));
       pub.sidReady = sidReady;
       if (!pub.track || pub.track.readyState === "ended") {

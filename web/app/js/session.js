@@ -17,6 +17,12 @@
 //   speakers            {speakers}               quality {updates}
 //   data                {topic, payload (Uint8Array), from (participant or null), fromIdentity}
 //   draining            {deadlineMs}
+//   track-layer         {participant, track, layer}  the layer of a remote video we receive and why
+//                                                    (layer: {quality, width, height, paused, reason, estimate_bps})
+//   lobby-waiting       {room, identity, name}  this guest waits in the room's lobby (state "waiting")
+//   lobby               {guests, knocked}        room admins: who waits in the lobby now (guests:
+//                                                [{identity, name, since}], oldest first); knocked is
+//                                                the guest who just knocked, if any
 
 import { SignalClient, SignalError, preflight } from "./signalling.js";
 import { simulcastLayers, sendEncodings, layerInfo } from "./layers.js";
@@ -44,6 +50,7 @@ export class Session extends EventTarget {
     this.room = null; // RoomInfo
     this.remotes = new Map(); // participant sid -> {info, tracks: Map<track sid, RemoteTrack>}
     this.orphanMedia = new Map(); // track sid -> {track, stream, receiver} whose info is not known yet
+    this.earlyLayers = new Map(); // track sid -> subscription_layer data that came before the track
     this.pubs = new Publications(this);
     this.resumeGraceMs = DEFAULT_RESUME_GRACE_MS;
     this.iceServers = [];
@@ -51,6 +58,7 @@ export class Session extends EventTarget {
     this.subQueue = Promise.resolve();
     this.pendingCandidates = { publisher: [], subscriber: [] };
     this.reconnecting = null;
+    this.lobby = new Map(); // room admins: identity -> {identity, name, since} waiting in the lobby
   }
 
   emit(type, detail) {
@@ -110,6 +118,11 @@ export class Session extends EventTarget {
     on("connection_quality", (d) => this.emit("quality", { updates: d.data.updates || [] }));
     on("data", (d) => this.onData(d.data));
     on("draining", (d) => this.emit("draining", { deadlineMs: d.data.deadline_ms }));
+    on("lobby_waiting", (d) => this.onLobbyWaiting(d.data));
+    on("publisher_layers", (d) => this.pubs.setLayers(d.data.track_sid, d.data.layers));
+    on("subscription_layer", (d) => this.onSubscriptionLayer(d.data));
+    on("lobby_knock", (d) => this.onLobbyKnock(d.data.guest));
+    on("lobby_left", (d) => this.onLobbyLeft(d.data.guest, d.data.reason));
     on("close", (d) => this.onClose(d.data));
     on("error", (d) => !d.handled && this.log("warn", "server error", d.data));
     on("disconnect", () => this.reconnect("network"));
@@ -120,6 +133,7 @@ export class Session extends EventTarget {
   }
 
   onJoined(join) {
+    this.clearLobby();
     this.me = join.participant;
     this.room = join.room;
     this.iceServers = (join.ice_servers || []).map((s) => ({ urls: s.urls, username: s.username, credential: s.credential }));
@@ -267,8 +281,13 @@ export class Session extends EventTarget {
       t.info = info;
       return t;
     }
-    t = { info, participantSid: p.info.sid, stream: null, media: null, receiver: null };
+    t = { info, participantSid: p.info.sid, stream: null, media: null, receiver: null, layer: null };
     p.tracks.set(info.sid, t);
+    const early = this.earlyLayers.get(info.sid);
+    if (early) {
+      this.earlyLayers.delete(info.sid);
+      this.onSubscriptionLayer(early);
+    }
     const orphan = this.orphanMedia.get(info.sid);
     if (orphan) {
       this.orphanMedia.delete(info.sid);
@@ -307,6 +326,27 @@ export class Session extends EventTarget {
     if (!t) return;
     t.info = { ...t.info, muted: data.muted };
     this.emit("track-muted", { participant: p, track: t, muted: data.muted });
+  }
+
+  /** onSubscriptionLayer records which layer of a remote video we get, and why (the
+   * server pauses a video that even its lowest layer does not fit our bandwidth). */
+  onSubscriptionLayer(data) {
+    for (const p of this.remotes.values()) {
+      const t = p.tracks.get(data.track_sid);
+      if (!t) continue;
+      t.layer = {
+        quality: data.quality || "",
+        width: data.width || 0,
+        height: data.height || 0,
+        paused: !!data.paused,
+        reason: data.reason || "",
+        estimateBps: data.estimate_bps || 0,
+      };
+      this.emit("track-layer", { participant: p, track: t, layer: t.layer });
+      return;
+    }
+    // The track is not known yet (its track_published races with this): keep it.
+    if (data.track_sid) this.earlyLayers.set(data.track_sid, data);
   }
 
   onRemoteMedia(ev) {
@@ -350,6 +390,64 @@ export class Session extends EventTarget {
     if (width) data.width = Math.round(width);
     if (height) data.height = Math.round(height);
     this.signal.request("update_subscription", data).catch((err) => this.log("debug", "update_subscription", err));
+  }
+
+  // ---- lobby ----
+
+  onLobbyWaiting(data) {
+    // A first join waits in state "waiting"; a rejoin after a lost connection stays
+    // "reconnecting" (its retry loops go by that state).
+    if (this.state !== "reconnecting") this.setState("waiting");
+    this.emit("lobby-waiting", { room: data.room || "", identity: data.identity || "", name: data.name || "" });
+  }
+
+  /** cancelWait leaves the lobby while waiting: join() then rejects with code client_left. */
+  cancelWait() {
+    this.signal?.cancelWait();
+  }
+
+  onLobbyKnock(guest) {
+    if (!guest?.identity) return;
+    const known = this.lobby.has(guest.identity);
+    this.lobby.set(guest.identity, guest);
+    this.emitLobby(known ? null : guest);
+  }
+
+  onLobbyLeft(guest, reason) {
+    if (!guest?.identity || !this.lobby.delete(guest.identity)) return;
+    this.emitLobby(null, { left: guest, reason });
+  }
+
+  clearLobby() {
+    if (this.lobby.size === 0) return;
+    this.lobby.clear();
+    this.emitLobby(null);
+  }
+
+  emitLobby(knocked, extra = {}) {
+    const guests = [...this.lobby.values()].sort((a, b) => String(a.since || "").localeCompare(String(b.since || "")));
+    this.emit("lobby", { guests, knocked, ...extra });
+  }
+
+  /** admitGuest lets a waiting guest in (needs the room_admin grant). */
+  admitGuest(identity) {
+    return this.decideGuest("lobby_admit", identity);
+  }
+
+  /** refuseGuest turns a waiting guest away (needs the room_admin grant). */
+  refuseGuest(identity) {
+    return this.decideGuest("lobby_refuse", identity);
+  }
+
+  async decideGuest(type, identity) {
+    if (!this.signal) throw new SignalError("disconnected", "not connected");
+    try {
+      await this.signal.request(type, { identity });
+    } catch (err) {
+      // Someone else decided first, or the guest left: the list is out of date.
+      if (err.code === "guest_not_waiting") this.onLobbyLeft({ identity }, "gone");
+      throw err;
+    }
   }
 
   // ---- data ----
@@ -461,6 +559,8 @@ export class Session extends EventTarget {
   }
 
   async onResumed(data) {
+    // The server says again who waits (lobby_knock after resumed): start afresh.
+    this.clearLobby();
     this.me = data.participant || this.me;
     if (data.resume_grace_ms > 0) this.resumeGraceMs = data.resume_grace_ms;
     // The server keeps our tracks and subscriptions and restarts ICE on the
@@ -489,6 +589,8 @@ export class Session extends EventTarget {
         return;
       } catch (err) {
         this.log("debug", `rejoin failed: ${err.code}`, err);
+        // Refused at the lobby's door: never knock again by ourselves.
+        if (err.code === "lobby_refused") return this.finish("lobby_refused", err.message);
         if (err.code === "token_expired" && this.refreshToken) {
           try {
             this.token = await this.refreshToken();
@@ -509,6 +611,7 @@ export class Session extends EventTarget {
     this.closePeerConnections();
     for (const p of [...this.remotes.values()]) this.onParticipantLeft(p.info, "");
     this.orphanMedia.clear();
+    this.earlyLayers.clear();
     this.negotiation = Promise.resolve();
     this.queuedNegotiation = null;
     this.subQueue = Promise.resolve();

@@ -87,6 +87,7 @@ export class SignalClient extends EventTarget {
     this.nextReqId = 1;
     this.pending = new Map(); // req_id -> {resolve, reject, timer, type}
     this.joined = false;
+    this.waiting = false; // in the room's lobby: connected, not joined yet
     this.closing = false; // we closed, or the server sent close: no "disconnect"
     this.pingTimer = 0;
     this.lastHeard = 0;
@@ -94,7 +95,10 @@ export class SignalClient extends EventTarget {
   }
 
   /** connect opens the WebSocket and resolves with {type, data} of the first message
-   * (join or resumed); it rejects with a SignalError. */
+   * (join or resumed); it rejects with a SignalError. In a room with a lobby the
+   * server first says lobby_waiting (dispatched as an event): connect then resolves
+   * when a room admin lets the guest in, and rejects with code lobby_refused when
+   * one refuses (or with the close reason or error code that ended the wait). */
   connect() {
     return new Promise((resolve, reject) => {
       let settled = false;
@@ -125,7 +129,17 @@ export class SignalClient extends EventTarget {
         const msg = this.decode(ev.data);
         if (!msg) return;
         if (!settled) {
+          if (msg.type === "lobby_waiting") {
+            // A room with a lobby: the wait lasts until a room admin decides, so the
+            // connect timeout no longer applies; keep the socket alive with pings.
+            clearTimeout(timer);
+            this.waiting = true;
+            this.startPing(msg.data?.ping_interval_ms);
+            this.dispatch(msg, false);
+            return;
+          }
           if (msg.type === "join" || msg.type === "resumed") {
+            this.waiting = false;
             settled = true;
             clearTimeout(timer);
             this.joined = true;
@@ -134,9 +148,11 @@ export class SignalClient extends EventTarget {
             this.dispatch(msg, false);
             return;
           }
+          if (msg.type === "pong") return; // pings while waiting in the lobby
           if (msg.type === "error" || msg.type === "close") {
             const d = msg.data || {};
             this.closing = true;
+            this.waiting = false;
             fail(new SignalError(d.code || d.reason || "refused", d.message));
             return;
           }
@@ -250,6 +266,14 @@ export class SignalClient extends EventTarget {
   stopPing() {
     clearInterval(this.pingTimer);
     this.pingTimer = 0;
+  }
+
+  /** cancelWait leaves the lobby: the server answers with close client_left, which
+   * makes connect reject with that code. Without an answer the socket is closed. */
+  cancelWait() {
+    if (!this.waiting) return;
+    if (!this.send("leave", undefined)) return;
+    setTimeout(() => this.waiting && this.ws?.close(1000, "left the lobby"), 2000);
   }
 
   /** drop closes the socket as a network failure would: a "disconnect" event follows. */

@@ -54,6 +54,18 @@ export class Controls {
     this.b.people.setAttribute("aria-pressed", String(which === "people"));
   }
 
+  /** setWaiting shows how many guests wait in the lobby (room admins only). */
+  setWaiting(n) {
+    const badge = this.b.peopleBadge;
+    if (badge) {
+      badge.hidden = n === 0;
+      badge.textContent = n > 9 ? "9+" : String(n);
+    }
+    const label = n > 0 ? t("controls.peopleWaiting", { count: n }) : t("controls.people");
+    this.b.people.setAttribute("aria-label", label);
+    this.b.people.title = label;
+  }
+
   setUnread(n) {
     const badge = this.b.badge;
     badge.hidden = n === 0;

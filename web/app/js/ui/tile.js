@@ -2,7 +2,9 @@
 // the initials, the name, muted microphone and camera marks, the connection quality,
 // the active-speaker ring. A remote tile also asks the server for the video that
 // fits it (adaptive subscription): the size it shows at, and a pause while it cannot
-// be seen (scrolled off, tab hidden, minimised).
+// be seen (scrolled off, tab hidden, minimised). When the server pauses the video
+// because the link is too slow for even its lowest layer, the tile says so instead
+// of showing a frozen picture.
 
 import { t } from "../i18n.js";
 import { icon, initials, hueFor } from "./icons.js";
@@ -86,7 +88,12 @@ export class Tile {
     this.minBtn.addEventListener("click", () => this.setMinimised(!this.minimised));
     tools.append(this.pinBtn, this.minBtn);
 
-    el.append(this.avatar, this.video, bar, tools);
+    this.pausedEl = document.createElement("span");
+    this.pausedEl.className = "tile-paused";
+    this.pausedEl.hidden = true;
+    this.bandwidthPaused = false;
+
+    el.append(this.avatar, this.video, this.pausedEl, bar, tools);
     this.setName(o.name || "");
     this.setQuality("unknown");
     this.updateVideoShown();
@@ -104,7 +111,7 @@ export class Tile {
     this.name = name;
     const shown = this.kind === "screen" ? t("meeting.screenOf", { name }) : this.local ? t("meeting.you", { name }) : name;
     this.nameEl.textContent = shown;
-    this.el.setAttribute("aria-label", shown);
+    this.updateLabel();
     this.avatar.textContent = initials(name);
     this.avatar.style.setProperty("--hue", String(hueFor(name)));
     this.micEl.setAttribute("aria-label", t("tile.micMuted"));
@@ -157,6 +164,27 @@ export class Tile {
     this.qualityEl.title = this.qualityEl.getAttribute("aria-label");
   }
 
+  /** setLayer shows what the server sends of this video: the layer (data-layer,
+   * data-layer-reason for tests and the debug view) and a pause for low bandwidth. */
+  setLayer(layer) {
+    if (!layer) return;
+    this.el.dataset.layer = layer.paused ? "paused" : layer.quality;
+    this.el.dataset.layerReason = layer.reason;
+    const paused = !!layer.paused;
+    if (paused === this.bandwidthPaused) return;
+    this.bandwidthPaused = paused;
+    this.el.classList.toggle("bandwidth-paused", paused);
+    this.pausedEl.hidden = !paused;
+    this.pausedEl.textContent = paused ? t("tile.pausedBandwidth") : "";
+    this.updateLabel();
+    this.updateVideoShown();
+  }
+
+  updateLabel() {
+    const name = this.nameEl.textContent;
+    this.el.setAttribute("aria-label", this.bandwidthPaused ? `${name}, ${t("tile.pausedBandwidth")}` : name);
+  }
+
   setMinimised(min) {
     this.minimised = !!min;
     this.el.classList.toggle("minimised", this.minimised);
@@ -172,7 +200,7 @@ export class Tile {
   }
 
   updateVideoShown() {
-    const show = !!this.track && !this.camMuted && !this.minimised;
+    const show = !!this.track && !this.camMuted && !this.minimised && !this.bandwidthPaused;
     this.el.classList.toggle("has-video", show);
   }
 
