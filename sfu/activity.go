@@ -26,6 +26,10 @@ type roomActivity struct {
 	ticks       int
 	lastQuality map[string]ConnectionQualityInfo // by participant SID
 	upSeen      map[string]upCounters            // by participant SID
+
+	speaking map[string]bool             // participant SIDs of the active speakers
+	allocs   map[string]*subscriberAlloc // by participant SID
+	dyn      map[string]*trackDynacast   // by track SID
 }
 
 type upCounters struct{ packets, lost uint64 }
@@ -36,25 +40,45 @@ func newRoomActivity(r *Room) *roomActivity {
 		speakers:    speaker.NewDetector(speaker.Config{}),
 		lastQuality: map[string]ConnectionQualityInfo{},
 		upSeen:      map[string]upCounters{},
+		speaking:    map[string]bool{},
+		allocs:      map[string]*subscriberAlloc{},
+		dyn:         map[string]*trackDynacast{},
 	}
 }
 
-// run ticks until done is closed.
+// run ticks until done is closed: probing padding every padEvery, bandwidth
+// allocation and dynacast every allocEvery, speakers and quality every
+// speakerInterval.
 func (a *roomActivity) run(done <-chan struct{}) {
-	t := time.NewTicker(speakerInterval)
+	t := time.NewTicker(padEvery)
 	defer t.Stop()
+	var lastAlloc, lastSpeakers time.Time
 	for {
 		select {
 		case <-done:
 			return
 		case now := <-t.C:
-			a.tick(now)
+			if now.Sub(lastSpeakers) >= speakerInterval {
+				lastSpeakers = now
+				a.tick(now)
+			}
+			if now.Sub(lastAlloc) >= allocEvery {
+				lastAlloc = now
+				ps := a.room.snapshot()
+				a.allocateAll(now, ps)
+				a.dynacast(now, ps)
+			}
+			a.pad()
 		}
 	}
 }
 
 func (a *roomActivity) tick(now time.Time) {
 	if list, changed := a.speakers.Tick(now); changed {
+		clear(a.speaking)
+		for _, s := range list {
+			a.speaking[s.ID] = true
+		}
 		ev := ActiveSpeakers{Speakers: make([]SpeakerInfo, len(list))}
 		for i, s := range list {
 			ev.Speakers[i] = SpeakerInfo{ParticipantSID: s.ID, Level: s.Level, Active: true}

@@ -21,6 +21,15 @@
 // answer; the server's subscriber candidates trickle as ICECandidateEvent, never
 // before the SubscriberOffer they belong to. The server runs full ICE.
 //
+// Simulcast and bandwidth: every subscriber connection estimates its downstream
+// bandwidth (Pion's GCC on TWCC feedback for congestion, REMB from clients that
+// send only that, padding probes to find more; bandwidth.go). The room's activity
+// goroutine shares each subscriber's estimate among its tracks every 200 ms
+// (package bwalloc: screen share, then active speakers, then other cameras;
+// audio always) and sends SubscriptionLayer when a choice changes (allocation.go);
+// it also tells publishers which layers nobody needs (PublisherLayers,
+// dynacast.go). Engine.BandwidthStats exposes the estimates and choices.
+//
 // The package knows nothing of WebSockets, JSON or tokens: the signalling layer
 // calls its methods and turns the Events sent to each participant's EventSink into
 // protocol messages.

@@ -71,6 +71,49 @@ type ConnectionQualityUpdate struct{ Updates []ConnectionQualityInfo }
 // DataReceived carries a data message for the participant.
 type DataReceived struct{ Packet DataPacket }
 
+// LayerReason says why a subscriber gets the layer it gets.
+type LayerReason string
+
+// Layer reasons.
+const (
+	// LayerRequested: the layer the subscriber asked for (quality or size).
+	LayerRequested LayerReason = "requested"
+	// LayerBandwidth: the subscriber's estimated bandwidth allows no better
+	// (or, with Paused, not even the lowest layer).
+	LayerBandwidth LayerReason = "bandwidth"
+	// LayerPublisher: the publisher sends no better layer now.
+	LayerPublisher LayerReason = "publisher"
+)
+
+// SubscriptionLayer tells a subscriber which layer of a subscribed video it
+// receives and why; sent when that changes.
+type SubscriptionLayer struct {
+	TrackSID string
+	Quality  Quality
+	Width    int // of the layer, as the publisher declared it; 0 if unknown
+	Height   int
+	// Paused: not even the lowest layer fits the subscriber's bandwidth; the
+	// video stops until it does (a client shows "paused for bandwidth").
+	Paused bool
+	Reason LayerReason
+	// EstimateBps is the subscriber's estimated downstream bandwidth.
+	EstimateBps int
+}
+
+// PublisherLayer is one simulcast layer in PublisherLayers.
+type PublisherLayer struct {
+	Quality Quality
+	Enabled bool
+}
+
+// PublisherLayers tells a publisher which simulcast layers of one of its
+// tracks to send (dynacast): a layer no subscriber receives is disabled, and
+// enabled again, with a keyframe, when one needs it.
+type PublisherLayers struct {
+	TrackSID string
+	Layers   []PublisherLayer
+}
+
 // Closed ends the session; no event follows it.
 type Closed struct{ Reason CloseReason }
 
@@ -86,3 +129,5 @@ func (ActiveSpeakers) isEvent()          {}
 func (ConnectionQualityUpdate) isEvent() {}
 func (DataReceived) isEvent()            {}
 func (Closed) isEvent()                  {}
+func (SubscriptionLayer) isEvent()       {}
+func (PublisherLayers) isEvent()         {}

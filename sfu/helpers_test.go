@@ -77,6 +77,8 @@ type testClient struct {
 	processed int                       // events handled by the loop
 	errs      []error
 
+	watchMu *sync.Mutex // guards the map of watchLayers, when used
+
 	// holdOffers makes the client ignore subscriber offers, like a client whose
 	// connection to the server dropped.
 	holdOffers atomic.Bool

@@ -3,6 +3,7 @@ package sfu
 import (
 	"fmt"
 
+	"github.com/ensemble-sfu/ensemble/sfu/twccext"
 	"github.com/pion/interceptor"
 	"github.com/pion/interceptor/pkg/nack"
 	"github.com/pion/sdp/v3"
@@ -116,8 +117,15 @@ func newMediaEngine() (*webrtc.MediaEngine, error) {
 // feedback for their streams, transport-wide sequence numbers toward
 // subscribers, and RTCP sender/receiver reports. There is no NACK
 // responder: the media path answers NACKs from its own packet cache.
-func newInterceptors(m *webrtc.MediaEngine) (*interceptor.Registry, error) {
+//
+// bwe, when not nil, is the bandwidth estimator of subscriber connections: it
+// must come before the TWCC header extension writer, whose sequence numbers
+// it reads on the way out.
+func newInterceptors(m *webrtc.MediaEngine, bwe interceptor.Factory) (*interceptor.Registry, error) {
 	reg := &interceptor.Registry{}
+	if bwe != nil {
+		reg.Add(bwe)
+	}
 	gen, err := nack.NewGeneratorInterceptor()
 	if err != nil {
 		return nil, fmt.Errorf("nack generator: %w", err)
@@ -128,9 +136,14 @@ func newInterceptors(m *webrtc.MediaEngine) (*interceptor.Registry, error) {
 	}
 	// Subscribers' transport-wide sequence numbers let them send TWCC feedback,
 	// the base of their bandwidth estimate.
-	if err := webrtc.ConfigureTWCCHeaderExtensionSender(m, reg); err != nil {
-		return nil, fmt.Errorf("twcc header extension: %w", err)
+	// twccext instead of webrtc.ConfigureTWCCHeaderExtensionSender: Pion's
+	// interceptor allocates per packet and subscriber.
+	for _, kind := range []webrtc.RTPCodecType{webrtc.RTPCodecTypeVideo, webrtc.RTPCodecTypeAudio} {
+		if err := m.RegisterHeaderExtension(webrtc.RTPHeaderExtensionCapability{URI: sdp.TransportCCURI}, kind); err != nil {
+			return nil, fmt.Errorf("twcc header extension: %w", err)
+		}
 	}
+	reg.Add(twccext.Factory{})
 	if err := webrtc.ConfigureRTCPReports(reg); err != nil {
 		return nil, fmt.Errorf("rtcp reports: %w", err)
 	}

@@ -27,6 +27,8 @@ type subscriberConn struct {
 
 	// Local candidates wait while an offer is being made, so that the client
 	// never gets a candidate before the offer it belongs to.
+	link *linkEstimator // bandwidth estimation from the subscriber's feedback; nil if none
+
 	candMu  sync.Mutex
 	holding bool
 	held    []webrtc.ICECandidateInit
@@ -38,14 +40,14 @@ type pendingChange struct {
 }
 
 func newSubscriberConn(p *Participant) (*subscriberConn, error) {
-	pc, err := p.room.engine.api.NewPeerConnection(webrtc.Configuration{
+	pc, err := p.room.engine.subAPI.NewPeerConnection(webrtc.Configuration{
 		BundlePolicy:  webrtc.BundlePolicyMaxBundle,
 		RTCPMuxPolicy: webrtc.RTCPMuxPolicyRequire,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("new subscriber peer connection: %w", err)
 	}
-	c := &subscriberConn{p: p, pc: pc}
+	c := &subscriberConn{p: p, pc: pc, link: p.room.engine.bwe.take(pc.ID())}
 	pc.OnICECandidate(func(cand *webrtc.ICECandidate) {
 		if cand == nil {
 			return

@@ -43,7 +43,8 @@ type Participant struct {
 	pub *publisherConn
 	sub *subscriberConn
 
-	announced atomic.Bool // the others were told it joined
+	announced atomic.Bool    // the others were told it joined
+	bandwidth bandwidthStats // the allocator's last figures (as subscriber)
 
 	closeOnce sync.Once
 	done      chan struct{}

@@ -3,6 +3,7 @@ package sfu
 import (
 	"fmt"
 	"sync"
+	"sync/atomic"
 
 	"github.com/pion/webrtc/v4"
 
@@ -24,6 +25,11 @@ type subscription struct {
 	sender *webrtc.RTPSender // set once added to the connection
 	stats  *engineStats
 	once   sync.Once
+	// What the subscriber asked for, read by the bandwidth allocator.
+	source     Source
+	pubSID     string
+	requested  atomic.Int32 // best quality wanted (forward.Quality)
+	userPaused atomic.Bool
 }
 
 // detach stops forwarding at once; the connection is changed later.
@@ -63,6 +69,9 @@ func (p *Participant) subscribeTrack(pub *Participant, t *publishedTrack) error 
 	if up == nil || t.retracted.Load() {
 		return fmt.Errorf("%w: %s", ErrTrackNotFound, t.sid)
 	}
+	pub.mu.Lock() // not while holding p.mu: two participants may subscribe to each other
+	source := t.info.Source
+	pub.mu.Unlock()
 	p.mu.Lock()
 	if p.closed {
 		p.mu.Unlock()
@@ -78,7 +87,8 @@ func (p *Participant) subscribeTrack(pub *Participant, t *publishedTrack) error 
 		p.mu.Unlock()
 		return nil
 	}
-	s := &subscription{track: t, stats: &p.room.engine.stats}
+	s := &subscription{track: t, stats: &p.room.engine.stats, source: source, pubSID: pub.sid}
+	s.requested.Store(int32(forward.QualityHigh))
 	s.down = forward.NewDownTrack(up, forward.DownTrackConfig{TrackID: t.sid, StreamID: pub.sid, Logger: p.log})
 	p.subs[t.sid] = s
 	p.mu.Unlock()
@@ -175,7 +185,14 @@ func (p *Participant) UpdateSubscription(trackSID string, settings SubscriptionS
 	default:
 		return fmt.Errorf("%w: quality %q", ErrInvalidArgument, q)
 	}
+	want := forward.ParseQuality(string(q))
+	s.requested.Store(int32(want))
+	s.userPaused.Store(settings.Paused)
 	s.down.SetPaused(settings.Paused)
-	s.down.SetTargetQuality(forward.ParseQuality(string(q)))
+	// Going down is always safe at once; going up waits for the allocator
+	// (within allocEvery), which checks that the bandwidth allows it.
+	if want < s.down.TargetQuality() {
+		s.down.SetTargetQuality(want)
+	}
 	return nil
 }

@@ -33,6 +33,9 @@ type publishedTrack struct {
 	up            atomic.Pointer[forward.UpTrack]
 	retracted     atomic.Bool
 	closeOnce     sync.Once
+	// dynacastOff has bit q set while the publisher was told to stop the
+	// layer of quality q.
+	dynacastOff atomic.Uint32
 }
 
 func (t *publishedTrack) infoLocked() TrackInfo {

@@ -13,6 +13,16 @@
 // negotiated), forwards PLI/FIR upstream (rate limited) and reads receiver
 // reports for loss and RTT.
 //
+// Bandwidth adaptation is decided elsewhere (package sfu, off the media path)
+// and applied here through atomics: SetTargetQuality picks the simulcast layer
+// (switching at the new layer's key frame, requested with a rate-limited PLI),
+// SetTargetTemporal the highest VP8 temporal layer (frames above it are dropped
+// with sequence numbers and picture IDs closed up), SetBandwidthPaused stops a
+// video that does not fit at all, and WritePadding sends padding between
+// frames to probe the subscriber's link. UpTrack.LayerRates measures each
+// layer's bitrate and UpTrack.NeededQualities says which layers subscribers
+// want, for dynacast.
+//
 // The hot path (one packet in, N packets out) allocates nothing of its own,
 // takes no lock shared between subscribers, looks nothing up in maps and logs
 // nothing; see BENCHMARKS.part.md.

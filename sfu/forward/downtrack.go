@@ -44,11 +44,13 @@ type DownTrack struct {
 	cfg DownTrackConfig
 	log *slog.Logger
 
-	bind   atomic.Pointer[binding]
-	paused atomic.Bool
-	target atomic.Int32          // Quality wanted
-	cur    atomic.Pointer[layer] // layer forwarded; nil = waiting for a key frame
-	closed atomic.Bool
+	bind     atomic.Pointer[binding]
+	paused   atomic.Bool
+	bwPaused atomic.Bool           // paused by the bandwidth allocator, not the subscriber
+	temporal atomic.Int32          // highest VP8 temporal layer wanted (maxTemporal = all)
+	target   atomic.Int32          // Quality wanted
+	cur      atomic.Pointer[layer] // layer forwarded; nil = waiting for a key frame
+	closed   atomic.Bool
 
 	// Forwarding state, guarded by mu: packets of different layers arrive on
 	// different goroutines, and retransmissions read the history.
@@ -58,6 +60,10 @@ type DownTrack struct {
 	hdr     rtp.Header
 	scratch []byte
 	hist    history
+	// curTemporal is the temporal layer forwarded now; it follows temporal at
+	// frame starts (down) and at layer-sync frames (up).
+	curTemporal int32
+	lastMarker  bool // the last packet written ended a frame (padding may follow)
 	// dropHook, when set (tests only), makes the forwarder skip writing the
 	// packet with this outgoing sequence number, as if lost on the way.
 	dropHook func(outSeq uint16) bool
@@ -79,6 +85,7 @@ type DownTrack struct {
 	rtxExt     extValues
 
 	packets, bytes, nacks, retransmits, rtxMisses, plis, switches, writeErrors atomic.Uint64
+	paddingPackets, paddingBytes                                               atomic.Uint64
 	fractionLost, totalLost                                                    atomic.Uint32
 	rttNanos, jitterNanos                                                      atomic.Int64
 }
@@ -106,6 +113,8 @@ func NewDownTrack(up *UpTrack, cfg DownTrackConfig) *DownTrack {
 	}
 	d.log = d.log.With(slog.String("down_track", cfg.TrackID))
 	d.target.Store(int32(QualityHigh))
+	d.temporal.Store(maxTemporal)
+	d.curTemporal = maxTemporal
 	d.seq.Init(up.clockRate)
 	d.hdr.Extensions = make([]rtp.Extension, 0, 8)
 	d.rtxPkt.Extensions = make([]rtp.Extension, 0, 16)
@@ -212,7 +221,6 @@ func (d *DownTrack) TargetQuality() Quality { return Quality(d.target.Load()) }
 // resync makes the next forwarded packet start a new run (from a key frame
 // for video) and asks for that key frame.
 func (d *DownTrack) resync() {
-	dbg("%p resync", d)
 	d.mu.Lock()
 	d.cur.Store(nil)
 	d.mu.Unlock()
@@ -241,10 +249,15 @@ func (d *DownTrack) Stats() DownStats {
 		RTT:              time.Duration(d.rttNanos.Load()),
 		Jitter:           time.Duration(d.jitterNanos.Load()),
 		Quality:          Quality(d.target.Load()),
+		Target:           Quality(d.target.Load()),
+		Temporal:         int(d.temporal.Load()),
+		BandwidthPaused:  d.bwPaused.Load(),
+		PaddingPackets:   d.paddingPackets.Load(),
+		PaddingBytes:     d.paddingBytes.Load(),
 	}
 	if l := d.cur.Load(); l != nil {
 		s.Quality = l.quality
-		s.Forwarding = !d.paused.Load()
+		s.Forwarding = !d.paused.Load() && !d.bwPaused.Load()
 	}
 	return s
 }

@@ -11,7 +11,7 @@ import (
 // called on the layer's reader goroutine and must not allocate or block on
 // anything but the write itself.
 func (d *DownTrack) forward(p *inPacket) {
-	if d.paused.Load() {
+	if d.paused.Load() || d.bwPaused.Load() {
 		return
 	}
 	b := d.bind.Load()
@@ -40,11 +40,20 @@ func (d *DownTrack) forward(p *inPacket) {
 		if len(p.pkt.Payload) == 0 {
 			return
 		}
-		dbg("%p switch to %s seq=%d", d, p.layer.quality, p.pkt.SequenceNumber)
 		d.cur.Store(p.layer)
 		d.seq.Rebase()
 		d.vp8.Rebase()
 		d.switches.Add(1)
+		d.curTemporal = d.temporal.Load() // a key frame is a sync point for every temporal layer
+	}
+	if p.hasVP8 && p.vp8.HasTID && d.dropTemporal(&p.vp8) {
+		// A frame of a temporal layer above the subscriber's: close the gap
+		// it leaves in sequence numbers and picture IDs.
+		if !d.seq.Skip(p.pkt.SequenceNumber) {
+			return
+		}
+		d.vp8.Drop(&p.vp8)
+		return
 	}
 	payload := p.pkt.Payload
 	if b.unwrapRED {
@@ -59,14 +68,9 @@ func (d *DownTrack) forward(p *inPacket) {
 		d.seq.Skip(p.pkt.SequenceNumber)
 		return
 	}
-	lastSeq, _ := d.seq.Last()
 	outSeq, outTS, ok := d.seq.Rewrite(p.pkt.SequenceNumber, p.pkt.Timestamp, p.arrival)
 	if !ok {
-		dbg("%p rewrite drop src=%d", d, p.pkt.SequenceNumber)
 		return
-	}
-	if outSeq-lastSeq > 1 && outSeq-lastSeq < 1000 {
-		dbg("%p out gap %d layer=%s src=%d kind=%v", d, outSeq-lastSeq-1, p.layer.quality, p.pkt.SequenceNumber, d.up.kindAudio)
 	}
 	e := sentPacket{layer: p.layer, srcSeq: p.pkt.SequenceNumber, outSeq: outSeq, outTS: outTS}
 	if p.hasVP8 && (p.vp8.HasPictureID || p.vp8.HasTL0PICIDX) {
@@ -94,7 +98,6 @@ func (d *DownTrack) forward(p *inPacket) {
 func (d *DownTrack) write(b *binding, p *inPacket, payload []byte) {
 	n, err := b.writer.WriteRTP(&d.hdr, payload)
 	if err != nil {
-		dbg("%p write err %v", d, err)
 		d.writeErrors.Add(1)
 		return
 	}
@@ -115,6 +118,26 @@ func (d *DownTrack) write(b *binding, p *inPacket, payload []byte) {
 	}
 	d.packets.Add(1)
 	d.bytes.Add(uint64(d.hdr.MarshalSize() + len(payload)))
+	d.lastMarker = d.hdr.Marker
+}
+
+// dropTemporal reports whether a VP8 packet belongs to a temporal layer above
+// the one forwarded, moving the forwarded layer toward the wanted one where a
+// decoder can follow: down at the start of any frame, up only at a frame
+// marked as a layer sync (it references nothing above the base layer). Callers
+// hold d.mu.
+func (d *DownTrack) dropTemporal(v *rewrite.VP8Descriptor) bool {
+	want := d.temporal.Load()
+	if want != d.curTemporal && v.HasFrameHeader {
+		tid := int32(v.TID)
+		switch {
+		case want < d.curTemporal:
+			d.curTemporal = want
+		case v.Keyframe || (v.LayerSync && tid <= want && tid > d.curTemporal):
+			d.curTemporal = want
+		}
+	}
+	return int32(v.TID) > d.curTemporal
 }
 
 // fillHeader builds the subscriber's header for a packet with source header

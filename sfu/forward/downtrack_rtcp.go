@@ -86,7 +86,6 @@ func (d *DownTrack) handleRTCP(pkts []rtcp.Packet, now time.Time) {
 			}
 		case *rtcp.PictureLossIndication:
 			if p.MediaSSRC == b.ssrc {
-				dbg("%p PLI from subscriber", d)
 				d.plis.Add(1)
 				d.keyframeRequested(now)
 			}
@@ -151,7 +150,6 @@ func (d *DownTrack) retransmit(b *binding, outSeq uint16, now time.Time) {
 	if e == nil || (e.lastRTX != 0 && mono-e.lastRTX < int64(rtxMinInterval)) {
 		d.mu.Unlock()
 		if e == nil {
-			dbg("%p rtx miss hist %d", d, outSeq)
 			d.rtxMisses.Add(1)
 		}
 		return
@@ -162,7 +160,6 @@ func (d *DownTrack) retransmit(b *binding, outSeq uint16, now time.Time) {
 
 	n, ok := sent.layer.cache.Get(sent.srcSeq, d.rtxIn)
 	if !ok || d.rtxPkt.Unmarshal(d.rtxIn[:n]) != nil {
-		dbg("%p rtx miss cache %d", d, outSeq)
 		d.rtxMisses.Add(1)
 		return
 	}

@@ -72,6 +72,7 @@ type layer struct {
 
 	packets, bytes, lost, malformed atomic.Uint64
 	jitterNanos                     atomic.Int64
+	rate                            layerRate
 
 	// Owned by the reader goroutine.
 	buf         []byte
@@ -154,6 +155,7 @@ func (l *layer) handle(raw []byte, now time.Time) {
 	l.packets.Add(1)
 	l.bytes.Add(uint64(len(raw)))
 	l.lastArrival.Store(mono)
+	l.rate.add(len(raw), mono)
 	l.trackArrival(p.pkt.SequenceNumber, p.pkt.Timestamp, mono)
 	l.cache.Store(p.pkt.SequenceNumber, raw)
 
@@ -179,6 +181,9 @@ func (l *layer) handle(raw []byte, now time.Time) {
 		p.hasVP8 = err == nil
 		p.vp8 = d
 		p.keyframe = err == nil && d.Keyframe
+		if d.HasTID && d.TID > 0 && !up.temporal.Load() {
+			up.temporal.Store(true)
+		}
 	default:
 		p.keyframe = up.kindAudio || isKeyframe(up.codec, p.pkt.Payload)
 	}
@@ -204,7 +209,6 @@ func (l *layer) trackArrival(seq uint16, ts uint32, mono int64) {
 	switch {
 	case ext > l.highestSeq:
 		if gap := ext - l.highestSeq - 1; gap > 0 && gap <= maxLossGap {
-			dbg("layer %s up gap %d", l.quality, gap)
 			l.lost.Add(uint64(gap))
 		}
 		l.highestSeq = ext
@@ -241,7 +245,6 @@ func (l *layer) requestKeyframe(now int64) {
 		return
 	}
 	l.up.plisSent.Add(1)
-	dbg("PLI sent layer %s", l.quality)
 	if f := l.up.cfg.SendPLI; f != nil {
 		f(l.ssrc)
 	}

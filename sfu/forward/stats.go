@@ -29,4 +29,9 @@ type DownStats struct {
 	Jitter           time.Duration // interarrival jitter the subscriber reported
 	Quality          Quality       // layer currently forwarded
 	Forwarding       bool          // a layer is being forwarded (not paused, not waiting for a key frame)
+	Target           Quality       // layer wanted (SetTargetQuality)
+	Temporal         int           // highest temporal layer wanted
+	BandwidthPaused  bool          // paused by the bandwidth allocator
+	PaddingPackets   uint64        // padding packets sent to probe for bandwidth
+	PaddingBytes     uint64
 }

@@ -63,6 +63,7 @@ type UpTrack struct {
 	downs    atomic.Pointer[[]*DownTrack]
 	muted    atomic.Bool
 	plisSent atomic.Uint64
+	temporal atomic.Bool // VP8 frames with TID > 0 were seen
 
 	mu     sync.Mutex // serialises changes to layers and downs
 	layers []*layer   // every layer started, to stop and wait for

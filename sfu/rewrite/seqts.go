@@ -122,3 +122,17 @@ func (s *SeqTS) Skip(seq uint16) bool {
 	s.seqOffset--
 	return true
 }
+
+// Insert makes room for a packet the forwarder adds to the stream (padding
+// for bandwidth probing): it returns the next output sequence number and the
+// timestamp of the last packet sent, and shifts the mapping so that the next
+// source packet follows it without a gap. It reports false before the first
+// packet and right after Rebase, when there is nothing to follow yet.
+func (s *SeqTS) Insert() (outSeq uint16, outTS uint32, ok bool) {
+	if !s.started || s.rebase {
+		return 0, 0, false
+	}
+	s.seqOffset++
+	s.lastOutSeq++
+	return s.lastOutSeq, s.lastOutTS, true
+}

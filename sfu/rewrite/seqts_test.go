@@ -188,3 +188,21 @@ func TestSourceJumpForwardIsKeptAsGap(t *testing.T) {
 		t.Fatalf("seq %d", seq)
 	}
 }
+
+func TestSeqTSInsertKeepsSequenceContinuous(t *testing.T) {
+	var s SeqTS
+	s.Init(90000)
+	if _, _, ok := s.Insert(); ok {
+		t.Fatal("Insert before the first packet succeeded")
+	}
+	s.Rewrite(100, 9000, 0)
+	s.Rewrite(101, 9000, 0)
+	pad, ts, ok := s.Insert()
+	if !ok || pad != 102 || ts != 9000 {
+		t.Fatalf("Insert = %d %d %v, want 102 9000 true", pad, ts, ok)
+	}
+	out, _, _ := s.Rewrite(102, 12000, 0)
+	if out != 103 {
+		t.Fatalf("packet after padding got %d, want 103", out)
+	}
+}

@@ -212,3 +212,31 @@ func (v *VP8) rewritePicture(d *VP8Descriptor, newRun bool) uint16 {
 	}
 	return out
 }
+
+// Drop accounts for a source frame that is not forwarded (a temporal layer
+// above the subscriber's): the picture IDs of the frames that follow close
+// up, so the receiver sees no missing picture. TL0PICIDX needs no change, as
+// base-layer frames are never dropped.
+func (v *VP8) Drop(d *VP8Descriptor) {
+	if !d.HasPictureID || !v.havePicture || v.rebase || d.WidePictureID != v.srcWide {
+		return
+	}
+	var delta int64
+	if v.srcWide {
+		delta = int64((d.PictureID - v.srcLastRaw) & 0x7fff)
+		if delta >= 1<<14 {
+			delta -= 1 << 15
+		}
+	} else {
+		delta = int64((d.PictureID - v.srcLastRaw) & 0x7f)
+		if delta >= 1<<6 {
+			delta -= 1 << 7
+		}
+	}
+	if delta <= 0 {
+		return // a packet of a frame already dropped (or older)
+	}
+	v.srcLastPic += delta
+	v.srcLastRaw = d.PictureID
+	v.picOffset--
+}

@@ -175,3 +175,18 @@ func TestVP8OutOfOrderPacketKeepsItsFrameID(t *testing.T) {
 		t.Fatalf("late packet got picture id %d, want %d", p, p0)
 	}
 }
+
+func TestVP8DropClosesPictureIDGap(t *testing.T) {
+	var v VP8
+	d := VP8Descriptor{HasPictureID: true, WidePictureID: true, PictureID: 10}
+	if p, _ := v.Rewrite(&d); p != 10 {
+		t.Fatalf("first picture %d", p)
+	}
+	d.PictureID = 11
+	v.Drop(&d)
+	v.Drop(&d) // second packet of the dropped frame
+	d.PictureID = 12
+	if p, _ := v.Rewrite(&d); p != 11 {
+		t.Fatalf("picture after a dropped one = %d, want 11", p)
+	}
+}

@@ -1,0 +1,311 @@
+package sfu
+
+import (
+	"slices"
+	"sync/atomic"
+	"time"
+
+	"github.com/ensemble-sfu/ensemble/sfu/bwalloc"
+	"github.com/ensemble-sfu/ensemble/sfu/forward"
+)
+
+// allocEvery is how often each subscriber's bandwidth is shared again among
+// its tracks; probing padding is sent every padEvery in between.
+const (
+	allocEvery = 200 * time.Millisecond
+	padEvery   = 50 * time.Millisecond
+	// budgetShare: the part of the estimate the media may use, leaving room
+	// for retransmissions and RTCP.
+	budgetShare = 0.9
+	// upgradeHold: a track held back by bandwidth goes up only once the
+	// allocator has allowed it for this long.
+	upgradeHold = time.Second
+	// probeHeadroom: a probe asks for this much more than the upgrade needs,
+	// so that the layer's bitrate swings (key frames) do not push it back.
+	probeHeadroom = 1.2
+)
+
+var qualityNames = [...]Quality{QualityLow, QualityMedium, QualityHigh}
+
+// subscriberAlloc is the allocator's state for one subscriber. Owned by the
+// room's activity goroutine.
+type subscriberAlloc struct {
+	est       *bandwidthEstimate
+	lastAt    time.Time
+	lastBytes uint64
+	lastMedia uint64
+	sending   int                          // bits per second sent recently (media and padding)
+	media     int                          // bits per second of media sent recently
+	sent      map[string]SubscriptionLayer // last event per track SID
+	probeDown *forward.DownTrack           // where probing padding goes
+	upSince   map[string]time.Time         // since when a held-back track could go up
+	padRate   int                          // bits per second of padding wanted
+}
+
+// SubscriberBandwidth is one subscriber's estimate and layer choices, for
+// metrics (Engine.BandwidthStats).
+type SubscriberBandwidth struct {
+	Room           string
+	ParticipantSID string
+	Identity       string
+	EstimateBps    int
+	SendingBps     int
+	Source         string // "twcc", "remb" or "initial"
+	Probing        bool
+	Tracks         []SubscriptionLayer
+}
+
+// allocateAll shares every subscriber's estimate among its tracks.
+func (a *roomActivity) allocateAll(now time.Time, ps []*Participant) {
+	live := make(map[string]bool, len(ps))
+	for _, p := range ps {
+		live[p.sid] = true
+		a.allocate(p, now)
+	}
+	for sid := range a.allocs {
+		if !live[sid] {
+			delete(a.allocs, sid)
+		}
+	}
+}
+
+// allocate runs the allocator for one subscriber and applies its decisions.
+func (a *roomActivity) allocate(p *Participant, now time.Time) {
+	p.mu.Lock()
+	sub := p.sub
+	subs := make([]*subscription, 0, len(p.subs))
+	for _, s := range p.subs {
+		subs = append(subs, s)
+	}
+	p.mu.Unlock()
+	if sub == nil {
+		return
+	}
+	st := a.allocs[p.sid]
+	if st == nil {
+		st = &subscriberAlloc{est: newBandwidthEstimate(sub.link), sent: map[string]SubscriptionLayer{},
+			upSince: map[string]time.Time{}, lastAt: now}
+		a.allocs[p.sid] = st
+	}
+	slices.SortFunc(subs, func(x, y *subscription) int { return compareStrings(x.track.sid, y.track.sid) })
+
+	var bytes, media uint64
+	tracks := make([]bwalloc.Track, 0, len(subs))
+	for _, s := range subs {
+		ds := s.down.Stats()
+		bytes += ds.Bytes + ds.PaddingBytes
+		media += ds.Bytes
+		tracks = append(tracks, a.allocTrack(s))
+	}
+	if dt := now.Sub(st.lastAt); dt >= allocEvery/2 {
+		if bytes >= st.lastBytes && media >= st.lastMedia {
+			st.sending = int(float64(bytes-st.lastBytes) * 8 / dt.Seconds())
+			st.media = int(float64(media-st.lastMedia) * 8 / dt.Seconds())
+		}
+		st.lastAt, st.lastBytes, st.lastMedia = now, bytes, media
+	}
+	st.est.update(now, st.sending)
+	decisions := bwalloc.Allocate(int(float64(st.est.estimate)*budgetShare), tracks)
+
+	st.probeDown, st.padRate = nil, 0
+	var upgradeCost int // what the first track held back by bandwidth needs to go one step up
+	var using int
+	for i, dec := range decisions {
+		s := subs[i]
+		using += dec.Bitrate
+		if tracks[i].Audio || tracks[i].MaxQuality < 0 {
+			continue
+		}
+		q := forward.Quality(dec.Quality)
+		cur := s.down.TargetQuality()
+		prev, known := st.sent[s.track.sid]
+		heldBack := known && (prev.Reason == LayerBandwidth)
+		switch {
+		case dec.Paused || q <= cur || !heldBack:
+			delete(st.upSince, s.track.sid)
+		case st.upSince[s.track.sid].IsZero():
+			// The bandwidth allowed more only just now: wait for it to last,
+			// so that a layer near the edge does not flap (each switch costs
+			// a key frame).
+			st.upSince[s.track.sid] = now
+			dec = holdDecision(dec, cur, prev)
+		case now.Sub(st.upSince[s.track.sid]) < upgradeHold:
+			dec = holdDecision(dec, cur, prev)
+		default:
+			delete(st.upSince, s.track.sid)
+		}
+		q = forward.Quality(dec.Quality)
+		if !dec.Paused && cur != q {
+			s.down.SetTargetQuality(q)
+		}
+		if dec.BaseTemporalOnly {
+			s.down.SetTargetTemporal(0)
+		} else {
+			s.down.SetTargetTemporal(3)
+		}
+		s.down.SetBandwidthPaused(dec.Paused)
+		if dec.Reason == bwalloc.ReasonBandwidth && upgradeCost == 0 {
+			upgradeCost = nextStepCost(tracks[i], dec)
+		}
+		if st.probeDown == nil && !dec.Paused {
+			st.probeDown = s.down // the highest priority forwarded video carries the padding
+		}
+		a.announceLayer(p, st, s, dec)
+	}
+	for sid := range st.sent {
+		if !slices.ContainsFunc(subs, func(s *subscription) bool { return s.track.sid == sid }) {
+			delete(st.sent, sid)
+		}
+	}
+	if upgradeCost > 0 {
+		// Probe for what the upgrade needs once the budget's margin is taken.
+		need := int(float64(using+upgradeCost) / budgetShare * probeHeadroom)
+		if target, ok := st.est.wantProbe(now, need); ok {
+			st.padRate = max(0, target-st.media)
+		}
+	}
+	p.bandwidth.Store(&SubscriberBandwidth{
+		Room: a.room.name, ParticipantSID: p.sid, Identity: p.identity,
+		EstimateBps: st.est.estimate, SendingBps: st.sending, Source: st.est.lastSource,
+		Probing: st.est.probing, Tracks: slicesFromMap(st.sent),
+	})
+}
+
+// pad sends the probing padding of every subscriber that probes.
+func (a *roomActivity) pad() {
+	for _, st := range a.allocs {
+		if st.padRate <= 0 || st.probeDown == nil || !st.est.probing {
+			continue
+		}
+		bytes := st.padRate / 8 * int(padEvery) / int(time.Second)
+		st.probeDown.WritePadding(min(bytes/(255+12)+1, 64))
+	}
+}
+
+// allocTrack describes a subscription to the allocator.
+func (a *roomActivity) allocTrack(s *subscription) bwalloc.Track {
+	t := bwalloc.Track{ID: s.track.sid, MaxQuality: int(s.requested.Load()), Priority: bwalloc.PriorityVideo}
+	up := s.track.up.Load()
+	if up == nil {
+		return t
+	}
+	if up.Kind().String() == string(KindAudio) {
+		t.Audio = true
+	}
+	switch {
+	case s.source == SourceScreenShare:
+		t.Priority = bwalloc.PriorityScreen
+	case a.speaking[s.pubSID]:
+		t.Priority = bwalloc.PrioritySpeaker
+	}
+	if s.userPaused.Load() {
+		t.MaxQuality = -1
+	}
+	t.Temporal = up.HasTemporalLayers()
+	rates := up.LayerRates()
+	stopped := s.track.dynacastOff.Load()
+	for q := range bwalloc.NumQualities {
+		t.Bitrates[q] = rates.Live[q]
+		if t.Bitrates[q] == 0 && stopped&(1<<q) != 0 {
+			// Stopped by dynacast, not by the publisher: it can come back.
+			t.Bitrates[q] = max(rates.Known[q], 1)
+		}
+	}
+	return t
+}
+
+// holdDecision keeps a track at its current layer while an upgrade waits.
+func holdDecision(dec bwalloc.Decision, cur forward.Quality, prev SubscriptionLayer) bwalloc.Decision {
+	dec.Quality = int(cur)
+	dec.Paused = prev.Paused
+	dec.Reason = bwalloc.ReasonBandwidth
+	return dec
+}
+
+// nextStepCost is the extra bitrate a track held back by bandwidth needs for
+// its next better layer (or, paused, for its lowest).
+func nextStepCost(t bwalloc.Track, dec bwalloc.Decision) int {
+	if dec.Paused {
+		for _, r := range t.Bitrates {
+			if r > 0 {
+				return r
+			}
+		}
+		return 0
+	}
+	for q := dec.Quality + 1; q <= min(t.MaxQuality, bwalloc.NumQualities-1); q++ {
+		if t.Bitrates[q] > 0 {
+			return t.Bitrates[q] - dec.Bitrate
+		}
+	}
+	return 0
+}
+
+// announceLayer tells the subscriber which layer it gets, when that changed.
+func (a *roomActivity) announceLayer(p *Participant, st *subscriberAlloc, s *subscription, dec bwalloc.Decision) {
+	ev := SubscriptionLayer{
+		TrackSID:    s.track.sid,
+		Quality:     qualityNames[min(max(dec.Quality, 0), 2)],
+		Paused:      dec.Paused,
+		Reason:      LayerReason(dec.Reason),
+		EstimateBps: st.est.estimate,
+	}
+	if pub, t := a.room.findTrack(s.track.sid); t != nil {
+		pub.mu.Lock()
+		for _, l := range t.info.Layers {
+			if Quality(l.Quality) == ev.Quality {
+				ev.Width, ev.Height = l.Width, l.Height
+			}
+		}
+		if len(t.info.Layers) == 0 {
+			ev.Width, ev.Height = t.info.Width, t.info.Height
+		}
+		pub.mu.Unlock()
+	}
+	prev, ok := st.sent[s.track.sid]
+	same := ok && prev.Quality == ev.Quality && prev.Paused == ev.Paused && prev.Reason == ev.Reason
+	if same {
+		prev.EstimateBps = ev.EstimateBps
+		st.sent[s.track.sid] = prev
+		return
+	}
+	st.sent[s.track.sid] = ev
+	p.send(ev)
+}
+
+func slicesFromMap(m map[string]SubscriptionLayer) []SubscriptionLayer {
+	out := make([]SubscriptionLayer, 0, len(m))
+	for _, v := range m {
+		out = append(out, v)
+	}
+	slices.SortFunc(out, func(x, y SubscriptionLayer) int { return compareStrings(x.TrackSID, y.TrackSID) })
+	return out
+}
+
+func compareStrings(a, b string) int {
+	switch {
+	case a < b:
+		return -1
+	case a > b:
+		return 1
+	}
+	return 0
+}
+
+// BandwidthStats returns each subscriber's bandwidth estimate and the layer
+// each of its videos gets, as of the last allocation.
+func (e *Engine) BandwidthStats() []SubscriberBandwidth {
+	var out []SubscriberBandwidth
+	for _, r := range e.Rooms() {
+		for _, p := range r.snapshot() {
+			if b := p.bandwidth.Load(); b != nil {
+				out = append(out, *b)
+			}
+		}
+	}
+	return out
+}
+
+// bandwidthStats is the Participant field type (an atomic pointer, replaced
+// whole by the allocator).
+type bandwidthStats = atomic.Pointer[SubscriberBandwidth]

@@ -1,0 +1,297 @@
+package sfu
+
+import (
+	"math"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/pion/interceptor"
+	"github.com/pion/interceptor/pkg/cc"
+	"github.com/pion/interceptor/pkg/gcc"
+	"github.com/pion/rtcp"
+	"github.com/pion/rtp"
+)
+
+// Bandwidth estimation toward subscribers. Pion's GCC (send-side, from TWCC
+// feedback) tells when the link is congested; on top of it the allocator's
+// estimate is raised only by a successful probe, because GCC alone never goes
+// much above what is sent (1.5 times the received rate) and a subscriber that
+// receives a low layer would never be seen able to take a higher one.
+const (
+	// initialEstimate is trusted until the link proves it wrong; a small
+	// value would start every meeting with paused videos.
+	initialEstimate = 3_000_000
+	minEstimate     = 50_000
+	maxEstimate     = 50_000_000
+	// probeDuration: padding must flow this long without congestion for a
+	// probe to succeed.
+	probeDuration = 700 * time.Millisecond
+	// probeBackoff grows from min to max after each failed probe.
+	probeBackoffMin = 1 * time.Second
+	probeBackoffMax = 4 * time.Second
+	// probeGuard: how long after a failed probe its congestion is not taken
+	// for a smaller link.
+	probeGuard = time.Second
+	// rembTTL: a REMB older than this is ignored.
+	rembTTL = 3 * time.Second
+)
+
+// estimatorRegistry hands each subscriber connection its estimator: the cc
+// interceptor creates one per PeerConnection while the connection is being
+// built, keyed by the connection's id.
+type estimatorRegistry struct {
+	mu   sync.Mutex
+	byPC map[string]*linkEstimator
+}
+
+func newEstimatorRegistry() *estimatorRegistry {
+	return &estimatorRegistry{byPC: map[string]*linkEstimator{}}
+}
+
+// factory builds the cc interceptor of subscriber connections.
+func (r *estimatorRegistry) factory() (*cc.InterceptorFactory, error) {
+	f, err := cc.NewInterceptor(func() (cc.BandwidthEstimator, error) {
+		g, err := gcc.NewSendSideBWE(
+			gcc.SendSideBWEInitialBitrate(initialEstimate),
+			gcc.SendSideBWEMinBitrate(minEstimate),
+			gcc.SendSideBWEMaxBitrate(maxEstimate),
+			// Packets go out as forwarded: pacing would add delay to media
+			// that the publisher already paced.
+			gcc.SendSideBWEPacer(newPassthroughPacer()),
+		)
+		if err != nil {
+			return nil, err
+		}
+		return &linkEstimator{gcc: g}, nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	f.OnNewPeerConnection(func(id string, e cc.BandwidthEstimator) {
+		if le, ok := e.(*linkEstimator); ok {
+			r.mu.Lock()
+			r.byPC[id] = le
+			r.mu.Unlock()
+		}
+	})
+	return f, nil
+}
+
+// take returns (and forgets) the estimator of the connection with this id.
+func (r *estimatorRegistry) take(pcID string) *linkEstimator {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	e := r.byPC[pcID]
+	delete(r.byPC, pcID)
+	return e
+}
+
+// linkEstimator wraps GCC to learn, from the RTCP it sees, whether the
+// subscriber sends TWCC feedback and what REMB it sends.
+type linkEstimator struct {
+	gcc        *gcc.SendSideBWE
+	twccAt     atomic.Int64 // unix nanos of the last TWCC feedback
+	remb       atomic.Int64 // bits per second of the last REMB
+	rembAt     atomic.Int64
+	feedbacks  atomic.Uint64
+	rembsCount atomic.Uint64
+}
+
+var _ cc.BandwidthEstimator = (*linkEstimator)(nil)
+
+func (e *linkEstimator) AddStream(info *interceptor.StreamInfo, w interceptor.RTPWriter) interceptor.RTPWriter {
+	inner := e.gcc.AddStream(info, w)
+	return interceptor.RTPWriterFunc(func(h *rtp.Header, payload []byte, a interceptor.Attributes) (int, error) {
+		if a != nil {
+			return inner.Write(h, payload, a)
+		}
+		// GCC makes a map per packet when given none; the writers after it
+		// keep nothing, so one is lent for the call.
+		pa := attributesPool.Get().(*interceptor.Attributes)
+		n, err := inner.Write(h, payload, *pa)
+		clear(*pa)
+		attributesPool.Put(pa)
+		return n, err
+	})
+}
+
+var attributesPool = sync.Pool{New: func() any {
+	a := make(interceptor.Attributes, 2)
+	return &a
+}}
+
+func (e *linkEstimator) WriteRTCP(pkts []rtcp.Packet, attrs interceptor.Attributes) error {
+	now := time.Now().UnixNano()
+	for _, p := range pkts {
+		switch p := p.(type) {
+		case *rtcp.TransportLayerCC, *rtcp.CCFeedbackReport:
+			e.twccAt.Store(now)
+			e.feedbacks.Add(1)
+		case *rtcp.ReceiverEstimatedMaximumBitrate:
+			e.remb.Store(int64(p.Bitrate))
+			e.rembAt.Store(now)
+			e.rembsCount.Add(1)
+		}
+	}
+	return e.gcc.WriteRTCP(pkts, attrs)
+}
+
+func (e *linkEstimator) GetTargetBitrate() int             { return e.gcc.GetTargetBitrate() }
+func (e *linkEstimator) OnTargetBitrateChange(f func(int)) { e.gcc.OnTargetBitrateChange(f) }
+func (e *linkEstimator) GetStats() map[string]any          { return e.gcc.GetStats() }
+func (e *linkEstimator) Close() error                      { return e.gcc.Close() }
+func (e *linkEstimator) sawTWCC(now time.Time, within time.Duration) bool {
+	at := e.twccAt.Load()
+	return at != 0 && now.UnixNano()-at < int64(within)
+}
+
+// congested reports whether GCC sees the link overused or lossy now.
+func (e *linkEstimator) congested() bool {
+	st := e.gcc.GetStats()
+	usage, _ := st["usage"].(string)
+	state, _ := st["state"].(string)
+	loss, _ := st["averageLoss"].(float64)
+	return usage == "overuse" || state == "decrease" || loss > 0.1
+}
+
+// passthroughPacer sends every packet at once through the writer of its
+// stream. Unlike gcc.NoOpPacer it also takes the RTX SSRC of a stream, which
+// the DownTrack writes through the same writer.
+type passthroughPacer struct {
+	mu      sync.RWMutex
+	writers map[uint32]interceptor.RTPWriter
+	any     interceptor.RTPWriter
+}
+
+func newPassthroughPacer() *passthroughPacer {
+	return &passthroughPacer{writers: map[uint32]interceptor.RTPWriter{}}
+}
+
+func (p *passthroughPacer) SetTargetBitrate(int) {}
+
+func (p *passthroughPacer) AddStream(ssrc uint32, w interceptor.RTPWriter) {
+	p.mu.Lock()
+	p.writers[ssrc] = w
+	p.any = w
+	p.mu.Unlock()
+}
+
+func (p *passthroughPacer) Write(h *rtp.Header, payload []byte, a interceptor.Attributes) (int, error) {
+	p.mu.RLock()
+	w, ok := p.writers[h.SSRC]
+	if !ok {
+		w = p.any // a retransmission on the RTX SSRC: every writer reaches the same transport
+	}
+	p.mu.RUnlock()
+	if w == nil {
+		return 0, errNoStream
+	}
+	return w.Write(h, payload, a)
+}
+
+func (p *passthroughPacer) Close() error { return nil }
+
+// bandwidthEstimate is the allocator's view of one subscriber's link: the
+// estimate it shares among the tracks, raised by probes and lowered by GCC.
+// Owned by the room's activity goroutine.
+type bandwidthEstimate struct {
+	link     *linkEstimator // nil: no estimation (the estimate stays initial)
+	estimate int
+
+	probing     bool
+	probeTarget int
+	probePeak   int // highest rate sent during the probe
+	// A probe that fails congests the link itself: until guardUntil the
+	// estimate does not fall below what it was before the probe, since the
+	// media alone fitted then.
+	preProbe     int
+	guardUntil   time.Time
+	probeStart   time.Time
+	nextProbe    time.Time
+	probeBackoff time.Duration
+	lastSource   string
+}
+
+func newBandwidthEstimate(link *linkEstimator) *bandwidthEstimate {
+	return &bandwidthEstimate{link: link, estimate: initialEstimate, probeBackoff: probeBackoffMin, lastSource: "initial"}
+}
+
+// update refreshes the estimate from the link's signals; sending is the
+// bitrate sent to the subscriber now (media and padding).
+func (b *bandwidthEstimate) update(now time.Time, sending int) {
+	if b.link == nil {
+		return
+	}
+	if !b.link.sawTWCC(now, 2*time.Second) {
+		// A client that sends only REMB: take its word.
+		if at := b.link.rembAt.Load(); at != 0 && now.UnixNano()-at < int64(rembTTL) {
+			b.estimate = clampEstimate(int(b.link.remb.Load()))
+			b.lastSource = "remb"
+		}
+		return
+	}
+	b.lastSource = "twcc"
+	if b.link.congested() {
+		if b.probing {
+			b.probing = false
+			b.guardUntil = now.Add(probeGuard)
+			b.nextProbe = now.Add(b.probeBackoff)
+			b.probeBackoff = min(2*b.probeBackoff, probeBackoffMax)
+		}
+		// GCC drops to 0.85 times the rate it saw received, which a stall of
+		// this machine or of the receiver can make tiny: a link that carried
+		// what was just sent is not below half of it. Repeated congestion
+		// keeps halving as the allocator sends less.
+		g := max(b.link.GetTargetBitrate(), sending/2)
+		if now.Before(b.guardUntil) {
+			g = max(g, b.preProbe)
+		}
+		if g < b.estimate {
+			b.estimate = clampEstimate(g)
+		}
+		return
+	}
+	// Without congestion GCC's own target grows (slowly, up to 1.5 times what
+	// is sent): follow it up, never down.
+	if g := b.link.GetTargetBitrate(); g > b.estimate && !now.Before(b.guardUntil) {
+		b.estimate = clampEstimate(g)
+	}
+	if !b.probing {
+		return
+	}
+	b.probePeak = max(b.probePeak, sending)
+	if now.Sub(b.probeStart) >= probeDuration {
+		b.probing = false
+		if b.probePeak >= b.probeTarget*8/10 {
+			// The link carried (most of) the probe without congestion.
+			b.estimate = clampEstimate(max(b.estimate, b.probeTarget))
+			b.probeBackoff = probeBackoffMin
+			return
+		}
+		// Padding could not be sent at the rate (no frame boundary, paused):
+		// try again later.
+		b.nextProbe = now.Add(b.probeBackoff)
+	}
+}
+
+// wantProbe starts a probe toward target (bits per second) when the
+// allocator would give more with more bandwidth; it reports whether a probe
+// runs and at what total rate padding should fill up to.
+func (b *bandwidthEstimate) wantProbe(now time.Time, target int) (int, bool) {
+	if b.link == nil || !b.link.sawTWCC(now, 2*time.Second) {
+		return 0, false
+	}
+	if !b.probing {
+		if target <= b.estimate || now.Before(b.nextProbe) {
+			return 0, false
+		}
+		b.probing, b.probeStart, b.probeTarget, b.probePeak = true, now, target, 0
+		b.preProbe = b.estimate
+	}
+	return b.probeTarget, true
+}
+
+func clampEstimate(v int) int {
+	return int(math.Min(maxEstimate, math.Max(minEstimate, float64(v))))
+}

@@ -1,0 +1,71 @@
+package sfu
+
+import (
+	"testing"
+	"time"
+
+	"github.com/pion/interceptor"
+	"github.com/pion/interceptor/pkg/gcc"
+	"github.com/pion/rtcp"
+	"github.com/pion/rtp"
+	"github.com/pion/sdp/v3"
+)
+
+func newTestLink(t *testing.T) *linkEstimator {
+	t.Helper()
+	g, err := gcc.NewSendSideBWE(gcc.SendSideBWEInitialBitrate(initialEstimate), gcc.SendSideBWEPacer(newPassthroughPacer()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = g.Close() })
+	return &linkEstimator{gcc: g}
+}
+
+// A client that sends REMB and no transport-cc feedback is taken at its word.
+func TestEstimateFollowsREMBWithoutTWCC(t *testing.T) {
+	link := newTestLink(t)
+	b := newBandwidthEstimate(link)
+	now := time.Now()
+	b.update(now, 0)
+	if b.estimate != initialEstimate || b.lastSource != "initial" {
+		t.Fatalf("before any feedback: %d from %s, want the initial estimate", b.estimate, b.lastSource)
+	}
+	if err := link.WriteRTCP([]rtcp.Packet{&rtcp.ReceiverEstimatedMaximumBitrate{Bitrate: 450_000, SSRCs: []uint32{1}}}, nil); err != nil {
+		t.Fatal(err)
+	}
+	b.update(time.Now(), 0)
+	if b.estimate != 450_000 || b.lastSource != "remb" {
+		t.Fatalf("after REMB 450000: %d from %s", b.estimate, b.lastSource)
+	}
+	if _, ok := b.wantProbe(time.Now(), 2_000_000); ok {
+		t.Error("probing a REMB-only client: its own estimate says how much it takes")
+	}
+	// An old REMB no longer counts.
+	b.update(time.Now().Add(2*rembTTL), 0)
+	if b.estimate != 450_000 {
+		t.Errorf("estimate moved to %d without feedback", b.estimate)
+	}
+}
+
+// The estimator sits on every packet sent to a subscriber.
+func BenchmarkLinkEstimatorWrite(b *testing.B) {
+	g, err := gcc.NewSendSideBWE(gcc.SendSideBWEPacer(newPassthroughPacer()))
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer g.Close()
+	le := &linkEstimator{gcc: g}
+	info := &interceptor.StreamInfo{SSRC: 1, RTPHeaderExtensions: []interceptor.RTPHeaderExtension{{URI: sdp.TransportCCURI, ID: 5}}}
+	w := le.AddStream(info, interceptor.RTPWriterFunc(func(*rtp.Header, []byte, interceptor.Attributes) (int, error) { return 0, nil }))
+	hdr := &rtp.Header{Version: 2, SSRC: 1}
+	seq := []byte{0, 0}
+	_ = hdr.SetExtension(5, seq)
+	payload := make([]byte, 1000)
+	b.ReportAllocs()
+	for i := 0; b.Loop(); i++ {
+		seq[0], seq[1] = byte(i>>8), byte(i) // the header keeps this slice
+		if _, err := w.Write(hdr, payload, nil); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

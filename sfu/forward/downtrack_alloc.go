@@ -1,0 +1,90 @@
+package forward
+
+import (
+	"time"
+
+	"github.com/pion/rtp"
+)
+
+// maxTemporal is the highest VP8 temporal layer id (TID has two bits).
+const maxTemporal = 3
+
+// SetBandwidthPaused stops (true) or resumes (false) forwarding because the
+// subscriber's bandwidth does not fit even the lowest layer. It is separate
+// from SetPaused (the subscriber's own wish): either one stops the stream. On
+// resume the stream continues without a sequence gap from the next key frame.
+func (d *DownTrack) SetBandwidthPaused(paused bool) {
+	if d.bwPaused.Swap(paused) == paused || paused {
+		return
+	}
+	if !d.paused.Load() {
+		d.resync()
+	}
+}
+
+// BandwidthPaused reports whether the allocator paused the subscription.
+func (d *DownTrack) BandwidthPaused() bool { return d.bwPaused.Load() }
+
+// SetTargetTemporal chooses the highest VP8 temporal layer to forward (0 =
+// base layer only: the lowest frame rate; 3 or more = every layer). Lowering
+// takes effect at the next frame, raising at the next layer-sync frame. Codecs
+// without temporal layers in their payload descriptor ignore it.
+func (d *DownTrack) SetTargetTemporal(tid int) {
+	d.temporal.Store(int32(min(max(tid, 0), maxTemporal)))
+}
+
+// CurrentQuality returns the layer being forwarded; false while waiting for
+// a key frame or paused.
+func (d *DownTrack) CurrentQuality() (Quality, bool) {
+	l := d.cur.Load()
+	if l == nil || d.paused.Load() || d.bwPaused.Load() {
+		return 0, false
+	}
+	return l.quality, true
+}
+
+// paddingSize is the payload size of a probing padding packet (RTP padding
+// holds at most 255 bytes: several are sent for a larger probe).
+const paddingSize = 255
+
+// WritePadding sends up to n padding-only packets (255 bytes of padding
+// each) on the subscriber's stream, to probe whether its link carries more
+// before the allocator switches it up. They take the next sequence numbers
+// and the timestamp of the last frame, and are sent only between frames, so
+// that the receiver's jitter buffer discards them whole. It returns the bytes
+// sent. Not for the media path: the allocator calls it a few times a second.
+func (d *DownTrack) WritePadding(n int) int {
+	b := d.bind.Load()
+	if b == nil || n <= 0 || d.up.kindAudio || d.paused.Load() || d.bwPaused.Load() {
+		return 0
+	}
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.cur.Load() == nil || !d.lastMarker {
+		return 0
+	}
+	// Pion's SRTP writer appends PaddingSize bytes (the last one holding the
+	// count) after the empty payload.
+	hdr := rtp.Header{Version: 2, Padding: true, PaddingSize: paddingSize, PayloadType: b.pt, SSRC: b.ssrc}
+	var ext extValues
+	var abs [3]byte
+	putAbsSendTime(&abs, time.Now())
+	ext[extAbsSendTime] = abs[:]
+	sent := 0
+	for range n {
+		seq, ts, ok := d.seq.Insert()
+		if !ok {
+			break
+		}
+		hdr.SequenceNumber, hdr.Timestamp = seq, ts
+		remapExtensions(&hdr, &ext, &b.ext, b.twoByte)
+		if _, err := b.writer.WriteRTP(&hdr, nil); err != nil {
+			d.writeErrors.Add(1)
+			break
+		}
+		sent += hdr.MarshalSize() + paddingSize
+		d.paddingPackets.Add(1)
+	}
+	d.paddingBytes.Add(uint64(sent))
+	return sent
+}

@@ -1,0 +1,43 @@
+package forward
+
+import (
+	"testing"
+
+	"github.com/pion/webrtc/v4"
+)
+
+// Padding goes out between frames, takes the next sequence numbers, and the
+// media that follows continues after it without a gap.
+func TestWritePaddingKeepsSequenceContinuous(t *testing.T) {
+	up := NewUpTrack(UpTrackConfig{TrackSID: "TR_v", Kind: webrtc.RTPCodecTypeVideo, Codec: vp8Codec})
+	l := attachLayer(up, QualityHigh, 1111)
+	w := &fakeWriter{}
+	d := bindDown(t, up, w, 5000, 0)
+	clk := newClock()
+	l.handle(marshal(t, 1111, 96, pktSpec{seq: 10, ts: 3000, payload: vp8Key(1), marker: true, level: -1}), clk.next(0))
+	if n := d.WritePadding(3); n == 0 {
+		t.Fatal("no padding written after a complete frame")
+	}
+	l.handle(marshal(t, 1111, 96, pktSpec{seq: 11, ts: 6000, payload: vp8Delta(2), marker: false, level: -1}), clk.next(0))
+	if n := d.WritePadding(3); n != 0 {
+		t.Fatal("padding written in the middle of a frame")
+	}
+	l.handle(marshal(t, 1111, 96, pktSpec{seq: 12, ts: 6000, payload: vp8Delta(2), marker: true, level: -1}), clk.next(0))
+	pkts := w.take()
+	if len(pkts) != 6 {
+		t.Fatalf("%d packets written, want 6 (1 + 3 padding + 2)", len(pkts))
+	}
+	for i := 1; i < len(pkts); i++ {
+		if pkts[i].hdr.SequenceNumber != pkts[i-1].hdr.SequenceNumber+1 {
+			t.Fatalf("sequence gap at packet %d: %d after %d", i, pkts[i].hdr.SequenceNumber, pkts[i-1].hdr.SequenceNumber)
+		}
+	}
+	for _, p := range pkts[1:4] {
+		if !p.hdr.Padding || p.hdr.PaddingSize != paddingSize || len(p.payload) != 0 {
+			t.Fatalf("padding packet %+v with %d payload bytes", p.hdr, len(p.payload))
+		}
+	}
+	if st := d.Stats(); st.PaddingPackets != 3 {
+		t.Errorf("padding packets %d, want 3", st.PaddingPackets)
+	}
+}
