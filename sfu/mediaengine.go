@@ -14,6 +14,9 @@ import (
 const (
 	absCaptureTimeURI   = "http://www.webrtc.org/experiments/rtp-hdrext/abs-capture-time"
 	videoOrientationURI = "urn:3gpp:video-orientation"
+	// dependencyDescriptorURI carries the AV1 layer of each frame, which the
+	// forwarder needs for temporal layer selection.
+	dependencyDescriptorURI = "https://aomediacodec.github.io/av1-rtp-spec/#dependency-descriptor-rtp-header-extension"
 )
 
 // The codecs the SFU accepts from publishers and offers to subscribers. Payload
@@ -100,6 +103,7 @@ func newMediaEngine() (*webrtc.MediaEngine, error) {
 		{sdp.ABSSendTimeURI, both},
 		{absCaptureTimeURI, both},
 		{videoOrientationURI, []webrtc.RTPCodecType{webrtc.RTPCodecTypeVideo}},
+		{dependencyDescriptorURI, []webrtc.RTPCodecType{webrtc.RTPCodecTypeVideo}},
 		{sdp.SDESRTPStreamIDURI, []webrtc.RTPCodecType{webrtc.RTPCodecTypeVideo}},
 		{sdp.SDESRepairRTPStreamIDURI, []webrtc.RTPCodecType{webrtc.RTPCodecTypeVideo}},
 	}

@@ -57,7 +57,7 @@ func TestSimulcastRequestedLayerSwitchesAtKeyframe(t *testing.T) {
 
 // Point 2: a subscriber whose link is capped below the high layer is moved
 // down, and back up once the cap is lifted, with little loss. Two cycles; the
-// figures of each are logged (SIMULCAST_BENCHMARKS.part.md).
+// figures of each are logged (BENCHMARKS.md, "Simulcast and bandwidth estimation").
 func TestSimulcastFollowsBandwidthCap(t *testing.T) {
 	e := newTestEngine(t)
 	room, _ := e.GetOrCreateRoom("capped")

@@ -48,7 +48,8 @@ type Track struct {
 	// simulcast has its one layer at index 2. For audio only the highest
 	// non-zero entry counts.
 	Bitrates [NumQualities]int
-	// Temporal: the layers carry temporal layers (VP8 TID), so the base
+	// Temporal: the layers carry temporal layers (VP8 TID, VP9 TID, AV1
+	// dependency descriptor), so the base
 	// temporal layer of the lowest layer (about half its frames and bitrate)
 	// can be sent when the whole lowest layer does not fit.
 	Temporal bool

@@ -7,7 +7,7 @@
 // the packet out to the DownTracks. A DownTrack is one subscription: a
 // webrtc.TrackLocal added to the subscriber's PeerConnection. It forwards one
 // chosen layer, rewriting SSRC, payload type, sequence numbers, timestamps,
-// header extension IDs and (VP8) picture IDs so that the subscriber sees one
+// header extension IDs and (VP8, VP9) picture IDs so that the subscriber sees one
 // continuous stream across layer switches, pauses, mutes and publisher
 // reconnects. Its RTCP goroutine answers NACKs from the cache (over RTX when
 // negotiated), forwards PLI/FIR upstream (rate limited) and reads receiver
@@ -16,16 +16,17 @@
 // Bandwidth adaptation is decided elsewhere (package sfu, off the media path)
 // and applied here through atomics: SetTargetQuality picks the simulcast layer
 // (switching at the new layer's key frame, requested with a rate-limited PLI),
-// SetTargetTemporal the highest VP8 temporal layer (frames above it are dropped
-// with sequence numbers and picture IDs closed up), SetBandwidthPaused stops a
-// video that does not fit at all, and WritePadding sends padding between
-// frames to probe the subscriber's link. UpTrack.LayerRates measures each
+// SetTargetTemporal the highest temporal layer (VP8/VP9 TID from the payload
+// descriptor, AV1 from the dependency descriptor extension; frames above it
+// are dropped with sequence numbers and picture IDs closed up),
+// SetBandwidthPaused stops a video that does not fit at all, and WritePadding
+// sends padding between frames to probe the subscriber's link. UpTrack.LayerRates measures each
 // layer's bitrate and UpTrack.NeededQualities says which layers subscribers
 // want, for dynacast.
 //
 // The hot path (one packet in, N packets out) allocates nothing of its own,
 // takes no lock shared between subscribers, looks nothing up in maps and logs
-// nothing; see BENCHMARKS.part.md.
+// nothing; see BENCHMARKS.md at the repository root.
 //
 // Use from package sfu:
 //

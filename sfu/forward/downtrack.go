@@ -47,7 +47,7 @@ type DownTrack struct {
 	bind     atomic.Pointer[binding]
 	paused   atomic.Bool
 	bwPaused atomic.Bool           // paused by the bandwidth allocator, not the subscriber
-	temporal atomic.Int32          // highest VP8 temporal layer wanted (maxTemporal = all)
+	temporal atomic.Int32          // highest temporal layer wanted (maxTemporal = all)
 	target   atomic.Int32          // Quality wanted
 	cur      atomic.Pointer[layer] // layer forwarded; nil = waiting for a key frame
 	closed   atomic.Bool
@@ -57,6 +57,7 @@ type DownTrack struct {
 	mu      sync.Mutex
 	seq     rewrite.SeqTS
 	vp8     rewrite.VP8
+	vp9     rewrite.VP9
 	hdr     rtp.Header
 	scratch []byte
 	hist    history
@@ -250,7 +251,7 @@ func (d *DownTrack) Stats() DownStats {
 		Jitter:           time.Duration(d.jitterNanos.Load()),
 		Quality:          Quality(d.target.Load()),
 		Target:           Quality(d.target.Load()),
-		Temporal:         int(d.temporal.Load()),
+		Temporal:         int(min(d.temporal.Load(), allTemporalFrom)), // 3 = every layer
 		BandwidthPaused:  d.bwPaused.Load(),
 		PaddingPackets:   d.paddingPackets.Load(),
 		PaddingBytes:     d.paddingBytes.Load(),

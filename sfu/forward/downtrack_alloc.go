@@ -6,8 +6,13 @@ import (
 	"github.com/pion/rtp"
 )
 
-// maxTemporal is the highest VP8 temporal layer id (TID has two bits).
-const maxTemporal = 3
+// maxTemporal is the highest temporal layer id the forwarder tells apart:
+// VP8 TIDs have two bits, VP9 TIDs three; AV1 ids above it are taken as it.
+const maxTemporal = 7
+
+// allTemporalFrom: SetTargetTemporal with this or more means every layer
+// (VP8's highest TID is 3, and no WebRTC encoder uses more than four layers).
+const allTemporalFrom = 3
 
 // SetBandwidthPaused stops (true) or resumes (false) forwarding because the
 // subscriber's bandwidth does not fit even the lowest layer. It is separate
@@ -25,12 +30,18 @@ func (d *DownTrack) SetBandwidthPaused(paused bool) {
 // BandwidthPaused reports whether the allocator paused the subscription.
 func (d *DownTrack) BandwidthPaused() bool { return d.bwPaused.Load() }
 
-// SetTargetTemporal chooses the highest VP8 temporal layer to forward (0 =
-// base layer only: the lowest frame rate; 3 or more = every layer). Lowering
-// takes effect at the next frame, raising at the next layer-sync frame. Codecs
-// without temporal layers in their payload descriptor ignore it.
+// SetTargetTemporal chooses the highest temporal layer to forward (0 = base
+// layer only: the lowest frame rate; 3 or more = every layer). Lowering takes
+// effect at the next frame; raising at the next frame a decoder can switch up
+// at: a key frame, a VP8 layer-sync frame, a VP9 switching-up point (U) or an
+// AV1 base-layer frame. VP8 and VP9 carry the layer in their payload
+// descriptor, AV1 in the dependency descriptor header extension; streams
+// without either (H.264, AV1 without the extension) ignore it.
 func (d *DownTrack) SetTargetTemporal(tid int) {
-	d.temporal.Store(int32(min(max(tid, 0), maxTemporal)))
+	if tid >= allTemporalFrom {
+		tid = maxTemporal
+	}
+	d.temporal.Store(int32(max(tid, 0)))
 }
 
 // CurrentQuality returns the layer being forwarded; false while waiting for

@@ -43,16 +43,20 @@ func (d *DownTrack) forward(p *inPacket) {
 		d.cur.Store(p.layer)
 		d.seq.Rebase()
 		d.vp8.Rebase()
+		d.vp9.Rebase()
 		d.switches.Add(1)
 		d.curTemporal = d.temporal.Load() // a key frame is a sync point for every temporal layer
 	}
-	if p.hasVP8 && p.vp8.HasTID && d.dropTemporal(&p.vp8) {
+	if p.temporal.known && d.dropTemporal(p) {
 		// A frame of a temporal layer above the subscriber's: close the gap
-		// it leaves in sequence numbers and picture IDs.
+		// it leaves in sequence numbers and (VP8) picture IDs. VP9 picture
+		// IDs keep theirs: see rewrite.VP9.
 		if !d.seq.Skip(p.pkt.SequenceNumber) {
 			return
 		}
-		d.vp8.Drop(&p.vp8)
+		if p.hasVP8 {
+			d.vp8.Drop(&p.vp8)
+		}
 		return
 	}
 	payload := p.pkt.Payload
@@ -80,6 +84,19 @@ func (d *DownTrack) forward(p *inPacket) {
 			(!p.vp8.HasTL0PICIDX || p.vp8.TL0PICIDX == e.tl0picidx)
 		if !unchanged { // else the source's descriptor is already right: no copy
 			n, err := rewrite.WriteVP8(d.scratch, payload, &p.vp8, e.pictureID, e.tl0picidx)
+			if err != nil {
+				return
+			}
+			payload = d.scratch[:n]
+		}
+	}
+	if p.hasVP9 && (p.vp9.HasPictureID || p.vp9.HasTL0PICIDX) {
+		e.pictureID, e.tl0picidx = d.vp9.Rewrite(&p.vp9)
+		e.vp9 = true
+		unchanged := (!p.vp9.HasPictureID || (p.vp9.WidePictureID && p.vp9.PictureID == e.pictureID)) &&
+			(!p.vp9.HasTL0PICIDX || p.vp9.TL0PICIDX == e.tl0picidx)
+		if !unchanged {
+			n, err := rewrite.WriteVP9(d.scratch, payload, &p.vp9, e.pictureID, e.tl0picidx)
 			if err != nil {
 				return
 			}
@@ -119,25 +136,6 @@ func (d *DownTrack) write(b *binding, p *inPacket, payload []byte) {
 	d.packets.Add(1)
 	d.bytes.Add(uint64(d.hdr.MarshalSize() + len(payload)))
 	d.lastMarker = d.hdr.Marker
-}
-
-// dropTemporal reports whether a VP8 packet belongs to a temporal layer above
-// the one forwarded, moving the forwarded layer toward the wanted one where a
-// decoder can follow: down at the start of any frame, up only at a frame
-// marked as a layer sync (it references nothing above the base layer). Callers
-// hold d.mu.
-func (d *DownTrack) dropTemporal(v *rewrite.VP8Descriptor) bool {
-	want := d.temporal.Load()
-	if want != d.curTemporal && v.HasFrameHeader {
-		tid := int32(v.TID)
-		switch {
-		case want < d.curTemporal:
-			d.curTemporal = want
-		case v.Keyframe || (v.LayerSync && tid <= want && tid > d.curTemporal):
-			d.curTemporal = want
-		}
-	}
-	return int32(v.TID) > d.curTemporal
 }
 
 // fillHeader builds the subscriber's header for a packet with source header

@@ -183,6 +183,18 @@ func (d *DownTrack) retransmit(b *binding, outSeq uint16, now time.Time) {
 			return
 		}
 		payload = d.rtxOut[:off+m]
+	case sent.vp9:
+		desc, err := rewrite.ParseVP9(payload)
+		if err != nil {
+			d.rtxMisses.Add(1)
+			return
+		}
+		m, err := rewrite.WriteVP9(d.rtxOut[off:], payload, &desc, sent.pictureID, sent.tl0picidx)
+		if err != nil {
+			d.rtxMisses.Add(1)
+			return
+		}
+		payload = d.rtxOut[:off+m]
 	case useRTX:
 		m := copy(d.rtxOut[off:], payload)
 		payload = d.rtxOut[:off+m]

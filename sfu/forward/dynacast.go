@@ -46,7 +46,8 @@ func (u *UpTrack) Simulcast() bool {
 	return n > 1
 }
 
-// HasTemporalLayers reports whether the publisher's VP8 stream carries
-// temporal layers (frames with a TID above 0 were seen), so that a subscriber
+// HasTemporalLayers reports whether the publisher's stream carries temporal
+// layers (VP8 or VP9 frames with a TID above 0, or AV1 frames whose dependency
+// descriptor template is above temporal layer 0, were seen), so that a subscriber
 // can be given a lower frame rate (DownTrack.SetTargetTemporal).
 func (u *UpTrack) HasTemporalLayers() bool { return u.temporal.Load() }

@@ -27,16 +27,18 @@ const (
 	extAbsCaptureTime
 	extVideoOrientation
 	extPlayoutDelay
+	extDependencyDescriptor
 	extAbsSendTime // regenerated at send time, never copied
 	numExtKinds
 )
 
 var extURIs = [numExtKinds]string{
-	extAudioLevel:       sdp.AudioLevelURI,
-	extAbsCaptureTime:   AbsCaptureTimeURI,
-	extVideoOrientation: VideoOrientationURI,
-	extPlayoutDelay:     PlayoutDelayURI,
-	extAbsSendTime:      sdp.ABSSendTimeURI,
+	extAudioLevel:           sdp.AudioLevelURI,
+	extAbsCaptureTime:       AbsCaptureTimeURI,
+	extVideoOrientation:     VideoOrientationURI,
+	extPlayoutDelay:         PlayoutDelayURI,
+	extDependencyDescriptor: DependencyDescriptorURI,
+	extAbsSendTime:          sdp.ABSSendTimeURI,
 }
 
 // extIDs holds one side's negotiated extension id per kind; 0 = not negotiated.
@@ -85,6 +87,16 @@ func readExtensions(v *extValues, src *rtp.Header, pub *extIDs, absSendTime []by
 // under the subscriber's ids. dst.Extensions keeps its capacity, so this
 // allocates nothing once dst has room for numExtKinds extensions.
 func remapExtensions(dst *rtp.Header, v *extValues, sub *extIDs, twoByte bool) {
+	if !twoByte {
+		// A dependency descriptor with its template structure (key frames)
+		// is often longer than the 16 bytes of the one-byte form.
+		for k := range v {
+			if sub[k] != 0 && len(v[k]) > 16 {
+				twoByte = true
+				break
+			}
+		}
+	}
 	dst.Extension = false
 	dst.Extensions = dst.Extensions[:0]
 	for k := extKind(0); k < numExtKinds; k++ {

@@ -10,6 +10,7 @@ type sentPacket struct {
 	pictureID uint16
 	tl0picidx uint8
 	vp8       bool  // the VP8 descriptor was rewritten
+	vp9       bool  // the VP9 descriptor was rewritten
 	lastRTX   int64 // monoNanos of the last retransmission; 0 = never
 }
 

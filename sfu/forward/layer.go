@@ -45,6 +45,9 @@ type inPacket struct {
 	keyframe    bool
 	hasVP8      bool
 	vp8         rewrite.VP8Descriptor
+	hasVP9      bool
+	vp9         rewrite.VP9Descriptor
+	temporal    temporalInfo
 	absSendTime [3]byte
 	ext         extValues
 }
@@ -65,6 +68,9 @@ type layer struct {
 	// else UpTrackConfig.AudioLevelExtID.
 	audioLevelID uint8
 	done         chan struct{}
+	// dd is the latest AV1 template dependency structure of this stream,
+	// owned by the reader goroutine.
+	dd ddStructure
 
 	lastArrival atomic.Int64 // monoNanos of the last packet; 0 = none yet
 	lastPLI     atomic.Int64 // monoNanos of the last keyframe request; 0 = none
@@ -174,21 +180,36 @@ func (l *layer) handle(raw []byte, now time.Time) {
 	}
 
 	p.arrival = mono
-	p.hasVP8 = false
+	p.hasVP8, p.hasVP9 = false, false
+	p.temporal = temporalInfo{}
+	putAbsSendTime(&p.absSendTime, now)
+	readExtensions(&p.ext, &p.pkt.Header, &l.ext, p.absSendTime[:])
 	switch up.codec {
 	case codecVP8:
 		d, err := rewrite.ParseVP8(p.pkt.Payload)
 		p.hasVP8 = err == nil
 		p.vp8 = d
 		p.keyframe = err == nil && d.Keyframe
-		if d.HasTID && d.TID > 0 && !up.temporal.Load() {
-			up.temporal.Store(true)
+		if p.hasVP8 {
+			p.temporal = vp8TemporalInfo(&d)
 		}
+	case codecVP9:
+		d, err := rewrite.ParseVP9(p.pkt.Payload)
+		p.hasVP9 = err == nil
+		p.vp9 = d
+		p.keyframe = err == nil && d.Keyframe()
+		if p.hasVP9 {
+			p.temporal = vp9TemporalInfo(&d)
+		}
+	case codecAV1:
+		p.keyframe = isKeyframe(up.codec, p.pkt.Payload)
+		p.temporal = l.av1Temporal(p.ext[extDependencyDescriptor], &p.keyframe)
 	default:
 		p.keyframe = up.kindAudio || isKeyframe(up.codec, p.pkt.Payload)
 	}
-	putAbsSendTime(&p.absSendTime, now)
-	readExtensions(&p.ext, &p.pkt.Header, &l.ext, p.absSendTime[:])
+	if p.temporal.known && p.temporal.tid > 0 && !up.temporal.Load() {
+		up.temporal.Store(true)
+	}
 
 	for _, d := range *downs {
 		d.forward(p)

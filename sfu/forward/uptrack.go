@@ -63,7 +63,7 @@ type UpTrack struct {
 	downs    atomic.Pointer[[]*DownTrack]
 	muted    atomic.Bool
 	plisSent atomic.Uint64
-	temporal atomic.Bool // VP8 frames with TID > 0 were seen
+	temporal atomic.Bool // frames with a temporal id above 0 were seen
 
 	mu     sync.Mutex // serialises changes to layers and downs
 	layers []*layer   // every layer started, to stop and wait for
@@ -132,7 +132,16 @@ func (u *UpTrack) addLayer(reader rtpReader, rid string, ssrc uint32,
 	if rid != "" {
 		q = qualityForRID(rid, u.cfg.Layers)
 	}
-	l := newLayer(u, reader, q, rid, ssrc, newExtIDs(exts))
+	ids := newExtIDs(exts)
+	if u.codec != codecAV1 {
+		// Only AV1 relies on the dependency descriptor. A browser that negotiated it
+		// sends it with VP8 and VP9 too, but one describing each simulcast encoder
+		// apart: passed through a layer switch, its frame numbers and templates
+		// would jump and mislead the receiver. Those codecs carry their layers in
+		// their payload descriptors, which the forwarder rewrites.
+		ids[extDependencyDescriptor] = 0
+	}
+	l := newLayer(u, reader, q, rid, ssrc, ids)
 
 	u.mu.Lock()
 	if u.closed {
