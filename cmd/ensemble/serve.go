@@ -110,7 +110,7 @@ func runServe(ctx context.Context, args []string) error {
 	// The room HTTP API under /api/, the browser app at / (a meeting at /<room>).
 	srv.Mount("/api/", api.New(api.Deps{
 		Engine: engine, Store: st, Verifier: verifier, Keys: cfg.Keys, Dev: cfg.Dev,
-		PublicURL: cfg.PublicURL, SIPDomain: cfg.SIP.Domain, Webhooks: notifier, Lobby: lob, Logger: log,
+		PublicURL: cfg.PublicURL, SIPDomain: cfg.SIP.Domain, PhoneNumber: cfg.SIP.PhoneNumber, Webhooks: notifier, Lobby: lob, Logger: log,
 	}))
 	webApp, err := web.NewHandler(web.Options{})
 	if err != nil {

@@ -91,7 +91,8 @@ func TestServeKeepsRoomsAndMeetingsAcrossRestart(t *testing.T) {
 	defer cancel()
 
 	port := freePort(t) // the same port both times: join links carry it
-	baseURL, stop := startServe(t, port, "--dev", "--data-dir", dataDir)
+	telephony := []string{"--dev", "--data-dir", dataDir, "--sip-domain", "sip.example.org", "--sip-phone-number", "+33 1 23 45 67 89"}
+	baseURL, stop := startServe(t, port, telephony...)
 	c := adminClient(t, baseURL)
 	if _, err := c.CreateRoom(ctx, api.CreateRoomRequest{Name: "board-room", Metadata: `{"floor":3}`, Lobby: true}); err != nil {
 		t.Fatalf("create room: %v", err)
@@ -103,13 +104,17 @@ func TestServeKeepsRoomsAndMeetingsAcrossRestart(t *testing.T) {
 	if err != nil || !created {
 		t.Fatalf("create meeting: created=%v, %v", created, err)
 	}
+	if weekly.SIPURI != "sip:"+weekly.SIPID+"@sip.example.org" || weekly.DialIn == nil ||
+		weekly.DialIn.Number != "+33 1 23 45 67 89" || weekly.DialIn.PIN == "" {
+		t.Errorf("configured telephony not in the meeting: sip_uri %q, dial_in %+v", weekly.SIPURI, weekly.DialIn)
+	}
 	icsBefore, err := c.MeetingICS(ctx, weekly.ID)
 	if err != nil {
 		t.Fatalf("invite.ics: %v", err)
 	}
 	stop()
 
-	baseURL, stop = startServe(t, port, "--dev", "--data-dir", dataDir)
+	baseURL, stop = startServe(t, port, telephony...)
 	defer stop()
 	c = adminClient(t, baseURL)
 	room, err := c.GetRoom(ctx, "board-room")

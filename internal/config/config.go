@@ -73,9 +73,12 @@ type Webhooks struct {
 	APIKey string   `yaml:"api_key"`
 }
 
-// SIP holds the domain used in meetings' SIP URIs ("" = no SIP URIs).
+// SIP holds the domain used in meetings' SIP URIs ("" = no SIP URIs) and the phone
+// number of the dial-in gateway that invitations give with the meeting's PIN ("" = no
+// dial-in).
 type SIP struct {
-	Domain string `yaml:"domain"`
+	Domain      string `yaml:"domain"`
+	PhoneNumber string `yaml:"phone_number"`
 }
 
 // Default returns the built-in defaults. DataDir and PublicURL are left empty here:

@@ -192,6 +192,7 @@ func TestBadValuesNamed(t *testing.T) {
 		{"webhook key", keys + "webhooks: {urls: ['http://h/'], api_key: nope}\n", "webhooks.api_key: \"nope\""},
 		{"public url", keys + "public_url: meet.example.com\n", "public_url:"},
 		{"sip domain", keys + "sip: {domain: 'sip:x@y'}\n", "sip.domain"},
+		{"sip phone number", keys + "sip: {phone_number: 'call me'}\n", "sip.phone_number"},
 		{"log level", keys + "log_level: loud\n", "log_level: \"loud\""},
 		{"duplicate key", keys + "http_port: 1\nhttp_port: 2\n", "http_port"},
 		{"two documents", keys + "---\nhttp_port: 1\n", "more than one YAML document"},

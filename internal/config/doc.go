@@ -32,7 +32,7 @@
 // ENSEMBLE_MAX_MESSAGE_BYTES, ENSEMBLE_RESUME_GRACE, ENSEMBLE_DRAIN_TIMEOUT,
 // ENSEMBLE_DATA_DIR, ENSEMBLE_REDIS_ADDRESS, ENSEMBLE_REDIS_PASSWORD, ENSEMBLE_REDIS_DB,
 // ENSEMBLE_WEBHOOK_URLS, ENSEMBLE_WEBHOOK_API_KEY, ENSEMBLE_PUBLIC_URL,
-// ENSEMBLE_SIP_DOMAIN, ENSEMBLE_LOG_LEVEL. Secrets (keys, Redis password) have no flags,
+// ENSEMBLE_SIP_DOMAIN, ENSEMBLE_SIP_PHONE_NUMBER, ENSEMBLE_LOG_LEVEL. Secrets (keys, Redis password) have no flags,
 // so that they never show in a process list.
 //
 // Development mode (--dev) adds the public key auth.DevAPIKey/auth.DevAPISecret and

@@ -47,7 +47,7 @@ func (f *settingFlag) Set(v string) error {
 // (--bind, --http-port, --udp-port, --tcp-port, --nat-1to1-ips, --public-url,
 // --data-dir, --log-level, --redis-address, --redis-db, --resume-grace,
 // --drain-timeout, --max-participants, --max-tracks, --max-message-bytes,
-// --webhook-urls, --webhook-api-key, --sip-domain). Secrets (keys, Redis password) come
+// --webhook-urls, --webhook-api-key, --sip-domain, --sip-phone-number). Secrets (keys, Redis password) come
 // only from the file or the environment.
 func NewFlags(fs *flag.FlagSet) *Flags {
 	f := &Flags{}

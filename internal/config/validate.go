@@ -107,6 +107,9 @@ func (c *Config) Validate() error {
 	if d := c.SIP.Domain; d != "" && (strings.ContainsAny(d, "/@ \t:") || strings.HasPrefix(d, ".") || strings.HasSuffix(d, ".")) {
 		bad("sip.domain", "%q is not a domain name", d)
 	}
+	if n := c.SIP.PhoneNumber; n != "" && !validPhoneNumber(n) {
+		bad("sip.phone_number", "%q is not a phone number (digits, spaces, dots, dashes and parentheses, an optional leading +)", n)
+	}
 	if !slices.Contains([]string{"debug", "info", "warn", "error"}, strings.ToLower(c.LogLevel)) {
 		bad("log_level", "%q is not one of debug, info, warn, error", c.LogLevel)
 	}
@@ -122,4 +125,20 @@ func checkHTTPURL(s string) error {
 		return fmt.Errorf("%q is not an absolute http(s) URL", s)
 	}
 	return nil
+}
+
+// validPhoneNumber accepts numbers as people write them: "+33 1 23 45 67 89",
+// "(555) 010-0199"; at least 3 digits.
+func validPhoneNumber(n string) bool {
+	digits := 0
+	for i, r := range n {
+		switch {
+		case r >= '0' && r <= '9':
+			digits++
+		case r == '+' && i == 0, r == ' ', r == '.', r == '-', r == '(', r == ')':
+		default:
+			return false
+		}
+	}
+	return digits >= 3
 }
