@@ -25,9 +25,11 @@ type Config struct {
 	APIKey      string
 	APISecret   string
 	Rooms       int
-	Publishers  int // per room
-	Subscribers int // per room, subscribe-only
-	Duration    time.Duration
+	Publishers  int           // per room
+	Subscribers int           // per room, subscribe-only
+	Duration    time.Duration // measured time, after every participant has joined
+	// JoinTimeout bounds the join phase before Duration starts (default 2 min).
+	JoinTimeout time.Duration
 	Quality     VideoQuality
 	Simulcast   bool
 	AudioOnly   bool
@@ -41,6 +43,9 @@ type Config struct {
 	// RoomPrefix names the rooms (prefix-0, prefix-1, …).
 	RoomPrefix string
 }
+
+// DefaultJoinTimeout bounds the join phase when Config.JoinTimeout is zero.
+const DefaultJoinTimeout = 2 * time.Minute
 
 // ErrRemoteTarget refuses a load test aimed at a server that is not on this machine.
 var ErrRemoteTarget = errors.New("refusing to load a server that is not on a loopback address (use --allow-remote for your own remote servers)")
@@ -68,6 +73,12 @@ func (c *Config) Validate() error {
 		return fmt.Errorf("duration must be positive, got %s", c.Duration)
 	case c.Churn < 0:
 		return fmt.Errorf("churn must not be negative, got %g", c.Churn)
+	}
+	if c.JoinTimeout < 0 {
+		return fmt.Errorf("join timeout must not be negative, got %s", c.JoinTimeout)
+	}
+	if c.JoinTimeout == 0 {
+		c.JoinTimeout = DefaultJoinTimeout
 	}
 	switch c.Quality {
 	case "":

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/ensemble-sfu/ensemble/internal/clips"
@@ -46,9 +47,10 @@ type participant struct {
 	publisher bool
 	joinStart time.Time
 
-	client *client.Client
-	cancel context.CancelFunc
-	wg     sync.WaitGroup
+	client  *client.Client
+	cancel  context.CancelFunc
+	wg      sync.WaitGroup
+	leaving atomic.Bool // stop was called: streams that end now end on purpose
 
 	mu         sync.Mutex
 	firstFrame time.Time
@@ -68,6 +70,7 @@ func (p *participant) join(ctx context.Context, r *runner) error {
 	c, err := client.Join(ctx, r.cfg.URL, token,
 		client.WithLogger(r.log.With("identity", p.identity)),
 		client.WithInterceptor(CaptureTimeStamper{}),
+		client.WithSettingEngine(settingEngineWith(r.net)),
 	)
 	if err != nil {
 		p.cancel()
@@ -135,16 +138,30 @@ func (p *participant) consumeEvents(ctx context.Context) {
 			if !ok {
 				return
 			}
-			if sub, ok := ev.(client.TrackSubscribed); ok {
+			switch ev := ev.(type) {
+			case client.TrackSubscribed:
 				p.wg.Add(1)
-				go func() { defer p.wg.Done(); p.read(sub.Track) }()
+				go func() { defer p.wg.Done(); p.read(ctx, ev.Track) }()
+			case client.TrackUnpublished:
+				p.endStream(ev.TrackSID) // its publisher left or stopped it
 			}
 		}
 	}
 }
 
-// read measures one received track until it ends.
-func (p *participant) read(t *client.RemoteTrack) {
+// endStream stops counting the silence of a stream that ended on purpose as a freeze.
+func (p *participant) endStream(trackSID string) {
+	p.mu.Lock()
+	s := p.streams[trackSID]
+	p.mu.Unlock()
+	if s != nil {
+		s.End()
+	}
+}
+
+// read measures one received track until it ends. A track that ends because the
+// participant leaves is not frozen; one that ends on its own still counts.
+func (p *participant) read(ctx context.Context, t *client.RemoteTrack) {
 	codec := t.Track.Codec()
 	stats := NewStreamStats(t.Kind() == sfu.KindVideo, codec.ClockRate)
 	p.mu.Lock()
@@ -154,6 +171,9 @@ func (p *participant) read(t *client.RemoteTrack) {
 	for {
 		pkt, err := t.ReadRTP()
 		if err != nil {
+			if p.leaving.Load() || ctx.Err() != nil {
+				stats.End()
+			}
 			return
 		}
 		now := time.Now()
@@ -206,6 +226,7 @@ func (p *participant) snapshot(now time.Time) []StreamSnapshot {
 
 // stop leaves the room and waits for the participant's goroutines.
 func (p *participant) stop() {
+	p.leaving.Store(true)
 	if p.client != nil {
 		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 		if err := p.client.Leave(ctx); err != nil && !errors.Is(err, context.Canceled) {

@@ -25,7 +25,9 @@ type Report struct {
 	JoinFailures     int      `json:"join_failures"`
 	Errors           []string `json:"errors,omitempty"`
 
-	// Server figures, null when its /metrics could not be read.
+	// Server figures, null when its /metrics could not be read. They cover the
+	// steady part of the run: from the moment every participant has joined (so the
+	// DTLS handshakes of the joins are not charged to forwarding) to the end.
 	ServerCPUSeconds      *float64 `json:"server_cpu_s"`
 	ServerPacketsOut      *float64 `json:"server_packets_out"`
 	ServerCPUUsPerPacket  *float64 `json:"server_cpu_us_per_packet"`
@@ -34,6 +36,9 @@ type Report struct {
 	ServerMemEndMB        *float64 `json:"server_mem_end_mb"`
 	ServerGoroutinesStart *float64 `json:"server_goroutines_start"`
 	ServerGoroutinesEnd   *float64 `json:"server_goroutines_end"`
+	ServerNACKsReceived   *float64 `json:"server_nacks_received"`
+	ServerPLIsReceived    *float64 `json:"server_plis_received"`
+	ServerPLIsSent        *float64 `json:"server_plis_sent"`
 }
 
 // addServer fills the server figures from samples taken at the start and end of the run.
@@ -47,6 +52,8 @@ func (r *Report) addServer(start, end ServerSample) {
 	r.ServerMemStartMB, r.ServerMemEndMB = &memStart, &memEnd
 	gStart, gEnd := start.Goroutines, end.Goroutines
 	r.ServerGoroutinesStart, r.ServerGoroutinesEnd = &gStart, &gEnd
+	nacks, plisIn, plisOut := end.NACKsReceived-start.NACKsReceived, end.PLIsReceived-start.PLIsReceived, end.PLIsSent-start.PLIsSent
+	r.ServerNACKsReceived, r.ServerPLIsReceived, r.ServerPLIsSent = &nacks, &plisIn, &plisOut
 	if !start.HavePacketsOut {
 		return
 	}
@@ -88,12 +95,18 @@ func (r *Report) WriteTable(w io.Writer) error {
 	row("freezes (> 500 ms)", "%d", r.Freezes)
 	row("joins", "%d (%d failed)", r.Joins, r.JoinFailures)
 	if r.ServerCPUSeconds != nil {
-		row("server CPU", "%.2f s", *r.ServerCPUSeconds)
+		row("server CPU (after joins)", "%.2f s", *r.ServerCPUSeconds)
 	} else {
 		row("server CPU", "unknown (no /metrics)")
 	}
 	if r.ServerCPUUsPerPacket != nil {
 		row("server CPU per packet out", "%.2f µs", *r.ServerCPUUsPerPacket)
+	}
+	if r.ServerCPUUsPerMbps != nil {
+		row("server CPU per Mbit/s out", "%.2f %% of a core", *r.ServerCPUUsPerMbps*100)
+	}
+	if r.ServerNACKsReceived != nil {
+		row("server NACKs / PLIs in", "%.0f / %.0f (PLIs to publishers %.0f)", *r.ServerNACKsReceived, *r.ServerPLIsReceived, *r.ServerPLIsSent)
 	}
 	if r.ServerMemStartMB != nil {
 		row("server memory", "%.0f MB → %.0f MB", *r.ServerMemStartMB, *r.ServerMemEndMB)

@@ -22,6 +22,7 @@ type runner struct {
 	cfg   Config
 	media *media
 	log   *slog.Logger
+	net   *bigBufferNet // every participant's sockets
 
 	mu      sync.Mutex
 	active  []*participant // joined and not yet churned out
@@ -42,17 +43,28 @@ func Run(ctx context.Context, cfg Config, progress io.Writer) (*Report, error) {
 	if err != nil {
 		return nil, err
 	}
-	r := &runner{cfg: cfg, media: m, log: slog.Default().With("component", "loadtest")}
+	n, err := newBigBufferNet()
+	if err != nil {
+		return nil, err
+	}
+	r := &runner{cfg: cfg, media: m, net: n, log: slog.Default().With("component", "loadtest")}
 	httpClient := &http.Client{Timeout: 5 * time.Second}
+
+	// Participants live until the end of the run; the joins come first and
+	// the measured duration starts once they are done, so that a large run is
+	// not all joining.
+	liveCtx, cancelLive := context.WithCancel(ctx)
+	defer cancelLive()
+	began := time.Now()
+	r.joinAll(liveCtx, began.Add(cfg.JoinTimeout))
+	// The server figures start once everyone has joined: the joins' DTLS
+	// handshakes are not forwarding work.
 	start, startErr := ScrapeServer(ctx, httpClient, cfg.MetricsURL)
 	if startErr != nil {
 		fmt.Fprintf(progress, "loadtest: server metrics unavailable (%v); server figures will be null\n", startErr)
 	}
-
-	runCtx, cancel := context.WithTimeout(ctx, cfg.Duration)
+	runCtx, cancel := context.WithTimeout(liveCtx, cfg.Duration)
 	defer cancel()
-	began := time.Now()
-	r.joinAll(runCtx)
 
 	ticker := time.NewTicker(progressEvery)
 	defer ticker.Stop()
@@ -72,7 +84,9 @@ loop:
 			r.printProgress(progress, time.Since(began))
 		case <-churn:
 			churnWG.Add(1)
-			go func() { defer churnWG.Done(); r.churnOne(runCtx) }()
+			// liveCtx: a replacement still joining when the time is up
+			// finishes its join (churnWG waits) rather than count as failed.
+			go func() { defer churnWG.Done(); r.churnOne(liveCtx) }()
 		}
 	}
 	churnWG.Wait()
@@ -86,13 +100,27 @@ loop:
 	return report, nil
 }
 
-// joinAll joins every room's publishers, then its subscribers, a few at a time.
-func (r *runner) joinAll(ctx context.Context) {
+// joinAll joins every room's publishers, then its subscribers, a few at a time,
+// starting no join after deadline (those left out are reported as an error).
+func (r *runner) joinAll(ctx context.Context, deadline time.Time) {
 	const concurrentJoins = 4
 	sem := make(chan struct{}, concurrentJoins)
 	var wg sync.WaitGroup
+	defer wg.Wait()
+	total := r.cfg.Rooms * (r.cfg.Publishers + r.cfg.Subscribers)
+	started := 0
 	for room := range r.cfg.Rooms {
 		for i := range r.cfg.Publishers + r.cfg.Subscribers {
+			if ctx.Err() != nil {
+				return
+			}
+			if time.Now().After(deadline) {
+				r.mu.Lock()
+				r.errors = append(r.errors, fmt.Sprintf("join phase timed out: %d of %d participants started joining", started, total))
+				r.mu.Unlock()
+				return
+			}
+			started++
 			p := r.newParticipant(room, i < r.cfg.Publishers)
 			sem <- struct{}{}
 			wg.Add(1)
@@ -102,7 +130,6 @@ func (r *runner) joinAll(ctx context.Context) {
 			}()
 		}
 	}
-	wg.Wait()
 }
 
 func (r *runner) newParticipant(room int, publisher bool) *participant {
@@ -125,6 +152,9 @@ func (r *runner) admit(ctx context.Context, p *participant) {
 	err := p.join(ctx, r)
 	r.mu.Lock()
 	defer r.mu.Unlock()
+	if err != nil && ctx.Err() != nil {
+		return // cut short by the end of the run: neither a join nor a failure
+	}
 	r.joins++
 	if err != nil {
 		r.failed++
@@ -180,7 +210,7 @@ func (r *runner) token(room, identity string, publisher bool) (string, error) {
 		g.Publish, g.PublishData = true, true
 	}
 	tok, err := auth.Sign(r.cfg.APIKey, r.cfg.APISecret, auth.TokenParams{
-		Identity: identity, Name: identity, Room: room, Grants: g, TTL: r.cfg.Duration + time.Hour,
+		Identity: identity, Name: identity, Room: room, Grants: g, TTL: r.cfg.JoinTimeout + r.cfg.Duration + time.Hour,
 	})
 	if err != nil {
 		return "", fmt.Errorf("sign token for %s: %w", identity, err)

@@ -17,6 +17,9 @@ type ServerSample struct {
 	Goroutines     float64
 	PacketsOut     float64
 	BytesOut       float64
+	NACKsReceived  float64 // NACK requests from subscribers
+	PLIsReceived   float64 // picture-loss indications from subscribers
+	PLIsSent       float64 // key-frame requests to publishers
 	HaveCPU        bool
 	HavePacketsOut bool
 }
@@ -29,6 +32,9 @@ const (
 	metricGoroutines = "go_goroutines"
 	metricPacketsOut = `ensemble_sfu_rtp_packets_total{direction="out"}`
 	metricBytesOut   = `ensemble_sfu_rtp_bytes_total{direction="out"}`
+	metricNACKsIn    = "ensemble_sfu_nacks_received_total"
+	metricPLIsIn     = "ensemble_sfu_plis_received_total"
+	metricPLIsOut    = "ensemble_sfu_plis_sent_total"
 )
 
 // ScrapeServer reads the server's Prometheus text exposition at metricsURL.
@@ -55,6 +61,9 @@ func ScrapeServer(ctx context.Context, client *http.Client, metricsURL string) (
 		Goroutines:    sums[metricGoroutines],
 		PacketsOut:    sums[metricPacketsOut],
 		BytesOut:      sums[metricBytesOut],
+		NACKsReceived: sums[metricNACKsIn],
+		PLIsReceived:  sums[metricPLIsIn],
+		PLIsSent:      sums[metricPLIsOut],
 	}
 	_, s.HaveCPU = sums[metricCPU]
 	_, s.HavePacketsOut = sums[metricPacketsOut]

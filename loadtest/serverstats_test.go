@@ -17,6 +17,9 @@ go_goroutines 42
 ensemble_sfu_rtp_packets_total{direction="in"} 1000
 ensemble_sfu_rtp_packets_total{direction="out"} 4000
 ensemble_sfu_rtp_bytes_total{direction="out"} 5e6
+ensemble_sfu_nacks_received_total 17
+ensemble_sfu_plis_received_total 3
+ensemble_sfu_plis_sent_total 2
 odd_metric{note="a } brace"} 3
 `
 
@@ -31,6 +34,9 @@ func TestScrapeServerSumsLabelledSamples(t *testing.T) {
 	}
 	if !s.HaveCPU || s.CPUSeconds != 12.5 || s.Goroutines != 42 || s.PacketsOut != 4000 || s.ResidentBytes != 1<<20*100 {
 		t.Fatalf("got %+v", s)
+	}
+	if s.NACKsReceived != 17 || s.PLIsReceived != 3 || s.PLIsSent != 2 {
+		t.Fatalf("feedback counters: got %+v", s)
 	}
 }
 
@@ -52,10 +58,17 @@ func FuzzSumMetrics(f *testing.F) {
 
 func TestReportServerFigures(t *testing.T) {
 	var r Report
-	r.addServer(ServerSample{CPUSeconds: 10, PacketsOut: 1000, BytesOut: 0, HaveCPU: true, HavePacketsOut: true},
-		ServerSample{CPUSeconds: 11, PacketsOut: 201000, BytesOut: 125e6, HaveCPU: true, HavePacketsOut: true})
+	r.addServer(ServerSample{CPUSeconds: 10, PacketsOut: 1000, BytesOut: 0, NACKsReceived: 5, HaveCPU: true, HavePacketsOut: true},
+		ServerSample{CPUSeconds: 11, PacketsOut: 201000, BytesOut: 125e6, NACKsReceived: 12, PLIsReceived: 1, HaveCPU: true, HavePacketsOut: true})
 	if r.ServerCPUSeconds == nil || *r.ServerCPUSeconds != 1 || *r.ServerCPUUsPerPacket != 5 {
 		t.Fatalf("got cpu %v per packet %v", r.ServerCPUSeconds, r.ServerCPUUsPerPacket)
+	}
+	// 1 CPU second for 1000 megabits: 0.1 % of a core per Mbit/s.
+	if r.ServerCPUUsPerMbps == nil || *r.ServerCPUUsPerMbps != 0.001 {
+		t.Fatalf("got CPU per Mbit/s %v", r.ServerCPUUsPerMbps)
+	}
+	if *r.ServerNACKsReceived != 7 || *r.ServerPLIsReceived != 1 || *r.ServerPLIsSent != 0 {
+		t.Fatalf("got NACKs %v PLIs %v/%v", *r.ServerNACKsReceived, *r.ServerPLIsReceived, *r.ServerPLIsSent)
 	}
 	var none Report
 	none.addServer(ServerSample{}, ServerSample{})

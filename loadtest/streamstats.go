@@ -29,6 +29,7 @@ type StreamStats struct {
 	bytes       uint64
 	lastFrameAt time.Time
 	freezes     int
+	ended       bool // the track ended (unsubscribed, or its receiver left)
 
 	// RFC 3550 interarrival jitter, in RTP timestamp units.
 	jitter       float64
@@ -140,8 +141,17 @@ func (s StreamSnapshot) Lost() uint64 {
 	return s.Expected - s.Received
 }
 
-// Snapshot reads the stream's counters. A stream whose last frame is older than freezeGap
-// at `now` counts one more freeze: a stream that stopped is the worst freeze of all.
+// End marks the stream as finished on purpose (the receiver left, or the track was
+// unpublished): its silence from then on is not a freeze.
+func (s *StreamStats) End() {
+	s.mu.Lock()
+	s.ended = true
+	s.mu.Unlock()
+}
+
+// Snapshot reads the stream's counters. A stream still running whose last frame is
+// older than freezeGap at `now` counts one more freeze: a stream that stopped is the
+// worst freeze of all.
 func (s *StreamStats) Snapshot(now time.Time) StreamSnapshot {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -159,7 +169,7 @@ func (s *StreamStats) Snapshot(now time.Time) StreamSnapshot {
 	if s.clockRate > 0 {
 		snap.JitterMS = s.jitter / float64(s.clockRate) * 1000
 	}
-	if s.video && now.Sub(s.lastFrameAt) > freezeGap {
+	if s.video && !s.ended && now.Sub(s.lastFrameAt) > freezeGap {
 		snap.Freezes++
 	}
 	return snap

@@ -83,3 +83,19 @@ func TestSummarize(t *testing.T) {
 		t.Fatal("empty set must give zeros")
 	}
 }
+
+func TestStreamStatsEndedStreamIsNotFrozen(t *testing.T) {
+	s := NewStreamStats(true, 90000)
+	t0 := time.Unix(1000, 0)
+	for i := range 10 {
+		s.OnPacket(PacketInfo{Arrival: t0.Add(time.Duration(i) * 33 * time.Millisecond), SequenceNumber: uint16(i), Timestamp: uint32(i * 3000), Marker: true, PayloadBytes: 1000})
+	}
+	later := t0.Add(10 * time.Second)
+	if got := s.Snapshot(later).Freezes; got != 1 {
+		t.Fatalf("running stream silent for 10 s: %d freezes, want 1", got)
+	}
+	s.End()
+	if got := s.Snapshot(later).Freezes; got != 0 {
+		t.Fatalf("ended stream: %d freezes, want 0", got)
+	}
+}
