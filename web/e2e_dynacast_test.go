@@ -42,17 +42,17 @@ func (p *page) activeRIDs() map[string]bool {
 	return got
 }
 
-// waitActiveRIDs waits until the page's camera sends exactly the encodings of want
-// (rid -> active).
+// waitActiveRIDs waits until the page's camera encodings named in want are active or
+// not as want says (rid -> active); encodings want does not name may be either.
 func (p *page) waitActiveRIDs(what string, want map[string]bool, timeout time.Duration) {
 	p.t.Helper()
 	deadline := time.Now().Add(timeout)
 	var got map[string]bool
 	for time.Now().Before(deadline) {
 		got = p.activeRIDs()
-		same := len(got) == len(want)
+		same := len(got) >= len(want)
 		for rid, on := range want {
-			if got[rid] != on {
+			if active, ok := got[rid]; !ok || active != on {
 				same = false
 			}
 		}
@@ -88,7 +88,9 @@ func TestE2EDynacastTurnsUnneededLayersOffInTheBrowser(t *testing.T) {
 	carolSID := eval[string](carol, `__ensemble.session.me.sid`)
 	alice.waitJS("Carol's tile", fmt.Sprintf(`document.querySelector('.tile[data-key="%s:camera"] .tile-pin')`, carolSID), 10*time.Second)
 	alice.do(chromedp.Click(chromedp.CSS(fmt.Sprintf(`.tile[data-key="%s:camera"] .tile-pin`, carolSID))))
-	carol.waitActiveRIDs("watched large", map[string]bool{"q": true, "h": true, "f": true}, 15*time.Second)
+	// (The medium layer comes back only if someone needs it: the allocator may
+	// go straight to high, or pass through medium while it probes.)
+	carol.waitActiveRIDs("watched large", map[string]bool{"q": true, "f": true}, 15*time.Second)
 
 	// The server tells Alice which layer she receives (subscription_layer), and
 	// her tile shows it.

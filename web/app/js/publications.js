@@ -76,6 +76,8 @@ export class Publications {
     if (pub.kind === "video") preferCodecs(pub.transceiver, pub.layers.length > 0);
     if (pub.source === "screen_share" && pub.track.contentHint !== undefined) pub.track.contentHint = "detail";
     await s.negotiate();
+    // A publisher_layers that came before the sender could take it is applied now.
+    if (pub.wantedLayers) this.queueLayers(pub);
   }
 
   /** setLayers obeys publisher_layers: the encodings of the track's simulcast layers
@@ -86,6 +88,11 @@ export class Publications {
     const pub = [...this.bySource.values()].find((p) => p.sid && p.sid === trackSid);
     if (!pub || pub.layers.length === 0) return Promise.resolve(false);
     pub.wantedLayers = new Map((layers || []).map((l) => [l.quality, !!l.enabled]));
+    return this.queueLayers(pub);
+  }
+
+  /** queueLayers applies pub.wantedLayers after any call still running. */
+  queueLayers(pub) {
     const run = () => this.applyLayers(pub);
     pub.layerQueue = (pub.layerQueue || Promise.resolve()).then(run, run);
     return pub.layerQueue.catch((err) => {
