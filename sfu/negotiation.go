@@ -22,8 +22,7 @@ type subscriberConn struct {
 	iceRestart  bool // the next offer restarts ICE
 	closed      bool
 	pending     []pendingChange
-	haveRemote  bool
-	candidates  []webrtc.ICECandidateInit // remote, received before the first answer
+	candidates  remoteCandidates
 
 	// Local candidates wait while an offer is being made, so that the client
 	// never gets a candidate before the offer it belongs to.
@@ -47,7 +46,7 @@ func newSubscriberConn(p *Participant) (*subscriberConn, error) {
 	if err != nil {
 		return nil, fmt.Errorf("new subscriber peer connection: %w", err)
 	}
-	c := &subscriberConn{p: p, pc: pc, link: p.room.engine.bwe.take(pc.ID())}
+	c := &subscriberConn{p: p, pc: pc, link: p.room.engine.bwe.take(pc.ID()), candidates: remoteCandidates{which: "subscriber"}}
 	pc.OnICECandidate(func(cand *webrtc.ICECandidate) {
 		if cand == nil {
 			return
@@ -167,15 +166,7 @@ func (c *subscriberConn) handleAnswer(answer string) error {
 		return fmt.Errorf("%w: subscriber answer: %w", ErrInvalidSDP, err)
 	}
 	c.offering = false
-	if !c.haveRemote {
-		c.haveRemote = true
-		for _, cand := range c.candidates {
-			if err := c.pc.AddICECandidate(cand); err != nil {
-				c.p.log.Debug("queued subscriber candidate refused", "err", err)
-			}
-		}
-		c.candidates = nil
-	}
+	c.candidates.remoteSet(c.pc, c.p.log)
 	c.applyPendingLocked()
 	if c.renegotiate || c.iceRestart {
 		c.offerLocked()
@@ -217,14 +208,7 @@ func (c *subscriberConn) restartICE() error {
 func (c *subscriberConn) addCandidate(cand webrtc.ICECandidateInit) error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if !c.haveRemote {
-		c.candidates = append(c.candidates, cand)
-		return nil
-	}
-	if err := c.pc.AddICECandidate(cand); err != nil {
-		return fmt.Errorf("%w: subscriber candidate: %w", ErrInvalidArgument, err)
-	}
-	return nil
+	return c.candidates.add(c.pc, cand)
 }
 
 // close closes the connection, waits for Pion's goroutines and drops the

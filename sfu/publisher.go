@@ -24,8 +24,7 @@ type publisherConn struct {
 	pc *webrtc.PeerConnection
 
 	mu         sync.Mutex // serializes negotiation
-	haveRemote bool
-	candidates []webrtc.ICECandidateInit // received before the first offer
+	candidates remoteCandidates
 }
 
 func newPublisherConn(p *Participant) (*publisherConn, error) {
@@ -36,7 +35,7 @@ func newPublisherConn(p *Participant) (*publisherConn, error) {
 	if err != nil {
 		return nil, fmt.Errorf("new publisher peer connection: %w", err)
 	}
-	c := &publisherConn{p: p, pc: pc}
+	c := &publisherConn{p: p, pc: pc, candidates: remoteCandidates{which: "publisher"}}
 	pc.OnTrack(p.onTrack)
 	pc.OnConnectionStateChange(func(s webrtc.PeerConnectionState) {
 		p.log.Debug("publisher connection state", "state", s.String())
@@ -58,15 +57,7 @@ func (c *publisherConn) handleOffer(offer string) (string, error) {
 	if err := c.pc.SetRemoteDescription(webrtc.SessionDescription{Type: webrtc.SDPTypeOffer, SDP: offer}); err != nil {
 		return "", fmt.Errorf("%w: publisher offer: %w", ErrInvalidSDP, err)
 	}
-	if !c.haveRemote {
-		c.haveRemote = true
-		for _, cand := range c.candidates {
-			if err := c.pc.AddICECandidate(cand); err != nil {
-				c.p.log.Debug("queued publisher candidate refused", "err", err)
-			}
-		}
-		c.candidates = nil
-	}
+	c.candidates.remoteSet(c.pc, c.p.log)
 	answer, err := c.pc.CreateAnswer(nil)
 	if err != nil {
 		return "", fmt.Errorf("create publisher answer: %w", err)
@@ -86,14 +77,7 @@ func (c *publisherConn) handleOffer(offer string) (string, error) {
 func (c *publisherConn) addCandidate(cand webrtc.ICECandidateInit) error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if !c.haveRemote {
-		c.candidates = append(c.candidates, cand)
-		return nil
-	}
-	if err := c.pc.AddICECandidate(cand); err != nil {
-		return fmt.Errorf("%w: publisher candidate: %w", ErrInvalidArgument, err)
-	}
-	return nil
+	return c.candidates.add(c.pc, cand)
 }
 
 // sendPLI asks the publisher for a key frame of one stream.

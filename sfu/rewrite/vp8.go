@@ -39,21 +39,11 @@ func ParseVP8(payload []byte) (VP8Descriptor, error) {
 		x := payload[1]
 		i = 2
 		if x&0x80 != 0 { // I: picture ID
-			if len(payload) < i+1 {
+			var ok bool
+			if d.PictureID, d.WidePictureID, i, ok = readPictureID(payload, i); !ok {
 				return d, ErrVP8TooShort
 			}
 			d.HasPictureID = true
-			if payload[i]&0x80 != 0 { // M: 15-bit picture ID
-				if len(payload) < i+2 {
-					return d, ErrVP8TooShort
-				}
-				d.WidePictureID = true
-				d.PictureID = uint16(payload[i]&0x7f)<<8 | uint16(payload[i+1])
-				i += 2
-			} else {
-				d.PictureID = uint16(payload[i])
-				i++
-			}
 		}
 		if x&0x40 != 0 { // L: TL0PICIDX
 			if len(payload) < i+1 {

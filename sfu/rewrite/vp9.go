@@ -50,19 +50,9 @@ func ParseVP9(payload []byte) (VP9Descriptor, error) {
 	d.NotRefForUpper = b&0x01 != 0
 	i := 1
 	if d.HasPictureID {
-		if len(payload) < i+1 {
+		var ok bool
+		if d.PictureID, d.WidePictureID, i, ok = readPictureID(payload, i); !ok {
 			return d, ErrVP9TooShort
-		}
-		if payload[i]&0x80 != 0 {
-			if len(payload) < i+2 {
-				return d, ErrVP9TooShort
-			}
-			d.WidePictureID = true
-			d.PictureID = uint16(payload[i]&0x7f)<<8 | uint16(payload[i+1])
-			i += 2
-		} else {
-			d.PictureID = uint16(payload[i])
-			i++
 		}
 	}
 	d.pidEnd = i
