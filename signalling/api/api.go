@@ -2,6 +2,7 @@ package api
 
 import (
 	"encoding/json"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"slices"
@@ -79,7 +80,7 @@ func (h *handler) wrap(rt Route) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		req := &request{w: w, r: r}
 		if rt.Grant != "" {
-			claims, p := h.authorize(r, rt.Grant)
+			claims, p := h.authorize(r, rt)
 			if p != nil {
 				writeProblem(w, p)
 				return
@@ -100,9 +101,12 @@ type request struct {
 	claims *auth.Claims
 }
 
-// authorize verifies the bearer token and checks that it carries grant, and that a
-// token limited to one room is used on that room only.
-func (h *handler) authorize(r *http.Request, grant string) (*auth.Claims, *Problem) {
+// authorize verifies the bearer token and checks that it carries the route's grant,
+// and, on routes that name a room in the path, that a token limited to one room is
+// used on that room only (the other scopes are checked by their handlers, which know
+// the room once they have read the body or the meeting).
+func (h *handler) authorize(r *http.Request, rt Route) (*auth.Claims, *Problem) {
+	grant := rt.Grant
 	authz := r.Header.Get("Authorization")
 	token, ok := strings.CutPrefix(authz, "Bearer ")
 	if !ok {
@@ -116,13 +120,24 @@ func (h *handler) authorize(r *http.Request, grant string) (*auth.Claims, *Probl
 	if err == nil {
 		err = claims.CheckGrant(grant)
 	}
-	if room := r.PathValue("room"); err == nil && room != "" && (claims.Room != "" || grant == auth.GrantRoomAdmin) {
-		err = claims.CheckRoom(room)
+	if err == nil && rt.Scope == ScopePathRoom && claims.Room != "" {
+		err = claims.CheckRoom(r.PathValue("room"))
 	}
 	if err != nil {
 		return nil, authProblem(err)
 	}
 	return claims, nil
+}
+
+// outOfScope reports whether room is beyond what the request's token may touch.
+func (req *request) outOfScope(room string) bool {
+	return req.claims.Room != "" && req.claims.Room != room
+}
+
+// wrongRoom is the refusal of a room-scoped token that names another room.
+func wrongRoom(req *request, room string) *Problem {
+	return newProblem(http.StatusForbidden, auth.CodeWrongRoom,
+		fmt.Sprintf("token is for room %q, not for room %q", req.claims.Room, room))
 }
 
 func authProblem(err error) *Problem {

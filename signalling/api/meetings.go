@@ -55,6 +55,14 @@ func (h *handler) createMeeting(req *request) *Problem {
 	if p := decodeBody(req.w, req.r, &in); p != nil {
 		return p
 	}
+	if room := req.claims.Room; room != "" {
+		// A room-scoped token schedules meetings in its own room, and no other.
+		if in.Room == "" {
+			in.Room = room
+		} else if in.Room != room {
+			return wrongRoom(req, in.Room)
+		}
+	}
 	switch in.GuestPolicy {
 	case "":
 		in.GuestPolicy = store.GuestAllow
@@ -122,10 +130,29 @@ func sameRequest(stored, fresh *meeting.Meeting, room string) bool {
 func (h *handler) storedMeeting(req *request) (*meeting.Meeting, *Problem) {
 	id := req.r.PathValue("id")
 	m, err := h.Store.GetMeeting(req.r.Context(), id)
+	if err == nil && req.claims != nil && req.outOfScope(m.Room) {
+		err = errOutOfScope
+	}
 	if err != nil {
 		return nil, h.meetingStoreProblem(req, id, err)
 	}
 	return m, nil
+}
+
+// errOutOfScope stops a meeting update whose meeting is in another room than the
+// token's. It is answered as "not found": a room-scoped token learns nothing about
+// meetings beyond its room.
+var errOutOfScope = fmt.Errorf("meeting is in another room: %w", store.ErrNotFound)
+
+// inScope wraps a meeting update so that it applies only to meetings of the
+// request's room (checked inside the store's compare-and-swap, on the stored value).
+func (req *request) inScope(update func(m *meeting.Meeting) error) func(m *meeting.Meeting) error {
+	return func(m *meeting.Meeting) error {
+		if req.outOfScope(m.Room) {
+			return errOutOfScope
+		}
+		return update(m)
+	}
 }
 
 func (h *handler) meetingStoreProblem(req *request, id string, err error) *Problem {
@@ -157,7 +184,7 @@ func (h *handler) updateMeeting(req *request) *Problem {
 	}
 	id := req.r.PathValue("id")
 	now := time.Now()
-	m, err := h.Store.UpdateMeeting(req.r.Context(), id, func(m *meeting.Meeting) error { return m.Apply(patch, now) })
+	m, err := h.Store.UpdateMeeting(req.r.Context(), id, req.inScope(func(m *meeting.Meeting) error { return m.Apply(patch, now) }))
 	if err != nil {
 		return h.meetingStoreProblem(req, id, err)
 	}
@@ -170,7 +197,7 @@ func (h *handler) updateMeeting(req *request) *Problem {
 func (h *handler) cancelMeeting(req *request) *Problem {
 	id := req.r.PathValue("id")
 	now := time.Now()
-	m, err := h.Store.UpdateMeeting(req.r.Context(), id, func(m *meeting.Meeting) error { return m.Cancel(now) })
+	m, err := h.Store.UpdateMeeting(req.r.Context(), id, req.inScope(func(m *meeting.Meeting) error { return m.Cancel(now) }))
 	if err != nil {
 		return h.meetingStoreProblem(req, id, err)
 	}

@@ -1,6 +1,7 @@
 package api
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -8,7 +9,10 @@ import (
 	"log/slog"
 	"mime"
 	"net/http"
+	"reflect"
 	"strings"
+
+	"github.com/ensemble-sfu/ensemble/internal/strictjson"
 )
 
 // maxBodyBytes bounds request bodies; the largest legitimate one is a data message.
@@ -88,28 +92,62 @@ func internal(log *slog.Logger, r *http.Request, err error) *Problem {
 	return newProblem(http.StatusInternalServerError, "internal", "the server failed to handle the request; see its log")
 }
 
-// decodeBody decodes r's JSON body into v strictly: JSON content type, at most
-// maxBodyBytes, no unknown fields, one value. Problems name the field at fault.
+// decodeBody decodes r's JSON body into v strictly: a JSON content type (required:
+// a form or text post is refused before it is read), at most maxBodyBytes, one value,
+// no unknown fields, no duplicate keys, keys matching fields exactly (not by case),
+// valid UTF-8. Problems name the field at fault.
 func decodeBody(w http.ResponseWriter, r *http.Request, v any) *Problem {
-	if ct := r.Header.Get("Content-Type"); ct != "" {
-		mt, _, err := mime.ParseMediaType(ct)
-		if err != nil || (mt != "application/json" && !strings.HasSuffix(mt, "+json")) {
-			return newProblem(http.StatusUnsupportedMediaType, "unsupported_media_type",
-				fmt.Sprintf("request body must be application/json, not %q", ct))
-		}
+	ct := r.Header.Get("Content-Type")
+	if ct == "" && r.ContentLength == 0 {
+		return decodeProblem(io.EOF) // nothing sent: say that, not that its type is missing
 	}
-	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, maxBodyBytes))
+	if ct == "" {
+		return newProblem(http.StatusUnsupportedMediaType, "unsupported_media_type",
+			"request body needs Content-Type: application/json")
+	}
+	mt, _, err := mime.ParseMediaType(ct)
+	if err != nil || (mt != "application/json" && !strings.HasSuffix(mt, "+json")) {
+		return newProblem(http.StatusUnsupportedMediaType, "unsupported_media_type",
+			fmt.Sprintf("request body must be application/json, not %q", ct))
+	}
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxBodyBytes))
+	if err != nil {
+		if isTooLarge(err) {
+			return decodeProblem(err)
+		}
+		return newProblem(http.StatusBadRequest, "malformed_json", "request body could not be read: "+err.Error())
+	}
+	if len(strings.TrimSpace(string(body))) == 0 {
+		return decodeProblem(io.EOF)
+	}
+	if err := strictjson.Check(body, reflect.TypeOf(v).Elem(), strictjson.Options{RejectUnknown: true}); err != nil {
+		return strictProblem(err)
+	}
+	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {
 		return decodeProblem(err)
 	}
-	if err := dec.Decode(&struct{}{}); !errors.Is(err, io.EOF) {
-		if err != nil && isTooLarge(err) {
-			return decodeProblem(err)
-		}
+	return nil
+}
+
+// strictProblem turns a strictjson refusal into a problem naming the key at fault.
+func strictProblem(err error) *Problem {
+	var se *strictjson.Error
+	if !errors.As(err, &se) {
+		return newProblem(http.StatusBadRequest, "malformed_json", err.Error())
+	}
+	switch se.Code {
+	case strictjson.CodeUnknownField, strictjson.CodeCaseMismatch:
+		return newProblem(http.StatusBadRequest, "unknown_field", se.Error(), FieldError{Field: se.Field, Message: se.Message})
+	case strictjson.CodeDuplicateKey:
+		return newProblem(http.StatusBadRequest, "duplicate_key", se.Error(), FieldError{Field: se.Field, Message: "appears more than once"})
+	case strictjson.CodeInvalidUTF8:
+		return newProblem(http.StatusBadRequest, "invalid_utf8", se.Error())
+	case strictjson.CodeTrailingValue:
 		return newProblem(http.StatusBadRequest, "malformed_json", "request body holds more than one JSON value")
 	}
-	return nil
+	return newProblem(http.StatusBadRequest, "malformed_json", se.Error())
 }
 
 func isTooLarge(err error) bool {

@@ -147,6 +147,14 @@ func (h *handler) createRoom(req *request) *Problem {
 	if p := in.validate(); p != nil {
 		return p
 	}
+	if room := req.claims.Room; room != "" {
+		// A room-scoped token creates its own room, and no other.
+		if in.Name == "" {
+			in.Name = room
+		} else if in.Name != room {
+			return wrongRoom(req, in.Name)
+		}
+	}
 	if in.GuestPolicy == "" {
 		in.GuestPolicy = store.GuestDeny
 	}
@@ -197,11 +205,15 @@ func (h *handler) listRooms(req *request) *Problem {
 	}
 	out := RoomList{Rooms: []Room{}}
 	for i := range recs {
-		out.Rooms = append(out.Rooms, roomView(&recs[i], live[recs[i].Name]))
+		if !req.outOfScope(recs[i].Name) {
+			out.Rooms = append(out.Rooms, roomView(&recs[i], live[recs[i].Name]))
+		}
 		delete(live, recs[i].Name)
 	}
-	for _, r := range live {
-		out.Rooms = append(out.Rooms, roomView(nil, r))
+	for name, r := range live {
+		if !req.outOfScope(name) {
+			out.Rooms = append(out.Rooms, roomView(nil, r))
+		}
 	}
 	slices.SortFunc(out.Rooms, func(a, b Room) int {
 		switch {

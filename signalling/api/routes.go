@@ -6,11 +6,34 @@ import (
 	"github.com/ensemble-sfu/ensemble/signalling/auth"
 )
 
-// Route is one API endpoint. Grant is the token grant it needs ("" = no token).
+// Route is one API endpoint. Grant is the token grant it needs ("" = no token);
+// Scope says how the route finds the room a room-scoped token must match.
 type Route struct {
 	Method, Pattern, Grant string
+	Scope                  Scope
 	serve                  func(h *handler, req *request) *Problem
 }
+
+// Scope says how a route finds the room of what it reads or changes. A token with a
+// room claim reaches that room's resources only, on every route; a token without
+// one (an API client's) is server-wide. Every route declares its scope, so a new
+// route cannot forget the check (TestRoomScopedTokenOnEveryRoute walks them all).
+type Scope int
+
+const (
+	// ScopePublic routes take no token (a guest join, the .ics capability URL).
+	ScopePublic Scope = iota + 1
+	// ScopePathRoom routes name the room in the path ({room}); authorize checks it.
+	ScopePathRoom
+	// ScopeMeeting routes name a meeting ({id}); the meeting's room must be the
+	// token's (otherwise the meeting is not found, as if it did not exist).
+	ScopeMeeting
+	// ScopeBodyRoom routes create a room or a meeting: the room they name must be the
+	// token's, and a room-scoped token that names none creates its own room.
+	ScopeBodyRoom
+	// ScopeList routes list rooms: a room-scoped token sees its room only.
+	ScopeList
+)
 
 // Routes lists every API endpoint (method, path pattern and grant), for
 // documentation and for the server's access log.
@@ -18,35 +41,35 @@ func Routes() []Route { return routes() }
 
 func routes() []Route {
 	return []Route{
-		{"GET", "/api/v1/openapi.json", "", (*handler).openAPI},
+		{"GET", "/api/v1/openapi.json", "", ScopePublic, (*handler).openAPI},
 
-		{"POST", "/api/v1/rooms", auth.GrantRoomCreate, (*handler).createRoom},
-		{"GET", "/api/v1/rooms", auth.GrantRoomList, (*handler).listRooms},
-		{"GET", "/api/v1/rooms/{room}", auth.GrantRoomList, (*handler).getRoom},
-		{"PATCH", "/api/v1/rooms/{room}", auth.GrantRoomAdmin, (*handler).updateRoom},
-		{"DELETE", "/api/v1/rooms/{room}", auth.GrantRoomCreate, (*handler).deleteRoom},
-		{"POST", "/api/v1/rooms/{room}/data", auth.GrantRoomAdmin, (*handler).sendData},
+		{"POST", "/api/v1/rooms", auth.GrantRoomCreate, ScopeBodyRoom, (*handler).createRoom},
+		{"GET", "/api/v1/rooms", auth.GrantRoomList, ScopeList, (*handler).listRooms},
+		{"GET", "/api/v1/rooms/{room}", auth.GrantRoomList, ScopePathRoom, (*handler).getRoom},
+		{"PATCH", "/api/v1/rooms/{room}", auth.GrantRoomAdmin, ScopePathRoom, (*handler).updateRoom},
+		{"DELETE", "/api/v1/rooms/{room}", auth.GrantRoomCreate, ScopePathRoom, (*handler).deleteRoom},
+		{"POST", "/api/v1/rooms/{room}/data", auth.GrantRoomAdmin, ScopePathRoom, (*handler).sendData},
 
-		{"GET", "/api/v1/rooms/{room}/participants", auth.GrantRoomAdmin, (*handler).listParticipants},
-		{"GET", "/api/v1/rooms/{room}/participants/{identity}", auth.GrantRoomAdmin, (*handler).getParticipant},
-		{"PATCH", "/api/v1/rooms/{room}/participants/{identity}", auth.GrantRoomAdmin, (*handler).updateParticipant},
-		{"DELETE", "/api/v1/rooms/{room}/participants/{identity}", auth.GrantRoomAdmin, (*handler).removeParticipant},
-		{"POST", "/api/v1/rooms/{room}/participants/{identity}/tracks/{track}/mute", auth.GrantRoomAdmin, (*handler).muteTrack},
+		{"GET", "/api/v1/rooms/{room}/participants", auth.GrantRoomAdmin, ScopePathRoom, (*handler).listParticipants},
+		{"GET", "/api/v1/rooms/{room}/participants/{identity}", auth.GrantRoomAdmin, ScopePathRoom, (*handler).getParticipant},
+		{"PATCH", "/api/v1/rooms/{room}/participants/{identity}", auth.GrantRoomAdmin, ScopePathRoom, (*handler).updateParticipant},
+		{"DELETE", "/api/v1/rooms/{room}/participants/{identity}", auth.GrantRoomAdmin, ScopePathRoom, (*handler).removeParticipant},
+		{"POST", "/api/v1/rooms/{room}/participants/{identity}/tracks/{track}/mute", auth.GrantRoomAdmin, ScopePathRoom, (*handler).muteTrack},
 
-		{"GET", "/api/v1/rooms/{room}/lobby", auth.GrantRoomAdmin, (*handler).listLobby},
-		{"POST", "/api/v1/rooms/{room}/lobby/{identity}/admit", auth.GrantRoomAdmin, (*handler).admitGuest},
-		{"POST", "/api/v1/rooms/{room}/lobby/{identity}/refuse", auth.GrantRoomAdmin, (*handler).refuseGuest},
+		{"GET", "/api/v1/rooms/{room}/lobby", auth.GrantRoomAdmin, ScopePathRoom, (*handler).listLobby},
+		{"POST", "/api/v1/rooms/{room}/lobby/{identity}/admit", auth.GrantRoomAdmin, ScopePathRoom, (*handler).admitGuest},
+		{"POST", "/api/v1/rooms/{room}/lobby/{identity}/refuse", auth.GrantRoomAdmin, ScopePathRoom, (*handler).refuseGuest},
 
-		{"POST", "/api/v1/meetings", auth.GrantRoomCreate, (*handler).createMeeting},
-		{"GET", "/api/v1/meetings/{id}", auth.GrantRoomList, (*handler).getMeeting},
-		{"PATCH", "/api/v1/meetings/{id}", auth.GrantRoomCreate, (*handler).updateMeeting},
-		{"DELETE", "/api/v1/meetings/{id}", auth.GrantRoomCreate, (*handler).cancelMeeting},
+		{"POST", "/api/v1/meetings", auth.GrantRoomCreate, ScopeBodyRoom, (*handler).createMeeting},
+		{"GET", "/api/v1/meetings/{id}", auth.GrantRoomList, ScopeMeeting, (*handler).getMeeting},
+		{"PATCH", "/api/v1/meetings/{id}", auth.GrantRoomCreate, ScopeMeeting, (*handler).updateMeeting},
+		{"DELETE", "/api/v1/meetings/{id}", auth.GrantRoomCreate, ScopeMeeting, (*handler).cancelMeeting},
 		// The .ics is a capability URL (the meeting id is ~99 random bits) because
 		// calendar clients subscribe to it without credentials.
-		{"GET", "/api/v1/meetings/{id}/invite.ics", "", (*handler).meetingICS},
+		{"GET", "/api/v1/meetings/{id}/invite.ics", "", ScopePublic, (*handler).meetingICS},
 
 		// Guest join: the browser app asks for a token without one.
-		{"POST", "/api/rooms/{room}/join", "", (*handler).guestJoin},
+		{"POST", "/api/rooms/{room}/join", "", ScopePublic, (*handler).guestJoin},
 	}
 }
 

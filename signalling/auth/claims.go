@@ -66,13 +66,17 @@ func (c *Claims) CheckGrant(name string) error {
 }
 
 // CheckJoin is everything joining room requires: an identity, the join grant and a
-// token for exactly this room (an admin token without a room does not join).
+// token for exactly this room. A token without a room claim joins no room, whatever
+// its other grants (room_admin makes it server-wide on the API, never on /rtc).
 func (c *Claims) CheckJoin(room string) error {
 	if err := c.CheckGrant(GrantJoin); err != nil {
 		return err
 	}
-	if c.Room != room {
-		return c.CheckRoom(room)
+	switch {
+	case c.Room == "":
+		return newError(CodeWrongRoom, "token names no room; joining needs a token for the room", nil)
+	case room != "" && c.Room != room:
+		return newError(CodeWrongRoom, fmt.Sprintf("token is for room %q, not for room %q", c.Room, room), nil)
 	}
 	return nil
 }

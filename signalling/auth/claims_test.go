@@ -65,6 +65,8 @@ func TestCheckRefusals(t *testing.T) {
 	cameraOnly := Claims{Room: "r1", Grants: Grants{Publish: true, Sources: []string{"camera"}}}
 	apiAdmin := Claims{Grants: Grants{RoomAdmin: true, RoomList: true}}
 	noRoom := Claims{Grants: Grants{RoomList: true}}
+	roomlessAdminJoin := Claims{Grants: Grants{Join: true, RoomAdmin: true}}
+	roomlessAdminJoin.Subject = "mallory"
 
 	tests := []struct {
 		name   string
@@ -82,6 +84,8 @@ func TestCheckRefusals(t *testing.T) {
 		{"source without publish", func() error { return join.CheckPublishSource("camera") }, CodeMissingGrant, http.StatusForbidden},
 		{"unknown source", func() error { return cameraOnly.CheckPublishSource("webcam") }, CodeMissingGrant, http.StatusForbidden},
 		{"join without identity", func() error { return noSub.CheckGrant(GrantJoin) }, CodeMissingIdentity, http.StatusForbidden},
+		{"roomless admin token with join cannot join", func() error { return roomlessAdminJoin.CheckJoin("r1") }, CodeWrongRoom, http.StatusForbidden},
+		{"roomless admin token with join, no room asked", func() error { return roomlessAdminJoin.CheckJoin("") }, CodeWrongRoom, http.StatusForbidden},
 		{"CheckJoin without identity", func() error { return noSub.CheckJoin("r1") }, CodeMissingIdentity, http.StatusForbidden},
 		{"CheckIdentity", noSub.CheckIdentity, CodeMissingIdentity, http.StatusForbidden},
 	}

@@ -49,16 +49,12 @@ func (s *Server) checkRequest(r *http.Request) (*auth.Claims, string, error) {
 	if err != nil {
 		return nil, "", err
 	}
-	room := claims.Room
-	if qr := q.Get("room"); qr != "" {
-		room = qr
-	}
-	if err := claims.CheckJoin(room); err != nil {
+	// The room query parameter, when given, only confirms the token's room: a
+	// token joins the room it names and no other.
+	if err := claims.CheckJoin(q.Get("room")); err != nil {
 		return nil, "", err
 	}
-	if room == "" { // CheckJoin passes an empty room only for an empty claim
-		return nil, "", &httpError{http.StatusForbidden, auth.CodeWrongRoom, "token names no room"}
-	}
+	room := claims.Room
 	if v := q.Get("auto_subscribe"); v != "" {
 		if _, err := strconv.ParseBool(v); err != nil {
 			return nil, "", &httpError{http.StatusBadRequest, protocol.CodeBadRequest, "auto_subscribe must be true or false"}

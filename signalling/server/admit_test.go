@@ -28,6 +28,9 @@ func TestRTCRefusesBadTokensBeforeUpgrade(t *testing.T) {
 	future.NotBefore = time.Now().Add(time.Hour)
 	noJoin := good
 	noJoin.Grants = auth.Grants{Subscribe: true}
+	// An API client's server-wide token that also carries join: it administers every
+	// room through the API but joins none.
+	roomlessAdmin := auth.TokenParams{Identity: "mallory", Grants: auth.Grants{Join: true, Subscribe: true, RoomAdmin: true}, TTL: time.Hour}
 
 	tests := []struct {
 		name   string
@@ -44,6 +47,8 @@ func TestRTCRefusesBadTokensBeforeUpgrade(t *testing.T) {
 		{"expired", "access_token=" + sign(srv.APIKey, srv.APISecret, expired), nil, 401, auth.CodeTokenExpired},
 		{"not yet valid", "access_token=" + sign(srv.APIKey, srv.APISecret, future), nil, 401, auth.CodeTokenNotYetValid},
 		{"wrong room", "access_token=" + sign(srv.APIKey, srv.APISecret, good) + "&room=b", nil, 403, auth.CodeWrongRoom},
+		{"roomless admin token", "access_token=" + sign(srv.APIKey, srv.APISecret, roomlessAdmin) + "&room=a", nil, 403, auth.CodeWrongRoom},
+		{"roomless admin token, no room", "access_token=" + sign(srv.APIKey, srv.APISecret, roomlessAdmin), nil, 403, auth.CodeWrongRoom},
 		{"missing join grant", "access_token=" + sign(srv.APIKey, srv.APISecret, noJoin), nil, 403, auth.CodeMissingGrant},
 		{"bearer expired", "", http.Header{"Authorization": {"Bearer " + sign(srv.APIKey, srv.APISecret, expired)}}, 401, auth.CodeTokenExpired},
 		{"other protocol version", "protocol=2&access_token=" + sign(srv.APIKey, srv.APISecret, good), nil, 400, protocol.CodeUnsupportedProtocol},
