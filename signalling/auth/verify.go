@@ -83,6 +83,9 @@ func (v *Verifier) Verify(token string) (*Claims, error) {
 	if alg, _ := tok.Header["alg"].(string); alg != Algorithm {
 		return nil, newError(CodeUnsupportedAlgorithm, fmt.Sprintf("signing algorithm %q is not supported; only %s is", alg, Algorithm), nil)
 	}
+	if err := checkShape(token, tok.Header); err != nil {
+		return nil, err
+	}
 
 	claims := &Claims{}
 	_, err = parser.ParseWithClaims(token, claims, func(*jwt.Token) (any, error) {

@@ -6,6 +6,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net/http"
 	"strings"
 	"testing"
@@ -104,6 +105,13 @@ func TestVerifyRefusals(t *testing.T) {
 		{"payload not JSON", rawToken(hsHeader, "[1,2", testSecret), CodeMalformedToken},
 		{"payload wrong type", rawToken(hsHeader, validPayload(t, func(m map[string]any) { m["room"] = 5 }), testSecret), CodeMalformedToken},
 		{"exp not a number", rawToken(hsHeader, validPayload(t, func(m map[string]any) { m["exp"] = "tomorrow" }), testSecret), CodeMalformedToken},
+		{"exp a numeric string", rawToken(hsHeader, validPayload(t, func(m map[string]any) { m["exp"] = fmt.Sprint(testNow.Add(time.Hour).Unix()) }), testSecret), CodeMalformedToken},
+		{"nbf a string", rawToken(hsHeader, validPayload(t, func(m map[string]any) { m["nbf"] = fmt.Sprint(testNow.Unix()) }), testSecret), CodeMalformedToken},
+		{"crit header", rawToken(`{"alg":"HS256","crit":["exp"],"exp":1}`, validPayload(t, nil), testSecret), CodeMalformedToken},
+		{"duplicate header key", rawToken(`{"alg":"HS256","alg":"HS256"}`, validPayload(t, nil), testSecret), CodeMalformedToken},
+		{"duplicate claim", rawToken(hsHeader, strings.Replace(validPayload(t, nil), "{", `{"room":"r2",`, 1), testSecret), CodeMalformedToken},
+		{"claim matched only by case", rawToken(hsHeader, validPayload(t, func(m map[string]any) { m["ROOM"] = "r2" }), testSecret), CodeMalformedToken},
+		{"claim not UTF-8", rawToken(hsHeader, strings.Replace(validPayload(t, nil), "{", "{\"name\":\"a\xff\",", 1), testSecret), CodeMalformedToken},
 		{"no exp", rawToken(hsHeader, validPayload(t, func(m map[string]any) { delete(m, "exp") }), testSecret), CodeMalformedToken},
 		{"signature not base64", parts[0] + "." + parts[1] + ".***", CodeMalformedToken},
 		{"too long", strings.Repeat("a", MaxTokenLength+1), CodeMalformedToken},
