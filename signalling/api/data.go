@@ -2,9 +2,8 @@ package api
 
 import (
 	"fmt"
+	"github.com/ensemble-sfu/ensemble/internal/label"
 	"net/http"
-	"unicode"
-	"unicode/utf8"
 
 	"github.com/ensemble-sfu/ensemble/sfu"
 )
@@ -35,8 +34,11 @@ func (in *SendDataRequest) validate() *Problem {
 	if len(in.Payload) > maxDataPayload {
 		return invalid("payload", "larger than %d bytes", maxDataPayload)
 	}
-	if len(in.Topic) > 256 || !validText(in.Topic) {
-		return invalid("topic", "must be valid UTF-8 text of at most 256 bytes")
+	if len(in.Topic) > label.MaxTopicBytes {
+		return invalid("topic", "longer than %d bytes", label.MaxTopicBytes)
+	}
+	if err := label.Check(in.Topic, label.MaxTopicBytes); err != nil {
+		return invalid("topic", "%v", err)
 	}
 	for i, id := range in.DestinationIdentities {
 		if id == "" {
@@ -46,17 +48,10 @@ func (in *SendDataRequest) validate() *Problem {
 	return nil
 }
 
-// validText refuses invalid UTF-8 and control characters in short labels.
+// validText refuses what label.Check refuses, for short texts with no other limit
+// (an Idempotency-Key is bounded by its own length check).
 func validText(s string) bool {
-	if !utf8.ValidString(s) {
-		return false
-	}
-	for _, r := range s {
-		if unicode.IsControl(r) {
-			return false
-		}
-	}
-	return true
+	return label.Check(s, len(s)) == nil
 }
 
 func (h *handler) sendData(req *request) *Problem {

@@ -5,11 +5,11 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"github.com/ensemble-sfu/ensemble/internal/label"
 	"net/http"
 	"net/url"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/ensemble-sfu/ensemble/signalling/auth"
 	"github.com/ensemble-sfu/ensemble/signalling/store"
@@ -51,8 +51,8 @@ func (h *handler) guestJoin(req *request) *Problem {
 	if in.Name == "" {
 		return invalid("name", "is required: the name others will see")
 	}
-	if !validText(in.Name) || utf8.RuneCountInString(in.Name) > maxNameRunes {
-		return invalid("name", "must be text without control characters, at most %d characters", maxNameRunes)
+	if err := label.Check(in.Name, label.MaxNameRunes); err != nil {
+		return invalid("name", "%v", err)
 	}
 	rec, err := h.Store.GetRoom(req.r.Context(), room)
 	switch {

@@ -3,6 +3,7 @@ package api
 import (
 	"errors"
 	"fmt"
+	"github.com/ensemble-sfu/ensemble/internal/label"
 	"net/http"
 	"slices"
 
@@ -105,8 +106,10 @@ func (in *UpdateParticipantRequest) validate() *Problem {
 	if in.Name == nil && in.Metadata == nil && in.Permissions == nil {
 		return invalid("name", "nothing to update: give name, metadata or permissions")
 	}
-	if in.Name != nil && (!validText(*in.Name) || len([]rune(*in.Name)) > maxNameRunes) {
-		return invalid("name", "must be valid UTF-8 without control characters, at most %d characters", maxNameRunes)
+	if in.Name != nil {
+		if err := label.Check(*in.Name, label.MaxNameRunes); err != nil {
+			return invalid("name", "%v", err)
+		}
 	}
 	if in.Metadata != nil {
 		if p := validMetadata("metadata", *in.Metadata); p != nil {

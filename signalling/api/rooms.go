@@ -5,11 +5,11 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"github.com/ensemble-sfu/ensemble/internal/label"
 	"net/http"
 	"regexp"
 	"slices"
 	"time"
-	"unicode/utf8"
 
 	"github.com/ensemble-sfu/ensemble/sfu"
 	"github.com/ensemble-sfu/ensemble/signalling/meeting"
@@ -19,10 +19,8 @@ import (
 
 // Input limits.
 const (
-	maxMetadataBytes    = 16 << 10
 	maxParticipantLimit = 10_000
 	maxEmptyTimeout     = 7 * 24 * 3600 // seconds
-	maxNameRunes        = 128
 )
 
 // roomNamePattern is what a room name may look like: what fits in a URL path and a
@@ -92,11 +90,8 @@ func validRoomName(field, name string) *Problem {
 }
 
 func validMetadata(field, md string) *Problem {
-	if len(md) > maxMetadataBytes {
-		return invalid(field, "longer than %d bytes", maxMetadataBytes)
-	}
-	if !utf8.ValidString(md) {
-		return invalid(field, "is not valid UTF-8")
+	if err := label.CheckMetadata(md, label.MaxMetadataBytes); err != nil {
+		return invalid(field, "%v", err)
 	}
 	return nil
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/ensemble-sfu/ensemble/internal/label"
 	"io"
 	"net/http"
 	"regexp"
@@ -61,7 +62,7 @@ func TestCreateRoomRefusesBadInput(t *testing.T) {
 		{"name too long", `{"name":"` + strings.Repeat("a", 65) + `"}`, "", 422, "invalid_field", []string{"name"}},
 		{"several bad fields", `{"max_participants":-1,"empty_timeout":99999999,"guest_policy":"maybe"}`, "", 422, "invalid_field",
 			[]string{"max_participants", "empty_timeout", "guest_policy"}},
-		{"metadata too big", `{"metadata":"` + strings.Repeat("m", maxMetadataBytes+1) + `"}`, "", 422, "invalid_field", []string{"metadata"}},
+		{"metadata too big", `{"metadata":"` + strings.Repeat("m", label.MaxMetadataBytes+1) + `"}`, "", 422, "invalid_field", []string{"metadata"}},
 		{"unknown field", `{"nmae":"x"}`, "", 400, "unknown_field", []string{"nmae"}},
 		{"wrong type", `{"max_participants":"ten"}`, "", 400, "invalid_type", []string{"max_participants"}},
 		{"malformed", `{"name":`, "", 400, "malformed_json", nil},
@@ -178,7 +179,7 @@ func TestUpdateRoomMetadata(t *testing.T) {
 	}
 	e.do("PATCH", "/api/v1/rooms/r1", e.admin, `{}`).problem(t, 422, "invalid_field", "metadata")
 	e.do("PATCH", "/api/v1/rooms/r1", e.admin, `{"metadata":"x","name":"y"}`).problem(t, 400, "unknown_field", "name")
-	e.do("PATCH", "/api/v1/rooms/r1", e.admin, `{"metadata":"`+strings.Repeat("m", maxMetadataBytes+1)+`"}`).problem(t, 422, "invalid_field", "metadata")
+	e.do("PATCH", "/api/v1/rooms/r1", e.admin, `{"metadata":"`+strings.Repeat("m", label.MaxMetadataBytes+1)+`"}`).problem(t, 422, "invalid_field", "metadata")
 	e.do("PATCH", "/api/v1/rooms/zzz", e.admin, `{"metadata":"x"}`).problem(t, 404, "room_not_found")
 	e.do("PATCH", "/api/v1/rooms/r1", e.token("", "room_list"), `{"metadata":"x"}`).problem(t, 403, auth.CodeMissingGrant)
 }

@@ -1,11 +1,12 @@
 package meeting
 
 import (
+	"github.com/ensemble-sfu/ensemble/internal/label"
+
 	"fmt"
 	"strings"
 	"time"
 	_ "time/tzdata" // zone data inside the binary: scratch containers have no /usr/share/zoneinfo
-	"unicode"
 	"unicode/utf8"
 )
 
@@ -293,10 +294,8 @@ func validateTitle(title string) (string, error) {
 	case utf8.RuneCountInString(title) > MaxTitleLen:
 		return "", fieldErr("title", "longer than %d characters", MaxTitleLen)
 	}
-	for _, r := range title {
-		if unicode.IsControl(r) || r == '\u2028' || r == '\u2029' {
-			return "", fieldErr("title", "contains a control character or line break")
-		}
+	if err := label.Check(title, MaxTitleLen); err != nil {
+		return "", fieldErr("title", "%v", err)
 	}
 	return title, nil
 }

@@ -94,3 +94,26 @@ func TestNormalizeRecurrenceRefuses(t *testing.T) {
 		}
 	}
 }
+
+// A well-formed rule that yields no date ("every 30 February") is refused with a
+// message that says so; a rare but real one (29 February) is kept.
+func TestNormalizeRecurrenceRefusesRulesThatNeverOccur(t *testing.T) {
+	start := time.Date(2026, 1, 5, 10, 0, 0, 0, time.UTC)
+	for _, in := range []string{
+		"FREQ=YEARLY;BYMONTH=2;BYMONTHDAY=30",
+		"FREQ=MONTHLY;BYMONTH=4;BYMONTHDAY=31",
+		"FREQ=DAILY;COUNT=3;BYMONTH=2;BYMONTHDAY=31",
+		"FREQ=YEARLY;BYYEARDAY=366;BYMONTH=1",
+	} {
+		_, err := NormalizeRecurrence(in, start, time.UTC)
+		fe, ok := err.(*FieldError)
+		if !ok || fe.Field != "recurrence" || !strings.Contains(fe.Message, "never occurs") {
+			t.Errorf("%q: %v, want a recurrence error saying it never occurs", in, err)
+		}
+	}
+	for _, in := range []string{"FREQ=YEARLY;BYMONTH=2;BYMONTHDAY=29", "FREQ=MONTHLY;BYMONTHDAY=31"} {
+		if _, err := NormalizeRecurrence(in, start, time.UTC); err != nil {
+			t.Errorf("%q: %v, want accepted", in, err)
+		}
+	}
+}

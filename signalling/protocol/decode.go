@@ -5,7 +5,10 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"reflect"
 	"strconv"
+
+	"github.com/ensemble-sfu/ensemble/internal/strictjson"
 )
 
 // ClientMessage is one decoded message from a client.
@@ -49,7 +52,8 @@ type rawEnvelope struct {
 }
 
 // DecodeClient decodes and validates one client message. Unknown fields inside data
-// are ignored (newer clients may send more); an unknown type is refused. Errors are
+// are ignored (newer clients may send more); an unknown type is refused, and so are
+// duplicate keys, keys that match a field only by case, and invalid UTF-8. Errors are
 // *DecodeError with a code from this package.
 func DecodeClient(b []byte) (ClientMessage, error) {
 	typ, reqID, data, err := decodeEnvelope(b)
@@ -112,8 +116,8 @@ func DecodeClient(b []byte) (ClientMessage, error) {
 		msg.Body = m
 	case TypeUpdateMetadata:
 		var m UpdateMetadataRequest
-		if verr = decodeData(data, &m, true); verr == nil && m.Name == nil && m.Metadata == nil {
-			verr = invalid("update_metadata needs name or metadata")
+		if verr = decodeData(data, &m, true); verr == nil {
+			verr = m.validate()
 		}
 		msg.Body = m
 	case TypePing:
@@ -152,6 +156,9 @@ func decodeEnvelope(b []byte) (typ string, reqID uint32, data json.RawMessage, e
 	if trimmed[0] != '{' {
 		return "", 0, nil, &DecodeError{Code: CodeMalformedMessage, Message: "message is not a JSON object"}
 	}
+	if err := strictjson.Check(trimmed, reflect.TypeFor[rawEnvelope](), strictjson.Options{}); err != nil {
+		return "", 0, nil, strictError(err)
+	}
 	var env rawEnvelope
 	if err := json.Unmarshal(trimmed, &env); err != nil {
 		return "", 0, nil, &DecodeError{Code: CodeMalformedMessage, Message: "invalid JSON: " + describeJSONError(err)}
@@ -182,10 +189,24 @@ func decodeData(data json.RawMessage, v any, required bool) error {
 	if data[0] != '{' {
 		return &DecodeError{Code: CodeMalformedMessage, Message: "data must be a JSON object"}
 	}
+	if err := strictjson.Check(data, reflect.TypeOf(v).Elem(), strictjson.Options{}); err != nil {
+		return strictError(err)
+	}
 	if err := json.Unmarshal(data, v); err != nil {
 		return &DecodeError{Code: CodeMalformedMessage, Message: describeJSONError(err)}
 	}
 	return nil
+}
+
+// strictError reports what strictjson refused: a duplicate key, a key that matches
+// a field only by case (unknown keys are otherwise ignored, so a client that sends
+// "Muted" would be silently misunderstood), or text that is not UTF-8.
+func strictError(err error) error {
+	var se *strictjson.Error
+	if errors.As(err, &se) {
+		return &DecodeError{Code: CodeMalformedMessage, Message: se.Error()}
+	}
+	return &DecodeError{Code: CodeMalformedMessage, Message: err.Error()}
 }
 
 // describeJSONError turns encoding/json errors into messages that name the field.

@@ -1,6 +1,16 @@
 package protocol
 
-import "github.com/ensemble-sfu/ensemble/sfu"
+import (
+	"github.com/ensemble-sfu/ensemble/internal/label"
+	"github.com/ensemble-sfu/ensemble/sfu"
+)
+
+// Bounds on what a client may declare: no camera or screen is wider than
+// MaxDimension pixels, no layer asks for more than MaxLayerBitrate.
+const (
+	MaxDimension    = 16384
+	MaxLayerBitrate = 100_000_000 // bits per second
+)
 
 // validate checks what JSON typing alone cannot: required fields, enumerations and
 // ranges. The server relies on it, so the sfu only sees well-formed requests.
@@ -47,8 +57,11 @@ func (m AddTrackRequest) validate() error {
 	if want := sourceKind[m.Source]; want != m.Kind {
 		return invalid("source %s carries %s, not %s", m.Source, want, m.Kind)
 	}
-	if m.Width < 0 || m.Height < 0 {
-		return invalid("width and height must not be negative")
+	if err := label.Check(m.Name, label.MaxNameRunes); err != nil {
+		return invalid("name %v", err)
+	}
+	if err := validDimensions(m.Width, m.Height); err != nil {
+		return err
 	}
 	if len(m.Layers) > 0 && m.Kind != sfu.KindVideo {
 		return invalid("only video tracks have simulcast layers")
@@ -56,13 +69,41 @@ func (m AddTrackRequest) validate() error {
 	if len(m.Layers) > maxSimulcastLayer {
 		return invalid("at most %d simulcast layers, got %d", maxSimulcastLayer, len(m.Layers))
 	}
+	rids, qualities := map[string]bool{}, map[sfu.Quality]bool{}
 	for i, l := range m.Layers {
 		if err := validQuality(l.Quality, false); err != nil {
 			return invalid("layers[%d]: %v", i, err.(*DecodeError).Message)
 		}
-		if l.Width < 0 || l.Height < 0 || l.Bitrate < 0 {
-			return invalid("layers[%d]: width, height and bitrate must not be negative", i)
+		if qualities[l.Quality] {
+			return invalid("layers[%d]: quality %s is declared twice", i, l.Quality)
 		}
+		qualities[l.Quality] = true
+		if l.RID != "" {
+			if len(l.RID) > maxRIDLen {
+				return invalid("layers[%d]: rid is longer than %d bytes", i, maxRIDLen)
+			}
+			if rids[l.RID] {
+				return invalid("layers[%d]: rid %q is declared twice", i, truncate(l.RID, 40))
+			}
+			rids[l.RID] = true
+		}
+		if err := validDimensions(l.Width, l.Height); err != nil {
+			return invalid("layers[%d]: %v", i, err.(*DecodeError).Message)
+		}
+		if l.Bitrate < 0 || l.Bitrate > MaxLayerBitrate {
+			return invalid("layers[%d]: bitrate must be between 0 and %d bits per second", i, MaxLayerBitrate)
+		}
+	}
+	return nil
+}
+
+// maxRIDLen is RFC 8851's limit on a restriction identifier (16 characters is what
+// browsers use; the grammar allows more, but nothing needs it).
+const maxRIDLen = 32
+
+func validDimensions(width, height int) error {
+	if width < 0 || height < 0 || width > MaxDimension || height > MaxDimension {
+		return invalid("width and height must be between 0 and %d pixels", MaxDimension)
 	}
 	return nil
 }
@@ -99,8 +140,8 @@ func (m UpdateSubscriptionRequest) validate() error {
 	if err := requireSID("track_sid", m.TrackSID); err != nil {
 		return err
 	}
-	if m.Width < 0 || m.Height < 0 {
-		return invalid("width and height must not be negative")
+	if err := validDimensions(m.Width, m.Height); err != nil {
+		return err
 	}
 	return validQuality(m.Quality, true)
 }
@@ -113,12 +154,35 @@ func (m SendDataRequest) validate() error {
 	default:
 		return invalid("kind %q is not reliable or lossy", truncate(string(m.Kind), 40))
 	}
+	if len(m.Topic) > label.MaxTopicBytes {
+		return invalid("topic is longer than %d bytes", label.MaxTopicBytes)
+	}
+	if err := label.Check(m.Topic, label.MaxTopicBytes); err != nil {
+		return invalid("topic %v", err)
+	}
 	if len(m.DestinationIdentities) > maxDestinations {
 		return invalid("at most %d destination_identities", maxDestinations)
 	}
 	for i, id := range m.DestinationIdentities {
 		if id == "" {
 			return invalid("destination_identities[%d] is empty", i)
+		}
+	}
+	return nil
+}
+
+func (m UpdateMetadataRequest) validate() error {
+	if m.Name == nil && m.Metadata == nil {
+		return invalid("update_metadata needs name or metadata")
+	}
+	if m.Name != nil {
+		if err := label.Check(*m.Name, label.MaxNameRunes); err != nil {
+			return invalid("name %v", err)
+		}
+	}
+	if m.Metadata != nil {
+		if err := label.CheckMetadata(*m.Metadata, label.MaxMetadataBytes); err != nil {
+			return invalid("metadata %v", err)
 		}
 	}
 	return nil
