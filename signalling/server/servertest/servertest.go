@@ -36,10 +36,11 @@ type Server struct {
 }
 
 type options struct {
-	serverCfg server.Config
-	engineCfg sfu.Config
-	handlers  []handlerOption
-	logger    *slog.Logger
+	serverCfg    server.Config
+	engineCfg    sfu.Config
+	handlers     []handlerOption
+	logger       *slog.Logger
+	httpTimeouts server.HTTPTimeouts
 }
 
 type handlerOption struct {
@@ -83,6 +84,11 @@ func WithEngineConfig(f func(*sfu.Config)) Option {
 // build runs once the engine and keys exist, before the server takes requests.
 func WithHandler(pattern string, build func(*Server) http.Handler) Option {
 	return func(o *options) { o.handlers = append(o.handlers, handlerOption{pattern, build}) }
+}
+
+// WithHTTPTimeouts replaces the HTTP server's timeouts (server.DefaultHTTPTimeouts).
+func WithHTTPTimeouts(t server.HTTPTimeouts) Option {
+	return func(o *options) { o.httpTimeouts = t }
 }
 
 // WithLogger sends the engine's and server's logs to l.
@@ -137,7 +143,7 @@ func Start(t testing.TB, opts ...Option) *Server {
 	}
 	s.URL = "http://" + ln.Addr().String()
 	s.WSURL = "ws://" + ln.Addr().String() + "/rtc"
-	s.http = &http.Server{Handler: sig.Handler(), ReadHeaderTimeout: 5 * time.Second}
+	s.http = server.NewHTTPServer(sig.Handler(), o.httpTimeouts, nil)
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
