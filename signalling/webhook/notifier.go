@@ -37,7 +37,8 @@ type Config struct {
 	MinBackoff, MaxBackoff time.Duration
 	// RequestTimeout bounds one attempt; 0 means DefaultRequestTimeout.
 	RequestTimeout time.Duration
-	// Client sends the requests; nil means a default client.
+	// Client sends the requests; nil means a default client. Redirects are not
+	// followed, whatever the client's CheckRedirect says.
 	Client *http.Client
 	Logger *slog.Logger
 	// Now is the signing clock (tests); nil means time.Now.
@@ -80,9 +81,15 @@ func New(ctx context.Context, cfg Config) (*Notifier, error) {
 	if cfg.RequestTimeout <= 0 {
 		cfg.RequestTimeout = DefaultRequestTimeout
 	}
-	if cfg.Client == nil {
-		cfg.Client = &http.Client{}
+	// Redirects are never followed: a 307 or 308 would re-POST the signed body to
+	// wherever the receiver (or whoever took over its address) points. The copy
+	// leaves the caller's client as it was.
+	client := &http.Client{}
+	if cfg.Client != nil {
+		*client = *cfg.Client
 	}
+	client.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	cfg.Client = client
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}

@@ -163,6 +163,12 @@ func (s *sender) deliver(ctx context.Context, it item) bool {
 				s.log.Info("webhook delivered after retries", "event", it.typ, "event_id", it.id, "room", it.room, "attempts", attempt)
 			}
 			return true
+		case err == nil && status/100 == 3:
+			// A redirect is a configuration to fix, not a failure that passes.
+			s.failed.Add(1)
+			s.log.Warn("webhook receiver answered with a redirect, not followed; configure the final URL, skipped",
+				"event", it.typ, "event_id", it.id, "room", it.room, "status", status)
+			return true
 		case err == nil && status/100 == 4 && status != http.StatusRequestTimeout && status != http.StatusTooManyRequests:
 			// The receiver understood and refused: retrying would block the queue forever.
 			s.failed.Add(1)
