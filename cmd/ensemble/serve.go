@@ -57,6 +57,13 @@ func runServe(ctx context.Context, args []string) error {
 		return fmt.Errorf("open store: %w", err)
 	}
 	defer st.Close()
+	// Meetings and their rooms are written together now; files from older versions
+	// may hold meetings whose room was never written. Give them their room back.
+	if repaired, err := store.RepairMeetingRooms(ctx, st); err != nil {
+		log.Error("checking meetings for missing rooms failed", "err", err)
+	} else if len(repaired) > 0 {
+		log.Warn("meetings had no room record; rooms recreated", "rooms", repaired)
+	}
 
 	// Webhooks hear the engine's room events; with no URLs the notifier drops them.
 	notifier, err := webhook.New(context.Background(), webhook.Config{

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"net"
 	"net/http"
+	"os"
 	"strconv"
 	"testing"
 	"time"
@@ -15,7 +16,12 @@ import (
 	"go.uber.org/goleak"
 )
 
-func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
+func TestMain(m *testing.M) {
+	if args, ok := os.LookupEnv(serveChildEnv); ok {
+		os.Exit(runServeChild(args))
+	}
+	goleak.VerifyTestMain(m)
+}
 
 // freePort returns a TCP port of 127.0.0.1 that nothing listens on right now.
 func freePort(t *testing.T) int {

@@ -84,7 +84,10 @@ func (h *handler) createMeeting(req *request) *Problem {
 		return internal(h.log, req.r, fmt.Errorf("new meeting: %w", err))
 	}
 	ctx := req.r.Context()
-	stored, created, err := h.Store.CreateMeeting(ctx, m)
+	// The meeting and its room are written in one transaction: a crash between them
+	// would leave a join link that leads nowhere.
+	rec := store.Room{Name: m.Room, SID: newRoomSID(), CreatedAt: m.CreatedAt, GuestPolicy: in.GuestPolicy, Lobby: in.Lobby}
+	stored, created, err := h.Store.CreateMeeting(ctx, m, rec)
 	if err != nil {
 		if errors.Is(err, store.ErrConflict) {
 			return newProblem(http.StatusConflict, "meeting_conflict", "a meeting with these identifiers exists already; retry")
@@ -102,16 +105,7 @@ func (h *handler) createMeeting(req *request) *Problem {
 		writeJSON(req.w, http.StatusOK, h.meetingConfig(req.r).View(stored))
 		return nil
 	}
-	rec := store.Room{Name: stored.Room, SID: newRoomSID(), CreatedAt: stored.CreatedAt,
-		GuestPolicy: in.GuestPolicy, Lobby: in.Lobby}
-	if _, err := h.Store.CreateRoom(ctx, rec); err != nil && !errors.Is(err, store.ErrConflict) {
-		// Roll back so that nothing is half-created; a replay of the key starts afresh.
-		if derr := h.Store.DeleteMeeting(ctx, stored.ID); derr != nil {
-			h.log.Error("meeting rollback failed", "meeting", stored.ID, "err", derr)
-		}
-		return internal(h.log, req.r, fmt.Errorf("create room of %s: %w", stored, err))
-	}
-	// ErrConflict: a meeting in an existing room (a recurring team room): keep that room as it is.
+	// A meeting in an existing room (a recurring team room) keeps that room as it is.
 	h.log.Info("meeting created", "meeting", stored.ID, "room", stored.Room, "by", req.claims.APIKey())
 	view := h.meetingConfig(req.r).View(stored)
 	h.notify(webhook.Event{Type: webhook.MeetingCreated, Room: &sfu.RoomInfo{Name: stored.Room}}, view)

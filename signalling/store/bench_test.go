@@ -23,7 +23,7 @@ func benchCreate(b *testing.B, s store.Store) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		if _, _, err := s.CreateMeeting(ctx, m); err != nil {
+		if _, _, err := s.CreateMeeting(ctx, m, store.Room{}); err != nil {
 			b.Fatal(err)
 		}
 	}

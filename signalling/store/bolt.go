@@ -23,6 +23,9 @@ var (
 // BoltStore is the embedded Store: one bbolt file, for a single node.
 type BoltStore struct {
 	db *bolt.DB
+	// failAfterMeetingWrite, when set (tests), fails CreateMeeting's transaction
+	// between the meeting's writes and its room's: a crash at the worst moment.
+	failAfterMeetingWrite func() error
 }
 
 var _ Store = (*BoltStore)(nil)
@@ -170,15 +173,24 @@ func (s *BoltStore) ListRooms(ctx context.Context) ([]Room, error) {
 	return rooms, nil
 }
 
-func (s *BoltStore) CreateMeeting(ctx context.Context, m *meeting.Meeting) (*meeting.Meeting, bool, error) {
+func (s *BoltStore) CreateMeeting(ctx context.Context, m *meeting.Meeting, room Room) (*meeting.Meeting, bool, error) {
 	if err := checkNewMeeting(m); err != nil {
 		return nil, false, err
+	}
+	room, err := meetingRoom(m, room)
+	if err != nil {
+		return nil, false, err
+	}
+	roomVal, err := encodeRoom(room)
+	if err != nil {
+		return nil, false, fmt.Errorf("create meeting %s: %w", m.ID, err)
 	}
 	stored := clone(m)
 	var existing *meeting.Meeting
 	// One Update transaction: bbolt serializes writers, so the idempotency check, the
-	// SIP id allocation and the writes cannot interleave with another request.
-	err := s.update(ctx, func(tx *bolt.Tx) error {
+	// SIP id allocation and the writes (meeting, indexes, room) cannot interleave with
+	// another request, and a crash keeps all of them or none.
+	err = s.update(ctx, func(tx *bolt.Tx) error {
 		meetings, idem, sips := tx.Bucket(bucketMeetings), tx.Bucket(bucketIdempotency), tx.Bucket(bucketSIPIDs)
 		if m.IdempotencyKey != "" {
 			if id := idem.Get([]byte(m.IdempotencyKey)); id != nil {
@@ -217,7 +229,17 @@ func (s *BoltStore) CreateMeeting(ctx context.Context, m *meeting.Meeting) (*mee
 			return err
 		}
 		if stored.IdempotencyKey != "" {
-			return idem.Put([]byte(stored.IdempotencyKey), id)
+			if err := idem.Put([]byte(stored.IdempotencyKey), id); err != nil {
+				return err
+			}
+		}
+		if s.failAfterMeetingWrite != nil {
+			if err := s.failAfterMeetingWrite(); err != nil {
+				return err
+			}
+		}
+		if rooms := tx.Bucket(bucketRooms); rooms.Get([]byte(room.Name)) == nil {
+			return rooms.Put([]byte(room.Name), roomVal)
 		}
 		return nil
 	})

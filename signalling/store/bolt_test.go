@@ -42,7 +42,7 @@ func TestBoltKeepsEverythingAcrossRestart(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	created, _, err := s.CreateMeeting(ctx, m)
+	created, _, err := s.CreateMeeting(ctx, m, store.Room{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -66,7 +66,7 @@ func TestBoltKeepsEverythingAcrossRestart(t *testing.T) {
 	if bySIP, err := s.GetMeetingBySIPID(ctx, created.SIPID); err != nil || bySIP.ID != m.ID {
 		t.Fatalf("SIP index after restart = %v, %v", bySIP, err)
 	}
-	replay, isNew, err := s.CreateMeeting(ctx, m)
+	replay, isNew, err := s.CreateMeeting(ctx, m, store.Room{})
 	if err != nil || isNew || replay.ID != m.ID {
 		t.Fatalf("idempotency key after restart: %v, created=%v, %v", replay, isNew, err)
 	}

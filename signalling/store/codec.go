@@ -74,6 +74,28 @@ func checkNewMeeting(m *meeting.Meeting) error {
 	return nil
 }
 
+// meetingRoom is the room record CreateMeeting writes with m: room, with the
+// defaults filled in. The meeting's room name is the one that counts.
+func meetingRoom(m *meeting.Meeting, room Room) (Room, error) {
+	switch room.Name {
+	case "":
+		room.Name = m.Room
+	case m.Room:
+	default:
+		return Room{}, fmt.Errorf("%w: room %q is not the meeting's room %q", ErrInvalid, room.Name, m.Room)
+	}
+	if room.CreatedAt.IsZero() {
+		room.CreatedAt = m.CreatedAt
+	}
+	if room.GuestPolicy == "" {
+		room.GuestPolicy = GuestAllow // invitees follow the join link
+	}
+	if err := checkRoom(room); err != nil {
+		return Room{}, err
+	}
+	return room, nil
+}
+
 // checkImmutable refuses updates that would break the store's indexes.
 func checkImmutable(before, after *meeting.Meeting) error {
 	switch {

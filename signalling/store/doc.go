@@ -25,7 +25,7 @@
 //
 //	m, err := meeting.New(input, apiKey+":"+r.Header.Get("Idempotency-Key"), time.Now())
 //	if err != nil { ... } // *meeting.FieldError -> 422
-//	m, created, err := st.CreateMeeting(ctx, m) // created=false: a replay, same meeting
+//	m, created, err := st.CreateMeeting(ctx, m, store.Room{}) // created=false: a replay, same meeting
 //	view := meetingCfg.View(m)
 //
 // Updating or cancelling (the update function may run more than once):

@@ -8,3 +8,9 @@ func WriteRawForTest(s *BoltStore, bucket, key string, val []byte) error {
 		return tx.Bucket([]byte(bucket)).Put([]byte(key), val)
 	})
 }
+
+// FailAfterMeetingWriteForTest makes CreateMeeting fail after writing the meeting
+// and its indexes, before its room, inside the one transaction.
+func FailAfterMeetingWriteForTest(s *BoltStore, err error) {
+	s.failAfterMeetingWrite = func() error { return err }
+}

@@ -11,8 +11,10 @@ import (
 )
 
 // createMeetingScript does the whole creation atomically (a Lua script runs alone):
-// replay by idempotency key, id and SIP id uniqueness, then the three writes.
-// KEYS: meetings, by_idempotency_key, by_sip_id. ARGV: id, value, idempotency key, sip id.
+// replay by idempotency key, id and SIP id uniqueness, then the writes: meeting,
+// indexes, and the meeting's room unless it exists.
+// KEYS: meetings, by_idempotency_key, by_sip_id, rooms.
+// ARGV: id, value, idempotency key, sip id, room name, room value.
 // Returns {"existing", value}, {"id_taken"}, {"sip_taken"} or {"created"}.
 var createMeetingScript = redis.NewScript(`
 if ARGV[3] ~= '' then
@@ -27,6 +29,7 @@ if redis.call('HEXISTS', KEYS[3], ARGV[4]) == 1 then return {'sip_taken'} end
 redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
 redis.call('HSET', KEYS[3], ARGV[4], ARGV[1])
 if ARGV[3] ~= '' then redis.call('HSET', KEYS[2], ARGV[3], ARGV[1]) end
+redis.call('HSETNX', KEYS[4], ARGV[5], ARGV[6])
 return {'created'}
 `)
 
@@ -56,9 +59,17 @@ return 1
 // casAttempts bounds optimistic retries under contention before giving up with ErrConflict.
 const casAttempts = 32
 
-func (s *RedisStore) CreateMeeting(ctx context.Context, m *meeting.Meeting) (*meeting.Meeting, bool, error) {
+func (s *RedisStore) CreateMeeting(ctx context.Context, m *meeting.Meeting, room Room) (*meeting.Meeting, bool, error) {
 	if err := checkNewMeeting(m); err != nil {
 		return nil, false, err
+	}
+	room, err := meetingRoom(m, room)
+	if err != nil {
+		return nil, false, err
+	}
+	roomVal, err := encodeRoom(room)
+	if err != nil {
+		return nil, false, fmt.Errorf("create meeting %s: %w", m.ID, err)
 	}
 	stored := clone(m)
 	allocate := stored.SIPID == ""
@@ -70,8 +81,9 @@ func (s *RedisStore) CreateMeeting(ctx context.Context, m *meeting.Meeting) (*me
 		if err != nil {
 			return nil, false, fmt.Errorf("create meeting %s: %w", m.ID, err)
 		}
-		keys := []string{s.meetings, s.byIdem, s.bySIP}
-		res, err := createMeetingScript.Run(ctx, s.client, keys, stored.ID, val, stored.IdempotencyKey, stored.SIPID).StringSlice()
+		keys := []string{s.meetings, s.byIdem, s.bySIP, s.rooms}
+		res, err := createMeetingScript.Run(ctx, s.client, keys, stored.ID, val, stored.IdempotencyKey, stored.SIPID,
+			room.Name, roomVal).StringSlice()
 		if err != nil {
 			return nil, false, fmt.Errorf("create meeting %s: %w", m.ID, mapRedisErr(err))
 		}

@@ -92,7 +92,7 @@ func TestRedisTwoNodesSameIdempotencyKey(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			got, isNew, err := nodes[i%2].CreateMeeting(ctx, m)
+			got, isNew, err := nodes[i%2].CreateMeeting(ctx, m, store.Room{})
 			if err != nil {
 				t.Error(err)
 				return

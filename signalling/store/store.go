@@ -24,7 +24,12 @@ type Store interface {
 	// ListRooms returns every room, sorted by name.
 	ListRooms(ctx context.Context) ([]Room, error)
 
-	// CreateMeeting stores m atomically with its indexes and returns the stored copy.
+	// CreateMeeting stores m atomically with its indexes and its room, and returns
+	// the stored copy. The room record is room (Name empty or m.Room; empty fields
+	// take defaults: the meeting's room name, creation time, guests allowed),
+	// written in the same transaction unless a room of that name exists already (a
+	// recurring team room keeps its record). A crash never leaves a meeting without
+	// its room.
 	//
 	// When m.IdempotencyKey is set and a meeting was already created with that key,
 	// nothing is written and that meeting is returned with created=false (two
@@ -33,7 +38,7 @@ type Store interface {
 	//
 	// When m.SIPID is empty a unique random numeric one is allocated (NewSIPID);
 	// a given SIPID already in use, or an m.ID in use, gives ErrConflict.
-	CreateMeeting(ctx context.Context, m *meeting.Meeting) (stored *meeting.Meeting, created bool, err error)
+	CreateMeeting(ctx context.Context, m *meeting.Meeting, room Room) (stored *meeting.Meeting, created bool, err error)
 	// GetMeeting returns ErrNotFound when there is no such meeting.
 	GetMeeting(ctx context.Context, id string) (*meeting.Meeting, error)
 	// GetMeetingBySIPID finds a meeting by its numeric SIP id (dial-in PIN).

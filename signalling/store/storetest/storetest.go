@@ -25,6 +25,7 @@ func Run(t *testing.T, open Open) {
 		{"CreateRoomRefusesExisting", testCreateRoomConflict},
 		{"RoomWithEmptyNameIsInvalid", testRoomInvalid},
 		{"MeetingCreateAllocatesSIPID", testMeetingCreate},
+		{"MeetingCreatesItsRoomInTheSameWrite", testMeetingCreatesRoom},
 		{"MeetingIDAndSIPIDConflicts", testMeetingConflicts},
 		{"IdempotencyKeyReplaysSameMeeting", testIdempotencyReplay},
 		{"ConcurrentSameIdempotencyKeyMakesOneMeeting", testIdempotencyConcurrent},
@@ -181,7 +182,7 @@ func testRoomInvalid(t *testing.T, ctx context.Context, s store.Store) {
 
 func testMeetingCreate(t *testing.T, ctx context.Context, s store.Store) {
 	m := newMeeting(t, "Planning", 1, "")
-	stored, created, err := s.CreateMeeting(ctx, m)
+	stored, created, err := s.CreateMeeting(ctx, m, store.Room{})
 	must(t, err)
 	if !created {
 		t.Fatal("created = false for a new meeting")
@@ -203,43 +204,43 @@ func testMeetingCreate(t *testing.T, ctx context.Context, s store.Store) {
 	wantErr(t, err, store.ErrNotFound)
 	_, err = s.GetMeetingBySIPID(ctx, "1000000000")
 	wantErr(t, err, store.ErrNotFound)
-	_, _, err = s.CreateMeeting(ctx, &meeting.Meeting{})
+	_, _, err = s.CreateMeeting(ctx, &meeting.Meeting{}, store.Room{})
 	wantErr(t, err, store.ErrInvalid)
 }
 
 func testMeetingConflicts(t *testing.T, ctx context.Context, s store.Store) {
 	m := newMeeting(t, "A", 1, "")
 	m.SIPID = "5555555555"
-	_, _, err := s.CreateMeeting(ctx, m)
+	_, _, err := s.CreateMeeting(ctx, m, store.Room{})
 	must(t, err)
 
 	sameID := newMeeting(t, "B", 1, "")
 	sameID.ID = m.ID
-	_, _, err = s.CreateMeeting(ctx, sameID)
+	_, _, err = s.CreateMeeting(ctx, sameID, store.Room{})
 	wantErr(t, err, store.ErrConflict)
 
 	sameSIP := newMeeting(t, "C", 1, "")
 	sameSIP.SIPID = m.SIPID
-	_, _, err = s.CreateMeeting(ctx, sameSIP)
+	_, _, err = s.CreateMeeting(ctx, sameSIP, store.Room{})
 	wantErr(t, err, store.ErrConflict)
 	_, err = s.GetMeeting(ctx, sameSIP.ID)
 	wantErr(t, err, store.ErrNotFound)
 }
 
 func testIdempotencyReplay(t *testing.T, ctx context.Context, s store.Store) {
-	first, created, err := s.CreateMeeting(ctx, newMeeting(t, "First", 1, "client:key-1"))
+	first, created, err := s.CreateMeeting(ctx, newMeeting(t, "First", 1, "client:key-1"), store.Room{})
 	must(t, err)
 	if !created {
 		t.Fatal("first create: created = false")
 	}
-	replay, created, err := s.CreateMeeting(ctx, newMeeting(t, "Retry", 1, "client:key-1"))
+	replay, created, err := s.CreateMeeting(ctx, newMeeting(t, "Retry", 1, "client:key-1"), store.Room{})
 	must(t, err)
 	if created {
 		t.Fatal("replay: created = true")
 	}
 	checkSameMeeting(t, replay, first)
 
-	other, created, err := s.CreateMeeting(ctx, newMeeting(t, "Other", 1, "client:key-2"))
+	other, created, err := s.CreateMeeting(ctx, newMeeting(t, "Other", 1, "client:key-2"), store.Room{})
 	must(t, err)
 	if !created || other.ID == first.ID {
 		t.Fatal("a different key must create a different meeting")
@@ -262,7 +263,7 @@ func testIdempotencyConcurrent(t *testing.T, ctx context.Context, s store.Store)
 		go func() {
 			defer wg.Done()
 			<-start
-			m, created, err := s.CreateMeeting(ctx, ms[i])
+			m, created, err := s.CreateMeeting(ctx, ms[i], store.Room{})
 			if err == nil {
 				ids[i], createdCount[i] = m.ID, created
 			}
@@ -294,7 +295,7 @@ func testIdempotencyConcurrent(t *testing.T, ctx context.Context, s store.Store)
 func testSIPIDsUnique(t *testing.T, ctx context.Context, s store.Store) {
 	seen := map[string]string{}
 	for i := range 100 {
-		m, _, err := s.CreateMeeting(ctx, newMeeting(t, "M", i, ""))
+		m, _, err := s.CreateMeeting(ctx, newMeeting(t, "M", i, ""), store.Room{})
 		must(t, err)
 		if other, dup := seen[m.SIPID]; dup {
 			t.Fatalf("SIP id %s given to %s and %s", m.SIPID, other, m.ID)
@@ -311,7 +312,7 @@ func testSIPIDsUnique(t *testing.T, ctx context.Context, s store.Store) {
 }
 
 func testUpdateMeeting(t *testing.T, ctx context.Context, s store.Store) {
-	m, _, err := s.CreateMeeting(ctx, newMeeting(t, "Before", 1, "k"))
+	m, _, err := s.CreateMeeting(ctx, newMeeting(t, "Before", 1, "k"), store.Room{})
 	must(t, err)
 	title := "After"
 	later := baseTime.Add(time.Hour)
@@ -343,7 +344,7 @@ func testUpdateMeeting(t *testing.T, ctx context.Context, s store.Store) {
 }
 
 func testUpdateImmutable(t *testing.T, ctx context.Context, s store.Store) {
-	m, _, err := s.CreateMeeting(ctx, newMeeting(t, "M", 1, "k"))
+	m, _, err := s.CreateMeeting(ctx, newMeeting(t, "M", 1, "k"), store.Room{})
 	must(t, err)
 	for name, change := range map[string]func(*meeting.Meeting){
 		"id":              func(m *meeting.Meeting) { m.ID = "mtg_other" },
@@ -361,7 +362,7 @@ func testUpdateImmutable(t *testing.T, ctx context.Context, s store.Store) {
 }
 
 func testUpdateConcurrent(t *testing.T, ctx context.Context, s store.Store) {
-	m, _, err := s.CreateMeeting(ctx, newMeeting(t, "M", 1, ""))
+	m, _, err := s.CreateMeeting(ctx, newMeeting(t, "M", 1, ""), store.Room{})
 	must(t, err)
 	const writers, each = 8, 5
 	var wg sync.WaitGroup
@@ -389,7 +390,7 @@ func testUpdateConcurrent(t *testing.T, ctx context.Context, s store.Store) {
 }
 
 func testDeleteMeeting(t *testing.T, ctx context.Context, s store.Store) {
-	m, _, err := s.CreateMeeting(ctx, newMeeting(t, "M", 1, "k"))
+	m, _, err := s.CreateMeeting(ctx, newMeeting(t, "M", 1, "k"), store.Room{})
 	must(t, err)
 	must(t, s.DeleteMeeting(ctx, m.ID))
 	wantErr(t, s.DeleteMeeting(ctx, m.ID), store.ErrNotFound)
@@ -398,21 +399,21 @@ func testDeleteMeeting(t *testing.T, ctx context.Context, s store.Store) {
 	_, err = s.GetMeetingBySIPID(ctx, m.SIPID)
 	wantErr(t, err, store.ErrNotFound)
 
-	again, created, err := s.CreateMeeting(ctx, newMeeting(t, "M2", 1, "k"))
+	again, created, err := s.CreateMeeting(ctx, newMeeting(t, "M2", 1, "k"), store.Room{})
 	must(t, err)
 	if !created || again.ID == m.ID {
 		t.Fatal("after delete, the idempotency key must be free again")
 	}
 	reuse := newMeeting(t, "M3", 1, "")
 	reuse.SIPID = m.SIPID
-	_, _, err = s.CreateMeeting(ctx, reuse)
+	_, _, err = s.CreateMeeting(ctx, reuse, store.Room{})
 	must(t, err)
 }
 
 func testListMeetings(t *testing.T, ctx context.Context, s store.Store) {
 	var want []string
 	for _, day := range []int{3, 1, 2} {
-		m, _, err := s.CreateMeeting(ctx, newMeeting(t, "M", day, ""))
+		m, _, err := s.CreateMeeting(ctx, newMeeting(t, "M", day, ""), store.Room{})
 		must(t, err)
 		want = append(want, m.ID)
 	}
@@ -438,7 +439,32 @@ func testCancelledContext(t *testing.T, _ context.Context, s store.Store) {
 	if _, err := s.GetMeeting(ctx, "x"); !errors.Is(err, context.Canceled) {
 		t.Errorf("GetMeeting with cancelled context: err = %v", err)
 	}
-	if _, _, err := s.CreateMeeting(ctx, newMeeting(t, "M", 1, "")); !errors.Is(err, context.Canceled) {
+	if _, _, err := s.CreateMeeting(ctx, newMeeting(t, "M", 1, ""), store.Room{}); !errors.Is(err, context.Canceled) {
 		t.Errorf("CreateMeeting with cancelled context: err = %v", err)
+	}
+}
+
+func testMeetingCreatesRoom(t *testing.T, ctx context.Context, s store.Store) {
+	m := newMeeting(t, "With room", 1, "client:room-key")
+	stored, _, err := s.CreateMeeting(ctx, m, store.Room{SID: "RM_new", Lobby: true, GuestPolicy: store.GuestDeny})
+	must(t, err)
+	room, err := s.GetRoom(ctx, stored.Room)
+	must(t, err)
+	if room.Name != stored.Room || room.SID != "RM_new" || !room.Lobby || room.GuestPolicy != store.GuestDeny {
+		t.Fatalf("room written with the meeting: %+v", room)
+	}
+	// A replay writes nothing, and another meeting in the same room keeps its record.
+	must(t, s.PutRoom(ctx, store.Room{Name: stored.Room, SID: "RM_new", Metadata: "kept", GuestPolicy: store.GuestDeny}))
+	_, created, err := s.CreateMeeting(ctx, m, store.Room{SID: "RM_other"})
+	must(t, err)
+	if created {
+		t.Fatal("replay created a meeting")
+	}
+	second := newMeeting(t, "Same room", 2, "")
+	second.Room = stored.Room
+	_, _, err = s.CreateMeeting(ctx, second, store.Room{SID: "RM_other"})
+	must(t, err)
+	if room, err = s.GetRoom(ctx, stored.Room); err != nil || room.Metadata != "kept" || room.SID != "RM_new" {
+		t.Fatalf("existing room became %+v, %v", room, err)
 	}
 }
