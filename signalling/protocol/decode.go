@@ -156,9 +156,6 @@ func decodeEnvelope(b []byte) (typ string, reqID uint32, data json.RawMessage, e
 	if trimmed[0] != '{' {
 		return "", 0, nil, &DecodeError{Code: CodeMalformedMessage, Message: "message is not a JSON object"}
 	}
-	if err := strictjson.Check(trimmed, reflect.TypeFor[rawEnvelope](), strictjson.Options{}); err != nil {
-		return "", 0, nil, strictError(err)
-	}
 	var env rawEnvelope
 	if err := json.Unmarshal(trimmed, &env); err != nil {
 		return "", 0, nil, &DecodeError{Code: CodeMalformedMessage, Message: "invalid JSON: " + describeJSONError(err)}
@@ -174,6 +171,12 @@ func decodeEnvelope(b []byte) (typ string, reqID uint32, data json.RawMessage, e
 		if err := json.Unmarshal(env.Type, &typ); err != nil {
 			return "", reqID, nil, &DecodeError{Code: CodeMalformedMessage, Message: "type must be a string", ReqID: reqID}
 		}
+	}
+	// Checked once req_id is known, so that the refusal answers the request.
+	if err := strictjson.Check(trimmed, reflect.TypeFor[rawEnvelope](), strictjson.Options{}); err != nil {
+		de := strictError(err).(*DecodeError)
+		de.ReqID, de.Type = reqID, typ
+		return "", reqID, nil, de
 	}
 	return typ, reqID, env.Data, nil
 }
