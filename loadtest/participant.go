@@ -9,11 +9,12 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/pion/webrtc/v4"
+
 	"github.com/ensemble-sfu/ensemble/internal/clips"
-	"github.com/ensemble-sfu/ensemble/sfu"
 	"github.com/ensemble-sfu/ensemble/signalling/client"
 	"github.com/ensemble-sfu/ensemble/signalling/client/clip"
-	"github.com/pion/webrtc/v4"
+	"github.com/ensemble-sfu/ensemble/vocab"
 )
 
 // media holds the parsed clips every publisher plays; parsed once per run.
@@ -89,7 +90,7 @@ func (p *participant) join(ctx context.Context, r *runner) error {
 }
 
 func (p *participant) publish(ctx context.Context, r *runner) error {
-	audio, err := p.client.PublishTrack(ctx, client.TrackOptions{Source: sfu.SourceMicrophone, Name: "microphone"})
+	audio, err := p.client.PublishTrack(ctx, client.TrackOptions{Source: vocab.SourceMicrophone, Name: "microphone"})
 	if err != nil {
 		return fmt.Errorf("%s: publish audio: %w", p.identity, err)
 	}
@@ -98,11 +99,11 @@ func (p *participant) publish(ctx context.Context, r *runner) error {
 		return nil
 	}
 	layers := r.videoLayers()
-	opts := client.TrackOptions{Source: sfu.SourceCamera, Name: "camera",
+	opts := client.TrackOptions{Source: vocab.SourceCamera, Name: "camera",
 		Width: layers[len(layers)-1].Width, Height: layers[len(layers)-1].Height}
 	if len(layers) > 1 {
 		for i, c := range layers {
-			opts.Layers = append(opts.Layers, sfu.LayerInfo{Quality: qualityOf(i), Width: c.Width, Height: c.Height})
+			opts.Layers = append(opts.Layers, vocab.LayerInfo{Quality: qualityOf(i), Width: c.Width, Height: c.Height})
 		}
 	}
 	video, err := p.client.PublishTrack(ctx, opts)
@@ -114,8 +115,8 @@ func (p *participant) publish(ctx context.Context, r *runner) error {
 }
 
 // qualityOf names the i-th layer, lowest first.
-func qualityOf(i int) sfu.Quality {
-	return [...]sfu.Quality{sfu.QualityLow, sfu.QualityMedium, sfu.QualityHigh}[i]
+func qualityOf(i int) vocab.Quality {
+	return [...]vocab.Quality{vocab.QualityLow, vocab.QualityMedium, vocab.QualityHigh}[i]
 }
 
 func (p *participant) play(ctx context.Context, t *client.LocalTrack, layers ...*clip.Clip) {
@@ -163,7 +164,7 @@ func (p *participant) endStream(trackSID string) {
 // participant leaves is not frozen; one that ends on its own still counts.
 func (p *participant) read(ctx context.Context, t *client.RemoteTrack) {
 	codec := t.Track.Codec()
-	stats := NewStreamStats(t.Kind() == sfu.KindVideo, codec.ClockRate)
+	stats := NewStreamStats(t.Kind() == vocab.KindVideo, codec.ClockRate)
 	p.mu.Lock()
 	p.streams[t.TrackSID] = stats
 	p.mu.Unlock()

@@ -7,6 +7,7 @@ import (
 
 	"github.com/ensemble-sfu/ensemble/sfu/forward"
 	"github.com/ensemble-sfu/ensemble/sfu/speaker"
+	"github.com/ensemble-sfu/ensemble/vocab"
 )
 
 // The room's activity ticker: active speakers every speakerInterval, connection
@@ -24,8 +25,8 @@ type roomActivity struct {
 	speakers *speaker.Detector
 
 	ticks       int
-	lastQuality map[string]ConnectionQualityInfo // by participant SID
-	upSeen      map[string]upCounters            // by participant SID
+	lastQuality map[string]vocab.ConnectionQualityInfo // by participant SID
+	upSeen      map[string]upCounters                  // by participant SID
 
 	speaking map[string]bool             // participant SIDs of the active speakers
 	allocs   map[string]*subscriberAlloc // by participant SID
@@ -38,7 +39,7 @@ func newRoomActivity(r *Room) *roomActivity {
 	return &roomActivity{
 		room:        r,
 		speakers:    speaker.NewDetector(speaker.Config{}),
-		lastQuality: map[string]ConnectionQualityInfo{},
+		lastQuality: map[string]vocab.ConnectionQualityInfo{},
 		upSeen:      map[string]upCounters{},
 		speaking:    map[string]bool{},
 		allocs:      map[string]*subscriberAlloc{},
@@ -79,9 +80,9 @@ func (a *roomActivity) tick(now time.Time) {
 		for _, s := range list {
 			a.speaking[s.ID] = true
 		}
-		ev := ActiveSpeakers{Speakers: make([]SpeakerInfo, len(list))}
+		ev := ActiveSpeakers{Speakers: make([]vocab.SpeakerInfo, len(list))}
 		for i, s := range list {
-			ev.Speakers[i] = SpeakerInfo{ParticipantSID: s.ID, Level: s.Level, Active: true}
+			ev.Speakers[i] = vocab.SpeakerInfo{ParticipantSID: s.ID, Level: s.Level, Active: true}
 		}
 		a.room.broadcast(ev, nil)
 	}
@@ -95,7 +96,7 @@ func (a *roomActivity) tick(now time.Time) {
 // grades of the visible participants to everyone (each also gets its own).
 func (a *roomActivity) updateQuality() {
 	ps := a.room.snapshot()
-	grades := make(map[string]ConnectionQualityInfo, len(ps))
+	grades := make(map[string]vocab.ConnectionQualityInfo, len(ps))
 	changed := false
 	seen := make(map[string]upCounters, len(ps))
 	for _, p := range ps {
@@ -119,7 +120,7 @@ func (a *roomActivity) updateQuality() {
 	if !changed {
 		return
 	}
-	var visible []ConnectionQualityInfo
+	var visible []vocab.ConnectionQualityInfo
 	hidden := map[string]bool{}
 	for _, p := range ps {
 		if p.Permissions().Hidden {
@@ -128,7 +129,7 @@ func (a *roomActivity) updateQuality() {
 		}
 		visible = append(visible, grades[p.sid])
 	}
-	slices.SortFunc(visible, func(x, y ConnectionQualityInfo) int {
+	slices.SortFunc(visible, func(x, y vocab.ConnectionQualityInfo) int {
 		switch {
 		case x.ParticipantSID < y.ParticipantSID:
 			return -1
@@ -149,7 +150,7 @@ func (a *roomActivity) updateQuality() {
 // grade turns loss, jitter and round-trip time into a MOS-like score (a
 // simplified E-model) and a grade. Upstream loss is measured over the last
 // period; downstream figures are the subscribers' latest receiver reports.
-func grade(sid string, ups []forward.UpStats, downs []forward.DownStats, prev, cur upCounters) ConnectionQualityInfo {
+func grade(sid string, ups []forward.UpStats, downs []forward.DownStats, prev, cur upCounters) vocab.ConnectionQualityInfo {
 	var loss float64 // 0..1
 	var jitter, rtt time.Duration
 	if dp := cur.packets - prev.packets; cur.packets >= prev.packets && dp > 0 {
@@ -169,7 +170,7 @@ func grade(sid string, ups []forward.UpStats, downs []forward.DownStats, prev, c
 	}
 	publishing := len(ups) > 0
 	if publishing && cur.packets == prev.packets && prev.packets > 0 {
-		return ConnectionQualityInfo{ParticipantSID: sid, Quality: QualityLost, Score: 1}
+		return vocab.ConnectionQualityInfo{ParticipantSID: sid, Quality: vocab.QualityLost, Score: 1}
 	}
 	latency := float64(rtt.Milliseconds())/2 + 2*float64(jitter.Milliseconds()) + 10
 	r := 93.2
@@ -182,12 +183,12 @@ func grade(sid string, ups []forward.UpStats, downs []forward.DownStats, prev, c
 	r = math.Max(0, math.Min(100, r))
 	mos := 1 + 0.035*r + 0.000007*r*(r-60)*(100-r)
 	mos = math.Max(1, math.Min(5, mos))
-	q := QualityPoor
+	q := vocab.QualityPoor
 	switch {
 	case mos >= 4.0:
-		q = QualityExcellent
+		q = vocab.QualityExcellent
 	case mos >= 3.0:
-		q = QualityGood
+		q = vocab.QualityGood
 	}
-	return ConnectionQualityInfo{ParticipantSID: sid, Quality: q, Score: float32(mos)}
+	return vocab.ConnectionQualityInfo{ParticipantSID: sid, Quality: q, Score: float32(mos)}
 }

@@ -7,6 +7,7 @@ import (
 
 	"github.com/ensemble-sfu/ensemble/sfu/bwalloc"
 	"github.com/ensemble-sfu/ensemble/sfu/forward"
+	"github.com/ensemble-sfu/ensemble/vocab"
 )
 
 // allocEvery is how often each subscriber's bandwidth is shared again among
@@ -24,8 +25,6 @@ const (
 	// so that the layer's bitrate swings (key frames) do not push it back.
 	probeHeadroom = 1.2
 )
-
-var qualityNames = [...]Quality{QualityLow, QualityMedium, QualityHigh}
 
 // subscriberAlloc is the allocator's state for one subscriber. Owned by the
 // room's activity goroutine.
@@ -113,13 +112,13 @@ func (a *roomActivity) allocate(p *Participant, now time.Time) {
 	for i, dec := range decisions {
 		s := subs[i]
 		using += dec.Bitrate
-		if tracks[i].Audio || tracks[i].MaxQuality < 0 {
+		if tracks[i].Audio || tracks[i].Paused {
 			continue
 		}
-		q := forward.Quality(dec.Quality)
+		q := dec.Quality
 		cur := s.down.TargetQuality()
 		prev, known := st.sent[s.track.sid]
-		heldBack := known && (prev.Reason == LayerBandwidth)
+		heldBack := known && (prev.Reason == vocab.LayerBandwidth)
 		switch {
 		case dec.Paused || q <= cur || !heldBack:
 			delete(st.upSince, s.track.sid)
@@ -134,7 +133,7 @@ func (a *roomActivity) allocate(p *Participant, now time.Time) {
 		default:
 			delete(st.upSince, s.track.sid)
 		}
-		q = forward.Quality(dec.Quality)
+		q = dec.Quality
 		if !dec.Paused && cur != q {
 			s.down.SetTargetQuality(q)
 		}
@@ -144,7 +143,7 @@ func (a *roomActivity) allocate(p *Participant, now time.Time) {
 			s.down.SetTargetTemporal(3)
 		}
 		s.down.SetBandwidthPaused(dec.Paused)
-		if dec.Reason == bwalloc.ReasonBandwidth && upgradeCost == 0 {
+		if dec.Reason == vocab.LayerBandwidth && upgradeCost == 0 {
 			upgradeCost = nextStepCost(tracks[i], dec)
 		}
 		if st.probeDown == nil && !dec.Paused {
@@ -184,22 +183,22 @@ func (a *roomActivity) pad() {
 
 // allocTrack describes a subscription to the allocator.
 func (a *roomActivity) allocTrack(s *subscription) bwalloc.Track {
-	t := bwalloc.Track{ID: s.track.sid, MaxQuality: int(s.requested.Load()), Priority: bwalloc.PriorityVideo}
+	t := bwalloc.Track{ID: s.track.sid, MaxQuality: vocab.Quality(s.requested.Load()), Priority: bwalloc.PriorityVideo}
 	up := s.track.up.Load()
 	if up == nil {
 		return t
 	}
-	if up.Kind().String() == string(KindAudio) {
+	if up.Kind().String() == string(vocab.KindAudio) {
 		t.Audio = true
 	}
 	switch {
-	case s.source == SourceScreenShare:
+	case s.source == vocab.SourceScreenShare:
 		t.Priority = bwalloc.PriorityScreen
 	case a.speaking[s.pubSID]:
 		t.Priority = bwalloc.PrioritySpeaker
 	}
 	if s.userPaused.Load() {
-		t.MaxQuality = -1
+		t.Paused = true
 	}
 	t.Temporal = up.HasTemporalLayers()
 	rates := up.LayerRates()
@@ -215,10 +214,10 @@ func (a *roomActivity) allocTrack(s *subscription) bwalloc.Track {
 }
 
 // holdDecision keeps a track at its current layer while an upgrade waits.
-func holdDecision(dec bwalloc.Decision, cur forward.Quality, prev SubscriptionLayer) bwalloc.Decision {
-	dec.Quality = int(cur)
+func holdDecision(dec bwalloc.Decision, cur vocab.Quality, prev SubscriptionLayer) bwalloc.Decision {
+	dec.Quality = cur
 	dec.Paused = prev.Paused
-	dec.Reason = bwalloc.ReasonBandwidth
+	dec.Reason = vocab.LayerBandwidth
 	return dec
 }
 
@@ -233,7 +232,7 @@ func nextStepCost(t bwalloc.Track, dec bwalloc.Decision) int {
 		}
 		return 0
 	}
-	for q := dec.Quality + 1; q <= min(t.MaxQuality, bwalloc.NumQualities-1); q++ {
+	for q := dec.Quality + 1; q <= min(t.MaxQuality, vocab.QualityHigh); q++ {
 		if t.Bitrates[q] > 0 {
 			return t.Bitrates[q] - dec.Bitrate
 		}
@@ -245,15 +244,15 @@ func nextStepCost(t bwalloc.Track, dec bwalloc.Decision) int {
 func (a *roomActivity) announceLayer(p *Participant, st *subscriberAlloc, s *subscription, dec bwalloc.Decision) {
 	ev := SubscriptionLayer{
 		TrackSID:    s.track.sid,
-		Quality:     qualityNames[min(max(dec.Quality, 0), 2)],
+		Quality:     min(dec.Quality, vocab.QualityHigh),
 		Paused:      dec.Paused,
-		Reason:      LayerReason(dec.Reason),
+		Reason:      vocab.LayerReason(dec.Reason),
 		EstimateBps: st.est.estimate,
 	}
 	if pub, t := a.room.findTrack(s.track.sid); t != nil {
 		pub.mu.Lock()
 		for _, l := range t.info.Layers {
-			if Quality(l.Quality) == ev.Quality {
+			if l.Quality == ev.Quality {
 				ev.Width, ev.Height = l.Width, l.Height
 			}
 		}

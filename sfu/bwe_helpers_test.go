@@ -14,6 +14,7 @@ import (
 	"github.com/pion/webrtc/v4"
 
 	"github.com/ensemble-sfu/ensemble/sfu/internal/netsim"
+	"github.com/ensemble-sfu/ensemble/vocab"
 )
 
 // Test simulcast layer bitrates (payload), lowest first.
@@ -53,21 +54,21 @@ func newShapedClientAPI(t *testing.T, link *netsim.Link) *webrtc.API {
 // not sent, as the Go client and browsers do.
 type simPublisher struct {
 	c        *testClient
-	info     TrackInfo
+	info     vocab.TrackInfo
 	keyReq   [3]atomic.Bool
 	disabled [3]atomic.Bool
 	sent     [3]atomic.Int64
 	seenEvs  int
 }
 
-func (c *testClient) publishSimulcastRated(clientID string, source Source) *simPublisher {
+func (c *testClient) publishSimulcastRated(clientID string, source vocab.Source) *simPublisher {
 	c.t.Helper()
 	info, err := c.p.AddTrack(clientID, TrackRequest{
-		Kind: KindVideo, Source: source, Width: 1280, Height: 720,
-		Layers: []LayerInfo{
-			{RID: "q", Quality: QualityLow, Width: 320, Height: 180},
-			{RID: "h", Quality: QualityMedium, Width: 640, Height: 360},
-			{RID: "f", Quality: QualityHigh, Width: 1280, Height: 720},
+		Kind: vocab.KindVideo, Source: source, Width: 1280, Height: 720,
+		Layers: []vocab.LayerInfo{
+			{RID: "q", Quality: vocab.QualityLow, Width: 320, Height: 180},
+			{RID: "h", Quality: vocab.QualityMedium, Width: 640, Height: 360},
+			{RID: "f", Quality: vocab.QualityHigh, Width: 1280, Height: 720},
 		},
 	})
 	if err != nil {
@@ -135,11 +136,11 @@ func (sp *simPublisher) obeyDynacast() {
 	}
 }
 
-func qualityIndex(q Quality) int {
+func qualityIndex(q vocab.Quality) int {
 	switch q {
-	case QualityLow:
+	case vocab.QualityLow:
 		return 0
-	case QualityMedium:
+	case vocab.QualityMedium:
 		return 1
 	}
 	return 2

@@ -1,6 +1,10 @@
 package sfu
 
-import "log/slog"
+import (
+	"log/slog"
+
+	"github.com/ensemble-sfu/ensemble/vocab"
+)
 
 // Defaults applied by NewEngine.
 const (
@@ -35,10 +39,10 @@ type Config struct {
 // Hooks observe the engine (webhooks, metrics). Any may be nil. They are called
 // without the room's locks held but synchronously: they must not block.
 type Hooks struct {
-	RoomStarted       func(RoomInfo)
-	RoomFinished      func(RoomInfo)
-	ParticipantJoined func(RoomInfo, ParticipantInfo)
-	ParticipantLeft   func(RoomInfo, ParticipantInfo, CloseReason)
-	TrackPublished    func(RoomInfo, ParticipantInfo, TrackInfo)
-	TrackUnpublished  func(RoomInfo, ParticipantInfo, TrackInfo)
+	RoomStarted       func(vocab.RoomInfo)
+	RoomFinished      func(vocab.RoomInfo)
+	ParticipantJoined func(vocab.RoomInfo, vocab.ParticipantInfo)
+	ParticipantLeft   func(vocab.RoomInfo, vocab.ParticipantInfo, vocab.CloseReason)
+	TrackPublished    func(vocab.RoomInfo, vocab.ParticipantInfo, vocab.TrackInfo)
+	TrackUnpublished  func(vocab.RoomInfo, vocab.ParticipantInfo, vocab.TrackInfo)
 }

@@ -7,6 +7,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/ensemble-sfu/ensemble/vocab"
 )
 
 // Malformed SDP is refused with ErrInvalidSDP and the parser's reason; the
@@ -32,7 +34,7 @@ func TestMalformedSDPRefused(t *testing.T) {
 		t.Error("HandleAnswer of an unrelated description succeeded")
 	}
 	// The room still works: alice publishes, bob receives.
-	a.publish("mic", KindAudio)
+	a.publish("mic", vocab.KindAudio)
 	a.negotiatePublisher(false)
 	b.waitPackets(a.p.SID(), 1, 20)
 }
@@ -45,14 +47,14 @@ func TestAddTrackChecks(t *testing.T) {
 	sink := newEventLog()
 	p, err := room.Join(JoinParams{
 		Identity: "mic-only", Sink: sink,
-		Permissions: Permissions{CanPublish: true, Sources: []Source{SourceMicrophone}},
+		Permissions: vocab.Permissions{CanPublish: true, Sources: []vocab.Source{vocab.SourceMicrophone}},
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer p.Close(ReasonClientLeft)
+	defer p.Close(vocab.ReasonClientLeft)
 
-	_, err = p.AddTrack("cam", TrackRequest{Kind: KindVideo, Source: SourceCamera})
+	_, err = p.AddTrack("cam", TrackRequest{Kind: vocab.KindVideo, Source: vocab.SourceCamera})
 	if !errors.Is(err, ErrPermissionDenied) || !strings.Contains(err.Error(), "camera") {
 		t.Errorf("camera without permission: %v", err)
 	}
@@ -60,26 +62,26 @@ func TestAddTrackChecks(t *testing.T) {
 		id  string
 		req TrackRequest
 	}{
-		{"", TrackRequest{Kind: KindAudio, Source: SourceMicrophone}},
-		{"x", TrackRequest{Kind: "data", Source: SourceMicrophone}},
-		{"x", TrackRequest{Kind: KindAudio, Source: "radio"}},
-		{"x", TrackRequest{Kind: KindVideo, Source: SourceMicrophone}},
+		{"", TrackRequest{Kind: vocab.KindAudio, Source: vocab.SourceMicrophone}},
+		{"x", TrackRequest{Kind: "data", Source: vocab.SourceMicrophone}},
+		{"x", TrackRequest{Kind: vocab.KindAudio, Source: "radio"}},
+		{"x", TrackRequest{Kind: vocab.KindVideo, Source: vocab.SourceMicrophone}},
 	} {
 		if _, err := p.AddTrack(tc.id, tc.req); !errors.Is(err, ErrInvalidArgument) {
 			t.Errorf("AddTrack(%q, %+v) = %v, want ErrInvalidArgument", tc.id, tc.req, err)
 		}
 	}
-	info, err := p.AddTrack("m1", TrackRequest{Kind: KindAudio, Source: SourceMicrophone})
+	info, err := p.AddTrack("m1", TrackRequest{Kind: vocab.KindAudio, Source: vocab.SourceMicrophone})
 	if err != nil || !strings.HasPrefix(info.SID, "TR_") {
 		t.Fatalf("AddTrack = %+v, %v", info, err)
 	}
-	if _, err := p.AddTrack("m1", TrackRequest{Kind: KindAudio, Source: SourceMicrophone}); !errors.Is(err, ErrInvalidArgument) {
+	if _, err := p.AddTrack("m1", TrackRequest{Kind: vocab.KindAudio, Source: vocab.SourceMicrophone}); !errors.Is(err, ErrInvalidArgument) {
 		t.Errorf("same client id twice: %v", err)
 	}
-	if _, err := p.AddTrack("m2", TrackRequest{Kind: KindAudio, Source: SourceMicrophone}); err != nil {
+	if _, err := p.AddTrack("m2", TrackRequest{Kind: vocab.KindAudio, Source: vocab.SourceMicrophone}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := p.AddTrack("m3", TrackRequest{Kind: KindAudio, Source: SourceMicrophone}); !errors.Is(err, ErrTooManyTracks) {
+	if _, err := p.AddTrack("m3", TrackRequest{Kind: vocab.KindAudio, Source: vocab.SourceMicrophone}); !errors.Is(err, ErrTooManyTracks) {
 		t.Errorf("third track: %v, want ErrTooManyTracks", err)
 	}
 	// Declared but not live: not listed, not subscribable.
@@ -123,10 +125,10 @@ func TestDataAndMetadata(t *testing.T) {
 	for _, cl := range []*testClient{b, c} {
 		cl.waitEvent("broadcast data", isEvent(func(d DataReceived) bool {
 			return string(d.Packet.Payload) == "hi all" && d.Packet.FromIdentity == "alice" && d.Packet.FromSID == a.p.SID() &&
-				d.Packet.Kind == DataReliable
+				d.Packet.Kind == vocab.DataReliable
 		}))
 	}
-	if err := a.p.SendData(DataPacket{Kind: DataLossy, Payload: []byte("psst"), DestinationIdentities: []string{"carol"}}); err != nil {
+	if err := a.p.SendData(DataPacket{Kind: vocab.DataLossy, Payload: []byte("psst"), DestinationIdentities: []string{"carol"}}); err != nil {
 		t.Fatal(err)
 	}
 	c.waitEvent("direct data", isEvent(func(d DataReceived) bool { return string(d.Packet.Payload) == "psst" }))
@@ -166,7 +168,7 @@ func TestManualSubscriptionAndHidden(t *testing.T) {
 		p.AutoSubscribe = false
 		p.Permissions.Hidden = true
 	})
-	cam := a.publish("cam", KindVideo)
+	cam := a.publish("cam", vocab.KindVideo)
 	a.negotiatePublisher(false)
 	rec.waitEvent("TrackPublished", isEvent(func(tp TrackPublished) bool { return tp.Track.SID == cam.SID }))
 	time.Sleep(200 * time.Millisecond)
@@ -193,11 +195,11 @@ func TestManualSubscriptionAndHidden(t *testing.T) {
 	if n := rec.packetsFrom(a.p.SID()); n != paused {
 		t.Errorf("paused subscription still receives: %d -> %d", paused, n)
 	}
-	if err := rec.p.UpdateSubscription(cam.SID, SubscriptionSettings{Quality: QualityLow}); err != nil {
+	if err := rec.p.UpdateSubscription(cam.SID, SubscriptionSettings{Quality: new(vocab.QualityLow)}); err != nil {
 		t.Fatal(err)
 	}
 	rec.waitPackets(a.p.SID(), 1, paused+10)
-	if err := rec.p.UpdateSubscription(cam.SID, SubscriptionSettings{Quality: "ultra"}); !errors.Is(err, ErrInvalidArgument) {
+	if err := rec.p.UpdateSubscription(cam.SID, SubscriptionSettings{Quality: new(vocab.Quality(7))}); !errors.Is(err, ErrInvalidArgument) {
 		t.Errorf("bad quality: %v", err)
 	}
 	if err := rec.p.Unsubscribe(cam.SID); err != nil {
@@ -268,7 +270,7 @@ func TestConcurrentJoinsAndLeaves(t *testing.T) {
 	e := newTestEngine(t)
 	room, _ := e.GetOrCreateRoom("busy")
 	a := joinClient(t, room, "alice")
-	a.publish("mic", KindAudio)
+	a.publish("mic", vocab.KindAudio)
 	a.negotiatePublisher(false)
 	a.waitEvent("own track live", isEvent[TrackPublished](nil))
 
@@ -282,13 +284,13 @@ func TestConcurrentJoinsAndLeaves(t *testing.T) {
 				defer wg.Done()
 				p, err := room.Join(JoinParams{
 					Identity: fmt.Sprintf("guest%d", i%4), AutoSubscribe: true,
-					Permissions: Permissions{CanSubscribe: true}, Sink: newEventLog(),
+					Permissions: vocab.Permissions{CanSubscribe: true}, Sink: newEventLog(),
 				})
 				if err != nil {
 					return
 				}
 				time.Sleep(time.Duration(i%3) * 10 * time.Millisecond)
-				p.Close(ReasonClientLeft)
+				p.Close(vocab.ReasonClientLeft)
 			}()
 		}
 		wg.Wait()

@@ -1,6 +1,10 @@
 package sfu
 
-import "time"
+import (
+	"time"
+
+	"github.com/ensemble-sfu/ensemble/vocab"
+)
 
 // dynacastOffDelay: a layer no subscriber needs is stopped at the publisher
 // after this long, so that a subscriber switching back and forth does not
@@ -63,9 +67,9 @@ func (a *roomActivity) dynacast(now time.Time, ps []*Participant) {
 			}
 			t.dynacastOff.Store(next)
 			ev := PublisherLayers{TrackSID: t.sid}
-			for q := range 3 {
+			for q := range vocab.NumQualities {
 				if rates.Exists[q] {
-					ev.Layers = append(ev.Layers, PublisherLayer{Quality: qualityNames[q], Enabled: next&(1<<q) == 0})
+					ev.Layers = append(ev.Layers, PublisherLayer{Quality: vocab.Quality(q), Enabled: next&(1<<q) == 0})
 				}
 			}
 			p.log.Debug("dynacast", "track", t.sid, "layers", ev.Layers)

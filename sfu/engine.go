@@ -13,6 +13,8 @@ import (
 	"github.com/pion/interceptor"
 	"github.com/pion/transport/v5/udp"
 	"github.com/pion/webrtc/v4"
+
+	"github.com/ensemble-sfu/ensemble/vocab"
 )
 
 // Batched UDP writes: up to udpBatchSize datagrams per sendmmsg, flushed at the
@@ -312,7 +314,7 @@ func (e *Engine) shutdown() {
 	}
 	e.mu.Unlock()
 	for _, r := range rooms {
-		go r.Close(ReasonServerShutdown) // rooms close in parallel; roomWG waits for them
+		go r.Close(vocab.ReasonServerShutdown) // rooms close in parallel; roomWG waits for them
 	}
 	// Rooms that were closing already are waited for too: no connection may
 	// outlive the sockets.

@@ -1,5 +1,7 @@
 package sfu
 
+import "github.com/ensemble-sfu/ensemble/vocab"
+
 // Event is something a participant's session must tell its client. The sfu delivers
 // events through the participant's EventSink; the signalling layer turns each into a
 // protocol message. The concrete types below are the whole set.
@@ -29,23 +31,23 @@ type SubscriberOffer struct {
 type ICECandidateEvent struct{ ICECandidate }
 
 // ParticipantJoined announces another participant.
-type ParticipantJoined struct{ Participant ParticipantInfo }
+type ParticipantJoined struct{ Participant vocab.ParticipantInfo }
 
 // ParticipantLeft announces that another participant left.
 type ParticipantLeft struct {
-	Participant ParticipantInfo
-	Reason      CloseReason
+	Participant vocab.ParticipantInfo
+	Reason      vocab.CloseReason
 }
 
 // ParticipantUpdated carries another participant's new name or metadata.
-type ParticipantUpdated struct{ Participant ParticipantInfo }
+type ParticipantUpdated struct{ Participant vocab.ParticipantInfo }
 
 // TrackPublished announces a track; sent to the publisher too once its media arrives
 // (with the server-assigned SID the client matches by ClientID).
 type TrackPublished struct {
 	ParticipantSID string
 	ClientID       string // the publisher's own id for the track; empty for others
-	Track          TrackInfo
+	Track          vocab.TrackInfo
 }
 
 // TrackUnpublished announces that a track is gone.
@@ -63,46 +65,32 @@ type TrackMuted struct {
 
 // ActiveSpeakers lists who speaks now, loudest first; sent a few times a second at
 // most and only when the list changes.
-type ActiveSpeakers struct{ Speakers []SpeakerInfo }
+type ActiveSpeakers struct{ Speakers []vocab.SpeakerInfo }
 
 // ConnectionQualityUpdate carries link grades for the participant and the others.
-type ConnectionQualityUpdate struct{ Updates []ConnectionQualityInfo }
+type ConnectionQualityUpdate struct{ Updates []vocab.ConnectionQualityInfo }
 
 // DataReceived carries a data message for the participant.
 type DataReceived struct{ Packet DataPacket }
-
-// LayerReason says why a subscriber gets the layer it gets.
-type LayerReason string
-
-// Layer reasons.
-const (
-	// LayerRequested: the layer the subscriber asked for (quality or size).
-	LayerRequested LayerReason = "requested"
-	// LayerBandwidth: the subscriber's estimated bandwidth allows no better
-	// (or, with Paused, not even the lowest layer).
-	LayerBandwidth LayerReason = "bandwidth"
-	// LayerPublisher: the publisher sends no better layer now.
-	LayerPublisher LayerReason = "publisher"
-)
 
 // SubscriptionLayer tells a subscriber which layer of a subscribed video it
 // receives and why; sent when that changes.
 type SubscriptionLayer struct {
 	TrackSID string
-	Quality  Quality
+	Quality  vocab.Quality
 	Width    int // of the layer, as the publisher declared it; 0 if unknown
 	Height   int
 	// Paused: not even the lowest layer fits the subscriber's bandwidth; the
 	// video stops until it does (a client shows "paused for bandwidth").
 	Paused bool
-	Reason LayerReason
+	Reason vocab.LayerReason
 	// EstimateBps is the subscriber's estimated downstream bandwidth.
 	EstimateBps int
 }
 
 // PublisherLayer is one simulcast layer in PublisherLayers.
 type PublisherLayer struct {
-	Quality Quality
+	Quality vocab.Quality
 	Enabled bool
 }
 
@@ -115,7 +103,7 @@ type PublisherLayers struct {
 }
 
 // Closed ends the session; no event follows it.
-type Closed struct{ Reason CloseReason }
+type Closed struct{ Reason vocab.CloseReason }
 
 func (SubscriberOffer) isEvent()         {}
 func (ICECandidateEvent) isEvent()       {}

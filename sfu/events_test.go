@@ -6,6 +6,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/ensemble-sfu/ensemble/vocab"
 )
 
 func isEvent[T Event](match func(T) bool) func(Event) bool {
@@ -22,7 +24,7 @@ func TestMuteUnmuteUnpublishPropagate(t *testing.T) {
 	room, _ := e.GetOrCreateRoom("events")
 	a := joinClient(t, room, "alice")
 	b := joinClient(t, room, "bob")
-	cam := a.publish("cam", KindVideo)
+	cam := a.publish("cam", vocab.KindVideo)
 	a.negotiatePublisher(false)
 	b.waitEvent("TrackPublished", isEvent(func(tp TrackPublished) bool {
 		return tp.Track.SID == cam.SID && tp.ParticipantSID == a.p.SID() && tp.ClientID == ""
@@ -96,7 +98,7 @@ func TestDuplicateIdentityReplaces(t *testing.T) {
 	b := joinClient(t, room, "bob")
 	a2 := joinClient(t, room, "alice")
 
-	a.waitEvent("Closed duplicate", isEvent(func(c Closed) bool { return c.Reason == ReasonDuplicateIdentity }))
+	a.waitEvent("Closed duplicate", isEvent(func(c Closed) bool { return c.Reason == vocab.ReasonDuplicateIdentity }))
 	select {
 	case <-a.p.Done():
 	default:
@@ -139,9 +141,9 @@ func TestResumeRestartsICEAndKeepsSubscriptions(t *testing.T) {
 	room, _ := e.GetOrCreateRoom("resume")
 	a := joinClient(t, room, "alice")
 	b := joinClient(t, room, "bob")
-	a.publish("mic", KindAudio)
+	a.publish("mic", vocab.KindAudio)
 	a.negotiatePublisher(false)
-	b.publish("cam", KindVideo)
+	b.publish("cam", vocab.KindVideo)
 	b.negotiatePublisher(false)
 	b.waitPackets(a.p.SID(), 1, 20)
 	a.waitPackets(b.p.SID(), 1, 20)
@@ -175,7 +177,7 @@ func TestResumeWithOutstandingOffer(t *testing.T) {
 	b.waitEvent("first offer", isEvent[SubscriberOffer](nil))
 	waitFor(t, "first answer", func() bool { return b.sub.RemoteDescription() != nil && b.sub.LocalDescription() != nil })
 	b.holdOffers.Store(true)
-	a.publish("mic", KindAudio)
+	a.publish("mic", vocab.KindAudio)
 	a.negotiatePublisher(false)
 	waitFor(t, "held offer", func() bool { return countEvents[SubscriberOffer](b.log) == 2 })
 	b.holdOffers.Store(false)
@@ -191,10 +193,10 @@ func TestResumeWithOutstandingOffer(t *testing.T) {
 func TestRoomClosesWhenLastParticipantLeaves(t *testing.T) {
 	var mu sync.Mutex
 	var finished []string
-	var left []CloseReason
+	var left []vocab.CloseReason
 	e := newTestEngine(t, func(c *Config) {
-		c.Hooks.RoomFinished = func(r RoomInfo) { mu.Lock(); finished = append(finished, r.Name); mu.Unlock() }
-		c.Hooks.ParticipantLeft = func(_ RoomInfo, _ ParticipantInfo, why CloseReason) {
+		c.Hooks.RoomFinished = func(r vocab.RoomInfo) { mu.Lock(); finished = append(finished, r.Name); mu.Unlock() }
+		c.Hooks.ParticipantLeft = func(_ vocab.RoomInfo, _ vocab.ParticipantInfo, why vocab.CloseReason) {
 			mu.Lock()
 			left = append(left, why)
 			mu.Unlock()
@@ -203,15 +205,15 @@ func TestRoomClosesWhenLastParticipantLeaves(t *testing.T) {
 	room, _ := e.GetOrCreateRoom("ephemeral")
 	a := joinClient(t, room, "alice")
 	b := joinClient(t, room, "bob")
-	a.publish("mic", KindAudio)
+	a.publish("mic", vocab.KindAudio)
 	a.negotiatePublisher(false)
-	b.publish("mic", KindAudio)
+	b.publish("mic", vocab.KindAudio)
 	b.negotiatePublisher(false)
 	b.waitPackets(a.p.SID(), 1, 5)
 	a.waitPackets(b.p.SID(), 1, 5)
 	a.close()
 	b.waitEvent("alice's track gone", isEvent[TrackUnpublished](nil))
-	b.waitEvent("alice left", isEvent(func(l ParticipantLeft) bool { return l.Reason == ReasonClientLeft }))
+	b.waitEvent("alice left", isEvent(func(l ParticipantLeft) bool { return l.Reason == vocab.ReasonClientLeft }))
 	select {
 	case <-room.Done():
 		t.Fatal("room closed with bob in it")
@@ -253,7 +255,7 @@ func TestEngineCloseShutsRoomsDown(t *testing.T) {
 	if err := e.Close(); err != nil {
 		t.Fatal(err)
 	}
-	a.waitEvent("Closed shutdown", isEvent(func(c Closed) bool { return c.Reason == ReasonServerShutdown }))
+	a.waitEvent("Closed shutdown", isEvent(func(c Closed) bool { return c.Reason == vocab.ReasonServerShutdown }))
 	if _, err := e.GetOrCreateRoom("x"); !errors.Is(err, ErrEngineClosed) {
 		t.Errorf("GetOrCreateRoom after Close = %v", err)
 	}

@@ -14,6 +14,8 @@ import (
 	"github.com/pion/interceptor"
 	"github.com/pion/webrtc/v4"
 	"github.com/pion/webrtc/v4/pkg/media"
+
+	"github.com/ensemble-sfu/ensemble/vocab"
 )
 
 // testTimeout bounds every wait of a test.
@@ -179,9 +181,9 @@ func joinClientAPI(t *testing.T, room *Room, identity string, api *webrtc.API, m
 		Identity:      identity,
 		Name:          identity,
 		AutoSubscribe: true,
-		Permissions: Permissions{
+		Permissions: vocab.Permissions{
 			CanPublish: true, CanSubscribe: true, CanPublishData: true, CanUpdateMetadata: true,
-			Sources: []Source{SourceCamera, SourceMicrophone, SourceScreenShare},
+			Sources: []vocab.Source{vocab.SourceCamera, vocab.SourceMicrophone, vocab.SourceScreenShare},
 		},
 		Sink: c.log,
 	}
@@ -190,12 +192,12 @@ func joinClientAPI(t *testing.T, room *Room, identity string, api *webrtc.API, m
 	}
 	c.pub.OnICECandidate(func(cand *webrtc.ICECandidate) {
 		if cand != nil && c.p != nil {
-			_ = c.p.AddICECandidate(ICECandidate{Target: TargetPublisher, Candidate: cand.ToJSON()})
+			_ = c.p.AddICECandidate(ICECandidate{Target: vocab.TargetPublisher, Candidate: cand.ToJSON()})
 		}
 	})
 	c.sub.OnICECandidate(func(cand *webrtc.ICECandidate) {
 		if cand != nil {
-			if err := c.p.AddICECandidate(ICECandidate{Target: TargetSubscriber, Candidate: cand.ToJSON()}); err != nil {
+			if err := c.p.AddICECandidate(ICECandidate{Target: vocab.TargetSubscriber, Candidate: cand.ToJSON()}); err != nil {
 				c.fail(fmt.Errorf("subscriber candidate: %w", err))
 			}
 		}
@@ -269,7 +271,7 @@ func (c *testClient) handle(ev Event) {
 			c.fail(fmt.Errorf("handle answer: %w", err))
 		}
 	case ICECandidateEvent:
-		if ev.Target != TargetSubscriber {
+		if ev.Target != vocab.TargetSubscriber {
 			c.fail(fmt.Errorf("unexpected %s candidate", ev.Target))
 			return
 		}
@@ -305,12 +307,12 @@ func (c *testClient) onTrack(remote *webrtc.TrackRemote, _ *webrtc.RTPReceiver) 
 }
 
 // publish adds a synthetic track and starts sending it until the client closes.
-func (c *testClient) publish(clientID string, kind Kind) TrackInfo {
+func (c *testClient) publish(clientID string, kind vocab.Kind) vocab.TrackInfo {
 	c.t.Helper()
-	req := TrackRequest{Name: clientID, Kind: kind, Source: SourceMicrophone}
+	req := TrackRequest{Name: clientID, Kind: kind, Source: vocab.SourceMicrophone}
 	mime := webrtc.MimeTypeOpus
-	if kind == KindVideo {
-		req.Source, mime = SourceCamera, webrtc.MimeTypeVP8
+	if kind == vocab.KindVideo {
+		req.Source, mime = vocab.SourceCamera, webrtc.MimeTypeVP8
 		req.Width, req.Height = 320, 240
 	}
 	info, err := c.p.AddTrack(clientID, req)
@@ -342,9 +344,9 @@ func (c *testClient) publish(clientID string, kind Kind) TrackInfo {
 	return info
 }
 
-func (c *testClient) sendSamples(track *webrtc.TrackLocalStaticSample, kind Kind) {
+func (c *testClient) sendSamples(track *webrtc.TrackLocalStaticSample, kind vocab.Kind) {
 	interval := 20 * time.Millisecond
-	if kind == KindVideo {
+	if kind == vocab.KindVideo {
 		interval = 33 * time.Millisecond
 	}
 	tick := time.NewTicker(interval)
@@ -356,7 +358,7 @@ func (c *testClient) sendSamples(track *webrtc.TrackLocalStaticSample, kind Kind
 		case <-tick.C:
 		}
 		var data []byte
-		if kind == KindVideo {
+		if kind == vocab.KindVideo {
 			data = vp8Frame(n%10 == 0)
 		} else {
 			data = []byte{0xfc, 0xff, 0xfe, byte(n)}
@@ -477,7 +479,7 @@ func (c *testClient) close() {
 	_ = c.sub.GracefulClose()
 	c.wg.Wait()
 	if c.p != nil {
-		c.p.Close(ReasonClientLeft)
+		c.p.Close(vocab.ReasonClientLeft)
 	}
 }
 

@@ -3,6 +3,8 @@ package sfu
 import (
 	"fmt"
 	"testing"
+
+	"github.com/ensemble-sfu/ensemble/vocab"
 )
 
 // Each participant publishes audio and video and receives every other
@@ -18,8 +20,8 @@ func TestParticipantsExchangeMedia(t *testing.T) {
 			clients := make([]*testClient, n)
 			for i := range clients {
 				c := joinClient(t, room, fmt.Sprintf("user%d", i))
-				c.publish("mic", KindAudio)
-				c.publish("cam", KindVideo)
+				c.publish("mic", vocab.KindAudio)
+				c.publish("cam", vocab.KindVideo)
 				c.negotiatePublisher(false)
 				clients[i] = c
 			}

@@ -5,6 +5,8 @@ import (
 	"sync"
 
 	"github.com/pion/webrtc/v4"
+
+	"github.com/ensemble-sfu/ensemble/vocab"
 )
 
 // subscriberConn is the connection carrying media to the participant. The
@@ -58,12 +60,12 @@ func newSubscriberConn(p *Participant) (*subscriberConn, error) {
 			c.held = append(c.held, init)
 			return
 		}
-		p.send(ICECandidateEvent{ICECandidate{Target: TargetSubscriber, Candidate: init}})
+		p.send(ICECandidateEvent{ICECandidate{Target: vocab.TargetSubscriber, Candidate: init}})
 	})
 	pc.OnConnectionStateChange(func(s webrtc.PeerConnectionState) {
 		p.log.Debug("subscriber connection state", "state", s.String())
 		if s == webrtc.PeerConnectionStateFailed {
-			p.closeAsync(ReasonTransportFailure)
+			p.closeAsync(vocab.ReasonTransportFailure)
 		}
 	})
 	return c, nil
@@ -148,7 +150,7 @@ func (c *subscriberConn) releaseCandidates(send bool) {
 		return
 	}
 	for _, cand := range held {
-		c.p.send(ICECandidateEvent{ICECandidate{Target: TargetSubscriber, Candidate: cand}})
+		c.p.send(ICECandidateEvent{ICECandidate{Target: vocab.TargetSubscriber, Candidate: cand}})
 	}
 }
 

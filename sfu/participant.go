@@ -7,12 +7,14 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/ensemble-sfu/ensemble/vocab"
 )
 
 // JoinParams describe a participant joining a room.
 type JoinParams struct {
 	Identity, Name, Metadata string
-	Permissions              Permissions
+	Permissions              vocab.Permissions
 	// AutoSubscribe subscribes to every current and future track of the others.
 	AutoSubscribe bool
 	// Sink receives the participant's events; it must not block.
@@ -31,7 +33,7 @@ type Participant struct {
 	mu       sync.Mutex // guards the fields below
 	name     string
 	metadata string
-	perms    Permissions
+	perms    vocab.Permissions
 	tracks   []*publishedTrack        // in the order they were requested
 	subs     map[string]*subscription // by track SID
 	closed   bool
@@ -92,7 +94,7 @@ func (p *Participant) open() error {
 	return nil
 }
 
-func clonePermissions(perms Permissions) Permissions {
+func clonePermissions(perms vocab.Permissions) vocab.Permissions {
 	perms.Sources = slices.Clone(perms.Sources)
 	return perms
 }
@@ -107,17 +109,17 @@ func (p *Participant) Identity() string { return p.identity }
 func (p *Participant) Done() <-chan struct{} { return p.done }
 
 // Info describes the participant with its live tracks.
-func (p *Participant) Info() ParticipantInfo {
+func (p *Participant) Info() vocab.ParticipantInfo {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	info := ParticipantInfo{
+	info := vocab.ParticipantInfo{
 		SID:      p.sid,
 		Identity: p.identity,
 		Name:     p.name,
 		Metadata: p.metadata,
 		JoinedAt: p.joinedAt,
 		Hidden:   p.perms.Hidden,
-		Tracks:   []TrackInfo{},
+		Tracks:   []vocab.TrackInfo{},
 	}
 	for _, t := range p.tracks {
 		if t.live {
@@ -128,7 +130,7 @@ func (p *Participant) Info() ParticipantInfo {
 }
 
 // Permissions returns what the participant may do.
-func (p *Participant) Permissions() Permissions {
+func (p *Participant) Permissions() vocab.Permissions {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	return clonePermissions(p.perms)
@@ -136,7 +138,7 @@ func (p *Participant) Permissions() Permissions {
 
 // SetPermissions changes what the participant may do from now on. Tracks already
 // published and subscriptions already made are kept.
-func (p *Participant) SetPermissions(perms Permissions) {
+func (p *Participant) SetPermissions(perms vocab.Permissions) {
 	p.mu.Lock()
 	p.perms = clonePermissions(perms)
 	p.mu.Unlock()
@@ -181,9 +183,9 @@ func (p *Participant) SendData(pkt DataPacket) error {
 		return fmt.Errorf("%w: cannot publish data", ErrPermissionDenied)
 	}
 	if pkt.Kind == "" {
-		pkt.Kind = DataReliable
+		pkt.Kind = vocab.DataReliable
 	}
-	if pkt.Kind != DataReliable && pkt.Kind != DataLossy {
+	if pkt.Kind != vocab.DataReliable && pkt.Kind != vocab.DataLossy {
 		return fmt.Errorf("%w: data kind %q", ErrInvalidArgument, pkt.Kind)
 	}
 	pkt.FromSID, pkt.FromIdentity = p.sid, p.identity
@@ -226,7 +228,7 @@ func (p *Participant) send(ev Event) {
 // Close makes the participant leave the room: its tracks are unpublished, its
 // subscriptions and connections closed, the sink gets Closed{reason} and the
 // others ParticipantLeft. Idempotent; returns when everything is stopped.
-func (p *Participant) Close(reason CloseReason) {
+func (p *Participant) Close(reason vocab.CloseReason) {
 	first := false
 	p.closeOnce.Do(func() { first = true })
 	if !first {
@@ -281,7 +283,7 @@ func (p *Participant) Close(reason CloseReason) {
 
 // closeAsync closes the participant from a goroutine the room waits for, for
 // callers (Pion callbacks) that Close would otherwise wait on.
-func (p *Participant) closeAsync(reason CloseReason) {
+func (p *Participant) closeAsync(reason vocab.CloseReason) {
 	r := p.room
 	r.mu.Lock()
 	closing := r.closing

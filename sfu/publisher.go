@@ -9,6 +9,8 @@ import (
 	"github.com/pion/rtcp"
 	"github.com/pion/sdp/v3"
 	"github.com/pion/webrtc/v4"
+
+	"github.com/ensemble-sfu/ensemble/vocab"
 )
 
 // gatherTimeout bounds the wait for local candidates before an answer is
@@ -40,7 +42,7 @@ func newPublisherConn(p *Participant) (*publisherConn, error) {
 	pc.OnConnectionStateChange(func(s webrtc.PeerConnectionState) {
 		p.log.Debug("publisher connection state", "state", s.String())
 		if s == webrtc.PeerConnectionStateFailed {
-			p.closeAsync(ReasonTransportFailure)
+			p.closeAsync(vocab.ReasonTransportFailure)
 		}
 	})
 	return c, nil
@@ -134,9 +136,9 @@ func (p *Participant) AddICECandidate(c ICECandidate) error {
 		return nil // end of candidates
 	}
 	switch c.Target {
-	case TargetPublisher:
+	case vocab.TargetPublisher:
 		return p.pub.addCandidate(c.Candidate)
-	case TargetSubscriber:
+	case vocab.TargetSubscriber:
 		return p.sub.addCandidate(c.Candidate)
 	}
 	return fmt.Errorf("%w: candidate target %q", ErrInvalidArgument, c.Target)

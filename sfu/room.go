@@ -5,6 +5,8 @@ import (
 	"log/slog"
 	"sync"
 	"time"
+
+	"github.com/ensemble-sfu/ensemble/vocab"
 )
 
 // Room is a set of participants who can publish to and subscribe from each other.
@@ -58,10 +60,10 @@ func (r *Room) start() {
 func (r *Room) Name() string { return r.name }
 
 // Info describes the room.
-func (r *Room) Info() RoomInfo {
+func (r *Room) Info() vocab.RoomInfo {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	return RoomInfo{
+	return vocab.RoomInfo{
 		SID:             r.sid,
 		Name:            r.name,
 		Metadata:        r.metadata,
@@ -126,11 +128,11 @@ func (r *Room) Join(params JoinParams) (*Participant, error) {
 	r.engine.stats.participants.Add(1) // Close takes it back, whatever happens next
 
 	if err := p.open(); err != nil {
-		p.Close(ReasonTransportFailure)
+		p.Close(vocab.ReasonTransportFailure)
 		return nil, err
 	}
 	if old != nil {
-		old.Close(ReasonDuplicateIdentity)
+		old.Close(vocab.ReasonDuplicateIdentity)
 	}
 	info := p.Info()
 	// Announced before the others can hear of its departure: a participant
@@ -160,9 +162,9 @@ func (r *Room) Participant(identity string) (*Participant, bool) {
 
 // Participants describes every participant, hidden ones included (callers filter
 // with .Hidden before telling clients).
-func (r *Room) Participants() []ParticipantInfo {
+func (r *Room) Participants() []vocab.ParticipantInfo {
 	ps := r.snapshot()
-	infos := make([]ParticipantInfo, 0, len(ps))
+	infos := make([]vocab.ParticipantInfo, 0, len(ps))
 	for _, p := range ps {
 		infos = append(infos, p.Info())
 	}
@@ -192,7 +194,7 @@ func (r *Room) routeData(pkt DataPacket, from *Participant) {
 
 // Close closes every participant with reason (each gets Closed{reason}) and
 // removes the room from the engine. It returns once the room's goroutines ended.
-func (r *Room) Close(reason CloseReason) {
+func (r *Room) Close(reason vocab.CloseReason) {
 	first := false
 	r.closeOnce.Do(func() {
 		first = true
@@ -231,7 +233,7 @@ func (r *Room) removeParticipant(p *Participant) (empty bool) {
 }
 
 // participantLeft announces p's departure and closes the room when it was the last.
-func (r *Room) participantLeft(p *Participant, info ParticipantInfo, reason CloseReason, empty bool) {
+func (r *Room) participantLeft(p *Participant, info vocab.ParticipantInfo, reason vocab.CloseReason, empty bool) {
 	r.engine.stats.participants.Add(-1)
 	if p.announced.Load() {
 		if !info.Hidden {
@@ -254,7 +256,7 @@ func (r *Room) closeWhenEmpty() {
 	if r.emptyTimeout <= 0 {
 		// Closing waits for the room's goroutines; a participant closing from one of
 		// them (a transport failure) must not wait for itself.
-		go r.Close(ReasonRoomDeleted)
+		go r.Close(vocab.ReasonRoomDeleted)
 		return
 	}
 	if r.emptyTimer != nil {
@@ -265,7 +267,7 @@ func (r *Room) closeWhenEmpty() {
 		stillEmpty := len(r.participants) == 0 && !r.closing
 		r.mu.Unlock()
 		if stillEmpty {
-			r.Close(ReasonRoomDeleted)
+			r.Close(vocab.ReasonRoomDeleted)
 		}
 	})
 }

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/ensemble-sfu/ensemble/sfu/internal/netsim"
+	"github.com/ensemble-sfu/ensemble/vocab"
 )
 
 // checkClean fails on any layer change off a key frame, any picture ID jump
@@ -31,7 +32,7 @@ func TestSimulcastRequestedLayerSwitchesAtKeyframe(t *testing.T) {
 	a := joinClient(t, room, "alice")
 	b := joinClient(t, room, "bob")
 	watches := b.watchLayers()
-	sp := a.publishSimulcastRated("cam", SourceCamera)
+	sp := a.publishSimulcastRated("cam", vocab.SourceCamera)
 	a.negotiatePublisher(false)
 	w := b.watch(watches, sp.info.SID)
 	waitLayer(t, w, 2, testTimeout)
@@ -41,16 +42,16 @@ func TestSimulcastRequestedLayerSwitchesAtKeyframe(t *testing.T) {
 	}
 	down := waitLayer(t, w, 0, testTimeout)
 	b.waitLayerEvent(sp.info.SID, "low 320x180 requested", func(ev SubscriptionLayer) bool {
-		return ev.Quality == QualityLow && ev.Reason == LayerRequested && ev.Width == 320
+		return ev.Quality == vocab.QualityLow && ev.Reason == vocab.LayerRequested && ev.Width == 320
 	})
-	if err := b.p.UpdateSubscription(sp.info.SID, SubscriptionSettings{Quality: QualityHigh}); err != nil {
+	if err := b.p.UpdateSubscription(sp.info.SID, SubscriptionSettings{Quality: new(vocab.QualityHigh)}); err != nil {
 		t.Fatal(err)
 	}
 	up := waitLayer(t, w, 2, testTimeout)
 	time.Sleep(300 * time.Millisecond)
 	checkClean(t, "low then high", w, false)
 	b.waitLayerEvent(sp.info.SID, "high requested", func(ev SubscriptionLayer) bool {
-		return ev.Quality == QualityHigh && ev.Reason == LayerRequested
+		return ev.Quality == vocab.QualityHigh && ev.Reason == vocab.LayerRequested
 	})
 	t.Logf("switch down took %v, up %v", down, up)
 }
@@ -65,7 +66,7 @@ func TestSimulcastFollowsBandwidthCap(t *testing.T) {
 	link := netsim.NewLink(0)
 	b := joinClientAPI(t, room, "bob", newShapedClientAPI(t, link))
 	watches := b.watchLayers()
-	sp := a.publishSimulcastRated("cam", SourceCamera)
+	sp := a.publishSimulcastRated("cam", vocab.SourceCamera)
 	a.negotiatePublisher(false)
 	w := b.watch(watches, sp.info.SID)
 	waitLayer(t, w, 2, testTimeout)
@@ -78,7 +79,7 @@ func TestSimulcastFollowsBandwidthCap(t *testing.T) {
 		down := waitLower(t, w, 2, 8*time.Second)
 		_, dropped1, _ := link.Stats()
 		b.waitLayerEvent(sp.info.SID, "lowered for bandwidth", func(ev SubscriptionLayer) bool {
-			return ev.Quality != QualityHigh && ev.Reason == LayerBandwidth
+			return ev.Quality != vocab.QualityHigh && ev.Reason == vocab.LayerBandwidth
 		})
 		time.Sleep(time.Second)
 		link.SetRate(0)
@@ -108,7 +109,7 @@ func TestSimulcastLayerPerSubscriber(t *testing.T) {
 	link := netsim.NewLink(0)
 	slow := joinClientAPI(t, room, "slow", newShapedClientAPI(t, link))
 	wf, ws := fast.watchLayers(), slow.watchLayers()
-	sp := a.publishSimulcastRated("cam", SourceCamera)
+	sp := a.publishSimulcastRated("cam", vocab.SourceCamera)
 	a.negotiatePublisher(false)
 	fw, sw := fast.watch(wf, sp.info.SID), slow.watch(ws, sp.info.SID)
 	waitLayer(t, sw, 2, testTimeout)
@@ -129,12 +130,12 @@ func TestDynacastStopsAndRestartsLayers(t *testing.T) {
 	a := joinClient(t, room, "alice")
 	b := joinClient(t, room, "bob")
 	watches := b.watchLayers()
-	sp := a.publishSimulcastRated("cam", SourceCamera)
+	sp := a.publishSimulcastRated("cam", vocab.SourceCamera)
 	a.negotiatePublisher(false)
 	w := b.watch(watches, sp.info.SID)
 	waitLayer(t, w, 2, testTimeout)
 
-	if err := b.p.UpdateSubscription(sp.info.SID, SubscriptionSettings{Quality: QualityLow}); err != nil {
+	if err := b.p.UpdateSubscription(sp.info.SID, SubscriptionSettings{Quality: new(vocab.QualityLow)}); err != nil {
 		t.Fatal(err)
 	}
 	a.waitEvent("high layer disabled", isEvent(func(ev PublisherLayers) bool {
@@ -146,7 +147,7 @@ func TestDynacastStopsAndRestartsLayers(t *testing.T) {
 	if n := sp.sent[2].Load(); n != stopped {
 		t.Errorf("the publisher sent %d high-layer packets after it was disabled", n-stopped)
 	}
-	if err := b.p.UpdateSubscription(sp.info.SID, SubscriptionSettings{Quality: QualityHigh}); err != nil {
+	if err := b.p.UpdateSubscription(sp.info.SID, SubscriptionSettings{Quality: new(vocab.QualityHigh)}); err != nil {
 		t.Fatal(err)
 	}
 	a.waitEvent("high layer enabled again", isEvent(func(ev PublisherLayers) bool {
@@ -167,9 +168,9 @@ func TestAllocatorKeepsScreenShare(t *testing.T) {
 	link := netsim.NewLink(0)
 	b := joinClientAPI(t, room, "bob", newShapedClientAPI(t, link))
 	watches := b.watchLayers()
-	screen := a.publishSimulcastRated("screen", SourceScreenShare)
+	screen := a.publishSimulcastRated("screen", vocab.SourceScreenShare)
 	a.negotiatePublisher(false)
-	cam := c.publishSimulcastRated("cam", SourceCamera)
+	cam := c.publishSimulcastRated("cam", vocab.SourceCamera)
 	c.negotiatePublisher(false)
 	sw, cw := b.watch(watches, screen.info.SID), b.watch(watches, cam.info.SID)
 	waitLayer(t, sw, 2, testTimeout)
@@ -190,7 +191,7 @@ func TestAllocatorKeepsScreenShare(t *testing.T) {
 		t.Fatalf("with the link capped: screen share at layer %d, camera at %d; want 2 and below 2", sw.current(), cw.current())
 	}
 	b.waitLayerEvent(cam.info.SID, "camera lowered for bandwidth", func(ev SubscriptionLayer) bool {
-		return ev.Reason == LayerBandwidth && ev.Quality != QualityHigh
+		return ev.Reason == vocab.LayerBandwidth && ev.Quality != vocab.QualityHigh
 	})
 	checkClean(t, "screen", sw, true)
 	checkClean(t, "camera", cw, true)

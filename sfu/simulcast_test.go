@@ -7,17 +7,19 @@ import (
 	"github.com/pion/rtp"
 	"github.com/pion/sdp/v3"
 	"github.com/pion/webrtc/v4"
+
+	"github.com/ensemble-sfu/ensemble/vocab"
 )
 
 // publishSimulcast sends one video track in three RID layers (q, h, f).
-func (c *testClient) publishSimulcast(clientID string) TrackInfo {
+func (c *testClient) publishSimulcast(clientID string) vocab.TrackInfo {
 	c.t.Helper()
 	info, err := c.p.AddTrack(clientID, TrackRequest{
-		Kind: KindVideo, Source: SourceCamera, Width: 640, Height: 480,
-		Layers: []LayerInfo{
-			{RID: "q", Quality: QualityLow, Width: 160, Height: 120},
-			{RID: "h", Quality: QualityMedium, Width: 320, Height: 240},
-			{RID: "f", Quality: QualityHigh, Width: 640, Height: 480},
+		Kind: vocab.KindVideo, Source: vocab.SourceCamera, Width: 640, Height: 480,
+		Layers: []vocab.LayerInfo{
+			{RID: "q", Quality: vocab.QualityLow, Width: 160, Height: 120},
+			{RID: "h", Quality: vocab.QualityMedium, Width: 320, Height: 240},
+			{RID: "f", Quality: vocab.QualityHigh, Width: 640, Height: 480},
 		},
 	})
 	if err != nil {
@@ -121,7 +123,7 @@ func TestSimulcastLayersAndSwitch(t *testing.T) {
 		_, t := room.findTrack(cam.SID)
 		return t.up.Load().Stats().Layers == 3
 	})
-	if err := b.p.UpdateSubscription(cam.SID, SubscriptionSettings{Quality: QualityLow}); err != nil {
+	if err := b.p.UpdateSubscription(cam.SID, SubscriptionSettings{Quality: new(vocab.QualityLow)}); err != nil {
 		t.Fatal(err)
 	}
 	before := got[0].packets.Load()

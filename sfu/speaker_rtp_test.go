@@ -9,6 +9,8 @@ import (
 	"github.com/pion/rtp"
 	"github.com/pion/sdp/v3"
 	"github.com/pion/webrtc/v4"
+
+	"github.com/ensemble-sfu/ensemble/vocab"
 )
 
 // audioLevelStamper is a client-side interceptor that writes the RFC 6464 audio level
@@ -79,9 +81,9 @@ func TestActiveSpeakersFromRTPAudioLevels(t *testing.T) {
 	bobLevel.Store(127)
 	alice := joinClientAPI(t, room, "alice", newSpeakingClientAPI(t, &aliceLevel))
 	bob := joinClientAPI(t, room, "bob", newSpeakingClientAPI(t, &bobLevel))
-	alice.publish("alice-mic", KindAudio)
+	alice.publish("alice-mic", vocab.KindAudio)
 	alice.negotiatePublisher(false)
-	bob.publish("bob-mic", KindAudio)
+	bob.publish("bob-mic", vocab.KindAudio)
 	bob.negotiatePublisher(false)
 
 	aliceLevel.Store(20) // -20 dBov: talking

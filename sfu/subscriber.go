@@ -8,12 +8,13 @@ import (
 	"github.com/pion/webrtc/v4"
 
 	"github.com/ensemble-sfu/ensemble/sfu/forward"
+	"github.com/ensemble-sfu/ensemble/vocab"
 )
 
 // SubscriptionSettings change how a subscribed track is received.
 type SubscriptionSettings struct {
 	Paused  bool
-	Quality Quality // "" = chosen from Width/Height, or the best layer
+	Quality *vocab.Quality // nil: chosen from Width/Height, or the best layer
 	Width   int
 	Height  int
 }
@@ -26,9 +27,9 @@ type subscription struct {
 	stats  *engineStats
 	once   sync.Once
 	// What the subscriber asked for, read by the bandwidth allocator.
-	source     Source
+	source     vocab.Source
 	pubSID     string
-	requested  atomic.Int32 // best quality wanted (forward.Quality)
+	requested  atomic.Int32 // best quality wanted (vocab.Quality)
 	userPaused atomic.Bool
 }
 
@@ -88,7 +89,7 @@ func (p *Participant) subscribeTrack(pub *Participant, t *publishedTrack) error 
 		return nil
 	}
 	s := &subscription{track: t, stats: &p.room.engine.stats, source: source, pubSID: pub.sid}
-	s.requested.Store(int32(forward.QualityHigh))
+	s.requested.Store(int32(vocab.QualityHigh))
 	s.down = forward.NewDownTrack(up, forward.DownTrackConfig{TrackID: t.sid, StreamID: pub.sid, Logger: p.log})
 	p.subs[t.sid] = s
 	p.mu.Unlock()
@@ -167,11 +168,13 @@ func (p *Participant) UpdateSubscription(trackSID string, settings SubscriptionS
 	if !ok {
 		return fmt.Errorf("%w: not subscribed to %s", ErrTrackNotFound, trackSID)
 	}
-	q := settings.Quality
-	if q == "" {
-		q = QualityHigh
+	var q vocab.Quality
+	if settings.Quality != nil {
+		q = *settings.Quality
+	} else {
+		q = vocab.QualityHigh
 		if settings.Width > 0 || settings.Height > 0 {
-			var layers []LayerInfo
+			var layers []vocab.LayerInfo
 			if pub, t := p.room.findTrack(trackSID); t != nil {
 				pub.mu.Lock()
 				layers = t.infoLocked().Layers
@@ -180,12 +183,10 @@ func (p *Participant) UpdateSubscription(trackSID string, settings SubscriptionS
 			q = qualityForSize(layers, settings.Width, settings.Height)
 		}
 	}
-	switch q {
-	case QualityLow, QualityMedium, QualityHigh:
-	default:
-		return fmt.Errorf("%w: quality %q", ErrInvalidArgument, q)
+	if !q.Valid() {
+		return fmt.Errorf("%w: quality %v", ErrInvalidArgument, q)
 	}
-	want := forward.ParseQuality(string(q))
+	want := q
 	s.requested.Store(int32(want))
 	s.userPaused.Store(settings.Paused)
 	s.down.SetPaused(settings.Paused)

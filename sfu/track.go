@@ -3,7 +3,6 @@ package sfu
 import (
 	"fmt"
 	"slices"
-	"strings"
 	"sync"
 	"sync/atomic"
 
@@ -11,16 +10,17 @@ import (
 	"github.com/pion/webrtc/v4"
 
 	"github.com/ensemble-sfu/ensemble/sfu/forward"
+	"github.com/ensemble-sfu/ensemble/vocab"
 )
 
 // TrackRequest is what a client declares before sending a track.
 type TrackRequest struct {
 	Name          string
-	Kind          Kind
-	Source        Source
+	Kind          vocab.Kind
+	Source        vocab.Source
 	Muted         bool
 	Width, Height int
-	Layers        []LayerInfo
+	Layers        []vocab.LayerInfo
 }
 
 // publishedTrack is one track a participant declared; it becomes live when its
@@ -28,8 +28,8 @@ type TrackRequest struct {
 // flags are atomics because subscribers read them without that mutex.
 type publishedTrack struct {
 	sid, clientID string
-	info          TrackInfo // guarded by the owner's mu
-	live          bool      // guarded by the owner's mu; media arrived, announced
+	info          vocab.TrackInfo // guarded by the owner's mu
+	live          bool            // guarded by the owner's mu; media arrived, announced
 	up            atomic.Pointer[forward.UpTrack]
 	retracted     atomic.Bool
 	closeOnce     sync.Once
@@ -38,7 +38,7 @@ type publishedTrack struct {
 	dynacastOff atomic.Uint32
 }
 
-func (t *publishedTrack) infoLocked() TrackInfo {
+func (t *publishedTrack) infoLocked() vocab.TrackInfo {
 	info := t.info
 	info.Layers = slices.Clone(info.Layers)
 	return info
@@ -58,41 +58,41 @@ func (t *publishedTrack) closeMedia(stats *engineStats) {
 // server-assigned SID at once; the others hear TrackPublished when the media
 // arrives. Media is matched by WebRTC track id == clientID, or else to the
 // oldest unmatched request of the same kind.
-func (p *Participant) AddTrack(clientID string, req TrackRequest) (TrackInfo, error) {
+func (p *Participant) AddTrack(clientID string, req TrackRequest) (vocab.TrackInfo, error) {
 	if clientID == "" {
-		return TrackInfo{}, fmt.Errorf("%w: empty track client id", ErrInvalidArgument)
+		return vocab.TrackInfo{}, fmt.Errorf("%w: empty track client id", ErrInvalidArgument)
 	}
-	if req.Kind != KindAudio && req.Kind != KindVideo {
-		return TrackInfo{}, fmt.Errorf("%w: track kind %q", ErrInvalidArgument, req.Kind)
+	if req.Kind != vocab.KindAudio && req.Kind != vocab.KindVideo {
+		return vocab.TrackInfo{}, fmt.Errorf("%w: track kind %q", ErrInvalidArgument, req.Kind)
 	}
 	if !req.Source.Valid() {
-		return TrackInfo{}, fmt.Errorf("%w: track source %q", ErrInvalidArgument, req.Source)
+		return vocab.TrackInfo{}, fmt.Errorf("%w: track source %q", ErrInvalidArgument, req.Source)
 	}
-	audioSource := req.Source == SourceMicrophone || req.Source == SourceScreenShareAudio
-	if audioSource != (req.Kind == KindAudio) {
-		return TrackInfo{}, fmt.Errorf("%w: %s track from source %s", ErrInvalidArgument, req.Kind, req.Source)
+	audioSource := req.Source == vocab.SourceMicrophone || req.Source == vocab.SourceScreenShareAudio
+	if audioSource != (req.Kind == vocab.KindAudio) {
+		return vocab.TrackInfo{}, fmt.Errorf("%w: %s track from source %s", ErrInvalidArgument, req.Kind, req.Source)
 	}
 	if len(req.Layers) > 3 {
-		return TrackInfo{}, fmt.Errorf("%w: %d simulcast layers (at most 3)", ErrInvalidArgument, len(req.Layers))
+		return vocab.TrackInfo{}, fmt.Errorf("%w: %d simulcast layers (at most 3)", ErrInvalidArgument, len(req.Layers))
 	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if p.closed {
-		return TrackInfo{}, ErrParticipantClosed
+		return vocab.TrackInfo{}, ErrParticipantClosed
 	}
 	if !p.perms.CanPublishSource(req.Source) {
-		return TrackInfo{}, fmt.Errorf("%w: cannot publish %s", ErrPermissionDenied, req.Source)
+		return vocab.TrackInfo{}, fmt.Errorf("%w: cannot publish %s", ErrPermissionDenied, req.Source)
 	}
 	if len(p.tracks) >= p.room.engine.cfg.MaxTracksPerParticipant {
-		return TrackInfo{}, fmt.Errorf("%w: %d already", ErrTooManyTracks, len(p.tracks))
+		return vocab.TrackInfo{}, fmt.Errorf("%w: %d already", ErrTooManyTracks, len(p.tracks))
 	}
 	for _, t := range p.tracks {
 		if t.clientID == clientID {
-			return TrackInfo{}, fmt.Errorf("%w: track %q already added", ErrInvalidArgument, clientID)
+			return vocab.TrackInfo{}, fmt.Errorf("%w: track %q already added", ErrInvalidArgument, clientID)
 		}
 	}
 	t := &publishedTrack{sid: newSID("TR_"), clientID: clientID}
-	t.info = TrackInfo{
+	t.info = vocab.TrackInfo{
 		SID:       t.sid,
 		Name:      req.Name,
 		Kind:      req.Kind,
@@ -135,7 +135,7 @@ func (p *Participant) liveTracks() []*publishedTrack {
 // onTrack receives one incoming stream (one per simulcast layer) and feeds it
 // to the UpTrack of the matching request.
 func (p *Participant) onTrack(remote *webrtc.TrackRemote, receiver *webrtc.RTPReceiver) {
-	kind := Kind(remote.Kind().String())
+	kind := vocab.Kind(remote.Kind().String())
 	p.mu.Lock()
 	if p.closed {
 		p.mu.Unlock()
@@ -170,7 +170,7 @@ func (p *Participant) onTrack(remote *webrtc.TrackRemote, receiver *webrtc.RTPRe
 
 // matchTrackLocked finds the request for a stream: by client id, else the
 // oldest not yet matched request of the same kind.
-func (p *Participant) matchTrackLocked(id string, kind Kind) *publishedTrack {
+func (p *Participant) matchTrackLocked(id string, kind vocab.Kind) *publishedTrack {
 	for _, t := range p.tracks {
 		if t.clientID == id && !t.retracted.Load() {
 			return t
@@ -193,7 +193,7 @@ func (p *Participant) upTrackConfig(t *publishedTrack, remote *webrtc.TrackRemot
 		Logger:   p.log,
 	}
 	for _, l := range t.info.Layers {
-		cfg.Layers = append(cfg.Layers, forward.LayerSpec{RID: l.RID, Quality: forward.ParseQuality(string(l.Quality))})
+		cfg.Layers = append(cfg.Layers, forward.LayerSpec{RID: l.RID, Quality: l.Quality})
 	}
 	if remote.Kind() == webrtc.RTPCodecTypeAudio {
 		for _, ext := range receiver.GetParameters().HeaderExtensions {
@@ -208,7 +208,7 @@ func (p *Participant) upTrackConfig(t *publishedTrack, remote *webrtc.TrackRemot
 
 // announceTrack tells the publisher its track is live, the others that it was
 // published, and subscribes those who subscribe to everything.
-func (p *Participant) announceTrack(t *publishedTrack, info TrackInfo, hidden bool) {
+func (p *Participant) announceTrack(t *publishedTrack, info vocab.TrackInfo, hidden bool) {
 	p.send(TrackPublished{ParticipantSID: p.sid, ClientID: t.clientID, Track: info})
 	if hidden {
 		return // nobody knows of the track, nobody subscribes automatically
@@ -298,13 +298,13 @@ func (p *Participant) retractTrack(t *publishedTrack, hidden bool) {
 }
 
 // qualityForSize picks the lowest declared layer at least as big as asked.
-func qualityForSize(layers []LayerInfo, width, height int) Quality {
-	best := QualityHigh
+func qualityForSize(layers []vocab.LayerInfo, width, height int) vocab.Quality {
+	best := vocab.QualityHigh
 	bestH := -1
 	for _, l := range layers {
 		if l.Height >= height && l.Width >= width && (bestH < 0 || l.Height < bestH) {
 			best, bestH = l.Quality, l.Height
 		}
 	}
-	return Quality(strings.ToLower(string(best)))
+	return best
 }

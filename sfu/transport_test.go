@@ -9,6 +9,8 @@ import (
 	"testing"
 
 	"github.com/pion/webrtc/v4"
+
+	"github.com/ensemble-sfu/ensemble/vocab"
 )
 
 // A client that can only use TCP reaches the server through the ICE-TCP port.
@@ -21,7 +23,7 @@ func TestICETCP(t *testing.T) {
 	tcpOnly := newClientAPI(webrtc.NetworkTypeTCP4)
 	a := joinClientAPI(t, room, "alice", tcpOnly)
 	b := joinClientAPI(t, room, "bob", tcpOnly)
-	a.publish("mic", KindAudio)
+	a.publish("mic", vocab.KindAudio)
 	a.negotiatePublisher(false)
 	b.waitPackets(a.p.SID(), 1, 20)
 }
@@ -37,11 +39,11 @@ func TestOnePortAndNAT1To1(t *testing.T) {
 		t.Errorf("TCP not disabled: %v", e.TCPAddr())
 	}
 	room, _ := e.GetOrCreateRoom("nat")
-	p, err := room.Join(JoinParams{Identity: "x", Sink: newEventLog(), Permissions: Permissions{CanPublish: true}})
+	p, err := room.Join(JoinParams{Identity: "x", Sink: newEventLog(), Permissions: vocab.Permissions{CanPublish: true}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer p.Close(ReasonClientLeft)
+	defer p.Close(vocab.ReasonClientLeft)
 	client, err := newClientAPI().NewPeerConnection(webrtc.Configuration{})
 	if err != nil {
 		t.Fatal(err)

@@ -8,9 +8,9 @@ import (
 	"time"
 
 	"github.com/ensemble-sfu/ensemble/internal/clips"
-	"github.com/ensemble-sfu/ensemble/sfu"
 	"github.com/ensemble-sfu/ensemble/signalling/client"
 	"github.com/ensemble-sfu/ensemble/signalling/client/clip"
+	"github.com/ensemble-sfu/ensemble/vocab"
 )
 
 // A Go client (package signalling/client, playing the VP8 simulcast and Opus test
@@ -42,7 +42,7 @@ func TestE2EGoClientAndBrowserSeeEachOther(t *testing.T) {
 				continue
 			}
 			counter := &audioPkts
-			if sub.Track.Kind() == sfu.KindVideo {
+			if sub.Track.Kind() == vocab.KindVideo {
 				counter = &videoPkts
 			}
 			wg.Add(1)
@@ -103,13 +103,13 @@ func publishClips(t *testing.T, ctx context.Context, srv *testServer, room, iden
 		t.Fatal(err)
 	}
 	cam, err := c.PublishTrack(ctx, client.TrackOptions{
-		Source: sfu.SourceCamera, Width: 1280, Height: 720,
-		Layers: []sfu.LayerInfo{{Width: 320, Height: 180}, {Width: 640, Height: 360}, {Width: 1280, Height: 720}},
+		Source: vocab.SourceCamera, Width: 1280, Height: 720,
+		Layers: []vocab.LayerInfo{{Width: 320, Height: 180}, {Width: 640, Height: 360}, {Width: 1280, Height: 720}},
 	})
 	if err != nil {
 		t.Fatalf("publish camera: %v", err)
 	}
-	mic, err := c.PublishTrack(ctx, client.TrackOptions{Source: sfu.SourceMicrophone})
+	mic, err := c.PublishTrack(ctx, client.TrackOptions{Source: vocab.SourceMicrophone})
 	if err != nil {
 		t.Fatalf("publish microphone: %v", err)
 	}

@@ -8,7 +8,7 @@ import (
 
 	"github.com/chromedp/chromedp"
 
-	"github.com/ensemble-sfu/ensemble/sfu"
+	"github.com/ensemble-sfu/ensemble/vocab"
 )
 
 // The camera is published with three simulcast layers, and the server forwards to
@@ -33,7 +33,7 @@ func TestE2ESimulcastSmallTileGetsLowerResolution(t *testing.T) {
 
 	// The server holds Carol's camera as simulcast with three layers.
 	carolSID := eval[string](carol, `__ensemble.session.me.sid`)
-	cam := waitServerTrack(t, srv, room, carolSID, sfu.SourceCamera, 15*time.Second)
+	cam := waitServerTrack(t, srv, room, carolSID, vocab.SourceCamera, 15*time.Second)
 	if !cam.Simulcast || len(cam.Layers) != 3 {
 		t.Fatalf("server has Carol's camera as %+v, want simulcast with 3 layers", cam)
 	}
@@ -72,7 +72,7 @@ func TestE2ESimulcastSmallTileGetsLowerResolution(t *testing.T) {
 }
 
 // waitServerTrack waits until the server lists the participant's track of source.
-func waitServerTrack(t *testing.T, srv *testServer, room, participantSID string, source sfu.Source, timeout time.Duration) sfu.TrackInfo {
+func waitServerTrack(t *testing.T, srv *testServer, room, participantSID string, source vocab.Source, timeout time.Duration) vocab.TrackInfo {
 	t.Helper()
 	deadline := time.Now().Add(timeout)
 	for time.Now().Before(deadline) {
@@ -91,5 +91,5 @@ func waitServerTrack(t *testing.T, srv *testServer, room, participantSID string,
 		time.Sleep(100 * time.Millisecond)
 	}
 	t.Fatalf("the server has no %s track of %s in %s", source, participantSID, room)
-	return sfu.TrackInfo{}
+	return vocab.TrackInfo{}
 }

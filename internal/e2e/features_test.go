@@ -6,8 +6,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/ensemble-sfu/ensemble/sfu"
 	"github.com/ensemble-sfu/ensemble/signalling/client"
+	"github.com/ensemble-sfu/ensemble/vocab"
 )
 
 // Data messages reach everyone else, or only the named identities.
@@ -21,12 +21,12 @@ func TestDataMessages(t *testing.T) {
 	if err := alice.SendData(ctx, []byte("hello all"), client.DataOptions{Topic: "chat"}); err != nil {
 		t.Fatalf("send: %v", err)
 	}
-	if err := alice.SendData(ctx, []byte("psst"), client.DataOptions{Kind: sfu.DataLossy, To: []string{"carol"}}); err != nil {
+	if err := alice.SendData(ctx, []byte("psst"), client.DataOptions{Kind: vocab.DataLossy, To: []string{"carol"}}); err != nil {
 		t.Fatalf("send to carol: %v", err)
 	}
 	for _, p := range []*participant{bob, carol} {
 		got := waitEvent(ctx, p, "hello", func(e client.DataReceived) bool { return bytes.Equal(e.Payload, []byte("hello all")) })
-		if got.Topic != "chat" || got.FromIdentity != "alice" || got.Kind != sfu.DataReliable {
+		if got.Topic != "chat" || got.FromIdentity != "alice" || got.Kind != vocab.DataReliable {
 			t.Errorf("%s got %+v", p.name, got)
 		}
 	}
@@ -115,7 +115,7 @@ func TestRefusedRequestCarriesCode(t *testing.T) {
 		t.Fatal(err)
 	}
 	p := watch(t, "viewer", viewer)
-	_, err = p.PublishTrack(ctx, client.TrackOptions{Source: sfu.SourceMicrophone})
+	_, err = p.PublishTrack(ctx, client.TrackOptions{Source: vocab.SourceMicrophone})
 	if code := client.ErrorCode(err); code != "permission_denied" {
 		t.Errorf("publishing without the grant: code %q (%v), want permission_denied", code, err)
 	}
@@ -148,6 +148,6 @@ func TestResumeAfterGraceFails(t *testing.T) {
 		t.Errorf("alice closed with %+v, want ErrResumeFailed", closed)
 	}
 	waitEvent(ctx, bob, "alice left", func(e client.ParticipantLeft) bool {
-		return e.Participant.Identity == "alice" && e.Reason == sfu.ReasonResumeTimeout
+		return e.Participant.Identity == "alice" && e.Reason == vocab.ReasonResumeTimeout
 	})
 }

@@ -10,12 +10,13 @@ import (
 	"testing"
 	"time"
 
+	"github.com/pion/rtp/codecs"
+
 	"github.com/ensemble-sfu/ensemble/internal/clips"
-	"github.com/ensemble-sfu/ensemble/sfu"
 	"github.com/ensemble-sfu/ensemble/signalling/client"
 	"github.com/ensemble-sfu/ensemble/signalling/client/clip"
 	"github.com/ensemble-sfu/ensemble/signalling/server/servertest"
-	"github.com/pion/rtp/codecs"
+	"github.com/ensemble-sfu/ensemble/vocab"
 )
 
 // Parsed clips, shared by all tests (clips are immutable).
@@ -72,7 +73,7 @@ type participant struct {
 // trackStats records what arrived on one subscribed track.
 type trackStats struct {
 	publisher, sid string
-	kind           sfu.Kind
+	kind           vocab.Kind
 	packets        int
 	seqs           map[uint64]int // extended sequence number -> times received
 	maxExt         uint64
@@ -198,7 +199,7 @@ func (p *participant) read(rt *client.RemoteTrack) {
 			st.maxExt = e
 		}
 		st.ssrc = pkt.SSRC
-		if w, ok := vp8KeyframeWidth(pkt.Payload); ok && st.kind == sfu.KindVideo {
+		if w, ok := vp8KeyframeWidth(pkt.Payload); ok && st.kind == vocab.KindVideo {
 			st.keyWidths = append(st.keyWidths, w)
 		}
 		st.seqs[e]++
@@ -314,8 +315,8 @@ func (p *participant) waitMedia(ctx context.Context, publisher *participant, tra
 func publishAV(t *testing.T, ctx context.Context, p *participant) (video, audio *client.LocalTrack) {
 	t.Helper()
 	video, err := p.PublishTrack(ctx, client.TrackOptions{
-		Source: sfu.SourceCamera, Name: "camera", Width: 1280, Height: 720,
-		Layers: []sfu.LayerInfo{
+		Source: vocab.SourceCamera, Name: "camera", Width: 1280, Height: 720,
+		Layers: []vocab.LayerInfo{
 			{Width: 320, Height: 180, Bitrate: 150_000},
 			{Width: 640, Height: 360, Bitrate: 500_000},
 			{Width: 1280, Height: 720, Bitrate: 1_500_000},
@@ -324,7 +325,7 @@ func publishAV(t *testing.T, ctx context.Context, p *participant) (video, audio 
 	if err != nil {
 		t.Fatalf("%s: publish video: %v", p.name, err)
 	}
-	audio, err = p.PublishTrack(ctx, client.TrackOptions{Source: sfu.SourceMicrophone, Name: "mic"})
+	audio, err = p.PublishTrack(ctx, client.TrackOptions{Source: vocab.SourceMicrophone, Name: "mic"})
 	if err != nil {
 		t.Fatalf("%s: publish audio: %v", p.name, err)
 	}

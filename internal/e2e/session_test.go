@@ -5,10 +5,11 @@ import (
 	"testing"
 	"time"
 
-	"github.com/ensemble-sfu/ensemble/sfu"
+	"go.uber.org/goleak"
+
 	"github.com/ensemble-sfu/ensemble/signalling/client"
 	"github.com/ensemble-sfu/ensemble/signalling/server/servertest"
-	"go.uber.org/goleak"
+	"github.com/ensemble-sfu/ensemble/vocab"
 )
 
 // servertestStart starts a server with a resume grace that suits tests.
@@ -89,8 +90,8 @@ func TestSameIdentityReplacesFirstSession(t *testing.T) {
 	second := join(t, ctx, srv, "dup", "alice")
 
 	closed := waitEvent[client.Closed](ctx, first, "first session closed", nil)
-	if closed.Reason != sfu.ReasonDuplicateIdentity {
-		t.Errorf("first session closed with %q, want %q", closed.Reason, sfu.ReasonDuplicateIdentity)
+	if closed.Reason != vocab.ReasonDuplicateIdentity {
+		t.Errorf("first session closed with %q, want %q", closed.Reason, vocab.ReasonDuplicateIdentity)
 	}
 	select {
 	case <-first.Done():
@@ -141,7 +142,7 @@ func TestRoomClosesWhenAllLeave(t *testing.T) {
 		}
 		for _, other := range ps[i+1:] {
 			waitEvent(ctx, other, p.name+" left", func(e client.ParticipantLeft) bool {
-				return e.Participant.Identity == p.name && e.Reason == sfu.ReasonClientLeft
+				return e.Participant.Identity == p.name && e.Reason == vocab.ReasonClientLeft
 			})
 		}
 	}

@@ -6,9 +6,9 @@ import (
 	"time"
 
 	"github.com/ensemble-sfu/ensemble/internal/clips"
-	"github.com/ensemble-sfu/ensemble/sfu"
 	"github.com/ensemble-sfu/ensemble/signalling/client"
 	"github.com/ensemble-sfu/ensemble/signalling/client/clip"
+	"github.com/ensemble-sfu/ensemble/vocab"
 )
 
 // A subscriber picks the simulcast layer it wants: the keyframes it receives then
@@ -22,13 +22,13 @@ func TestSubscriberChoosesSimulcastLayer(t *testing.T) {
 	bob.waitMedia(ctx, alice, 2, 10)
 
 	for _, want := range []struct {
-		q     sfu.Quality
+		q     vocab.Quality
 		width int
-	}{{sfu.QualityLow, 320}, {sfu.QualityHigh, 1280}, {sfu.QualityMedium, 640}} {
+	}{{vocab.QualityLow, 320}, {vocab.QualityHigh, 1280}, {vocab.QualityMedium, 640}} {
 		bob.mu.Lock()
 		seen := len(bob.tracks[video.SID()].keyWidths)
 		bob.mu.Unlock()
-		if err := bob.UpdateSubscription(ctx, video.SID(), client.SubscriptionSettings{Quality: want.q}); err != nil {
+		if err := bob.UpdateSubscription(ctx, video.SID(), client.SubscriptionSettings{Quality: &want.q}); err != nil {
 			t.Fatalf("quality %s: %v", want.q, err)
 		}
 		bob.waitFor(ctx, fmt.Sprintf("a %d-wide keyframe after asking for %s", want.width, want.q), func() bool {
@@ -57,7 +57,7 @@ func TestH264TrackIsForwarded(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	track, err := alice.PublishTrack(ctx, client.TrackOptions{Source: sfu.SourceScreenShare, MimeType: c.MimeType, Width: 640, Height: 360})
+	track, err := alice.PublishTrack(ctx, client.TrackOptions{Source: vocab.SourceScreenShare, MimeType: c.MimeType, Width: 640, Height: 360})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -4,8 +4,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/ensemble-sfu/ensemble/sfu"
 	"github.com/ensemble-sfu/ensemble/signalling/client"
+	"github.com/ensemble-sfu/ensemble/vocab"
 )
 
 // Mute, unmute and unpublish reach the others: as events, in their view of the
@@ -62,15 +62,15 @@ func TestMuteUnmuteUnpublishPropagate(t *testing.T) {
 }
 
 // trackOf finds publisher's track in p's view of the room.
-func trackOf(p *participant, publisher *participant, trackSID string) (sfu.TrackInfo, bool) {
+func trackOf(p *participant, publisher *participant, trackSID string) (vocab.TrackInfo, bool) {
 	o, found := p.Other(publisher.name)
 	if !found {
-		return sfu.TrackInfo{}, false
+		return vocab.TrackInfo{}, false
 	}
 	for _, tr := range o.Tracks {
 		if tr.SID == trackSID {
 			return tr, true
 		}
 	}
-	return sfu.TrackInfo{}, false
+	return vocab.TrackInfo{}, false
 }

@@ -3,14 +3,17 @@ package bwalloc
 import (
 	"cmp"
 	"slices"
+
+	"github.com/ensemble-sfu/ensemble/vocab"
 )
 
 // baseTemporalShare: the base temporal layer carries about 1/baseTemporalShare of
 // a layer's bitrate (half the frames, but the larger ones).
 const baseTemporalShare = 2
 
-// NumQualities is the number of simulcast qualities: 0 low, 1 medium, 2 high.
-const NumQualities = 3
+// NumQualities is the number of simulcast qualities (vocab.QualityLow to
+// vocab.QualityHigh); the allocator indexes bitrates by quality.
+const NumQualities = vocab.NumQualities
 
 // Priorities, highest first served.
 const (
@@ -19,30 +22,16 @@ const (
 	PriorityScreen  = 3 // a screen share
 )
 
-// Reason says why a track gets the layer it gets.
-type Reason string
-
-// Reasons, as sent to the subscriber.
-const (
-	// ReasonRequested: the subscriber asked for this layer (or nothing better
-	// is wanted); bandwidth would allow more.
-	ReasonRequested Reason = "requested"
-	// ReasonBandwidth: a better layer is wanted and sent, but the estimate
-	// does not leave room for it (or for any layer: paused).
-	ReasonBandwidth Reason = "bandwidth"
-	// ReasonPublisher: the subscriber would get better, but the publisher
-	// does not send a better layer now.
-	ReasonPublisher Reason = "publisher"
-)
-
 // Track is one subscribed track as the allocator sees it.
 type Track struct {
 	ID       string
 	Audio    bool
 	Priority int
-	// MaxQuality is the best quality the subscriber wants (0..2); -1 means the
-	// subscriber paused the track itself (it gets nothing and costs nothing).
-	MaxQuality int
+	// MaxQuality is the best quality the subscriber wants.
+	MaxQuality vocab.Quality
+	// Paused: the subscriber paused the track itself (it gets nothing and
+	// costs nothing).
+	Paused bool
 	// Bitrates are the measured bitrates (bits per second) of the layers the
 	// publisher sends now, by quality; 0 = layer not received. A track without
 	// simulcast has its one layer at index 2. For audio only the highest
@@ -58,12 +47,12 @@ type Track struct {
 // Decision is the allocator's choice for one track.
 type Decision struct {
 	ID      string
-	Quality int  // layer to forward; meaningless when Paused
-	Paused  bool // nothing fits (or the subscriber paused it)
+	Quality vocab.Quality // layer to forward; meaningless when Paused
+	Paused  bool          // nothing fits (or the subscriber paused it)
 	// BaseTemporalOnly: send only the base temporal layer (a lower frame
 	// rate), because even the full lowest layer does not fit.
 	BaseTemporalOnly bool
-	Reason           Reason
+	Reason           vocab.LayerReason
 	Bitrate          int // bits per second this choice is expected to use
 }
 
@@ -76,12 +65,12 @@ func Allocate(budget int, tracks []Track) []Decision {
 	for i, t := range tracks {
 		out[i].ID = t.ID
 		switch {
-		case t.MaxQuality < 0:
-			out[i].Paused, out[i].Reason = true, ReasonRequested
+		case t.Paused:
+			out[i].Paused, out[i].Reason = true, vocab.LayerRequested
 		case t.Audio:
 			// Audio always flows: it is cheap and a meeting without it fails.
 			q := best(t.Bitrates, NumQualities-1)
-			out[i].Quality, out[i].Reason = max(q, 0), ReasonRequested
+			out[i].Quality, out[i].Reason = vocab.Quality(max(q, 0)), vocab.LayerRequested
 			if q >= 0 {
 				out[i].Bitrate = t.Bitrates[q]
 			}
@@ -115,17 +104,17 @@ func allocateTier(tracks []Track, tier []int, out []Decision, left int) int {
 		low := lowest(t.Bitrates)
 		if low < 0 {
 			// The publisher sends nothing now: keep the wish, nothing to pay.
-			out[i].Quality, out[i].Reason = t.MaxQuality, ReasonPublisher
+			out[i].Quality, out[i].Reason = t.MaxQuality, vocab.LayerPublisher
 			continue
 		}
 		if t.Bitrates[low] > left {
 			if base := t.Bitrates[low] / baseTemporalShare; t.Temporal && base <= left {
-				out[i].Quality, out[i].BaseTemporalOnly, out[i].Reason = low, true, ReasonBandwidth
+				out[i].Quality, out[i].BaseTemporalOnly, out[i].Reason = vocab.Quality(low), true, vocab.LayerBandwidth
 				out[i].Bitrate = base
 				left -= base
 				continue
 			}
-			out[i].Paused, out[i].Reason = true, ReasonBandwidth
+			out[i].Paused, out[i].Reason = true, vocab.LayerBandwidth
 			continue
 		}
 		chosen[i] = low
@@ -137,7 +126,7 @@ func allocateTier(tracks []Track, tier []int, out []Decision, left int) int {
 			continue
 		}
 		t := tracks[i]
-		for next := q + 1; next <= min(t.MaxQuality, NumQualities-1); next++ {
+		for next := q + 1; next <= min(int(t.MaxQuality), NumQualities-1); next++ {
 			if t.Bitrates[next] == 0 {
 				continue
 			}
@@ -148,25 +137,25 @@ func allocateTier(tracks []Track, tier []int, out []Decision, left int) int {
 			left -= extra
 			q = next
 		}
-		out[i].Quality, out[i].Bitrate = q, t.Bitrates[q]
+		out[i].Quality, out[i].Bitrate = vocab.Quality(q), t.Bitrates[q]
 		out[i].Reason = reason(t, q)
 	}
 	return left
 }
 
 // reason explains why t got quality q.
-func reason(t Track, q int) Reason {
-	wanted := best(t.Bitrates, t.MaxQuality)
+func reason(t Track, q int) vocab.LayerReason {
+	wanted := best(t.Bitrates, int(t.MaxQuality))
 	switch {
 	case wanted < 0:
 		// Only layers above the wish are sent: the lowest is given.
-		return ReasonPublisher
+		return vocab.LayerPublisher
 	case q < wanted:
-		return ReasonBandwidth
-	case t.MaxQuality > q && best(t.Bitrates, NumQualities-1) <= q:
-		return ReasonPublisher
+		return vocab.LayerBandwidth
+	case int(t.MaxQuality) > q && best(t.Bitrates, NumQualities-1) <= q:
+		return vocab.LayerPublisher
 	}
-	return ReasonRequested
+	return vocab.LayerRequested
 }
 
 // best returns the best sent layer not above limit, or -1.

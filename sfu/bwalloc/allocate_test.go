@@ -2,6 +2,8 @@ package bwalloc
 
 import (
 	"testing"
+
+	"github.com/ensemble-sfu/ensemble/vocab"
 )
 
 var (
@@ -10,15 +12,15 @@ var (
 	audioRates  = [NumQualities]int{0, 0, 40_000}
 )
 
-func cam(id string, maxQ int) Track {
+func cam(id string, maxQ vocab.Quality) Track {
 	return Track{ID: id, Priority: PriorityVideo, MaxQuality: maxQ, Bitrates: camRates}
 }
 
 func TestAllocate(t *testing.T) {
 	type want struct {
-		quality int
+		quality vocab.Quality
 		paused  bool
-		reason  Reason
+		reason  vocab.LayerReason
 	}
 	tests := []struct {
 		name   string
@@ -30,79 +32,79 @@ func TestAllocate(t *testing.T) {
 			name:   "ample budget gives every video its requested layer",
 			budget: 10_000_000,
 			tracks: []Track{cam("a", 2), cam("b", 0)},
-			want:   []want{{2, false, ReasonRequested}, {0, false, ReasonRequested}},
+			want:   []want{{2, false, vocab.LayerRequested}, {0, false, vocab.LayerRequested}},
 		},
 		{
 			name:   "small budget lowers the video for bandwidth",
 			budget: 700_000,
 			tracks: []Track{cam("a", 2)},
-			want:   []want{{1, false, ReasonBandwidth}},
+			want:   []want{{1, false, vocab.LayerBandwidth}},
 		},
 		{
 			name:   "audio is always served, even over budget",
 			budget: 10_000,
-			tracks: []Track{{ID: "mic", Audio: true, MaxQuality: 2, Bitrates: audioRates}, cam("a", 2)},
-			want:   []want{{2, false, ReasonRequested}, {0, true, ReasonBandwidth}},
+			tracks: []Track{{ID: "mic", Audio: true, MaxQuality: vocab.QualityHigh, Bitrates: audioRates}, cam("a", 2)},
+			want:   []want{{2, false, vocab.LayerRequested}, {0, true, vocab.LayerBandwidth}},
 		},
 		{
 			name:   "nothing fits: the video is paused for bandwidth",
 			budget: 100_000,
 			tracks: []Track{cam("a", 2)},
-			want:   []want{{0, true, ReasonBandwidth}},
+			want:   []want{{0, true, vocab.LayerBandwidth}},
 		},
 		{
 			name:   "screen share reaches full quality before cameras go above low",
 			budget: 2_500_000 + 2*150_000 + 100_000,
-			tracks: []Track{cam("a", 2), {ID: "s", Priority: PriorityScreen, MaxQuality: 2, Bitrates: screenRates}, cam("b", 2)},
-			want:   []want{{0, false, ReasonBandwidth}, {2, false, ReasonRequested}, {0, false, ReasonBandwidth}},
+			tracks: []Track{cam("a", 2), {ID: "s", Priority: PriorityScreen, MaxQuality: vocab.QualityHigh, Bitrates: screenRates}, cam("b", 2)},
+			want:   []want{{0, false, vocab.LayerBandwidth}, {2, false, vocab.LayerRequested}, {0, false, vocab.LayerBandwidth}},
 		},
 		{
 			name:   "the screen share keeps full quality even if a camera must pause",
 			budget: 2_500_000 + 100_000,
-			tracks: []Track{cam("a", 2), {ID: "s", Priority: PriorityScreen, MaxQuality: 2, Bitrates: screenRates}},
-			want:   []want{{0, true, ReasonBandwidth}, {2, false, ReasonRequested}},
+			tracks: []Track{cam("a", 2), {ID: "s", Priority: PriorityScreen, MaxQuality: vocab.QualityHigh, Bitrates: screenRates}},
+			want:   []want{{0, true, vocab.LayerBandwidth}, {2, false, vocab.LayerRequested}},
 		},
 		{
 			name:   "the active speaker is raised before the other cameras",
 			budget: 1_500_000 + 150_000,
-			tracks: []Track{cam("a", 2), {ID: "sp", Priority: PrioritySpeaker, MaxQuality: 2, Bitrates: camRates}},
-			want:   []want{{0, false, ReasonBandwidth}, {2, false, ReasonRequested}},
+			tracks: []Track{cam("a", 2), {ID: "sp", Priority: PrioritySpeaker, MaxQuality: vocab.QualityHigh, Bitrates: camRates}},
+			want:   []want{{0, false, vocab.LayerBandwidth}, {2, false, vocab.LayerRequested}},
 		},
 		{
 			name:   "as many videos as possible stay visible before any is raised",
 			budget: 3 * 150_000,
 			tracks: []Track{cam("a", 2), cam("b", 2), cam("c", 2), cam("d", 2)},
-			want:   []want{{0, false, ReasonBandwidth}, {0, false, ReasonBandwidth}, {0, false, ReasonBandwidth}, {0, true, ReasonBandwidth}},
+			want:   []want{{0, false, vocab.LayerBandwidth}, {0, false, vocab.LayerBandwidth}, {0, false, vocab.LayerBandwidth}, {0, true, vocab.LayerBandwidth}},
 		},
 		{
 			name:   "with temporal layers a lower frame rate comes before a pause",
 			budget: 100_000,
-			tracks: []Track{{ID: "a", Priority: PriorityVideo, MaxQuality: 2, Bitrates: camRates, Temporal: true}},
-			want:   []want{{0, false, ReasonBandwidth}},
+			tracks: []Track{{ID: "a", Priority: PriorityVideo, MaxQuality: vocab.QualityHigh, Bitrates: camRates, Temporal: true}},
+			want:   []want{{0, false, vocab.LayerBandwidth}},
 		},
 		{
 			name:   "the publisher sends no high layer",
 			budget: 10_000_000,
-			tracks: []Track{{ID: "a", Priority: PriorityVideo, MaxQuality: 2, Bitrates: [3]int{150_000, 500_000, 0}}},
-			want:   []want{{1, false, ReasonPublisher}},
+			tracks: []Track{{ID: "a", Priority: PriorityVideo, MaxQuality: vocab.QualityHigh, Bitrates: [3]int{150_000, 500_000, 0}}},
+			want:   []want{{1, false, vocab.LayerPublisher}},
 		},
 		{
 			name:   "a subscriber pause costs nothing and leaves room for others",
 			budget: 1_600_000,
-			tracks: []Track{cam("a", -1), cam("b", 2)},
-			want:   []want{{0, true, ReasonRequested}, {2, false, ReasonRequested}},
+			tracks: []Track{{ID: "a", Priority: PriorityVideo, Paused: true, Bitrates: camRates}, cam("b", 2)},
+			want:   []want{{0, true, vocab.LayerRequested}, {2, false, vocab.LayerRequested}},
 		},
 		{
 			name:   "only layers above the wish are sent: the lowest one is given",
 			budget: 10_000_000,
-			tracks: []Track{{ID: "a", Priority: PriorityVideo, MaxQuality: 0, Bitrates: [3]int{0, 0, 1_000_000}}},
-			want:   []want{{2, false, ReasonPublisher}},
+			tracks: []Track{{ID: "a", Priority: PriorityVideo, MaxQuality: vocab.QualityLow, Bitrates: [3]int{0, 0, 1_000_000}}},
+			want:   []want{{2, false, vocab.LayerPublisher}},
 		},
 		{
 			name:   "a track not received yet keeps the wish",
 			budget: 0,
-			tracks: []Track{{ID: "a", Priority: PriorityVideo, MaxQuality: 1}},
-			want:   []want{{1, false, ReasonPublisher}},
+			tracks: []Track{{ID: "a", Priority: PriorityVideo, MaxQuality: vocab.QualityMedium}},
+			want:   []want{{1, false, vocab.LayerPublisher}},
 		},
 	}
 	for _, tc := range tests {
@@ -136,8 +138,8 @@ func TestAllocate(t *testing.T) {
 }
 
 func BenchmarkAllocate(b *testing.B) {
-	tracks := []Track{cam("a", 2), cam("b", 2), cam("c", 1), {ID: "s", Priority: PriorityScreen, MaxQuality: 2, Bitrates: screenRates},
-		{ID: "m", Audio: true, MaxQuality: 2, Bitrates: audioRates}}
+	tracks := []Track{cam("a", 2), cam("b", 2), cam("c", 1), {ID: "s", Priority: PriorityScreen, MaxQuality: vocab.QualityHigh, Bitrates: screenRates},
+		{ID: "m", Audio: true, MaxQuality: vocab.QualityHigh, Bitrates: audioRates}}
 	b.ReportAllocs()
 	for b.Loop() {
 		_ = Allocate(3_000_000, tracks)

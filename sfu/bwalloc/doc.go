@@ -14,8 +14,8 @@
 // has temporal layers, else paused; the decision says why.
 //
 //	decisions := bwalloc.Allocate(estimate, []bwalloc.Track{
-//		{ID: "TR_screen", Priority: bwalloc.PriorityScreen, MaxQuality: 2, Bitrates: [3]int{150e3, 500e3, 2e6}},
-//		{ID: "TR_cam", Priority: bwalloc.PriorityVideo, MaxQuality: 2, Bitrates: [3]int{100e3, 300e3, 1e6}},
+//		{ID: "TR_screen", Priority: bwalloc.PriorityScreen, MaxQuality: vocab.QualityHigh, Bitrates: [3]int{150e3, 500e3, 2e6}},
+//		{ID: "TR_cam", Priority: bwalloc.PriorityVideo, MaxQuality: vocab.QualityHigh, Bitrates: [3]int{100e3, 300e3, 1e6}},
 //	})
 //
 // The caller (package sfu) runs it on a timer and on changes, off the media

@@ -11,6 +11,7 @@ import (
 	"github.com/pion/webrtc/v4"
 
 	"github.com/ensemble-sfu/ensemble/sfu/rewrite"
+	"github.com/ensemble-sfu/ensemble/vocab"
 )
 
 // DownTrackConfig configures a DownTrack.
@@ -113,7 +114,7 @@ func NewDownTrack(up *UpTrack, cfg DownTrackConfig) *DownTrack {
 		d.log = up.log
 	}
 	d.log = d.log.With(slog.String("down_track", cfg.TrackID))
-	d.target.Store(int32(QualityHigh))
+	d.target.Store(int32(vocab.QualityHigh))
 	d.temporal.Store(maxTemporal)
 	d.curTemporal = maxTemporal
 	d.seq.Init(up.clockRate)
@@ -202,9 +203,9 @@ func (d *DownTrack) Paused() bool { return d.paused.Load() }
 // SetTargetQuality chooses the simulcast layer to forward: the best available
 // layer not above q. The switch happens at the next key frame of the new
 // layer, which is requested from the publisher at once.
-func (d *DownTrack) SetTargetQuality(q Quality) {
-	if q > QualityHigh {
-		q = QualityHigh
+func (d *DownTrack) SetTargetQuality(q vocab.Quality) {
+	if q > vocab.QualityHigh {
+		q = vocab.QualityHigh
 	}
 	d.target.Store(int32(q))
 	if d.up.kindAudio {
@@ -217,7 +218,7 @@ func (d *DownTrack) SetTargetQuality(q Quality) {
 }
 
 // TargetQuality returns the quality set by SetTargetQuality.
-func (d *DownTrack) TargetQuality() Quality { return Quality(d.target.Load()) }
+func (d *DownTrack) TargetQuality() vocab.Quality { return vocab.Quality(d.target.Load()) }
 
 // resync makes the next forwarded packet start a new run (from a key frame
 // for video) and asks for that key frame.
@@ -229,7 +230,7 @@ func (d *DownTrack) resync() {
 		return
 	}
 	now := monoNanos(time.Now())
-	if want := d.up.desiredLayer(Quality(d.target.Load()), now); want != nil {
+	if want := d.up.desiredLayer(vocab.Quality(d.target.Load()), now); want != nil {
 		want.requestKeyframe(now)
 	}
 }
@@ -249,8 +250,8 @@ func (d *DownTrack) Stats() DownStats {
 		PacketsLost:      uint64(d.totalLost.Load()),
 		RTT:              time.Duration(d.rttNanos.Load()),
 		Jitter:           time.Duration(d.jitterNanos.Load()),
-		Quality:          Quality(d.target.Load()),
-		Target:           Quality(d.target.Load()),
+		Quality:          vocab.Quality(d.target.Load()),
+		Target:           vocab.Quality(d.target.Load()),
 		Temporal:         int(min(d.temporal.Load(), allTemporalFrom)), // 3 = every layer
 		BandwidthPaused:  d.bwPaused.Load(),
 		PaddingPackets:   d.paddingPackets.Load(),

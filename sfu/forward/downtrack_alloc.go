@@ -4,6 +4,8 @@ import (
 	"time"
 
 	"github.com/pion/rtp"
+
+	"github.com/ensemble-sfu/ensemble/vocab"
 )
 
 // maxTemporal is the highest temporal layer id the forwarder tells apart:
@@ -46,7 +48,7 @@ func (d *DownTrack) SetTargetTemporal(tid int) {
 
 // CurrentQuality returns the layer being forwarded; false while waiting for
 // a key frame or paused.
-func (d *DownTrack) CurrentQuality() (Quality, bool) {
+func (d *DownTrack) CurrentQuality() (vocab.Quality, bool) {
 	l := d.cur.Load()
 	if l == nil || d.paused.Load() || d.bwPaused.Load() {
 		return 0, false

@@ -4,6 +4,7 @@ import (
 	"github.com/pion/rtp"
 
 	"github.com/ensemble-sfu/ensemble/sfu/rewrite"
+	"github.com/ensemble-sfu/ensemble/vocab"
 )
 
 // forward writes one received packet to the subscriber, if it belongs to the
@@ -21,7 +22,7 @@ func (d *DownTrack) forward(p *inPacket) {
 	if p.layer != d.cur.Load() {
 		// Not the layer being forwarded: only the wanted layer's key frame
 		// is of interest, to switch to it.
-		want := d.up.desiredLayer(Quality(d.target.Load()), p.arrival)
+		want := d.up.desiredLayer(vocab.Quality(d.target.Load()), p.arrival)
 		if p.layer != want {
 			return
 		}

@@ -8,6 +8,8 @@ import (
 
 	"github.com/pion/rtcp"
 	"github.com/pion/webrtc/v4"
+
+	"github.com/ensemble-sfu/ensemble/vocab"
 )
 
 func newVideoUp(plis *atomic.Int32, pliSSRCs *[]uint32) *UpTrack {
@@ -36,7 +38,7 @@ func checkContinuous(t *testing.T, pkts []sentRTP) {
 
 func TestForwardRewritesHeaderAndRemapsExtensions(t *testing.T) {
 	up := NewUpTrack(UpTrackConfig{TrackSID: "TR_a", Kind: webrtc.RTPCodecTypeAudio, Codec: opusCodec})
-	l := attachLayer(up, QualityHigh, 1111)
+	l := attachLayer(up, vocab.QualityHigh, 1111)
 	w := &fakeWriter{}
 	bindDown(t, up, w, 2222, 0)
 	c := newClock()
@@ -74,7 +76,7 @@ func TestAudioLevelCallback(t *testing.T) {
 	var voice []bool
 	up := NewUpTrack(UpTrackConfig{TrackSID: "TR_a", Kind: webrtc.RTPCodecTypeAudio, Codec: opusCodec, AudioLevelExtID: 1,
 		OnAudioLevel: func(level uint8, v bool) { got = append(got, level); voice = append(voice, v) }})
-	l := attachLayer(up, QualityHigh, 1)
+	l := attachLayer(up, vocab.QualityHigh, 1)
 	c := newClock()
 	l.handle(marshal(t, 1, 111, pktSpec{seq: 1, payload: []byte{1}, level: 0x80 | 25}), c.next(0))
 	l.handle(marshal(t, 1, 111, pktSpec{seq: 2, payload: []byte{1}, level: 127}), c.next(0))
@@ -87,8 +89,8 @@ func TestAudioLevelCallback(t *testing.T) {
 func TestSimulcastSwitchesOnlyAtKeyframeOfTarget(t *testing.T) {
 	var ssrcs []uint32
 	up := newVideoUp(nil, &ssrcs)
-	low := attachLayer(up, QualityLow, 100)
-	high := attachLayer(up, QualityHigh, 300)
+	low := attachLayer(up, vocab.QualityLow, 100)
+	high := attachLayer(up, vocab.QualityHigh, 300)
 	w := &fakeWriter{}
 	d := bindDown(t, up, w, 5000, 0)
 	c := newClock()
@@ -120,7 +122,7 @@ func TestSimulcastSwitchesOnlyAtKeyframeOfTarget(t *testing.T) {
 	}
 
 	ssrcs = nil
-	d.SetTargetQuality(QualityLow)
+	d.SetTargetQuality(vocab.QualityLow)
 	if len(ssrcs) != 1 || ssrcs[0] != 100 {
 		t.Fatalf("PLI sent to %v, want [100] (the new target layer)", ssrcs)
 	}
@@ -143,7 +145,7 @@ func TestSimulcastSwitchesOnlyAtKeyframeOfTarget(t *testing.T) {
 			t.Fatalf("picture id %d after %d", p1, p0)
 		}
 	}
-	if s := d.Stats(); s.Quality != QualityLow || s.LayerSwitches != 2 {
+	if s := d.Stats(); s.Quality != vocab.QualityLow || s.LayerSwitches != 2 {
 		t.Fatalf("stats %+v: want quality low after 2 switches", s)
 	}
 }
@@ -158,7 +160,7 @@ func picID(p []byte) (uint16, bool) {
 
 func TestPauseResumeContinuesSequenceAndJumpsTimestamp(t *testing.T) {
 	up := NewUpTrack(UpTrackConfig{TrackSID: "TR_a", Kind: webrtc.RTPCodecTypeAudio, Codec: opusCodec})
-	l := attachLayer(up, QualityHigh, 1)
+	l := attachLayer(up, vocab.QualityHigh, 1)
 	w := &fakeWriter{}
 	d := bindDown(t, up, w, 2, 0)
 	c := newClock()
@@ -193,7 +195,7 @@ func TestPauseResumeContinuesSequenceAndJumpsTimestamp(t *testing.T) {
 func TestMutedTrackSendsNothingAndResumesWithoutGap(t *testing.T) {
 	var plis atomic.Int32
 	up := newVideoUp(&plis, nil)
-	l := attachLayer(up, QualityHigh, 1)
+	l := attachLayer(up, vocab.QualityHigh, 1)
 	w := &fakeWriter{}
 	bindDown(t, up, w, 2, 0)
 	c := newClock()
@@ -225,7 +227,7 @@ func TestMutedTrackSendsNothingAndResumesWithoutGap(t *testing.T) {
 
 func TestPublisherReconnectContinuesStream(t *testing.T) {
 	up := NewUpTrack(UpTrackConfig{TrackSID: "TR_a", Kind: webrtc.RTPCodecTypeAudio, Codec: opusCodec})
-	l1 := attachLayer(up, QualityHigh, 1)
+	l1 := attachLayer(up, vocab.QualityHigh, 1)
 	w := &fakeWriter{}
 	bindDown(t, up, w, 9, 0)
 	c := newClock()
@@ -233,7 +235,7 @@ func TestPublisherReconnectContinuesStream(t *testing.T) {
 		l1.handle(marshal(t, 1, 111, pktSpec{seq: uint16(100 + i), ts: uint32(i * 960), payload: []byte{1}, level: -1}), c.next(20*time.Millisecond))
 	}
 	// The publisher comes back with a new SSRC and new numbering, 2 s later.
-	l2 := attachLayer(up, QualityHigh, 2)
+	l2 := attachLayer(up, vocab.QualityHigh, 2)
 	c.next(2 * time.Second)
 	for i := range 10 {
 		l2.handle(marshal(t, 2, 111, pktSpec{seq: uint16(30000 + i), ts: uint32(7777 + i*960), payload: []byte{1}, level: -1}), c.next(20*time.Millisecond))
@@ -257,7 +259,7 @@ func TestPublisherReconnectContinuesStream(t *testing.T) {
 
 func TestPaddingOnlyPacketsLeaveNoGap(t *testing.T) {
 	up := newVideoUp(nil, nil)
-	l := attachLayer(up, QualityHigh, 1)
+	l := attachLayer(up, vocab.QualityHigh, 1)
 	w := &fakeWriter{}
 	bindDown(t, up, w, 2, 0)
 	c := newClock()
@@ -279,7 +281,7 @@ func TestNACKIsAnsweredFromCache(t *testing.T) {
 		}
 		t.Run(name, func(t *testing.T) {
 			up := newVideoUp(nil, nil)
-			l := attachLayer(up, QualityHigh, 1)
+			l := attachLayer(up, vocab.QualityHigh, 1)
 			w := &fakeWriter{}
 			rtx := uint32(0)
 			if useRTX {
@@ -332,7 +334,7 @@ func TestNACKIsAnsweredFromCache(t *testing.T) {
 func TestPLIIsForwardedRateLimited(t *testing.T) {
 	var plis atomic.Int32
 	up := newVideoUp(&plis, nil)
-	l := attachLayer(up, QualityHigh, 1)
+	l := attachLayer(up, vocab.QualityHigh, 1)
 	w := &fakeWriter{}
 	d := bindDown(t, up, w, 55, 0)
 	c := newClock()
@@ -377,7 +379,7 @@ func TestReceiverReportGivesLossAndRTT(t *testing.T) {
 
 func TestUpStatsCountLossAndPackets(t *testing.T) {
 	up := NewUpTrack(UpTrackConfig{TrackSID: "TR_a", Kind: webrtc.RTPCodecTypeAudio, Codec: opusCodec})
-	l := attachLayer(up, QualityHigh, 1)
+	l := attachLayer(up, vocab.QualityHigh, 1)
 	c := newClock()
 	for _, seq := range []uint16{65534, 65535, 2, 3, 1} { // 0 and 1 lost, 1 arrives late
 		l.handle(marshal(t, 1, 111, pktSpec{seq: seq, payload: []byte{1}, level: -1}), c.next(20*time.Millisecond))
@@ -400,7 +402,7 @@ func TestBindRefusesMissingCodec(t *testing.T) {
 
 func TestHotPathDoesNotAllocate(t *testing.T) {
 	up := newVideoUp(nil, nil)
-	l := attachLayer(up, QualityHigh, 1)
+	l := attachLayer(up, vocab.QualityHigh, 1)
 	for range 10 {
 		w := &fakeWriter{discard: true}
 		bindDown(t, up, w, 2, 3)

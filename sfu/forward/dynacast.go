@@ -1,5 +1,7 @@
 package forward
 
+import "github.com/ensemble-sfu/ensemble/vocab"
+
 // NeededQualities reports which of the track's layers some subscriber needs
 // now: for each subscription that is not paused, the layer its target quality
 // maps to among the layers the publisher declared or sent (live or not, so
@@ -12,7 +14,7 @@ func (u *UpTrack) NeededQualities() [numQualities]bool {
 		if d.paused.Load() || d.bwPaused.Load() || d.closed.Load() {
 			continue
 		}
-		if q, ok := u.existingLayer(Quality(d.target.Load())); ok {
+		if q, ok := u.existingLayer(vocab.Quality(d.target.Load())); ok {
 			need[q] = true
 		}
 	}
@@ -21,15 +23,15 @@ func (u *UpTrack) NeededQualities() [numQualities]bool {
 
 // existingLayer maps a wanted quality to the best declared layer not above
 // it, else the lowest above it.
-func (u *UpTrack) existingLayer(target Quality) (Quality, bool) {
-	for q := int(min(target, QualityHigh)); q >= 0; q-- {
+func (u *UpTrack) existingLayer(target vocab.Quality) (vocab.Quality, bool) {
+	for q := int(min(target, vocab.QualityHigh)); q >= 0; q-- {
 		if u.slots[q].Load() != nil {
-			return Quality(q), true
+			return vocab.Quality(q), true
 		}
 	}
 	for q := int(target) + 1; q < numQualities; q++ {
 		if u.slots[q].Load() != nil {
-			return Quality(q), true
+			return vocab.Quality(q), true
 		}
 	}
 	return 0, false

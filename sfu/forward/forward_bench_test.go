@@ -6,6 +6,8 @@ import (
 	"time"
 
 	"github.com/pion/webrtc/v4"
+
+	"github.com/ensemble-sfu/ensemble/vocab"
 )
 
 // BenchmarkForward measures the media hot path: one received packet (1200
@@ -38,7 +40,7 @@ func benchmarkForward(b *testing.B, codec string, subscribers int) {
 		payload = make([]byte, 120)
 		pt = 111
 	}
-	l := attachLayer(up, QualityHigh, 1)
+	l := attachLayer(up, vocab.QualityHigh, 1)
 	for range subscribers {
 		bindDown(b, up, &fakeWriter{discard: true}, 2, 3)
 	}

@@ -6,6 +6,8 @@ import (
 
 	"github.com/pion/rtp"
 	"github.com/pion/webrtc/v4"
+
+	"github.com/ensemble-sfu/ensemble/vocab"
 )
 
 // FuzzHandlePacket feeds arbitrary bytes, as packets from a publisher, through
@@ -38,7 +40,7 @@ func FuzzHandlePacket(f *testing.F) {
 		}
 		up := NewUpTrack(UpTrackConfig{TrackSID: "TR_f", Kind: kind, Codec: codec, AudioLevelExtID: 1, CacheSize: 16,
 			OnAudioLevel: func(uint8, bool) {}})
-		l := attachLayer(up, QualityHigh, 1)
+		l := attachLayer(up, vocab.QualityHigh, 1)
 		w := &fakeWriter{}
 		d := NewDownTrack(up, DownTrackConfig{TrackID: "TR_f"})
 		subCodecs := append(subscriberCodecs(), webrtc264())

@@ -5,6 +5,8 @@ import (
 	"time"
 
 	"github.com/pion/webrtc/v4"
+
+	"github.com/ensemble-sfu/ensemble/vocab"
 )
 
 // H.264 payloads: a key frame starts with SPS+PPS+IDR in a STAP-A; a delta
@@ -20,8 +22,8 @@ func TestH264SimulcastSwitchesAtIDR(t *testing.T) {
 	var plis []uint32
 	up := NewUpTrack(UpTrackConfig{TrackSID: "TR_h", Kind: webrtc.RTPCodecTypeVideo, Codec: webrtc264(),
 		SendPLI: func(ssrc uint32) { plis = append(plis, ssrc) }})
-	low := attachLayer(up, QualityLow, 100)
-	high := attachLayer(up, QualityHigh, 300)
+	low := attachLayer(up, vocab.QualityLow, 100)
+	high := attachLayer(up, vocab.QualityHigh, 300)
 	w := &fakeWriter{}
 	d := NewDownTrack(up, DownTrackConfig{TrackID: "TR_h", StreamID: "PA_x"})
 	if _, err := d.Bind(&fakeContext{codecs: []webrtc.RTPCodecParameters{webrtc264()}, exts: subExts, ssrc: 5000, writer: w}); err != nil {
@@ -39,7 +41,7 @@ func TestH264SimulcastSwitchesAtIDR(t *testing.T) {
 	send(high, h264Key(2))
 	send(low, h264Key(0))
 	send(high, h264Delta(2))
-	d.SetTargetQuality(QualityLow)
+	d.SetTargetQuality(vocab.QualityLow)
 	if len(plis) == 0 || plis[len(plis)-1] != 100 {
 		t.Fatalf("keyframe requests %v, want the low layer's SSRC last", plis)
 	}

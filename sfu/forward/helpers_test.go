@@ -9,6 +9,8 @@ import (
 	"github.com/pion/rtp"
 	"github.com/pion/sdp/v3"
 	"github.com/pion/webrtc/v4"
+
+	"github.com/ensemble-sfu/ensemble/vocab"
 )
 
 var (
@@ -122,7 +124,7 @@ func bindDown(t testing.TB, up *UpTrack, w *fakeWriter, ssrc, rtxSSRC uint32) *D
 
 // attachLayer installs a layer fed by calling its handle method directly (no
 // reader goroutine).
-func attachLayer(u *UpTrack, q Quality, ssrc uint32) *layer {
+func attachLayer(u *UpTrack, q vocab.Quality, ssrc uint32) *layer {
 	l := newLayer(u, nil, q, q.String(), ssrc, newExtIDs(pubExts))
 	u.mu.Lock()
 	u.slots[q].Store(l)

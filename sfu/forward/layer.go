@@ -13,6 +13,7 @@ import (
 
 	"github.com/ensemble-sfu/ensemble/sfu/packetcache"
 	"github.com/ensemble-sfu/ensemble/sfu/rewrite"
+	"github.com/ensemble-sfu/ensemble/vocab"
 )
 
 const (
@@ -56,7 +57,7 @@ type inPacket struct {
 // of a track) with its packet cache and reader goroutine.
 type layer struct {
 	up        *UpTrack
-	quality   Quality
+	quality   vocab.Quality
 	rid       string
 	ssrc      uint32
 	clockRate uint32
@@ -89,7 +90,7 @@ type layer struct {
 	jitter      float64 // in timestamp units, RFC 3550 A.8
 }
 
-func newLayer(up *UpTrack, reader rtpReader, quality Quality, rid string, ssrc uint32, ext extIDs) *layer {
+func newLayer(up *UpTrack, reader rtpReader, quality vocab.Quality, rid string, ssrc uint32, ext extIDs) *layer {
 	l := &layer{
 		up:        up,
 		quality:   quality,

@@ -4,13 +4,15 @@ import (
 	"testing"
 
 	"github.com/pion/webrtc/v4"
+
+	"github.com/ensemble-sfu/ensemble/vocab"
 )
 
 // Padding goes out between frames, takes the next sequence numbers, and the
 // media that follows continues after it without a gap.
 func TestWritePaddingKeepsSequenceContinuous(t *testing.T) {
 	up := NewUpTrack(UpTrackConfig{TrackSID: "TR_v", Kind: webrtc.RTPCodecTypeVideo, Codec: vp8Codec})
-	l := attachLayer(up, QualityHigh, 1111)
+	l := attachLayer(up, vocab.QualityHigh, 1111)
 	w := &fakeWriter{}
 	d := bindDown(t, up, w, 5000, 0)
 	clk := newClock()

@@ -8,6 +8,8 @@ import (
 
 	"github.com/pion/sdp/v3"
 	"github.com/pion/webrtc/v4"
+
+	"github.com/ensemble-sfu/ensemble/vocab"
 )
 
 // BenchmarkForwardPion is BenchmarkForward with real subscribers: each
@@ -28,7 +30,7 @@ func BenchmarkForwardPion(b *testing.B) {
 func benchmarkForwardPion(b *testing.B, subscribers int) {
 	up := newVideoUp(nil, nil)
 	defer up.Close()
-	l := attachLayer(up, QualityHigh, 1)
+	l := attachLayer(up, vocab.QualityHigh, 1)
 	var pcs []*webrtc.PeerConnection
 	var downs []*DownTrack
 	var twccSeen atomic.Bool

@@ -5,6 +5,8 @@ import (
 	"testing"
 
 	"github.com/pion/webrtc/v4"
+
+	"github.com/ensemble-sfu/ensemble/vocab"
 )
 
 func TestRedPrimary(t *testing.T) {
@@ -35,7 +37,7 @@ func TestREDIsUnwrappedForSubscriberWithoutRED(t *testing.T) {
 	red := webrtc.RTPCodecParameters{RTPCodecCapability: webrtc.RTPCodecCapability{MimeType: "audio/red",
 		ClockRate: 48000, Channels: 2, SDPFmtpLine: "111/111"}, PayloadType: 63}
 	up := NewUpTrack(UpTrackConfig{TrackSID: "TR_r", Kind: webrtc.RTPCodecTypeAudio, Codec: red})
-	l := attachLayer(up, QualityHigh, 1)
+	l := attachLayer(up, vocab.QualityHigh, 1)
 	w := &fakeWriter{}
 	d := bindDown(t, up, w, 2, 0) // subscriberCodecs has Opus (109) and no RED
 	if got := d.bind.Load().codec.MimeType; got != webrtc.MimeTypeOpus {

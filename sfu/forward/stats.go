@@ -1,6 +1,10 @@
 package forward
 
-import "time"
+import (
+	"time"
+
+	"github.com/ensemble-sfu/ensemble/vocab"
+)
 
 // UpStats are the counters of an UpTrack, summed over its layers.
 type UpStats struct {
@@ -27,9 +31,9 @@ type DownStats struct {
 	PacketsLost      uint64  // cumulative loss the subscriber reported
 	RTT              time.Duration
 	Jitter           time.Duration // interarrival jitter the subscriber reported
-	Quality          Quality       // layer currently forwarded
+	Quality          vocab.Quality // layer currently forwarded
 	Forwarding       bool          // a layer is being forwarded (not paused, not waiting for a key frame)
-	Target           Quality       // layer wanted (SetTargetQuality)
+	Target           vocab.Quality // layer wanted (SetTargetQuality)
 	Temporal         int           // highest temporal layer wanted
 	BandwidthPaused  bool          // paused by the bandwidth allocator
 	PaddingPackets   uint64        // padding packets sent to probe for bandwidth

@@ -6,6 +6,7 @@ import (
 	"github.com/pion/webrtc/v4"
 
 	"github.com/ensemble-sfu/ensemble/sfu/rewrite"
+	"github.com/ensemble-sfu/ensemble/vocab"
 )
 
 // vp8Temporal is a one-packet VP8 frame with picture ID, TL0PICIDX and TID.
@@ -26,7 +27,7 @@ func vp8Temporal(pic uint16, tl0 uint8, tid uint8, sync, key bool) []byte {
 // upper layer from the next layer-sync frame.
 func TestTemporalLayerDropKeepsStreamContinuous(t *testing.T) {
 	up := NewUpTrack(UpTrackConfig{TrackSID: "TR_v", Kind: webrtc.RTPCodecTypeVideo, Codec: vp8Codec})
-	l := attachLayer(up, QualityHigh, 1111)
+	l := attachLayer(up, vocab.QualityHigh, 1111)
 	w := &fakeWriter{}
 	d := bindDown(t, up, w, 5000, 0)
 	clk := newClock()

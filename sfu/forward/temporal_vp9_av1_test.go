@@ -9,6 +9,7 @@ import (
 	"github.com/pion/webrtc/v4"
 
 	"github.com/ensemble-sfu/ensemble/sfu/rewrite"
+	"github.com/ensemble-sfu/ensemble/vocab"
 )
 
 var (
@@ -47,9 +48,9 @@ func bindDownCodec(t testing.TB, up *UpTrack, w *fakeWriter, codec webrtc.RTPCod
 func attachLayerDD(u *UpTrack, ssrc uint32) *layer {
 	exts := append(append([]webrtc.RTPHeaderExtensionParameter{}, pubExts...),
 		webrtc.RTPHeaderExtensionParameter{URI: DependencyDescriptorURI, ID: pubDDID})
-	l := newLayer(u, nil, QualityHigh, "", ssrc, newExtIDs(exts))
+	l := newLayer(u, nil, vocab.QualityHigh, "", ssrc, newExtIDs(exts))
 	u.mu.Lock()
-	u.slots[QualityHigh].Store(l)
+	u.slots[vocab.QualityHigh].Store(l)
 	u.layers = append(u.layers, l)
 	u.mu.Unlock()
 	return l
@@ -109,7 +110,7 @@ func TestVP9TemporalLayerDrop(t *testing.T) {
 	for _, mode := range []string{"non-flexible", "flexible"} {
 		t.Run(mode, func(t *testing.T) {
 			up := NewUpTrack(UpTrackConfig{TrackSID: "TR_v", Kind: webrtc.RTPCodecTypeVideo, Codec: vp9Codec})
-			l := attachLayer(up, QualityHigh, 1111)
+			l := attachLayer(up, vocab.QualityHigh, 1111)
 			w := &fakeWriter{}
 			d := bindDownCodec(t, up, w, vp9Codec)
 			clk := newClock()
@@ -298,7 +299,7 @@ func BenchmarkForwardTemporal(b *testing.B) {
 			var payloadAt int
 			if codec == "vp9" {
 				up = NewUpTrack(UpTrackConfig{TrackSID: "TR_v", Kind: webrtc.RTPCodecTypeVideo, Codec: vp9Codec})
-				l = attachLayer(up, QualityHigh, 1)
+				l = attachLayer(up, vocab.QualityHigh, 1)
 				payload := append(vp9Frame(1, 1, 0, true, true), make([]byte, 1180)...)
 				raw = marshal(b, 1, 98, pktSpec{seq: 0, payload: payload, level: -1})
 				payloadAt = len(raw) - len(payload)

@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"github.com/pion/webrtc/v4"
+
+	"github.com/ensemble-sfu/ensemble/vocab"
 )
 
 // Default packet cache sizes, in packets: about one second of high-rate video,
@@ -128,7 +130,7 @@ func (u *UpTrack) AddLayer(remote *webrtc.TrackRemote, receiver *webrtc.RTPRecei
 func (u *UpTrack) addLayer(reader rtpReader, rid string, ssrc uint32,
 	exts []webrtc.RTPHeaderExtensionParameter,
 ) *layer {
-	q := QualityHigh
+	q := vocab.QualityHigh
 	if rid != "" {
 		q = qualityForRID(rid, u.cfg.Layers)
 	}
@@ -260,7 +262,7 @@ func (u *UpTrack) Stats() UpStats {
 // desiredLayer picks the layer a subscriber wanting quality target should
 // receive: the best live layer not above target, else the lowest live layer
 // above it, else (nothing received recently) the best known layer.
-func (u *UpTrack) desiredLayer(target Quality, now int64) *layer {
+func (u *UpTrack) desiredLayer(target vocab.Quality, now int64) *layer {
 	for q := int(target); q >= 0; q-- {
 		if l := u.slots[q].Load(); l != nil && l.live(now) {
 			return l
@@ -286,7 +288,7 @@ func (u *UpTrack) desiredLayer(target Quality, now int64) *layer {
 
 // requestKeyframeFor asks for a key frame on the layer of quality q if a
 // subscriber waits for it.
-func (u *UpTrack) requestKeyframeFor(q Quality) {
+func (u *UpTrack) requestKeyframeFor(q vocab.Quality) {
 	if u.kindAudio {
 		return
 	}
@@ -296,7 +298,7 @@ func (u *UpTrack) requestKeyframeFor(q Quality) {
 		return
 	}
 	for _, d := range *u.downs.Load() {
-		if d.cur.Load() != l && u.desiredLayer(Quality(d.target.Load()), now) == l {
+		if d.cur.Load() != l && u.desiredLayer(vocab.Quality(d.target.Load()), now) == l {
 			l.requestKeyframe(now)
 			return
 		}

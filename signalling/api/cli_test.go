@@ -13,6 +13,7 @@ import (
 	"github.com/ensemble-sfu/ensemble/sfu"
 	"github.com/ensemble-sfu/ensemble/signalling/auth"
 	"github.com/ensemble-sfu/ensemble/signalling/meeting"
+	"github.com/ensemble-sfu/ensemble/vocab"
 )
 
 // run runs `ensemble room args...` against e with its API key, returning stdout.
@@ -42,7 +43,7 @@ func TestCLIRooms(t *testing.T) {
 		t.Fatalf("created %+v", room)
 	}
 	alice, _ := e.join("cli-room", "alice", defaultPerms())
-	tr, err := alice.AddTrack("cam", sfu.TrackRequest{Kind: sfu.KindVideo, Source: sfu.SourceCamera})
+	tr, err := alice.AddTrack("cam", sfu.TrackRequest{Kind: vocab.KindVideo, Source: vocab.SourceCamera})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -68,7 +69,7 @@ func TestCLIRooms(t *testing.T) {
 		t.Fatalf("unmute:\n%s", out)
 	}
 	e.mustRun("remove", "cli-room", "bob")
-	if r := bobSink.waitClosed(t); r != sfu.ReasonRemoved {
+	if r := bobSink.waitClosed(t); r != vocab.ReasonRemoved {
 		t.Fatalf("bob closed with %q", r)
 	}
 	e.mustRun("delete", "cli-room")

@@ -10,8 +10,8 @@ import (
 	"net/url"
 	"strings"
 
-	"github.com/ensemble-sfu/ensemble/sfu"
 	"github.com/ensemble-sfu/ensemble/signalling/meeting"
+	"github.com/ensemble-sfu/ensemble/signalling/protocol"
 )
 
 // Client calls the API of one server. Errors from the server are *Problem.
@@ -112,7 +112,7 @@ func (c *Client) DeleteRoom(ctx context.Context, name string) error {
 }
 
 // ListParticipants lists a room's participants.
-func (c *Client) ListParticipants(ctx context.Context, room string) ([]sfu.ParticipantInfo, error) {
+func (c *Client) ListParticipants(ctx context.Context, room string) ([]protocol.ParticipantInfo, error) {
 	var out ParticipantList
 	_, err := c.do(ctx, http.MethodGet, "/api/v1/rooms/"+esc(room)+"/participants", nil, &out, nil)
 	return out.Participants, err
@@ -125,8 +125,8 @@ func (c *Client) RemoveParticipant(ctx context.Context, room, identity string) e
 }
 
 // MuteTrack mutes or unmutes a participant's track.
-func (c *Client) MuteTrack(ctx context.Context, room, identity, trackSID string, muted bool) (sfu.TrackInfo, error) {
-	var out sfu.TrackInfo
+func (c *Client) MuteTrack(ctx context.Context, room, identity, trackSID string, muted bool) (protocol.TrackInfo, error) {
+	var out protocol.TrackInfo
 	_, err := c.do(ctx, http.MethodPost, "/api/v1/rooms/"+esc(room)+"/participants/"+esc(identity)+"/tracks/"+esc(trackSID)+"/mute",
 		MuteRequest{Muted: &muted}, &out, nil)
 	return out, err

@@ -6,6 +6,7 @@ import (
 	"net/http"
 
 	"github.com/ensemble-sfu/ensemble/sfu"
+	"github.com/ensemble-sfu/ensemble/vocab"
 )
 
 // maxDataPayload bounds one data message, as a data channel message should stay small.
@@ -14,19 +15,19 @@ const maxDataPayload = 15 << 10
 // SendDataRequest is the body of POST /api/v1/rooms/{room}/data. Payload is base64
 // in JSON. Without destination identities, everyone in the room receives it.
 type SendDataRequest struct {
-	Kind                  sfu.DataKind `json:"kind,omitempty"`
-	Topic                 string       `json:"topic,omitempty"`
-	Payload               []byte       `json:"payload"`
-	DestinationIdentities []string     `json:"destination_identities,omitempty"`
+	Kind                  vocab.DataKind `json:"kind,omitempty"`
+	Topic                 string         `json:"topic,omitempty"`
+	Payload               []byte         `json:"payload"`
+	DestinationIdentities []string       `json:"destination_identities,omitempty"`
 }
 
 func (in *SendDataRequest) validate() *Problem {
 	switch in.Kind {
 	case "":
-		in.Kind = sfu.DataReliable
-	case sfu.DataReliable, sfu.DataLossy:
+		in.Kind = vocab.DataReliable
+	case vocab.DataReliable, vocab.DataLossy:
 	default:
-		return invalid("kind", "must be %q or %q, not %q", sfu.DataReliable, sfu.DataLossy, in.Kind)
+		return invalid("kind", "must be %q or %q, not %q", vocab.DataReliable, vocab.DataLossy, in.Kind)
 	}
 	if len(in.Payload) == 0 {
 		return invalid("payload", "is required (base64 of at least one byte)")

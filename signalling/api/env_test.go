@@ -20,6 +20,7 @@ import (
 	"github.com/ensemble-sfu/ensemble/signalling/auth"
 	"github.com/ensemble-sfu/ensemble/signalling/lobby"
 	"github.com/ensemble-sfu/ensemble/signalling/store"
+	"github.com/ensemble-sfu/ensemble/vocab"
 )
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
@@ -172,10 +173,10 @@ func (r response) problem(t *testing.T, status int, code string, field ...string
 type sink struct {
 	mu     sync.Mutex
 	events []sfu.Event
-	closed chan sfu.CloseReason
+	closed chan vocab.CloseReason
 }
 
-func newSink() *sink { return &sink{closed: make(chan sfu.CloseReason, 1)} }
+func newSink() *sink { return &sink{closed: make(chan vocab.CloseReason, 1)} }
 
 func (s *sink) Send(ev sfu.Event) {
 	s.mu.Lock()
@@ -198,7 +199,7 @@ func (s *sink) data() []sfu.DataPacket {
 	return out
 }
 
-func (s *sink) waitClosed(t *testing.T) sfu.CloseReason {
+func (s *sink) waitClosed(t *testing.T) vocab.CloseReason {
 	t.Helper()
 	select {
 	case r := <-s.closed:
@@ -210,7 +211,7 @@ func (s *sink) waitClosed(t *testing.T) sfu.CloseReason {
 }
 
 // join puts a participant in the live room (created if needed).
-func (e *env) join(room, identity string, perms sfu.Permissions) (*sfu.Participant, *sink) {
+func (e *env) join(room, identity string, perms vocab.Permissions) (*sfu.Participant, *sink) {
 	e.t.Helper()
 	r, err := e.engine.GetOrCreateRoom(room)
 	if err != nil {
@@ -221,11 +222,11 @@ func (e *env) join(room, identity string, perms sfu.Permissions) (*sfu.Participa
 	if err != nil {
 		e.t.Fatal(err)
 	}
-	e.t.Cleanup(func() { p.Close(sfu.ReasonClientLeft) })
+	e.t.Cleanup(func() { p.Close(vocab.ReasonClientLeft) })
 	return p, s
 }
 
-func defaultPerms() sfu.Permissions { return auth.DefaultParticipantGrants().Permissions() }
+func defaultPerms() vocab.Permissions { return auth.DefaultParticipantGrants().Permissions() }
 
 // newServer serves the API of d on 127.0.0.1 until the test ends.
 func newServer(t *testing.T, d Deps) string {

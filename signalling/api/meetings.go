@@ -6,8 +6,8 @@ import (
 	"net/http"
 	"time"
 
-	"github.com/ensemble-sfu/ensemble/sfu"
 	"github.com/ensemble-sfu/ensemble/signalling/meeting"
+	"github.com/ensemble-sfu/ensemble/signalling/protocol"
 	"github.com/ensemble-sfu/ensemble/signalling/store"
 	"github.com/ensemble-sfu/ensemble/signalling/webhook"
 )
@@ -108,7 +108,7 @@ func (h *handler) createMeeting(req *request) *Problem {
 	// A meeting in an existing room (a recurring team room) keeps that room as it is.
 	h.log.Info("meeting created", "meeting", stored.ID, "room", stored.Room, "by", req.claims.APIKey())
 	view := h.meetingConfig(req.r).View(stored)
-	h.notify(webhook.Event{Type: webhook.MeetingCreated, Room: &sfu.RoomInfo{Name: stored.Room}}, view)
+	h.notify(webhook.Event{Type: webhook.MeetingCreated, Room: &protocol.RoomInfo{Name: stored.Room}}, view)
 	req.w.Header().Set("Location", "/api/v1/meetings/"+stored.ID)
 	writeJSON(req.w, http.StatusCreated, view)
 	return nil
@@ -183,7 +183,7 @@ func (h *handler) updateMeeting(req *request) *Problem {
 		return h.meetingStoreProblem(req, id, err)
 	}
 	view := h.meetingConfig(req.r).View(m)
-	h.notify(webhook.Event{Type: webhook.MeetingUpdated, Room: &sfu.RoomInfo{Name: m.Room}}, view)
+	h.notify(webhook.Event{Type: webhook.MeetingUpdated, Room: &protocol.RoomInfo{Name: m.Room}}, view)
 	writeJSON(req.w, http.StatusOK, view)
 	return nil
 }
@@ -197,7 +197,7 @@ func (h *handler) cancelMeeting(req *request) *Problem {
 	}
 	h.log.Info("meeting cancelled", "meeting", id, "room", m.Room, "by", req.claims.APIKey())
 	view := h.meetingConfig(req.r).View(m)
-	h.notify(webhook.Event{Type: webhook.MeetingCancelled, Room: &sfu.RoomInfo{Name: m.Room}}, view)
+	h.notify(webhook.Event{Type: webhook.MeetingCancelled, Room: &protocol.RoomInfo{Name: m.Room}}, view)
 	writeJSON(req.w, http.StatusOK, view)
 	return nil
 }

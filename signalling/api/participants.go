@@ -7,24 +7,27 @@ import (
 	"net/http"
 	"slices"
 
+	"github.com/ensemble-sfu/ensemble/signalling/protocol"
+	"github.com/ensemble-sfu/ensemble/vocab"
+
 	"github.com/ensemble-sfu/ensemble/sfu"
 )
 
 // ParticipantList is the body of GET /api/v1/rooms/{room}/participants. Hidden
 // participants (recorders, SIP legs) are listed too, with "hidden": true.
 type ParticipantList struct {
-	Participants []sfu.ParticipantInfo `json:"participants"`
+	Participants []protocol.ParticipantInfo `json:"participants"`
 }
 
-// Permissions is the API form of sfu.Permissions. In an update, absent fields keep
+// Permissions is the API form of vocab.Permissions. In an update, absent fields keep
 // their value.
 type Permissions struct {
-	CanPublish        *bool        `json:"can_publish,omitempty"`
-	CanSubscribe      *bool        `json:"can_subscribe,omitempty"`
-	CanPublishData    *bool        `json:"can_publish_data,omitempty"`
-	Sources           []sfu.Source `json:"sources,omitempty"`
-	CanUpdateMetadata *bool        `json:"can_update_metadata,omitempty"`
-	Hidden            *bool        `json:"hidden,omitempty"` // read-only: shown, refused in updates
+	CanPublish        *bool          `json:"can_publish,omitempty"`
+	CanSubscribe      *bool          `json:"can_subscribe,omitempty"`
+	CanPublishData    *bool          `json:"can_publish_data,omitempty"`
+	Sources           []vocab.Source `json:"sources,omitempty"`
+	CanUpdateMetadata *bool          `json:"can_update_metadata,omitempty"`
+	Hidden            *bool          `json:"hidden,omitempty"` // read-only: shown, refused in updates
 }
 
 // UpdateParticipantRequest is the body of PATCH .../participants/{identity}.
@@ -36,7 +39,7 @@ type UpdateParticipantRequest struct {
 
 // Participant is the body of participant responses: its info and permissions.
 type Participant struct {
-	sfu.ParticipantInfo
+	protocol.ParticipantInfo
 	Permissions Permissions `json:"permissions"`
 }
 
@@ -47,7 +50,7 @@ type MuteRequest struct {
 
 func participantView(p *sfu.Participant) Participant {
 	perm := p.Permissions()
-	return Participant{ParticipantInfo: p.Info(), Permissions: Permissions{
+	return Participant{ParticipantInfo: protocol.FromParticipant(p.Info()), Permissions: Permissions{
 		CanPublish: &perm.CanPublish, CanSubscribe: &perm.CanSubscribe, CanPublishData: &perm.CanPublishData,
 		Sources: slices.Clone(perm.Sources), CanUpdateMetadata: &perm.CanUpdateMetadata, Hidden: &perm.Hidden,
 	}}
@@ -58,9 +61,9 @@ func (h *handler) listParticipants(req *request) *Problem {
 	if p != nil {
 		return p
 	}
-	out := ParticipantList{Participants: []sfu.ParticipantInfo{}}
+	out := ParticipantList{Participants: []protocol.ParticipantInfo{}}
 	if live != nil {
-		out.Participants = append(out.Participants, live.Participants()...)
+		out.Participants = append(out.Participants, protocol.FromParticipants(live.Participants())...)
 	}
 	writeJSON(req.w, http.StatusOK, out)
 	return nil
@@ -96,7 +99,7 @@ func (h *handler) removeParticipant(req *request) *Problem {
 	if p != nil {
 		return p
 	}
-	part.Close(sfu.ReasonRemoved)
+	part.Close(vocab.ReasonRemoved)
 	h.log.Info("participant removed", "room", req.r.PathValue("room"), "participant", part.Identity(), "by", req.claims.APIKey())
 	req.w.WriteHeader(http.StatusNoContent)
 	return nil
@@ -228,6 +231,6 @@ func (h *handler) muteTrack(req *request) *Problem {
 		}
 	}
 	// Not live yet (declared, media not arrived): Info does not list it.
-	writeJSON(req.w, http.StatusOK, sfu.TrackInfo{SID: sid, Muted: *in.Muted})
+	writeJSON(req.w, http.StatusOK, protocol.TrackInfo{SID: sid, Muted: *in.Muted})
 	return nil
 }

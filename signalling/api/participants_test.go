@@ -7,12 +7,13 @@ import (
 
 	"github.com/ensemble-sfu/ensemble/sfu"
 	"github.com/ensemble-sfu/ensemble/signalling/auth"
+	"github.com/ensemble-sfu/ensemble/vocab"
 )
 
 func TestListAndGetParticipants(t *testing.T) {
 	e := newEnv(t)
 	e.join("r1", "alice", defaultPerms())
-	e.join("r1", "recorder", sfu.Permissions{CanSubscribe: true, Hidden: true})
+	e.join("r1", "recorder", vocab.Permissions{CanSubscribe: true, Hidden: true})
 	var list ParticipantList
 	e.do("GET", "/api/v1/rooms/r1/participants", e.token("r1", "room_admin"), "").ok(t, 200, &list)
 	var ids []string
@@ -47,7 +48,7 @@ func TestRemoveParticipant(t *testing.T) {
 	_, a := e.join("r1", "alice", defaultPerms())
 	e.join("r1", "bob", defaultPerms())
 	e.do("DELETE", "/api/v1/rooms/r1/participants/alice", e.admin, "").ok(t, 204, nil)
-	if r := a.waitClosed(t); r != sfu.ReasonRemoved {
+	if r := a.waitClosed(t); r != vocab.ReasonRemoved {
 		t.Fatalf("closed with %q", r)
 	}
 	e.do("DELETE", "/api/v1/rooms/r1/participants/alice", e.admin, "").problem(t, 404, "participant_not_found")
@@ -84,7 +85,7 @@ func TestUpdateParticipant(t *testing.T) {
 	e.do("PATCH", "/api/v1/rooms/r1/participants/alice", e.admin,
 		`{"permissions":{"can_publish":true,"sources":["microphone"],"can_publish_data":false}}`).ok(t, 200, &p)
 	got := alice.Permissions()
-	if !got.CanPublish || !slices.Equal(got.Sources, []sfu.Source{sfu.SourceMicrophone}) || got.CanPublishData || !got.CanSubscribe {
+	if !got.CanPublish || !slices.Equal(got.Sources, []vocab.Source{vocab.SourceMicrophone}) || got.CanPublishData || !got.CanSubscribe {
 		t.Fatalf("permissions = %+v", got)
 	}
 	if *p.Permissions.CanPublishData || len(p.Permissions.Sources) != 1 {
@@ -111,11 +112,11 @@ func TestUpdateParticipant(t *testing.T) {
 func TestMuteTrack(t *testing.T) {
 	e := newEnv(t)
 	alice, _ := e.join("r1", "alice", defaultPerms())
-	tr, err := alice.AddTrack("mic-1", sfu.TrackRequest{Kind: sfu.KindAudio, Source: sfu.SourceMicrophone})
+	tr, err := alice.AddTrack("mic-1", sfu.TrackRequest{Kind: vocab.KindAudio, Source: vocab.SourceMicrophone})
 	if err != nil {
 		t.Fatal(err)
 	}
-	var got sfu.TrackInfo
+	var got vocab.TrackInfo
 	e.do("POST", "/api/v1/rooms/r1/participants/alice/tracks/"+tr.SID+"/mute", e.admin, `{"muted":true}`).ok(t, http.StatusOK, &got)
 	if got.SID != tr.SID || !got.Muted {
 		t.Fatalf("track = %+v", got)

@@ -13,8 +13,10 @@ import (
 
 	"github.com/ensemble-sfu/ensemble/sfu"
 	"github.com/ensemble-sfu/ensemble/signalling/meeting"
+	"github.com/ensemble-sfu/ensemble/signalling/protocol"
 	"github.com/ensemble-sfu/ensemble/signalling/store"
 	"github.com/ensemble-sfu/ensemble/signalling/webhook"
+	"github.com/ensemble-sfu/ensemble/vocab"
 )
 
 // Input limits.
@@ -182,7 +184,7 @@ func (h *handler) createRoom(req *request) *Problem {
 	h.log.Info("room created", "room", rec.Name, "by", req.claims.APIKey())
 	live, _ := h.Engine.Room(rec.Name)
 	view := roomView(&rec, live)
-	h.notify(webhook.Event{Type: webhook.RoomCreated, Room: &sfu.RoomInfo{SID: rec.SID, Name: rec.Name,
+	h.notify(webhook.Event{Type: webhook.RoomCreated, Room: &protocol.RoomInfo{SID: rec.SID, Name: rec.Name,
 		Metadata: rec.Metadata, CreatedAt: rec.CreatedAt, MaxParticipants: rec.MaxParticipants}}, view)
 	req.w.Header().Set("Location", "/api/v1/rooms/"+rec.Name)
 	writeJSON(req.w, http.StatusCreated, view)
@@ -294,13 +296,13 @@ func (h *handler) deleteRoom(req *request) *Problem {
 		}
 	}
 	if live != nil {
-		live.Close(sfu.ReasonRoomDeleted)
+		live.Close(vocab.ReasonRoomDeleted)
 	}
 	if h.Lobby != nil {
 		h.Lobby.CloseRoom(name)
 	}
 	h.log.Info("room deleted", "room", name, "by", req.claims.APIKey())
-	h.notify(webhook.Event{Type: webhook.RoomDeleted, Room: &sfu.RoomInfo{Name: name}}, nil)
+	h.notify(webhook.Event{Type: webhook.RoomDeleted, Room: &protocol.RoomInfo{Name: name}}, nil)
 	req.w.WriteHeader(http.StatusNoContent)
 	return nil
 }

@@ -12,9 +12,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/ensemble-sfu/ensemble/sfu"
 	"github.com/ensemble-sfu/ensemble/signalling/auth"
 	"github.com/ensemble-sfu/ensemble/signalling/store"
+	"github.com/ensemble-sfu/ensemble/vocab"
 )
 
 func TestCreateRoomWithGeneratedName(t *testing.T) {
@@ -195,7 +195,7 @@ func TestDeleteRoomDisconnectsEveryone(t *testing.T) {
 	waitUntil(t, "guest waiting", func() bool { return len(e.lobby.Waiting("r1")) == 1 })
 	e.do("DELETE", "/api/v1/rooms/r1", e.admin, "").ok(t, 204, nil)
 	for _, s := range []*sink{a, b} {
-		if r := s.waitClosed(t); r != sfu.ReasonRoomDeleted {
+		if r := s.waitClosed(t); r != vocab.ReasonRoomDeleted {
 			t.Fatalf("closed with %q", r)
 		}
 	}
@@ -213,7 +213,7 @@ func TestDeleteLiveOnlyRoom(t *testing.T) {
 	e := newEnv(t)
 	_, a := e.join("live", "alice", defaultPerms())
 	e.do("DELETE", "/api/v1/rooms/live", e.admin, "").ok(t, 204, nil)
-	if r := a.waitClosed(t); r != sfu.ReasonRoomDeleted {
+	if r := a.waitClosed(t); r != vocab.ReasonRoomDeleted {
 		t.Fatalf("closed with %q", r)
 	}
 }
@@ -226,10 +226,10 @@ func TestSendData(t *testing.T) {
 	e.do("POST", "/api/v1/rooms/r1/data", e.admin, `{"topic":"chat","payload":"aGVsbG8="}`).ok(t, 204, nil)
 	e.do("POST", "/api/v1/rooms/r1/data", e.admin, `{"kind":"lossy","payload":"Ymli","destination_identities":["bob"]}`).ok(t, 204, nil)
 	waitUntil(t, "data delivered", func() bool { return len(a.data()) == 1 && len(b.data()) == 2 })
-	if d := a.data()[0]; string(d.Payload) != "hello" || d.Topic != "chat" || d.Kind != sfu.DataReliable || d.FromIdentity != "" {
+	if d := a.data()[0]; string(d.Payload) != "hello" || d.Topic != "chat" || d.Kind != vocab.DataReliable || d.FromIdentity != "" {
 		t.Fatalf("alice got %+v", d)
 	}
-	if d := b.data()[1]; string(d.Payload) != "bib" || d.Kind != sfu.DataLossy {
+	if d := b.data()[1]; string(d.Payload) != "bib" || d.Kind != vocab.DataLossy {
 		t.Fatalf("bob got %+v", d)
 	}
 	e.do("POST", "/api/v1/rooms/r1/data", e.admin, `{"kind":"carrier-pigeon","payload":"aGk="}`).problem(t, 422, "invalid_field", "kind")

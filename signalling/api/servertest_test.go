@@ -10,11 +10,11 @@ import (
 
 	"github.com/coder/websocket"
 
-	"github.com/ensemble-sfu/ensemble/sfu"
 	"github.com/ensemble-sfu/ensemble/signalling/auth"
 	"github.com/ensemble-sfu/ensemble/signalling/protocol"
 	"github.com/ensemble-sfu/ensemble/signalling/server/servertest"
 	"github.com/ensemble-sfu/ensemble/signalling/store"
+	"github.com/ensemble-sfu/ensemble/vocab"
 )
 
 // With the real signalling server: a client joined over /rtc is listed by the API,
@@ -50,7 +50,7 @@ func TestAPIWithSignallingServer(t *testing.T) {
 	}
 	env := readUntil(ctx, t, ws, protocol.TypeClose)
 	var ce protocol.CloseEvent
-	if err := json.Unmarshal(env.Data, &ce); err != nil || ce.Reason != sfu.ReasonRemoved {
+	if err := json.Unmarshal(env.Data, &ce); err != nil || ce.Reason != vocab.ReasonRemoved {
 		t.Fatalf("close event %s, %v", env.Data, err)
 	}
 }

@@ -7,7 +7,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/ensemble-sfu/ensemble/sfu"
+	"github.com/ensemble-sfu/ensemble/vocab"
 )
 
 func TestRoundTripEveryGrant(t *testing.T) {
@@ -127,16 +127,16 @@ func TestCodesDistinct(t *testing.T) {
 }
 
 func TestPermissions(t *testing.T) {
-	all := []sfu.Source{sfu.SourceCamera, sfu.SourceMicrophone, sfu.SourceScreenShare, sfu.SourceScreenShareAudio}
+	all := []vocab.Source{vocab.SourceCamera, vocab.SourceMicrophone, vocab.SourceScreenShare, vocab.SourceScreenShareAudio}
 	tests := []struct {
 		name string
 		g    Grants
-		want sfu.Permissions
+		want vocab.Permissions
 	}{
-		{"default", DefaultParticipantGrants(), sfu.Permissions{CanPublish: true, CanSubscribe: true, CanPublishData: true, CanUpdateMetadata: true, Sources: all}},
-		{"limited sources", Grants{Publish: true, Sources: []string{"microphone", "bogus", "microphone"}}, sfu.Permissions{CanPublish: true, Sources: []sfu.Source{sfu.SourceMicrophone}}},
-		{"sources without publish", Grants{Sources: []string{"camera"}, Subscribe: true}, sfu.Permissions{CanSubscribe: true}},
-		{"hidden recorder", Grants{Join: true, Subscribe: true, Hidden: true, Record: true}, sfu.Permissions{CanSubscribe: true, Hidden: true}},
+		{"default", DefaultParticipantGrants(), vocab.Permissions{CanPublish: true, CanSubscribe: true, CanPublishData: true, CanUpdateMetadata: true, Sources: all}},
+		{"limited sources", Grants{Publish: true, Sources: []string{"microphone", "bogus", "microphone"}}, vocab.Permissions{CanPublish: true, Sources: []vocab.Source{vocab.SourceMicrophone}}},
+		{"sources without publish", Grants{Sources: []string{"camera"}, Subscribe: true}, vocab.Permissions{CanSubscribe: true}},
+		{"hidden recorder", Grants{Join: true, Subscribe: true, Hidden: true, Record: true}, vocab.Permissions{CanSubscribe: true, Hidden: true}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -5,7 +5,7 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/ensemble-sfu/ensemble/sfu"
+	"github.com/ensemble-sfu/ensemble/vocab"
 )
 
 // Grants are what a token allows, as they appear in its "grants" claim. The JSON names
@@ -48,8 +48,8 @@ var GrantNames = []string{
 
 // SourceNames lists the publishable sources a token may name.
 var SourceNames = []string{
-	string(sfu.SourceCamera), string(sfu.SourceMicrophone),
-	string(sfu.SourceScreenShare), string(sfu.SourceScreenShareAudio),
+	string(vocab.SourceCamera), string(vocab.SourceMicrophone),
+	string(vocab.SourceScreenShare), string(vocab.SourceScreenShareAudio),
 }
 
 // field returns a pointer to the boolean grant called name, or nil when there is none.
@@ -120,8 +120,8 @@ func (g Grants) CanPublishSource(src string) bool {
 
 // Permissions maps the grants to what the sfu enforces. Publish with no Sources
 // becomes every known source; source names the sfu does not know are dropped.
-func (g Grants) Permissions() sfu.Permissions {
-	p := sfu.Permissions{
+func (g Grants) Permissions() vocab.Permissions {
+	p := vocab.Permissions{
 		CanPublish:        g.Publish,
 		CanSubscribe:      g.Subscribe,
 		CanPublishData:    g.PublishData,
@@ -136,7 +136,7 @@ func (g Grants) Permissions() sfu.Permissions {
 		names = SourceNames
 	}
 	for _, n := range names {
-		if s := sfu.Source(n); s.Valid() && !slices.Contains(p.Sources, s) {
+		if s := vocab.Source(n); s.Valid() && !slices.Contains(p.Sources, s) {
 			p.Sources = append(p.Sources, s)
 		}
 	}

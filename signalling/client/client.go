@@ -10,9 +10,10 @@ import (
 	"time"
 
 	"github.com/coder/websocket"
-	"github.com/ensemble-sfu/ensemble/sfu"
-	"github.com/ensemble-sfu/ensemble/signalling/protocol"
 	"github.com/pion/webrtc/v4"
+
+	"github.com/ensemble-sfu/ensemble/signalling/protocol"
+	"github.com/ensemble-sfu/ensemble/vocab"
 )
 
 // Client is one participant's session with an Ensemble server: a WebSocket for
@@ -42,15 +43,15 @@ type Client struct {
 	nextReq   uint32
 	pending   map[uint32]chan reply
 	join      protocol.JoinResponse
-	self      sfu.ParticipantInfo
-	room      sfu.RoomInfo
-	others    map[string]sfu.ParticipantInfo // by SID
-	local     map[string]*LocalTrack         // by client id
-	remote    map[string]*RemoteTrack        // by track SID
+	self      vocab.ParticipantInfo
+	room      vocab.RoomInfo
+	others    map[string]vocab.ParticipantInfo // by SID
+	local     map[string]*LocalTrack           // by client id
+	remote    map[string]*RemoteTrack          // by track SID
 	// remoteCandidates holds candidates that arrived before their connection's
 	// remote description.
-	remoteCandidates map[sfu.Target][]webrtc.ICECandidateInit
-	remoteReady      map[sfu.Target]bool
+	remoteCandidates map[vocab.Target][]webrtc.ICECandidateInit
+	remoteReady      map[vocab.Target]bool
 	closed           bool
 	closedEv         *Closed
 	done             chan struct{}
@@ -86,11 +87,11 @@ func Join(ctx context.Context, url, token string, opts ...Option) (*Client, erro
 		events:           newEventQueue(),
 		connected:        make(chan struct{}),
 		pending:          map[uint32]chan reply{},
-		others:           map[string]sfu.ParticipantInfo{},
+		others:           map[string]vocab.ParticipantInfo{},
 		local:            map[string]*LocalTrack{},
 		remote:           map[string]*RemoteTrack{},
-		remoteCandidates: map[sfu.Target][]webrtc.ICECandidateInit{},
-		remoteReady:      map[sfu.Target]bool{},
+		remoteCandidates: map[vocab.Target][]webrtc.ICECandidateInit{},
+		remoteReady:      map[vocab.Target]bool{},
 		done:             make(chan struct{}),
 	}
 	ws, jr, err := c.dial(ctx, "")
@@ -130,14 +131,14 @@ func (c *Client) CloseReason() *Closed {
 }
 
 // Self is the client's own participant as the server last described it.
-func (c *Client) Self() sfu.ParticipantInfo {
+func (c *Client) Self() vocab.ParticipantInfo {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	return c.self
 }
 
 // Room describes the room as of the join (or last resume).
-func (c *Client) Room() sfu.RoomInfo {
+func (c *Client) Room() vocab.RoomInfo {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	return c.room
@@ -151,15 +152,15 @@ func (c *Client) JoinResponse() protocol.JoinResponse {
 }
 
 // Others lists the other visible participants with their tracks, oldest first.
-func (c *Client) Others() []sfu.ParticipantInfo {
+func (c *Client) Others() []vocab.ParticipantInfo {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	out := make([]sfu.ParticipantInfo, 0, len(c.others))
+	out := make([]vocab.ParticipantInfo, 0, len(c.others))
 	for _, p := range c.others {
 		p.Tracks = slices.Clone(p.Tracks)
 		out = append(out, p)
 	}
-	slices.SortFunc(out, func(a, b sfu.ParticipantInfo) int {
+	slices.SortFunc(out, func(a, b vocab.ParticipantInfo) int {
 		if d := a.JoinedAt.Compare(b.JoinedAt); d != 0 {
 			return d
 		}
@@ -169,13 +170,13 @@ func (c *Client) Others() []sfu.ParticipantInfo {
 }
 
 // Other finds another participant by identity.
-func (c *Client) Other(identity string) (sfu.ParticipantInfo, bool) {
+func (c *Client) Other(identity string) (vocab.ParticipantInfo, bool) {
 	for _, p := range c.Others() {
 		if p.Identity == identity {
 			return p, true
 		}
 	}
-	return sfu.ParticipantInfo{}, false
+	return vocab.ParticipantInfo{}, false
 }
 
 // RemoteTracks lists the tracks the client receives now.
@@ -210,7 +211,7 @@ func (c *Client) Leave(ctx context.Context) error {
 			err = nil // the server closed first: that is leaving too
 		}
 	}
-	c.shutdown(&Closed{Reason: sfu.ReasonClientLeft})
+	c.shutdown(&Closed{Reason: vocab.ReasonClientLeft})
 	c.wait()
 	if err != nil {
 		return fmt.Errorf("client: leave: %w", err)
@@ -227,7 +228,7 @@ func (c *Client) Close() error {
 		_, _ = c.request(ctx, protocol.TypeLeave, nil)
 		cancel()
 	}
-	c.shutdown(&Closed{Reason: sfu.ReasonClientLeft})
+	c.shutdown(&Closed{Reason: vocab.ReasonClientLeft})
 	c.wait()
 	return nil
 }

@@ -10,10 +10,11 @@ import (
 	"testing"
 	"time"
 
-	"github.com/ensemble-sfu/ensemble/sfu"
 	"github.com/pion/rtp"
 	"github.com/pion/webrtc/v4"
 	"go.uber.org/goleak"
+
+	"github.com/ensemble-sfu/ensemble/vocab"
 )
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
@@ -66,29 +67,29 @@ func TestRefusalFromHTTPKeepsTheServerCode(t *testing.T) {
 }
 
 func TestNormaliseTrackOptions(t *testing.T) {
-	o, err := normalise(TrackOptions{Source: sfu.SourceMicrophone})
-	if err != nil || o.Kind != sfu.KindAudio || o.MimeType != webrtc.MimeTypeOpus {
+	o, err := normalise(TrackOptions{Source: vocab.SourceMicrophone})
+	if err != nil || o.Kind != vocab.KindAudio || o.MimeType != webrtc.MimeTypeOpus {
 		t.Errorf("microphone: %+v, %v", o, err)
 	}
-	o, err = normalise(TrackOptions{Layers: make([]sfu.LayerInfo, 3)})
-	if err != nil || o.Source != sfu.SourceCamera || o.MimeType != webrtc.MimeTypeVP8 {
+	o, err = normalise(TrackOptions{Layers: make([]vocab.LayerInfo, 3)})
+	if err != nil || o.Source != vocab.SourceCamera || o.MimeType != webrtc.MimeTypeVP8 {
 		t.Fatalf("default video: %+v, %v", o, err)
 	}
 	for i, want := range []struct {
 		rid string
-		q   sfu.Quality
-	}{{"q", sfu.QualityLow}, {"h", sfu.QualityMedium}, {"f", sfu.QualityHigh}} {
+		q   vocab.Quality
+	}{{"q", vocab.QualityLow}, {"h", vocab.QualityMedium}, {"f", vocab.QualityHigh}} {
 		if o.Layers[i].RID != want.rid || o.Layers[i].Quality != want.q {
 			t.Errorf("layer %d = %+v, want %s/%s", i, o.Layers[i], want.rid, want.q)
 		}
 	}
-	o, _ = normalise(TrackOptions{Layers: make([]sfu.LayerInfo, 2)})
-	if o.Layers[0].Quality != sfu.QualityMedium || o.Layers[1].Quality != sfu.QualityHigh {
+	o, _ = normalise(TrackOptions{Layers: make([]vocab.LayerInfo, 2)})
+	if o.Layers[0].Quality != vocab.QualityMedium || o.Layers[1].Quality != vocab.QualityHigh {
 		t.Errorf("two layers: %+v, want medium+high", o.Layers)
 	}
 	for name, bad := range map[string]TrackOptions{
-		"four layers":     {Layers: make([]sfu.LayerInfo, 4)},
-		"simulcast audio": {Source: sfu.SourceMicrophone, Layers: make([]sfu.LayerInfo, 2)},
+		"four layers":     {Layers: make([]vocab.LayerInfo, 4)},
+		"simulcast audio": {Source: vocab.SourceMicrophone, Layers: make([]vocab.LayerInfo, 2)},
 		"unknown codec":   {MimeType: "video/AV2"},
 	} {
 		o, err := normalise(bad)

@@ -17,7 +17,7 @@
 //	high, _ := clip.ParseIVF(clips.VP8High)
 //	cam, err := c.PublishTrack(ctx, client.TrackOptions{
 //		Source: sfu.SourceCamera, Width: 1280, Height: 720,
-//		Layers: []sfu.LayerInfo{{Width: 320, Height: 180}, {Width: 640, Height: 360}, {Width: 1280, Height: 720}},
+//		Layers: []vocab.LayerInfo{{Width: 320, Height: 180}, {Width: 640, Height: 360}, {Width: 1280, Height: 720}},
 //	})
 //	go client.PlayClip(ctx, cam, low, mid, high)
 //

@@ -7,9 +7,9 @@ import (
 	"time"
 
 	"github.com/ensemble-sfu/ensemble/internal/clips"
-	"github.com/ensemble-sfu/ensemble/sfu"
 	"github.com/ensemble-sfu/ensemble/signalling/client/clip"
 	"github.com/ensemble-sfu/ensemble/signalling/server/servertest"
+	"github.com/ensemble-sfu/ensemble/vocab"
 )
 
 // waitEvent reads c's events until match accepts one.
@@ -50,14 +50,14 @@ func TestClientObeysPublisherLayers(t *testing.T) {
 	defer sub.Close()
 
 	var layers []*clip.Clip
-	opts := TrackOptions{Source: sfu.SourceCamera}
+	opts := TrackOptions{Source: vocab.SourceCamera}
 	for i, data := range clips.VP8Layers() {
 		c, err := clip.ParseIVF(data)
 		if err != nil {
 			t.Fatal(err)
 		}
 		layers = append(layers, c)
-		opts.Layers = append(opts.Layers, sfu.LayerInfo{Quality: []sfu.Quality{sfu.QualityLow, sfu.QualityMedium, sfu.QualityHigh}[i],
+		opts.Layers = append(opts.Layers, vocab.LayerInfo{Quality: []vocab.Quality{vocab.QualityLow, vocab.QualityMedium, vocab.QualityHigh}[i],
 			Width: c.Width, Height: c.Height})
 		opts.Width, opts.Height = c.Width, c.Height
 	}
@@ -76,13 +76,13 @@ func TestClientObeysPublisherLayers(t *testing.T) {
 		ev.Track.Discard()
 		return ev.Track.TrackSID == sid
 	})
-	waitEvent(t, sub, "high layer", func(ev SubscriptionLayer) bool { return ev.TrackSID == sid && ev.Quality == sfu.QualityHigh })
+	waitEvent(t, sub, "high layer", func(ev SubscriptionLayer) bool { return ev.TrackSID == sid && ev.Quality == vocab.QualityHigh })
 
-	if err := sub.UpdateSubscription(ctx, sid, SubscriptionSettings{Quality: sfu.QualityLow}); err != nil {
+	if err := sub.UpdateSubscription(ctx, sid, SubscriptionSettings{Quality: new(vocab.QualityLow)}); err != nil {
 		t.Fatal(err)
 	}
 	waitEvent(t, sub, "low layer, as requested", func(ev SubscriptionLayer) bool {
-		return ev.TrackSID == sid && ev.Quality == sfu.QualityLow && ev.Reason == sfu.LayerRequested
+		return ev.TrackSID == sid && ev.Quality == vocab.QualityLow && ev.Reason == vocab.LayerRequested
 	})
 	waitEvent(t, pub, "high layer off", func(ev PublisherLayers) bool {
 		return ev.TrackSID == sid && len(ev.Layers) == 3 && !ev.Layers[2].Enabled
@@ -91,7 +91,7 @@ func TestClientObeysPublisherLayers(t *testing.T) {
 		t.Errorf("after publisher_layers: high enabled %v, low enabled %v", track.LayerEnabled(2), track.LayerEnabled(0))
 	}
 
-	if err := sub.UpdateSubscription(ctx, sid, SubscriptionSettings{Quality: sfu.QualityHigh}); err != nil {
+	if err := sub.UpdateSubscription(ctx, sid, SubscriptionSettings{Quality: new(vocab.QualityHigh)}); err != nil {
 		t.Fatal(err)
 	}
 	waitEvent(t, pub, "high layer on", func(ev PublisherLayers) bool {
@@ -100,5 +100,5 @@ func TestClientObeysPublisherLayers(t *testing.T) {
 	if !track.LayerEnabled(2) {
 		t.Error("high layer still off after publisher_layers enabled it")
 	}
-	waitEvent(t, sub, "high layer again", func(ev SubscriptionLayer) bool { return ev.TrackSID == sid && ev.Quality == sfu.QualityHigh })
+	waitEvent(t, sub, "high layer again", func(ev SubscriptionLayer) bool { return ev.TrackSID == sid && ev.Quality == vocab.QualityHigh })
 }

@@ -3,7 +3,7 @@ package client
 import (
 	"sync"
 
-	"github.com/ensemble-sfu/ensemble/sfu"
+	"github.com/ensemble-sfu/ensemble/vocab"
 )
 
 // Event is something that happened in the session; read them from Client.Events.
@@ -11,23 +11,23 @@ import (
 type Event interface{ isEvent() }
 
 // ParticipantJoined announces another participant.
-type ParticipantJoined struct{ Participant sfu.ParticipantInfo }
+type ParticipantJoined struct{ Participant vocab.ParticipantInfo }
 
 // ParticipantLeft announces that another participant left.
 type ParticipantLeft struct {
-	Participant sfu.ParticipantInfo
-	Reason      sfu.CloseReason
+	Participant vocab.ParticipantInfo
+	Reason      vocab.CloseReason
 }
 
 // ParticipantUpdated carries another participant's new name or metadata, or the
 // client's own when the server changed them (compare with Client.Self().SID).
-type ParticipantUpdated struct{ Participant sfu.ParticipantInfo }
+type ParticipantUpdated struct{ Participant vocab.ParticipantInfo }
 
 // TrackPublished announces a track of another participant. The client's own tracks
 // are reported by PublishTrack instead.
 type TrackPublished struct {
 	ParticipantSID string
-	Track          sfu.TrackInfo
+	Track          vocab.TrackInfo
 }
 
 // TrackUnpublished announces that a track is gone: another participant's, or one
@@ -46,14 +46,14 @@ type TrackMuted struct {
 type TrackSubscribed struct{ Track *RemoteTrack }
 
 // ActiveSpeakers lists who speaks now, loudest first.
-type ActiveSpeakers struct{ Speakers []sfu.SpeakerInfo }
+type ActiveSpeakers struct{ Speakers []vocab.SpeakerInfo }
 
 // ConnectionQuality carries link grades.
-type ConnectionQuality struct{ Updates []sfu.ConnectionQualityInfo }
+type ConnectionQuality struct{ Updates []vocab.ConnectionQualityInfo }
 
 // DataReceived carries a data message.
 type DataReceived struct {
-	Kind         sfu.DataKind
+	Kind         vocab.DataKind
 	Topic        string
 	Payload      []byte
 	FromSID      string
@@ -72,7 +72,7 @@ type Draining struct{}
 // Closed is the last event: the session ended. Reason is the server's close reason,
 // or "" when the client gave up (Err says why) or was closed by its owner.
 type Closed struct {
-	Reason  sfu.CloseReason
+	Reason  vocab.CloseReason
 	Message string
 	Err     error
 }

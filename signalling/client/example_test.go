@@ -7,9 +7,9 @@ import (
 	"time"
 
 	"github.com/ensemble-sfu/ensemble/internal/clips"
-	"github.com/ensemble-sfu/ensemble/sfu"
 	"github.com/ensemble-sfu/ensemble/signalling/client"
 	"github.com/ensemble-sfu/ensemble/signalling/client/clip"
+	"github.com/ensemble-sfu/ensemble/vocab"
 )
 
 // A participant that publishes the test clips (VP8 simulcast and Opus) and prints
@@ -32,8 +32,8 @@ func Example() {
 		layers = append(layers, l)
 	}
 	cam, err := c.PublishTrack(ctx, client.TrackOptions{
-		Source: sfu.SourceCamera, Width: 1280, Height: 720,
-		Layers: []sfu.LayerInfo{{Width: 320, Height: 180}, {Width: 640, Height: 360}, {Width: 1280, Height: 720}},
+		Source: vocab.SourceCamera, Width: 1280, Height: 720,
+		Layers: []vocab.LayerInfo{{Width: 320, Height: 180}, {Width: 640, Height: 360}, {Width: 1280, Height: 720}},
 	})
 	if err != nil {
 		log.Fatal(err)
@@ -41,7 +41,7 @@ func Example() {
 	go client.PlayClip(ctx, cam, layers...)
 
 	opus, _ := clip.ParseOgg(clips.Opus)
-	mic, err := c.PublishTrack(ctx, client.TrackOptions{Source: sfu.SourceMicrophone})
+	mic, err := c.PublishTrack(ctx, client.TrackOptions{Source: vocab.SourceMicrophone})
 	if err != nil {
 		log.Fatal(err)
 	}

@@ -3,8 +3,8 @@ package client
 import (
 	"slices"
 
-	"github.com/ensemble-sfu/ensemble/sfu"
 	"github.com/ensemble-sfu/ensemble/signalling/protocol"
+	"github.com/ensemble-sfu/ensemble/vocab"
 )
 
 // handle processes one server message on the session goroutine; true ends the session.
@@ -23,7 +23,7 @@ func (c *Client) handle(msg protocol.ServerMessage) bool {
 		c.addRemoteCandidate(m.Target, m.Candidate)
 	case protocol.ParticipantEvent:
 		c.mu.Lock()
-		p := m.Participant
+		p := m.Participant.Vocab()
 		if p.SID == c.self.SID { // changed by the server (an admin): not another participant
 			c.self = p
 			c.mu.Unlock()
@@ -42,13 +42,13 @@ func (c *Client) handle(msg protocol.ServerMessage) bool {
 		c.mu.Lock()
 		delete(c.others, m.Participant.SID)
 		c.mu.Unlock()
-		c.events.push(ParticipantLeft{Participant: m.Participant, Reason: m.Reason})
+		c.events.push(ParticipantLeft{Participant: m.Participant.Vocab(), Reason: m.Reason})
 	case protocol.TrackPublishedEvent:
 		c.trackPublished(m)
 	case protocol.TrackUnpublishedEvent:
 		c.mu.Lock()
 		if p, ok := c.others[m.ParticipantSID]; ok {
-			p.Tracks = slices.DeleteFunc(slices.Clone(p.Tracks), func(t sfu.TrackInfo) bool { return t.SID == m.TrackSID })
+			p.Tracks = slices.DeleteFunc(slices.Clone(p.Tracks), func(t vocab.TrackInfo) bool { return t.SID == m.TrackSID })
 			c.others[m.ParticipantSID] = p
 		}
 		own := m.ParticipantSID == c.self.SID
@@ -88,9 +88,9 @@ func (c *Client) handle(msg protocol.ServerMessage) bool {
 		c.mu.Unlock()
 		c.events.push(TrackMuted{ParticipantSID: m.ParticipantSID, TrackSID: m.TrackSID, Muted: m.Muted})
 	case protocol.ActiveSpeakersEvent:
-		c.events.push(ActiveSpeakers{Speakers: m.Speakers})
+		c.events.push(ActiveSpeakers{Speakers: vocabSlice(m.Speakers, protocol.SpeakerInfo.Vocab)})
 	case protocol.ConnectionQualityEvent:
-		c.events.push(ConnectionQuality{Updates: m.Updates})
+		c.events.push(ConnectionQuality{Updates: vocabSlice(m.Updates, protocol.ConnectionQualityInfo.Vocab)})
 	case protocol.DataEvent:
 		c.events.push(DataReceived{Kind: m.Kind, Topic: m.Topic, Payload: m.Payload, FromSID: m.FromSID, FromIdentity: m.FromIdentity})
 	case protocol.DrainingEvent:
@@ -100,7 +100,7 @@ func (c *Client) handle(msg protocol.ServerMessage) bool {
 	case protocol.PublisherLayersEvent:
 		c.handlePublisherLayers(m)
 	case protocol.SubscriptionLayerEvent:
-		c.events.push(SubscriptionLayer(m))
+		c.events.push(subscriptionLayer(m))
 	case protocol.CloseEvent:
 		c.shutdown(&Closed{Reason: m.Reason, Message: m.Message})
 		return true
@@ -125,22 +125,23 @@ func (c *Client) answer(msg protocol.ServerMessage) bool {
 // trackPublished records a track: one of ours (matched by cid, once its media
 // arrived) or another participant's.
 func (c *Client) trackPublished(m protocol.TrackPublishedEvent) {
+	track := m.Track.Vocab()
 	c.mu.Lock()
 	if m.ParticipantSID == c.self.SID {
 		if t, ok := c.local[m.ClientID]; ok {
-			t.setInfo(m.Track)
+			t.setInfo(track)
 		}
 		c.mu.Unlock()
 		return
 	}
 	p, ok := c.others[m.ParticipantSID]
 	if ok {
-		p.Tracks = slices.DeleteFunc(slices.Clone(p.Tracks), func(t sfu.TrackInfo) bool { return t.SID == m.Track.SID })
-		p.Tracks = append(p.Tracks, m.Track)
+		p.Tracks = slices.DeleteFunc(slices.Clone(p.Tracks), func(t vocab.TrackInfo) bool { return t.SID == m.Track.SID })
+		p.Tracks = append(p.Tracks, track)
 		c.others[m.ParticipantSID] = p
 	}
 	c.mu.Unlock()
-	c.events.push(TrackPublished{ParticipantSID: m.ParticipantSID, Track: m.Track})
+	c.events.push(TrackPublished{ParticipantSID: m.ParticipantSID, Track: track})
 }
 
 // applyJoin takes the room state of a join or resumed message. On a resume, the
@@ -149,11 +150,11 @@ func (c *Client) applyJoin(jr protocol.JoinResponse, resumed bool) {
 	c.mu.Lock()
 	old := c.others
 	c.join = jr
-	c.self = jr.Participant
-	c.room = jr.Room
-	c.others = make(map[string]sfu.ParticipantInfo, len(jr.Others))
+	c.self = jr.Participant.Vocab()
+	c.room = jr.Room.Vocab()
+	c.others = make(map[string]vocab.ParticipantInfo, len(jr.Others))
 	for _, p := range jr.Others {
-		c.others[p.SID] = p
+		c.others[p.SID] = p.Vocab()
 	}
 	c.mu.Unlock()
 	if !resumed {
@@ -169,4 +170,16 @@ func (c *Client) applyJoin(jr protocol.JoinResponse, resumed bool) {
 			c.events.push(ParticipantJoined{Participant: p})
 		}
 	}
+}
+
+// vocabSlice converts a list of wire shapes to the vocab descriptions.
+func vocabSlice[W, V any](ws []W, conv func(W) V) []V {
+	if ws == nil {
+		return nil
+	}
+	out := make([]V, len(ws))
+	for i, w := range ws {
+		out[i] = conv(w)
+	}
+	return out
 }

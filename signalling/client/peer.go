@@ -6,12 +6,13 @@ import (
 	"net"
 	"net/url"
 
-	"github.com/ensemble-sfu/ensemble/sfu"
-	"github.com/ensemble-sfu/ensemble/signalling/protocol"
 	"github.com/pion/ice/v4"
 	"github.com/pion/interceptor"
 	"github.com/pion/sdp/v3"
 	"github.com/pion/webrtc/v4"
+
+	"github.com/ensemble-sfu/ensemble/signalling/protocol"
+	"github.com/ensemble-sfu/ensemble/vocab"
 )
 
 // Codecs the client sends and accepts. Payload types match the server's, so that
@@ -134,8 +135,8 @@ func (c *Client) newPeerConnections(serverURL string, jr protocol.JoinResponse) 
 		_ = c.pub.Close()
 		return fmt.Errorf("client: subscriber connection: %w", err)
 	}
-	c.pub.OnICECandidate(func(cand *webrtc.ICECandidate) { c.trickle(sfu.TargetPublisher, cand) })
-	c.sub.OnICECandidate(func(cand *webrtc.ICECandidate) { c.trickle(sfu.TargetSubscriber, cand) })
+	c.pub.OnICECandidate(func(cand *webrtc.ICECandidate) { c.trickle(vocab.TargetPublisher, cand) })
+	c.sub.OnICECandidate(func(cand *webrtc.ICECandidate) { c.trickle(vocab.TargetSubscriber, cand) })
 	c.sub.OnTrack(c.onTrack)
 	c.pub.OnICEConnectionStateChange(func(s webrtc.ICEConnectionState) {
 		c.log.Debug("publisher ICE", "state", s.String())
@@ -153,7 +154,7 @@ func (c *Client) newPeerConnections(serverURL string, jr protocol.JoinResponse) 
 
 // trickle sends a local candidate. Candidates found while disconnected are lost on
 // purpose: the resume restarts ICE and gathers again.
-func (c *Client) trickle(target sfu.Target, cand *webrtc.ICECandidate) {
+func (c *Client) trickle(target vocab.Target, cand *webrtc.ICECandidate) {
 	if cand == nil {
 		return
 	}
@@ -163,8 +164,8 @@ func (c *Client) trickle(target sfu.Target, cand *webrtc.ICECandidate) {
 	}
 }
 
-func (c *Client) pc(target sfu.Target) *webrtc.PeerConnection {
-	if target == sfu.TargetPublisher {
+func (c *Client) pc(target vocab.Target) *webrtc.PeerConnection {
+	if target == vocab.TargetPublisher {
 		return c.pub
 	}
 	return c.sub
@@ -172,7 +173,7 @@ func (c *Client) pc(target sfu.Target) *webrtc.PeerConnection {
 
 // addRemoteCandidate adds a server candidate, or keeps it until the connection has
 // a remote description.
-func (c *Client) addRemoteCandidate(target sfu.Target, cand webrtc.ICECandidateInit) {
+func (c *Client) addRemoteCandidate(target vocab.Target, cand webrtc.ICECandidateInit) {
 	c.mu.Lock()
 	if !c.remoteReady[target] {
 		c.remoteCandidates[target] = append(c.remoteCandidates[target], cand)
@@ -187,7 +188,7 @@ func (c *Client) addRemoteCandidate(target sfu.Target, cand webrtc.ICECandidateI
 
 // flushCandidates adds the candidates kept for target; from now on candidates are
 // added as they come (its remote description is set).
-func (c *Client) flushCandidates(target sfu.Target) {
+func (c *Client) flushCandidates(target vocab.Target) {
 	c.mu.Lock()
 	c.remoteReady[target] = true
 	cands := c.remoteCandidates[target]
@@ -207,7 +208,7 @@ func (c *Client) handleSubscriberOffer(m protocol.SDPMessage) {
 		if err := c.sub.SetRemoteDescription(webrtc.SessionDescription{Type: webrtc.SDPTypeOffer, SDP: m.SDP}); err != nil {
 			return fmt.Errorf("set remote offer: %w", err)
 		}
-		c.flushCandidates(sfu.TargetSubscriber)
+		c.flushCandidates(vocab.TargetSubscriber)
 		answer, err := c.sub.CreateAnswer(nil)
 		if err != nil {
 			return fmt.Errorf("create answer: %w", err)
@@ -254,6 +255,6 @@ func (c *Client) negotiatePublisher(ctx context.Context, iceRestart bool) error 
 	if err := c.pub.SetRemoteDescription(webrtc.SessionDescription{Type: webrtc.SDPTypeAnswer, SDP: answer.SDP}); err != nil {
 		return fmt.Errorf("client: set remote answer: %w", err)
 	}
-	c.flushCandidates(sfu.TargetPublisher)
+	c.flushCandidates(vocab.TargetPublisher)
 	return nil
 }

@@ -8,12 +8,13 @@ import (
 	"sync"
 	"sync/atomic"
 
-	"github.com/ensemble-sfu/ensemble/sfu"
-	"github.com/ensemble-sfu/ensemble/signalling/protocol"
 	"github.com/pion/rtcp"
 	"github.com/pion/rtp"
 	"github.com/pion/webrtc/v4"
 	"github.com/pion/webrtc/v4/pkg/media"
+
+	"github.com/ensemble-sfu/ensemble/signalling/protocol"
+	"github.com/ensemble-sfu/ensemble/vocab"
 )
 
 // DefaultRIDs name simulcast layers, lowest first, when TrackOptions leaves them empty.
@@ -21,16 +22,18 @@ var DefaultRIDs = []string{"q", "h", "f"}
 
 // TrackOptions describe a track to publish.
 type TrackOptions struct {
-	Kind   sfu.Kind   // audio or video; derived from Source when empty
-	Source sfu.Source // camera, microphone, screen_share, screen_share_audio
+	Kind   vocab.Kind   // audio or video; derived from Source when empty
+	Source vocab.Source // camera, microphone, screen_share, screen_share_audio
 	Name   string
 	// MimeType is the codec: webrtc.MimeTypeVP8 (default for video), MimeTypeH264 or
 	// MimeTypeOpus (default for audio).
 	MimeType      string
 	Width, Height int
 	// Layers declares simulcast layers, lowest first (at most 3); empty sends one
-	// stream. A layer without RID gets DefaultRIDs[i].
-	Layers []sfu.LayerInfo
+	// stream. A layer without RID gets DefaultRIDs[i]. Qualities left at their
+	// zero value (or not rising from layer to layer) are given by position, the
+	// top layer being high.
+	Layers []vocab.LayerInfo
 	// RTP makes the track take raw RTP (WriteRTP) instead of encoded samples.
 	RTP bool
 	// Muted publishes the track muted.
@@ -56,20 +59,20 @@ type LocalTrack struct {
 	goneOnce  sync.Once
 
 	mu   sync.Mutex
-	info sfu.TrackInfo
+	info vocab.TrackInfo
 }
 
 // SID is the server's id for the track.
 func (t *LocalTrack) SID() string { return t.Info().SID }
 
 // Info is the server's description of the track.
-func (t *LocalTrack) Info() sfu.TrackInfo {
+func (t *LocalTrack) Info() vocab.TrackInfo {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	return t.info
 }
 
-func (t *LocalTrack) setInfo(info sfu.TrackInfo) {
+func (t *LocalTrack) setInfo(info vocab.TrackInfo) {
 	t.mu.Lock()
 	t.info = info
 	t.mu.Unlock()
@@ -162,39 +165,41 @@ func codecFor(o TrackOptions) (webrtc.RTPCodecCapability, error) {
 func normalise(o TrackOptions) (TrackOptions, error) {
 	if o.Kind == "" {
 		switch o.Source {
-		case sfu.SourceMicrophone, sfu.SourceScreenShareAudio:
-			o.Kind = sfu.KindAudio
+		case vocab.SourceMicrophone, vocab.SourceScreenShareAudio:
+			o.Kind = vocab.KindAudio
 		default:
-			o.Kind = sfu.KindVideo
+			o.Kind = vocab.KindVideo
 		}
 	}
 	if o.Source == "" {
-		o.Source = sfu.SourceCamera
-		if o.Kind == sfu.KindAudio {
-			o.Source = sfu.SourceMicrophone
+		o.Source = vocab.SourceCamera
+		if o.Kind == vocab.KindAudio {
+			o.Source = vocab.SourceMicrophone
 		}
 	}
 	if o.MimeType == "" {
 		o.MimeType = webrtc.MimeTypeVP8
-		if o.Kind == sfu.KindAudio {
+		if o.Kind == vocab.KindAudio {
 			o.MimeType = webrtc.MimeTypeOpus
 		}
 	}
 	if len(o.Layers) > len(DefaultRIDs) {
 		return o, fmt.Errorf("%w: %d simulcast layers (at most %d)", ErrInvalidOptions, len(o.Layers), len(DefaultRIDs))
 	}
-	if len(o.Layers) > 0 && o.Kind != sfu.KindVideo {
+	if len(o.Layers) > 0 && o.Kind != vocab.KindVideo {
 		return o, fmt.Errorf("%w: simulcast layers on an audio track", ErrInvalidOptions)
 	}
-	qualities := []sfu.Quality{sfu.QualityLow, sfu.QualityMedium, sfu.QualityHigh}
-	o.Layers = append([]sfu.LayerInfo(nil), o.Layers...)
+	o.Layers = append([]vocab.LayerInfo(nil), o.Layers...)
+	// Qualities that do not rise from layer to layer (left at their zero value)
+	// are given by position; the top layer is high whatever the count, so 2
+	// layers are low+high.
+	byPosition := !qualitiesRise(o.Layers)
 	for i := range o.Layers {
 		if o.Layers[i].RID == "" {
 			o.Layers[i].RID = DefaultRIDs[i]
 		}
-		if o.Layers[i].Quality == "" {
-			// The top layer is "high" whatever the count, so 2 layers are low+high.
-			o.Layers[i].Quality = qualities[len(qualities)-len(o.Layers)+i]
+		if byPosition {
+			o.Layers[i].Quality = vocab.QualityHigh - vocab.Quality(len(o.Layers)-1-i)
 		}
 	}
 	return o, nil
@@ -262,7 +267,7 @@ func (c *Client) PublishTrack(ctx context.Context, o TrackOptions) (*LocalTrack,
 
 	msg, err := c.request(ctx, protocol.TypeAddTrack, protocol.AddTrackRequest{
 		ClientID: cid, Name: o.Name, Kind: o.Kind, Source: o.Source, Muted: o.Muted,
-		Width: o.Width, Height: o.Height, Layers: o.Layers,
+		Width: o.Width, Height: o.Height, Layers: protocol.FromLayers(o.Layers),
 	})
 	if err != nil {
 		return fail(err)
@@ -271,7 +276,7 @@ func (c *Client) PublishTrack(ctx context.Context, o TrackOptions) (*LocalTrack,
 	if !ok {
 		return fail(fmt.Errorf("%w: add_track answered with %q", ErrUnexpectedMessage, msg.Type))
 	}
-	t.setInfo(ev.Track)
+	t.setInfo(ev.Track.Vocab())
 
 	tr, err := c.pub.AddTransceiverFromTrack(locals[0], webrtc.RTPTransceiverInit{Direction: webrtc.RTPTransceiverDirectionSendonly})
 	if err != nil {
@@ -358,4 +363,14 @@ func (c *Client) LocalTracks() []*LocalTrack {
 		out = append(out, t)
 	}
 	return out
+}
+
+// qualitiesRise reports whether each layer's quality is above the one before.
+func qualitiesRise(layers []vocab.LayerInfo) bool {
+	for i := 1; i < len(layers); i++ {
+		if layers[i].Quality <= layers[i-1].Quality {
+			return false
+		}
+	}
+	return len(layers) > 1 || len(layers) == 1 && layers[0].Quality != vocab.QualityLow
 }

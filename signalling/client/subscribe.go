@@ -4,10 +4,11 @@ import (
 	"context"
 	"fmt"
 
-	"github.com/ensemble-sfu/ensemble/sfu"
-	"github.com/ensemble-sfu/ensemble/signalling/protocol"
 	"github.com/pion/rtp"
 	"github.com/pion/webrtc/v4"
+
+	"github.com/ensemble-sfu/ensemble/signalling/protocol"
+	"github.com/ensemble-sfu/ensemble/vocab"
 )
 
 // RemoteTrack is a track of another participant that the client receives.
@@ -22,11 +23,11 @@ type RemoteTrack struct {
 }
 
 // Kind is audio or video.
-func (t *RemoteTrack) Kind() sfu.Kind {
+func (t *RemoteTrack) Kind() vocab.Kind {
 	if t.Track.Kind() == webrtc.RTPCodecTypeAudio {
-		return sfu.KindAudio
+		return vocab.KindAudio
 	}
-	return sfu.KindVideo
+	return vocab.KindVideo
 }
 
 // ReadRTP reads the next packet (blocks; fails once the track ends).
@@ -94,15 +95,15 @@ func (c *Client) Unsubscribe(ctx context.Context, trackSIDs ...string) error {
 type SubscriptionSettings struct {
 	Paused bool
 	// Quality picks a simulcast layer; Width and Height let the server pick for a
-	// tile of that size. All zero: the server decides.
-	Quality       sfu.Quality
+	// tile of that size. Nil and zero: the server decides.
+	Quality       *vocab.Quality
 	Width, Height int
 }
 
 // UpdateSubscription pauses, resumes or changes the quality of a subscription.
 func (c *Client) UpdateSubscription(ctx context.Context, trackSID string, s SubscriptionSettings) error {
 	_, err := c.request(ctx, protocol.TypeUpdateSubscription, protocol.UpdateSubscriptionRequest{
-		TrackSID: trackSID, Paused: s.Paused, Quality: s.Quality, Width: s.Width, Height: s.Height,
+		TrackSID: trackSID, Paused: s.Paused, Quality: protocol.OptionalQualityName(s.Quality), Width: s.Width, Height: s.Height,
 	})
 	return err
 }
@@ -110,7 +111,7 @@ func (c *Client) UpdateSubscription(ctx context.Context, trackSID string, s Subs
 // DataOptions say how a data message travels.
 type DataOptions struct {
 	// Kind is reliable (default) or lossy.
-	Kind  sfu.DataKind
+	Kind  vocab.DataKind
 	Topic string
 	// To lists destination identities; empty means everyone else in the room.
 	To []string
@@ -119,7 +120,7 @@ type DataOptions struct {
 // SendData sends a data message through the server.
 func (c *Client) SendData(ctx context.Context, payload []byte, o DataOptions) error {
 	if o.Kind == "" {
-		o.Kind = sfu.DataReliable
+		o.Kind = vocab.DataReliable
 	}
 	_, err := c.request(ctx, protocol.TypeSendData, protocol.SendDataRequest{
 		Kind: o.Kind, Topic: o.Topic, Payload: payload, DestinationIdentities: o.To,

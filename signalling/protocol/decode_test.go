@@ -5,7 +5,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/ensemble-sfu/ensemble/sfu"
+	"github.com/ensemble-sfu/ensemble/vocab"
 )
 
 func TestDecodeClientAcceptsEveryRequest(t *testing.T) {
@@ -91,7 +91,7 @@ func TestDecodeClientRefusesPrecisely(t *testing.T) {
 }
 
 func TestEncodeDecodeServerRoundTrip(t *testing.T) {
-	b, err := Encode(TypeClose, 0, CloseEvent{Reason: sfu.ReasonServerShutdown})
+	b, err := Encode(TypeClose, 0, CloseEvent{Reason: vocab.ReasonServerShutdown})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -99,7 +99,7 @@ func TestEncodeDecodeServerRoundTrip(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := msg.Body.(CloseEvent); got.Reason != sfu.ReasonServerShutdown {
+	if got := msg.Body.(CloseEvent); got.Reason != vocab.ReasonServerShutdown {
 		t.Errorf("round trip = %+v", got)
 	}
 	b, _ = Encode(TypeAck, 9, nil)

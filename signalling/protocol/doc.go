@@ -1,6 +1,7 @@
 // Package protocol defines the signalling wire protocol of Ensemble: JSON messages
 // in an envelope {type, req_id, data} over a WebSocket at /rtc. Server and clients
-// both import it; it depends on package sfu only for the shared domain types.
+// both import it. The shared words come from package vocab; their JSON shapes
+// (info.go) and the conversions (convert.go) live here and nowhere else.
 //
 // signalling/PROTOCOL.md describes the connection, every message and the order of a
 // session. DecodeClient is what the server runs on every client message: it returns

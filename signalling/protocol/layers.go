@@ -1,6 +1,6 @@
 package protocol
 
-import "github.com/ensemble-sfu/ensemble/sfu"
+import "github.com/ensemble-sfu/ensemble/vocab"
 
 // Simulcast layer messages (server → client). subscription_layer tells a
 // subscriber which layer of a video it receives and why; publisher_layers tells a
@@ -14,19 +14,19 @@ const (
 // sent when it changes. Paused means not even the lowest layer fits the subscriber's
 // bandwidth: the video is stopped until it does (show "paused for bandwidth").
 type SubscriptionLayerEvent struct {
-	TrackSID    string          `json:"track_sid"`
-	Quality     sfu.Quality     `json:"quality"`
-	Width       int             `json:"width,omitempty"`
-	Height      int             `json:"height,omitempty"`
-	Paused      bool            `json:"paused,omitempty"`
-	Reason      sfu.LayerReason `json:"reason"` // requested, bandwidth or publisher
-	EstimateBps int             `json:"estimate_bps,omitempty"`
+	TrackSID    string            `json:"track_sid"`
+	Quality     string            `json:"quality"`
+	Width       int               `json:"width,omitempty"`
+	Height      int               `json:"height,omitempty"`
+	Paused      bool              `json:"paused,omitempty"`
+	Reason      vocab.LayerReason `json:"reason"` // requested, bandwidth or publisher
+	EstimateBps int               `json:"estimate_bps,omitempty"`
 }
 
 // PublisherLayer is one layer in a PublisherLayersEvent.
 type PublisherLayer struct {
-	Quality sfu.Quality `json:"quality"`
-	Enabled bool        `json:"enabled"`
+	Quality string `json:"quality"`
+	Enabled bool   `json:"enabled"`
 }
 
 // PublisherLayersEvent: send only the enabled layers of the track (browsers set

@@ -3,8 +3,9 @@ package protocol
 import (
 	"encoding/json"
 
-	"github.com/ensemble-sfu/ensemble/sfu"
 	"github.com/pion/webrtc/v4"
+
+	"github.com/ensemble-sfu/ensemble/vocab"
 )
 
 // Version is the protocol version this package speaks. A client names the version
@@ -68,7 +69,7 @@ type SDPMessage struct {
 
 // TrickleMessage carries one ICE candidate for one of the two connections.
 type TrickleMessage struct {
-	Target    sfu.Target              `json:"target"`
+	Target    vocab.Target            `json:"target"`
 	Candidate webrtc.ICECandidateInit `json:"candidate"`
 }
 
@@ -76,14 +77,14 @@ type TrickleMessage struct {
 // connection. The server matches the media to the request by the MID or, failing
 // that, by the WebRTC track id (= ClientID) and answers with track_published.
 type AddTrackRequest struct {
-	ClientID string          `json:"cid"`
-	Name     string          `json:"name,omitempty"`
-	Kind     sfu.Kind        `json:"kind"`
-	Source   sfu.Source      `json:"source"`
-	Muted    bool            `json:"muted,omitempty"`
-	Width    int             `json:"width,omitempty"`
-	Height   int             `json:"height,omitempty"`
-	Layers   []sfu.LayerInfo `json:"layers,omitempty"` // simulcast layers, lowest first; empty for one stream
+	ClientID string       `json:"cid"`
+	Name     string       `json:"name,omitempty"`
+	Kind     vocab.Kind   `json:"kind"`
+	Source   vocab.Source `json:"source"`
+	Muted    bool         `json:"muted,omitempty"`
+	Width    int          `json:"width,omitempty"`
+	Height   int          `json:"height,omitempty"`
+	Layers   []LayerInfo  `json:"layers,omitempty"` // simulcast layers, lowest first; empty for one stream
 }
 
 // MuteRequest mutes or unmutes one of the participant's own tracks.
@@ -107,19 +108,19 @@ type SubscribeRequest struct {
 // UpdateSubscriptionRequest pauses or resumes a subscription and says what the
 // subscriber wants of it (a small tile asks for less).
 type UpdateSubscriptionRequest struct {
-	TrackSID string      `json:"track_sid"`
-	Paused   bool        `json:"paused"`
-	Quality  sfu.Quality `json:"quality,omitempty"`
-	Width    int         `json:"width,omitempty"`
-	Height   int         `json:"height,omitempty"`
+	TrackSID string `json:"track_sid"`
+	Paused   bool   `json:"paused"`
+	Quality  string `json:"quality,omitempty"`
+	Width    int    `json:"width,omitempty"`
+	Height   int    `json:"height,omitempty"`
 }
 
 // SendDataRequest sends a data message to the room or to some participants.
 type SendDataRequest struct {
-	Kind                  sfu.DataKind `json:"kind"`
-	Topic                 string       `json:"topic,omitempty"`
-	Payload               []byte       `json:"payload"` // base64 in JSON
-	DestinationIdentities []string     `json:"destination_identities,omitempty"`
+	Kind                  vocab.DataKind `json:"kind"`
+	Topic                 string         `json:"topic,omitempty"`
+	Payload               []byte         `json:"payload"` // base64 in JSON
+	DestinationIdentities []string       `json:"destination_identities,omitempty"`
 }
 
 // UpdateMetadataRequest changes the participant's own name or metadata.
@@ -142,12 +143,12 @@ type ICEServer struct {
 
 // JoinResponse opens a session: who the client is and what the room holds.
 type JoinResponse struct {
-	Protocol      int                   `json:"protocol"`
-	ServerVersion string                `json:"server_version"`
-	Room          sfu.RoomInfo          `json:"room"`
-	Participant   sfu.ParticipantInfo   `json:"participant"`
-	Others        []sfu.ParticipantInfo `json:"others"`
-	ICEServers    []ICEServer           `json:"ice_servers,omitempty"`
+	Protocol      int               `json:"protocol"`
+	ServerVersion string            `json:"server_version"`
+	Room          RoomInfo          `json:"room"`
+	Participant   ParticipantInfo   `json:"participant"`
+	Others        []ParticipantInfo `json:"others"`
+	ICEServers    []ICEServer       `json:"ice_servers,omitempty"`
 	// ResumeGraceMS is how long the server keeps the session after the WebSocket or
 	// the network drops; within it the client may resume.
 	ResumeGraceMS int64 `json:"resume_grace_ms"`
@@ -158,9 +159,9 @@ type JoinResponse struct {
 // TrackPublishedEvent announces a track. For the publisher itself it acknowledges an
 // add_track, and ClientID is the cid of that request.
 type TrackPublishedEvent struct {
-	ParticipantSID string        `json:"participant_sid"`
-	ClientID       string        `json:"cid,omitempty"`
-	Track          sfu.TrackInfo `json:"track"`
+	ParticipantSID string    `json:"participant_sid"`
+	ClientID       string    `json:"cid,omitempty"`
+	Track          TrackInfo `json:"track"`
 }
 
 // TrackUnpublishedEvent announces that a track is gone.
@@ -178,38 +179,38 @@ type TrackMutedEvent struct {
 
 // ParticipantEvent carries a participant that joined or changed.
 type ParticipantEvent struct {
-	Participant sfu.ParticipantInfo `json:"participant"`
+	Participant ParticipantInfo `json:"participant"`
 }
 
 // ParticipantLeftEvent announces a departure.
 type ParticipantLeftEvent struct {
-	Participant sfu.ParticipantInfo `json:"participant"`
-	Reason      sfu.CloseReason     `json:"reason,omitempty"`
+	Participant ParticipantInfo   `json:"participant"`
+	Reason      vocab.CloseReason `json:"reason,omitempty"`
 }
 
 // ActiveSpeakersEvent lists who speaks now, loudest first.
 type ActiveSpeakersEvent struct {
-	Speakers []sfu.SpeakerInfo `json:"speakers"`
+	Speakers []SpeakerInfo `json:"speakers"`
 }
 
 // ConnectionQualityEvent carries link grades.
 type ConnectionQualityEvent struct {
-	Updates []sfu.ConnectionQualityInfo `json:"updates"`
+	Updates []ConnectionQualityInfo `json:"updates"`
 }
 
 // DataEvent carries a data message.
 type DataEvent struct {
-	Kind         sfu.DataKind `json:"kind"`
-	Topic        string       `json:"topic,omitempty"`
-	Payload      []byte       `json:"payload"`
-	FromSID      string       `json:"from_sid,omitempty"`
-	FromIdentity string       `json:"from_identity,omitempty"`
+	Kind         vocab.DataKind `json:"kind"`
+	Topic        string         `json:"topic,omitempty"`
+	Payload      []byte         `json:"payload"`
+	FromSID      string         `json:"from_sid,omitempty"`
+	FromIdentity string         `json:"from_identity,omitempty"`
 }
 
 // CloseEvent ends a session.
 type CloseEvent struct {
-	Reason  sfu.CloseReason `json:"reason"`
-	Message string          `json:"message,omitempty"`
+	Reason  vocab.CloseReason `json:"reason"`
+	Message string            `json:"message,omitempty"`
 }
 
 // DrainingEvent warns that the server is shutting down: it takes no new joins and

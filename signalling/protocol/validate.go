@@ -2,7 +2,7 @@ package protocol
 
 import (
 	"github.com/ensemble-sfu/ensemble/internal/label"
-	"github.com/ensemble-sfu/ensemble/sfu"
+	"github.com/ensemble-sfu/ensemble/vocab"
 )
 
 // Bounds on what a client may declare: no camera or screen is wider than
@@ -26,9 +26,9 @@ func (m TrickleMessage) validate() error {
 	return validTarget(m.Target)
 }
 
-func validTarget(t sfu.Target) error {
+func validTarget(t vocab.Target) error {
 	switch t {
-	case sfu.TargetPublisher, sfu.TargetSubscriber:
+	case vocab.TargetPublisher, vocab.TargetSubscriber:
 		return nil
 	case "":
 		return invalid("target is required (publisher or subscriber)")
@@ -36,25 +36,17 @@ func validTarget(t sfu.Target) error {
 	return invalid("target %q is not publisher or subscriber", truncate(string(t), 40))
 }
 
-// sourceKind is the media kind each source carries.
-var sourceKind = map[sfu.Source]sfu.Kind{
-	sfu.SourceCamera:           sfu.KindVideo,
-	sfu.SourceScreenShare:      sfu.KindVideo,
-	sfu.SourceMicrophone:       sfu.KindAudio,
-	sfu.SourceScreenShareAudio: sfu.KindAudio,
-}
-
 func (m AddTrackRequest) validate() error {
 	if err := requireSID("cid", m.ClientID); err != nil {
 		return err
 	}
-	if m.Kind != sfu.KindAudio && m.Kind != sfu.KindVideo {
+	if m.Kind != vocab.KindAudio && m.Kind != vocab.KindVideo {
 		return invalid("kind %q is not audio or video", truncate(string(m.Kind), 40))
 	}
 	if !m.Source.Valid() {
 		return invalid("source %q is not camera, microphone, screen_share or screen_share_audio", truncate(string(m.Source), 40))
 	}
-	if want := sourceKind[m.Source]; want != m.Kind {
+	if want := m.Source.Kind(); want != m.Kind {
 		return invalid("source %s carries %s, not %s", m.Source, want, m.Kind)
 	}
 	if err := label.Check(m.Name, label.MaxNameRunes); err != nil {
@@ -63,13 +55,13 @@ func (m AddTrackRequest) validate() error {
 	if err := validDimensions(m.Width, m.Height); err != nil {
 		return err
 	}
-	if len(m.Layers) > 0 && m.Kind != sfu.KindVideo {
+	if len(m.Layers) > 0 && m.Kind != vocab.KindVideo {
 		return invalid("only video tracks have simulcast layers")
 	}
 	if len(m.Layers) > maxSimulcastLayer {
 		return invalid("at most %d simulcast layers, got %d", maxSimulcastLayer, len(m.Layers))
 	}
-	rids, qualities := map[string]bool{}, map[sfu.Quality]bool{}
+	rids, qualities := map[string]bool{}, map[string]bool{}
 	for i, l := range m.Layers {
 		if err := validQuality(l.Quality, false); err != nil {
 			return invalid("layers[%d]: %v", i, err.(*DecodeError).Message)
@@ -108,17 +100,17 @@ func validDimensions(width, height int) error {
 	return nil
 }
 
-func validQuality(q sfu.Quality, optional bool) error {
-	switch q {
-	case sfu.QualityLow, sfu.QualityMedium, sfu.QualityHigh:
-		return nil
-	case "":
+func validQuality(q string, optional bool) error {
+	if q == "" {
 		if optional {
 			return nil
 		}
 		return invalid("quality is required (low, medium or high)")
 	}
-	return invalid("quality %q is not low, medium or high", truncate(string(q), 40))
+	if _, err := vocab.ParseQuality(q); err == nil {
+		return nil
+	}
+	return invalid("quality %q is not low, medium or high", truncate(q, 40))
 }
 
 func (m SubscribeRequest) validate() error {
@@ -148,7 +140,7 @@ func (m UpdateSubscriptionRequest) validate() error {
 
 func (m SendDataRequest) validate() error {
 	switch m.Kind {
-	case sfu.DataReliable, sfu.DataLossy:
+	case vocab.DataReliable, vocab.DataLossy:
 	case "":
 		return invalid("kind is required (reliable or lossy)")
 	default:

@@ -10,10 +10,12 @@ import (
 	"time"
 
 	"github.com/coder/websocket"
+
 	"github.com/ensemble-sfu/ensemble/sfu"
 	"github.com/ensemble-sfu/ensemble/signalling/auth"
 	"github.com/ensemble-sfu/ensemble/signalling/protocol"
 	"github.com/ensemble-sfu/ensemble/signalling/store"
+	"github.com/ensemble-sfu/ensemble/vocab"
 )
 
 // serveRTC admits a client at /rtc. Everything that can be refused is refused
@@ -145,7 +147,7 @@ func (s *Server) join(w http.ResponseWriter, r *http.Request, claims *auth.Claim
 	if err != nil {
 		// Accept already answered. The client never saw the session: leave at once.
 		log.Info("websocket upgrade failed", "err", err)
-		part.Close(sfu.ReasonTransportFailure)
+		part.Close(vocab.ReasonTransportFailure)
 		c.release()
 		return
 	}
@@ -219,7 +221,7 @@ func (s *Server) resume(w http.ResponseWriter, r *http.Request, claims *auth.Cla
 			// The sink may already be swapped and the media half restarted: a clean
 			// fresh join is better than a participant in an unknown state.
 			log.Warn("resume failed, closing the participant", "err", err)
-			p.part.Close(sfu.ReasonTransportFailure)
+			p.part.Close(vocab.ReasonTransportFailure)
 		}
 		unavailable(fmt.Sprintf("participant %q cannot resume: %v", sid, err))
 		return
@@ -243,7 +245,7 @@ func (s *Server) resume(w http.ResponseWriter, r *http.Request, claims *auth.Cla
 // see (hidden participants are never listed).
 func (s *Server) joinResponse(room *sfu.Room, part *sfu.Participant) protocol.JoinResponse {
 	self := part.Info()
-	others := []sfu.ParticipantInfo{}
+	others := []vocab.ParticipantInfo{}
 	for _, o := range room.Participants() {
 		if o.Hidden || o.SID == self.SID {
 			continue
@@ -253,9 +255,9 @@ func (s *Server) joinResponse(room *sfu.Room, part *sfu.Participant) protocol.Jo
 	return protocol.JoinResponse{
 		Protocol:       protocol.Version,
 		ServerVersion:  Version,
-		Room:           room.Info(),
-		Participant:    self,
-		Others:         others,
+		Room:           protocol.FromRoom(room.Info()),
+		Participant:    protocol.FromParticipant(self),
+		Others:         protocol.FromParticipants(others),
 		ICEServers:     s.cfg.ICEServers,
 		ResumeGraceMS:  s.cfg.ResumeGrace.Milliseconds(),
 		PingIntervalMS: s.cfg.PingInterval.Milliseconds(),

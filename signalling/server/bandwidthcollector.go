@@ -1,8 +1,9 @@
 package server
 
 import (
-	"github.com/ensemble-sfu/ensemble/sfu"
 	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/ensemble-sfu/ensemble/sfu"
 )
 
 // bandwidthCollector exposes, per subscriber, the sfu's downstream bandwidth
@@ -37,7 +38,7 @@ func (c *bandwidthCollector) Collect(ch chan<- prometheus.Metric) {
 		ch <- prometheus.MustNewConstMetric(c.estimate, prometheus.GaugeValue, float64(b.EstimateBps), b.Room, b.Identity, b.Source)
 		ch <- prometheus.MustNewConstMetric(c.sending, prometheus.GaugeValue, float64(b.SendingBps), b.Room, b.Identity)
 		for _, t := range b.Tracks {
-			v := map[sfu.Quality]float64{sfu.QualityLow: 0, sfu.QualityMedium: 1, sfu.QualityHigh: 2}[t.Quality]
+			v := float64(t.Quality) // 0 low, 1 medium, 2 high
 			if t.Paused {
 				v = -1
 			}

@@ -4,8 +4,8 @@ import (
 	"context"
 	"time"
 
-	"github.com/ensemble-sfu/ensemble/sfu"
 	"github.com/ensemble-sfu/ensemble/signalling/protocol"
+	"github.com/ensemble-sfu/ensemble/vocab"
 )
 
 // Drain shuts the server down gracefully: /readyz turns 503, new joins are refused
@@ -45,14 +45,14 @@ func (s *Server) Drain(ctx context.Context) error {
 		select {
 		case <-changed:
 		case <-ctx.Done():
-			s.closeAll(sfu.ReasonServerShutdown)
+			s.closeAll(vocab.ReasonServerShutdown)
 			return ctx.Err()
 		}
 	}
 }
 
 // closeAll closes every participant and waits briefly for the close messages.
-func (s *Server) closeAll(reason sfu.CloseReason) {
+func (s *Server) closeAll(reason vocab.CloseReason) {
 	s.mu.Lock()
 	peers := s.peerList()
 	s.mu.Unlock()

@@ -6,9 +6,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/ensemble-sfu/ensemble/sfu"
 	"github.com/ensemble-sfu/ensemble/signalling/protocol"
 	"github.com/ensemble-sfu/ensemble/signalling/server/servertest"
+	"github.com/ensemble-sfu/ensemble/vocab"
 )
 
 func TestDrainRefusesJoinsTellsClientsAndCloses(t *testing.T) {
@@ -35,7 +35,7 @@ func TestDrainRefusesJoinsTellsClientsAndCloses(t *testing.T) {
 		t.Errorf("join while draining: code %q, want server_draining", body.Code)
 	}
 	cl := alice.waitFor(protocol.TypeClose).Body.(protocol.CloseEvent)
-	if cl.Reason != sfu.ReasonServerShutdown {
+	if cl.Reason != vocab.ReasonServerShutdown {
 		t.Errorf("close reason %q, want server_shutdown", cl.Reason)
 	}
 	select {

@@ -13,13 +13,13 @@ func layerEventMessage(ev sfu.Event) (outMsg, bool) {
 	switch e := ev.(type) {
 	case sfu.SubscriptionLayer:
 		return outMsg{typ: protocol.TypeSubscriptionLayer, data: protocol.SubscriptionLayerEvent{
-			TrackSID: e.TrackSID, Quality: e.Quality, Width: e.Width, Height: e.Height,
+			TrackSID: e.TrackSID, Quality: protocol.QualityName(e.Quality), Width: e.Width, Height: e.Height,
 			Paused: e.Paused, Reason: e.Reason, EstimateBps: e.EstimateBps,
 		}}, true
 	case sfu.PublisherLayers:
 		m := protocol.PublisherLayersEvent{TrackSID: e.TrackSID, Layers: make([]protocol.PublisherLayer, len(e.Layers))}
 		for i, l := range e.Layers {
-			m.Layers[i] = protocol.PublisherLayer{Quality: l.Quality, Enabled: l.Enabled}
+			m.Layers[i] = protocol.PublisherLayer{Quality: protocol.QualityName(l.Quality), Enabled: l.Enabled}
 		}
 		return outMsg{typ: protocol.TypePublisherLayers, data: m}, true
 	}

@@ -9,11 +9,13 @@ import (
 	"sync"
 
 	"github.com/coder/websocket"
+
 	"github.com/ensemble-sfu/ensemble/sfu"
 	"github.com/ensemble-sfu/ensemble/signalling/auth"
 	"github.com/ensemble-sfu/ensemble/signalling/lobby"
 	"github.com/ensemble-sfu/ensemble/signalling/protocol"
 	"github.com/ensemble-sfu/ensemble/signalling/store"
+	"github.com/ensemble-sfu/ensemble/vocab"
 )
 
 // errServerClosing ends the lobby wait of guests when the server closes or its
@@ -68,16 +70,16 @@ func (s *Server) joinThroughLobby(w http.ResponseWriter, r *http.Request, claims
 		log.Info("guest left the lobby", "cause", context.Cause(c.ctx))
 		return
 	case c.leftLobby():
-		c.finish(sfu.ReasonClientLeft)
+		c.finish(vocab.ReasonClientLeft)
 		return
 	case errors.Is(err, lobby.ErrClosed), errors.Is(context.Cause(kctx), errServerClosing):
-		c.finish(sfu.ReasonServerShutdown)
+		c.finish(vocab.ReasonServerShutdown)
 		return
 	case errors.Is(err, lobby.ErrRoomClosed):
-		c.finish(sfu.ReasonRoomDeleted)
+		c.finish(vocab.ReasonRoomDeleted)
 		return
 	case errors.Is(err, lobby.ErrReplaced):
-		c.finish(sfu.ReasonDuplicateIdentity)
+		c.finish(vocab.ReasonDuplicateIdentity)
 		return
 	case errors.Is(err, lobby.ErrLobbyFull):
 		c.fail(protocol.CodeLobbyFull, "too many guests are waiting in this room's lobby; try again later")
@@ -88,7 +90,7 @@ func (s *Server) joinThroughLobby(w http.ResponseWriter, r *http.Request, claims
 		return
 	case d == lobby.Refused:
 		log.Info("guest refused in the lobby")
-		c.finish(sfu.ReasonLobbyRefused)
+		c.finish(vocab.ReasonLobbyRefused)
 		return
 	}
 
@@ -106,7 +108,7 @@ func (s *Server) joinThroughLobby(w http.ResponseWriter, r *http.Request, claims
 	p := &peer{srv: s, part: part, room: room, roomName: roomName, identity: params.Identity, sid: part.SID(), log: log}
 	if !p.attach(c, claims) {
 		// The guest went away while being let in: it never saw the join.
-		part.Close(sfu.ReasonClientLeft)
+		part.Close(vocab.ReasonClientLeft)
 		return
 	}
 	s.addPeer(p)
@@ -115,7 +117,7 @@ func (s *Server) joinThroughLobby(w http.ResponseWriter, r *http.Request, claims
 	s.metrics.joins.Inc()
 	log.Info("guest admitted and joined", "auto_subscribe", params.AutoSubscribe)
 	if c.leftLobby() { // leave sent while the join was being made
-		part.Close(sfu.ReasonClientLeft)
+		part.Close(vocab.ReasonClientLeft)
 	}
 }
 
@@ -154,7 +156,7 @@ func (c *conn) leftLobby() bool {
 }
 
 // finish ends a session that has no participant (yet) with a close message.
-func (c *conn) finish(reason sfu.CloseReason) {
+func (c *conn) finish(reason vocab.CloseReason) {
 	c.send(outMsg{typ: protocol.TypeClose, data: protocol.CloseEvent{Reason: reason, Message: closeMessage(reason)}, final: true})
 }
 

@@ -7,12 +7,12 @@ import (
 	"testing"
 	"time"
 
-	"github.com/ensemble-sfu/ensemble/sfu"
 	"github.com/ensemble-sfu/ensemble/signalling/lobby"
 	"github.com/ensemble-sfu/ensemble/signalling/protocol"
 	"github.com/ensemble-sfu/ensemble/signalling/server"
 	"github.com/ensemble-sfu/ensemble/signalling/server/servertest"
 	"github.com/ensemble-sfu/ensemble/signalling/store"
+	"github.com/ensemble-sfu/ensemble/vocab"
 )
 
 // startWithLobby runs a server with a bbolt store holding rooms (name -> lobby on)
@@ -39,7 +39,7 @@ func startWithLobby(t *testing.T, rooms map[string]bool, opts ...servertest.Opti
 
 // closeReasonOf reads until the close message (pongs and notices before it are
 // skipped) and returns its reason.
-func closeReasonOf(t *testing.T, c *testClient) sfu.CloseReason {
+func closeReasonOf(t *testing.T, c *testClient) vocab.CloseReason {
 	t.Helper()
 	for {
 		msg := c.next()
@@ -92,7 +92,7 @@ func TestLobbyGuestWaitsAndIsRefused(t *testing.T) {
 	if left := admin.waitFor(protocol.TypeLobbyLeft).Body.(protocol.LobbyGuestEvent); left.Reason != "refused" {
 		t.Errorf("lobby_left = %+v", left)
 	}
-	if r := closeReasonOf(t, guest); r != sfu.ReasonLobbyRefused {
+	if r := closeReasonOf(t, guest); r != vocab.ReasonLobbyRefused {
 		t.Errorf("guest closed with %q, want lobby_refused", r)
 	}
 }
@@ -134,7 +134,7 @@ func TestLobbyGuestLeavesWhileWaiting(t *testing.T) {
 	if ack := guest.next(); ack.Type != protocol.TypeAck || ack.ReqID != 7 {
 		t.Fatalf("leave while waiting answered %+v", ack)
 	}
-	if r := closeReasonOf(t, guest); r != sfu.ReasonClientLeft {
+	if r := closeReasonOf(t, guest); r != vocab.ReasonClientLeft {
 		t.Errorf("close reason %q, want client_left", r)
 	}
 	if left := admin.waitFor(protocol.TypeLobbyLeft).Body.(protocol.LobbyGuestEvent); left.Reason != lobby.ReasonCancelled {
@@ -151,14 +151,14 @@ func TestLobbyWaitEndsWithRoomIdentityOrServer(t *testing.T) {
 	g1 := connect(t, srv.RTCURL(srv.Token("r", "g1")), protocol.TypeLobbyWaiting)
 	eventually(t, "g1 waiting", func() bool { return len(lob.Waiting("r")) == 1 })
 	lob.CloseRoom("r")
-	if r := closeReasonOf(t, g1); r != sfu.ReasonRoomDeleted {
+	if r := closeReasonOf(t, g1); r != vocab.ReasonRoomDeleted {
 		t.Errorf("room closed: reason %q, want room_deleted", r)
 	}
 
 	g2 := connect(t, srv.RTCURL(srv.Token("r", "g2")), protocol.TypeLobbyWaiting)
 	eventually(t, "g2 waiting", func() bool { return len(lob.Waiting("r")) == 1 })
 	g2again := connect(t, srv.RTCURL(srv.Token("r", "g2")), protocol.TypeLobbyWaiting)
-	if r := closeReasonOf(t, g2); r != sfu.ReasonDuplicateIdentity {
+	if r := closeReasonOf(t, g2); r != vocab.ReasonDuplicateIdentity {
 		t.Errorf("second knock: first closed with %q, want duplicate_identity", r)
 	}
 
@@ -174,7 +174,7 @@ func TestLobbyWaitEndsWithRoomIdentityOrServer(t *testing.T) {
 	}
 	done := make(chan struct{})
 	go func() { defer close(done); _ = srv.Signalling.Close() }()
-	if r := closeReasonOf(t, g2again); r != sfu.ReasonServerShutdown {
+	if r := closeReasonOf(t, g2again); r != vocab.ReasonServerShutdown {
 		t.Errorf("server closed: reason %q, want server_shutdown", r)
 	}
 	select {

@@ -4,11 +4,12 @@ import (
 	"testing"
 	"time"
 
-	"github.com/ensemble-sfu/ensemble/sfu"
-	"github.com/ensemble-sfu/ensemble/signalling/protocol"
-	"github.com/ensemble-sfu/ensemble/signalling/server/servertest"
 	"github.com/pion/webrtc/v4"
 	"github.com/pion/webrtc/v4/pkg/media"
+
+	"github.com/ensemble-sfu/ensemble/signalling/protocol"
+	"github.com/ensemble-sfu/ensemble/signalling/server/servertest"
+	"github.com/ensemble-sfu/ensemble/vocab"
 )
 
 // pcPair is a test client's WebRTC side: a publisher and a subscriber connection
@@ -28,15 +29,15 @@ func newPCPair(t *testing.T, c *testClient) *pcPair {
 		}
 		t.Cleanup(func() { _ = (*pc).Close() })
 	}
-	trickle := func(target sfu.Target) func(*webrtc.ICECandidate) {
+	trickle := func(target vocab.Target) func(*webrtc.ICECandidate) {
 		return func(cand *webrtc.ICECandidate) {
 			if cand != nil {
 				c.trySend(protocol.TypeTrickle, 0, protocol.TrickleMessage{Target: target, Candidate: cand.ToJSON()})
 			}
 		}
 	}
-	p.pub.OnICECandidate(trickle(sfu.TargetPublisher))
-	p.sub.OnICECandidate(trickle(sfu.TargetSubscriber))
+	p.pub.OnICECandidate(trickle(vocab.TargetPublisher))
+	p.sub.OnICECandidate(trickle(vocab.TargetSubscriber))
 	return p
 }
 
@@ -65,7 +66,7 @@ func (p *pcPair) handle(msg protocol.ServerMessage) bool {
 	case protocol.TypeTrickle:
 		tr := msg.Body.(protocol.TrickleMessage)
 		pc := p.pub
-		if tr.Target == sfu.TargetSubscriber {
+		if tr.Target == vocab.TargetSubscriber {
 			pc = p.sub
 		}
 		if err := pc.AddICECandidate(tr.Candidate); err != nil {
@@ -100,7 +101,7 @@ func TestMediaFlowsThroughTheSignalledConnections(t *testing.T) {
 	if _, err := ap.pub.AddTrack(mic); err != nil {
 		t.Fatal(err)
 	}
-	alice.send(protocol.TypeAddTrack, 1, protocol.AddTrackRequest{ClientID: "mic-1", Kind: sfu.KindAudio, Source: sfu.SourceMicrophone})
+	alice.send(protocol.TypeAddTrack, 1, protocol.AddTrackRequest{ClientID: "mic-1", Kind: vocab.KindAudio, Source: vocab.SourceMicrophone})
 	offer, err := ap.pub.CreateOffer(nil)
 	if err != nil {
 		t.Fatal(err)
@@ -156,7 +157,7 @@ func TestMediaFlowsThroughTheSignalledConnections(t *testing.T) {
 			}
 			if msg.Type == protocol.TypeTrackPublished {
 				tp := msg.Body.(protocol.TrackPublishedEvent)
-				bobHeard = tp.ParticipantSID == alice.join.Participant.SID && tp.Track.Kind == sfu.KindAudio
+				bobHeard = tp.ParticipantSID == alice.join.Participant.SID && tp.Track.Kind == vocab.KindAudio
 			}
 			if msg.Type == protocol.TypeError {
 				t.Fatalf("bob got error %+v", msg.Body)
@@ -179,7 +180,7 @@ func TestSecondJoinWithTheSameIdentityReplacesTheFirst(t *testing.T) {
 	srv := servertest.Start(t)
 	first := connect(t, srv.RTCURL(srv.Token("r", "alice")), protocol.TypeJoin)
 	second := connect(t, srv.RTCURL(srv.Token("r", "alice")), protocol.TypeJoin)
-	if cl := first.waitFor(protocol.TypeClose).Body.(protocol.CloseEvent); cl.Reason != sfu.ReasonDuplicateIdentity {
+	if cl := first.waitFor(protocol.TypeClose).Body.(protocol.CloseEvent); cl.Reason != vocab.ReasonDuplicateIdentity {
 		t.Errorf("first session closed with %q, want duplicate_identity", cl.Reason)
 	}
 	if second.join.Participant.SID == first.join.Participant.SID {

@@ -8,6 +8,7 @@ import (
 
 	"github.com/ensemble-sfu/ensemble/sfu"
 	"github.com/ensemble-sfu/ensemble/signalling/auth"
+	"github.com/ensemble-sfu/ensemble/vocab"
 )
 
 // peer is a participant the server holds. It outlives its WebSocket (conn) for the
@@ -33,7 +34,7 @@ func (s *Server) addPeer(p *peer) {
 	s.mu.Lock()
 	if s.closed {
 		s.mu.Unlock()
-		p.part.Close(sfu.ReasonServerShutdown)
+		p.part.Close(vocab.ReasonServerShutdown)
 		return
 	}
 	s.peers[p.sid] = p
@@ -75,7 +76,7 @@ func (p *peer) attach(c *conn, claims *auth.Claims) bool {
 		part := p.part
 		p.expiry = time.AfterFunc(time.Until(claims.ExpiresAt.Time), func() {
 			p.log.Info("token expired, closing the session")
-			part.Close(sfu.ReasonTokenExpired)
+			part.Close(vocab.ReasonTokenExpired)
 		})
 	}
 	p.mu.Unlock()
@@ -109,7 +110,7 @@ func (p *peer) connLost(c *conn, cause error) {
 	part := p.part
 	p.grace = time.AfterFunc(grace, func() {
 		p.log.Info("resume grace passed, closing the participant")
-		part.Close(sfu.ReasonResumeTimeout)
+		part.Close(vocab.ReasonResumeTimeout)
 	})
 }
 

@@ -6,6 +6,7 @@ import (
 
 	"github.com/ensemble-sfu/ensemble/sfu"
 	"github.com/ensemble-sfu/ensemble/signalling/protocol"
+	"github.com/ensemble-sfu/ensemble/vocab"
 )
 
 // handle processes one request from c. It runs on c's read goroutine, so a
@@ -37,14 +38,14 @@ func (p *peer) handle(c *conn, msg protocol.ClientMessage) {
 		}
 		info, err := part.AddTrack(req.ClientID, sfu.TrackRequest{
 			Name: req.Name, Kind: req.Kind, Source: req.Source, Muted: req.Muted,
-			Width: req.Width, Height: req.Height, Layers: req.Layers,
+			Width: req.Width, Height: req.Height, Layers: protocol.VocabLayers(req.Layers),
 		})
 		if err != nil {
 			p.fail(c, id, msg.Type, err)
 			return
 		}
 		c.send(outMsg{typ: protocol.TypeTrackPublished, reqID: id, data: protocol.TrackPublishedEvent{
-			ParticipantSID: part.SID(), ClientID: req.ClientID, Track: info,
+			ParticipantSID: part.SID(), ClientID: req.ClientID, Track: protocol.FromTrack(info),
 		}})
 	case protocol.MuteRequest:
 		p.reply(c, id, msg.Type, part.SetTrackMuted(req.TrackSID, req.Muted))
@@ -70,7 +71,7 @@ func (p *peer) handle(c *conn, msg protocol.ClientMessage) {
 		c.ack(id)
 	case protocol.UpdateSubscriptionRequest:
 		p.reply(c, id, msg.Type, part.UpdateSubscription(req.TrackSID, sfu.SubscriptionSettings{
-			Paused: req.Paused, Quality: req.Quality, Width: req.Width, Height: req.Height,
+			Paused: req.Paused, Quality: req.WantedQuality(), Width: req.Width, Height: req.Height,
 		}))
 	case protocol.SendDataRequest:
 		if !perms.CanPublishData {
@@ -93,7 +94,7 @@ func (p *peer) handle(c *conn, msg protocol.ClientMessage) {
 	default:
 		if msg.Type == protocol.TypeLeave {
 			c.ack(id)
-			part.Close(sfu.ReasonClientLeft)
+			part.Close(vocab.ReasonClientLeft)
 			return
 		}
 		c.sendError(id, protocol.CodeInternal, fmt.Sprintf("request %q is not handled by this server", msg.Type))
@@ -141,7 +142,7 @@ func errorCode(err error) string {
 }
 
 // publishDenied names what the token lacks to publish from src.
-func publishDenied(perms sfu.Permissions, src sfu.Source) string {
+func publishDenied(perms vocab.Permissions, src vocab.Source) string {
 	if !perms.CanPublish {
 		return fmt.Sprintf(`your token lacks the "publish" grant (needed to publish %s)`, src)
 	}

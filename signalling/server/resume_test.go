@@ -6,9 +6,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/ensemble-sfu/ensemble/sfu"
 	"github.com/ensemble-sfu/ensemble/signalling/protocol"
 	"github.com/ensemble-sfu/ensemble/signalling/server/servertest"
+	"github.com/ensemble-sfu/ensemble/vocab"
 )
 
 func TestResumeWithinGraceKeepsTheParticipant(t *testing.T) {
@@ -49,7 +49,7 @@ func TestResumeAfterGraceIsRefused(t *testing.T) {
 	_ = bob.ws.CloseNow()
 
 	left := alice.waitFor(protocol.TypeParticipantLeft).Body.(protocol.ParticipantLeftEvent)
-	if left.Participant.SID != sid || left.Reason != sfu.ReasonResumeTimeout {
+	if left.Participant.SID != sid || left.Reason != vocab.ReasonResumeTimeout {
 		t.Errorf("alice heard %+v, want bob leaving with resume_timeout", left)
 	}
 	body := dialRefused(t, srv.RTCURL(srv.Token("r", "bob"), "resume="+sid), nil, http.StatusGone)
@@ -87,7 +87,7 @@ func TestSilentClientIsDroppedThenTimesOut(t *testing.T) {
 			continue
 		}
 		if msg.Type == protocol.TypeParticipantLeft {
-			if r := msg.Body.(protocol.ParticipantLeftEvent).Reason; r != sfu.ReasonResumeTimeout {
+			if r := msg.Body.(protocol.ParticipantLeftEvent).Reason; r != vocab.ReasonResumeTimeout {
 				t.Errorf("bob left with %q, want resume_timeout", r)
 			}
 			return

@@ -7,12 +7,14 @@ import (
 	"sync"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+
 	"github.com/ensemble-sfu/ensemble/sfu"
 	"github.com/ensemble-sfu/ensemble/signalling/auth"
 	"github.com/ensemble-sfu/ensemble/signalling/lobby"
 	"github.com/ensemble-sfu/ensemble/signalling/protocol"
 	"github.com/ensemble-sfu/ensemble/signalling/store"
-	"github.com/prometheus/client_golang/prometheus"
+	"github.com/ensemble-sfu/ensemble/vocab"
 )
 
 // Defaults applied by New to a Config's zero fields.
@@ -200,7 +202,7 @@ func (s *Server) Close() error {
 	peers := s.peerList()
 	s.mu.Unlock()
 	s.endLobbyWaits()
-	closePeers(peers, sfu.ReasonServerShutdown)
+	closePeers(peers, vocab.ReasonServerShutdown)
 	// Give the close messages a moment to leave, then cut what is left.
 	s.waitConns(2 * time.Second)
 	s.mu.Lock()
@@ -258,7 +260,7 @@ func (s *Server) waitConns(d time.Duration) {
 
 // closePeers closes the participants in parallel: each Close waits for its media
 // connections to stop, which adds up on a busy server.
-func closePeers(peers []*peer, reason sfu.CloseReason) {
+func closePeers(peers []*peer, reason vocab.CloseReason) {
 	var wg sync.WaitGroup
 	for _, p := range peers {
 		wg.Go(func() { p.part.Close(reason) })

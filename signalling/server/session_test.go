@@ -6,10 +6,10 @@ import (
 	"testing"
 	"time"
 
-	"github.com/ensemble-sfu/ensemble/sfu"
 	"github.com/ensemble-sfu/ensemble/signalling/auth"
 	"github.com/ensemble-sfu/ensemble/signalling/protocol"
 	"github.com/ensemble-sfu/ensemble/signalling/server/servertest"
+	"github.com/ensemble-sfu/ensemble/vocab"
 )
 
 func TestJoinGivesTheRoomState(t *testing.T) {
@@ -71,21 +71,21 @@ func TestPublishPermissionsAreEnforcedAndNamed(t *testing.T) {
 	}})
 	c := connect(t, srv.RTCURL(tok), protocol.TypeJoin)
 
-	c.send(protocol.TypeAddTrack, 1, protocol.AddTrackRequest{ClientID: "screen", Kind: sfu.KindVideo, Source: sfu.SourceScreenShare})
+	c.send(protocol.TypeAddTrack, 1, protocol.AddTrackRequest{ClientID: "screen", Kind: vocab.KindVideo, Source: vocab.SourceScreenShare})
 	msg := c.waitFor(protocol.TypeError)
 	e := msg.Body.(protocol.ErrorMessage)
 	if msg.ReqID != 1 || e.Code != protocol.CodePermissionDenied || !strings.Contains(e.Message, "screen_share") {
 		t.Errorf("screen share: %+v req %d, want permission_denied naming screen_share", e, msg.ReqID)
 	}
 
-	c.send(protocol.TypeAddTrack, 2, protocol.AddTrackRequest{ClientID: "cam", Kind: sfu.KindVideo, Source: sfu.SourceCamera})
+	c.send(protocol.TypeAddTrack, 2, protocol.AddTrackRequest{ClientID: "cam", Kind: vocab.KindVideo, Source: vocab.SourceCamera})
 	msg = c.waitFor(protocol.TypeTrackPublished)
 	tp := msg.Body.(protocol.TrackPublishedEvent)
 	if msg.ReqID != 2 || tp.ClientID != "cam" || tp.Track.SID == "" || tp.ParticipantSID != c.join.Participant.SID {
 		t.Errorf("track_published = %+v req %d", tp, msg.ReqID)
 	}
 
-	c.send(protocol.TypeSendData, 3, protocol.SendDataRequest{Kind: sfu.DataReliable, Payload: []byte("hi")})
+	c.send(protocol.TypeSendData, 3, protocol.SendDataRequest{Kind: vocab.DataReliable, Payload: []byte("hi")})
 	msg = c.waitFor(protocol.TypeError)
 	if e := msg.Body.(protocol.ErrorMessage); msg.ReqID != 3 || e.Code != protocol.CodePermissionDenied || !strings.Contains(e.Message, "publish_data") {
 		t.Errorf("send_data: %+v req %d, want permission_denied naming publish_data", e, msg.ReqID)
@@ -97,7 +97,7 @@ func TestDataReachesTheOthers(t *testing.T) {
 	alice := connect(t, srv.RTCURL(srv.Token("r", "alice")), protocol.TypeJoin)
 	bob := connect(t, srv.RTCURL(srv.Token("r", "bob")), protocol.TypeJoin)
 	alice.waitFor(protocol.TypeParticipantJoined)
-	alice.send(protocol.TypeSendData, 7, protocol.SendDataRequest{Kind: sfu.DataReliable, Topic: "chat", Payload: []byte("hello")})
+	alice.send(protocol.TypeSendData, 7, protocol.SendDataRequest{Kind: vocab.DataReliable, Topic: "chat", Payload: []byte("hello")})
 	if ack := alice.waitFor(protocol.TypeAck); ack.ReqID != 7 {
 		t.Errorf("ack req %d, want 7", ack.ReqID)
 	}
@@ -114,11 +114,11 @@ func TestLeaveClosesWithClientLeft(t *testing.T) {
 	alice.waitFor(protocol.TypeParticipantJoined)
 	bob.send(protocol.TypeLeave, 5, nil)
 	bob.waitFor(protocol.TypeAck)
-	if cl := bob.waitFor(protocol.TypeClose).Body.(protocol.CloseEvent); cl.Reason != sfu.ReasonClientLeft {
+	if cl := bob.waitFor(protocol.TypeClose).Body.(protocol.CloseEvent); cl.Reason != vocab.ReasonClientLeft {
 		t.Errorf("close reason %q, want client_left", cl.Reason)
 	}
 	left := alice.waitFor(protocol.TypeParticipantLeft).Body.(protocol.ParticipantLeftEvent)
-	if left.Participant.Identity != "bob" || left.Reason != sfu.ReasonClientLeft {
+	if left.Participant.Identity != "bob" || left.Reason != vocab.ReasonClientLeft {
 		t.Errorf("alice heard %+v", left)
 	}
 	eventually(t, "bob forgotten", func() bool { return srv.Signalling.Sessions() == 1 })
@@ -134,7 +134,7 @@ func TestTokenExpiryClosesTheSession(t *testing.T) {
 			t.Fatalf("no close before the read failed: %v", err)
 		}
 		if msg.Type == protocol.TypeClose {
-			if r := msg.Body.(protocol.CloseEvent).Reason; r != sfu.ReasonTokenExpired {
+			if r := msg.Body.(protocol.CloseEvent).Reason; r != vocab.ReasonTokenExpired {
 				t.Errorf("close reason %q, want token_expired", r)
 			}
 			return

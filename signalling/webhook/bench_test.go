@@ -4,8 +4,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/ensemble-sfu/ensemble/sfu"
 	"github.com/ensemble-sfu/ensemble/signalling/webhook"
+	"github.com/ensemble-sfu/ensemble/vocab"
 )
 
 // BenchmarkHookEnqueue measures what an sfu hook costs its caller: encoding the event
@@ -18,9 +18,9 @@ func BenchmarkHookEnqueue(b *testing.B) {
 	}
 	defer n.Close()
 	h := n.Hooks()
-	room := sfu.RoomInfo{SID: "RM_1", Name: "standup", NumParticipants: 4}
-	p := sfu.ParticipantInfo{SID: "PA_1", Identity: "alice", Tracks: []sfu.TrackInfo{{SID: "TR_1"}}}
-	tr := sfu.TrackInfo{SID: "TR_2", Kind: sfu.KindVideo, Source: sfu.SourceCamera}
+	room := vocab.RoomInfo{SID: "RM_1", Name: "standup", NumParticipants: 4}
+	p := vocab.ParticipantInfo{SID: "PA_1", Identity: "alice", Tracks: []vocab.TrackInfo{{SID: "TR_1"}}}
+	tr := vocab.TrackInfo{SID: "TR_2", Kind: vocab.KindVideo, Source: vocab.SourceCamera}
 	b.ReportAllocs()
 	for b.Loop() {
 		h.TrackPublished(room, p, tr)

@@ -7,6 +7,7 @@ import (
 
 	"github.com/ensemble-sfu/ensemble/sfu"
 	"github.com/ensemble-sfu/ensemble/signalling/webhook"
+	"github.com/ensemble-sfu/ensemble/vocab"
 )
 
 // The hooks of a real sfu engine, with a receiver down for the first attempts: the
@@ -37,8 +38,8 @@ func TestEngineHooksReachTheReceiverInOrder(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	alice.Close(sfu.ReasonClientLeft)
-	bob.Close(sfu.ReasonRemoved)
+	alice.Close(vocab.ReasonClientLeft)
+	bob.Close(vocab.ReasonRemoved)
 	<-room.Done()
 	drain(t, n)
 

@@ -4,7 +4,7 @@ import (
 	"encoding/json"
 	"time"
 
-	"github.com/ensemble-sfu/ensemble/sfu"
+	"github.com/ensemble-sfu/ensemble/signalling/protocol"
 )
 
 // EventType names an event. It is an open set: other packages (recording, SIP) send
@@ -40,10 +40,10 @@ type Event struct {
 	CreatedAt time.Time `json:"created_at"`
 	// Room is set on every room-scoped event; ordering is guaranteed per URL, so in
 	// particular per room.
-	Room        *sfu.RoomInfo        `json:"room,omitempty"`
-	Participant *sfu.ParticipantInfo `json:"participant,omitempty"`
-	Track       *sfu.TrackInfo       `json:"track,omitempty"`
-	// Reason is why a participant left (sfu.CloseReason) or another event's cause.
+	Room        *protocol.RoomInfo        `json:"room,omitempty"`
+	Participant *protocol.ParticipantInfo `json:"participant,omitempty"`
+	Track       *protocol.TrackInfo       `json:"track,omitempty"`
+	// Reason is why a participant left (vocab.CloseReason) or another event's cause.
 	Reason string `json:"reason,omitempty"`
 	// Data carries the payload of event types this package does not know.
 	Data json.RawMessage `json:"data,omitempty"`

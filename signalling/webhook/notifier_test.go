@@ -16,8 +16,9 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"go.uber.org/goleak"
 
-	"github.com/ensemble-sfu/ensemble/sfu"
+	"github.com/ensemble-sfu/ensemble/signalling/protocol"
 	"github.com/ensemble-sfu/ensemble/signalling/webhook"
+	"github.com/ensemble-sfu/ensemble/vocab"
 )
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
@@ -102,7 +103,7 @@ func sendRooms(n *webhook.Notifier, rooms, perRoom int) []string {
 		for r := range rooms {
 			id := fmt.Sprintf("room%d-ev%03d", r, i)
 			n.Send(webhook.Event{ID: id, Type: webhook.ParticipantJoined,
-				Room: &sfu.RoomInfo{Name: fmt.Sprint("room", r)}})
+				Room: &protocol.RoomInfo{Name: fmt.Sprint("room", r)}})
 			sent = append(sent, id)
 		}
 	}
@@ -277,14 +278,14 @@ func TestHooksSendTheRightEvents(t *testing.T) {
 	}
 	defer n.Close()
 	h := n.Hooks()
-	room := sfu.RoomInfo{SID: "RM_1", Name: "standup"}
-	p := sfu.ParticipantInfo{SID: "PA_1", Identity: "alice"}
-	tr := sfu.TrackInfo{SID: "TR_1", Kind: sfu.KindAudio, Source: sfu.SourceMicrophone}
+	room := vocab.RoomInfo{SID: "RM_1", Name: "standup"}
+	p := vocab.ParticipantInfo{SID: "PA_1", Identity: "alice"}
+	tr := vocab.TrackInfo{SID: "TR_1", Kind: vocab.KindAudio, Source: vocab.SourceMicrophone}
 	h.RoomStarted(room)
 	h.ParticipantJoined(room, p)
 	h.TrackPublished(room, p, tr)
 	h.TrackUnpublished(room, p, tr)
-	h.ParticipantLeft(room, p, sfu.ReasonRemoved)
+	h.ParticipantLeft(room, p, vocab.ReasonRemoved)
 	h.RoomFinished(room)
 	drain(t, n)
 	got := rcv.got()
@@ -313,7 +314,7 @@ func TestOpenEventTypesCarryData(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer n.Close()
-	n.Send(webhook.Event{Type: "recording_finished", Room: &sfu.RoomInfo{Name: "r"}, Data: json.RawMessage(`{"file":"r.webm"}`)})
+	n.Send(webhook.Event{Type: "recording_finished", Room: &protocol.RoomInfo{Name: "r"}, Data: json.RawMessage(`{"file":"r.webm"}`)})
 	n.Send(webhook.Event{Type: "bad", Data: json.RawMessage(`{not json`)}) // dropped, logged
 	drain(t, n)
 	got := rcv.got()
@@ -356,7 +357,7 @@ func TestConcurrentRoomsKeepTheirOrder(t *testing.T) {
 		wg.Go(func() {
 			for i := range perRoom {
 				n.Send(webhook.Event{ID: fmt.Sprintf("r%d-%03d", r, i), Type: webhook.TrackPublished,
-					Room: &sfu.RoomInfo{Name: fmt.Sprint("r", r)}})
+					Room: &protocol.RoomInfo{Name: fmt.Sprint("r", r)}})
 			}
 		})
 	}

@@ -13,7 +13,6 @@ import (
 	"time"
 
 	"github.com/ensemble-sfu/ensemble/internal/clips"
-	"github.com/ensemble-sfu/ensemble/sfu"
 	"github.com/ensemble-sfu/ensemble/signalling/api"
 	"github.com/ensemble-sfu/ensemble/signalling/client"
 	"github.com/ensemble-sfu/ensemble/signalling/client/clip"
@@ -21,6 +20,7 @@ import (
 	"github.com/ensemble-sfu/ensemble/signalling/server"
 	"github.com/ensemble-sfu/ensemble/signalling/server/servertest"
 	"github.com/ensemble-sfu/ensemble/signalling/store"
+	"github.com/ensemble-sfu/ensemble/vocab"
 )
 
 // env is a server as `ensemble serve` composes it: the signalling server and the
@@ -222,7 +222,7 @@ func publishVideo(t *testing.T, ctx context.Context, c *client.Client) *client.L
 	if err != nil {
 		t.Fatal(err)
 	}
-	track, err := c.PublishTrack(ctx, client.TrackOptions{Source: sfu.SourceCamera, Name: "camera", Width: 640, Height: 360})
+	track, err := c.PublishTrack(ctx, client.TrackOptions{Source: vocab.SourceCamera, Name: "camera", Width: 640, Height: 360})
 	if err != nil {
 		t.Fatalf("publish: %v", err)
 	}

@@ -1,0 +1,19 @@
+package vocab
+
+// CloseReason says why the server ended a participant's session.
+type CloseReason string
+
+// Close reasons, sent to clients as they are.
+const (
+	ReasonClientLeft        CloseReason = "client_left"
+	ReasonRemoved           CloseReason = "removed"
+	ReasonRoomDeleted       CloseReason = "room_deleted"
+	ReasonDuplicateIdentity CloseReason = "duplicate_identity"
+	ReasonServerShutdown    CloseReason = "server_shutdown"
+	ReasonTokenExpired      CloseReason = "token_expired"
+	ReasonResumeTimeout     CloseReason = "resume_timeout"
+	ReasonTransportFailure  CloseReason = "transport_failure"
+	// ReasonLobbyRefused ends the session of a guest whom a room admin refused in
+	// the room's lobby (the guest never joined the room).
+	ReasonLobbyRefused CloseReason = "lobby_refused"
+)

@@ -1,0 +1,47 @@
+package vocab
+
+import "time"
+
+// LayerInfo describes one simulcast layer a publisher declared.
+type LayerInfo struct {
+	RID     string
+	Quality Quality
+	Width   int
+	Height  int
+	Bitrate int // bits per second, as the publisher declared
+}
+
+// TrackInfo is the public description of a published track.
+type TrackInfo struct {
+	SID       string
+	Name      string
+	Kind      Kind
+	Source    Source
+	MimeType  string
+	Muted     bool
+	Width     int
+	Height    int
+	Simulcast bool
+	Layers    []LayerInfo
+}
+
+// ParticipantInfo is the public description of a participant.
+type ParticipantInfo struct {
+	SID      string
+	Identity string
+	Name     string
+	Metadata string
+	JoinedAt time.Time
+	Hidden   bool
+	Tracks   []TrackInfo
+}
+
+// RoomInfo is the public description of a room.
+type RoomInfo struct {
+	SID             string
+	Name            string
+	Metadata        string
+	CreatedAt       time.Time
+	MaxParticipants int
+	NumParticipants int
+}
