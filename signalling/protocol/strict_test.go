@@ -32,6 +32,7 @@ func TestDecodeClientRefusesLooseInput(t *testing.T) {
 		{"absurd layer height", `{"type":"add_track","data":{"cid":"c","kind":"video","source":"camera","layers":[{"quality":"low","height":1099511627776}]}}`, CodeInvalidArgument, "between 0 and 16384"},
 		{"absurd layer bitrate", `{"type":"add_track","data":{"cid":"c","kind":"video","source":"camera","layers":[{"quality":"low","bitrate":1099511627776}]}}`, CodeInvalidArgument, "bitrate"},
 		{"absurd subscription size", `{"type":"update_subscription","data":{"track_sid":"a","width":1099511627776}}`, CodeInvalidArgument, "between 0 and 16384"},
+		{"garbage trickle candidate", `{"type":"trickle","req_id":9,"data":{"target":"publisher","candidate":{"candidate":"candidate:garbage"}}}`, CodeInvalidArgument, "not an ICE candidate"},
 		{"topic with control character", `{"type":"send_data","data":{"kind":"reliable","topic":"chat\n","payload":"aGk="}}`, CodeInvalidArgument, "topic"},
 	}
 	for _, tc := range tests {
@@ -55,6 +56,9 @@ func TestDecodeClientKeepsLegitimateText(t *testing.T) {
 		`{"type":"update_metadata","data":{"name":"👩‍💻 Ada Lovelace"}}`,
 		`{"type":"update_metadata","data":{"metadata":"{\n\t\"role\": \"chair\"\n}"}}`,
 		`{"type":"add_track","data":{"cid":"c","kind":"video","source":"camera","width":7680,"height":4320}}`,
+		`{"type":"trickle","data":{"target":"publisher","candidate":{"candidate":"candidate:842163049 1 udp 1677729535 203.0.113.7 46154 typ srflx raddr 0.0.0.0 rport 0 generation 0 ufrag sXcm network-cost 999","sdpMid":"0","sdpMLineIndex":0}}}`,
+		`{"type":"trickle","data":{"target":"subscriber","candidate":{"candidate":"candidate:1 1 udp 2122260223 3f1a5c1e-4c7e-4f7e-9a43-6f3f8b1c2d3e.local 54400 typ host"}}}`,
+		`{"type":"trickle","data":{"target":"subscriber","candidate":{"candidate":""}}}`,
 	} {
 		if _, err := DecodeClient([]byte(in)); err != nil {
 			t.Errorf("DecodeClient(%s): %v", in, err)

@@ -1,6 +1,8 @@
 package protocol
 
 import (
+	"github.com/pion/ice/v4"
+
 	"github.com/ensemble-sfu/ensemble/internal/label"
 	"github.com/ensemble-sfu/ensemble/vocab"
 )
@@ -22,8 +24,31 @@ func (m SDPMessage) validate() error {
 	return nil
 }
 
+// maxCandidateLen bounds a trickled candidate line (real ones are under 300 bytes).
+const maxCandidateLen = 1024
+
 func (m TrickleMessage) validate() error {
-	return validTarget(m.Target)
+	if err := validTarget(m.Target); err != nil {
+		return err
+	}
+	c := m.Candidate
+	if len(c.Candidate) > maxCandidateLen {
+		return invalid("candidate is longer than %d bytes", maxCandidateLen)
+	}
+	if c.SDPMid != nil && len(*c.SDPMid) > maxClientIDLen {
+		return invalid("sdpMid is longer than %d bytes", maxClientIDLen)
+	}
+	if c.UsernameFragment != nil && len(*c.UsernameFragment) > maxClientIDLen {
+		return invalid("usernameFragment is longer than %d bytes", maxClientIDLen)
+	}
+	// An empty candidate is the end of candidates; anything else must parse, so that
+	// a garbage line gets an error here instead of an ack and silence.
+	if c.Candidate != "" {
+		if _, err := ice.UnmarshalCandidate(c.Candidate); err != nil {
+			return invalid("candidate %q is not an ICE candidate: %v", truncate(c.Candidate, 60), err)
+		}
+	}
+	return nil
 }
 
 func validTarget(t vocab.Target) error {
