@@ -36,7 +36,21 @@ var (
 		},
 		PayloadType: 63,
 	}
+	// narrowbandCodecs serve SIP bridges and other clients that do not speak
+	// Opus; they come after Opus so that browsers keep Opus. Telephone-event
+	// (RFC 4733 DTMF) exists at both clock rates, beside Opus and beside the
+	// 8 kHz codecs. Static payload types 0, 8 and 9 are the RFC 3551 ones.
+	narrowbandCodecs = []webrtc.RTPCodecParameters{
+		{RTPCodecCapability: webrtc.RTPCodecCapability{MimeType: webrtc.MimeTypeG722, ClockRate: 8000}, PayloadType: 9},
+		{RTPCodecCapability: webrtc.RTPCodecCapability{MimeType: webrtc.MimeTypePCMU, ClockRate: 8000}, PayloadType: 0},
+		{RTPCodecCapability: webrtc.RTPCodecCapability{MimeType: webrtc.MimeTypePCMA, ClockRate: 8000}, PayloadType: 8},
+		{RTPCodecCapability: webrtc.RTPCodecCapability{MimeType: mimeTelephoneEvent, ClockRate: 48000, SDPFmtpLine: "0-16"}, PayloadType: 110},
+		{RTPCodecCapability: webrtc.RTPCodecCapability{MimeType: mimeTelephoneEvent, ClockRate: 8000, SDPFmtpLine: "0-16"}, PayloadType: 126},
+	}
 )
+
+// mimeTelephoneEvent is RFC 4733's named telephone events (DTMF).
+const mimeTelephoneEvent = "audio/telephone-event"
 
 type videoCodec struct {
 	mime      string
@@ -71,6 +85,11 @@ func newMediaEngine() (*webrtc.MediaEngine, error) {
 	}
 	if err := m.RegisterCodec(redCodec, webrtc.RTPCodecTypeAudio); err != nil {
 		return nil, fmt.Errorf("register red: %w", err)
+	}
+	for _, c := range narrowbandCodecs {
+		if err := m.RegisterCodec(c, webrtc.RTPCodecTypeAudio); err != nil {
+			return nil, fmt.Errorf("register %s/%d: %w", c.MimeType, c.ClockRate, err)
+		}
 	}
 	for _, vc := range videoCodecs {
 		c := webrtc.RTPCodecParameters{

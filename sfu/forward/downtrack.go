@@ -36,6 +36,9 @@ type binding struct {
 	codec   webrtc.RTPCodecParameters
 	// unwrapRED: the publisher sends RED, the subscriber takes plain Opus.
 	unwrapRED bool
+	// eventPT is the subscriber's telephone-event payload type at the codec's
+	// clock rate (noEventPT: telephone events are not forwarded).
+	eventPT int32
 }
 
 // DownTrack is one subscription to an UpTrack. It implements webrtc.TrackLocal:
@@ -167,6 +170,7 @@ func (d *DownTrack) Bind(ctx webrtc.TrackLocalContext) (webrtc.RTPCodecParameter
 		writer:    ctx.WriteStream(),
 		codec:     codec,
 		unwrapRED: unwrapRED,
+		eventPT:   eventPayloadType(codecs, codec.ClockRate),
 	}
 	b.twoByte = !b.ext.oneByte()
 	if rtx := ctx.SSRCRetransmission(); rtx != 0 {

@@ -60,8 +60,12 @@ func (d *DownTrack) forward(p *inPacket) {
 		}
 		return
 	}
+	if p.event && b.eventPT == noEventPT {
+		d.seq.Skip(p.pkt.SequenceNumber) // no gap: the subscriber never knew it
+		return
+	}
 	payload := p.pkt.Payload
-	if b.unwrapRED {
+	if b.unwrapRED && !p.event {
 		var ok bool
 		if payload, ok = redPrimary(payload); !ok {
 			payload = nil
@@ -77,7 +81,7 @@ func (d *DownTrack) forward(p *inPacket) {
 	if !ok {
 		return
 	}
-	e := sentPacket{layer: p.layer, srcSeq: p.pkt.SequenceNumber, outSeq: outSeq, outTS: outTS}
+	e := sentPacket{layer: p.layer, srcSeq: p.pkt.SequenceNumber, outSeq: outSeq, outTS: outTS, event: p.event}
 	if p.hasVP8 && (p.vp8.HasPictureID || p.vp8.HasTL0PICIDX) {
 		e.pictureID, e.tl0picidx = d.vp8.Rewrite(&p.vp8)
 		e.vp8 = true
@@ -106,6 +110,9 @@ func (d *DownTrack) forward(p *inPacket) {
 	}
 	d.hist.record(e)
 	fillHeader(&d.hdr, b, &p.pkt.Header, &p.ext, outSeq, outTS)
+	if p.event {
+		d.hdr.PayloadType = uint8(b.eventPT)
+	}
 	if d.dropHook != nil && d.dropHook(outSeq) {
 		return
 	}

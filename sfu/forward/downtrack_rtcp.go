@@ -203,6 +203,9 @@ func (d *DownTrack) retransmit(b *binding, outSeq uint16, now time.Time) {
 	putAbsSendTime(&d.rtxAbs, now)
 	readExtensions(&d.rtxExt, &d.rtxPkt.Header, &sent.layer.ext, d.rtxAbs[:])
 	fillHeader(&d.rtxHdr, b, &d.rtxPkt.Header, &d.rtxExt, outSeq, sent.outTS)
+	if sent.event && b.eventPT != noEventPT {
+		d.rtxHdr.PayloadType = uint8(b.eventPT)
+	}
 	if useRTX {
 		d.rtxHdr.SSRC = b.rtxSSRC
 		d.rtxHdr.PayloadType = b.rtxPT

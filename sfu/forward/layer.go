@@ -44,6 +44,7 @@ type inPacket struct {
 	pkt         rtp.Packet
 	arrival     int64 // monoNanos
 	keyframe    bool
+	event       bool // a telephone event, not media of the track's codec
 	hasVP8      bool
 	vp8         rewrite.VP8Descriptor
 	hasVP9      bool
@@ -181,6 +182,7 @@ func (l *layer) handle(raw []byte, now time.Time) {
 	}
 
 	p.arrival = mono
+	p.event = up.kindAudio && int32(p.pkt.PayloadType) == up.eventPT.Load()
 	p.hasVP8, p.hasVP9 = false, false
 	p.temporal = temporalInfo{}
 	putAbsSendTime(&p.absSendTime, now)

@@ -66,6 +66,9 @@ type UpTrack struct {
 	muted    atomic.Bool
 	plisSent atomic.Uint64
 	temporal atomic.Bool // frames with a temporal id above 0 were seen
+	// eventPT is the publisher's telephone-event payload type (noEventPT: none),
+	// from the last layer's negotiation.
+	eventPT atomic.Int32
 
 	mu     sync.Mutex // serialises changes to layers and downs
 	layers []*layer   // every layer started, to stop and wait for
@@ -101,6 +104,7 @@ func NewUpTrack(cfg UpTrackConfig) *UpTrack {
 	}
 	empty := []*DownTrack{}
 	u.downs.Store(&empty)
+	u.eventPT.Store(noEventPT)
 	return u
 }
 
@@ -121,7 +125,11 @@ func (u *UpTrack) Codec() webrtc.RTPCodecParameters { return u.cfg.Codec }
 func (u *UpTrack) AddLayer(remote *webrtc.TrackRemote, receiver *webrtc.RTPReceiver) {
 	exts := u.cfg.HeaderExtensions
 	if receiver != nil {
-		exts = receiver.GetParameters().HeaderExtensions
+		params := receiver.GetParameters()
+		exts = params.HeaderExtensions
+		if u.kindAudio {
+			u.eventPT.Store(eventPayloadType(params.Codecs, u.clockRate))
+		}
 	}
 	u.addLayer(remote, remote.RID(), uint32(remote.SSRC()), exts)
 }
