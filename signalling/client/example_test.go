@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"log"
-	"net"
 	"time"
 
 	"github.com/ensemble-sfu/ensemble/signalling/client"
@@ -97,17 +96,16 @@ func ExampleLocalTrack_WriteTelephoneEvent() {
 	}
 }
 
-// Many clients of one process share one UDP port: a bridge with a hundred calls
-// opens one socket.
-func ExampleWithUDPMux() {
-	conn, err := net.ListenUDP("udp4", &net.UDPAddr{IP: net.IPv4zero, Port: 40000})
-	if err != nil {
-		log.Fatal(err)
-	}
-	mux := webrtc.NewICEUDPMux(nil, conn)
-	defer mux.Close()
+// A bridge's calls keep their media ports in the range its firewall opens: two
+// ports per call.
+func ExampleWithSettingEngine() {
 	for _, token := range []string{"<call 1>", "<call 2>"} {
-		c, err := client.Join(context.Background(), "https://meet.example.org", token, client.WithUDPMux(mux))
+		c, err := client.Join(context.Background(), "https://meet.example.org", token,
+			client.WithSettingEngine(func(se *webrtc.SettingEngine) {
+				if err := se.SetEphemeralUDPPortRange(40000, 40199); err != nil {
+					log.Fatal(err)
+				}
+			}))
 		if err != nil {
 			log.Fatal(err)
 		}

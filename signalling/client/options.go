@@ -5,7 +5,6 @@ import (
 	"net/http"
 	"time"
 
-	"github.com/pion/ice/v4"
 	"github.com/pion/interceptor"
 	"github.com/pion/transport/v5"
 	"github.com/pion/webrtc/v4"
@@ -19,7 +18,6 @@ type options struct {
 	autoSubscribe bool
 	resume        bool
 	net           transport.Net
-	udpMux        ice.UDPMux
 	codecs        []string
 	settings      func(*webrtc.SettingEngine)
 	httpClient    *http.Client
@@ -57,13 +55,6 @@ func WithResume(on bool) Option { return func(o *options) { o.resume = on } }
 // Package clienttest's Network uses it to cut the network or lose packets.
 func WithNet(n transport.Net) Option { return func(o *options) { o.net = n } }
 
-// WithUDPMux makes the client's ICE use one shared UDP socket: give every client
-// of a process the same mux, and they all send and receive media on its one port
-// (a bridge with a hundred calls uses one port). Create it with
-// webrtc.NewICEUDPMux(nil, conn) over a net.ListenUDP socket, and close it after
-// the last client closed. Only host candidates of the mux's address are gathered.
-func WithUDPMux(mux ice.UDPMux) Option { return func(o *options) { o.udpMux = mux } }
-
 // WithCodecs limits the codecs the client offers and accepts, both ways, to these
 // MIME types (webrtc.MimeTypeOpus, MimeTypeRED, webrtc.MimeTypePCMU, ...; every
 // H.264 profile comes with webrtc.MimeTypeH264). A SIP bridge that speaks only
@@ -77,7 +68,9 @@ func WithCodecs(mimeTypes ...string) Option {
 }
 
 // WithSettingEngine lets the caller adjust Pion's SettingEngine after the client's
-// defaults (loopback candidates for a loopback server, no mDNS) were applied.
+// defaults (loopback candidates for a loopback server, no mDNS) were applied; for
+// example SetEphemeralUDPPortRange, to keep the media ports of a bridge's many
+// clients within a range a firewall lets through (see Ports in the package doc).
 func WithSettingEngine(f func(*webrtc.SettingEngine)) Option {
 	return func(o *options) { o.settings = f }
 }

@@ -78,9 +78,6 @@ func (c *Client) newAPI(serverURL string, ids *streamIDs) (*webrtc.API, error) {
 	if c.opts.net != nil {
 		se.SetNet(c.opts.net)
 	}
-	if c.opts.udpMux != nil {
-		se.SetICEUDPMux(c.opts.udpMux)
-	}
 	if c.opts.settings != nil {
 		c.opts.settings(&se)
 	}
