@@ -6,6 +6,7 @@ import (
 	"github.com/ensemble-sfu/ensemble/sfu/twccext"
 	"github.com/pion/interceptor"
 	"github.com/pion/interceptor/pkg/nack"
+	"github.com/pion/interceptor/pkg/report"
 	"github.com/pion/sdp/v3"
 	"github.com/pion/webrtc/v4"
 )
@@ -138,8 +139,9 @@ func newMediaEngine() (*webrtc.MediaEngine, error) {
 
 // newInterceptors builds the registry: NACK generation toward publishers, TWCC
 // feedback for their streams, transport-wide sequence numbers toward
-// subscribers, and RTCP sender/receiver reports. There is no NACK
-// responder: the media path answers NACKs from its own packet cache.
+// subscribers, and RTCP receiver reports. There is no NACK responder (the media
+// path answers NACKs from its own packet cache) and no sender-report generator
+// (the DownTracks send theirs, mapped from the publishers' reports).
 //
 // bwe, when not nil, is the bandwidth estimator of subscriber connections: it
 // must come before the TWCC header extension writer, whose sequence numbers
@@ -167,8 +169,13 @@ func newInterceptors(m *webrtc.MediaEngine, bwe interceptor.Factory) (*intercept
 		}
 	}
 	reg.Add(twccext.Factory{})
-	if err := webrtc.ConfigureRTCPReports(reg); err != nil {
-		return nil, fmt.Errorf("rtcp reports: %w", err)
+	// Receiver reports toward publishers only: the DownTracks send their own
+	// sender reports, mapped from the publishers' (package forward, senderreport.go).
+	// Pion's would map the forwarding time instead, and contradict them.
+	rr, err := report.NewReceiverInterceptor()
+	if err != nil {
+		return nil, fmt.Errorf("receiver reports: %w", err)
 	}
+	reg.Add(rr)
 	return reg, nil
 }

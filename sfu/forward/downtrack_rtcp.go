@@ -28,6 +28,12 @@ func (d *DownTrack) Start(sender *webrtc.RTPSender) {
 	d.startOnce.Do(func() {
 		d.sender = sender
 		d.started = true
+		if tr := sender.Transport(); tr != nil {
+			d.setRTCPSink(func(pkts []rtcp.Packet) error {
+				_, err := tr.WriteRTCP(pkts)
+				return err
+			})
+		}
 		go d.readRTCP()
 	})
 }
