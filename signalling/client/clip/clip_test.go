@@ -109,6 +109,7 @@ func FuzzParseOgg(f *testing.F) {
 
 func FuzzParseIVF(f *testing.F) {
 	f.Add(clips.VP8Low[:2048])
+	f.Add(clips.VP9[:2048])
 	f.Fuzz(func(t *testing.T, b []byte) {
 		c, err := clip.ParseIVF(b)
 		if err == nil && len(c.Frames) == 0 {
