@@ -2,6 +2,7 @@ package client_test
 
 import (
 	"context"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -20,13 +21,19 @@ import (
 // pair joins a publisher (with pubOpts) and a subscriber to one room of a fresh server.
 func pair(t *testing.T, ctx context.Context, room string, pubOpts ...client.Option) (pub, sub *client.Client) {
 	t.Helper()
+	return pairWith(t, ctx, room, pubOpts, nil)
+}
+
+// pairWith is pair with options for the subscriber too.
+func pairWith(t *testing.T, ctx context.Context, room string, pubOpts, subOpts []client.Option) (pub, sub *client.Client) {
+	t.Helper()
 	srv := servertest.Start(t)
 	pub, err := client.Join(ctx, srv.URL, srv.Token(room, "pub"), pubOpts...)
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = pub.Close() })
-	sub, err = client.Join(ctx, srv.URL, srv.Token(room, "sub"))
+	sub, err = client.Join(ctx, srv.URL, srv.Token(room, "sub"), subOpts...)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -66,26 +73,30 @@ func TestReceivedTracksDeliverPacketsWithArrivalTimes(t *testing.T) {
 		source vocab.Source
 		mime   string
 		clip   *clip.Clip
+		fmtp   string // H.264 profile
 	}{
-		{"VP8", vocab.SourceCamera, webrtc.MimeTypeVP8, parse(clip.ParseIVF, clips.VP8Low)},
-		{"VP9", vocab.SourceCamera, webrtc.MimeTypeVP9, parse(clip.ParseIVF, clips.VP9)},
-		{"H264", vocab.SourceScreenShare, webrtc.MimeTypeH264, parse(h264, clips.H264)},
-		{"Opus", vocab.SourceMicrophone, webrtc.MimeTypeOpus, parse(clip.ParseOgg, clips.Opus)},
+		{"VP8", vocab.SourceCamera, webrtc.MimeTypeVP8, parse(clip.ParseIVF, clips.VP8Low), ""},
+		{"VP9", vocab.SourceCamera, webrtc.MimeTypeVP9, parse(clip.ParseIVF, clips.VP9), ""},
+		{"AV1", vocab.SourceCamera, webrtc.MimeTypeAV1, parse(clip.ParseIVF, clips.AV1), ""},
+		{"H264", vocab.SourceScreenShare, webrtc.MimeTypeH264, parse(h264, clips.H264), ""},
+		// The clip is constrained baseline, which a high-profile decoder reads too.
+		{"H264 high profile", vocab.SourceCamera, webrtc.MimeTypeH264, parse(h264, clips.H264), "profile-level-id=64001f"},
+		{"Opus", vocab.SourceMicrophone, webrtc.MimeTypeOpus, parse(clip.ParseOgg, clips.Opus), ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 			defer cancel()
-			pub, sub := pair(t, ctx, "codec-"+tt.name)
+			pub, sub := pair(t, ctx, "codec-"+strings.ReplaceAll(tt.name, " ", "-"))
 			track, err := pub.PublishTrack(ctx, client.TrackOptions{Source: tt.source, MimeType: tt.mime,
-				Width: tt.clip.Width, Height: tt.clip.Height})
+				FmtpLine: tt.fmtp, Width: tt.clip.Width, Height: tt.clip.Height})
 			if err != nil {
 				t.Fatal(err)
 			}
 			play(t, ctx, track, tt.clip)
 			rt := subscribed(t, sub, track.SID())
-			if got := rt.Codec().MimeType; got != tt.mime {
-				t.Errorf("received codec %s, want %s", got, tt.mime)
+			if got := rt.Codec(); got.MimeType != tt.mime || !strings.Contains(got.SDPFmtpLine, tt.fmtp) {
+				t.Errorf("received codec %s %q, want %s %q", got.MimeType, got.SDPFmtpLine, tt.mime, tt.fmtp)
 			}
 			if info := rt.Info(); info.Source != tt.source || info.SID != track.SID() {
 				t.Errorf("track info %+v, want source %s", info, tt.source)

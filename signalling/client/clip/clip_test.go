@@ -23,6 +23,7 @@ func TestParseEmbeddedClips(t *testing.T) {
 		{"vp8 medium", func() (*clip.Clip, error) { return clip.ParseIVF(clips.VP8Medium) }, webrtc.MimeTypeVP8, 640, 360, time.Second / 30, []int{0, 60, 120}, 5 * time.Second},
 		{"vp8 high", func() (*clip.Clip, error) { return clip.ParseIVF(clips.VP8High) }, webrtc.MimeTypeVP8, 1280, 720, time.Second / 30, []int{0, 60, 120}, 5 * time.Second},
 		{"vp9", func() (*clip.Clip, error) { return clip.ParseIVF(clips.VP9) }, webrtc.MimeTypeVP9, 320, 180, time.Second / 30, []int{0, 60}, 3 * time.Second},
+		{"av1", func() (*clip.Clip, error) { return clip.ParseIVF(clips.AV1) }, webrtc.MimeTypeAV1, 320, 180, time.Second / 30, nil, 2 * time.Second},
 		{"h264", func() (*clip.Clip, error) { return clip.ParseH264(clips.H264, clips.H264FrameRate) }, webrtc.MimeTypeH264, 0, 0, time.Second / 30, []int{0, 60, 120}, 5 * time.Second},
 		{"opus", func() (*clip.Clip, error) { return clip.ParseOgg(clips.Opus) }, webrtc.MimeTypeOpus, 0, 0, 20 * time.Millisecond, nil, 5 * time.Second},
 	}
