@@ -44,7 +44,10 @@ type TrackOptions struct {
 	Muted bool
 }
 
-// LocalTrack is a track the client publishes.
+// LocalTrack is a track the client publishes: write encoded frames to it
+// (WriteSample) or RTP packets (WriteRTP, and WriteTelephoneEvent beside audio).
+// KeyframeRequests grows when a receiver wants a key frame; the server turns
+// simulcast layers nobody receives off (LayerEnabled) and their writes are dropped.
 type LocalTrack struct {
 	c *Client
 	// ClientID is the client's id for the track (the WebRTC track id).
