@@ -13,6 +13,7 @@ import (
 
 	"github.com/ensemble-sfu/ensemble/internal/clips"
 	"github.com/ensemble-sfu/ensemble/signalling/client"
+	"github.com/ensemble-sfu/ensemble/signalling/client/clienttest"
 	"github.com/ensemble-sfu/ensemble/signalling/client/clip"
 	"github.com/ensemble-sfu/ensemble/vocab"
 )
@@ -123,7 +124,7 @@ func (p *participant) play(ctx context.Context, t *client.LocalTrack, layers ...
 	p.wg.Add(1)
 	go func() {
 		defer p.wg.Done()
-		if err := client.PlayClip(ctx, t, layers...); err != nil && ctx.Err() == nil {
+		if err := clienttest.PlayClip(ctx, t, layers...); err != nil && ctx.Err() == nil {
 			slog.Debug("loadtest: play stopped", "identity", p.identity, "err", err)
 		}
 	}()

@@ -6,6 +6,7 @@ import (
 	"github.com/ensemble-sfu/ensemble/sfu/twccext"
 	"github.com/pion/interceptor"
 	"github.com/pion/interceptor/pkg/nack"
+	"github.com/pion/interceptor/pkg/report"
 	"github.com/pion/sdp/v3"
 	"github.com/pion/webrtc/v4"
 )
@@ -36,7 +37,21 @@ var (
 		},
 		PayloadType: 63,
 	}
+	// narrowbandCodecs serve SIP bridges and other clients that do not speak
+	// Opus; they come after Opus so that browsers keep Opus. Telephone-event
+	// (RFC 4733 DTMF) exists at both clock rates, beside Opus and beside the
+	// 8 kHz codecs. Static payload types 0, 8 and 9 are the RFC 3551 ones.
+	narrowbandCodecs = []webrtc.RTPCodecParameters{
+		{RTPCodecCapability: webrtc.RTPCodecCapability{MimeType: webrtc.MimeTypeG722, ClockRate: 8000}, PayloadType: 9},
+		{RTPCodecCapability: webrtc.RTPCodecCapability{MimeType: webrtc.MimeTypePCMU, ClockRate: 8000}, PayloadType: 0},
+		{RTPCodecCapability: webrtc.RTPCodecCapability{MimeType: webrtc.MimeTypePCMA, ClockRate: 8000}, PayloadType: 8},
+		{RTPCodecCapability: webrtc.RTPCodecCapability{MimeType: mimeTelephoneEvent, ClockRate: 48000, SDPFmtpLine: "0-16"}, PayloadType: 110},
+		{RTPCodecCapability: webrtc.RTPCodecCapability{MimeType: mimeTelephoneEvent, ClockRate: 8000, SDPFmtpLine: "0-16"}, PayloadType: 126},
+	}
 )
+
+// mimeTelephoneEvent is RFC 4733's named telephone events (DTMF).
+const mimeTelephoneEvent = "audio/telephone-event"
 
 type videoCodec struct {
 	mime      string
@@ -71,6 +86,11 @@ func newMediaEngine() (*webrtc.MediaEngine, error) {
 	}
 	if err := m.RegisterCodec(redCodec, webrtc.RTPCodecTypeAudio); err != nil {
 		return nil, fmt.Errorf("register red: %w", err)
+	}
+	for _, c := range narrowbandCodecs {
+		if err := m.RegisterCodec(c, webrtc.RTPCodecTypeAudio); err != nil {
+			return nil, fmt.Errorf("register %s/%d: %w", c.MimeType, c.ClockRate, err)
+		}
 	}
 	for _, vc := range videoCodecs {
 		c := webrtc.RTPCodecParameters{
@@ -119,8 +139,9 @@ func newMediaEngine() (*webrtc.MediaEngine, error) {
 
 // newInterceptors builds the registry: NACK generation toward publishers, TWCC
 // feedback for their streams, transport-wide sequence numbers toward
-// subscribers, and RTCP sender/receiver reports. There is no NACK
-// responder: the media path answers NACKs from its own packet cache.
+// subscribers, and RTCP receiver reports. There is no NACK responder (the media
+// path answers NACKs from its own packet cache) and no sender-report generator
+// (the DownTracks send theirs, mapped from the publishers' reports).
 //
 // bwe, when not nil, is the bandwidth estimator of subscriber connections: it
 // must come before the TWCC header extension writer, whose sequence numbers
@@ -148,8 +169,13 @@ func newInterceptors(m *webrtc.MediaEngine, bwe interceptor.Factory) (*intercept
 		}
 	}
 	reg.Add(twccext.Factory{})
-	if err := webrtc.ConfigureRTCPReports(reg); err != nil {
-		return nil, fmt.Errorf("rtcp reports: %w", err)
+	// Receiver reports toward publishers only: the DownTracks send their own
+	// sender reports, mapped from the publishers' (package forward, senderreport.go).
+	// Pion's would map the forwarding time instead, and contradict them.
+	rr, err := report.NewReceiverInterceptor()
+	if err != nil {
+		return nil, fmt.Errorf("receiver reports: %w", err)
 	}
+	reg.Add(rr)
 	return reg, nil
 }

@@ -1,6 +1,6 @@
 #!/bin/sh
 # Regenerates the encoded test clips embedded by package internal/clips.
-# Run from anywhere: sh testdata/make-clips.sh. Needs ffmpeg with libvpx, libx264, libopus
+# Run from anywhere: sh testdata/make-clips.sh. Needs ffmpeg with libvpx (VP8 and VP9), libaom, libx264, libopus
 # (Debian: apt-get install ffmpeg). The clips are committed; run this only to change them.
 set -eu
 out="$(cd "$(dirname "$0")/.." && pwd)/internal/clips"
@@ -20,6 +20,17 @@ vp8() { # size bitrate border-colour file
 vp8 320x180 150k red vp8-320x180.ivf
 vp8 640x360 500k green vp8-640x360.ivf
 vp8 1280x720 1500k blue vp8-1280x720.ivf
+
+# VP9 profile 0, 320x180, 3 s, a keyframe every 2 s, no alt-ref frames (same reason as VP8).
+$ff -f lavfi -i "testsrc2=size=320x180:rate=30:duration=3,format=yuv420p" \
+	-c:v libvpx-vp9 -b:v 150k -minrate 150k -maxrate 150k -bufsize 150k \
+	-g 60 -keyint_min 60 -auto-alt-ref 0 -lag-in-frames 0 -error-resilient 1 -row-mt 0 \
+	-deadline realtime -cpu-used 8 -f ivf "$out/vp9-320x180.ivf"
+
+# AV1, 320x180, 2 s, one keyframe (realtime usage: no lookahead, no hidden frames).
+$ff -f lavfi -i "testsrc2=size=320x180:rate=30:duration=2,format=yuv420p" \
+	-c:v libaom-av1 -b:v 150k -g 60 -keyint_min 60 -lag-in-frames 0 -usage realtime -cpu-used 8 -row-mt 0 \
+	-f ivf "$out/av1-320x180.ivf"
 
 # H.264 constrained baseline in Annex-B, SPS/PPS repeated before every keyframe.
 $ff -f lavfi -i "testsrc2=size=640x360:rate=30:duration=5,format=yuv420p" \

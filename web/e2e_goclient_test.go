@@ -9,6 +9,7 @@ import (
 
 	"github.com/ensemble-sfu/ensemble/internal/clips"
 	"github.com/ensemble-sfu/ensemble/signalling/client"
+	"github.com/ensemble-sfu/ensemble/signalling/client/clienttest"
 	"github.com/ensemble-sfu/ensemble/signalling/client/clip"
 	"github.com/ensemble-sfu/ensemble/vocab"
 )
@@ -114,7 +115,7 @@ func publishClips(t *testing.T, ctx context.Context, srv *testServer, room, iden
 		t.Fatalf("publish microphone: %v", err)
 	}
 	wg.Add(2)
-	go func() { defer wg.Done(); _ = client.PlayClip(ctx, cam, layers...) }()
-	go func() { defer wg.Done(); _ = client.PlayClip(ctx, mic, opus) }()
+	go func() { defer wg.Done(); _ = clienttest.PlayClip(ctx, cam, layers...) }()
+	go func() { defer wg.Done(); _ = clienttest.PlayClip(ctx, mic, opus) }()
 	return c
 }

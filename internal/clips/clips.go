@@ -1,6 +1,6 @@
 // Package clips embeds the small encoded media clips that tests, the load tester and
-// the recorder's tests play: three VP8 simulcast layers in IVF, an H.264 Annex-B
-// clip and Opus in Ogg, each about 5 s long. testdata/make-clips.sh made them (the
+// the recorder's tests play: three VP8 simulcast layers, a VP9 and an AV1 clip in IVF, an H.264 Annex-B
+// clip and Opus in Ogg, 2 to 5 s long. testdata/make-clips.sh made them (the
 // exact ffmpeg commands are there and in testdata/README.md); they are committed so
 // that no test needs ffmpeg. Parse them with package signalling/client/clip:
 //
@@ -22,6 +22,16 @@ var (
 	//go:embed vp8-1280x720.ivf
 	VP8High []byte // 1280x720, ~1500 kbps
 )
+
+// VP9 is 320x180 VP9 (profile 0) in IVF, 30 fps, 3 s, ~150 kbps, a keyframe every 2 s.
+//
+//go:embed vp9-320x180.ivf
+var VP9 []byte
+
+// AV1 is 320x180 AV1 in IVF, 30 fps, 2 s, ~150 kbps, one keyframe (the first frame).
+//
+//go:embed av1-320x180.ivf
+var AV1 []byte
 
 // H264 is 640x360 constrained-baseline H.264 in Annex-B, 30 fps, ~300 kbps, a keyframe
 // with SPS/PPS every 2 s.

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/ensemble-sfu/ensemble/signalling/client"
+	"github.com/ensemble-sfu/ensemble/signalling/client/clienttest"
 	"github.com/ensemble-sfu/ensemble/vocab"
 )
 
@@ -136,11 +137,11 @@ func TestRefusedRequestCarriesCode(t *testing.T) {
 func TestResumeAfterGraceFails(t *testing.T) {
 	ctx := testCtx(t, 15*time.Second)
 	srv := servertestStart(t, servertestResumeGrace(time.Second))
-	network, err := client.NewNetwork()
+	network, err := clienttest.NewNetwork()
 	if err != nil {
 		t.Fatal(err)
 	}
-	alice := join(t, ctx, srv, "late", "alice", client.WithNetwork(network))
+	alice := join(t, ctx, srv, "late", "alice", client.WithNet(network))
 	bob := join(t, ctx, srv, "late", "bob")
 	network.Cut(3 * time.Second)
 	closed := waitEvent[client.Closed](ctx, alice, "alice closed", nil)

@@ -14,6 +14,7 @@ import (
 
 	"github.com/ensemble-sfu/ensemble/internal/clips"
 	"github.com/ensemble-sfu/ensemble/signalling/client"
+	"github.com/ensemble-sfu/ensemble/signalling/client/clienttest"
 	"github.com/ensemble-sfu/ensemble/signalling/client/clip"
 	"github.com/ensemble-sfu/ensemble/signalling/server/servertest"
 	"github.com/ensemble-sfu/ensemble/vocab"
@@ -340,7 +341,7 @@ func play(t *testing.T, track *client.LocalTrack, cs ...*clip.Clip) {
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
-		if err := client.PlayClip(ctx, track, cs...); err != nil {
+		if err := clienttest.PlayClip(ctx, track, cs...); err != nil {
 			t.Errorf("play %s: %v", track.SID(), err)
 		}
 	}()

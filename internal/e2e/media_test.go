@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/ensemble-sfu/ensemble/signalling/client"
+	"github.com/ensemble-sfu/ensemble/signalling/client/clienttest"
 	"github.com/ensemble-sfu/ensemble/signalling/server/servertest"
 	"github.com/pion/rtp"
 )
@@ -81,7 +82,7 @@ func TestLostPacketIsRetransmitted(t *testing.T) {
 	pub := join(t, ctx, srv, "nack", "publisher")
 	publishAV(t, ctx, pub)
 
-	network, err := client.NewNetwork()
+	network, err := clienttest.NewNetwork()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -108,7 +109,7 @@ func TestLostPacketIsRetransmitted(t *testing.T) {
 		}
 		return false
 	})
-	sub := join(t, ctx, srv, "nack", "subscriber", client.WithNetwork(network))
+	sub := join(t, ctx, srv, "nack", "subscriber", client.WithNet(network))
 	select {
 	case <-dropped:
 	case <-ctx.Done():

@@ -8,6 +8,7 @@ import (
 	"go.uber.org/goleak"
 
 	"github.com/ensemble-sfu/ensemble/signalling/client"
+	"github.com/ensemble-sfu/ensemble/signalling/client/clienttest"
 	"github.com/ensemble-sfu/ensemble/signalling/server/servertest"
 	"github.com/ensemble-sfu/ensemble/vocab"
 )
@@ -27,11 +28,11 @@ func servertestResumeGrace(d time.Duration) servertest.Option { return servertes
 func TestResumeAfterNetworkLoss(t *testing.T) {
 	ctx := testCtx(t, 20*time.Second)
 	srv := servertestStart(t)
-	network, err := client.NewNetwork()
+	network, err := clienttest.NewNetwork()
 	if err != nil {
 		t.Fatal(err)
 	}
-	alice := join(t, ctx, srv, "resume", "alice", client.WithNetwork(network))
+	alice := join(t, ctx, srv, "resume", "alice", client.WithNet(network))
 	bob := join(t, ctx, srv, "resume", "bob")
 	publishAV(t, ctx, alice)
 	publishAV(t, ctx, bob)
@@ -203,12 +204,16 @@ func TestRoomsAreIsolated(t *testing.T) {
 func TestResumeAfterWebSocketDrop(t *testing.T) {
 	ctx := testCtx(t, 15*time.Second)
 	srv := servertestStart(t)
-	alice := join(t, ctx, srv, "wsdrop", "alice")
+	network, err := clienttest.NewNetwork()
+	if err != nil {
+		t.Fatal(err)
+	}
+	alice := join(t, ctx, srv, "wsdrop", "alice", client.WithNet(network))
 	bob := join(t, ctx, srv, "wsdrop", "bob")
 	_, audio := publishAV(t, ctx, alice)
 	bob.waitMedia(ctx, alice, 1, 20)
 
-	alice.DropConnection()
+	network.DropWebSocket()
 	waitEvent[client.Resumed](ctx, alice, "resumed", nil)
 	if err := alice.Ping(ctx); err != nil {
 		t.Fatalf("ping after resume: %v", err)

@@ -45,7 +45,10 @@
 // Interceptors assumed on the PeerConnections (registered by package sfu): on
 // the publisher side, Pion's NACK generator (lost packets are requested from
 // the publisher), RTCP receiver reports and TWCC feedback; on the subscriber
-// side, RTCP sender reports and the TWCC header-extension writer, and NOT
-// Pion's NACK responder (the DownTrack answers NACKs itself from the cache; a
-// responder would buffer every packet a second time and retransmit twice).
+// side, the TWCC header-extension writer, and NOT Pion's NACK responder (the
+// DownTrack answers NACKs itself from the cache; a responder would buffer every
+// packet a second time and retransmit twice) NOR its sender-report generator:
+// each DownTrack sends sender reports mapped from the publisher's, so that a
+// subscriber (a browser, a recorder) keeps the publisher's audio-video sync
+// (senderreport.go). Each layer also reads its publisher's RTCP for those reports.
 package forward

@@ -36,6 +36,9 @@ type binding struct {
 	codec   webrtc.RTPCodecParameters
 	// unwrapRED: the publisher sends RED, the subscriber takes plain Opus.
 	unwrapRED bool
+	// eventPT is the subscriber's telephone-event payload type at the codec's
+	// clock rate (noEventPT: telephone events are not forwarded).
+	eventPT int32
 }
 
 // DownTrack is one subscription to an UpTrack. It implements webrtc.TrackLocal:
@@ -52,6 +55,7 @@ type DownTrack struct {
 	target   atomic.Int32          // Quality wanted
 	cur      atomic.Pointer[layer] // layer forwarded; nil = waiting for a key frame
 	closed   atomic.Bool
+	srSink   atomic.Pointer[rtcpSink] // where sender reports go; nil until Start
 
 	// Forwarding state, guarded by mu: packets of different layers arrive on
 	// different goroutines, and retransmissions read the history.
@@ -65,7 +69,8 @@ type DownTrack struct {
 	// curTemporal is the temporal layer forwarded now; it follows temporal at
 	// frame starts (down) and at layer-sync frames (up).
 	curTemporal int32
-	lastMarker  bool // the last packet written ended a frame (padding may follow)
+	lastMarker  bool  // the last packet written ended a frame (padding may follow)
+	lastReport  int64 // monoNanos of the last sender report sent; 0 = none
 	// dropHook, when set (tests only), makes the forwarder skip writing the
 	// packet with this outgoing sequence number, as if lost on the way.
 	dropHook func(outSeq uint16) bool
@@ -167,6 +172,7 @@ func (d *DownTrack) Bind(ctx webrtc.TrackLocalContext) (webrtc.RTPCodecParameter
 		writer:    ctx.WriteStream(),
 		codec:     codec,
 		unwrapRED: unwrapRED,
+		eventPT:   eventPayloadType(codecs, codec.ClockRate),
 	}
 	b.twoByte = !b.ext.oneByte()
 	if rtx := ctx.SSRCRetransmission(); rtx != 0 {

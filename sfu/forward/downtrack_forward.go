@@ -1,6 +1,7 @@
 package forward
 
 import (
+	"github.com/pion/rtcp"
 	"github.com/pion/rtp"
 
 	"github.com/ensemble-sfu/ensemble/sfu/rewrite"
@@ -33,13 +34,22 @@ func (d *DownTrack) forward(p *inPacket) {
 	}
 
 	d.mu.Lock()
-	defer d.mu.Unlock()
+	sr, due := d.forwardLocked(p, b)
+	d.mu.Unlock()
+	if due {
+		d.sendReport(sr)
+	}
+}
+
+// forwardLocked rewrites and writes p (d.mu held), and returns the sender report
+// that is due, if any, to be sent once d.mu is released.
+func (d *DownTrack) forwardLocked(p *inPacket, b *binding) (rtcp.SenderReport, bool) {
 	if cur := d.cur.Load(); p.layer != cur {
 		if !p.keyframe {
-			return // raced with a resync: wait for the next key frame
+			return rtcp.SenderReport{}, false // raced with a resync: wait for the next key frame
 		}
 		if len(p.pkt.Payload) == 0 {
-			return
+			return rtcp.SenderReport{}, false
 		}
 		d.cur.Store(p.layer)
 		d.seq.Rebase()
@@ -53,15 +63,19 @@ func (d *DownTrack) forward(p *inPacket) {
 		// it leaves in sequence numbers and (VP8) picture IDs. VP9 picture
 		// IDs keep theirs: see rewrite.VP9.
 		if !d.seq.Skip(p.pkt.SequenceNumber) {
-			return
+			return rtcp.SenderReport{}, false
 		}
 		if p.hasVP8 {
 			d.vp8.Drop(&p.vp8)
 		}
-		return
+		return rtcp.SenderReport{}, false
+	}
+	if p.event && b.eventPT == noEventPT {
+		d.seq.Skip(p.pkt.SequenceNumber) // no gap: the subscriber never knew it
+		return rtcp.SenderReport{}, false
 	}
 	payload := p.pkt.Payload
-	if b.unwrapRED {
+	if b.unwrapRED && !p.event {
 		var ok bool
 		if payload, ok = redPrimary(payload); !ok {
 			payload = nil
@@ -71,13 +85,13 @@ func (d *DownTrack) forward(p *inPacket) {
 		// Padding only (bandwidth probing by the publisher), or nothing left
 		// of a RED packet: nothing for the subscriber, and no gap either.
 		d.seq.Skip(p.pkt.SequenceNumber)
-		return
+		return rtcp.SenderReport{}, false
 	}
 	outSeq, outTS, ok := d.seq.Rewrite(p.pkt.SequenceNumber, p.pkt.Timestamp, p.arrival)
 	if !ok {
-		return
+		return rtcp.SenderReport{}, false
 	}
-	e := sentPacket{layer: p.layer, srcSeq: p.pkt.SequenceNumber, outSeq: outSeq, outTS: outTS}
+	e := sentPacket{layer: p.layer, srcSeq: p.pkt.SequenceNumber, outSeq: outSeq, outTS: outTS, event: p.event}
 	if p.hasVP8 && (p.vp8.HasPictureID || p.vp8.HasTL0PICIDX) {
 		e.pictureID, e.tl0picidx = d.vp8.Rewrite(&p.vp8)
 		e.vp8 = true
@@ -86,7 +100,7 @@ func (d *DownTrack) forward(p *inPacket) {
 		if !unchanged { // else the source's descriptor is already right: no copy
 			n, err := rewrite.WriteVP8(d.scratch, payload, &p.vp8, e.pictureID, e.tl0picidx)
 			if err != nil {
-				return
+				return rtcp.SenderReport{}, false
 			}
 			payload = d.scratch[:n]
 		}
@@ -99,17 +113,24 @@ func (d *DownTrack) forward(p *inPacket) {
 		if !unchanged {
 			n, err := rewrite.WriteVP9(d.scratch, payload, &p.vp9, e.pictureID, e.tl0picidx)
 			if err != nil {
-				return
+				return rtcp.SenderReport{}, false
 			}
 			payload = d.scratch[:n]
 		}
 	}
 	d.hist.record(e)
 	fillHeader(&d.hdr, b, &p.pkt.Header, &p.ext, outSeq, outTS)
+	if p.event {
+		d.hdr.PayloadType = uint8(b.eventPT)
+	}
 	if d.dropHook != nil && d.dropHook(outSeq) {
-		return
+		return rtcp.SenderReport{}, false
 	}
 	d.write(b, p, payload)
+	if !d.wroteOnce.Load() {
+		return rtcp.SenderReport{}, false
+	}
+	return d.reportDue(p, outTS)
 }
 
 // write sends one packet (d.hdr and payload) and counts it. Callers hold d.mu.

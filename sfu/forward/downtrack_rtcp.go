@@ -28,6 +28,12 @@ func (d *DownTrack) Start(sender *webrtc.RTPSender) {
 	d.startOnce.Do(func() {
 		d.sender = sender
 		d.started = true
+		if tr := sender.Transport(); tr != nil {
+			d.setRTCPSink(func(pkts []rtcp.Packet) error {
+				_, err := tr.WriteRTCP(pkts)
+				return err
+			})
+		}
 		go d.readRTCP()
 	})
 }
@@ -203,6 +209,9 @@ func (d *DownTrack) retransmit(b *binding, outSeq uint16, now time.Time) {
 	putAbsSendTime(&d.rtxAbs, now)
 	readExtensions(&d.rtxExt, &d.rtxPkt.Header, &sent.layer.ext, d.rtxAbs[:])
 	fillHeader(&d.rtxHdr, b, &d.rtxPkt.Header, &d.rtxExt, outSeq, sent.outTS)
+	if sent.event && b.eventPT != noEventPT {
+		d.rtxHdr.PayloadType = uint8(b.eventPT)
+	}
 	if useRTX {
 		d.rtxHdr.SSRC = b.rtxSSRC
 		d.rtxHdr.PayloadType = b.rtxPT

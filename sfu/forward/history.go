@@ -11,6 +11,7 @@ type sentPacket struct {
 	tl0picidx uint8
 	vp8       bool  // the VP8 descriptor was rewritten
 	vp9       bool  // the VP9 descriptor was rewritten
+	event     bool  // a telephone event (its own payload type)
 	lastRTX   int64 // monoNanos of the last retransmission; 0 = never
 }
 

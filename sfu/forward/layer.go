@@ -43,7 +43,9 @@ type inPacket struct {
 	layer       *layer
 	pkt         rtp.Packet
 	arrival     int64 // monoNanos
+	wall        time.Time
 	keyframe    bool
+	event       bool // a telephone event, not media of the track's codec
 	hasVP8      bool
 	vp8         rewrite.VP8Descriptor
 	hasVP9      bool
@@ -62,6 +64,7 @@ type layer struct {
 	ssrc      uint32
 	clockRate uint32
 	reader    rtpReader
+	rtcp      rtcpSource // zero when the layer has no receiver (tests)
 	cache     *packetcache.Cache
 	ext       extIDs // the publisher's extension ids
 	// audioLevelID is the RFC 6464 extension id of this stream: from its
@@ -73,8 +76,9 @@ type layer struct {
 	// owned by the reader goroutine.
 	dd ddStructure
 
-	lastArrival atomic.Int64 // monoNanos of the last packet; 0 = none yet
-	lastPLI     atomic.Int64 // monoNanos of the last keyframe request; 0 = none
+	report      atomic.Pointer[pubReport] // the publisher's last sender report
+	lastArrival atomic.Int64              // monoNanos of the last packet; 0 = none yet
+	lastPLI     atomic.Int64              // monoNanos of the last keyframe request; 0 = none
 	stopping    atomic.Bool
 
 	packets, bytes, lost, malformed atomic.Uint64
@@ -149,6 +153,9 @@ func (l *layer) stop() {
 	if l.reader != nil {
 		_ = l.reader.SetReadDeadline(time.Now())
 	}
+	if l.rtcp.receiver != nil {
+		_ = l.rtcp.setReadDeadline(time.Now())
+	}
 }
 
 // handle processes one packet: the media hot path.
@@ -181,6 +188,8 @@ func (l *layer) handle(raw []byte, now time.Time) {
 	}
 
 	p.arrival = mono
+	p.wall = now
+	p.event = up.kindAudio && int32(p.pkt.PayloadType) == up.eventPT.Load()
 	p.hasVP8, p.hasVP9 = false, false
 	p.temporal = temporalInfo{}
 	putAbsSendTime(&p.absSendTime, now)

@@ -53,7 +53,7 @@ func TestLayerReadersStopOnReplaceAndClose(t *testing.T) {
 	w := &fakeWriter{}
 	d := bindDown(t, up, w, 9, 0)
 	r1 := newChanReader()
-	l1 := up.addLayer(r1, "", 1, pubExts)
+	l1 := up.addLayer(r1, "", 1, pubExts, rtcpSource{})
 	for i := range 5 {
 		r1.pkts <- marshal(t, 1, 111, pktSpec{seq: uint16(i), ts: uint32(i) * 960, payload: []byte{1}, level: -1})
 	}
@@ -61,7 +61,7 @@ func TestLayerReadersStopOnReplaceAndClose(t *testing.T) {
 
 	// A reconnect: the new stream replaces the old, whose reader ends.
 	r2 := newChanReader()
-	up.addLayer(r2, "", 2, pubExts)
+	up.addLayer(r2, "", 2, pubExts, rtcpSource{})
 	select {
 	case <-l1.done:
 	case <-time.After(5 * time.Second):
@@ -76,7 +76,7 @@ func TestLayerReadersStopOnReplaceAndClose(t *testing.T) {
 	up.Close()
 	up.Close() // idempotent
 	d.Close()
-	if up.addLayer(newChanReader(), "", 3, nil) != nil {
+	if up.addLayer(newChanReader(), "", 3, nil, rtcpSource{}) != nil {
 		t.Fatal("layer added to a closed track")
 	}
 }

@@ -66,6 +66,9 @@ type UpTrack struct {
 	muted    atomic.Bool
 	plisSent atomic.Uint64
 	temporal atomic.Bool // frames with a temporal id above 0 were seen
+	// eventPT is the publisher's telephone-event payload type (noEventPT: none),
+	// from the last layer's negotiation.
+	eventPT atomic.Int32
 
 	mu     sync.Mutex // serialises changes to layers and downs
 	layers []*layer   // every layer started, to stop and wait for
@@ -101,6 +104,7 @@ func NewUpTrack(cfg UpTrackConfig) *UpTrack {
 	}
 	empty := []*DownTrack{}
 	u.downs.Store(&empty)
+	u.eventPT.Store(noEventPT)
 	return u
 }
 
@@ -121,14 +125,22 @@ func (u *UpTrack) Codec() webrtc.RTPCodecParameters { return u.cfg.Codec }
 func (u *UpTrack) AddLayer(remote *webrtc.TrackRemote, receiver *webrtc.RTPReceiver) {
 	exts := u.cfg.HeaderExtensions
 	if receiver != nil {
-		exts = receiver.GetParameters().HeaderExtensions
+		params := receiver.GetParameters()
+		exts = params.HeaderExtensions
+		if u.kindAudio {
+			u.eventPT.Store(eventPayloadType(params.Codecs, u.clockRate))
+		}
 	}
-	u.addLayer(remote, remote.RID(), uint32(remote.SSRC()), exts)
+	var src rtcpSource
+	if receiver != nil {
+		src = rtcpSource{receiver: receiver, rid: remote.RID()}
+	}
+	u.addLayer(remote, remote.RID(), uint32(remote.SSRC()), exts, src)
 }
 
 // addLayer is AddLayer on any packet source, for tests.
 func (u *UpTrack) addLayer(reader rtpReader, rid string, ssrc uint32,
-	exts []webrtc.RTPHeaderExtensionParameter,
+	exts []webrtc.RTPHeaderExtensionParameter, src rtcpSource,
 ) *layer {
 	q := vocab.QualityHigh
 	if rid != "" {
@@ -144,6 +156,7 @@ func (u *UpTrack) addLayer(reader rtpReader, rid string, ssrc uint32,
 		ids[extDependencyDescriptor] = 0
 	}
 	l := newLayer(u, reader, q, rid, ssrc, ids)
+	l.rtcp = src
 
 	u.mu.Lock()
 	if u.closed {
@@ -154,6 +167,9 @@ func (u *UpTrack) addLayer(reader rtpReader, rid string, ssrc uint32,
 	old := u.slots[q].Swap(l)
 	u.layers = append(u.layers, l)
 	u.wg.Add(1)
+	if src.receiver != nil {
+		u.wg.Add(1)
+	}
 	u.mu.Unlock()
 
 	if old != nil {
@@ -163,6 +179,12 @@ func (u *UpTrack) addLayer(reader rtpReader, rid string, ssrc uint32,
 		defer u.wg.Done()
 		l.run()
 	}()
+	if src.receiver != nil {
+		go func() {
+			defer u.wg.Done()
+			l.readRTCP(src)
+		}()
+	}
 	u.log.Debug("layer added", slog.String("rid", rid), slog.String("quality", q.String()),
 		slog.Uint64("ssrc", uint64(ssrc)))
 	// Subscribers waiting for this quality need a key frame from it.

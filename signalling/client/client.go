@@ -20,10 +20,11 @@ import (
 // signalling and two PeerConnections (publisher: the client offers; subscriber: the
 // server offers). Create it with Join; end it with Leave or Close.
 type Client struct {
-	opts  options
-	url   string
-	token string
-	log   *slog.Logger
+	opts   options
+	codecs []codec // offered and accepted on both connections
+	url    string
+	token  string
+	log    *slog.Logger
 
 	ctx    context.Context // the client's lifetime; cancelled by Close
 	cancel context.CancelFunc
@@ -76,9 +77,16 @@ func Join(ctx context.Context, url, token string, opts ...Option) (*Client, erro
 	if err != nil {
 		return nil, err
 	}
+	codecs := defaultCodecs()
+	if o.codecs != nil {
+		if codecs, err = selectCodecs(o.codecs); err != nil {
+			return nil, err
+		}
+	}
 	cctx, cancel := context.WithCancel(context.Background())
 	c := &Client{
 		opts:             o,
+		codecs:           codecs,
 		url:              wsURL,
 		token:            token,
 		log:              o.log,
@@ -233,17 +241,6 @@ func (c *Client) Close() error {
 	return nil
 }
 
-// DropConnection is a test hook: it breaks the WebSocket as a network failure
-// would (no leave, no close frame). The client then resumes unless WithResume(false).
-func (c *Client) DropConnection() {
-	c.mu.Lock()
-	ws := c.ws
-	c.mu.Unlock()
-	if ws != nil {
-		_ = ws.CloseNow()
-	}
-}
-
 // goTracked runs f in a goroutine that Close waits for, unless the client is
 // already closed (then f does not run: Close may be waiting already).
 func (c *Client) goTracked(f func()) bool {
@@ -308,4 +305,15 @@ func (c *Client) shutdown(ev *Closed) {
 func (c *Client) wait() {
 	c.stopEvents.Do(func() { close(c.events.stop) })
 	c.wg.Wait()
+}
+
+// otherBySID finds another participant by SID.
+func (c *Client) otherBySID(sid string) (vocab.ParticipantInfo, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	p, ok := c.others[sid]
+	if ok {
+		p.Tracks = slices.Clone(p.Tracks)
+	}
+	return p, ok
 }

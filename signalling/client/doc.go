@@ -11,25 +11,35 @@
 //	}
 //	defer c.Close()
 //
-//	// Publish the embedded test clips: VP8 in three simulcast layers, and Opus.
-//	low, _ := clip.ParseIVF(clips.VP8Low)
-//	mid, _ := clip.ParseIVF(clips.VP8Medium)
-//	high, _ := clip.ParseIVF(clips.VP8High)
-//	cam, err := c.PublishTrack(ctx, client.TrackOptions{
-//		Source: sfu.SourceCamera, Width: 1280, Height: 720,
-//		Layers: []vocab.LayerInfo{{Width: 320, Height: 180}, {Width: 640, Height: 360}, {Width: 1280, Height: 720}},
-//	})
-//	go client.PlayClip(ctx, cam, low, mid, high)
+//	mic, err := c.PublishTrack(ctx, client.TrackOptions{Source: vocab.SourceMicrophone})
+//	go feed(mic) // mic.WriteSample(0, media.Sample{...}) or mic.WriteRTP(0, packet)
 //
 //	for ev := range c.Events() {
 //		switch ev := ev.(type) {
 //		case client.TrackSubscribed: // media of another participant
-//			go readRTP(ev.Track)          // or ev.Track.Discard()
+//			go record(ev.Track)           // ev.Track.ReadPacket(), or ev.Track.Discard()
 //		case client.ParticipantLeft:
 //		case client.Closed:
 //			return // ev.Reason says why
 //		}
 //	}
+//
+// Media: every codec the server accepts goes both ways: VP8, VP9, AV1, H.264
+// (four profiles), Opus (and Opus in RED when asked for with WithCodecs), G.722,
+// PCMU, PCMA, and RFC 4733 telephone events beside audio. A LocalTrack takes
+// encoded samples (WriteSample) or RTP packets (WriteRTP, WriteTelephoneEvent). A
+// RemoteTrack tells its source, codec and layers (Info, Codec), delivers packets
+// with their arrival time (ReadPacket), the last RTCP sender report that maps its
+// timestamps to the sender's clock (SenderReport: audio-video sync for a
+// recorder), and sends key frame requests upstream (RequestKeyframe). WithCodecs
+// narrows the codecs (a SIP bridge: G.711 and telephone-event only).
+//
+// Ports: each of a client's two connections has its own UDP port. Many clients
+// of one process cannot share one socket (Pion's ICE UDP mux): ICE, DTLS and SRTP
+// tell connections apart by the address pair, and every connection to a server
+// goes to its one media port, so two of them on one local port would be the same
+// pair to both ends. A bridge keeps its ports in a range with WithSettingEngine
+// and SetEphemeralUDPPortRange (two ports per call).
 //
 // Connections: the publisher connection is offered by the client each time a track
 // is published or unpublished (offers are serialised); the subscriber connection is
@@ -51,8 +61,9 @@
 // client gets LobbyKnock and LobbyLeft events and decides with AdmitGuest and
 // RefuseGuest.
 //
-// Tests: DropConnection breaks the WebSocket; a Network (WithNetwork) cuts the
-// media and signalling paths for a while or loses chosen RTP packets.
+// Tests: package clienttest has a Network (WithNet) that cuts the media and
+// signalling paths for a while, breaks the WebSocket or loses chosen RTP packets,
+// and PlayClip, which plays the embedded test clips on a LocalTrack.
 //
 // Lifetime: every goroutine of the client ends in Close (or Leave), which also
 // closes the Events channel; call one of them even after the server closed the session.

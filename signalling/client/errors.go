@@ -17,10 +17,12 @@ var (
 	ErrUnexpectedMessage = errors.New("client: unexpected message from the server")
 	// ErrTrackNotPublished is returned for operations on a track not (or no longer) published.
 	ErrTrackNotPublished = errors.New("client: track not published")
-	// ErrInvalidOptions is returned when TrackOptions are inconsistent.
-	ErrInvalidOptions = errors.New("client: invalid track options")
-	// ErrNetworkCut is what a dial through a cut Network returns.
-	ErrNetworkCut = errors.New("client: network cut (test)")
+	// ErrInvalidOptions is returned for inconsistent TrackOptions, an unknown codec,
+	// or a write to a layer the track does not have.
+	ErrInvalidOptions = errors.New("client: invalid options")
+	// ErrNoTelephoneEvent is returned by WriteTelephoneEvent when telephone-event
+	// was not negotiated for the track.
+	ErrNoTelephoneEvent = errors.New("client: telephone-event not negotiated")
 )
 
 // Error is a refusal by the server: of the join (HTTP status and JSON body, such as

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/pion/interceptor"
+	"github.com/pion/transport/v5"
 	"github.com/pion/webrtc/v4"
 )
 
@@ -16,7 +17,8 @@ type options struct {
 	log           *slog.Logger
 	autoSubscribe bool
 	resume        bool
-	network       *Network
+	net           transport.Net
+	codecs        []string
 	settings      func(*webrtc.SettingEngine)
 	httpClient    *http.Client
 	eventBuffer   int
@@ -47,12 +49,28 @@ func WithAutoSubscribe(on bool) Option { return func(o *options) { o.autoSubscri
 // Off, a lost connection ends the client with a Closed event.
 func WithResume(on bool) Option { return func(o *options) { o.resume = on } }
 
-// WithNetwork routes the client's UDP media and its WebSocket through n, so that a
-// test can cut the network or drop chosen packets. See Network.
-func WithNetwork(n *Network) Option { return func(o *options) { o.network = n } }
+// WithNet routes the client's ICE sockets and its WebSocket through n instead of
+// the operating system's network (Pion's transport.Net; the WebSocket dials with
+// n's DialContext(ctx, network, address) when it has one, else with n.Dial).
+// Package clienttest's Network uses it to cut the network or lose packets.
+func WithNet(n transport.Net) Option { return func(o *options) { o.net = n } }
+
+// WithCodecs limits the codecs the client offers and accepts, both ways, to these
+// MIME types (webrtc.MimeTypeOpus, MimeTypeRED, webrtc.MimeTypePCMU, ...; every
+// H.264 profile comes with webrtc.MimeTypeH264). A SIP bridge that speaks only
+// G.711 says WithCodecs(webrtc.MimeTypePCMU, webrtc.MimeTypePCMA,
+// MimeTypeTelephoneEvent) and receives others' audio as PCMU or PCMA when they
+// publish it so. The default is every codec the server accepts except RED: Opus
+// that a browser sends in RED then arrives as plain Opus. Join refuses an unknown
+// type with ErrInvalidOptions.
+func WithCodecs(mimeTypes ...string) Option {
+	return func(o *options) { o.codecs = append([]string(nil), mimeTypes...) }
+}
 
 // WithSettingEngine lets the caller adjust Pion's SettingEngine after the client's
-// defaults (loopback candidates for a loopback server, no mDNS) were applied.
+// defaults (loopback candidates for a loopback server, no mDNS) were applied; for
+// example SetEphemeralUDPPortRange, to keep the media ports of a bridge's many
+// clients within a range a firewall lets through (see Ports in the package doc).
 func WithSettingEngine(f func(*webrtc.SettingEngine)) Option {
 	return func(o *options) { o.settings = f }
 }

@@ -15,44 +15,15 @@ import (
 	"github.com/ensemble-sfu/ensemble/vocab"
 )
 
-// Codecs the client sends and accepts. Payload types match the server's, so that
-// nothing needs rewriting. No RTX: a retransmission comes on the media SSRC.
-var (
-	codecVP8  = webrtc.RTPCodecCapability{MimeType: webrtc.MimeTypeVP8, ClockRate: 90000, RTCPFeedback: videoFeedback}
-	codecH264 = webrtc.RTPCodecCapability{
-		MimeType: webrtc.MimeTypeH264, ClockRate: 90000, RTCPFeedback: videoFeedback,
-		SDPFmtpLine: "level-asymmetry-allowed=1;packetization-mode=1;profile-level-id=42e01f",
-	}
-	codecOpus = webrtc.RTPCodecCapability{
-		MimeType: webrtc.MimeTypeOpus, ClockRate: 48000, Channels: 2,
-		SDPFmtpLine: "minptime=10;useinbandfec=1", RTCPFeedback: []webrtc.RTCPFeedback{{Type: webrtc.TypeRTCPFBTransportCC}},
-	}
-	videoFeedback = []webrtc.RTCPFeedback{
-		{Type: webrtc.TypeRTCPFBNACK},
-		{Type: webrtc.TypeRTCPFBNACK, Parameter: "pli"},
-		{Type: webrtc.TypeRTCPFBCCM, Parameter: "fir"},
-		{Type: webrtc.TypeRTCPFBTransportCC},
-	}
-)
-
 // absCaptureTimeURI names the abs-capture-time header extension: registered so that a
 // sender's capture timestamps reach this client through the SFU.
 const absCaptureTimeURI = "http://www.webrtc.org/experiments/rtp-hdrext/abs-capture-time"
 
-func newMediaEngine() (*webrtc.MediaEngine, error) {
+func newMediaEngine(codecs []codec) (*webrtc.MediaEngine, error) {
 	m := &webrtc.MediaEngine{}
-	codecs := []struct {
-		c    webrtc.RTPCodecCapability
-		pt   webrtc.PayloadType
-		kind webrtc.RTPCodecType
-	}{
-		{codecOpus, 111, webrtc.RTPCodecTypeAudio},
-		{codecVP8, 96, webrtc.RTPCodecTypeVideo},
-		{codecH264, 106, webrtc.RTPCodecTypeVideo},
-	}
 	for _, c := range codecs {
-		if err := m.RegisterCodec(webrtc.RTPCodecParameters{RTPCodecCapability: c.c, PayloadType: c.pt}, c.kind); err != nil {
-			return nil, fmt.Errorf("client: register %s: %w", c.c.MimeType, err)
+		if err := m.RegisterCodec(c.RTPCodecParameters, c.kind); err != nil {
+			return nil, fmt.Errorf("client: register %s: %w", c.MimeType, err)
 		}
 	}
 	exts := []struct {
@@ -79,7 +50,7 @@ func newMediaEngine() (*webrtc.MediaEngine, error) {
 // newAPI builds a Pion API: codecs, the default interceptors (NACK generator and
 // responder, RTCP reports, TWCC), and the setting engine.
 func (c *Client) newAPI(serverURL string, ids *streamIDs) (*webrtc.API, error) {
-	m, err := newMediaEngine()
+	m, err := newMediaEngine(c.codecs)
 	if err != nil {
 		return nil, err
 	}
@@ -104,8 +75,8 @@ func (c *Client) newAPI(serverURL string, ids *streamIDs) (*webrtc.API, error) {
 			se.SetNetworkTypes([]webrtc.NetworkType{webrtc.NetworkTypeUDP4})
 		}
 	}
-	if c.opts.network != nil {
-		se.SetNet(c.opts.network)
+	if c.opts.net != nil {
+		se.SetNet(c.opts.net)
 	}
 	if c.opts.settings != nil {
 		c.opts.settings(&se)

@@ -25,30 +25,36 @@ type TrackOptions struct {
 	Kind   vocab.Kind   // audio or video; derived from Source when empty
 	Source vocab.Source // camera, microphone, screen_share, screen_share_audio
 	Name   string
-	// MimeType is the codec: webrtc.MimeTypeVP8 (default for video), MimeTypeH264 or
-	// MimeTypeOpus (default for audio).
-	MimeType      string
+	// MimeType is the codec: for video webrtc.MimeTypeVP8 (default), MimeTypeVP9,
+	// MimeTypeAV1 or MimeTypeH264; for audio webrtc.MimeTypeOpus (default),
+	// MimeTypeRED (Opus in RED, RTP only), MimeTypePCMU, MimeTypePCMA or
+	// MimeTypeG722. It must be among the client's codecs (WithCodecs).
+	MimeType string
+	// FmtpLine picks the H.264 profile by its profile-level-id (42001f, 42e01f,
+	// 4d001f or 64001f, as "profile-level-id=4d001f"); empty is constrained
+	// baseline 42e01f. Other codecs leave it empty.
+	FmtpLine      string
 	Width, Height int
 	// Layers declares simulcast layers, lowest first (at most 3); empty sends one
 	// stream. A layer without RID gets DefaultRIDs[i]. Qualities left at their
 	// zero value (or not rising from layer to layer) are given by position, the
 	// top layer being high.
 	Layers []vocab.LayerInfo
-	// RTP makes the track take raw RTP (WriteRTP) instead of encoded samples.
-	RTP bool
 	// Muted publishes the track muted.
 	Muted bool
 }
 
-// LocalTrack is a track the client publishes.
+// LocalTrack is a track the client publishes: write encoded frames to it
+// (WriteSample) or RTP packets (WriteRTP, and WriteTelephoneEvent beside audio).
+// KeyframeRequests grows when a receiver wants a key frame; the server turns
+// simulcast layers nobody receives off (LayerEnabled) and their writes are dropped.
 type LocalTrack struct {
 	c *Client
 	// ClientID is the client's id for the track (the WebRTC track id).
 	ClientID string
 	opts     TrackOptions
 
-	samples []*webrtc.TrackLocalStaticSample // one per layer, lowest first (sample mode)
-	rtps    []*webrtc.TrackLocalStaticRTP    // one per layer (RTP mode)
+	streams []*localStream // one per layer, lowest first
 	sender  *webrtc.RTPSender
 
 	muted     atomic.Bool
@@ -79,7 +85,10 @@ func (t *LocalTrack) setInfo(info vocab.TrackInfo) {
 }
 
 // Layers is the number of simulcast layers (1 without simulcast).
-func (t *LocalTrack) Layers() int { return max(len(t.samples), len(t.rtps)) }
+func (t *LocalTrack) Layers() int { return len(t.streams) }
+
+// Codec is the track's codec (the server's payload type for it).
+func (t *LocalTrack) Codec() webrtc.RTPCodecParameters { return t.streams[0].codec.RTPCodecParameters }
 
 // Muted reports whether the track is muted (writes are dropped then).
 func (t *LocalTrack) Muted() bool { return t.muted.Load() }
@@ -97,31 +106,53 @@ func (t *LocalTrack) Done() <-chan struct{} { return t.gone }
 
 func (t *LocalTrack) markGone() { t.goneOnce.Do(func() { close(t.gone) }) }
 
-// WriteSample sends one encoded frame on a layer (0 = lowest). Muted tracks drop it.
+// WriteSample sends one encoded frame (a video frame, or an audio frame of
+// s.Duration) on a layer (0 = lowest), cut into RTP packets. Muted tracks and
+// layers the server turned off drop it; so does a track not negotiated yet. Do not
+// mix it with WriteRTP on one track: each numbers packets its own way.
 func (t *LocalTrack) WriteSample(layer int, s media.Sample) error {
-	if layer < 0 || layer >= len(t.samples) {
-		return fmt.Errorf("%w: no sample layer %d", ErrInvalidOptions, layer)
+	if layer < 0 || layer >= len(t.streams) {
+		return fmt.Errorf("%w: no layer %d", ErrInvalidOptions, layer)
 	}
 	if t.muted.Load() || t.layers.disabled[layer].Load() {
 		return nil
 	}
-	if err := t.samples[layer].WriteSample(s); err != nil {
+	if err := t.streams[layer].writeSample(s); err != nil {
 		return fmt.Errorf("client: write sample: %w", err)
 	}
 	return nil
 }
 
-// WriteRTP sends one RTP packet on a layer (tracks published with RTP: true). SSRC
-// and payload type are set by Pion. Muted tracks drop it.
+// WriteRTP sends one RTP packet of the track's codec on a layer, keeping its
+// sequence number, timestamp, marker and payload; SSRC and payload type are the
+// negotiated ones. Muted tracks and layers the server turned off drop it.
 func (t *LocalTrack) WriteRTP(layer int, p *rtp.Packet) error {
-	if layer < 0 || layer >= len(t.rtps) {
-		return fmt.Errorf("%w: no RTP layer %d", ErrInvalidOptions, layer)
+	if layer < 0 || layer >= len(t.streams) {
+		return fmt.Errorf("%w: no layer %d", ErrInvalidOptions, layer)
 	}
 	if t.muted.Load() || t.layers.disabled[layer].Load() {
 		return nil
 	}
-	if err := t.rtps[layer].WriteRTP(p); err != nil {
+	if err := t.streams[layer].writeRTP(p, false); err != nil {
 		return fmt.Errorf("client: write rtp: %w", err)
+	}
+	return nil
+}
+
+// WriteTelephoneEvent sends one RFC 4733 telephone-event packet (DTMF) on an audio
+// track, under the telephone-event payload type negotiated at the codec's clock
+// rate. p numbers its sequence and timestamp with the track's media (WriteRTP), as
+// a SIP peer's stream does. It fails with ErrNoTelephoneEvent when the server did
+// not accept telephone-event (a client whose WithCodecs left it out).
+func (t *LocalTrack) WriteTelephoneEvent(p *rtp.Packet) error {
+	if t.opts.Kind != vocab.KindAudio {
+		return fmt.Errorf("%w: telephone events on a %s track", ErrInvalidOptions, t.opts.Kind)
+	}
+	if t.muted.Load() {
+		return nil
+	}
+	if err := t.streams[0].writeRTP(p, true); err != nil {
+		return fmt.Errorf("client: write telephone event: %w", err)
 	}
 	return nil
 }
@@ -148,20 +179,8 @@ func (t *LocalTrack) Unmute(ctx context.Context) error { return t.SetMuted(ctx, 
 // Unpublish removes the track (see Client.Unpublish).
 func (t *LocalTrack) Unpublish(ctx context.Context) error { return t.c.Unpublish(ctx, t) }
 
-// codecFor picks the codec of the track.
-func codecFor(o TrackOptions) (webrtc.RTPCodecCapability, error) {
-	switch o.MimeType {
-	case webrtc.MimeTypeVP8:
-		return codecVP8, nil
-	case webrtc.MimeTypeH264:
-		return codecH264, nil
-	case webrtc.MimeTypeOpus:
-		return codecOpus, nil
-	}
-	return webrtc.RTPCodecCapability{}, fmt.Errorf("%w: codec %q (want %s, %s or %s)", ErrInvalidOptions,
-		o.MimeType, webrtc.MimeTypeVP8, webrtc.MimeTypeH264, webrtc.MimeTypeOpus)
-}
-
+// normalise fills the defaults of o (kind from source, source from kind, codec from
+// kind, RIDs and qualities of layers) and refuses inconsistent options.
 func normalise(o TrackOptions) (TrackOptions, error) {
 	if o.Kind == "" {
 		switch o.Source {
@@ -215,9 +234,12 @@ func (c *Client) PublishTrack(ctx context.Context, o TrackOptions) (*LocalTrack,
 	if err != nil {
 		return nil, err
 	}
-	codec, err := codecFor(o)
+	cd, err := pickCodec(c.codecs, o.MimeType, o.FmtpLine)
 	if err != nil {
 		return nil, err
+	}
+	if (cd.kind == webrtc.RTPCodecTypeVideo) != (o.Kind == vocab.KindVideo) {
+		return nil, fmt.Errorf("%w: %s track with codec %s", ErrInvalidOptions, o.Kind, cd.MimeType)
 	}
 	self := c.Self()
 	cid := "TR_" + self.SID + "_" + strconv.FormatUint(trackCounter.Add(1), 10)
@@ -233,25 +255,9 @@ func (c *Client) PublishTrack(ctx context.Context, o TrackOptions) (*LocalTrack,
 		}
 	}
 	for _, rid := range rids {
-		var ridOpt []func(*webrtc.TrackLocalStaticRTP)
-		if rid != "" {
-			ridOpt = append(ridOpt, webrtc.WithRTPStreamID(rid))
-		}
-		if o.RTP {
-			tr, err := webrtc.NewTrackLocalStaticRTP(codec, cid, self.SID, ridOpt...)
-			if err != nil {
-				return nil, fmt.Errorf("client: new track: %w", err)
-			}
-			t.rtps = append(t.rtps, tr)
-			locals = append(locals, tr)
-		} else {
-			tr, err := webrtc.NewTrackLocalStaticSample(codec, cid, self.SID, ridOpt...)
-			if err != nil {
-				return nil, fmt.Errorf("client: new track: %w", err)
-			}
-			t.samples = append(t.samples, tr)
-			locals = append(locals, tr)
-		}
+		s := &localStream{codec: cd, id: cid, streamID: self.SID, rid: rid}
+		t.streams = append(t.streams, s)
+		locals = append(locals, s)
 	}
 
 	c.mu.Lock()
@@ -281,6 +287,16 @@ func (c *Client) PublishTrack(ctx context.Context, o TrackOptions) (*LocalTrack,
 	tr, err := c.pub.AddTransceiverFromTrack(locals[0], webrtc.RTPTransceiverInit{Direction: webrtc.RTPTransceiverDirectionSendonly})
 	if err != nil {
 		return fail(fmt.Errorf("client: add transceiver: %w", err))
+	}
+	// Offer only the track's codec (and telephone-event beside audio), so that
+	// the server's answer leaves no choice.
+	prefs := []webrtc.RTPCodecParameters{cd.RTPCodecParameters}
+	if ev, ok := eventCodec(c.codecs, cd.ClockRate); ok && cd.kind == webrtc.RTPCodecTypeAudio {
+		prefs = append(prefs, ev.RTPCodecParameters)
+	}
+	if err := tr.SetCodecPreferences(prefs); err != nil {
+		_ = c.pub.RemoveTrack(tr.Sender())
+		return fail(fmt.Errorf("client: codec preferences: %w", err))
 	}
 	t.sender = tr.Sender()
 	for _, l := range locals[1:] {

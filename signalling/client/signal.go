@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -14,6 +15,7 @@ import (
 
 	"github.com/coder/websocket"
 	"github.com/ensemble-sfu/ensemble/signalling/protocol"
+	"github.com/pion/transport/v5"
 )
 
 // maxServerMessage bounds one message from the server (SDP of a large room).
@@ -61,8 +63,8 @@ func (c *Client) dial(ctx context.Context, resumeSID string) (*websocket.Conn, p
 	u.RawQuery = q.Encode()
 
 	httpClient := c.opts.httpClient
-	if httpClient == nil && c.opts.network != nil {
-		httpClient = &http.Client{Transport: &http.Transport{DialContext: c.opts.network.DialContext}}
+	if httpClient == nil && c.opts.net != nil {
+		httpClient = &http.Client{Transport: &http.Transport{DialContext: netDialer(c.opts.net)}}
 	}
 	ws, resp, err := websocket.Dial(ctx, u.String(), &websocket.DialOptions{HTTPClient: httpClient})
 	if err != nil {
@@ -325,4 +327,16 @@ func (c *Client) pingLoop(ctx context.Context) {
 			_ = c.send(ctx, protocol.TypePing, 0, protocol.PingMessage{Timestamp: time.Now().UnixMilli()})
 		}
 	}
+}
+
+// netDialer is how the WebSocket dials through a transport.Net: with its own
+// DialContext when it has one (a test network that refuses dials while cut),
+// else with its Dial.
+func netDialer(n transport.Net) func(ctx context.Context, network, addr string) (net.Conn, error) {
+	if d, ok := n.(interface {
+		DialContext(ctx context.Context, network, addr string) (net.Conn, error)
+	}); ok {
+		return d.DialContext
+	}
+	return func(_ context.Context, network, addr string) (net.Conn, error) { return n.Dial(network, addr) }
 }

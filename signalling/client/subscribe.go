@@ -4,65 +4,9 @@ import (
 	"context"
 	"fmt"
 
-	"github.com/pion/rtp"
-	"github.com/pion/webrtc/v4"
-
 	"github.com/ensemble-sfu/ensemble/signalling/protocol"
 	"github.com/ensemble-sfu/ensemble/vocab"
 )
-
-// RemoteTrack is a track of another participant that the client receives.
-type RemoteTrack struct {
-	// ParticipantSID is the publisher's SID, TrackSID the track's (the server sets
-	// them as the WebRTC stream id and track id).
-	ParticipantSID string
-	TrackSID       string
-	// Track and Receiver are Pion's: read RTP from Track.
-	Track    *webrtc.TrackRemote
-	Receiver *webrtc.RTPReceiver
-}
-
-// Kind is audio or video.
-func (t *RemoteTrack) Kind() vocab.Kind {
-	if t.Track.Kind() == webrtc.RTPCodecTypeAudio {
-		return vocab.KindAudio
-	}
-	return vocab.KindVideo
-}
-
-// ReadRTP reads the next packet (blocks; fails once the track ends).
-func (t *RemoteTrack) ReadRTP() (*rtp.Packet, error) {
-	p, _, err := t.Track.ReadRTP()
-	return p, err
-}
-
-// Discard reads and drops the track's media until it ends, for consumers that do
-// not want it; the goroutine ends with the track.
-func (t *RemoteTrack) Discard() {
-	go func() {
-		buf := make([]byte, 1500)
-		for {
-			if _, _, err := t.Track.Read(buf); err != nil {
-				return
-			}
-		}
-	}()
-}
-
-func (c *Client) onTrack(tr *webrtc.TrackRemote, recv *webrtc.RTPReceiver) {
-	rt := &RemoteTrack{ParticipantSID: tr.StreamID(), TrackSID: tr.ID(), Track: tr, Receiver: recv}
-	c.mu.Lock()
-	closed := c.closed
-	if !closed {
-		c.remote[rt.TrackSID] = rt
-	}
-	c.mu.Unlock()
-	if closed {
-		return
-	}
-	c.log.Debug("track subscribed", "publisher", rt.ParticipantSID, "track", rt.TrackSID, "kind", tr.Kind().String())
-	c.events.push(TrackSubscribed{Track: rt})
-}
 
 // RemoteTrack returns the received track with this SID.
 func (c *Client) RemoteTrack(trackSID string) (*RemoteTrack, bool) {

@@ -15,6 +15,7 @@ import (
 	"github.com/ensemble-sfu/ensemble/internal/clips"
 	"github.com/ensemble-sfu/ensemble/signalling/api"
 	"github.com/ensemble-sfu/ensemble/signalling/client"
+	"github.com/ensemble-sfu/ensemble/signalling/client/clienttest"
 	"github.com/ensemble-sfu/ensemble/signalling/client/clip"
 	"github.com/ensemble-sfu/ensemble/signalling/lobby"
 	"github.com/ensemble-sfu/ensemble/signalling/server"
@@ -230,7 +231,7 @@ func publishVideo(t *testing.T, ctx context.Context, c *client.Client) *client.L
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
-		if err := client.PlayClip(pctx, track, cl); err != nil {
+		if err := clienttest.PlayClip(pctx, track, cl); err != nil {
 			t.Errorf("play: %v", err)
 		}
 	}()

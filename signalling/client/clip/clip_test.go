@@ -17,12 +17,15 @@ func TestParseEmbeddedClips(t *testing.T) {
 		w, h     int
 		frameDur time.Duration
 		keyAt    []int
+		length   time.Duration
 	}{
-		{"vp8 low", func() (*clip.Clip, error) { return clip.ParseIVF(clips.VP8Low) }, webrtc.MimeTypeVP8, 320, 180, time.Second / 30, []int{0, 60, 120}},
-		{"vp8 medium", func() (*clip.Clip, error) { return clip.ParseIVF(clips.VP8Medium) }, webrtc.MimeTypeVP8, 640, 360, time.Second / 30, []int{0, 60, 120}},
-		{"vp8 high", func() (*clip.Clip, error) { return clip.ParseIVF(clips.VP8High) }, webrtc.MimeTypeVP8, 1280, 720, time.Second / 30, []int{0, 60, 120}},
-		{"h264", func() (*clip.Clip, error) { return clip.ParseH264(clips.H264, clips.H264FrameRate) }, webrtc.MimeTypeH264, 0, 0, time.Second / 30, []int{0, 60, 120}},
-		{"opus", func() (*clip.Clip, error) { return clip.ParseOgg(clips.Opus) }, webrtc.MimeTypeOpus, 0, 0, 20 * time.Millisecond, nil},
+		{"vp8 low", func() (*clip.Clip, error) { return clip.ParseIVF(clips.VP8Low) }, webrtc.MimeTypeVP8, 320, 180, time.Second / 30, []int{0, 60, 120}, 5 * time.Second},
+		{"vp8 medium", func() (*clip.Clip, error) { return clip.ParseIVF(clips.VP8Medium) }, webrtc.MimeTypeVP8, 640, 360, time.Second / 30, []int{0, 60, 120}, 5 * time.Second},
+		{"vp8 high", func() (*clip.Clip, error) { return clip.ParseIVF(clips.VP8High) }, webrtc.MimeTypeVP8, 1280, 720, time.Second / 30, []int{0, 60, 120}, 5 * time.Second},
+		{"vp9", func() (*clip.Clip, error) { return clip.ParseIVF(clips.VP9) }, webrtc.MimeTypeVP9, 320, 180, time.Second / 30, []int{0, 60}, 3 * time.Second},
+		{"av1", func() (*clip.Clip, error) { return clip.ParseIVF(clips.AV1) }, webrtc.MimeTypeAV1, 320, 180, time.Second / 30, nil, 2 * time.Second},
+		{"h264", func() (*clip.Clip, error) { return clip.ParseH264(clips.H264, clips.H264FrameRate) }, webrtc.MimeTypeH264, 0, 0, time.Second / 30, []int{0, 60, 120}, 5 * time.Second},
+		{"opus", func() (*clip.Clip, error) { return clip.ParseOgg(clips.Opus) }, webrtc.MimeTypeOpus, 0, 0, 20 * time.Millisecond, nil, 5 * time.Second},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -33,8 +36,8 @@ func TestParseEmbeddedClips(t *testing.T) {
 			if c.MimeType != tt.mime || c.Width != tt.w || c.Height != tt.h {
 				t.Fatalf("got %s %dx%d, want %s %dx%d", c.MimeType, c.Width, c.Height, tt.mime, tt.w, tt.h)
 			}
-			if d := c.Duration(); d < 4900*time.Millisecond || d > 5100*time.Millisecond {
-				t.Errorf("duration %v, want about 5 s", d)
+			if d := c.Duration(); d < tt.length-100*time.Millisecond || d > tt.length+100*time.Millisecond {
+				t.Errorf("duration %v, want about %v", d, tt.length)
 			}
 			if c.Frames[0].Duration != tt.frameDur {
 				t.Errorf("first frame lasts %v, want %v", c.Frames[0].Duration, tt.frameDur)
@@ -107,6 +110,7 @@ func FuzzParseOgg(f *testing.F) {
 
 func FuzzParseIVF(f *testing.F) {
 	f.Add(clips.VP8Low[:2048])
+	f.Add(clips.VP9[:2048])
 	f.Fuzz(func(t *testing.T, b []byte) {
 		c, err := clip.ParseIVF(b)
 		if err == nil && len(c.Frames) == 0 {

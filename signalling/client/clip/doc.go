@@ -15,6 +15,6 @@
 //		time.Sleep(s.Duration) // or a ticker
 //	}
 //
-// client.PlayClip does this with a ticker and restarts at the first keyframe when
+// clienttest.PlayClip does this with a ticker and restarts at the first keyframe when
 // the receiver asks for one.
 package clip

@@ -81,12 +81,30 @@ func ParseIVF(data []byte) (*Clip, error) {
 	return c, nil
 }
 
-// isKeyframe reads the key-frame flag of a VP8 frame tag (RFC 6386 9.1: bit 0 of
-// the first byte is 0 for a key frame). Other codecs count every frame as a keyframe
-// candidate only when it is the first; the player then restarts at frame 0.
+// isKeyframe reads the key-frame flag of a frame: for VP8 bit 0 of the frame tag
+// (RFC 6386 9.1: 0 is a key frame); for VP9 the frame_type bit of the uncompressed
+// header (VP9 bitstream 6.2: frame marker, profile bits, show_existing_frame,
+// frame_type; profile 3 has one reserved bit more). AV1 frames count as keyframes
+// only when they are the first; the player then restarts at frame 0.
 func isKeyframe(mime string, frame []byte) bool {
-	if mime == webrtc.MimeTypeVP8 {
-		return len(frame) > 0 && frame[0]&1 == 0
+	if len(frame) == 0 {
+		return false
+	}
+	switch mime {
+	case webrtc.MimeTypeVP8:
+		return frame[0]&1 == 0
+	case webrtc.MimeTypeVP9:
+		b := frame[0]
+		if b>>6 != 2 { // frame_marker
+			return false
+		}
+		shift := 0
+		if profile := (b>>5)&1 | (b>>4)&1<<1; profile == 3 {
+			shift = 1
+		}
+		showExisting := b >> (3 - shift) & 1
+		frameType := b >> (2 - shift) & 1
+		return showExisting == 0 && frameType == 0
 	}
 	return false
 }

@@ -1,7 +1,8 @@
-package client
+package clienttest
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net"
 	"sync"
@@ -12,11 +13,15 @@ import (
 	"github.com/pion/transport/v5/stdnet"
 )
 
-// Network is a test hook standing between a client and the real network: the
-// client's ICE sockets and its WebSocket go through it (WithNetwork). Cut makes it
-// lose every datagram both ways, close the WebSocket as a broken link would, and
-// refuse new connections until Restore; DropIncomingRTP loses chosen RTP packets
-// before the client's SRTP and NACK machinery see them, as the network would.
+// ErrNetworkCut is what a dial through a cut Network returns.
+var ErrNetworkCut = errors.New("clienttest: network cut")
+
+// Network stands between a client and the real network: the client's ICE sockets
+// and its WebSocket go through it (client.WithNet). Cut makes it lose every
+// datagram both ways, close the WebSocket as a broken link would, and refuse new
+// connections until Restore; DropWebSocket breaks only the WebSocket;
+// DropIncomingRTP loses chosen RTP packets before the client's SRTP and NACK
+// machinery see them, as the network would.
 //
 // A Network serves one client; it implements Pion's transport.Net.
 type Network struct {
@@ -36,7 +41,7 @@ var _ transport.Net = (*Network)(nil)
 func NewNetwork() (*Network, error) {
 	std, err := stdnet.NewNet()
 	if err != nil {
-		return nil, fmt.Errorf("client: network: %w", err)
+		return nil, fmt.Errorf("clienttest: network: %w", err)
 	}
 	return &Network{Net: std, tcp: map[net.Conn]struct{}{}}, nil
 }
@@ -53,6 +58,19 @@ func (n *Network) Cut(d time.Duration) {
 	if d > 0 {
 		n.restore = time.AfterFunc(d, n.Restore)
 	}
+	conns := n.tcp
+	n.tcp = map[net.Conn]struct{}{}
+	n.mu.Unlock()
+	for c := range conns {
+		_ = c.Close()
+	}
+}
+
+// DropWebSocket closes the open TCP connections (the WebSocket) as a network
+// failure would (no close frame, no leave) and lets media flow on: the client
+// resumes on a new socket unless client.WithResume(false).
+func (n *Network) DropWebSocket() {
+	n.mu.Lock()
 	conns := n.tcp
 	n.tcp = map[net.Conn]struct{}{}
 	n.mu.Unlock()

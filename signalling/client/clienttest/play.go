@@ -1,4 +1,4 @@
-package client
+package clienttest
 
 import (
 	"context"
@@ -7,6 +7,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/ensemble-sfu/ensemble/signalling/client"
 	"github.com/ensemble-sfu/ensemble/signalling/client/clip"
 	"github.com/pion/webrtc/v4/pkg/media"
 )
@@ -20,15 +21,15 @@ import (
 // a new subscriber gets a picture at once instead of waiting for the next one in the
 // clip. Unmuting restarts every layer. Layers the server turned off (dynacast) are
 // not written.
-func PlayClip(ctx context.Context, t *LocalTrack, clips ...*clip.Clip) error {
-	if len(clips) != t.Layers() || len(t.samples) == 0 {
-		return fmt.Errorf("%w: %d clips for a track with %d sample layers", ErrInvalidOptions, len(clips), len(t.samples))
+func PlayClip(ctx context.Context, t *client.LocalTrack, clips ...*clip.Clip) error {
+	if len(clips) != t.Layers() {
+		return fmt.Errorf("%w: %d clips for a track with %d layers", client.ErrInvalidOptions, len(clips), t.Layers())
 	}
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	go func() {
 		select {
-		case <-t.gone:
+		case <-t.Done():
 			cancel()
 		case <-ctx.Done():
 		}
@@ -51,7 +52,7 @@ func PlayClip(ctx context.Context, t *LocalTrack, clips ...*clip.Clip) error {
 	return firstErr
 }
 
-func playLayer(ctx context.Context, t *LocalTrack, layer int, c *clip.Clip) error {
+func playLayer(ctx context.Context, t *client.LocalTrack, layer int, c *clip.Clip) error {
 	loop := c.Loop()
 	video := strings.HasPrefix(c.MimeType, "video/")
 	seenKeyReqs := t.LayerKeyframeRequests(layer)
@@ -76,7 +77,7 @@ func playLayer(ctx context.Context, t *LocalTrack, layer int, c *clip.Clip) erro
 		f := loop.Next()
 		if err := t.WriteSample(layer, media.Sample{Data: f.Data, Duration: f.Duration}); err != nil {
 			select {
-			case <-t.gone:
+			case <-t.Done():
 				return nil
 			default:
 			}
