@@ -5,6 +5,8 @@ import (
 	"slices"
 
 	"github.com/golang-jwt/jwt/v5"
+
+	"github.com/ensemble-sfu/ensemble/vocab"
 )
 
 // Claims are the contents of a room token. The registered claims carry the API key
@@ -15,7 +17,10 @@ type Claims struct {
 	Name     string `json:"name,omitempty"`
 	Metadata string `json:"metadata,omitempty"`
 	Room     string `json:"room,omitempty"`
-	Grants   Grants `json:"grants"`
+	// Kind says what the participant is (standard, recorder, sip, agent); absent
+	// is standard. See CheckKind.
+	Kind   vocab.ParticipantKind `json:"kind,omitempty"`
+	Grants Grants                `json:"grants"`
 }
 
 // Identity is the participant identity the token was issued for (the sub claim).
@@ -67,6 +72,7 @@ func (c *Claims) CheckGrant(name string) error {
 
 // CheckJoin is everything joining room requires: an identity, the join grant and a
 // token for exactly this room (an admin token without a room does not join).
+// A recorder's token must also carry the record grant for this room (CheckKind).
 func (c *Claims) CheckJoin(room string) error {
 	if err := c.CheckGrant(GrantJoin); err != nil {
 		return err
@@ -74,7 +80,7 @@ func (c *Claims) CheckJoin(room string) error {
 	if c.Room != room {
 		return c.CheckRoom(room)
 	}
-	return nil
+	return c.CheckKind(room)
 }
 
 // CheckPublishSource refuses with CodeMissingGrant unless the token may publish from
