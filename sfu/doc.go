@@ -30,9 +30,16 @@
 // it also tells publishers which layers nobody needs (PublisherLayers,
 // dynacast.go). Engine.BandwidthStats exposes the estimates and choices.
 //
+// Admission and room lifetime are decided in one place, under the room's lock
+// (admission.go): the capacity rule (shown participants count; hidden ones and
+// recorders neither count nor are refused), what a participant kind implies (a
+// recorder is always hidden), and the close of an empty room, which re-checks
+// that the room is still empty so that no join is ever closed by it.
+//
 // The package knows nothing of WebSockets, JSON or tokens: the signalling layer
 // calls its methods and turns the Events sent to each participant's EventSink into
-// protocol messages.
+// protocol messages. Its words (sources, kinds, qualities, close reasons, the info
+// structs) come from package vocab.
 //
 //	eng, _ := sfu.NewEngine(ctx, sfu.Config{BindIP: "127.0.0.1"})
 //	room, _ := eng.GetOrCreateRoom("standup")

@@ -240,7 +240,9 @@ func (e *Engine) GetOrCreateRoom(name string) (*Room, error) {
 		e.mu.Unlock()
 		return nil, ErrEngineClosed
 	}
-	if r, ok := e.rooms[name]; ok {
+	// A room that decided to close takes no one in: its name gets a new room at
+	// once (forgetRoom leaves the new one alone).
+	if r, ok := e.rooms[name]; ok && !r.isClosing() {
 		e.mu.Unlock()
 		return r, nil
 	}

@@ -14,7 +14,10 @@ import (
 // JoinParams describe a participant joining a room.
 type JoinParams struct {
 	Identity, Name, Metadata string
-	Permissions              vocab.Permissions
+	// Kind says what the participant is; empty is standard. A recorder is
+	// always hidden.
+	Kind        vocab.ParticipantKind
+	Permissions vocab.Permissions
 	// AutoSubscribe subscribes to every current and future track of the others.
 	AutoSubscribe bool
 	// Sink receives the participant's events; it must not block.
@@ -29,6 +32,10 @@ type Participant struct {
 	sid, identity string
 	joinedAt      time.Time
 	autoSubscribe bool
+	kind          vocab.ParticipantKind
+	// counted mirrors countsTowardCapacity(perms), readable under the room's
+	// lock without the participant's.
+	counted atomic.Bool
 
 	mu       sync.Mutex // guards the fields below
 	name     string
@@ -60,6 +67,7 @@ func newParticipant(r *Room, params JoinParams) *Participant {
 		identity:      params.Identity,
 		joinedAt:      time.Now(),
 		autoSubscribe: params.AutoSubscribe,
+		kind:          params.Kind,
 		name:          params.Name,
 		metadata:      params.Metadata,
 		perms:         clonePermissions(params.Permissions),
@@ -68,6 +76,7 @@ func newParticipant(r *Room, params JoinParams) *Participant {
 		done:          make(chan struct{}),
 		closedAll:     make(chan struct{}),
 	}
+	p.counted.Store(countsTowardCapacity(p.perms))
 	p.log = r.log.With("participant", params.Identity, "participant_sid", p.sid)
 	return p
 }
@@ -118,6 +127,7 @@ func (p *Participant) Info() vocab.ParticipantInfo {
 		Name:     p.name,
 		Metadata: p.metadata,
 		JoinedAt: p.joinedAt,
+		Kind:     p.kind,
 		Hidden:   p.perms.Hidden,
 		Tracks:   []vocab.TrackInfo{},
 	}
@@ -140,7 +150,8 @@ func (p *Participant) Permissions() vocab.Permissions {
 // published and subscriptions already made are kept.
 func (p *Participant) SetPermissions(perms vocab.Permissions) {
 	p.mu.Lock()
-	p.perms = clonePermissions(perms)
+	p.perms = clonePermissions(kindPermissions(p.kind, perms))
+	p.counted.Store(countsTowardCapacity(p.perms))
 	p.mu.Unlock()
 }
 

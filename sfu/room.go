@@ -19,12 +19,13 @@ type Room struct {
 	createdAt time.Time
 	log       *slog.Logger
 
-	mu           sync.Mutex
-	metadata     string
-	participants map[string]*Participant // by identity
-	closing      bool
-	emptyTimeout time.Duration // how long the room stays open with nobody in it
-	emptyTimer   *time.Timer   // running while the room is empty and waits to close
+	mu              sync.Mutex
+	metadata        string
+	participants    map[string]*Participant // by identity
+	closing         bool                    // set once, under mu, when the room decides to close
+	emptyTimeout    time.Duration           // how long the room stays open with nobody in it
+	maxParticipants int                     // the room's own cap (SetMaxParticipants); 0: none
+	emptyTimer      *time.Timer             // running while the room is empty and waits to close
 
 	closeOnce sync.Once
 	done      chan struct{} // closed when the room starts closing
@@ -68,8 +69,8 @@ func (r *Room) Info() vocab.RoomInfo {
 		Name:            r.name,
 		Metadata:        r.metadata,
 		CreatedAt:       r.createdAt,
-		MaxParticipants: r.engine.cfg.MaxParticipantsPerRoom,
-		NumParticipants: len(r.participants),
+		MaxParticipants: r.capacityLocked(),
+		NumParticipants: r.countedLocked(""),
 	}
 }
 
@@ -102,20 +103,17 @@ func (r *Room) Join(params JoinParams) (*Participant, error) {
 	if params.Sink == nil {
 		return nil, fmt.Errorf("%w: nil event sink", ErrInvalidArgument)
 	}
+	if !params.Kind.Valid() {
+		return nil, fmt.Errorf("%w: participant kind %q", ErrInvalidArgument, params.Kind)
+	}
+	params.Kind = params.Kind.OrStandard()
+	params.Permissions = kindPermissions(params.Kind, params.Permissions)
 	r.mu.Lock()
-	if r.closing {
+	if err := r.admitLocked(params.Identity, params.Permissions); err != nil {
 		r.mu.Unlock()
-		return nil, ErrRoomClosed
+		return nil, err
 	}
 	old := r.participants[params.Identity]
-	count := len(r.participants)
-	if old != nil {
-		count--
-	}
-	if maxP := r.engine.cfg.MaxParticipantsPerRoom; maxP > 0 && count >= maxP {
-		r.mu.Unlock()
-		return nil, ErrRoomFull
-	}
 	if r.emptyTimer != nil { // someone came back before the empty room closed
 		r.emptyTimer.Stop()
 		r.emptyTimer = nil
@@ -249,27 +247,31 @@ func (r *Room) participantLeft(p *Participant, info vocab.ParticipantInfo, reaso
 }
 
 // closeWhenEmpty closes the room now or, with an empty timeout, once it has stayed
-// empty that long.
+// empty that long; either way only if it is still empty then (closeIfEmpty), as
+// someone may have joined since the last one left.
 func (r *Room) closeWhenEmpty() {
 	r.mu.Lock()
 	defer r.mu.Unlock()
+	if len(r.participants) > 0 || r.closing {
+		return
+	}
 	if r.emptyTimeout <= 0 {
 		// Closing waits for the room's goroutines; a participant closing from one of
 		// them (a transport failure) must not wait for itself.
-		go r.Close(vocab.ReasonRoomDeleted)
+		go r.closeIfEmpty()
 		return
 	}
 	if r.emptyTimer != nil {
 		r.emptyTimer.Stop()
 	}
-	r.emptyTimer = time.AfterFunc(r.emptyTimeout, func() {
-		r.mu.Lock()
-		stillEmpty := len(r.participants) == 0 && !r.closing
-		r.mu.Unlock()
-		if stillEmpty {
-			r.Close(vocab.ReasonRoomDeleted)
-		}
-	})
+	r.emptyTimer = time.AfterFunc(r.emptyTimeout, r.closeIfEmpty)
+}
+
+// isClosing reports whether the room decided to close.
+func (r *Room) isClosing() bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.closing
 }
 
 // snapshot lists the current participants.

@@ -32,6 +32,7 @@ type ParticipantInfo struct {
 	Name     string
 	Metadata string
 	JoinedAt time.Time
+	Kind     ParticipantKind
 	Hidden   bool
 	Tracks   []TrackInfo
 }

@@ -26,7 +26,7 @@ func TestListAndGetParticipants(t *testing.T) {
 	}
 	var p Participant
 	e.do("GET", "/api/v1/rooms/r1/participants/alice", e.admin, "").ok(t, 200, &p)
-	if p.Identity != "alice" || p.Name != "Name alice" || p.SID == "" || !*p.Permissions.CanPublish || len(p.Permissions.Sources) != 4 {
+	if p.Identity != "alice" || p.Name != "Name alice" || p.SID == "" || p.Kind != vocab.ParticipantStandard || !*p.Permissions.CanPublish || len(p.Permissions.Sources) != 4 {
 		t.Fatalf("participant = %+v", p)
 	}
 	e.do("GET", "/api/v1/rooms/r1/participants/nobody", e.admin, "").problem(t, 404, "participant_not_found")

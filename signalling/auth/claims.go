@@ -5,6 +5,8 @@ import (
 	"slices"
 
 	"github.com/golang-jwt/jwt/v5"
+
+	"github.com/ensemble-sfu/ensemble/vocab"
 )
 
 // Claims are the contents of a room token. The registered claims carry the API key
@@ -15,7 +17,10 @@ type Claims struct {
 	Name     string `json:"name,omitempty"`
 	Metadata string `json:"metadata,omitempty"`
 	Room     string `json:"room,omitempty"`
-	Grants   Grants `json:"grants"`
+	// Kind says what the participant is (standard, recorder, sip, agent); absent
+	// is standard. See CheckKind.
+	Kind   vocab.ParticipantKind `json:"kind,omitempty"`
+	Grants Grants                `json:"grants"`
 }
 
 // Identity is the participant identity the token was issued for (the sub claim).
@@ -67,7 +72,9 @@ func (c *Claims) CheckGrant(name string) error {
 
 // CheckJoin is everything joining room requires: an identity, the join grant and a
 // token for exactly this room. A token without a room claim joins no room, whatever
-// its other grants (room_admin makes it server-wide on the API, never on /rtc).
+// its other grants (room_admin makes it server-wide on the API, never on /rtc). An
+// empty room means the token's own. A recorder's token must also carry the record
+// grant for this room (CheckKind).
 func (c *Claims) CheckJoin(room string) error {
 	if err := c.CheckGrant(GrantJoin); err != nil {
 		return err
@@ -78,7 +85,7 @@ func (c *Claims) CheckJoin(room string) error {
 	case room != "" && c.Room != room:
 		return newError(CodeWrongRoom, fmt.Sprintf("token is for room %q, not for room %q", c.Room, room), nil)
 	}
-	return nil
+	return c.CheckKind(c.Room)
 }
 
 // CheckPublishSource refuses with CodeMissingGrant unless the token may publish from

@@ -121,8 +121,8 @@ func TestCodesDistinct(t *testing.T) {
 		}
 		seen[c] = true
 	}
-	if len(seen) != 10 {
-		t.Fatalf("%d codes, want 10", len(seen))
+	if len(seen) != 11 {
+		t.Fatalf("%d codes, want 11", len(seen))
 	}
 }
 

@@ -19,6 +19,7 @@ const (
 	CodeWrongRoom            = "wrong_room"
 	CodeMissingGrant         = "missing_grant"
 	CodeMissingIdentity      = "missing_identity"
+	CodeUnknownKind          = "unknown_kind"
 )
 
 // Codes lists every error code this package returns, for callers (and fuzz tests)
@@ -26,7 +27,7 @@ const (
 var Codes = []string{
 	CodeMissingToken, CodeMalformedToken, CodeUnsupportedAlgorithm, CodeUnknownKey,
 	CodeInvalidSignature, CodeTokenExpired, CodeTokenNotYetValid, CodeWrongRoom,
-	CodeMissingGrant, CodeMissingIdentity,
+	CodeMissingGrant, CodeMissingIdentity, CodeUnknownKind,
 }
 
 // Sentinel errors for minting and for the grant list parser (not token refusals,
@@ -37,6 +38,7 @@ var (
 	ErrUnknownGrant    = errors.New("auth: unknown grant")
 	ErrUnknownSource   = errors.New("auth: unknown publish source")
 	ErrMissingIdentity = errors.New("auth: join token needs an identity")
+	ErrUnknownKind     = errors.New("auth: unknown participant kind")
 )
 
 // Error is a refused token or a refused action. Code is one of the Code* constants,
@@ -63,7 +65,7 @@ func (e *Error) Unwrap() error { return e.Err }
 func newError(code, msg string, cause error) *Error {
 	status := http.StatusUnauthorized
 	switch code {
-	case CodeWrongRoom, CodeMissingGrant, CodeMissingIdentity:
+	case CodeWrongRoom, CodeMissingGrant, CodeMissingIdentity, CodeUnknownKind:
 		status = http.StatusForbidden
 	}
 	return &Error{Code: code, HTTPStatus: status, Message: msg, Err: cause}

@@ -6,6 +6,8 @@ import (
 	"time"
 
 	"github.com/golang-jwt/jwt/v5"
+
+	"github.com/ensemble-sfu/ensemble/vocab"
 )
 
 // DefaultTTL is the lifetime of a token minted with TokenParams.TTL == 0.
@@ -14,7 +16,9 @@ const DefaultTTL = 6 * time.Hour
 // TokenParams describe a token to mint.
 type TokenParams struct {
 	Identity, Name, Metadata, Room string
-	Grants                         Grants
+	// Kind is the participant kind; empty is standard.
+	Kind   vocab.ParticipantKind
+	Grants Grants
 	// TTL is how long the token stays valid after NotBefore (or after IssuedAt when
 	// NotBefore is zero); 0 means DefaultTTL.
 	TTL time.Duration
@@ -38,6 +42,9 @@ func Sign(apiKey, secret string, p TokenParams) (string, error) {
 	if p.Grants.Join && p.Identity == "" {
 		return "", ErrMissingIdentity
 	}
+	if !p.Kind.Valid() {
+		return "", fmt.Errorf("%w %q", ErrUnknownKind, p.Kind)
+	}
 	if len(p.Grants.Sources) > 0 {
 		for _, s := range p.Grants.Sources {
 			if !slices.Contains(SourceNames, s) {
@@ -59,6 +66,7 @@ func Sign(apiKey, secret string, p TokenParams) (string, error) {
 		Name:     p.Name,
 		Metadata: p.Metadata,
 		Room:     p.Room,
+		Kind:     p.Kind,
 		Grants:   p.Grants,
 	}
 	if !p.NotBefore.IsZero() {

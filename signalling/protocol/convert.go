@@ -91,7 +91,7 @@ func (t TrackInfo) Vocab() vocab.TrackInfo {
 func FromParticipant(p vocab.ParticipantInfo) ParticipantInfo {
 	out := ParticipantInfo{
 		SID: p.SID, Identity: p.Identity, Name: p.Name, Metadata: p.Metadata, JoinedAt: p.JoinedAt,
-		Hidden: p.Hidden,
+		Kind: p.Kind.OrStandard(), Hidden: p.Hidden,
 	}
 	if p.Tracks != nil {
 		out.Tracks = make([]TrackInfo, len(p.Tracks))
@@ -118,7 +118,7 @@ func FromParticipants(ps []vocab.ParticipantInfo) []ParticipantInfo {
 func (p ParticipantInfo) Vocab() vocab.ParticipantInfo {
 	out := vocab.ParticipantInfo{
 		SID: p.SID, Identity: p.Identity, Name: p.Name, Metadata: p.Metadata, JoinedAt: p.JoinedAt,
-		Hidden: p.Hidden,
+		Kind: p.Kind.OrStandard(), Hidden: p.Hidden,
 	}
 	if p.Tracks != nil {
 		out.Tracks = make([]vocab.TrackInfo, len(p.Tracks))

@@ -36,13 +36,16 @@ type TrackInfo struct {
 
 // ParticipantInfo is the public description of a participant.
 type ParticipantInfo struct {
-	SID      string      `json:"sid"`
-	Identity string      `json:"identity"`
-	Name     string      `json:"name,omitempty"`
-	Metadata string      `json:"metadata,omitempty"`
-	JoinedAt time.Time   `json:"joined_at"`
-	Hidden   bool        `json:"hidden,omitempty"`
-	Tracks   []TrackInfo `json:"tracks"`
+	SID      string    `json:"sid"`
+	Identity string    `json:"identity"`
+	Name     string    `json:"name,omitempty"`
+	Metadata string    `json:"metadata,omitempty"`
+	JoinedAt time.Time `json:"joined_at"`
+	// Kind is standard, recorder, sip or agent; clients mark sip participants (a
+	// phone or a room system) and never see recorders.
+	Kind   vocab.ParticipantKind `json:"kind"`
+	Hidden bool                  `json:"hidden,omitempty"`
+	Tracks []TrackInfo           `json:"tracks"`
 }
 
 // RoomInfo is the public description of a room.

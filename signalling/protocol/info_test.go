@@ -9,7 +9,8 @@ import (
 )
 
 // The wire shapes must stay byte for byte what browsers, webhook receivers and API
-// clients read (they were the JSON tags of the sfu structs before package vocab).
+// clients read (they were the JSON tags of the sfu structs before package vocab;
+// participants have since gained "kind").
 func TestInfoWireShapes(t *testing.T) {
 	at := time.Date(2026, 11, 30, 9, 0, 0, 0, time.UTC)
 	track := vocab.TrackInfo{
@@ -24,10 +25,12 @@ func TestInfoWireShapes(t *testing.T) {
 	}{
 		{"track", FromTrack(track), `{"sid":"TR_1","name":"camera","kind":"video","source":"camera","mime_type":"video/VP8","muted":false,"width":1280,"height":720,"simulcast":true,"layers":[{"rid":"q","quality":"low","width":320,"height":180,"bitrate":150000},{"rid":"f","quality":"high"}]}`},
 		{"bare track", FromTrack(vocab.TrackInfo{SID: "TR_2", Muted: true}), `{"sid":"TR_2","kind":"","source":"","muted":true,"simulcast":false}`},
-		{"participant", FromParticipant(vocab.ParticipantInfo{SID: "PA_1", Identity: "ada", Name: "Ada", Metadata: "{}", JoinedAt: at, Hidden: true, Tracks: []vocab.TrackInfo{}}),
-			`{"sid":"PA_1","identity":"ada","name":"Ada","metadata":"{}","joined_at":"2026-11-30T09:00:00Z","hidden":true,"tracks":[]}`},
+		{"participant", FromParticipant(vocab.ParticipantInfo{SID: "PA_1", Identity: "ada", Name: "Ada", Metadata: "{}", JoinedAt: at, Kind: vocab.ParticipantRecorder, Hidden: true, Tracks: []vocab.TrackInfo{}}),
+			`{"sid":"PA_1","identity":"ada","name":"Ada","metadata":"{}","joined_at":"2026-11-30T09:00:00Z","kind":"recorder","hidden":true,"tracks":[]}`},
 		{"participant without tracks", FromParticipant(vocab.ParticipantInfo{SID: "PA_2", Identity: "bob", JoinedAt: at}),
-			`{"sid":"PA_2","identity":"bob","joined_at":"2026-11-30T09:00:00Z","tracks":null}`},
+			`{"sid":"PA_2","identity":"bob","joined_at":"2026-11-30T09:00:00Z","kind":"standard","tracks":null}`},
+		{"sip participant", FromParticipant(vocab.ParticipantInfo{SID: "PA_3", Identity: "sip-4477", Name: "+33 1 23 45 67 89", JoinedAt: at, Kind: vocab.ParticipantSIP}),
+			`{"sid":"PA_3","identity":"sip-4477","name":"+33 1 23 45 67 89","joined_at":"2026-11-30T09:00:00Z","kind":"sip","tracks":null}`},
 		{"room", FromRoom(vocab.RoomInfo{SID: "RM_1", Name: "standup", CreatedAt: at, MaxParticipants: 10, NumParticipants: 2}),
 			`{"sid":"RM_1","name":"standup","created_at":"2026-11-30T09:00:00Z","max_participants":10,"num_participants":2}`},
 		{"speakers", FromSpeakers([]vocab.SpeakerInfo{{ParticipantSID: "PA_1", Level: 0.5, Active: true}}), `[{"sid":"PA_1","level":0.5,"active":true}]`},

@@ -7,7 +7,6 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/coder/websocket"
 
@@ -115,14 +114,14 @@ func (s *Server) join(w http.ResponseWriter, r *http.Request, claims *auth.Claim
 	}
 	rec, err := s.roomRecord(r.Context(), roomName)
 	if err == nil {
-		err = s.checkRecordCapacity(rec, roomName, claims)
+		err = s.checkAdmission(rec, roomName, claims)
 	}
 	if err != nil {
 		s.refuse(w, r, err)
 		return
 	}
 	params := sfu.JoinParams{
-		Identity: claims.Identity(), Name: claims.Name, Metadata: claims.Metadata,
+		Identity: claims.Identity(), Name: claims.Name, Metadata: claims.Metadata, Kind: claims.Kind,
 		Permissions: claims.Grants.Permissions(), AutoSubscribe: autoSubscribe,
 	}
 	if s.mustKnock(rec, claims) {
@@ -159,22 +158,20 @@ func (s *Server) join(w http.ResponseWriter, r *http.Request, claims *auth.Claim
 	c.start(ws)
 }
 
-// joinRoom joins, retrying once when the room closed between lookup and join (its
-// last participant left just then). A room starting with a record (rec non-nil)
-// takes the record's metadata, so that its first participant already sees it.
+// joinRoom joins the room, with what its record (rec, may be nil) says applied.
+// The room decides admission and its own closing under one lock, so a join is
+// either in before an empty room decides to close (and the room stays) or refused
+// with ErrRoomClosed; then the engine already gives the name a new room, and one
+// more attempt joins that. A second ErrRoomClosed means an administrator deleted
+// the new room too: refused.
 func (s *Server) joinRoom(name string, rec *store.Room, params sfu.JoinParams) (*sfu.Room, *sfu.Participant, error) {
 	for attempt := 0; ; attempt++ {
 		room, err := s.cfg.Engine.GetOrCreateRoom(name)
 		if err != nil {
 			return nil, nil, joinRefusal(err)
 		}
-		if rec != nil && rec.Metadata != "" && room.Info().Metadata == "" {
-			room.SetMetadata(rec.Metadata)
-		}
-		if rec != nil {
-			room.SetEmptyTimeout(time.Duration(rec.EmptyTimeoutSeconds) * time.Second)
-		}
-		part, err := s.joinCapped(room, rec, params)
+		applyRecord(room, rec)
+		part, err := room.Join(params)
 		if errors.Is(err, sfu.ErrRoomClosed) && attempt == 0 {
 			continue
 		}
@@ -186,7 +183,12 @@ func (s *Server) joinRoom(name string, rec *store.Room, params sfu.JoinParams) (
 }
 
 func joinRefusal(err error) error {
+	var full *sfu.RoomFullError
 	switch {
+	case err == nil:
+		return nil
+	case errors.As(err, &full):
+		return roomFull(full.Max)
 	case errors.Is(err, sfu.ErrRoomFull):
 		return &httpError{http.StatusForbidden, protocol.CodeRoomFull, "the room is full"}
 	case errors.Is(err, sfu.ErrEngineClosed), errors.Is(err, sfu.ErrRoomClosed):

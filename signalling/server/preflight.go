@@ -35,32 +35,12 @@ func (s *Server) preflight(w http.ResponseWriter, r *http.Request, claims *auth.
 		"the token is accepted; /rtc takes a WebSocket upgrade (GET with Upgrade: websocket)"})
 }
 
-// checkCapacity tells whether a join would find the room full, by its record's cap or
-// the server's per-room limit.
+// checkCapacity tells whether a join would find the room full, by the room's one
+// capacity rule (its record's cap and the server's per-room limit).
 func (s *Server) checkCapacity(r *http.Request, claims *auth.Claims, room string) error {
 	rec, err := s.roomRecord(r.Context(), room)
 	if err != nil {
 		return err
 	}
-	if err := s.checkRecordCapacity(rec, room, claims); err != nil {
-		return err
-	}
-	live, ok := s.cfg.Engine.Room(room)
-	if !ok {
-		return nil
-	}
-	info := live.Info()
-	if info.MaxParticipants <= 0 {
-		return nil
-	}
-	others := 0
-	for _, p := range live.Participants() {
-		if p.Identity != claims.Identity() {
-			others++
-		}
-	}
-	if others >= info.MaxParticipants {
-		return roomFull(info.MaxParticipants)
-	}
-	return nil
+	return s.checkAdmission(rec, room, claims)
 }

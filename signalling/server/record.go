@@ -38,52 +38,36 @@ func (s *Server) roomRecord(ctx context.Context, room string) (*store.Room, erro
 	return nil, &httpError{http.StatusServiceUnavailable, protocol.CodeInternal, "the room's record cannot be read now; retry shortly"}
 }
 
-// checkRecordCapacity refuses a join, before the upgrade, when the room's record
-// caps it and the live room has reached the cap. joinCapped checks again at the join
-// itself; this early check lets a full room answer 403 without a lobby wait.
-func (s *Server) checkRecordCapacity(rec *store.Room, room string, claims *auth.Claims) error {
-	if !capped(rec, claims.Grants.Hidden) {
-		return nil
+// applyRecord gives a live room what its stored record says: metadata (when the
+// room has none yet, so that its first participant already sees it), the empty
+// timeout and the cap. Applied at every join, so that a changed record counts
+// from the next join on.
+func applyRecord(room *sfu.Room, rec *store.Room) {
+	if rec == nil {
+		return
 	}
+	if rec.Metadata != "" && room.Info().Metadata == "" {
+		room.SetMetadata(rec.Metadata)
+	}
+	room.SetEmptyTimeout(time.Duration(rec.EmptyTimeoutSeconds) * time.Second)
+	room.SetMaxParticipants(rec.MaxParticipants)
+}
+
+// checkAdmission refuses a join, before the upgrade, that the live room would
+// refuse now (full, by the room's one capacity rule: see sfu.Room.CheckAdmission).
+// The join itself decides again; this early answer lets a full room say 403
+// without a lobby wait. A room nobody is in takes anyone.
+func (s *Server) checkAdmission(rec *store.Room, room string, claims *auth.Claims) error {
 	live, ok := s.cfg.Engine.Room(room)
 	if !ok {
 		return nil
 	}
-	if visibleCount(live, claims.Identity()) >= rec.MaxParticipants {
-		return roomFull(rec.MaxParticipants)
+	applyRecord(live, rec)
+	err := live.CheckAdmission(claims.Kind, claims.Identity(), claims.Grants.Permissions())
+	if errors.Is(err, sfu.ErrRoomClosed) {
+		return nil // closing for being empty: the join takes a new room
 	}
-	return nil
-}
-
-// joinCapped joins room, holding a room capped by its record to max_participants.
-// Hidden participants (recorders, bridges) neither count nor are refused: a full
-// meeting can still be recorded.
-func (s *Server) joinCapped(room *sfu.Room, rec *store.Room, params sfu.JoinParams) (*sfu.Participant, error) {
-	if !capped(rec, params.Permissions.Hidden) {
-		return room.Join(params)
-	}
-	s.capMu.Lock()
-	defer s.capMu.Unlock()
-	if visibleCount(room, params.Identity) >= rec.MaxParticipants {
-		return nil, roomFull(rec.MaxParticipants)
-	}
-	return room.Join(params)
-}
-
-func capped(rec *store.Room, hidden bool) bool {
-	return rec != nil && rec.MaxParticipants > 0 && !hidden
-}
-
-// visibleCount counts the room's visible participants but identity (who would be
-// replaced by the join).
-func visibleCount(room *sfu.Room, identity string) int {
-	n := 0
-	for _, p := range room.Participants() {
-		if !p.Hidden && p.Identity != identity {
-			n++
-		}
-	}
-	return n
+	return joinRefusal(err)
 }
 
 func roomFull(maxP int) error {

@@ -117,10 +117,6 @@ type Server struct {
 	changed chan struct{}
 
 	wg sync.WaitGroup // conn and peer goroutines
-
-	// capMu serialises the joins of rooms capped by their record, so that the
-	// count and the join are one step (see joinCapped).
-	capMu sync.Mutex
 }
 
 // New builds a server. It starts nothing: serve Handler() with an http.Server.

@@ -8,6 +8,7 @@ import (
 
 	"github.com/ensemble-sfu/ensemble/internal/config"
 	"github.com/ensemble-sfu/ensemble/signalling/auth"
+	"github.com/ensemble-sfu/ensemble/vocab"
 )
 
 // Run is `ensemble token ARGS`: it writes the token and a newline, and nothing else, to
@@ -27,6 +28,7 @@ func Run(args []string, stdout, stderr io.Writer, lookupEnv func(string) (string
 		name     = fs.String("name", "", "display name")
 		metadata = fs.String("metadata", "", "participant metadata")
 		grants   = fs.String("grant", "", "comma-separated grants: join,publish,subscribe,publish_data,hidden,update_metadata,room_admin,room_create,room_list,record (default join,publish,subscribe,publish_data,update_metadata)")
+		kind     = fs.String("kind", "", "participant kind: standard, recorder (needs --grant with record), sip or agent (default standard)")
 		sources  = fs.String("sources", "", "comma-separated publishable sources: camera,microphone,screen_share,screen_share_audio (default all)")
 		admin    = fs.Bool("admin", false, "add room_create, room_list and room_admin (API clients)")
 		ttl      = fs.Duration("ttl", auth.DefaultTTL, "how long the token is valid")
@@ -85,6 +87,13 @@ func Run(args []string, stdout, stderr io.Writer, lookupEnv func(string) (string
 	if g.Join && *identity == "" {
 		return fmt.Errorf("%w: the join grant needs --identity", ErrUsage)
 	}
+	k := vocab.ParticipantKind(*kind)
+	if !k.Valid() {
+		return fmt.Errorf("%w: --kind %q: want standard, recorder, sip or agent", ErrUsage, *kind)
+	}
+	if k == vocab.ParticipantRecorder && !g.Record {
+		return fmt.Errorf("%w: --kind recorder needs the record grant (--grant join,subscribe,record)", ErrUsage)
+	}
 
 	cfg, err := config.Load(config.Options{Dev: *dev, File: *file, LookupEnv: lookupEnv})
 	if err != nil {
@@ -95,7 +104,7 @@ func Run(args []string, stdout, stderr io.Writer, lookupEnv func(string) (string
 		return err
 	}
 	token, err := auth.Sign(key, secret, auth.TokenParams{
-		Identity: *identity, Name: *name, Metadata: *metadata, Room: *room,
+		Identity: *identity, Name: *name, Metadata: *metadata, Room: *room, Kind: k,
 		Grants: g, TTL: *ttl, IssuedAt: time.Now(),
 	})
 	if err != nil {

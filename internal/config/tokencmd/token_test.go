@@ -13,6 +13,7 @@ import (
 
 	"github.com/ensemble-sfu/ensemble/internal/config"
 	"github.com/ensemble-sfu/ensemble/signalling/auth"
+	"github.com/ensemble-sfu/ensemble/vocab"
 )
 
 const secretA = "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
@@ -98,6 +99,25 @@ func TestGrantsAndSources(t *testing.T) {
 	}
 }
 
+// --kind puts the participant kind in the token; a recorder's joins its room only.
+func TestKind(t *testing.T) {
+	out, err := run(t, nil, "--dev", "--room", "r", "--identity", "rec", "--kind", "recorder", "--grant", "join,subscribe,record")
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := verify(t, out, auth.DevKeys())
+	if c.Kind != vocab.ParticipantRecorder || c.CheckJoin("r") != nil || c.CheckRecord("other") == nil {
+		t.Fatalf("recorder token: kind %q, joins r: %v, records other: %v", c.Kind, c.CheckJoin("r"), c.CheckRecord("other"))
+	}
+	out, err = run(t, nil, "--dev", "--room", "r", "--identity", "sip-1", "--kind", "sip")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c := verify(t, out, auth.DevKeys()); c.Kind != vocab.ParticipantSIP {
+		t.Fatalf("kind %q, want sip", c.Kind)
+	}
+}
+
 func TestAdminAPIToken(t *testing.T) {
 	out, err := run(t, nil, "--dev", "--admin", "--ttl", "10m")
 	if err != nil {
@@ -175,6 +195,8 @@ func TestRefusals(t *testing.T) {
 		{"bad config names key", []string{"--config", bad, "--room", "r", "--identity", "i"}, `"http_prot"`},
 		{"positional argument", []string{"--dev", "--room", "r", "--identity", "i", "extra"}, `"extra"`},
 		{"unknown flag", []string{"--dev", "--rooom", "r"}, "rooom"},
+		{"unknown kind", []string{"--dev", "--room", "r", "--identity", "i", "--kind", "robot"}, `--kind "robot"`},
+		{"recorder without the record grant", []string{"--dev", "--room", "r", "--identity", "i", "--kind", "recorder"}, "needs the record grant"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -7,7 +7,7 @@ import { Chat, CHAT_TOPIC, encodeChat } from "./ui/chat.js";
 import { Participants } from "./ui/participants.js";
 import { Controls } from "./ui/controls.js";
 import { Lobby } from "./ui/lobby.js";
-import { icon } from "./ui/icons.js";
+import { icon, callerMark } from "./ui/icons.js";
 import { openCamera, openMicrophone, openScreen, mediaErrorKey, stopTrack } from "./media.js";
 
 const $ = (id) => document.getElementById(id);
@@ -213,6 +213,7 @@ export class Meeting {
     const tile = this.grid.get(`${p.info.sid}:camera`);
     if (tile) {
       if (tile.name !== displayName(p)) tile.setName(displayName(p));
+      tile.setCaller(callerMark(p.info, !!cam));
       tile.setMicMuted(!mic || mic.info.muted);
       tile.setCamMuted(!cam || cam.info.muted || !cam.stream);
     }
@@ -258,6 +259,7 @@ export class Meeting {
         local: false,
         micMuted: tile ? !tile.micEl.hidden : true,
         camMuted: tile ? tile.camMuted : true,
+        caller: callerMark(p.info, [...p.tracks.values()].some((x) => x.info.source === "camera")),
       });
     }
     this.people.render(people);

@@ -248,7 +248,9 @@ export class Session extends EventTarget {
   }
 
   onParticipantJoined(info, initial = false) {
-    if (!info || info.hidden || info.sid === this.me?.sid) return;
+    // Hidden participants and recorders are never shown (the server does not send
+    // them; this holds if one slips through).
+    if (!info || info.hidden || info.kind === "recorder" || info.sid === this.me?.sid) return;
     let p = this.remotes.get(info.sid);
     if (p) {
       p.info = info;

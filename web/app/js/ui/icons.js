@@ -31,6 +31,14 @@ const SHAPES = {
   minimise: [["path", { d: "M6 17h12" }]],
   restore: [["rect", { x: 5, y: 5, width: 14, height: 14, rx: 2 }]],
   slash: [["path", { d: "M4 4l16 16" }]],
+  // phone: a handset, for a participant calling through the SIP bridge.
+  phone: [["path", { d: "M6.6 3.5l2.6 3.3-1.6 2.4a11 11 0 0 0 5.2 5.2l2.4-1.6 3.3 2.6-1.2 3.1C11 19 5 13 3.5 4.7z", f: 1 }]],
+  // roomsystem: a screen on a stand with a camera, for a meeting-room system.
+  roomsystem: [
+    ["rect", { x: 3, y: 6, width: 18, height: 11, rx: 1.5 }],
+    ["circle", { cx: 12, cy: 3.5, r: 1.5, f: 1 }],
+    ["path", { d: "M12 17v4M8 21h8" }],
+  ],
 };
 
 /** icon returns an SVG element; off = true adds a slash (muted). */
@@ -62,6 +70,14 @@ export function icon(name, off = false) {
 export function setIcon(el, name, off = false) {
   el.querySelector(":scope > svg.icon")?.remove();
   el.prepend(icon(name, off));
+}
+
+/** callerMark returns the marker of a participant calling through the SIP bridge
+ * (kind "sip"): a room system when it sends video, else a phone; null for others.
+ * label is an i18n key for its aria-label. */
+export function callerMark(info, hasVideo) {
+  if (info?.kind !== "sip") return null;
+  return hasVideo ? { icon: "roomsystem", label: "caller.roomSystem" } : { icon: "phone", label: "caller.phone" };
 }
 
 /** initials returns up to two letters for a name. */

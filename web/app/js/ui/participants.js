@@ -20,7 +20,8 @@ export class Participants {
     if (open) this.panel.querySelector("button")?.focus();
   }
 
-  /** render shows people: [{sid, name, local, micMuted, camMuted}]. */
+  /** render shows people: [{sid, name, local, micMuted, camMuted, caller}];
+   * caller is callerMark's { icon, label } for a SIP participant. */
   render(people) {
     this.heading.textContent = t("people.heading", { count: people.length });
     this.list.replaceChildren(
@@ -36,6 +37,7 @@ export class Participants {
         const name = document.createElement("span");
         name.className = "person-name";
         name.textContent = p.local ? t("meeting.you", { name: p.name }) : p.name;
+        if (p.caller) li.append(mark(p.caller.icon, p.caller.label, { off: false, className: "mark-caller" }));
         li.append(av, name);
         if (p.micMuted) li.append(mark("mic", "tile.micMuted"));
         if (p.camMuted) li.append(mark("cam", "tile.camMuted"));
@@ -45,11 +47,12 @@ export class Participants {
   }
 }
 
-function mark(name, key) {
+/** mark is a small labelled icon; off (the default) slashes it, for a muted device. */
+function mark(name, key, { off = true, className = "" } = {}) {
   const span = document.createElement("span");
-  span.className = "mark";
+  span.className = className ? `mark ${className}` : "mark";
   span.setAttribute("role", "img");
   span.setAttribute("aria-label", t(key));
-  span.append(icon(name, true));
+  span.append(icon(name, off));
   return span;
 }

@@ -7,7 +7,7 @@
 // of showing a frozen picture.
 
 import { t } from "../i18n.js";
-import { icon, initials, hueFor } from "./icons.js";
+import { icon, setIcon, initials, hueFor } from "./icons.js";
 import { qualityFor } from "../layers.js";
 
 const REPORT_DELAY_MS = 250;
@@ -58,6 +58,11 @@ export class Tile {
     this.qualityEl.className = "quality q-unknown";
     this.qualityEl.setAttribute("role", "img");
     for (let i = 0; i < 3; i++) this.qualityEl.append(document.createElement("i"));
+    this.callerEl = document.createElement("span");
+    this.callerEl.className = "mark mark-caller";
+    this.callerEl.setAttribute("role", "img");
+    this.callerEl.hidden = true;
+    this.caller = null;
     this.nameEl = document.createElement("span");
     this.nameEl.className = "tile-name";
     this.micEl = document.createElement("span");
@@ -70,7 +75,7 @@ export class Tile {
     this.camEl.setAttribute("role", "img");
     this.camEl.append(icon("cam", true));
     this.camEl.hidden = true;
-    bar.append(this.qualityEl, this.nameEl, this.micEl, this.camEl);
+    bar.append(this.qualityEl, this.callerEl, this.nameEl, this.micEl, this.camEl);
 
     const tools = document.createElement("div");
     tools.className = "tile-tools";
@@ -117,6 +122,21 @@ export class Tile {
     this.micEl.setAttribute("aria-label", t("tile.micMuted"));
     this.camEl.setAttribute("aria-label", t("tile.camMuted"));
     this.updateButtons();
+  }
+
+  /** setCaller marks a participant calling through the SIP bridge: caller is
+   * callerMark's { icon, label } or null. */
+  setCaller(caller) {
+    if (caller?.icon === this.caller?.icon) return;
+    this.caller = caller;
+    this.callerEl.hidden = !caller;
+    this.el.classList.toggle("tile-caller", !!caller);
+    if (caller) {
+      setIcon(this.callerEl, caller.icon);
+      this.callerEl.setAttribute("aria-label", t(caller.label));
+      this.callerEl.title = t(caller.label);
+    }
+    this.updateLabel();
   }
 
   updateButtons() {
@@ -181,7 +201,7 @@ export class Tile {
   }
 
   updateLabel() {
-    const name = this.nameEl.textContent;
+    const name = this.caller ? `${this.nameEl.textContent}, ${t(this.caller.label)}` : this.nameEl.textContent;
     this.el.setAttribute("aria-label", this.bandwidthPaused ? `${name}, ${t("tile.pausedBandwidth")}` : name);
   }
 

@@ -1,0 +1,58 @@
+package importrules
+
+import (
+	"strings"
+	"testing"
+)
+
+// TestImportRules checks the real import graph of the module.
+func TestImportRules(t *testing.T) {
+	g, err := LoadGraph("../..")
+	if err != nil {
+		t.Fatal(err)
+	}
+	violations, err := Check(g, Rules)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, v := range violations {
+		t.Error(v)
+	}
+}
+
+// The checker itself, on a small graph: it must catch a forbidden dependency that
+// comes through another package, and name the chain.
+func TestCheckFindsTransitiveViolations(t *testing.T) {
+	m := Module + "/"
+	g := Graph{
+		m + "vocab":             {ImportPath: m + "vocab", Imports: []string{"time"}},
+		"time":                  {ImportPath: "time", Standard: true},
+		m + "sfu":               {ImportPath: m + "sfu", Imports: []string{m + "vocab"}},
+		m + "signalling/client": {ImportPath: m + "signalling/client", Imports: []string{m + "helper"}},
+		m + "helper":            {ImportPath: m + "helper", Imports: []string{m + "sfu"}},
+		m + "loadtest":          {ImportPath: m + "loadtest", Imports: []string{m + "vocab"}},
+	}
+	violations, err := Check(g, Rules)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(violations) != 1 {
+		t.Fatalf("got %d violations %v, want the client's one", len(violations), violations)
+	}
+	if got, want := violations[0].String(), "signalling/client → helper → sfu"; !strings.Contains(got, want) {
+		t.Errorf("violation %q does not show the chain %q", got, want)
+	}
+
+	g[m+"vocab"] = Package{ImportPath: m + "vocab", Imports: []string{"github.com/pion/webrtc/v4"}}
+	g["github.com/pion/webrtc/v4"] = Package{ImportPath: "github.com/pion/webrtc/v4", Imports: []string{"github.com/pion/ice/v4"}}
+	violations, _ = Check(g, Rules)
+	if len(violations) != 2 || violations[0].Dep != "github.com/pion/webrtc/v4" || len(violations[0].Chain) != 2 {
+		t.Errorf("a non-standard import in vocab must be caught; got %v", violations)
+	}
+}
+
+func TestCheckRefusesAMissingSubject(t *testing.T) {
+	if _, err := Check(Graph{}, Rules); err == nil {
+		t.Error("a graph without vocab or sfu must be refused, not pass silently")
+	}
+}
