@@ -54,19 +54,25 @@ func (c *publisherConn) handleOffer(offer string) (string, error) {
 	if err := checkSDP(offer); err != nil {
 		return "", err
 	}
+	if err := checkOfferCodecs(offer); err != nil {
+		return "", err
+	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if err := c.pc.SetRemoteDescription(webrtc.SessionDescription{Type: webrtc.SDPTypeOffer, SDP: offer}); err != nil {
+		c.rollbackOffer(err) // Pion may have moved to have-remote-offer before failing
 		return "", fmt.Errorf("%w: publisher offer: %w", ErrInvalidSDP, err)
 	}
 	c.candidates.remoteSet(c.pc, c.p.log)
 	answer, err := c.pc.CreateAnswer(nil)
 	if err != nil {
-		return "", fmt.Errorf("create publisher answer: %w", err)
+		c.rollbackOffer(err)
+		return "", fmt.Errorf("%w: no answer to the publisher offer: %w", ErrInvalidSDP, err)
 	}
 	gathered := webrtc.GatheringCompletePromise(c.pc)
 	if err := c.pc.SetLocalDescription(answer); err != nil {
-		return "", fmt.Errorf("set publisher answer: %w", err)
+		c.rollbackOffer(err)
+		return "", fmt.Errorf("%w: publisher answer not applicable: %w", ErrInvalidSDP, err)
 	}
 	select {
 	case <-gathered:
