@@ -17,8 +17,10 @@ import (
 // target; a candidate for an unknown target is refused with
 // ErrInvalidArgument; otherwise the candidate is taken or refused with
 // ErrInvalidArgument, never another error and never a panic; a candidate never
-// closes the participant. flags: bit 0 sets sdpMid, bit 1 sdpMLineIndex, bit 2
-// usernameFragment.
+// closes the participant. The same candidate also goes to a participant that
+// has no remote description yet: it is queued or refused with
+// ErrInvalidArgument, and the queue stays bounded. flags: bit 0 sets sdpMid,
+// bit 1 sdpMLineIndex, bit 2 usernameFragment.
 //
 // The participant's ICE never connects (there is no client), so it fails after
 // the ICE timeouts: that participant is then replaced, as it is after every
@@ -35,6 +37,10 @@ func FuzzAddICECandidate(f *testing.F) {
 		f.Fatal(err)
 	}
 	if _, err := room.Join(JoinParams{Identity: "keeper", Sink: newEventLog()}); err != nil {
+		f.Fatal(err)
+	}
+	fresh, err := room.Join(JoinParams{Identity: "fresh", Sink: newEventLog()})
+	if err != nil {
 		f.Fatal(err)
 	}
 	var p *Participant
@@ -62,6 +68,13 @@ func FuzzAddICECandidate(f *testing.F) {
 		if flags&4 != 0 {
 			init.UsernameFragment = &ufrag
 		}
+		// A participant that sent no description yet queues candidates, up to a bound.
+		if ferr := fresh.AddICECandidate(ICECandidate{Target: Target(target), Candidate: init}); ferr != nil && !errors.Is(ferr, ErrInvalidArgument) {
+			t.Fatalf("candidate before the remote description refused with an untyped error: %v", ferr)
+		}
+		if n := queuedCandidates(fresh); n > 2*maxQueuedCandidates {
+			t.Fatalf("%d candidates queued before the remote descriptions", n)
+		}
 		err := p.AddICECandidate(ICECandidate{Target: Target(target), Candidate: init})
 		known := Target(target) == TargetPublisher || Target(target) == TargetSubscriber
 		switch {
@@ -80,6 +93,16 @@ func FuzzAddICECandidate(f *testing.F) {
 			t.Fatalf("participant closed (%q) by a candidate", closedBy(log))
 		}
 	})
+}
+
+// queuedCandidates counts the candidates p's two connections hold for later.
+func queuedCandidates(p *Participant) int {
+	p.pub.mu.Lock()
+	n := len(p.pub.candidates.queued)
+	p.pub.mu.Unlock()
+	p.sub.mu.Lock()
+	defer p.sub.mu.Unlock()
+	return n + len(p.sub.candidates.queued)
 }
 
 // readyParticipant joins a participant and gives both of its connections a
