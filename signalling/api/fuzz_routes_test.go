@@ -27,7 +27,7 @@ import (
 // room "team" is live with participant "alice", and a meeting exists, so that the
 // paths past the lookups are reached too. Checked: nothing panics; no answer is a
 // 5xx; an error is an RFC 9457 problem document whose status and code match the
-// response; a success is JSON (an iCalendar file for invite.ics, nothing for
+// response (a 422 names the field at fault); a success is JSON (an iCalendar file for invite.ics, nothing for
 // 204). The only other answers allowed are the mux's redirects of a path that is
 // not clean (an empty parameter, "." or ".."), which carry a Location.
 func FuzzRoutes(f *testing.F) {
@@ -105,6 +105,9 @@ func checkAPIResponse(t *testing.T, rt Route, path string, w *httptest.ResponseR
 		}
 		if p.Status != status || p.Code == "" || p.Type != problemTypeBase+p.Code || p.Title == "" {
 			t.Fatalf("%s %s: status %d with problem %+v", rt.Method, path, status, p)
+		}
+		if status == http.StatusUnprocessableEntity && (len(p.Errors) == 0 || p.Errors[0].Field == "") {
+			t.Fatalf("%s %s: 422 without a field: %+v", rt.Method, path, p)
 		}
 		if status == http.StatusMethodNotAllowed && w.Header().Get("Allow") == "" {
 			t.Fatalf("%s %s: 405 without Allow", rt.Method, path)
