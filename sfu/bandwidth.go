@@ -129,12 +129,26 @@ func (e *linkEstimator) WriteRTCP(pkts []rtcp.Packet, attrs interceptor.Attribut
 			e.twccAt.Store(now)
 			e.feedbacks.Add(1)
 		case *rtcp.ReceiverEstimatedMaximumBitrate:
-			e.remb.Store(int64(p.Bitrate))
+			e.remb.Store(rembBitrate(p.Bitrate))
 			e.rembAt.Store(now)
 			e.rembsCount.Add(1)
 		}
 	}
 	return e.gcc.WriteRTCP(pkts, attrs)
+}
+
+// rembBitrate bounds a REMB's bitrate before it is made an integer: its
+// mantissa and exponent reach 2^81 bit/s, and a float that large (or NaN)
+// converts to a meaningless integer (math.MinInt64 on amd64), which turned
+// "unlimited" into the smallest estimate.
+func rembBitrate(bps float32) int64 {
+	switch {
+	case !(bps > 0):
+		return 0
+	case bps > maxEstimate:
+		return maxEstimate
+	}
+	return int64(bps)
 }
 
 func (e *linkEstimator) GetTargetBitrate() int             { return e.gcc.GetTargetBitrate() }

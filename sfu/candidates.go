@@ -16,9 +16,18 @@ type remoteCandidates struct {
 	queued     []webrtc.ICECandidateInit
 }
 
+// maxQueuedCandidates bounds the candidates held before the remote description:
+// a browser trickles a handful, and a client that never sends its description
+// must not make the server hold whatever it keeps sending.
+const maxQueuedCandidates = 100
+
 // add gives cand to pc, or queues it while pc has no remote description yet.
 func (q *remoteCandidates) add(pc *webrtc.PeerConnection, cand webrtc.ICECandidateInit) error {
 	if !q.haveRemote {
+		if len(q.queued) >= maxQueuedCandidates {
+			return fmt.Errorf("%w: more than %d %s candidates before the %s description",
+				ErrInvalidArgument, maxQueuedCandidates, q.which, q.which)
+		}
 		q.queued = append(q.queued, cand)
 		return nil
 	}

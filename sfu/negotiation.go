@@ -164,6 +164,11 @@ func (c *subscriberConn) handleAnswer(answer string) error {
 	if !c.offering {
 		return ErrNoOfferOutstanding
 	}
+	if offer := c.pc.PendingLocalDescription(); offer != nil {
+		if err := checkAnswerMatchesOffer(answer, offer.SDP); err != nil {
+			return err
+		}
+	}
 	if err := c.pc.SetRemoteDescription(webrtc.SessionDescription{Type: webrtc.SDPTypeAnswer, SDP: answer}); err != nil {
 		return fmt.Errorf("%w: subscriber answer: %w", ErrInvalidSDP, err)
 	}

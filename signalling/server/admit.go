@@ -30,6 +30,10 @@ func (s *Server) serveRTC(w http.ResponseWriter, r *http.Request) {
 		s.preflight(w, r, claims, room)
 		return
 	}
+	if err := checkHandshake(r); err != nil {
+		s.refuse(w, r, err)
+		return
+	}
 	log := s.log.With("room", room, "participant", claims.Identity())
 	if sid := r.URL.Query().Get("resume"); sid != "" {
 		s.resume(w, r, claims, room, sid, log)
