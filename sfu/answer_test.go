@@ -2,6 +2,7 @@ package sfu
 
 import (
 	"errors"
+	"github.com/ensemble-sfu/ensemble/vocab"
 	"strings"
 	"testing"
 )
@@ -20,7 +21,7 @@ func TestAnswerWithExtraMediaSectionIsRefused(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { p.Close(ReasonClientLeft) })
+	t.Cleanup(func() { p.Close(vocab.ReasonClientLeft) })
 	offer := log.all()[0].(SubscriberOffer).SDP
 	answer := clientAnswer(t, offer)
 

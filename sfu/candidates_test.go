@@ -2,6 +2,7 @@ package sfu
 
 import (
 	"errors"
+	"github.com/ensemble-sfu/ensemble/vocab"
 	"testing"
 
 	"github.com/pion/webrtc/v4"
@@ -15,12 +16,12 @@ func TestCandidatesBeforeTheDescriptionAreBounded(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	p, err := room.Join(JoinParams{Identity: "alice", Sink: newEventLog(), Permissions: Permissions{CanPublish: true}})
+	p, err := room.Join(JoinParams{Identity: "alice", Sink: newEventLog(), Permissions: vocab.Permissions{CanPublish: true}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { p.Close(ReasonClientLeft) })
-	cand := ICECandidate{Target: TargetPublisher, Candidate: webrtc.ICECandidateInit{
+	t.Cleanup(func() { p.Close(vocab.ReasonClientLeft) })
+	cand := ICECandidate{Target: vocab.TargetPublisher, Candidate: webrtc.ICECandidateInit{
 		Candidate: "candidate:1 1 udp 2130706431 127.0.0.1 50000 typ host"}}
 	for i := range maxQueuedCandidates {
 		if err := p.AddICECandidate(cand); err != nil {
@@ -34,7 +35,7 @@ func TestCandidatesBeforeTheDescriptionAreBounded(t *testing.T) {
 		t.Fatalf("%d queued, want %d", n, maxQueuedCandidates)
 	}
 	// The subscriber connection has its own queue, still empty.
-	cand.Target = TargetSubscriber
+	cand.Target = vocab.TargetSubscriber
 	if err := p.AddICECandidate(cand); err != nil {
 		t.Fatalf("subscriber candidate: %v", err)
 	}

@@ -3,6 +3,7 @@ package sfu
 import (
 	"context"
 	"errors"
+	"github.com/ensemble-sfu/ensemble/vocab"
 	"log/slog"
 	"strings"
 	"testing"
@@ -73,7 +74,7 @@ func FuzzHandleAnswer(f *testing.F) {
 			// The next offer (an ICE restart, as on a resume) can still be made.
 			err := p.sub.restartICE()
 			ok := offering(p.sub)
-			p.Close(ReasonClientLeft)
+			p.Close(vocab.ReasonClientLeft)
 			p = nil
 			if err != nil || !ok {
 				t.Fatalf("no new offer after accepted answer %q: %v", answer, err)

@@ -3,6 +3,7 @@ package sfu
 import (
 	"context"
 	"errors"
+	"github.com/ensemble-sfu/ensemble/vocab"
 	"log/slog"
 	"testing"
 
@@ -53,7 +54,7 @@ func FuzzAddICECandidate(f *testing.F) {
 		}
 		if p == nil || p.isClosed() || added >= 200 {
 			if p != nil {
-				p.Close(ReasonClientLeft)
+				p.Close(vocab.ReasonClientLeft)
 			}
 			p, log = readyParticipant(t, room)
 			added = 0
@@ -69,16 +70,16 @@ func FuzzAddICECandidate(f *testing.F) {
 			init.UsernameFragment = &ufrag
 		}
 		// A participant that sent no description yet queues candidates, up to a bound.
-		if ferr := fresh.AddICECandidate(ICECandidate{Target: Target(target), Candidate: init}); ferr != nil && !errors.Is(ferr, ErrInvalidArgument) {
+		if ferr := fresh.AddICECandidate(ICECandidate{Target: vocab.Target(target), Candidate: init}); ferr != nil && !errors.Is(ferr, ErrInvalidArgument) {
 			t.Fatalf("candidate before the remote description refused with an untyped error: %v", ferr)
 		}
 		if n := queuedCandidates(fresh); n > 2*maxQueuedCandidates {
 			t.Fatalf("%d candidates queued before the remote descriptions", n)
 		}
-		err := p.AddICECandidate(ICECandidate{Target: Target(target), Candidate: init})
-		known := Target(target) == TargetPublisher || Target(target) == TargetSubscriber
+		err := p.AddICECandidate(ICECandidate{Target: vocab.Target(target), Candidate: init})
+		known := vocab.Target(target) == vocab.TargetPublisher || vocab.Target(target) == vocab.TargetSubscriber
 		switch {
-		case errors.Is(err, ErrParticipantClosed) && closedBy(log) == ReasonTransportFailure:
+		case errors.Is(err, ErrParticipantClosed) && closedBy(log) == vocab.ReasonTransportFailure:
 			return // the ICE timeouts ran out meanwhile
 		case candidate == "" && err != nil:
 			t.Fatalf("end of candidates refused: %v", err)
@@ -89,7 +90,7 @@ func FuzzAddICECandidate(f *testing.F) {
 		case err == nil:
 			added++
 		}
-		if p.isClosed() && closedBy(log) != ReasonTransportFailure {
+		if p.isClosed() && closedBy(log) != vocab.ReasonTransportFailure {
 			t.Fatalf("participant closed (%q) by a candidate", closedBy(log))
 		}
 	})
@@ -111,7 +112,7 @@ func queuedCandidates(p *Participant) int {
 func readyParticipant(tb testing.TB, room *Room) (*Participant, *eventLog) {
 	tb.Helper()
 	log := newEventLog()
-	p, err := room.Join(JoinParams{Identity: "fuzzer", Sink: log, Permissions: Permissions{CanPublish: true}})
+	p, err := room.Join(JoinParams{Identity: "fuzzer", Sink: log, Permissions: vocab.Permissions{CanPublish: true}})
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -138,7 +139,7 @@ func readyParticipant(tb testing.TB, room *Room) (*Participant, *eventLog) {
 }
 
 // closedBy is the reason of the Closed event log received ("" if none).
-func closedBy(log *eventLog) CloseReason {
+func closedBy(log *eventLog) vocab.CloseReason {
 	for _, ev := range log.all() {
 		if c, ok := ev.(Closed); ok {
 			return c.Reason

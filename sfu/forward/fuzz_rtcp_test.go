@@ -3,6 +3,7 @@ package forward
 import (
 	"bytes"
 	"encoding/binary"
+	"github.com/ensemble-sfu/ensemble/vocab"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -35,7 +36,7 @@ func FuzzDownTrackRTCP(f *testing.F) {
 		}
 		var plis atomic.Int32
 		up := newVideoUp(&plis, nil)
-		l := attachLayer(up, QualityHigh, 1)
+		l := attachLayer(up, vocab.QualityHigh, 1)
 		w := &fakeWriter{}
 		rtx := uint32(0)
 		if flags&1 != 0 {

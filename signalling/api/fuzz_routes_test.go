@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"github.com/ensemble-sfu/ensemble/vocab"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
@@ -186,7 +187,7 @@ func newRouteFixture(f *testing.F) *routeFixture {
 	fx.ensureAlice(f)
 	f.Cleanup(func() {
 		if fx.alice != nil {
-			fx.alice.Close(sfu.ReasonClientLeft)
+			fx.alice.Close(vocab.ReasonClientLeft)
 		}
 	})
 	return fx
