@@ -12,12 +12,14 @@ import (
 )
 
 // mediaCodecNames are the media codecs (by the encoding name of an rtpmap line,
-// upper case) the SFU takes from publishers, by kind. RED, RTX and
-// telephone-event travel beside a media codec and cannot be a section's only one.
+// upper case) the SFU takes from publishers, by kind. RTX and telephone-event
+// travel beside a media codec and cannot be a section's only one; RED carries
+// Opus and can.
 var mediaCodecNames = func() map[string]map[string]bool {
 	names := map[string]map[string]bool{"audio": {}, "video": {}}
 	name := func(mime string) string { _, n, _ := strings.Cut(mime, "/"); return strings.ToUpper(n) }
 	names["audio"][name(opusCodec.MimeType)] = true
+	names["audio"][name(redCodec.MimeType)] = true
 	for _, c := range narrowbandCodecs {
 		if c.MimeType != mimeTelephoneEvent {
 			names["audio"][name(c.MimeType)] = true

@@ -175,6 +175,7 @@ func newRouteFixture(f *testing.F) *routeFixture {
 	r := httptest.NewRequest("POST", "/api/v1/meetings", strings.NewReader(
 		`{"title":"Fuzz","start":"2026-12-01T10:00:00Z","end":"2026-12-01T11:00:00Z"}`))
 	r.Header.Set("Authorization", "Bearer "+fx.tokens[0])
+	r.Header.Set("Content-Type", "application/json")
 	w := httptest.NewRecorder()
 	fx.handler.ServeHTTP(w, r)
 	var m struct {
