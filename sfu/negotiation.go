@@ -28,7 +28,7 @@ type subscriberConn struct {
 	// (see offerLocked).
 	offered, connected bool
 	pending            []pendingChange
-	candidates  remoteCandidates
+	candidates         remoteCandidates
 
 	// Local candidates wait while an offer is being made, so that the client
 	// never gets a candidate before the offer it belongs to.
