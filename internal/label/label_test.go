@@ -4,6 +4,7 @@ import (
 	"errors"
 	"strings"
 	"testing"
+	"unicode/utf8"
 )
 
 func TestCheck(t *testing.T) {
@@ -46,4 +47,25 @@ func TestCheckMetadata(t *testing.T) {
 			t.Errorf("CheckMetadata(%q) = %v, want %v", c.in, err, c.want)
 		}
 	}
+}
+
+// Whatever Check accepts is valid UTF-8, within its length, and free of control
+// and bidirectional formatting characters.
+func FuzzCheck(f *testing.F) {
+	for _, s := range []string{"Élodie", "a\x00b", "evil\u202Egnp", "👩‍💻", "bad\xff"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		if Check(s, 16) != nil {
+			return
+		}
+		if !utf8.ValidString(s) || utf8.RuneCountInString(s) > 16 {
+			t.Fatalf("accepted %q", s)
+		}
+		for _, r := range s {
+			if checkRune(r, false) != nil {
+				t.Fatalf("accepted %q with U+%04X", s, r)
+			}
+		}
+	})
 }
