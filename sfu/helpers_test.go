@@ -84,10 +84,6 @@ type testClient struct {
 	// holdOffers makes the client ignore subscriber offers, like a client whose
 	// connection to the server dropped.
 	holdOffers atomic.Bool
-	// holdCandidates keeps the subscriber connection's candidates, both ways,
-	// until releaseCandidates: a client whose ICE and DTLS take their time.
-	holdCandidates      atomic.Bool
-	heldOwn, heldServer []webrtc.ICECandidateInit
 
 	stop chan struct{}
 	wg   sync.WaitGroup
@@ -172,16 +168,7 @@ func joinClient(t *testing.T, room *Room, identity string, mutate ...func(*JoinP
 
 func joinClientAPI(t *testing.T, room *Room, identity string, api *webrtc.API, mutate ...func(*JoinParams)) *testClient {
 	t.Helper()
-	return joinClientSetup(t, room, identity, api, nil, mutate...)
-}
-
-// joinClientSetup is joinClientAPI with setup run on the client before it joins.
-func joinClientSetup(t *testing.T, room *Room, identity string, api *webrtc.API, setup func(*testClient), mutate ...func(*JoinParams)) *testClient {
-	t.Helper()
 	c := &testClient{t: t, name: identity, log: newEventLog(), received: map[string]*receivedTrack{}, stop: make(chan struct{})}
-	if setup != nil {
-		setup(c)
-	}
 	var err error
 	if c.pub, err = api.NewPeerConnection(webrtc.Configuration{}); err != nil {
 		t.Fatal(err)
@@ -209,12 +196,6 @@ func joinClientSetup(t *testing.T, room *Room, identity string, api *webrtc.API,
 		}
 	})
 	c.sub.OnICECandidate(func(cand *webrtc.ICECandidate) {
-		if cand != nil && c.holdCandidates.Load() {
-			c.mu.Lock()
-			c.heldOwn = append(c.heldOwn, cand.ToJSON())
-			c.mu.Unlock()
-			return
-		}
 		if cand != nil {
 			if err := c.p.AddICECandidate(ICECandidate{Target: vocab.TargetSubscriber, Candidate: cand.ToJSON()}); err != nil {
 				c.fail(fmt.Errorf("subscriber candidate: %w", err))
@@ -229,25 +210,6 @@ func joinClientSetup(t *testing.T, room *Room, identity string, api *webrtc.API,
 	go c.loop()
 	t.Cleanup(c.close)
 	return c
-}
-
-// releaseCandidates ends holdCandidates: the held candidates go both ways.
-func (c *testClient) releaseCandidates() {
-	c.holdCandidates.Store(false)
-	c.mu.Lock()
-	own, server := c.heldOwn, c.heldServer
-	c.heldOwn, c.heldServer = nil, nil
-	c.mu.Unlock()
-	for _, cand := range own {
-		if err := c.p.AddICECandidate(ICECandidate{Target: vocab.TargetSubscriber, Candidate: cand}); err != nil {
-			c.fail(fmt.Errorf("subscriber candidate: %w", err))
-		}
-	}
-	for _, cand := range server {
-		if err := c.sub.AddICECandidate(cand); err != nil {
-			c.fail(fmt.Errorf("add subscriber candidate: %w", err))
-		}
-	}
 }
 
 func (c *testClient) fail(err error) {
@@ -311,12 +273,6 @@ func (c *testClient) handle(ev Event) {
 	case ICECandidateEvent:
 		if ev.Target != vocab.TargetSubscriber {
 			c.fail(fmt.Errorf("unexpected %s candidate", ev.Target))
-			return
-		}
-		if c.holdCandidates.Load() {
-			c.mu.Lock()
-			c.heldServer = append(c.heldServer, ev.Candidate)
-			c.mu.Unlock()
 			return
 		}
 		if c.sub.RemoteDescription() == nil {

@@ -23,12 +23,8 @@ type subscriberConn struct {
 	renegotiate bool // something changed since the outstanding offer
 	iceRestart  bool // the next offer restarts ICE
 	closed      bool
-	// offered is set once the first offer went out, connected once the
-	// connection first reached "connected": between the two, other offers wait
-	// (see offerLocked).
-	offered, connected bool
-	pending            []pendingChange
-	candidates         remoteCandidates
+	pending     []pendingChange
+	candidates  remoteCandidates
 
 	// Local candidates wait while an offer is being made, so that the client
 	// never gets a candidate before the offer it belongs to.
@@ -68,28 +64,11 @@ func newSubscriberConn(p *Participant) (*subscriberConn, error) {
 	})
 	pc.OnConnectionStateChange(func(s webrtc.PeerConnectionState) {
 		p.log.Debug("subscriber connection state", "state", s.String())
-		switch s {
-		case webrtc.PeerConnectionStateConnected:
-			c.onConnected()
-		case webrtc.PeerConnectionStateFailed:
+		if s == webrtc.PeerConnectionStateFailed {
 			p.closeAsync(vocab.ReasonTransportFailure)
 		}
 	})
 	return c, nil
-}
-
-// onConnected sends the offer that waited for the connection, if any. (Pion
-// calls connection state handlers on a goroutine of their own.)
-func (c *subscriberConn) onConnected() {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.connected || c.closed {
-		return
-	}
-	c.connected = true
-	if c.renegotiate && !c.offering {
-		c.offerLocked()
-	}
 }
 
 // start sends the first offer. It carries a data channel so that ICE and DTLS
@@ -133,21 +112,13 @@ func (c *subscriberConn) change(apply func(*webrtc.PeerConnection), drop ...func
 	}
 }
 
-// offerLocked creates and sends an offer unless one is outstanding, or unless
-// the first offer went out and the connection has not connected yet: a client
-// may still be in its DTLS handshake, and some stacks (aiortc) apply a re-offer
-// then but never start its receivers. The change waits for "connected"
-// (onConnected); an ICE restart does not wait.
+// offerLocked creates and sends an offer unless one is outstanding.
 func (c *subscriberConn) offerLocked() {
 	if c.offering {
 		c.renegotiate = true
 		return
 	}
 	restart := c.iceRestart
-	if c.offered && !c.connected && !restart {
-		c.renegotiate = true
-		return
-	}
 	offer, err := c.pc.CreateOffer(&webrtc.OfferOptions{ICERestart: restart})
 	if err != nil {
 		c.p.log.Warn("create subscriber offer", "err", err)
@@ -163,7 +134,6 @@ func (c *subscriberConn) offerLocked() {
 	}
 	c.iceRestart = false
 	c.offering = true
-	c.offered = true
 	c.renegotiate = false
 	c.p.send(SubscriberOffer{SDP: offer.SDP, ICERestart: restart})
 	c.releaseCandidates(true)
