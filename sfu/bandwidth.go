@@ -35,6 +35,13 @@ const (
 	probeGuard = time.Second
 	// rembTTL: a REMB older than this is ignored.
 	rembTTL = 3 * time.Second
+	// rembFloor is the least a REMB-only subscriber is given, whatever its REMB
+	// says: enough for the lowest layer of two cameras and their audio. A
+	// receiver-side estimator (REMB) measures what it receives; told 20-50
+	// kbit/s at the start (aiortc), a server that paused the videos would never
+	// see the estimate rise, since nothing arrives to raise it, and no probe can
+	// help without transport-wide feedback.
+	rembFloor = 400_000
 )
 
 // estimatorRegistry hands each subscriber connection its estimator: the cc
@@ -238,9 +245,9 @@ func (b *bandwidthEstimate) update(now time.Time, sending int) {
 		return
 	}
 	if !b.link.sawTWCC(now, 2*time.Second) {
-		// A client that sends only REMB: take its word.
+		// A client that sends only REMB: take its word, down to rembFloor.
 		if at := b.link.rembAt.Load(); at != 0 && now.UnixNano()-at < int64(rembTTL) {
-			b.estimate = clampEstimate(int(b.link.remb.Load()))
+			b.estimate = clampEstimate(max(int(b.link.remb.Load()), rembFloor))
 			b.lastSource = "remb"
 		}
 		return

@@ -45,6 +45,16 @@ func TestEstimateFollowsREMBWithoutTWCC(t *testing.T) {
 	if b.estimate != 450_000 {
 		t.Errorf("estimate moved to %d without feedback", b.estimate)
 	}
+	// A tiny REMB (a receiver-side estimator that has received nothing yet) does
+	// not pause everything: the estimate stays at rembFloor, where the lowest
+	// layers flow and the receiver can see its REMB rise.
+	if err := link.WriteRTCP([]rtcp.Packet{&rtcp.ReceiverEstimatedMaximumBitrate{Bitrate: 18_000, SSRCs: []uint32{1}}}, nil); err != nil {
+		t.Fatal(err)
+	}
+	b.update(time.Now(), 0)
+	if b.estimate != rembFloor {
+		t.Errorf("after REMB 18000: %d, want the floor %d", b.estimate, rembFloor)
+	}
 }
 
 // The estimator sits on every packet sent to a subscriber.
