@@ -16,8 +16,8 @@ import (
 // connection, built by the engine's own interceptor factory, after twenty
 // packets went out with transport-wide sequence numbers. Checked: nothing
 // panics; GCC's target stays within the configured bounds; a REMB (without
-// transport-cc) sets the allocator's estimate to its bitrate clamped to those
-// bounds, whatever the bitrate's size.
+// transport-cc) sets the allocator's estimate to its bitrate clamped between
+// rembFloor and the maximum, whatever the bitrate's size.
 func FuzzLinkEstimatorRTCP(f *testing.F) {
 	for _, seed := range linkSeeds() {
 		f.Add(seed)
@@ -69,7 +69,7 @@ func FuzzLinkEstimatorRTCP(f *testing.F) {
 		}
 		b := newBandwidthEstimate(link)
 		b.update(time.Now(), 0)
-		want := math.Min(maxEstimate, math.Max(minEstimate, float64(remb.Bitrate)))
+		want := math.Min(maxEstimate, math.Max(rembFloor, float64(remb.Bitrate)))
 		if math.Abs(float64(b.estimate)-want) > 1 || b.lastSource != "remb" {
 			t.Fatalf("REMB of %v bit/s gave an estimate of %d from %s, want %.0f", remb.Bitrate, b.estimate, b.lastSource, want)
 		}

@@ -90,3 +90,21 @@ func TestREMBOnlySubscriberKeepsItsVideo(t *testing.T) {
 	_, _, _, now := w.snapshot()
 	t.Fatalf("bob's video stopped under a 30 kbit/s REMB: %d packets after %d", now, before)
 }
+
+// A subscriber that sends no bandwidth feedback at all (neither transport-cc
+// nor REMB) keeps the initial estimate: it gets the layer it asks for.
+func TestSubscriberWithoutFeedbackKeepsADefault(t *testing.T) {
+	e := newTestEngine(t)
+	room, _ := e.GetOrCreateRoom("no-feedback")
+	a := joinClient(t, room, "alice")
+	b := joinClientAPI(t, room, "bob", newREMBOnlyClientAPI(t))
+	watches := b.watchLayers()
+	sp := a.publishSimulcastRated("cam", vocab.SourceCamera)
+	a.negotiatePublisher(false)
+	w := b.watch(watches, sp.info.SID)
+	waitLayer(t, w, 2, testTimeout)
+	time.Sleep(2 * rembTTL) // several allocation rounds without any feedback
+	if got := w.current(); got != 2 {
+		t.Fatalf("layer %d after %v without feedback, want the top one", got, 2*rembTTL)
+	}
+}

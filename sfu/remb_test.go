@@ -9,12 +9,13 @@ import (
 
 // A REMB's bitrate can exceed what an int64 holds; converted as is it became
 // math.MinInt64 and the estimate fell to the minimum (found by
-// FuzzLinkEstimatorRTCP). It is clamped to the maximum estimate instead.
+// FuzzLinkEstimatorRTCP). It is clamped to the maximum estimate instead; a REMB
+// of 0 gives rembFloor (see TestEstimateFollowsREMBWithoutTWCC).
 func TestHugeREMBGivesTheMaximumEstimate(t *testing.T) {
 	for _, tc := range []struct {
 		bps  float32
 		want int
-	}{{1e20, maxEstimate}, {3e9, maxEstimate}, {0, minEstimate}, {800_000, 800_000}} {
+	}{{1e20, maxEstimate}, {3e9, maxEstimate}, {0, rembFloor}, {800_000, 800_000}} {
 		link := newTestLink(t)
 		if err := link.WriteRTCP([]rtcp.Packet{&rtcp.ReceiverEstimatedMaximumBitrate{Bitrate: tc.bps, SSRCs: []uint32{1}}}, nil); err != nil {
 			t.Fatal(err)
