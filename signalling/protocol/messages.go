@@ -148,7 +148,8 @@ type JoinResponse struct {
 	Room          RoomInfo          `json:"room"`
 	Participant   ParticipantInfo   `json:"participant"`
 	Others        []ParticipantInfo `json:"others"`
-	ICEServers    []ICEServer       `json:"ice_servers,omitempty"`
+	// ICEServers is always present: an empty list when the server has none.
+	ICEServers []ICEServer `json:"ice_servers"`
 	// ResumeGraceMS is how long the server keeps the session after the WebSocket or
 	// the network drops; within it the client may resume.
 	ResumeGraceMS int64 `json:"resume_grace_ms"`

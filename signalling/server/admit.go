@@ -264,7 +264,7 @@ func (s *Server) joinResponse(room *sfu.Room, part *sfu.Participant) protocol.Jo
 		Room:           protocol.FromRoom(room.Info()),
 		Participant:    protocol.FromParticipant(self),
 		Others:         protocol.FromParticipants(others),
-		ICEServers:     s.cfg.ICEServers,
+		ICEServers:     append([]protocol.ICEServer{}, s.cfg.ICEServers...), // [] rather than null
 		ResumeGraceMS:  s.cfg.ResumeGrace.Milliseconds(),
 		PingIntervalMS: s.cfg.PingInterval.Milliseconds(),
 	}

@@ -43,3 +43,13 @@ func TestBadTextOverTheWebSocketIsRefusedAndNotRelayed(t *testing.T) {
 }
 
 func ptr[T any](v T) *T { return &v }
+
+// join.ice_servers is always present, an empty list when the server has none, so
+// that clients written from PROTOCOL.md need no null check.
+func TestJoinAlwaysCarriesICEServers(t *testing.T) {
+	srv := servertest.Start(t)
+	c := connect(t, srv.RTCURL(srv.Token("a", "alice")), protocol.TypeJoin)
+	if c.join.ICEServers == nil {
+		t.Fatal(`join has "ice_servers": null or no ice_servers, want []`)
+	}
+}
