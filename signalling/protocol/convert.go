@@ -1,6 +1,10 @@
 package protocol
 
-import "github.com/ensemble-sfu/ensemble/vocab"
+import (
+	"strings"
+
+	"github.com/ensemble-sfu/ensemble/vocab"
+)
 
 // Conversions between the vocab descriptions and their wire shapes. From* build
 // what is sent; the Vocab methods read what was received.
@@ -71,10 +75,12 @@ func VocabLayers(ls []LayerInfo) []vocab.LayerInfo {
 	return out
 }
 
-// FromTrack converts a track description to its wire shape.
+// FromTrack converts a track description to its wire shape. The MIME type goes
+// out in lower case ("video/vp8", "audio/opus"): media types are case-insensitive
+// (RFC 6838) and Pion spells them both ways, so clients compare one spelling.
 func FromTrack(t vocab.TrackInfo) TrackInfo {
 	return TrackInfo{
-		SID: t.SID, Name: t.Name, Kind: t.Kind, Source: t.Source, MimeType: t.MimeType, Muted: t.Muted,
+		SID: t.SID, Name: t.Name, Kind: t.Kind, Source: t.Source, MimeType: strings.ToLower(t.MimeType), Muted: t.Muted,
 		Width: t.Width, Height: t.Height, Simulcast: t.Simulcast, Layers: FromLayers(t.Layers),
 	}
 }

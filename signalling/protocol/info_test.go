@@ -23,7 +23,7 @@ func TestInfoWireShapes(t *testing.T) {
 		v    any
 		want string
 	}{
-		{"track", FromTrack(track), `{"sid":"TR_1","name":"camera","kind":"video","source":"camera","mime_type":"video/VP8","muted":false,"width":1280,"height":720,"simulcast":true,"layers":[{"rid":"q","quality":"low","width":320,"height":180,"bitrate":150000},{"rid":"f","quality":"high"}]}`},
+		{"track", FromTrack(track), `{"sid":"TR_1","name":"camera","kind":"video","source":"camera","mime_type":"video/vp8","muted":false,"width":1280,"height":720,"simulcast":true,"layers":[{"rid":"q","quality":"low","width":320,"height":180,"bitrate":150000},{"rid":"f","quality":"high"}]}`},
 		{"bare track", FromTrack(vocab.TrackInfo{SID: "TR_2", Muted: true}), `{"sid":"TR_2","kind":"","source":"","muted":true,"simulcast":false}`},
 		{"participant", FromParticipant(vocab.ParticipantInfo{SID: "PA_1", Identity: "ada", Name: "Ada", Metadata: "{}", JoinedAt: at, Kind: vocab.ParticipantRecorder, Hidden: true, Tracks: []vocab.TrackInfo{}}),
 			`{"sid":"PA_1","identity":"ada","name":"Ada","metadata":"{}","joined_at":"2026-11-30T09:00:00Z","kind":"recorder","hidden":true,"tracks":[]}`},
