@@ -51,7 +51,7 @@ func (o *oggWriter) WriteFrame(frame []byte, pos time.Duration) error {
 	if o.closed {
 		return ErrClosed
 	}
-	d, err := opusDuration(frame)
+	d, err := OpusDuration(frame)
 	if err != nil {
 		return err
 	}

@@ -23,9 +23,9 @@ var opusFrameDurations = [32]time.Duration{
 	2500, 5000, 10000, 20000, // CELT FB
 }
 
-// opusDuration is the audio length of an Opus packet, from its TOC byte and
+// OpusDuration is the audio length of an Opus packet, from its TOC byte and
 // frame count (RFC 6716, 3.1 and 3.2).
-func opusDuration(p []byte) (time.Duration, error) {
+func OpusDuration(p []byte) (time.Duration, error) {
 	if len(p) == 0 {
 		return 0, fmt.Errorf("%w: empty", ErrBadOpus)
 	}
