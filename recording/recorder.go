@@ -135,11 +135,14 @@ func (r *Recorder) Stop() (Manifest, error) {
 	r.stopped = true
 	r.mu.Unlock()
 
+	end := time.Now()
 	r.cancel()
 	closeErr := r.c.Close() // ends every track: their goroutines close their files
+	closed := time.Now()
 	<-r.loop
 	r.tracks.Wait()
-	m := Manifest{Room: r.c.Room().Name, StartedAt: r.start, EndedAt: time.Now()}
+	r.log.Debug("recording: stopping", "client_close", closed.Sub(end), "files_closed", time.Since(closed))
+	m := Manifest{Room: r.c.Room().Name, StartedAt: r.start, EndedAt: end}
 	r.mu.Lock()
 	for _, f := range r.files {
 		m.Files = append(m.Files, r.place(f))

@@ -3,6 +3,8 @@ package recording_test
 import (
 	"bytes"
 	"context"
+	"errors"
+	"io"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
@@ -142,11 +144,14 @@ func TestRecorderWritesEveryTrackInSync(t *testing.T) {
 	if err := mic.Mute(r.ctx); err != nil {
 		t.Fatal(err)
 	}
+	mutedAt := time.Now() // writes stop once Mute returned
 	r.wait(1500 * time.Millisecond)
 	if err := mic.Unmute(r.ctx); err != nil {
 		t.Fatal(err)
 	}
+	unmutedAt := time.Now()
 	r.wait(1500 * time.Millisecond)
+	cutAt := time.Now()
 	aliceNet.Cut(2 * time.Second) // alice's media and signalling lost; she resumes
 	r.wait(5 * time.Second)
 	m, err := rec.Stop()
@@ -190,6 +195,9 @@ func TestRecorderWritesEveryTrackInSync(t *testing.T) {
 		for _, g := range m.Files[i+1:] {
 			if g.TrackSID == f.TrackSID {
 				end = g.StartOffset
+				if cut := cutAt.Sub(m.StartedAt); f.ParticipantIdentity == "alice" && cut > f.StartOffset && cut < end {
+					end = cut // alice's media stopped there
+				}
 				break
 			}
 		}
@@ -204,6 +212,50 @@ func TestRecorderWritesEveryTrackInSync(t *testing.T) {
 		if !seen[want] {
 			t.Errorf("no file of %s", want)
 		}
+	}
+
+	// The mute and the cut are silences in alice's Ogg, where and as long as
+	// they were (the cut: at least its 2 s; resuming takes longer).
+	for _, f := range m.Files {
+		if f.ParticipantIdentity != "alice" || f.Kind != vocab.KindAudio {
+			continue
+		}
+		runs := silences(t, filepath.Join(dir, f.Path))
+		mute, want := mutedAt.Sub(m.StartedAt)-f.StartOffset, unmutedAt.Sub(mutedAt)
+		from, length := silenceNear(runs, mute)
+		t.Logf("%s: silence from %v for %v; muted at %v for %v", f.Path, from, length, mute, want)
+		if d := from - mute; d > 250*time.Millisecond || d < -250*time.Millisecond {
+			t.Errorf("%s: the silence starts at %v, the mute at %v", f.Path, from, mute)
+		}
+		if d := length - want; d > 250*time.Millisecond || d < -250*time.Millisecond {
+			t.Errorf("%s: the silence lasts %v, the mute %v", f.Path, length, want)
+		}
+		cut := cutAt.Sub(m.StartedAt) - f.StartOffset
+		from, length = silenceNear(runs, cut)
+		t.Logf("%s: silence from %v for %v; cut at %v", f.Path, from, length, cut)
+		if d := from - cut; d > 300*time.Millisecond || d < -300*time.Millisecond || length < 1800*time.Millisecond {
+			t.Errorf("%s: silence from %v for %v, but the network was cut at %v for 2s", f.Path, from, length, cut)
+		}
+	}
+	// The cut is a gap in alice's video, where it was; the video goes on after.
+	var frames []time.Duration
+	for _, f := range m.Files {
+		if f.ParticipantIdentity == "alice" && f.Kind == vocab.KindVideo {
+			for _, ts := range blockTimes(t, filepath.Join(dir, f.Path)) {
+				frames = append(frames, f.StartOffset+ts)
+			}
+		}
+	}
+	var gapFrom, gap time.Duration
+	for i := 1; i < len(frames); i++ {
+		if d := frames[i] - frames[i-1]; d > gap {
+			gapFrom, gap = frames[i-1], d
+		}
+	}
+	cut := cutAt.Sub(m.StartedAt)
+	t.Logf("alice's video: largest gap from %v for %v; cut at %v", gapFrom, gap, cut)
+	if d := gapFrom - cut; d > 300*time.Millisecond || d < -300*time.Millisecond || gap < 1500*time.Millisecond {
+		t.Errorf("alice's video: largest gap from %v for %v, but the network was cut at %v for 2s", gapFrom, gap, cut)
 	}
 
 	// Sync: each of bob's first files, held against when bob sent its frames.
@@ -240,6 +292,71 @@ func TestRecorderWritesEveryTrackInSync(t *testing.T) {
 	}
 }
 
+// blockTimes lists the times of the blocks of a WebM/Matroska file.
+func blockTimes(t *testing.T, path string) []time.Duration {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rs, err := mkvcore.NewSimpleBlockReader(bytes.NewReader(b))
+	if err != nil || len(rs) != 1 {
+		t.Fatalf("%s: %v", path, err)
+	}
+	defer rs[0].Close() // ends the reader's goroutines
+	var times []time.Duration
+	for {
+		_, _, ts, err := rs[0].Read()
+		if errors.Is(err, io.EOF) {
+			return times
+		}
+		if err != nil {
+			t.Fatalf("%s: %v", path, err)
+		}
+		times = append(times, time.Duration(ts)*time.Millisecond)
+	}
+}
+
+// silences lists the runs of the recorder's silent Opus frames in an Ogg file:
+// where each starts and how long it lasts.
+func silences(t *testing.T, path string) (runs [][2]time.Duration) {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := clip.ParseOgg(b)
+	if err != nil {
+		t.Fatalf("%s: %v", path, err)
+	}
+	var pos time.Duration
+	silent := false
+	for _, f := range c.Frames {
+		switch {
+		case string(f.Data) != "\xf8\xff\xfe":
+			silent = false
+		case silent:
+			runs[len(runs)-1][1] += f.Duration
+		default:
+			silent = true
+			runs = append(runs, [2]time.Duration{pos, f.Duration})
+		}
+		pos += f.Duration
+	}
+	return runs
+}
+
+// silenceNear finds the run of silence that starts nearest to at.
+func silenceNear(runs [][2]time.Duration, at time.Duration) (from, length time.Duration) {
+	best := time.Duration(1 << 62)
+	for _, r := range runs {
+		if d := (r[0] - at).Abs(); d < best {
+			best, from, length = d, r[0], r[1]
+		}
+	}
+	return from, length
+}
+
 // firstVideoFrame reads the first block of a WebM/Matroska file.
 func firstVideoFrame(t *testing.T, path string) []byte {
 	t.Helper()
@@ -251,6 +368,7 @@ func firstVideoFrame(t *testing.T, path string) []byte {
 	if err != nil || len(rs) != 1 {
 		t.Fatalf("%s: %v", path, err)
 	}
+	defer rs[0].Close() // ends the reader's goroutines
 	data, key, _, err := rs[0].Read()
 	if err != nil || !key {
 		t.Fatalf("%s: first block key=%v: %v", path, key, err)
