@@ -10,22 +10,29 @@
 //	m, err := rec.Stop() // files closed and synced, manifest.json written
 //
 // Time line. The recording starts when the Recorder joined (Manifest.StartedAt).
-// Each file has a start offset on that time line, from the sender's clock: the
+// Each file has a start offset on that time line, from sender reports: the
 // RTCP sender report of the track maps the RTP timestamp of the file's first
-// frame to the publisher's wall clock (RemoteTrack.SenderReport), and one clock
-// offset per participant (the first report's arrival minus its NTP time) brings
-// that clock onto the recorder's. Audio and video of one participant share the
-// offset, so their sync is the publisher's; before any report arrived, and for
-// a file whose first frame is not bridged to a report by an unbroken run of
-// packets, the first packet's arrival time is used (File.Sync says which).
+// frame to the sender's clock (RemoteTrack.SenderReport; the server's clock,
+// onto which it maps the publisher's own reports), and one clock offset per
+// participant (the smallest arrival-minus-NTP of its reports, the report that
+// travelled fastest) brings that clock onto the recorder's. Audio and video of
+// one participant share the offset, so their sync is the publisher's. Without
+// a report, or when the report's answer cannot be true (the frame would have
+// arrived before it was sent, or more than a second after), the first packet's
+// arrival is used; File.Sync says which.
 //
-// Inside a file, frames are placed by their RTP timestamps, and by the wall
-// clock across a discontinuity: when packets stop for a while (a mute, a
-// publisher that lost its network and resumed) and the timestamps did not
-// advance with the time that passed, the next frame is placed at the time that
-// passed. Gaps look like this: in Ogg (which has no timestamps, only a count of
-// samples) silent Opus frames fill them; in WebM and Matroska there are simply
-// no blocks, the last picture stays.
+// Inside a file, frames are placed by their RTP timestamps, and by the time
+// that passed across a break: when the timestamps stopped following the clock
+// (a Go publisher's timestamps stand still while it is muted) the frames arrive
+// later than their timestamps say, for good. Each frame's lag (arrival minus
+// timestamp) is judged by the smallest lag of the second of frames after it,
+// so a reader that stalled and then read its backlog at once moves nothing.
+// Breaks under 400 ms are closed up. While a publisher's network is cut its
+// timestamps go on, so its gap is kept by the timestamps alone.
+//
+// Gaps look like this: in Ogg (which has no timestamps, only a count of
+// samples) silent Opus frames fill them, so every player keeps the time line;
+// in WebM and Matroska there are simply no blocks, and the last picture stays.
 //
 // Loss. Packets are reordered and assembled into frames by Pion's sample
 // builder. When a video frame is lost, the track asks for a key frame
