@@ -7,7 +7,7 @@
 //
 //	rec, err := recording.Start(ctx, recording.Config{URL: url, Token: token, Dir: dir})
 //	...
-//	m, err := rec.Stop() // files closed and synced, manifest.json written
+//	m, err := rec.Stop(ctx) // files closed and synced, manifest.json written
 //
 // Time line. The recording starts when the Recorder joined (Manifest.StartedAt).
 // Each file has a start offset on that time line, from sender reports: the
@@ -47,6 +47,12 @@
 // A publisher that resumes its session keeps its tracks: the same files go on,
 // with a gap. Simulcast switches that keep the size continue the file: the SFU
 // rewrites them into one continuous stream.
+//
+// Composition: with Config.Layout, Stop also composes the files with ffmpeg
+// (package compose): composite.mp4 (H.264 + AAC, videos in a grid, audio
+// mixed) or, audio only, composite.ogg. A missing ffmpeg is reported in Stop's
+// error (compose.ErrNoFFmpeg) and in Manifest.CompositeError; the per-track
+// files and the manifest are written all the same.
 //
 // Tokens: the Recorder's token needs the join, subscribe and hidden grants
 // (TokenParams). Package auth has no participant kind in tokens yet; when it

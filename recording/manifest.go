@@ -19,6 +19,10 @@ type Manifest struct {
 	StartedAt time.Time `json:"started_at"`
 	EndedAt   time.Time `json:"ended_at"`
 	Files     []File    `json:"files"`
+	// Composite is the composed file when the Recorder was asked for one;
+	// CompositeError says why it is missing.
+	Composite      *Composite `json:"composite,omitempty"`
+	CompositeError string     `json:"composite_error,omitempty"`
 }
 
 // Sync says where a file's start offset comes from.

@@ -27,6 +27,10 @@ type Config struct {
 	// ClientOptions are passed to client.Join (tests route the recorder through
 	// a clienttest.Network with client.WithNet).
 	ClientOptions []client.Option
+	// Layout asks Stop to compose the files into one with ffmpeg (LayoutGrid,
+	// LayoutAudioOnly); FFmpeg names the program (default "ffmpeg").
+	Layout Layout
+	FFmpeg string
 }
 
 // Recorder records one room into a directory. Start it with Start; Stop ends
@@ -51,6 +55,9 @@ type Recorder struct {
 func Start(ctx context.Context, cfg Config) (*Recorder, error) {
 	if cfg.Dir == "" {
 		return nil, ErrNoDir
+	}
+	if !cfg.Layout.valid() {
+		return nil, fmt.Errorf("%w: %q", ErrUnknownLayout, cfg.Layout)
 	}
 	if err := os.MkdirAll(cfg.Dir, 0o755); err != nil {
 		return nil, fmt.Errorf("recording: %w", err)
@@ -124,9 +131,12 @@ func (r *Recorder) record(rt *client.RemoteTrack) {
 	}()
 }
 
-// Stop leaves the room, closes and syncs every file and writes manifest.json.
-// The returned manifest lists only files that are complete on disk.
-func (r *Recorder) Stop() (Manifest, error) {
+// Stop leaves the room, closes and syncs every file, composes them when the
+// Config asks (ctx bounds that), and writes manifest.json. The returned manifest
+// lists only files that are complete on disk. A composition that failed (ffmpeg
+// missing: compose.ErrNoFFmpeg) is in Manifest.CompositeError and Stop's error;
+// the per-track files and the manifest are written all the same.
+func (r *Recorder) Stop(ctx context.Context) (Manifest, error) {
 	r.mu.Lock()
 	if r.stopped {
 		r.mu.Unlock()
@@ -149,8 +159,19 @@ func (r *Recorder) Stop() (Manifest, error) {
 	}
 	r.mu.Unlock()
 	slices.SortFunc(m.Files, func(a, b File) int { return cmp.Compare(a.StartOffset, b.StartOffset) })
+	var composeErr error
+	if r.cfg.Layout != LayoutNone {
+		m.Composite, composeErr = r.composite(ctx, m)
+		if composeErr != nil {
+			m.CompositeError = composeErr.Error()
+			r.log.Error("recording: composition failed", "error", composeErr)
+		}
+	}
 	if err := writeManifest(r.cfg.Dir, m); err != nil {
-		return m, err
+		return m, errors.Join(err, composeErr)
+	}
+	if composeErr != nil {
+		return m, composeErr
 	}
 	r.log.Info("recording: stopped", "files", len(m.Files))
 	if closeErr != nil {

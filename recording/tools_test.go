@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 )
@@ -83,4 +84,15 @@ func testLogger(t *testing.T) *slog.Logger {
 		return slog.New(slog.DiscardHandler)
 	}
 	return slog.New(slog.NewTextHandler(t.Output(), &slog.HandlerOptions{Level: level}))
+}
+
+// ffprobe2 lists the codecs of a file's streams.
+func ffprobe2(t *testing.T, path string) []string {
+	t.Helper()
+	out, err := exec.Command(requireTool(t, "ffprobe"), "-v", "error", "-show_entries", "stream=codec_name",
+		"-of", "csv=p=0", path).Output()
+	if err != nil {
+		t.Fatalf("ffprobe %s: %v", path, err)
+	}
+	return strings.Fields(string(out))
 }

@@ -173,8 +173,9 @@ func (t *trackWriter) frame(s *media.Sample) error {
 
 	if t.kind == vocab.KindVideo {
 		key := mediafile.IsKeyframe(t.mime, s.Data)
-		if lost && !key {
+		if lost && !key && !t.waitingKey {
 			t.waitingKey = true
+			t.log.Debug("recording: frame lost, waiting for a key frame", "seq", first)
 		}
 		if t.waitingKey && !key {
 			t.requestKeyframe(arrival)
