@@ -144,6 +144,11 @@ func TestRecorderWritesEveryTrackInSync(t *testing.T) {
 	r.run(func() { bobAudio.play(r.ctx, bobMic, opus) })
 
 	r.wait(3 * time.Second)
+	for _, p := range bob.Others() {
+		if p.Identity == "recorder" {
+			t.Errorf("bob sees the recorder: %+v", p)
+		}
+	}
 	if err := mic.Mute(r.ctx); err != nil {
 		t.Fatal(err)
 	}
@@ -527,6 +532,62 @@ func TestRecorderSaysWhenFFmpegIsMissing(t *testing.T) {
 	}
 	if onDisk.Composite != nil || !strings.Contains(onDisk.CompositeError, "ffmpeg not found") || len(onDisk.Files) != 1 || len(m.Files) != 1 {
 		t.Errorf("manifest %+v", onDisk)
+	}
+}
+
+// A publisher that leaves and joins again is a new participant with new
+// tracks: its audio goes on in a new file, placed after the first.
+func TestRecorderStartsNewFilesForAPublisherWhoRejoins(t *testing.T) {
+	r := newRoom(t, "rejoin")
+	dir := t.TempDir()
+	rec, err := recording.Start(r.ctx, recording.Config{URL: r.srv.URL,
+		Token: r.srv.TokenWith(recording.TokenParams(r.name, "recorder")), Dir: dir, Logger: testLogger(t)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	opus := parse(t, clip.ParseOgg, clips.Opus)
+	var left time.Time
+	for round := range 2 {
+		alice, _ := r.join("alice")
+		mic := r.publish(alice, client.TrackOptions{Source: vocab.SourceMicrophone})
+		ctx, stop := context.WithCancel(r.ctx)
+		done := make(chan struct{})
+		go func() { defer close(done); _ = clienttest.PlayClip(ctx, mic, opus) }()
+		r.wait(2 * time.Second)
+		stop()
+		<-done
+		if round == 0 {
+			if err := alice.Leave(r.ctx); err != nil {
+				t.Fatal(err)
+			}
+			left = time.Now()
+			r.wait(500 * time.Millisecond)
+		}
+	}
+	m, err := rec.Stop(r.ctx)
+	r.stop()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(m.Files) != 2 {
+		t.Fatalf("files %+v, want two", m.Files)
+	}
+	first, second := m.Files[0], m.Files[1]
+	for _, f := range m.Files {
+		t.Logf("%s: %s start %v duration %v", f.Path, f.ParticipantSID, f.StartOffset, f.Duration)
+		if f.ParticipantIdentity != "alice" || f.Kind != vocab.KindAudio {
+			t.Errorf("file %+v", f)
+		}
+		if e := decodeErrors(t, filepath.Join(dir, f.Path)); e != "" {
+			t.Errorf("%s: ffmpeg decoding: %s", f.Path, e)
+		}
+	}
+	if first.ParticipantSID == second.ParticipantSID || first.TrackSID == second.TrackSID {
+		t.Errorf("the rejoined alice is the same participant or track: %+v", m.Files)
+	}
+	leftAt := left.Sub(m.StartedAt)
+	if end := first.StartOffset + first.Duration; end > leftAt+100*time.Millisecond || second.StartOffset < leftAt {
+		t.Errorf("first file ends at %v, second starts at %v; alice left at %v", end, second.StartOffset, leftAt)
 	}
 }
 
