@@ -2,7 +2,6 @@ package recording
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -24,9 +23,6 @@ const (
 	// LayoutAudioOnly makes composite.ogg: all audio mixed into Opus.
 	LayoutAudioOnly Layout = "audio_only"
 )
-
-// ErrUnknownLayout is returned by Start for a layout not listed above.
-var ErrUnknownLayout = errors.New("recording: unknown layout")
 
 // Composite is the composed file of a recording.
 type Composite struct {
