@@ -28,7 +28,11 @@
 // timestamp) is judged by the smallest lag of the second of frames after it,
 // so a reader that stalled and then read its backlog at once moves nothing.
 // Breaks under 400 ms are closed up. While a publisher's network is cut its
-// timestamps go on, so its gap is kept by the timestamps alone.
+// timestamps go on, so its gap is kept by the timestamps alone. The other way
+// round, a step from one frame to the next whose timestamps advance more than
+// 400 ms beyond the time that passed (seen after a simulcast switch that
+// followed a publisher's resume) is closed up: a file holds no time that did
+// not pass.
 //
 // Gaps look like this: in Ogg (which has no timestamps, only a count of
 // samples) silent Opus frames fill them, so every player keeps the time line;

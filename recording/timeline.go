@@ -37,16 +37,19 @@ type placedFrame struct {
 // its arrival minus its timestamp; the lag is constant in a running stream (up
 // to jitter) and rises for good after a break.
 type timeline struct {
-	clockRate uint32
-	started   bool
-	lastTS    uint32
-	ticks     int64 // unwrapped timestamp of the last frame pushed, from the first
-	queue     []queued
-	base      time.Duration // the run's smallest lag
-	shift     time.Duration // the breaks so far
-	lastPos   time.Duration
-	zeroSet   bool
-	zero      time.Time
+	clockRate   uint32
+	started     bool
+	lastTS      uint32
+	ticks       int64 // unwrapped timestamp of the last frame pushed, from the first
+	queue       []queued
+	based       bool
+	prevElapsed time.Duration // of the frame placed last
+	prevArrival time.Time
+	base        time.Duration // the run's smallest lag
+	shift       time.Duration // the breaks so far
+	lastPos     time.Duration
+	zeroSet     bool
+	zero        time.Time
 }
 
 type queued struct {
@@ -90,21 +93,34 @@ func (tl *timeline) flush(out []placedFrame) []placedFrame {
 	return out
 }
 
-// release places the oldest waiting frame, judging its lag by the smallest lag
-// of the window after it.
+// release places the oldest waiting frame. A lag that rose for good (the
+// smallest lag of the window after the frame is up) is a break: the frames
+// move later by it. A step from one frame to the next whose timestamps advance
+// much more than the clock did is a jump of the timestamps, a sender's or a
+// forwarder's discontinuity: the frames move earlier by it, so that the file
+// holds no time that never passed. A stalled reader raises the lags of its
+// backlog only, its last frames come on time, and each step of its burst is
+// one frame long: neither.
 func (tl *timeline) release(out []placedFrame) []placedFrame {
 	head := tl.queue[0]
 	lag := head.lag
 	for _, q := range tl.queue[1:] {
 		lag = min(lag, q.lag)
 	}
+	if !tl.based {
+		tl.based, tl.base = true, head.lag
+	} else if jump := (head.elapsed - tl.prevElapsed) - head.arrival.Sub(tl.prevArrival); jump > gapThreshold {
+		tl.shift -= jump
+		tl.base -= jump
+	}
 	switch {
 	case lag-tl.base > gapThreshold:
 		tl.shift += lag - tl.base
 		tl.base = lag
-	case lag < tl.base:
-		tl.base = lag
+	case head.lag < tl.base:
+		tl.base = head.lag
 	}
+	tl.prevElapsed, tl.prevArrival = head.elapsed, head.arrival
 	pos := max(head.elapsed+tl.shift, tl.lastPos)
 	tl.lastPos = pos
 	tl.queue = tl.queue[1:]

@@ -96,6 +96,37 @@ func TestTimelineLeavesGapsForLostFrames(t *testing.T) {
 	}
 }
 
+// Timestamps that jump a second ahead of the clock (a forwarder's
+// discontinuity) are closed up: the file holds no time that never passed.
+func TestTimelineClosesUpTimestampsThatJumpAhead(t *testing.T) {
+	jump := func(i int) int {
+		if i >= 20 {
+			return i + 50
+		}
+		return i
+	}
+	pos := stream(100, func(i int) uint32 { return steady(jump(i)) },
+		func(i int) time.Duration { return time.Duration(i) * frameDur })
+	for i, p := range pos {
+		if p != time.Duration(i)*frameDur {
+			t.Fatalf("frame %d at %v, want %v", i, p, time.Duration(i)*frameDur)
+		}
+	}
+}
+
+// A first frame that came 700 ms late (a reader busy at the start) moves
+// nothing either.
+func TestTimelineIgnoresALateFirstFrame(t *testing.T) {
+	pos := stream(100, steady, func(i int) time.Duration {
+		return max(time.Duration(i)*frameDur, 700*time.Millisecond)
+	})
+	for i, p := range pos {
+		if p != time.Duration(i)*frameDur {
+			t.Fatalf("frame %d at %v, want %v", i, p, time.Duration(i)*frameDur)
+		}
+	}
+}
+
 func TestDiscontinuityBelowThresholdIsClosedUp(t *testing.T) {
 	pos := stream(100, steady, func(i int) time.Duration {
 		d := time.Duration(i) * frameDur

@@ -294,10 +294,11 @@ func (t *trackWriter) syncStart() {
 }
 
 // reportBefore is how long before a file's first frame a sender report may
-// have arrived and still be used for it: reports come every second, and a
-// break within this time would have to be shorter than gapThreshold to be
-// missed, which is then also its error.
-const reportBefore = gapThreshold
+// have arrived and still be used for it: two report intervals, so that a file
+// that begins (at a simulcast switch) just after a report and ends before the
+// next still gets one. The check in place catches a report that a break made
+// wrong by more than a second.
+const reportBefore = 2 * time.Second
 
 func (t *trackWriter) closeFile() {
 	f := t.cur
@@ -313,5 +314,6 @@ func (t *trackWriter) closeFile() {
 	}
 	f.entry.Duration = f.w.Duration()
 	f.entry.Bytes = f.w.Size()
+	t.log.Debug("recording: file closed", "path", f.entry.Path, "duration", f.entry.Duration, "breaks", f.at.shift)
 	t.files = append(t.files, f.recordedFile)
 }
