@@ -19,6 +19,13 @@ type Config struct {
 	// with sendmmsg). 0 picks a free port (tests); the product default is
 	// DefaultUDPPort, which the caller's configuration fills in.
 	UDPPort int
+	// UDPPortMin and UDPPortMax, when both set, give each peer connection a UDP
+	// port of its own in [UDPPortMin, UDPPortMax] instead of the one UDPPort: the
+	// mode for servers that media bridges (a SIP gateway, recorders) reach from one
+	// local port each, since one bridge port can only talk to many connections if
+	// they are on distinct server ports. Writes are not batched in this mode. The
+	// range needs two ports per participant.
+	UDPPortMin, UDPPortMax int
 	// TCPPort carries ICE-TCP on one TCP port; -1 disables it; 0 picks a free port.
 	// The product default is DefaultTCPPort.
 	TCPPort int

@@ -61,6 +61,11 @@ func NewEngine(ctx context.Context, cfg Config) (*Engine, error) {
 	if cfg.UDPPort < 0 || cfg.UDPPort > 65535 || cfg.TCPPort < -1 || cfg.TCPPort > 65535 {
 		return nil, fmt.Errorf("%w: ports udp=%d tcp=%d", ErrInvalidArgument, cfg.UDPPort, cfg.TCPPort)
 	}
+	if cfg.UDPPortMin != 0 || cfg.UDPPortMax != 0 {
+		if cfg.UDPPortMin < 1 || cfg.UDPPortMax > 65535 || cfg.UDPPortMin >= cfg.UDPPortMax {
+			return nil, fmt.Errorf("%w: UDP port range %d-%d (want 1 <= min < max <= 65535)", ErrInvalidArgument, cfg.UDPPortMin, cfg.UDPPortMax)
+		}
+	}
 	var bindIP net.IP
 	if cfg.BindIP != "" {
 		if bindIP = net.ParseIP(cfg.BindIP); bindIP == nil {
@@ -93,11 +98,23 @@ func NewEngine(ctx context.Context, cfg Config) (*Engine, error) {
 		<-e.ctx.Done()
 		e.shutdown()
 	}()
-	e.log.Info("sfu engine started", "udp", e.UDPAddr().String(), "tcp", fmt.Sprint(e.TCPAddr()))
+	e.log.Info("sfu engine started", "udp", fmt.Sprint(e.UDPAddr()), "udp_port_range", fmt.Sprintf("%d-%d", cfg.UDPPortMin, cfg.UDPPortMax), "tcp", fmt.Sprint(e.TCPAddr()))
 	return e, nil
 }
 
+// portRange reports whether each connection takes its own port (Config.UDPPortMin).
+func (e *Engine) portRange() bool { return e.cfg.UDPPortMin != 0 }
+
 func (e *Engine) openSockets(bindIP net.IP) error {
+	if !e.portRange() {
+		if err := e.openUDPMux(bindIP); err != nil {
+			return err
+		}
+	}
+	return e.openTCP(bindIP)
+}
+
+func (e *Engine) openUDPMux(bindIP net.IP) error {
 	network := "udp"
 	if bindIP != nil && bindIP.To4() != nil {
 		network = "udp4"
@@ -119,7 +136,11 @@ func (e *Engine) openSockets(bindIP net.IP) error {
 	e.udpConn = udp.NewBatchConn(uc, udpBatchSize, udpBatchInterval)
 	logger := pionLogs{e.log}
 	e.udpMux = ice.NewUDPMuxDefault(ice.UDPMuxParams{UDPConn: e.udpConn, Logger: logger.NewLogger("udpmux")})
+	return nil
+}
 
+func (e *Engine) openTCP(bindIP net.IP) error {
+	logger := pionLogs{e.log}
 	if e.cfg.TCPPort >= 0 {
 		tnet := "tcp"
 		if bindIP != nil && bindIP.To4() != nil {
@@ -174,7 +195,11 @@ func (e *Engine) newAPI(bindIP net.IP, subscriber bool) (*webrtc.API, error) {
 	// a few STUN packets more.
 	var s webrtc.SettingEngine
 	s.LoggerFactory = pionLogs{e.log}
-	s.SetICEUDPMux(e.udpMux)
+	if e.udpMux != nil {
+		s.SetICEUDPMux(e.udpMux)
+	} else if err := s.SetEphemeralUDPPortRange(uint16(e.cfg.UDPPortMin), uint16(e.cfg.UDPPortMax)); err != nil {
+		return nil, fmt.Errorf("%w: UDP port range: %w", ErrInvalidArgument, err)
+	}
 	// AES-128-GCM first (Pion prefers AES-256-GCM): SRTP encryption is paid per
 	// packet and subscriber, and 128-bit AES does 10 rounds instead of 14.
 	s.SetSRTPProtectionProfiles(dtls.SRTP_AEAD_AES_128_GCM, dtls.SRTP_AEAD_AES_256_GCM, dtls.SRTP_AES128_CM_HMAC_SHA1_80)
@@ -215,8 +240,12 @@ func (e *Engine) newAPI(bindIP net.IP, subscriber bool) (*webrtc.API, error) {
 	return webrtc.NewAPI(webrtc.WithMediaEngine(m), webrtc.WithInterceptorRegistry(reg), webrtc.WithSettingEngine(s)), nil
 }
 
-// UDPAddr is the bound UDP address (useful with port 0).
+// UDPAddr is the bound UDP address (useful with port 0); nil when each
+// connection has a port of its own (Config.UDPPortMin).
 func (e *Engine) UDPAddr() *net.UDPAddr {
+	if e.udpConn == nil {
+		return nil
+	}
 	a, _ := e.udpConn.LocalAddr().(*net.UDPAddr)
 	return a
 }

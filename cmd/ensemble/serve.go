@@ -74,9 +74,12 @@ func runServe(ctx context.Context, args []string) error {
 	}
 	defer notifier.Close()
 
+	udpMin, udpMax := cfg.PortRange()
 	// The engine is not tied to ctx: on a signal we drain first, then close it.
 	engine, err := sfu.NewEngine(context.Background(), sfu.Config{
 		UDPPort:                 cfg.UDPPort,
+		UDPPortMin:              udpMin,
+		UDPPortMax:              udpMax,
 		TCPPort:                 cfg.TCPPort,
 		BindIP:                  cfg.Bind,
 		NAT1To1IPs:              cfg.NAT1To1IPs,
@@ -133,7 +136,7 @@ func runServe(ctx context.Context, args []string) error {
 	go func() { serveErr <- httpSrv.Serve(ln) }()
 
 	log.Info("ensemble serving",
-		"http", ln.Addr().String(), "udp", engine.UDPAddr().String(), "tcp", fmt.Sprint(engine.TCPAddr()),
+		"http", ln.Addr().String(), "udp", fmt.Sprint(engine.UDPAddr()), "tcp", fmt.Sprint(engine.TCPAddr()),
 		"dev", cfg.Dev, "public_url", cfg.PublicURL)
 	if cfg.Dev {
 		printDevBanner(cfg, ln.Addr())

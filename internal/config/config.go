@@ -3,6 +3,8 @@ package config
 import (
 	"log/slog"
 	"maps"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/ensemble-sfu/ensemble/signalling/auth"
@@ -33,6 +35,10 @@ type Config struct {
 	HTTPPort int `yaml:"http_port"`
 	UDPPort  int `yaml:"udp_port"`
 	TCPPort  int `yaml:"tcp_port"`
+	// UDPPortRange ("50000-60000"), when set, gives each peer connection its own
+	// UDP port in the range instead of the one udp_port: for servers that media
+	// bridges reach from one local port each (see sfu.Config.UDPPortMin).
+	UDPPortRange string `yaml:"udp_port_range"`
 	// NAT1To1IPs are public IPs advertised in ICE candidates instead of local ones.
 	NAT1To1IPs []string `yaml:"nat_1to1_ips"`
 	// Keys are the API keys and their secrets.
@@ -123,4 +129,19 @@ func (c *Config) Redacted() Config {
 		r.Redis.Password = "REDACTED"
 	}
 	return r
+}
+
+// PortRange returns UDPPortRange's bounds; 0, 0 when it is not set. Validate has
+// refused a malformed range already.
+func (c *Config) PortRange() (min, max int) {
+	lo, hi, ok := strings.Cut(c.UDPPortRange, "-")
+	if !ok {
+		return 0, 0
+	}
+	a, err1 := strconv.Atoi(strings.TrimSpace(lo))
+	b, err2 := strconv.Atoi(strings.TrimSpace(hi))
+	if err1 != nil || err2 != nil {
+		return 0, 0
+	}
+	return a, b
 }

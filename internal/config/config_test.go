@@ -169,6 +169,8 @@ func TestBadValuesNamed(t *testing.T) {
 		{"port not a number", keys + "http_port: abc\n", "http_port (line 2)"},
 		{"port too big", keys + "udp_port: 70000\n", "udp_port: 70000"},
 		{"negative port", keys + "http_port: -5\n", "http_port: -5"},
+		{"port range backwards", keys + "udp_port_range: 60000-50000\n", "udp_port_range: \"60000-50000\""},
+		{"port range not a range", keys + "udp_port_range: many\n", "udp_port_range: \"many\""},
 		{"tcp equals http", keys + "tcp_port: 7880\n", "tcp_port: 7880"},
 		{"bind not an IP", keys + "bind: example.com\n", "bind:"},
 		{"nat ip", keys + "nat_1to1_ips: [1.2.3.4, nope]\n", "nat_1to1_ips[1]"},
@@ -328,5 +330,17 @@ func TestFlagHelpShowsDefaults(t *testing.T) {
 	}
 	if strings.Contains(out.String(), "-keys") {
 		t.Error("secrets must not be flags")
+	}
+}
+
+func TestUDPPortRange(t *testing.T) {
+	c := Default(false)
+	c.UDPPortRange = " 50000 - 50100 "
+	if lo, hi := c.PortRange(); lo != 50000 || hi != 50100 {
+		t.Fatalf("PortRange() = %d, %d", lo, hi)
+	}
+	c.UDPPortRange = ""
+	if lo, hi := c.PortRange(); lo != 0 || hi != 0 {
+		t.Fatalf("unset PortRange() = %d, %d", lo, hi)
 	}
 }

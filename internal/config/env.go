@@ -35,6 +35,7 @@ func settings() []setting {
 		{"http_port", "HTTP_PORT", "http-port", "HTTP/WebSocket port", false, setInt(func(c *Config) *int { return &c.HTTPPort })},
 		{"udp_port", "UDP_PORT", "udp-port", "UDP port for all WebRTC media", false, setInt(func(c *Config) *int { return &c.UDPPort })},
 		{"tcp_port", "TCP_PORT", "tcp-port", "ICE-TCP port (-1 disables)", false, setInt(func(c *Config) *int { return &c.TCPPort })},
+		{"udp_port_range", "UDP_PORT_RANGE", "udp-port-range", "MIN-MAX: a UDP port per connection in this range instead of udp_port (for media bridges)", false, setString(func(c *Config) *string { return &c.UDPPortRange })},
 		{"nat_1to1_ips", "NAT_1TO1_IPS", "nat-1to1-ips", "comma-separated public IPs to advertise (1:1 NAT)", false, setList(func(c *Config) *[]string { return &c.NAT1To1IPs })},
 		{"keys", "KEYS", "", "", true, func(c *Config, s string) error {
 			k, err := auth.ParseKeyList(s)

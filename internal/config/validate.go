@@ -30,6 +30,11 @@ func (c *Config) Validate() error {
 			bad(p.name, "%d is not a port (%d..65535)", p.v, p.min_)
 		}
 	}
+	if c.UDPPortRange != "" {
+		if lo, hi := c.PortRange(); lo < 1 || hi > 65535 || lo >= hi {
+			bad("udp_port_range", "%q is not MIN-MAX with 1 <= MIN < MAX <= 65535", c.UDPPortRange)
+		}
+	}
 	if c.HTTPPort != 0 && c.HTTPPort == c.TCPPort {
 		bad("tcp_port", "%d is also http_port; both are TCP", c.TCPPort)
 	}

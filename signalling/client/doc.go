@@ -34,12 +34,14 @@
 // recorder), and sends key frame requests upstream (RequestKeyframe). WithCodecs
 // narrows the codecs (a SIP bridge: G.711 and telephone-event only).
 //
-// Ports: each of a client's two connections has its own UDP port. Many clients
-// of one process cannot share one socket (Pion's ICE UDP mux): ICE, DTLS and SRTP
-// tell connections apart by the address pair, and every connection to a server
-// goes to its one media port, so two of them on one local port would be the same
-// pair to both ends. A bridge keeps its ports in a range with WithSettingEngine
-// and SetEphemeralUDPPortRange (two ports per call).
+// Ports: by default each of a client's two connections has its own UDP port. Many
+// clients of one process (a bridge's calls) can share one UDP socket, through
+// Pion's ICE UDP mux (WithSettingEngine and SetICEUDPMux), when the server gives
+// each connection a port of its own (its udp_port_range setting): ICE, DTLS and
+// SRTP tell connections apart by the address pair, so on one local port they need
+// distinct server ports. Against a server with its one media port (the default),
+// keep each client on its own ports instead, within a range a firewall lets
+// through (SetEphemeralUDPPortRange, two ports per call).
 //
 // Connections: the publisher connection is offered by the client each time a track
 // is published or unpublished (offers are serialised); the subscriber connection is
