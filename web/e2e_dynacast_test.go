@@ -78,8 +78,10 @@ func TestE2EDynacastTurnsUnneededLayersOffInTheBrowser(t *testing.T) {
 
 	// Alone in the room, nobody needs Carol's medium and high layers: the server
 	// turns them off after its 2 s delay; the lowest stays on.
-	carol.waitJS("publisher_layers obeyed", `__ensemble.session.pubs.get("camera")?.activeLayers?.f === false`, 15*time.Second)
-	carol.waitActiveRIDs("alone", map[string]bool{"q": true, "h": false, "f": false}, 10*time.Second)
+	// Chrome sends its top layer only once its bandwidth estimate has ramped up,
+	// which a busy machine slows: the wait is generous (it ends as soon as it holds).
+	carol.waitJS("publisher_layers obeyed", `__ensemble.session.pubs.get("camera")?.activeLayers?.f === false`, 40*time.Second)
+	carol.waitActiveRIDs("alone", map[string]bool{"q": true, "h": false, "f": false}, 20*time.Second)
 
 	// Alice shows Carol large: the high layer is needed, and switched on again.
 	alice := b.newPage("alice", false)
