@@ -98,7 +98,11 @@ func NewEngine(ctx context.Context, cfg Config) (*Engine, error) {
 		<-e.ctx.Done()
 		e.shutdown()
 	}()
-	e.log.Info("sfu engine started", "udp", fmt.Sprint(e.UDPAddr()), "udp_port_range", fmt.Sprintf("%d-%d", cfg.UDPPortMin, cfg.UDPPortMax), "tcp", fmt.Sprint(e.TCPAddr()))
+	udp := fmt.Sprint(e.UDPAddr())
+	if e.portRange() {
+		udp = fmt.Sprintf("a port per connection in %d-%d", cfg.UDPPortMin, cfg.UDPPortMax)
+	}
+	e.log.Info("sfu engine started", "udp", udp, "tcp", fmt.Sprint(e.TCPAddr()))
 	return e, nil
 }
 

@@ -135,8 +135,12 @@ func runServe(ctx context.Context, args []string) error {
 	serveErr := make(chan error, 1)
 	go func() { serveErr <- httpSrv.Serve(ln) }()
 
+	udp := fmt.Sprint(engine.UDPAddr())
+	if cfg.UDPPortRange != "" {
+		udp = "a port per connection in " + cfg.UDPPortRange
+	}
 	log.Info("ensemble serving",
-		"http", ln.Addr().String(), "udp", fmt.Sprint(engine.UDPAddr()), "tcp", fmt.Sprint(engine.TCPAddr()),
+		"http", ln.Addr().String(), "udp", udp, "tcp", fmt.Sprint(engine.TCPAddr()),
 		"dev", cfg.Dev, "public_url", cfg.PublicURL)
 	if cfg.Dev {
 		printDevBanner(cfg, ln.Addr())
