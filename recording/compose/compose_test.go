@@ -1,13 +1,13 @@
 package compose_test
 
 import (
+	"github.com/ensemble-sfu/ensemble/recording/internal/mediatest"
+
 	"context"
-	"encoding/json"
 	"errors"
 	"os"
 	"os/exec"
 	"path/filepath"
-	"strconv"
 	"testing"
 	"time"
 
@@ -18,19 +18,12 @@ import (
 	"github.com/pion/webrtc/v4"
 )
 
-// requireFFmpeg finds ffmpeg and ffprobe. Outside CI a missing tool skips the
-// test; under CI=true it fails it, because a silent skip would hide a broken setup.
+// requireFFmpeg finds ffmpeg and ffprobe (mediatest.RequireTool: a skip outside
+// CI, a failure under CI=true).
 func requireFFmpeg(t *testing.T) {
 	t.Helper()
-	for _, name := range []string{"ffmpeg", "ffprobe"} {
-		if _, err := exec.LookPath(name); err != nil {
-			msg := name + " not found: apt-get update && apt-get install -y ffmpeg"
-			if os.Getenv("CI") == "true" {
-				t.Fatal(msg)
-			}
-			t.Skip(msg)
-		}
-	}
+	mediatest.RequireTool(t, "ffmpeg")
+	mediatest.RequireTool(t, "ffprobe")
 }
 
 // writeTrack writes a clip to a per-track file as the recorder would.
@@ -52,32 +45,10 @@ func writeTrack(t *testing.T, path, mime string, c *clip.Clip) {
 	}
 }
 
-type stream struct {
-	CodecType string `json:"codec_type"`
-	CodecName string `json:"codec_name"`
-	Width     int    `json:"width"`
-	Height    int    `json:"height"`
-}
-
-func probe(t *testing.T, path string) ([]stream, time.Duration) {
+func probe(t *testing.T, path string) ([]mediatest.Stream, time.Duration) {
 	t.Helper()
-	out, err := exec.Command("ffprobe", "-v", "error", "-show_entries",
-		"stream=codec_type,codec_name,width,height:format=duration", "-of", "json", path).Output()
-	if err != nil {
-		t.Fatalf("ffprobe %s: %v", path, err)
-	}
-	var r struct {
-		Streams []stream
-		Format  struct{ Duration string }
-	}
-	if err := json.Unmarshal(out, &r); err != nil {
-		t.Fatal(err)
-	}
-	secs, err := strconv.ParseFloat(r.Format.Duration, 64)
-	if err != nil {
-		t.Fatalf("%s: duration %q", path, r.Format.Duration)
-	}
-	return r.Streams, time.Duration(secs * float64(time.Second))
+	r := mediatest.Probe(t, path)
+	return r.Streams, r.Duration
 }
 
 func inputs(t *testing.T, dir string) []compose.Input {

@@ -2,10 +2,7 @@ package forward
 
 import (
 	"encoding/binary"
-	"errors"
-	"io"
 	"log/slog"
-	"os"
 	"time"
 
 	"github.com/pion/rtcp"
@@ -50,27 +47,11 @@ func (d *DownTrack) readRTCP() {
 	if d.closed.Load() {
 		return
 	}
-	failures := 0
-	for {
-		pkts, _, err := d.sender.ReadRTCP()
-		if err != nil {
-			if d.closed.Load() || errors.Is(err, io.EOF) || errors.Is(err, io.ErrClosedPipe) ||
-				errors.Is(err, os.ErrDeadlineExceeded) {
-				return
-			}
-			var ne interface{ Timeout() bool }
-			if errors.As(err, &ne) && ne.Timeout() {
-				return
-			}
-			if failures++; failures > 100 {
-				d.log.Warn("stopping RTCP reader after repeated errors", slog.Any("error", err))
-				return
-			}
-			continue
-		}
-		failures = 0
-		d.handleRTCP(pkts, time.Now())
-	}
+	readRTCPUntilEnd(
+		func() ([]rtcp.Packet, error) { pkts, _, err := d.sender.ReadRTCP(); return pkts, err },
+		d.closed.Load,
+		func(err error) { d.log.Warn("stopping RTCP reader after repeated errors", slog.Any("error", err)) },
+		d.handleRTCP)
 }
 
 func (d *DownTrack) handleRTCP(pkts []rtcp.Packet, now time.Time) {

@@ -1,10 +1,7 @@
 package forward
 
 import (
-	"errors"
-	"io"
 	"log/slog"
-	"os"
 	"time"
 
 	"github.com/pion/rtcp"
@@ -67,33 +64,18 @@ func (s rtcpSource) setReadDeadline(t time.Time) error {
 // Pion's receiver-report interceptor see the reports, so that the SFU's
 // receiver reports carry LSR/DLSR and the publisher learns its RTT.
 func (l *layer) readRTCP(src rtcpSource) {
-	failures := 0
-	for {
-		pkts, err := src.read()
-		if err != nil {
-			if l.stopping.Load() || errors.Is(err, io.EOF) || errors.Is(err, io.ErrClosedPipe) ||
-				errors.Is(err, os.ErrDeadlineExceeded) {
-				return
+	readRTCPUntilEnd(src.read, l.stopping.Load,
+		func(err error) {
+			l.up.log.Warn("stopping publisher RTCP reader after repeated errors",
+				slog.String("rid", l.rid), slog.Any("error", err))
+		},
+		func(pkts []rtcp.Packet, now time.Time) {
+			for _, p := range pkts {
+				if sr, ok := p.(*rtcp.SenderReport); ok && sr.SSRC == l.ssrc {
+					l.onSenderReport(sr.RTPTime, now)
+				}
 			}
-			var ne interface{ Timeout() bool }
-			if errors.As(err, &ne) && ne.Timeout() {
-				return
-			}
-			if failures++; failures > 100 {
-				l.up.log.Warn("stopping publisher RTCP reader after repeated errors",
-					slog.String("rid", l.rid), slog.Any("error", err))
-				return
-			}
-			continue
-		}
-		failures = 0
-		now := time.Now()
-		for _, p := range pkts {
-			if sr, ok := p.(*rtcp.SenderReport); ok && sr.SSRC == l.ssrc {
-				l.onSenderReport(sr.RTPTime, now)
-			}
-		}
-	}
+		})
 }
 
 // rtcpSink sends RTCP to the subscriber (the DTLS transport of its sender).

@@ -53,15 +53,8 @@ func checkShape(token string, header map[string]any) error {
 			continue
 		}
 		if c := v[0]; c != '-' && (c < '0' || c > '9') {
-			return newError(CodeMalformedToken, fmt.Sprintf("claim %q must be a number of seconds, not %s", name, truncate(string(v), 40)), nil)
+			return newError(CodeMalformedToken, fmt.Sprintf("claim %q must be a number of seconds, not %s", name, truncateClaim(string(v))), nil)
 		}
 	}
 	return nil
-}
-
-func truncate(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	return s[:n] + "…"
 }
