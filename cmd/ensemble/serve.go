@@ -68,6 +68,7 @@ func runServe(ctx context.Context, args []string) error {
 	// Webhooks hear the engine's room events; with no URLs the notifier drops them.
 	notifier, err := webhook.New(context.Background(), webhook.Config{
 		URLs: cfg.Webhooks.URLs, APIKey: cfg.Webhooks.APIKey, Secret: cfg.Keys[cfg.Webhooks.APIKey], Logger: log,
+		AllowedNetworks: cfg.Webhooks.AllowedNetworks(), GiveUpAfter: cfg.Webhooks.GiveUpAfter,
 	})
 	if err != nil {
 		return fmt.Errorf("webhooks: %w", err)

@@ -1,8 +1,10 @@
 package config
 
 import (
+	"fmt"
 	"log/slog"
 	"maps"
+	"net/netip"
 	"strconv"
 	"strings"
 	"time"
@@ -77,6 +79,35 @@ type Redis struct {
 type Webhooks struct {
 	URLs   []string `yaml:"urls"`
 	APIKey string   `yaml:"api_key"`
+	// AllowNetworks are internal networks (CIDR) webhook receivers may be on; by
+	// default none (--dev: loopback), so that a webhook URL cannot reach the
+	// server's own ports, the internal network or a cloud metadata service.
+	AllowNetworks []string `yaml:"allow_networks"`
+	// GiveUpAfter bounds the retries of one event (0 = the webhook package default).
+	GiveUpAfter time.Duration `yaml:"give_up_after"`
+}
+
+// AllowedNetworks is Webhooks.AllowNetworks parsed; Validate has refused bad entries.
+func (w Webhooks) AllowedNetworks() []netip.Prefix {
+	var out []netip.Prefix
+	for _, s := range w.AllowNetworks {
+		if p, err := parseNetwork(s); err == nil {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// parseNetwork reads a CIDR prefix or a single address.
+func parseNetwork(s string) (netip.Prefix, error) {
+	if p, err := netip.ParsePrefix(s); err == nil {
+		return p.Masked(), nil
+	}
+	a, err := netip.ParseAddr(s)
+	if err != nil {
+		return netip.Prefix{}, fmt.Errorf("%q is neither a CIDR network nor an IP address", s)
+	}
+	return netip.PrefixFrom(a, a.BitLen()), nil
 }
 
 // SIP holds the domain used in meetings' SIP URIs ("" = no SIP URIs) and the phone

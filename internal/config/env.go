@@ -56,6 +56,8 @@ func settings() []setting {
 		{"redis.db", "REDIS_DB", "redis-db", "Redis database number", false, setInt(func(c *Config) *int { return &c.Redis.DB })},
 		{"webhooks.urls", "WEBHOOK_URLS", "webhook-urls", "comma-separated webhook URLs", false, setList(func(c *Config) *[]string { return &c.Webhooks.URLs })},
 		{"webhooks.api_key", "WEBHOOK_API_KEY", "webhook-api-key", "API key whose secret signs webhook calls", false, setString(func(c *Config) *string { return &c.Webhooks.APIKey })},
+		{"webhooks.allow_networks", "WEBHOOK_ALLOW_NETWORKS", "webhook-allow-networks", "comma-separated internal networks (CIDR) webhook receivers may be on", false, setList(func(c *Config) *[]string { return &c.Webhooks.AllowNetworks })},
+		{"webhooks.give_up_after", "WEBHOOK_GIVE_UP_AFTER", "webhook-give-up-after", "how long one webhook event is retried", false, setDuration(func(c *Config) *time.Duration { return &c.Webhooks.GiveUpAfter })},
 		{"public_url", "PUBLIC_URL", "public-url", "base URL of join links (default http://<bind>:<http-port>)", false, setString(func(c *Config) *string { return &c.PublicURL })},
 		{"sip.domain", "SIP_DOMAIN", "sip-domain", "domain of meetings' SIP URIs", false, setString(func(c *Config) *string { return &c.SIP.Domain })},
 		{"sip.phone_number", "SIP_PHONE_NUMBER", "sip-phone-number", "dial-in number given in invitations with the meeting's PIN", false, setString(func(c *Config) *string { return &c.SIP.PhoneNumber })},

@@ -69,6 +69,10 @@ func (c *Config) fillDerived(lookup func(string) (string, bool)) {
 		}
 		c.Keys[auth.DevAPIKey] = auth.DevAPISecret
 	}
+	if c.Dev && c.Webhooks.AllowNetworks == nil {
+		// A developer's webhook receiver runs on the same machine.
+		c.Webhooks.AllowNetworks = []string{"127.0.0.0/8", "::1/128"}
+	}
 	if c.Webhooks.APIKey == "" && len(c.Webhooks.URLs) > 0 && len(c.Keys) == 1 {
 		c.Webhooks.APIKey = c.Keys.Names()[0]
 	}

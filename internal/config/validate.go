@@ -96,6 +96,14 @@ func (c *Config) Validate() error {
 			bad(fmt.Sprintf("webhooks.urls[%d]", i), "%v", err)
 		}
 	}
+	for i, n := range c.Webhooks.AllowNetworks {
+		if _, err := parseNetwork(n); err != nil {
+			bad(fmt.Sprintf("webhooks.allow_networks[%d]", i), "%v", err)
+		}
+	}
+	if c.Webhooks.GiveUpAfter < 0 {
+		bad("webhooks.give_up_after", "%v is negative (0 = default)", c.Webhooks.GiveUpAfter)
+	}
 	if k := c.Webhooks.APIKey; k != "" {
 		if _, ok := c.Keys[k]; !ok {
 			bad("webhooks.api_key", "%q is not one of the configured keys %v", k, c.Keys.Names())

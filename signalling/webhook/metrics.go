@@ -8,7 +8,7 @@ var (
 	descDropped = prometheus.NewDesc("ensemble_webhook_events_dropped_total",
 		"Webhook events dropped because the URL's queue was full.", []string{"url"}, nil)
 	descFailed = prometheus.NewDesc("ensemble_webhook_events_failed_total",
-		"Webhook events refused for good by the receiver (4xx other than 408/429) and skipped.", []string{"url"}, nil)
+		"Webhook events given up: refused for good by the receiver (4xx other than 408/429), to a destination not allowed, or unreachable for longer than the give-up time.", []string{"url"}, nil)
 	descAttempts = prometheus.NewDesc("ensemble_webhook_attempts_total",
 		"Webhook delivery attempts.", []string{"url"}, nil)
 	descAttemptsFailed = prometheus.NewDesc("ensemble_webhook_attempts_failed_total",

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"net/netip"
 	"net/url"
 	"strconv"
 	"sync"
@@ -21,6 +22,7 @@ const (
 	DefaultMinBackoff     = 500 * time.Millisecond
 	DefaultMaxBackoff     = time.Minute
 	DefaultRequestTimeout = 10 * time.Second
+	DefaultGiveUpAfter    = 15 * time.Minute
 )
 
 // Config configures a Notifier.
@@ -37,8 +39,18 @@ type Config struct {
 	MinBackoff, MaxBackoff time.Duration
 	// RequestTimeout bounds one attempt; 0 means DefaultRequestTimeout.
 	RequestTimeout time.Duration
+	// GiveUpAfter bounds how long one event is retried before it is dropped (logged
+	// and counted as failed), so that a receiver down for a day does not hold every
+	// later event; 0 means DefaultGiveUpAfter.
+	GiveUpAfter time.Duration
+	// AllowedNetworks are the internal address ranges (loopback, private, link-local,
+	// carrier-grade NAT) webhooks may reach; by default none: a webhook cannot be
+	// pointed at the server itself or its internal network.
+	AllowedNetworks []netip.Prefix
 	// Client sends the requests; nil means a default client. Redirects are not
-	// followed, whatever the client's CheckRedirect says.
+	// followed, whatever the client's CheckRedirect says, and connections to
+	// addresses outside AllowedNetworks are refused (unless Client has a Transport
+	// that is not an *http.Transport, which then dials as it likes).
 	Client *http.Client
 	Logger *slog.Logger
 	// Now is the signing clock (tests); nil means time.Now.
@@ -81,13 +93,14 @@ func New(ctx context.Context, cfg Config) (*Notifier, error) {
 	if cfg.RequestTimeout <= 0 {
 		cfg.RequestTimeout = DefaultRequestTimeout
 	}
+	if cfg.GiveUpAfter <= 0 {
+		cfg.GiveUpAfter = DefaultGiveUpAfter
+	}
+	guard := destinationGuard{allowed: cfg.AllowedNetworks}
 	// Redirects are never followed: a 307 or 308 would re-POST the signed body to
 	// wherever the receiver (or whoever took over its address) points. The copy
 	// leaves the caller's client as it was.
-	client := &http.Client{}
-	if cfg.Client != nil {
-		*client = *cfg.Client
-	}
+	client := guardedClient(cfg.Client, guard)
 	client.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
 	cfg.Client = client
 	if cfg.Now == nil {
@@ -104,6 +117,9 @@ func New(ctx context.Context, cfg Config) (*Notifier, error) {
 		u, err := url.Parse(raw)
 		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 			return nil, fmt.Errorf("%w: webhook URL %q is not an absolute http(s) URL", ErrInvalidConfig, raw)
+		}
+		if err := guard.checkLiteral(u.Hostname()); err != nil {
+			return nil, fmt.Errorf("%w: webhook URL %q: %w", ErrInvalidConfig, metricLabel(u), err)
 		}
 		n.senders = append(n.senders, newSender(n, raw, metricLabel(u)))
 	}

@@ -1,6 +1,7 @@
 package webhook_test
 
 import (
+	"net/netip"
 	"context"
 	"encoding/json"
 	"errors"
@@ -82,9 +83,13 @@ func fastConfig(urls ...string) webhook.Config {
 	return webhook.Config{
 		URLs: urls, APIKey: "apikey", Secret: secret,
 		MinBackoff: time.Millisecond, MaxBackoff: 20 * time.Millisecond,
-		RequestTimeout: 2 * time.Second,
+		RequestTimeout:  2 * time.Second,
+		AllowedNetworks: loopback,
 	}
 }
+
+// loopback lets the tests' receivers, on 127.0.0.1, be reached.
+var loopback = []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8"), netip.MustParsePrefix("::1/128")}
 
 func drain(t *testing.T, n *webhook.Notifier) {
 	t.Helper()
@@ -329,6 +334,9 @@ func TestNewRefusesBadConfig(t *testing.T) {
 		{URLs: []string{"ftp://x"}, Secret: "s"},    // not http
 		{URLs: []string{"/relative"}, Secret: "s"},  // not absolute
 		{URLs: []string{"http://%zz"}, Secret: "s"}, // unparsable
+		{URLs: []string{"http://127.0.0.1:8080/"}, Secret: "s"},       // loopback, not allowed
+		{URLs: []string{"http://169.254.169.254/latest"}, Secret: "s"}, // cloud metadata
+		{URLs: []string{"http://[fd00::1]/"}, Secret: "s"},             // unique local
 	} {
 		if _, err := webhook.New(t.Context(), cfg); !errors.Is(err, webhook.ErrInvalidConfig) {
 			t.Errorf("New(%+v) = %v, want ErrInvalidConfig", cfg, err)

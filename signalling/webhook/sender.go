@@ -3,6 +3,7 @@ package webhook
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -153,6 +154,7 @@ func (s *sender) deliver(ctx context.Context, it item) bool {
 		return true
 	}
 	backoff := s.n.cfg.MinBackoff
+	giveUp := time.Now().Add(s.n.cfg.GiveUpAfter)
 	for attempt := 1; ; attempt++ {
 		s.attempts.Add(1)
 		status, err := s.post(ctx, it, body)
@@ -174,6 +176,11 @@ func (s *sender) deliver(ctx context.Context, it item) bool {
 			s.failed.Add(1)
 			s.log.Warn("webhook refused by receiver, skipped", "event", it.typ, "event_id", it.id, "room", it.room, "status", status)
 			return true
+		case errors.Is(err, ErrForbiddenDestination):
+			// The address will not become allowed by waiting.
+			s.failed.Add(1)
+			s.log.Warn("webhook destination not allowed, skipped", "event", it.typ, "event_id", it.id, "room", it.room, "err", err)
+			return true
 		}
 		if ctx.Err() != nil {
 			return false
@@ -191,6 +198,12 @@ func (s *sender) deliver(ctx context.Context, it item) bool {
 		case <-t.C:
 		}
 		backoff = min(2*backoff, s.n.cfg.MaxBackoff)
+		if time.Now().After(giveUp) {
+			s.failed.Add(1)
+			s.log.Warn("webhook receiver unreachable for too long, event dropped", "event", it.typ, "event_id", it.id,
+				"room", it.room, "attempts", attempt, "give_up_after", s.n.cfg.GiveUpAfter, "status", status, "err", err)
+			return true
+		}
 	}
 }
 
