@@ -132,9 +132,19 @@ func runServe(ctx context.Context, args []string) error {
 	if err != nil {
 		return fmt.Errorf("listen for HTTP: %w", err)
 	}
-	httpSrv := server.NewHTTPServer(srv.Handler(), server.HTTPTimeouts{}, log)
+	handler, tlsCfg, err := publicEdge(ctx, cfg, srv.Handler(), log)
+	if err != nil {
+		ln.Close()
+		return err
+	}
+	httpSrv := server.NewHTTPServer(handler, server.HTTPTimeouts{}, log)
 	serveErr := make(chan error, 1)
-	go func() { serveErr <- httpSrv.Serve(ln) }()
+	if tlsCfg != nil {
+		httpSrv.TLSConfig = tlsCfg
+		go func() { serveErr <- httpSrv.ServeTLS(ln, "", "") }()
+	} else {
+		go func() { serveErr <- httpSrv.Serve(ln) }()
+	}
 
 	udp := fmt.Sprint(engine.UDPAddr())
 	if cfg.UDPPortRange != "" {
@@ -142,7 +152,7 @@ func runServe(ctx context.Context, args []string) error {
 	}
 	log.Info("ensemble serving",
 		"http", ln.Addr().String(), "udp", udp, "tcp", fmt.Sprint(engine.TCPAddr()),
-		"dev", cfg.Dev, "public_url", cfg.PublicURL)
+		"tls", tlsCfg != nil, "dev", cfg.Dev, "public_url", cfg.PublicURL)
 	if cfg.Dev {
 		printDevBanner(cfg, ln.Addr())
 	}

@@ -38,15 +38,22 @@ func freePort(t *testing.T) int {
 // cancels its context, as SIGTERM does, and waits for it to return).
 func startServe(t *testing.T, port int, args ...string) (baseURL string, stop func()) {
 	t.Helper()
+	return startServeOver(t, http.DefaultClient, "http", port, args...)
+}
+
+// startServeOver is startServe for a server reached with client over scheme (https
+// when args configure TLS).
+func startServeOver(t *testing.T, client *http.Client, scheme string, port int, args ...string) (baseURL string, stop func()) {
+	t.Helper()
 	args = append([]string{"--http-port", strconv.Itoa(port), "--udp-port", "0", "--tcp-port", "-1",
 		"--drain-timeout", "2s", "--log-level", "error"}, args...)
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- runServe(ctx, args) }()
-	baseURL = "http://127.0.0.1:" + strconv.Itoa(port)
+	baseURL = scheme + "://127.0.0.1:" + strconv.Itoa(port)
 	deadline := time.Now().Add(10 * time.Second)
 	for {
-		resp, err := http.Get(baseURL + "/readyz")
+		resp, err := client.Get(baseURL + "/readyz")
 		if err == nil {
 			resp.Body.Close()
 			if resp.StatusCode == http.StatusOK {

@@ -57,6 +57,8 @@ type Config struct {
 	Webhooks  Webhooks `yaml:"webhooks"`
 	PublicURL string   `yaml:"public_url"` // base URL of join links; default http://<bind>:<http_port>
 	SIP       SIP      `yaml:"sip"`
+	TLS       TLS      `yaml:"tls"`
+	CORS      CORS     `yaml:"cors"`
 	LogLevel  string   `yaml:"log_level"` // debug, info, warn, error
 }
 
@@ -116,6 +118,34 @@ func parseNetwork(s string) (netip.Prefix, error) {
 type SIP struct {
 	Domain      string `yaml:"domain"`
 	PhoneNumber string `yaml:"phone_number"`
+}
+
+// TLS makes the HTTP and WebSocket listener speak HTTPS, with certificate files or
+// certificates from an ACME authority (Let's Encrypt by default). Empty = plain
+// HTTP, as behind a TLS-terminating proxy.
+type TLS struct {
+	CertFile string `yaml:"cert_file"`
+	KeyFile  string `yaml:"key_file"`
+	ACME     ACME   `yaml:"acme"`
+}
+
+// ACME obtains and renews certificates for Domains. The TLS-ALPN-01 challenge needs
+// the HTTP listener reached on port 443; HTTPAddress (":80") adds the HTTP-01 one.
+type ACME struct {
+	Domains     []string `yaml:"domains"`
+	Email       string   `yaml:"email"`
+	Directory   string   `yaml:"directory"`    // "" = Let's Encrypt
+	CacheDir    string   `yaml:"cache_dir"`    // default <data_dir>/acme
+	HTTPAddress string   `yaml:"http_address"` // "" = no HTTP-01 listener
+}
+
+// Enabled reports whether TLS is configured.
+func (t TLS) Enabled() bool { return t.CertFile != "" || t.KeyFile != "" || len(t.ACME.Domains) > 0 }
+
+// CORS lists the web origins whose pages may call the API and WHIP/WHEP from a
+// browser (an intranet portal, a calendar plugin's page). None by default.
+type CORS struct {
+	AllowedOrigins []string `yaml:"allowed_origins"`
 }
 
 // Default returns the built-in defaults. DataDir and PublicURL are left empty here:

@@ -61,6 +61,14 @@ func settings() []setting {
 		{"public_url", "PUBLIC_URL", "public-url", "base URL of join links (default http://<bind>:<http-port>)", false, setString(func(c *Config) *string { return &c.PublicURL })},
 		{"sip.domain", "SIP_DOMAIN", "sip-domain", "domain of meetings' SIP URIs", false, setString(func(c *Config) *string { return &c.SIP.Domain })},
 		{"sip.phone_number", "SIP_PHONE_NUMBER", "sip-phone-number", "dial-in number given in invitations with the meeting's PIN", false, setString(func(c *Config) *string { return &c.SIP.PhoneNumber })},
+		{"tls.cert_file", "TLS_CERT_FILE", "tls-cert-file", "PEM certificate chain for HTTPS (reloaded when it changes)", false, setString(func(c *Config) *string { return &c.TLS.CertFile })},
+		{"tls.key_file", "TLS_KEY_FILE", "tls-key-file", "PEM private key of tls.cert_file", false, setString(func(c *Config) *string { return &c.TLS.KeyFile })},
+		{"tls.acme.domains", "ACME_DOMAINS", "acme-domains", "comma-separated names to get certificates for through ACME", false, setList(func(c *Config) *[]string { return &c.TLS.ACME.Domains })},
+		{"tls.acme.email", "ACME_EMAIL", "acme-email", "contact address of the ACME account", false, setString(func(c *Config) *string { return &c.TLS.ACME.Email })},
+		{"tls.acme.directory", "ACME_DIRECTORY", "acme-directory", "ACME directory URL (default Let's Encrypt)", false, setString(func(c *Config) *string { return &c.TLS.ACME.Directory })},
+		{"tls.acme.cache_dir", "ACME_CACHE_DIR", "acme-cache-dir", "where ACME account and certificates are kept (default <data-dir>/acme)", false, setString(func(c *Config) *string { return &c.TLS.ACME.CacheDir })},
+		{"tls.acme.http_address", "ACME_HTTP_ADDRESS", "acme-http-address", "address for ACME HTTP-01 challenges, e.g. :80 (default none)", false, setString(func(c *Config) *string { return &c.TLS.ACME.HTTPAddress })},
+		{"cors.allowed_origins", "CORS_ALLOWED_ORIGINS", "cors-allowed-origins", "comma-separated web origins allowed to call the API from a browser", false, setList(func(c *Config) *[]string { return &c.CORS.AllowedOrigins })},
 		{"log_level", "LOG_LEVEL", "log-level", "debug, info, warn or error", false, setString(func(c *Config) *string { return &c.LogLevel })},
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net"
 	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 
@@ -76,8 +77,21 @@ func (c *Config) fillDerived(lookup func(string) (string, bool)) {
 	if c.Webhooks.APIKey == "" && len(c.Webhooks.URLs) > 0 && len(c.Keys) == 1 {
 		c.Webhooks.APIKey = c.Keys.Names()[0]
 	}
+	if len(c.TLS.ACME.Domains) > 0 && c.TLS.ACME.CacheDir == "" {
+		c.TLS.ACME.CacheDir = filepath.Join(c.DataDir, "acme")
+	}
+	if c.PublicURL == "" && len(c.TLS.ACME.Domains) > 0 {
+		c.PublicURL = "https://" + c.TLS.ACME.Domains[0]
+		if c.HTTPPort != 443 {
+			c.PublicURL += ":" + strconv.Itoa(c.HTTPPort)
+		}
+	}
 	if c.PublicURL == "" && c.HTTPPort > 0 {
-		c.PublicURL = "http://" + net.JoinHostPort(c.publicHost(), strconv.Itoa(c.HTTPPort))
+		scheme := "http://"
+		if c.TLS.Enabled() {
+			scheme = "https://"
+		}
+		c.PublicURL = scheme + net.JoinHostPort(c.publicHost(), strconv.Itoa(c.HTTPPort))
 	}
 	c.PublicURL = strings.TrimRight(c.PublicURL, "/")
 	c.LogLevel = strings.ToLower(c.LogLevel)

@@ -123,6 +123,26 @@ func (c *Config) Validate() error {
 	if n := c.SIP.PhoneNumber; n != "" && !validPhoneNumber(n) {
 		bad("sip.phone_number", "%q is not a phone number (digits, spaces, dots, dashes and parentheses, an optional leading +)", n)
 	}
+	if t := c.TLS; (t.CertFile == "") != (t.KeyFile == "") {
+		bad("tls", "cert_file and key_file go together")
+	} else if t.CertFile != "" && len(t.ACME.Domains) > 0 {
+		bad("tls.acme.domains", "certificate files and ACME are exclusive; choose one")
+	}
+	for i, d := range c.TLS.ACME.Domains {
+		if d == "" || strings.ContainsAny(d, "/@ \t:*") || strings.HasPrefix(d, ".") || strings.HasSuffix(d, ".") {
+			bad(fmt.Sprintf("tls.acme.domains[%d]", i), "%q is not a host name", d)
+		}
+	}
+	if u := c.TLS.ACME.Directory; u != "" {
+		if err := checkHTTPURL(u); err != nil {
+			bad("tls.acme.directory", "%v", err)
+		}
+	}
+	for i, o := range c.CORS.AllowedOrigins {
+		if err := checkOrigin(o); err != nil {
+			bad(fmt.Sprintf("cors.allowed_origins[%d]", i), "%v", err)
+		}
+	}
 	if !slices.Contains([]string{"debug", "info", "warn", "error"}, strings.ToLower(c.LogLevel)) {
 		bad("log_level", "%q is not one of debug, info, warn, error", c.LogLevel)
 	}
@@ -136,6 +156,21 @@ func checkHTTPURL(s string) error {
 	}
 	if (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 		return fmt.Errorf("%q is not an absolute http(s) URL", s)
+	}
+	return nil
+}
+
+// checkOrigin accepts a web origin: scheme://host[:port], nothing after.
+func checkOrigin(s string) error {
+	if s == "*" {
+		return fmt.Errorf("\"*\" is not allowed: list the origins of the pages that call the API")
+	}
+	if err := checkHTTPURL(s); err != nil {
+		return err
+	}
+	u, _ := url.Parse(s)
+	if (u.Path != "" && u.Path != "/") || u.RawQuery != "" || u.Fragment != "" || u.User != nil {
+		return fmt.Errorf("%q is not an origin (scheme://host[:port], no path)", s)
 	}
 	return nil
 }

@@ -1,0 +1,44 @@
+package main
+
+import (
+	"context"
+	"crypto/tls"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"strings"
+
+	"github.com/ensemble-sfu/ensemble/internal/config"
+	"github.com/ensemble-sfu/ensemble/signalling/httpsec"
+)
+
+// publicEdge wraps the server's handler in what faces the network: CORS for the
+// configured origins on the API and WHIP/WHEP, the security headers, and TLS when
+// configured (nil *tls.Config = plain HTTP). With ACME and an HTTP-01 address, the
+// challenge listener runs until ctx ends.
+func publicEdge(ctx context.Context, cfg *config.Config, h http.Handler, log *slog.Logger) (http.Handler, *tls.Config, error) {
+	h = httpsec.CORS(h, httpsec.CORSOptions{Origins: cfg.CORS.AllowedOrigins, Paths: []string{"/api/", "/whip/", "/whep/"}})
+	// HSTS only when browsers reach us over HTTPS: our own TLS, or a proxy in front
+	// (public_url says https).
+	https := cfg.TLS.Enabled() || strings.HasPrefix(cfg.PublicURL, "https://")
+	h = httpsec.Headers(h, httpsec.HeaderOptions{HSTS: https, FramablePaths: []string{"/addins/"}})
+	if !cfg.TLS.Enabled() {
+		return h, nil, nil
+	}
+	t, err := httpsec.NewTLS(httpsec.TLSOptions{
+		CertFile: cfg.TLS.CertFile, KeyFile: cfg.TLS.KeyFile,
+		ACMEDomains: cfg.TLS.ACME.Domains, ACMEEmail: cfg.TLS.ACME.Email,
+		ACMEDirectory: cfg.TLS.ACME.Directory, ACMECacheDir: cfg.TLS.ACME.CacheDir, Logger: log,
+	})
+	if err != nil {
+		return nil, nil, fmt.Errorf("tls: %w", err)
+	}
+	if addr := cfg.TLS.ACME.HTTPAddress; addr != "" && t.HTTPChallengeHandler() != nil {
+		go func() {
+			if err := httpsec.ServeChallenges(ctx, addr, t.HTTPChallengeHandler()); err != nil {
+				log.Error("ACME HTTP-01 listener stopped", "err", err)
+			}
+		}()
+	}
+	return h, t.Config, nil
+}

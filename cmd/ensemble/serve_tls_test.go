@@ -1,0 +1,112 @@
+package main
+
+import (
+	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/tls"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/pem"
+	"log/slog"
+	"math/big"
+	"net"
+	"net/http"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/ensemble-sfu/ensemble/signalling/auth"
+	"github.com/ensemble-sfu/ensemble/signalling/client"
+)
+
+// selfSignedFiles writes a certificate for 127.0.0.1 and its key, and returns a
+// client that trusts it.
+func selfSignedFiles(t *testing.T, dir string) (certFile, keyFile string, trusting *http.Client) {
+	t.Helper()
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tmpl := &x509.Certificate{
+		SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "127.0.0.1"},
+		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour),
+		IPAddresses: []net.IP{net.IPv4(127, 0, 0, 1)}, KeyUsage: x509.KeyUsageDigitalSignature,
+		ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth}, BasicConstraintsValid: true, IsCA: true,
+	}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	kder, err := x509.MarshalECPrivateKey(key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	certFile, keyFile = filepath.Join(dir, "cert.pem"), filepath.Join(dir, "key.pem")
+	if err := writeFile(certFile, string(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}))); err != nil {
+		t.Fatal(err)
+	}
+	if err := writeFile(keyFile, string(pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: kder}))); err != nil {
+		t.Fatal(err)
+	}
+	c, _ := x509.ParseCertificate(der)
+	pool := x509.NewCertPool()
+	pool.AddCert(c)
+	return certFile, keyFile, &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool}}}
+}
+
+// With certificate files the server speaks HTTPS and WSS only: the API, the app's
+// headers (HSTS, no framing) and a participant joining over wss://.
+func TestServeOverTLS(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	dir := t.TempDir()
+	certFile, keyFile, https := selfSignedFiles(t, dir)
+	defer https.CloseIdleConnections()
+	baseURL, stop := startServeOver(t, https, "https", freePort(t), "--dev", "--data-dir", dir,
+		"--tls-cert-file", certFile, "--tls-key-file", keyFile, "--cors-allowed-origins", "https://portal.example.org")
+	defer stop()
+
+	resp, err := https.Get(baseURL + "/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.TLS == nil || resp.Header.Get("Strict-Transport-Security") == "" || resp.Header.Get("X-Frame-Options") != "DENY" {
+		t.Errorf("app page over TLS: tls %v, headers %v", resp.TLS != nil, resp.Header)
+	}
+	req, _ := http.NewRequest(http.MethodOptions, baseURL+"/api/v1/rooms", nil)
+	req.Header.Set("Origin", "https://portal.example.org")
+	req.Header.Set("Access-Control-Request-Method", "POST")
+	resp, err = https.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusNoContent || resp.Header.Get("Access-Control-Allow-Origin") != "https://portal.example.org" {
+		t.Errorf("CORS preflight of a configured origin: %d %v", resp.StatusCode, resp.Header)
+	}
+
+	// Plain HTTP on the TLS port gets no page.
+	if resp, err := http.Get("http" + baseURL[len("https"):] + "/readyz"); err == nil {
+		resp.Body.Close()
+		if resp.StatusCode == http.StatusOK {
+			t.Error("plain HTTP served on the TLS port")
+		}
+	}
+
+	tok, err := auth.Sign(auth.DevAPIKey, auth.DevAPISecret, auth.TokenParams{Identity: "alice", Room: "tls-room",
+		Grants: auth.DefaultParticipantGrants(), TTL: time.Hour})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := client.Join(ctx, baseURL, tok, client.WithHTTPClient(https), client.WithLogger(slog.New(slog.DiscardHandler)))
+	if err != nil {
+		t.Fatalf("join over wss: %v", err)
+	}
+	if c.Room().Name != "tls-room" {
+		t.Errorf("joined room %q", c.Room().Name)
+	}
+	c.Close()
+}
