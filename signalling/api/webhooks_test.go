@@ -1,10 +1,10 @@
 package api
 
 import (
-	"net/netip"
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
+	"net/netip"
 	"sync"
 	"testing"
 	"time"

@@ -70,7 +70,7 @@ func TestACMECertificateFromPebble(t *testing.T) {
 		"certificate":             wfeCert, "privateKey": wfeKey,
 		"httpPort": freeTCPPort(t), "tlsPort": ourPort,
 		"externalAccountBindingRequired": false,
-		"profiles": map[string]any{"default": map[string]any{"description": "default", "validityPeriod": 86400}},
+		"profiles":                       map[string]any{"default": map[string]any{"description": "default", "validityPeriod": 86400}},
 	}}
 	confFile := filepath.Join(dir, "pebble.json")
 	b, _ := json.Marshal(conf)

@@ -98,4 +98,3 @@ func TestRetriesEndAfterGiveUpTime(t *testing.T) {
 		t.Fatalf("stats %+v: want both events retried then given up", st)
 	}
 }
-

@@ -1,7 +1,6 @@
 package webhook_test
 
 import (
-	"net/netip"
 	"context"
 	"encoding/json"
 	"errors"
@@ -9,6 +8,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"net/netip"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -330,11 +330,11 @@ func TestOpenEventTypesCarryData(t *testing.T) {
 
 func TestNewRefusesBadConfig(t *testing.T) {
 	for _, cfg := range []webhook.Config{
-		{URLs: []string{"http://x"}},                // no secret
-		{URLs: []string{"ftp://x"}, Secret: "s"},    // not http
-		{URLs: []string{"/relative"}, Secret: "s"},  // not absolute
-		{URLs: []string{"http://%zz"}, Secret: "s"}, // unparsable
-		{URLs: []string{"http://127.0.0.1:8080/"}, Secret: "s"},       // loopback, not allowed
+		{URLs: []string{"http://x"}},                                   // no secret
+		{URLs: []string{"ftp://x"}, Secret: "s"},                       // not http
+		{URLs: []string{"/relative"}, Secret: "s"},                     // not absolute
+		{URLs: []string{"http://%zz"}, Secret: "s"},                    // unparsable
+		{URLs: []string{"http://127.0.0.1:8080/"}, Secret: "s"},        // loopback, not allowed
 		{URLs: []string{"http://169.254.169.254/latest"}, Secret: "s"}, // cloud metadata
 		{URLs: []string{"http://[fd00::1]/"}, Secret: "s"},             // unique local
 	} {
