@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/ensemble-sfu/ensemble/internal/config"
+	"github.com/ensemble-sfu/ensemble/signalling/auth"
 	"github.com/ensemble-sfu/ensemble/signalling/httpsec"
 )
 
@@ -16,7 +17,25 @@ import (
 // configured origins on the API and WHIP/WHEP, the security headers, and TLS when
 // configured (nil *tls.Config = plain HTTP). With ACME and an HTTP-01 address, the
 // challenge listener runs until ctx ends.
-func publicEdge(ctx context.Context, cfg *config.Config, h http.Handler, log *slog.Logger) (http.Handler, *tls.Config, error) {
+func publicEdge(ctx context.Context, cfg *config.Config, h http.Handler, verifier *auth.Verifier, log *slog.Logger) (http.Handler, *tls.Config, error) {
+	rate := func(r config.RateLimit) httpsec.Rate { return httpsec.Rate{PerSecond: r.PerSecond, Burst: r.Burst} }
+	h = httpsec.Limit(h, httpsec.LimitOptions{
+		JoinsPerIP: rate(cfg.Limits.JoinsPerIP), GuestJoinsPerIP: rate(cfg.Limits.GuestJoinsPerIP),
+		APIPerIP: rate(cfg.Limits.APIPerIP), APIPerKey: rate(cfg.Limits.APIPerKey),
+		WebSocketsPerIP: cfg.Limits.WebSocketsPerIP,
+		KeyOf: func(r *http.Request) string {
+			tok, ok := bearer(r)
+			if !ok {
+				return ""
+			}
+			claims, err := verifier.Verify(tok)
+			if err != nil {
+				return ""
+			}
+			return claims.APIKey()
+		},
+		ClientIP: httpsec.ClientIP{TrustedProxies: cfg.Limits.TrustedProxyNetworks()},
+	})
 	h = httpsec.CORS(h, httpsec.CORSOptions{Origins: cfg.CORS.AllowedOrigins, Paths: []string{"/api/", "/whip/", "/whep/"}})
 	// HSTS only when browsers reach us over HTTPS: our own TLS, or a proxy in front
 	// (public_url says https).
@@ -41,4 +60,13 @@ func publicEdge(ctx context.Context, cfg *config.Config, h http.Handler, log *sl
 		}()
 	}
 	return h, t.Config, nil
+}
+
+// bearer is the token of an Authorization: Bearer header.
+func bearer(r *http.Request) (string, bool) {
+	h := r.Header.Get("Authorization")
+	if len(h) > 7 && strings.EqualFold(h[:7], "bearer ") {
+		return strings.TrimSpace(h[7:]), true
+	}
+	return "", false
 }

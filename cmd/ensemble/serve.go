@@ -132,7 +132,7 @@ func runServe(ctx context.Context, args []string) error {
 	if err != nil {
 		return fmt.Errorf("listen for HTTP: %w", err)
 	}
-	handler, tlsCfg, err := publicEdge(ctx, cfg, srv.Handler(), log)
+	handler, tlsCfg, err := publicEdge(ctx, cfg, srv.Handler(), verifier, log)
 	if err != nil {
 		ln.Close()
 		return err

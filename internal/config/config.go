@@ -67,6 +67,35 @@ type Limits struct {
 	MaxParticipantsPerRoom  int `yaml:"max_participants_per_room"`  // 0 = unlimited
 	MaxTracksPerParticipant int `yaml:"max_tracks_per_participant"` // 0 = the sfu default (16)
 	MaxMessageBytes         int `yaml:"max_message_bytes"`          // largest signalling message read
+
+	// Request rates, per client address (and API key for API calls). Behind a
+	// reverse proxy, list it in TrustedProxies so that X-Forwarded-For is believed.
+	JoinsPerIP      RateLimit `yaml:"joins_per_ip"`
+	GuestJoinsPerIP RateLimit `yaml:"guest_joins_per_ip"`
+	APIPerIP        RateLimit `yaml:"api_calls_per_ip"`
+	APIPerKey       RateLimit `yaml:"api_calls_per_key"`
+	// WebSocketsPerIP caps open signalling connections per address; 0 = no cap, the
+	// default, because a whole organisation may reach the server from one NAT address.
+	WebSocketsPerIP int      `yaml:"websockets_per_ip"`
+	TrustedProxies  []string `yaml:"trusted_proxies"`
+}
+
+// RateLimit is a token bucket: PerSecond requests a second on average, Burst at
+// once. PerSecond 0 = no limit.
+type RateLimit struct {
+	PerSecond float64 `yaml:"per_second"`
+	Burst     int     `yaml:"burst"`
+}
+
+// TrustedProxyNetworks is TrustedProxies parsed; Validate has refused bad entries.
+func (l Limits) TrustedProxyNetworks() []netip.Prefix {
+	var out []netip.Prefix
+	for _, s := range l.TrustedProxies {
+		if p, err := parseNetwork(s); err == nil {
+			out = append(out, p)
+		}
+	}
+	return out
 }
 
 // Redis is the optional Redis used by multi-node installs; Address "" = none.
@@ -152,11 +181,19 @@ type CORS struct {
 // Load derives them from the environment and the final bind address and port.
 func Default(dev bool) *Config {
 	c := &Config{
-		Dev:          dev,
-		HTTPPort:     DefaultHTTPPort,
-		TCPPort:      DefaultTCPPort,
-		UDPPort:      DefaultUDPPort,
-		Limits:       Limits{MaxMessageBytes: DefaultMaxMessageBytes},
+		Dev:      dev,
+		HTTPPort: DefaultHTTPPort,
+		TCPPort:  DefaultTCPPort,
+		UDPPort:  DefaultUDPPort,
+		Limits: Limits{
+			MaxMessageBytes: DefaultMaxMessageBytes,
+			// Generous: a training room of 200 joining at the top of the hour from one
+			// building's address must get in; a script hammering the server must not.
+			JoinsPerIP:      RateLimit{PerSecond: 20, Burst: 200},
+			GuestJoinsPerIP: RateLimit{PerSecond: 5, Burst: 50},
+			APIPerIP:        RateLimit{PerSecond: 50, Burst: 100},
+			APIPerKey:       RateLimit{PerSecond: 200, Burst: 400},
+		},
 		ResumeGrace:  DefaultResumeGrace,
 		DrainTimeout: DefaultDrainTimeout,
 		LogLevel:     DefaultLogLevel,

@@ -70,6 +70,20 @@ func (c *Config) Validate() error {
 	if m := c.Limits.MaxMessageBytes; m < 1024 || m > 64<<20 {
 		bad("limits.max_message_bytes", "%d is outside 1024..%d", m, 64<<20)
 	}
+	for name, r := range map[string]RateLimit{"joins_per_ip": c.Limits.JoinsPerIP, "guest_joins_per_ip": c.Limits.GuestJoinsPerIP,
+		"api_calls_per_ip": c.Limits.APIPerIP, "api_calls_per_key": c.Limits.APIPerKey} {
+		if r.PerSecond < 0 || r.Burst < 0 || (r.PerSecond > 0 && r.Burst == 0) {
+			bad("limits."+name, "per_second %v and burst %d: both positive, or per_second 0 for no limit", r.PerSecond, r.Burst)
+		}
+	}
+	if c.Limits.WebSocketsPerIP < 0 {
+		bad("limits.websockets_per_ip", "%d is negative (0 = no cap)", c.Limits.WebSocketsPerIP)
+	}
+	for i, n := range c.Limits.TrustedProxies {
+		if _, err := parseNetwork(n); err != nil {
+			bad(fmt.Sprintf("limits.trusted_proxies[%d]", i), "%v", err)
+		}
+	}
 	if c.ResumeGrace <= 0 {
 		bad("resume_grace", "%v is not a positive duration", c.ResumeGrace)
 	}

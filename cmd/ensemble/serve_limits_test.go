@@ -1,0 +1,142 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"log/slog"
+	"net/http"
+	"path/filepath"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/ensemble-sfu/ensemble/internal/clips"
+	"github.com/ensemble-sfu/ensemble/signalling/auth"
+	"github.com/ensemble-sfu/ensemble/signalling/client"
+	"github.com/ensemble-sfu/ensemble/signalling/client/clienttest"
+	"github.com/ensemble-sfu/ensemble/signalling/client/clip"
+	"github.com/ensemble-sfu/ensemble/vocab"
+)
+
+// liveRoom joins a publisher playing the Opus clip and a subscriber receiving it,
+// and returns the count of packets the subscriber has read so far.
+func liveRoom(t *testing.T, ctx context.Context, baseURL, room string) (received func() int64) {
+	t.Helper()
+	quiet := client.WithLogger(slog.New(slog.DiscardHandler))
+	join := func(identity string) *client.Client {
+		tok, err := auth.Sign(auth.DevAPIKey, auth.DevAPISecret, auth.TokenParams{Identity: identity, Room: room,
+			Grants: auth.DefaultParticipantGrants(), TTL: time.Hour})
+		if err != nil {
+			t.Fatal(err)
+		}
+		c, err := client.Join(ctx, baseURL, tok, quiet)
+		if err != nil {
+			t.Fatalf("%s joins %s: %v", identity, room, err)
+		}
+		return c
+	}
+	pub, sub := join("pub"), join("sub")
+	opus, err := clip.ParseOgg(clips.Opus)
+	if err != nil {
+		t.Fatal(err)
+	}
+	track, err := pub.PublishTrack(ctx, client.TrackOptions{Source: vocab.SourceMicrophone})
+	if err != nil {
+		t.Fatal(err)
+	}
+	playCtx, stopPlay := context.WithCancel(ctx)
+	var wg sync.WaitGroup
+	wg.Go(func() { _ = clienttest.PlayClip(playCtx, track, opus) })
+	var n atomic.Int64
+	rt := waitTrack(t, sub)
+	wg.Go(func() {
+		for {
+			if _, err := rt.ReadRTP(); err != nil {
+				return
+			}
+			n.Add(1)
+		}
+	})
+	t.Cleanup(func() {
+		stopPlay()
+		_ = pub.Close()
+		_ = sub.Close()
+		wg.Wait()
+	})
+	return n.Load
+}
+
+// waitTrack returns the first track sub is subscribed to.
+func waitTrack(t *testing.T, sub *client.Client) *client.RemoteTrack {
+	t.Helper()
+	timeout := time.After(20 * time.Second)
+	for {
+		select {
+		case ev := <-sub.Events():
+			if s, ok := ev.(client.TrackSubscribed); ok {
+				return s.Track
+			}
+		case <-timeout:
+			t.Fatal("subscriber got no track within 20 s")
+		}
+	}
+}
+
+// keepsFlowing fails unless received grows by at least 25 packets (half a second of
+// Opus) within 10 s.
+func keepsFlowing(t *testing.T, what string, received func() int64) {
+	t.Helper()
+	start := received()
+	deadline := time.Now().Add(10 * time.Second)
+	for received()-start < 25 {
+		if time.Now().After(deadline) {
+			t.Fatalf("%s: media stopped (%d packets in 10 s)", what, received()-start)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+func refusalCode(t *testing.T, resp *http.Response) string {
+	t.Helper()
+	var body struct{ Code string }
+	_ = json.NewDecoder(resp.Body).Decode(&body)
+	resp.Body.Close()
+	return body.Code
+}
+
+// A flood of joins from one address is refused with 429 and Retry-After once the
+// address's budget is spent; the participants already in the room keep their media.
+func TestServeRefusesAJoinFloodAndTheRoomKeepsItsMedia(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	dir := t.TempDir()
+	conf := filepath.Join(dir, "ensemble.yaml")
+	if err := writeFile(conf, "limits:\n  joins_per_ip: {per_second: 0.2, burst: 10}\n"); err != nil {
+		t.Fatal(err)
+	}
+	baseURL, stop := startServe(t, freePort(t), "--dev", "--data-dir", dir, "--config", conf)
+	defer stop()
+	received := liveRoom(t, ctx, baseURL, "busy-room")
+	keepsFlowing(t, "before the flood", received)
+
+	refused := false
+	for range 20 {
+		resp, err := http.Get(baseURL + "/rtc?access_token=flood")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if resp.StatusCode == http.StatusTooManyRequests {
+			if resp.Header.Get("Retry-After") == "" || refusalCode(t, resp) != "rate_limited" {
+				t.Fatalf("429 without Retry-After or code: %v", resp.Header)
+			}
+			refused = true
+			break
+		}
+		resp.Body.Close()
+	}
+	if !refused {
+		t.Fatal("20 joins from one address in a burst of 10 were all let through")
+	}
+	keepsFlowing(t, "after the flood", received)
+}

@@ -1,0 +1,50 @@
+package httpsec
+
+import (
+	"net"
+	"net/http"
+	"net/netip"
+	"strings"
+)
+
+// ClientIP finds the address a request came from. Behind a reverse proxy every
+// request comes from the proxy, so the X-Forwarded-For header is read, but only the
+// hops appended by trusted proxies: the rightmost address that is not one of them is
+// the client (anything left of it could be written by the client itself).
+type ClientIP struct {
+	TrustedProxies []netip.Prefix
+}
+
+// Of returns r's client address as text.
+func (c ClientIP) Of(r *http.Request) string {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		host = r.RemoteAddr
+	}
+	peer, err := netip.ParseAddr(host)
+	if err != nil || !c.trusted(peer) {
+		return host
+	}
+	hops := strings.Split(strings.Join(r.Header.Values("X-Forwarded-For"), ","), ",")
+	for i := len(hops) - 1; i >= 0; i-- {
+		a, err := netip.ParseAddr(strings.TrimSpace(hops[i]))
+		if err != nil {
+			break // a malformed hop: stop at the last address we could trust
+		}
+		if !c.trusted(a) {
+			return a.Unmap().String()
+		}
+		peer = a
+	}
+	return peer.Unmap().String()
+}
+
+func (c ClientIP) trusted(a netip.Addr) bool {
+	a = a.Unmap()
+	for _, p := range c.TrustedProxies {
+		if p.Contains(a) {
+			return true
+		}
+	}
+	return false
+}
