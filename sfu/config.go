@@ -35,6 +35,9 @@ type Config struct {
 	NAT1To1IPs []string
 	// MaxParticipantsPerRoom limits rooms; 0 means unlimited.
 	MaxParticipantsPerRoom int
+	// MaxRooms limits the rooms open at once; a join that would open one more is
+	// refused with ErrTooManyRooms (joins to open rooms are not). 0 means unlimited.
+	MaxRooms int
 	// MaxTracksPerParticipant limits publications; 0 means DefaultMaxTracksPerParticipant.
 	MaxTracksPerParticipant int
 	// Hooks are optional observers, called off the media path; they must not block.

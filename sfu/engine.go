@@ -279,6 +279,10 @@ func (e *Engine) GetOrCreateRoom(name string) (*Room, error) {
 		e.mu.Unlock()
 		return r, nil
 	}
+	if err := e.roomSpaceLocked(); err != nil {
+		e.mu.Unlock()
+		return nil, err
+	}
 	r := newRoom(e, name)
 	e.rooms[name] = r
 	e.roomWG.Add(1)
@@ -289,6 +293,30 @@ func (e *Engine) GetOrCreateRoom(name string) (*Room, error) {
 		h(r.Info())
 	}
 	return r, nil
+}
+
+// CheckNewRoom tells whether a room could be opened now (MaxRooms), without
+// opening one: for refusing a join before it is attempted.
+func (e *Engine) CheckNewRoom() error {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return e.roomSpaceLocked()
+}
+
+func (e *Engine) roomSpaceLocked() error {
+	if e.cfg.MaxRooms <= 0 {
+		return nil
+	}
+	open := 0
+	for _, r := range e.rooms {
+		if !r.isClosing() {
+			open++
+		}
+	}
+	if open >= e.cfg.MaxRooms {
+		return fmt.Errorf("%w (%d)", ErrTooManyRooms, e.cfg.MaxRooms)
+	}
+	return nil
 }
 
 // Room returns the open room with this name.

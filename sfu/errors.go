@@ -7,6 +7,7 @@ var (
 	ErrEngineClosed      = errors.New("sfu: engine closed")
 	ErrRoomClosed        = errors.New("sfu: room closed")
 	ErrRoomFull          = errors.New("sfu: room full")
+	ErrTooManyRooms      = errors.New("sfu: the engine hosts its maximum of rooms")
 	ErrPermissionDenied  = errors.New("sfu: permission denied")
 	ErrTooManyTracks     = errors.New("sfu: too many tracks")
 	ErrTrackNotFound     = errors.New("sfu: track not found")

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/ensemble-sfu/ensemble/internal/config"
+	"github.com/ensemble-sfu/ensemble/internal/loadguard"
 	"github.com/ensemble-sfu/ensemble/sfu"
 	"github.com/ensemble-sfu/ensemble/signalling/api"
 	"github.com/ensemble-sfu/ensemble/signalling/auth"
@@ -86,6 +87,7 @@ func runServe(ctx context.Context, args []string) error {
 		NAT1To1IPs:              cfg.NAT1To1IPs,
 		MaxParticipantsPerRoom:  cfg.Limits.MaxParticipantsPerRoom,
 		MaxTracksPerParticipant: cfg.Limits.MaxTracksPerParticipant,
+		MaxRooms:                cfg.Limits.MaxRooms,
 		Hooks:                   notifier.Hooks(),
 		Logger:                  log,
 	})
@@ -99,6 +101,12 @@ func runServe(ctx context.Context, args []string) error {
 	lob := lobby.New(lobby.Config{Logger: log})
 	defer lob.Close()
 
+	// The node's CPU and forwarding budget, measured once a second when set.
+	guard := loadguard.New(loadguard.Budget{
+		MaxCPU: cfg.Limits.MaxCPUPercent / 100, MaxEgressBps: int64(cfg.Limits.MaxEgressMbps * 1e6),
+	}, loadguard.Options{EgressBytes: func() uint64 { return engine.Stats().BytesOut }})
+	defer guard.Close()
+
 	verifier := auth.NewVerifier(cfg.Keys)
 	srv, err := server.New(server.Config{
 		Engine:          engine,
@@ -108,6 +116,7 @@ func runServe(ctx context.Context, args []string) error {
 		Logger:          log,
 		ResumeGrace:     cfg.ResumeGrace,
 		MaxMessageBytes: int64(cfg.Limits.MaxMessageBytes),
+		Overload:        guard.Check,
 	})
 	if err != nil {
 		return fmt.Errorf("start signalling: %w", err)

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"log/slog"
 	"net/http"
 	"path/filepath"
@@ -139,4 +140,94 @@ func TestServeRefusesAJoinFloodAndTheRoomKeepsItsMedia(t *testing.T) {
 		t.Fatal("20 joins from one address in a burst of 10 were all let through")
 	}
 	keepsFlowing(t, "after the flood", received)
+}
+
+// joinRefusal tries a join of identity into room with the Go client and returns
+// the HTTP refusal it met (nil when it joined; the client then leaves).
+func joinRefusal(t *testing.T, ctx context.Context, baseURL, room, identity string) *client.Error {
+	t.Helper()
+	tok, err := auth.Sign(auth.DevAPIKey, auth.DevAPISecret, auth.TokenParams{Identity: identity, Room: room,
+		Grants: auth.DefaultParticipantGrants(), TTL: time.Hour})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := client.Join(ctx, baseURL, tok, client.WithLogger(slog.New(slog.DiscardHandler)))
+	if err == nil {
+		c.Close()
+		return nil
+	}
+	var je *client.Error
+	if !errors.As(err, &je) {
+		t.Fatalf("join %s: %v, not a refusal", room, err)
+	}
+	return je
+}
+
+// preflightRefusal is the answer of a plain GET of /rtc (what the upgrade would meet).
+func preflightRefusal(t *testing.T, baseURL, room, identity string) (*http.Response, string) {
+	t.Helper()
+	tok, err := auth.Sign(auth.DevAPIKey, auth.DevAPISecret, auth.TokenParams{Identity: identity, Room: room,
+		Grants: auth.DefaultParticipantGrants(), TTL: time.Hour})
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp, err := http.Get(baseURL + "/rtc?access_token=" + tok)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return resp, refusalCode(t, resp)
+}
+
+// A node past its forwarding budget refuses new joins with 503 server_overloaded
+// and Retry-After; the meeting already on it keeps its media.
+func TestServeOverBandwidthBudgetRefusesJoinsAndKeepsTheRoom(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	dir := t.TempDir()
+	// 1 kbit/s: the Opus stream of the first room is past it.
+	baseURL, stop := startServe(t, freePort(t), "--dev", "--data-dir", dir, "--max-egress-mbps", "0.001")
+	defer stop()
+	received := liveRoom(t, ctx, baseURL, "first-room")
+	keepsFlowing(t, "first room", received)
+
+	deadline := time.Now().Add(15 * time.Second)
+	for {
+		resp, code := preflightRefusal(t, baseURL, "second-room", "late")
+		if resp.StatusCode == http.StatusServiceUnavailable {
+			if code != "server_overloaded" || resp.Header.Get("Retry-After") != "10" {
+				t.Fatalf("503 with code %q and Retry-After %q", code, resp.Header.Get("Retry-After"))
+			}
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the node never said it was overloaded (last %d %s)", resp.StatusCode, code)
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	if je := joinRefusal(t, ctx, baseURL, "second-room", "late"); je == nil || je.HTTPStatus != http.StatusServiceUnavailable || je.Code != "server_overloaded" {
+		t.Fatalf("join while overloaded: %+v, want 503 server_overloaded", je)
+	}
+	keepsFlowing(t, "first room after the refusals", received)
+}
+
+// limits.max_rooms: the node opens no room past its cap, and joins to the open
+// room still work.
+func TestServeRoomCapRefusesANewRoom(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	dir := t.TempDir()
+	baseURL, stop := startServe(t, freePort(t), "--dev", "--data-dir", dir, "--max-rooms", "1")
+	defer stop()
+	received := liveRoom(t, ctx, baseURL, "only-room")
+	resp, code := preflightRefusal(t, baseURL, "another-room", "x")
+	if resp.StatusCode != http.StatusServiceUnavailable || code != "server_overloaded" || resp.Header.Get("Retry-After") == "" {
+		t.Fatalf("preflight of a second room: %d %q", resp.StatusCode, code)
+	}
+	if je := joinRefusal(t, ctx, baseURL, "another-room", "x"); je == nil || je.HTTPStatus != http.StatusServiceUnavailable {
+		t.Fatalf("join of a second room: %+v, want 503", je)
+	}
+	if je := joinRefusal(t, ctx, baseURL, "only-room", "third"); je != nil {
+		t.Fatalf("join of the open room refused: %+v", je)
+	}
+	keepsFlowing(t, "the open room", received)
 }

@@ -78,6 +78,13 @@ type Limits struct {
 	// default, because a whole organisation may reach the server from one NAT address.
 	WebSocketsPerIP int      `yaml:"websockets_per_ip"`
 	TrustedProxies  []string `yaml:"trusted_proxies"`
+
+	// The node's budget: past it new joins get 503 server_overloaded with
+	// Retry-After (another node, or a later try) instead of every meeting on the
+	// node degrading. 0 = no limit.
+	MaxRooms      int     `yaml:"max_rooms"`
+	MaxCPUPercent float64 `yaml:"max_cpu_percent"` // of all the machine's cores
+	MaxEgressMbps float64 `yaml:"max_egress_mbps"` // forwarded media
 }
 
 // RateLimit is a token bucket: PerSecond requests a second on average, Burst at

@@ -47,6 +47,9 @@ func settings() []setting {
 		}},
 		{"limits.max_participants_per_room", "MAX_PARTICIPANTS_PER_ROOM", "max-participants", "participants per room (0 = unlimited)", false, setInt(func(c *Config) *int { return &c.Limits.MaxParticipantsPerRoom })},
 		{"limits.max_tracks_per_participant", "MAX_TRACKS_PER_PARTICIPANT", "max-tracks", "published tracks per participant (0 = default)", false, setInt(func(c *Config) *int { return &c.Limits.MaxTracksPerParticipant })},
+		{"limits.max_rooms", "MAX_ROOMS", "max-rooms", "rooms open at once on this node (0 = unlimited)", false, setInt(func(c *Config) *int { return &c.Limits.MaxRooms })},
+		{"limits.max_cpu_percent", "MAX_CPU_PERCENT", "max-cpu-percent", "refuse new joins past this share of all cores (0 = no budget)", false, setFloat(func(c *Config) *float64 { return &c.Limits.MaxCPUPercent })},
+		{"limits.max_egress_mbps", "MAX_EGRESS_MBPS", "max-egress-mbps", "refuse new joins past this forwarded bit rate (0 = no budget)", false, setFloat(func(c *Config) *float64 { return &c.Limits.MaxEgressMbps })},
 		{"limits.max_message_bytes", "MAX_MESSAGE_BYTES", "max-message-bytes", "largest signalling message in bytes", false, setInt(func(c *Config) *int { return &c.Limits.MaxMessageBytes })},
 		{"resume_grace", "RESUME_GRACE", "resume-grace", "how long a dropped participant may resume", false, setDuration(func(c *Config) *time.Duration { return &c.ResumeGrace })},
 		{"drain_timeout", "DRAIN_TIMEOUT", "drain-timeout", "graceful shutdown deadline after SIGTERM", false, setDuration(func(c *Config) *time.Duration { return &c.DrainTimeout })},
@@ -84,6 +87,17 @@ func setInt(field func(*Config) *int) func(*Config, string) error {
 			return fmt.Errorf("not an integer")
 		}
 		*field(c) = n
+		return nil
+	}
+}
+
+func setFloat(field func(*Config) *float64) func(*Config, string) error {
+	return func(c *Config, s string) error {
+		f, err := strconv.ParseFloat(strings.TrimSpace(s), 64)
+		if err != nil {
+			return fmt.Errorf("not a number")
+		}
+		*field(c) = f
 		return nil
 	}
 }

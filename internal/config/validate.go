@@ -76,6 +76,15 @@ func (c *Config) Validate() error {
 			bad("limits."+name, "per_second %v and burst %d: both positive, or per_second 0 for no limit", r.PerSecond, r.Burst)
 		}
 	}
+	if c.Limits.MaxRooms < 0 {
+		bad("limits.max_rooms", "%d is negative (0 = unlimited)", c.Limits.MaxRooms)
+	}
+	if p := c.Limits.MaxCPUPercent; p < 0 || p > 100 {
+		bad("limits.max_cpu_percent", "%v is outside 0..100 (0 = no budget)", p)
+	}
+	if c.Limits.MaxEgressMbps < 0 {
+		bad("limits.max_egress_mbps", "%v is negative (0 = no budget)", c.Limits.MaxEgressMbps)
+	}
 	if c.Limits.WebSocketsPerIP < 0 {
 		bad("limits.websockets_per_ip", "%d is negative (0 = no cap)", c.Limits.WebSocketsPerIP)
 	}

@@ -26,6 +26,7 @@ const (
 	CodeBadRequest          = "bad_request"          // 400: a malformed query parameter
 	CodeRoomFull            = "room_full"            // 403
 	CodeServerDraining      = "server_draining"      // 503: the server is shutting down; join another node or retry later
+	CodeServerOverloaded    = "server_overloaded"    // 503 with Retry-After: the node is past its CPU, bandwidth or room budget
 	CodeResumeUnavailable   = "resume_unavailable"   // 410: nothing to resume; do a fresh join
 )
 

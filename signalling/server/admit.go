@@ -195,6 +195,9 @@ func joinRefusal(err error) error {
 		return roomFull(full.Max)
 	case errors.Is(err, sfu.ErrRoomFull):
 		return &httpError{http.StatusForbidden, protocol.CodeRoomFull, "the room is full"}
+	case errors.Is(err, sfu.ErrTooManyRooms):
+		return &httpError{http.StatusServiceUnavailable, protocol.CodeServerOverloaded,
+			"this node hosts as many rooms as it may (" + err.Error() + "); retry later"}
 	case errors.Is(err, sfu.ErrEngineClosed), errors.Is(err, sfu.ErrRoomClosed):
 		return &httpError{http.StatusServiceUnavailable, protocol.CodeServerDraining, "the server is shutting down"}
 	case errors.Is(err, sfu.ErrInvalidArgument):

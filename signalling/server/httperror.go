@@ -41,7 +41,11 @@ func writeJSONError(w http.ResponseWriter, e *httpError) {
 	w.Header().Set("Content-Type", "application/json")
 	w.Header().Set("Cache-Control", "no-store")
 	if e.Status == http.StatusServiceUnavailable {
-		w.Header().Set("Retry-After", "5")
+		retry := "5"
+		if e.Code == protocol.CodeServerOverloaded {
+			retry = overloadRetryAfter
+		}
+		w.Header().Set("Retry-After", retry)
 	}
 	w.WriteHeader(e.Status)
 	_ = json.NewEncoder(w).Encode(e)

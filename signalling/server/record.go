@@ -58,9 +58,15 @@ func applyRecord(room *sfu.Room, rec *store.Room) {
 // The join itself decides again; this early answer lets a full room say 403
 // without a lobby wait. A room nobody is in takes anyone.
 func (s *Server) checkAdmission(rec *store.Room, room string, claims *auth.Claims) error {
+	if s.cfg.Overload != nil {
+		if err := s.cfg.Overload(); err != nil {
+			return &httpError{http.StatusServiceUnavailable, protocol.CodeServerOverloaded,
+				"this node takes no new joins for now (" + err.Error() + "); retry later"}
+		}
+	}
 	live, ok := s.cfg.Engine.Room(room)
 	if !ok {
-		return nil
+		return joinRefusal(s.cfg.Engine.CheckNewRoom())
 	}
 	applyRecord(live, rec)
 	err := live.CheckAdmission(claims.Kind, claims.Identity(), claims.Grants.Permissions())
@@ -69,6 +75,9 @@ func (s *Server) checkAdmission(rec *store.Room, room string, claims *auth.Claim
 	}
 	return joinRefusal(err)
 }
+
+// overloadRetryAfter is the Retry-After of server_overloaded (loadguard.RetryAfter).
+const overloadRetryAfter = "10"
 
 func roomFull(maxP int) error {
 	return &httpError{http.StatusForbidden, protocol.CodeRoomFull, fmt.Sprintf("the room is full (%d participants at most)", maxP)}

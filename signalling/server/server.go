@@ -66,6 +66,10 @@ type Config struct {
 	// a client over the limit gets an error rate_limited and its session is dropped.
 	RateLimit float64
 	RateBurst int
+	// Overload, when set, is asked before each new join (not resumes); an error
+	// refuses the join with 503 server_overloaded and Retry-After (the node is past
+	// its CPU or bandwidth budget: see internal/loadguard).
+	Overload func() error
 	// ICEServers are handed to clients in the join response.
 	ICEServers []protocol.ICEServer
 	// Registry receives the server's metrics; nil = a new registry with the Go and
