@@ -47,7 +47,7 @@ func TestMeetingCreationSurvivesKill9(t *testing.T) {
 	dataDir := t.TempDir()
 	port := freePort(t)
 	args := []string{"--dev", "--data-dir", dataDir, "--http-port", strconv.Itoa(port), "--udp-port", "0",
-		"--tcp-port", "-1", "--log-level", "error"}
+		"--tcp-port", "-1", "--turn-udp-port", "0", "--log-level", "error"}
 	baseURL := "http://127.0.0.1:" + strconv.Itoa(port)
 	const burst = 20
 	for round := range 3 {

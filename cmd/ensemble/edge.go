@@ -13,11 +13,9 @@ import (
 	"github.com/ensemble-sfu/ensemble/signalling/httpsec"
 )
 
-// publicEdge wraps the server's handler in what faces the network: CORS for the
-// configured origins on the API and WHIP/WHEP, the security headers, and TLS when
-// configured (nil *tls.Config = plain HTTP). With ACME and an HTTP-01 address, the
-// challenge listener runs until ctx ends.
-func publicEdge(ctx context.Context, cfg *config.Config, h http.Handler, verifier *auth.Verifier, log *slog.Logger) (http.Handler, *tls.Config, error) {
+// publicEdge wraps the server's handler in what faces the network: request limits,
+// CORS for the configured origins on the API and WHIP/WHEP, and the security headers.
+func publicEdge(cfg *config.Config, h http.Handler, verifier *auth.Verifier) http.Handler {
 	rate := func(r config.RateLimit) httpsec.Rate { return httpsec.Rate{PerSecond: r.PerSecond, Burst: r.Burst} }
 	h = httpsec.Limit(h, httpsec.LimitOptions{
 		JoinsPerIP: rate(cfg.Limits.JoinsPerIP), GuestJoinsPerIP: rate(cfg.Limits.GuestJoinsPerIP),
@@ -41,8 +39,14 @@ func publicEdge(ctx context.Context, cfg *config.Config, h http.Handler, verifie
 	// (public_url says https).
 	https := cfg.TLS.Enabled() || strings.HasPrefix(cfg.PublicURL, "https://")
 	h = httpsec.Headers(h, httpsec.HeaderOptions{HSTS: https, FramablePaths: []string{"/addins/"}})
+	return h
+}
+
+// serverTLS is the HTTPS configuration when tls: is set (nil = plain HTTP). With ACME
+// and an HTTP-01 address, the challenge listener runs until ctx ends.
+func serverTLS(ctx context.Context, cfg *config.Config, log *slog.Logger) (*tls.Config, error) {
 	if !cfg.TLS.Enabled() {
-		return h, nil, nil
+		return nil, nil
 	}
 	t, err := httpsec.NewTLS(httpsec.TLSOptions{
 		CertFile: cfg.TLS.CertFile, KeyFile: cfg.TLS.KeyFile,
@@ -50,7 +54,7 @@ func publicEdge(ctx context.Context, cfg *config.Config, h http.Handler, verifie
 		ACMEDirectory: cfg.TLS.ACME.Directory, ACMECacheDir: cfg.TLS.ACME.CacheDir, Logger: log,
 	})
 	if err != nil {
-		return nil, nil, fmt.Errorf("tls: %w", err)
+		return nil, fmt.Errorf("tls: %w", err)
 	}
 	if addr := cfg.TLS.ACME.HTTPAddress; addr != "" && t.HTTPChallengeHandler() != nil {
 		go func() {
@@ -59,7 +63,7 @@ func publicEdge(ctx context.Context, cfg *config.Config, h http.Handler, verifie
 			}
 		}()
 	}
-	return h, t.Config, nil
+	return t.Config, nil
 }
 
 // bearer is the token of an Authorization: Bearer header.

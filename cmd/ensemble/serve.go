@@ -107,6 +107,18 @@ func runServe(ctx context.Context, args []string) error {
 	}, loadguard.Options{EgressBytes: func() uint64 { return engine.Stats().BytesOut }})
 	defer guard.Close()
 
+	tlsCfg, err := serverTLS(ctx, cfg, log)
+	if err != nil {
+		return err
+	}
+	relay, turnServers, err := startTURN(cfg, engine, tlsCfg, log)
+	if err != nil {
+		return fmt.Errorf("turn: %w", err)
+	}
+	if relay != nil {
+		defer relay.Close()
+	}
+
 	verifier := auth.NewVerifier(cfg.Keys)
 	srv, err := server.New(server.Config{
 		Engine:          engine,
@@ -117,6 +129,7 @@ func runServe(ctx context.Context, args []string) error {
 		ResumeGrace:     cfg.ResumeGrace,
 		MaxMessageBytes: int64(cfg.Limits.MaxMessageBytes),
 		Overload:        guard.Check,
+		ICEServersFor:   turnServers,
 	})
 	if err != nil {
 		return fmt.Errorf("start signalling: %w", err)
@@ -141,11 +154,7 @@ func runServe(ctx context.Context, args []string) error {
 	if err != nil {
 		return fmt.Errorf("listen for HTTP: %w", err)
 	}
-	handler, tlsCfg, err := publicEdge(ctx, cfg, srv.Handler(), verifier, log)
-	if err != nil {
-		ln.Close()
-		return err
-	}
+	handler := publicEdge(cfg, srv.Handler(), verifier)
 	httpSrv := server.NewHTTPServer(handler, server.HTTPTimeouts{}, log)
 	serveErr := make(chan error, 1)
 	if tlsCfg != nil {

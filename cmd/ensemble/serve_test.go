@@ -45,7 +45,7 @@ func startServe(t *testing.T, port int, args ...string) (baseURL string, stop fu
 // when args configure TLS).
 func startServeOver(t *testing.T, client *http.Client, scheme string, port int, args ...string) (baseURL string, stop func()) {
 	t.Helper()
-	args = append([]string{"--http-port", strconv.Itoa(port), "--udp-port", "0", "--tcp-port", "-1",
+	args = append([]string{"--http-port", strconv.Itoa(port), "--udp-port", "0", "--tcp-port", "-1", "--turn-udp-port", "0",
 		"--drain-timeout", "2s", "--log-level", "error"}, args...)
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)

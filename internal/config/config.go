@@ -21,6 +21,7 @@ const (
 	DefaultResumeGrace     = 20 * time.Second
 	DefaultDrainTimeout    = 30 * time.Second
 	DefaultLogLevel        = "info"
+	DefaultTURNPort        = 3478
 	// DevBind is where --dev listens unless told otherwise: nothing outside the machine
 	// can reach a server that runs with a published key.
 	DevBind = "127.0.0.1"
@@ -59,6 +60,7 @@ type Config struct {
 	SIP       SIP      `yaml:"sip"`
 	TLS       TLS      `yaml:"tls"`
 	CORS      CORS     `yaml:"cors"`
+	TURN      TURN     `yaml:"turn"`
 	LogLevel  string   `yaml:"log_level"` // debug, info, warn, error
 }
 
@@ -178,6 +180,30 @@ type ACME struct {
 // Enabled reports whether TLS is configured.
 func (t TLS) Enabled() bool { return t.CertFile != "" || t.KeyFile != "" || len(t.ACME.Domains) > 0 }
 
+// TURN is the embedded relay for networks that block UDP (see package turnrelay).
+type TURN struct {
+	// UDPPort is TURN over UDP (default 3478; 0 turns it off). TLSPort is TURN over
+	// TLS (0 = off; 5349, or 443 on an address of its own), with CertFile/KeyFile or
+	// else the certificate of tls:.
+	UDPPort  int    `yaml:"udp_port"`
+	TLSPort  int    `yaml:"tls_port"`
+	CertFile string `yaml:"cert_file"`
+	KeyFile  string `yaml:"key_file"`
+	// Host is the name or address clients reach the relay at (default: public_url's
+	// host); with TLS, the certificate must be valid for it.
+	Host string `yaml:"host"`
+	// RelayIP is the local address relay sockets use (default: bind, else the
+	// address of the default route).
+	RelayIP string `yaml:"relay_ip"`
+	// CredentialTTL is how long a participant's TURN credentials stay valid.
+	CredentialTTL time.Duration `yaml:"credential_ttl"`
+	// AllocationsPerUser bounds the relays one participant holds.
+	AllocationsPerUser int `yaml:"allocations_per_user"`
+}
+
+// Enabled reports whether a TURN listener is configured.
+func (t TURN) Enabled() bool { return t.UDPPort > 0 || t.TLSPort > 0 }
+
 // CORS lists the web origins whose pages may call the API and WHIP/WHEP from a
 // browser (an intranet portal, a calendar plugin's page). None by default.
 type CORS struct {
@@ -198,15 +224,19 @@ func Default(dev bool) *Config {
 			// building's address must get in; a script hammering the server must not.
 			JoinsPerIP:      RateLimit{PerSecond: 20, Burst: 200},
 			GuestJoinsPerIP: RateLimit{PerSecond: 5, Burst: 50},
-			APIPerIP:        RateLimit{PerSecond: 50, Burst: 100},
+			APIPerIP:        RateLimit{PerSecond: 100, Burst: 200},
 			APIPerKey:       RateLimit{PerSecond: 200, Burst: 400},
 		},
 		ResumeGrace:  DefaultResumeGrace,
 		DrainTimeout: DefaultDrainTimeout,
 		LogLevel:     DefaultLogLevel,
+		TURN:         TURN{UDPPort: DefaultTURNPort},
 		Keys:         auth.Keys{},
 	}
 	if dev {
+		// A developer's scripts and tests hammer a loopback server; limits are for
+		// servers others reach (a configuration file can still set them).
+		c.Limits.JoinsPerIP, c.Limits.GuestJoinsPerIP, c.Limits.APIPerIP, c.Limits.APIPerKey = RateLimit{}, RateLimit{}, RateLimit{}, RateLimit{}
 		c.Bind = DevBind
 		c.Keys = auth.DevKeys()
 	}

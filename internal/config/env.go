@@ -71,6 +71,12 @@ func settings() []setting {
 		{"tls.acme.directory", "ACME_DIRECTORY", "acme-directory", "ACME directory URL (default Let's Encrypt)", false, setString(func(c *Config) *string { return &c.TLS.ACME.Directory })},
 		{"tls.acme.cache_dir", "ACME_CACHE_DIR", "acme-cache-dir", "where ACME account and certificates are kept (default <data-dir>/acme)", false, setString(func(c *Config) *string { return &c.TLS.ACME.CacheDir })},
 		{"tls.acme.http_address", "ACME_HTTP_ADDRESS", "acme-http-address", "address for ACME HTTP-01 challenges, e.g. :80 (default none)", false, setString(func(c *Config) *string { return &c.TLS.ACME.HTTPAddress })},
+		{"turn.udp_port", "TURN_UDP_PORT", "turn-udp-port", "TURN over UDP port (0 = off)", false, setInt(func(c *Config) *int { return &c.TURN.UDPPort })},
+		{"turn.tls_port", "TURN_TLS_PORT", "turn-tls-port", "TURN over TLS port (0 = off)", false, setInt(func(c *Config) *int { return &c.TURN.TLSPort })},
+		{"turn.cert_file", "TURN_CERT_FILE", "turn-cert-file", "certificate of TURN over TLS (default: tls.cert_file)", false, setString(func(c *Config) *string { return &c.TURN.CertFile })},
+		{"turn.key_file", "TURN_KEY_FILE", "turn-key-file", "key of turn.cert_file", false, setString(func(c *Config) *string { return &c.TURN.KeyFile })},
+		{"turn.host", "TURN_HOST", "turn-host", "name or address clients reach TURN at (default: public_url's host)", false, setString(func(c *Config) *string { return &c.TURN.Host })},
+		{"turn.relay_ip", "TURN_RELAY_IP", "turn-relay-ip", "local address of relay sockets", false, setString(func(c *Config) *string { return &c.TURN.RelayIP })},
 		{"cors.allowed_origins", "CORS_ALLOWED_ORIGINS", "cors-allowed-origins", "comma-separated web origins allowed to call the API from a browser", false, setList(func(c *Config) *[]string { return &c.CORS.AllowedOrigins })},
 		{"log_level", "LOG_LEVEL", "log-level", "debug, info, warn or error", false, setString(func(c *Config) *string { return &c.LogLevel })},
 	}

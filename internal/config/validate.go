@@ -161,6 +161,28 @@ func (c *Config) Validate() error {
 			bad("tls.acme.directory", "%v", err)
 		}
 	}
+	for _, p := range []struct {
+		name string
+		v    int
+	}{{"turn.udp_port", c.TURN.UDPPort}, {"turn.tls_port", c.TURN.TLSPort}} {
+		if p.v < 0 || p.v > 65535 {
+			bad(p.name, "%d is not a port (0 = off)", p.v)
+		}
+	}
+	if t := c.TURN; (t.CertFile == "") != (t.KeyFile == "") {
+		bad("turn", "cert_file and key_file go together")
+	} else if t.TLSPort > 0 && t.CertFile == "" && !c.TLS.Enabled() {
+		bad("turn.tls_port", "TURN over TLS needs a certificate: turn.cert_file and key_file, or tls:")
+	}
+	if c.TURN.TLSPort > 0 && c.TURN.TLSPort == c.HTTPPort {
+		bad("turn.tls_port", "%d is also http_port", c.TURN.TLSPort)
+	}
+	if ip := c.TURN.RelayIP; ip != "" && net.ParseIP(ip) == nil {
+		bad("turn.relay_ip", "%q is not an IP address", ip)
+	}
+	if c.TURN.CredentialTTL < 0 || c.TURN.AllocationsPerUser < 0 {
+		bad("turn", "credential_ttl and allocations_per_user may not be negative (0 = default)")
+	}
 	for i, o := range c.CORS.AllowedOrigins {
 		if err := checkOrigin(o); err != nil {
 			bad(fmt.Sprintf("cors.allowed_origins[%d]", i), "%v", err)

@@ -267,8 +267,18 @@ func (s *Server) joinResponse(room *sfu.Room, part *sfu.Participant) protocol.Jo
 		Room:           protocol.FromRoom(room.Info()),
 		Participant:    protocol.FromParticipant(self),
 		Others:         protocol.FromParticipants(others),
-		ICEServers:     append([]protocol.ICEServer{}, s.cfg.ICEServers...), // [] rather than null
+		ICEServers:     s.iceServers(room.Name(), self.Identity),
 		ResumeGraceMS:  s.cfg.ResumeGrace.Milliseconds(),
 		PingIntervalMS: s.cfg.PingInterval.Milliseconds(),
 	}
+}
+
+// iceServers are the configured ones and the participant's own (TURN credentials
+// minted for it); [] rather than null when there are none.
+func (s *Server) iceServers(room, identity string) []protocol.ICEServer {
+	out := append([]protocol.ICEServer{}, s.cfg.ICEServers...)
+	if s.cfg.ICEServersFor != nil {
+		out = append(out, s.cfg.ICEServersFor(room, identity)...)
+	}
+	return out
 }

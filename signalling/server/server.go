@@ -70,8 +70,11 @@ type Config struct {
 	// refuses the join with 503 server_overloaded and Retry-After (the node is past
 	// its CPU or bandwidth budget: see internal/loadguard).
 	Overload func() error
-	// ICEServers are handed to clients in the join response.
-	ICEServers []protocol.ICEServer
+	// ICEServers are handed to clients in the join response, followed by what
+	// ICEServersFor returns for the participant (the embedded TURN relay's
+	// credentials, minted per participant).
+	ICEServers    []protocol.ICEServer
+	ICEServersFor func(room, identity string) []protocol.ICEServer
 	// Registry receives the server's metrics; nil = a new registry with the Go and
 	// process collectors (served at /metrics either way).
 	Registry *prometheus.Registry
