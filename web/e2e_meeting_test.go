@@ -2,6 +2,7 @@ package web_test
 
 import (
 	"context"
+	"strings"
 	"testing"
 	"time"
 
@@ -22,6 +23,12 @@ func TestE2ETwoPagesSeeAndHearEachOther(t *testing.T) {
 	alice.waitMediaFrom(1, 30*time.Second)
 	bob.waitMediaFrom(1, 30*time.Second)
 	t.Logf("alice receives: %s", describe(alice.inbound()))
+	// The own tile's connection indicator names the media path: straight UDP here.
+	const quality = `document.querySelector('.tile[data-key="local:camera"] .quality')`
+	alice.waitJS("the media path in the connection indicator", quality+`?.dataset.path === "udp"`, 15*time.Second)
+	if label := eval[string](alice, quality+`.getAttribute("aria-label")`); !strings.Contains(label, "direct (UDP)") {
+		t.Errorf("connection indicator label %q does not name the path", label)
+	}
 }
 
 // Three pages join one room: each decodes the two others' video and audio. The run

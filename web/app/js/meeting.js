@@ -105,6 +105,10 @@ export class Meeting {
     on("track-layer", ({ participant, track }) => this.tileOf(participant, track)?.setLayer(track.layer));
     on("speakers", ({ speakers }) => this.onSpeakers(speakers));
     on("quality", ({ updates }) => this.onQuality(updates));
+    on("path", ({ path }) => {
+      this.path = path;
+      this.local?.setPath(path);
+    });
     on("data", (d) => {
       if (d.topic === CHAT_TOPIC) this.chat.receive(d.from ? displayName(d.from) : d.fromIdentity || "?", d.payload);
     });
@@ -128,6 +132,7 @@ export class Meeting {
       this.controls.setWaiting(this.session.lobby.size);
     }
     this.local = this.grid.add("local:camera", { kind: "camera", name: this.name, local: true, rank: 0 });
+    if (this.path) this.local.setPath(this.path);
     for (const p of this.session.remotes.values()) this.addParticipant(p);
     this.refreshLocal();
     this.renderPeople();

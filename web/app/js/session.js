@@ -163,9 +163,39 @@ export class Session extends EventTarget {
       };
     }
     this.subscriber.ontrack = (ev) => this.onRemoteMedia(ev);
+    // How the media gets through (UDP, TCP, a TURN relay) can change after an ICE
+    // restart; it is read from the stats every few seconds while connected.
+    this.path = "";
+    this.pathTimer = setInterval(() => this.updatePath(), 3000);
+    this.subscriber.addEventListener("connectionstatechange", () => this.updatePath());
+  }
+
+  /** updatePath emits "path" when the subscriber connection's selected candidate
+   * pair changes its kind: udp, tcp, turn-udp, turn-tls or turn-tcp. */
+  async updatePath() {
+    const pc = this.subscriber;
+    if (!pc || pc.connectionState !== "connected") return;
+    let path = "";
+    try {
+      const stats = await pc.getStats();
+      let pairId = "";
+      stats.forEach((s) => {
+        if (s.type === "transport" && s.selectedCandidatePairId) pairId = s.selectedCandidatePairId;
+      });
+      const pair = stats.get(pairId);
+      const local = pair && stats.get(pair.localCandidateId);
+      if (local) path = mediaPathOf(local.candidateType, local.protocol, local.relayProtocol);
+    } catch {
+      return;
+    }
+    if (path && path !== this.path && pc === this.subscriber) {
+      this.path = path;
+      this.emit("path", { path });
+    }
   }
 
   closePeerConnections() {
+    clearInterval(this.pathTimer);
     for (const pc of [this.publisher, this.subscriber]) {
       if (!pc) continue;
       pc.onicecandidate = null;
@@ -658,3 +688,16 @@ export function base64ToBytes(b64) {
 }
 
 export { simulcastLayers, sendEncodings, layerInfo };
+
+/** mediaPathOf names a local candidate's path as vocab.MediaPathOf does on the server
+ * side: a relay by how the relay is reached, otherwise by the transport protocol. */
+export function mediaPathOf(candidateType, protocol, relayProtocol) {
+  if (candidateType === "relay") {
+    if (relayProtocol === "tls") return "turn-tls";
+    if (relayProtocol === "tcp") return "turn-tcp";
+    return "turn-udp";
+  }
+  if (protocol === "tcp") return "tcp";
+  if (protocol === "udp") return "udp";
+  return "";
+}

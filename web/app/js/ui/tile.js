@@ -10,6 +10,8 @@ import { t } from "../i18n.js";
 import { icon, setIcon, initials, hueFor } from "./icons.js";
 import { qualityFor } from "../layers.js";
 
+const PATHS = ["udp", "tcp", "turn-udp", "turn-tls", "turn-tcp"];
+
 const REPORT_DELAY_MS = 250;
 
 export class Tile {
@@ -178,10 +180,25 @@ export class Tile {
   }
 
   setQuality(q) {
-    const quality = ["excellent", "good", "poor", "lost"].includes(q) ? q : "unknown";
-    this.qualityEl.className = `quality q-${quality}`;
-    this.qualityEl.setAttribute("aria-label", t("tile.quality", { quality: t(`quality.${quality}`) }));
-    this.qualityEl.title = this.qualityEl.getAttribute("aria-label");
+    this.quality = ["excellent", "good", "poor", "lost"].includes(q) ? q : "unknown";
+    this.qualityEl.className = `quality q-${this.quality}`;
+    this.labelQuality();
+  }
+
+  /** setPath shows how this browser's media reaches the server (own tile only):
+   * udp, tcp, turn-udp, turn-tls or turn-tcp (data-path for tests). */
+  setPath(path) {
+    this.path = PATHS.includes(path) ? path : "";
+    if (this.path) this.qualityEl.dataset.path = this.path;
+    else delete this.qualityEl.dataset.path;
+    this.labelQuality();
+  }
+
+  labelQuality() {
+    const quality = t(`quality.${this.quality || "unknown"}`);
+    const label = this.path ? t("tile.qualityPath", { quality, path: t(`path.${this.path}`) }) : t("tile.quality", { quality });
+    this.qualityEl.setAttribute("aria-label", label);
+    this.qualityEl.title = label;
   }
 
   /** setLayer shows what the server sends of this video: the layer (data-layer,
