@@ -79,8 +79,14 @@ func TestE2EGoClientAndBrowserSeeEachOther(t *testing.T) {
 // closed, and its players stopped, by t.Cleanup.
 func publishClips(t *testing.T, ctx context.Context, srv *testServer, room, identity string) *client.Client {
 	t.Helper()
+	return publishClipsAt(t, ctx, srv.URL, srv.Token(room, identity))
+}
+
+// publishClipsAt is publishClips on any server, with a token for the room.
+func publishClipsAt(t *testing.T, ctx context.Context, url, token string, opts ...client.Option) *client.Client {
+	t.Helper()
 	ctx, cancel := context.WithCancel(ctx)
-	c, err := client.Join(ctx, srv.URL, srv.Token(room, identity))
+	c, err := client.Join(ctx, url, token, opts...)
 	if err != nil {
 		cancel()
 		t.Fatalf("Go client join: %v", err)
