@@ -26,10 +26,10 @@ import (
 // stay in the test's namespace and reach the server across the veth, as clients
 // behind that firewall would.
 type netLab struct {
-	t              *testing.T
-	ns             string
-	hostIf, nsIf   string
-	hostIP, nsIP   string
+	t                 *testing.T
+	ns                string
+	hostIf, nsIf      string
+	hostIP, nsIP      string
 	certFile, keyFile string // a certificate for nsIP, for TURN over TLS
 }
 
