@@ -17,7 +17,9 @@ import (
 )
 
 // selfSigned is a TLS certificate for 127.0.0.1 and a pool trusting it.
-func selfSigned(t *testing.T) (*tls.Config, *x509.CertPool) {
+func selfSigned(t *testing.T) (*tls.Config, *x509.CertPool) { return selfSignedFor(t) }
+
+func selfSignedFor(t testing.TB) (*tls.Config, *x509.CertPool) {
 	t.Helper()
 	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	if err != nil {
@@ -38,7 +40,7 @@ func selfSigned(t *testing.T) (*tls.Config, *x509.CertPool) {
 }
 
 // media is a UDP socket standing for the media engine: the one peer relays may reach.
-func media(t *testing.T) *net.UDPConn {
+func media(t testing.TB) *net.UDPConn {
 	t.Helper()
 	c, err := net.ListenUDP("udp", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
 	if err != nil {
