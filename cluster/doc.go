@@ -1,0 +1,16 @@
+// Package cluster lets several Ensemble nodes share rooms through Redis: each node
+// registers itself with its load under a key that expires unless its heartbeat
+// renews it, a new room is placed atomically on the least-loaded live node, and
+// the node hosting a room keeps its placement alive while the room is open.
+//
+// Keys (prefix "ensemble:"):
+//
+//	node:<id>        the node's NodeInfo as JSON, expiring after TTL
+//	nodes            the set of node ids ever registered (pruned of expired ones)
+//	room-node:<room> the id of the node hosting the room, expiring after TTL
+//	                 unless the host renews it
+//
+// A node that dies stops renewing: within TTL its rooms have no host, and the next
+// join (a participant reconnecting) places the room again. Placement is one SET NX:
+// two nodes never host the same room.
+package cluster
