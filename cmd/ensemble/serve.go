@@ -13,6 +13,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/ensemble-sfu/ensemble/cluster"
 	"github.com/ensemble-sfu/ensemble/internal/config"
 	"github.com/ensemble-sfu/ensemble/internal/loadguard"
 	"github.com/ensemble-sfu/ensemble/sfu"
@@ -139,8 +140,21 @@ func runServe(ctx context.Context, args []string) error {
 		return err
 	}
 
+	// Several nodes on Redis: register, place rooms, route to their hosts.
+	clus, err := joinCluster(ctx, cfg, engine, srv, guard, log)
+	if err != nil {
+		return fmt.Errorf("cluster: %w", err)
+	}
+	nodeName := nodeID(cfg)
+	var listNodes func(context.Context) ([]cluster.NodeInfo, error)
+	if clus != nil {
+		defer clus.Close()
+		listNodes = clus.Nodes
+	}
+
 	// The room HTTP API under /api/, the browser app at / (a meeting at /<room>).
 	srv.Mount("/api/", api.New(api.Deps{
+		NodeID: nodeName, Nodes: listNodes,
 		Engine: engine, Store: st, Verifier: verifier, Keys: cfg.Keys, Dev: cfg.Dev,
 		PublicURL: cfg.PublicURL, SIPDomain: cfg.SIP.Domain, PhoneNumber: cfg.SIP.PhoneNumber, Webhooks: notifier, Lobby: lob, Logger: log,
 	}))
@@ -154,7 +168,11 @@ func runServe(ctx context.Context, args []string) error {
 	if err != nil {
 		return fmt.Errorf("listen for HTTP: %w", err)
 	}
-	handler := publicEdge(cfg, srv.Handler(), verifier)
+	root := srv.Handler()
+	if clus != nil {
+		root = routeToHost(root, clus, verifier, log)
+	}
+	handler := publicEdge(cfg, root, verifier)
 	httpSrv := server.NewHTTPServer(handler, server.HTTPTimeouts{}, log)
 	serveErr := make(chan error, 1)
 	if tlsCfg != nil {

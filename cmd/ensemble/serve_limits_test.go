@@ -24,8 +24,15 @@ import (
 // and returns the count of packets the subscriber has read so far.
 func liveRoom(t *testing.T, ctx context.Context, baseURL, room string) (received func() int64) {
 	t.Helper()
+	return liveRoomAcross(t, ctx, baseURL, baseURL, room)
+}
+
+// liveRoomAcross is liveRoom with the publisher and the subscriber entering through
+// different URLs (nodes of a cluster).
+func liveRoomAcross(t *testing.T, ctx context.Context, pubURL, subURL, room string) (received func() int64) {
+	t.Helper()
 	quiet := client.WithLogger(slog.New(slog.DiscardHandler))
-	join := func(identity string) *client.Client {
+	join := func(identity, baseURL string) *client.Client {
 		tok, err := auth.Sign(auth.DevAPIKey, auth.DevAPISecret, auth.TokenParams{Identity: identity, Room: room,
 			Grants: auth.DefaultParticipantGrants(), TTL: time.Hour})
 		if err != nil {
@@ -37,7 +44,7 @@ func liveRoom(t *testing.T, ctx context.Context, baseURL, room string) (received
 		}
 		return c
 	}
-	pub, sub := join("pub"), join("sub")
+	pub, sub := join("pub", pubURL), join("sub", subURL)
 	opus, err := clip.ParseOgg(clips.Opus)
 	if err != nil {
 		t.Fatal(err)

@@ -61,6 +61,7 @@ type Config struct {
 	TLS       TLS      `yaml:"tls"`
 	CORS      CORS     `yaml:"cors"`
 	TURN      TURN     `yaml:"turn"`
+	Cluster   Cluster  `yaml:"cluster"`
 	LogLevel  string   `yaml:"log_level"` // debug, info, warn, error
 }
 
@@ -203,6 +204,18 @@ type TURN struct {
 
 // Enabled reports whether a TURN listener is configured.
 func (t TURN) Enabled() bool { return t.UDPPort > 0 || t.TLSPort > 0 }
+
+// Cluster names this node among the nodes sharing Redis (redis.address set): rooms
+// are placed on the least-loaded node and every node routes to the host.
+type Cluster struct {
+	// NodeID is unique among the nodes (default: the host name and HTTP port).
+	NodeID string `yaml:"node_id"`
+	Region string `yaml:"region"`
+	// URL is where the other nodes reach this one's HTTP listener (default:
+	// http://<bind or the default route's address>:<http_port>); not the public
+	// URL, which a load balancer may share among nodes.
+	URL string `yaml:"url"`
+}
 
 // CORS lists the web origins whose pages may call the API and WHIP/WHEP from a
 // browser (an intranet portal, a calendar plugin's page). None by default.

@@ -77,6 +77,9 @@ func settings() []setting {
 		{"turn.key_file", "TURN_KEY_FILE", "turn-key-file", "key of turn.cert_file", false, setString(func(c *Config) *string { return &c.TURN.KeyFile })},
 		{"turn.host", "TURN_HOST", "turn-host", "name or address clients reach TURN at (default: public_url's host)", false, setString(func(c *Config) *string { return &c.TURN.Host })},
 		{"turn.relay_ip", "TURN_RELAY_IP", "turn-relay-ip", "local address of relay sockets", false, setString(func(c *Config) *string { return &c.TURN.RelayIP })},
+		{"cluster.node_id", "NODE_ID", "node-id", "this node's id among the nodes on Redis (default: host name and port)", false, setString(func(c *Config) *string { return &c.Cluster.NodeID })},
+		{"cluster.region", "NODE_REGION", "node-region", "this node's region", false, setString(func(c *Config) *string { return &c.Cluster.Region })},
+		{"cluster.url", "NODE_URL", "node-url", "where the other nodes reach this node's HTTP listener", false, setString(func(c *Config) *string { return &c.Cluster.URL })},
 		{"cors.allowed_origins", "CORS_ALLOWED_ORIGINS", "cors-allowed-origins", "comma-separated web origins allowed to call the API from a browser", false, setList(func(c *Config) *[]string { return &c.CORS.AllowedOrigins })},
 		{"log_level", "LOG_LEVEL", "log-level", "debug, info, warn or error", false, setString(func(c *Config) *string { return &c.LogLevel })},
 	}

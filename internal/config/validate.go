@@ -183,6 +183,14 @@ func (c *Config) Validate() error {
 	if c.TURN.CredentialTTL < 0 || c.TURN.AllocationsPerUser < 0 {
 		bad("turn", "credential_ttl and allocations_per_user may not be negative (0 = default)")
 	}
+	if u := c.Cluster.URL; u != "" {
+		if err := checkHTTPURL(u); err != nil {
+			bad("cluster.url", "%v", err)
+		}
+	}
+	if id := c.Cluster.NodeID; strings.ContainsAny(id, " \t\n:/") {
+		bad("cluster.node_id", "%q may not contain blanks, ':' or '/'", id)
+	}
 	for i, o := range c.CORS.AllowedOrigins {
 		if err := checkOrigin(o); err != nil {
 			bad(fmt.Sprintf("cors.allowed_origins[%d]", i), "%v", err)

@@ -38,6 +38,9 @@ var Rules = []Rule{
 	{Subject: "loadtest", Why: "a client does not link the media plane", Forbidden: notUnder("sfu"), MustExist: true},
 	{Subject: "recording", Why: "a client does not link the media plane", Forbidden: notUnder("sfu")},
 	{Subject: "sip", Why: "a client does not link the media plane", Forbidden: notUnder("sfu")},
+	{Subject: "cluster", Why: "membership and placement know neither the media plane nor the wire protocol", Forbidden: func(g Graph, pkg string) bool {
+		return notUnder("sfu")(g, pkg) || notUnder("signalling")(g, pkg)
+	}},
 }
 
 // Violation is one forbidden dependency, with the import chain that brings it.

@@ -1,8 +1,10 @@
 package api
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
+	"github.com/ensemble-sfu/ensemble/cluster"
 	"log/slog"
 	"net/http"
 	"slices"
@@ -34,7 +36,11 @@ type Deps struct {
 	// Webhooks, when set, hear API actions that the sfu hooks do not report.
 	Webhooks *webhook.Notifier
 	// Lobby serves the lobby routes; nil answers them with 404 lobby_disabled.
-	Lobby  *lobby.Lobby
+	Lobby *lobby.Lobby
+	// NodeID names this node in room views (the node hosting a live room); Nodes
+	// lists the cluster's nodes (nil: a single node, listed alone).
+	NodeID string
+	Nodes  func(context.Context) ([]cluster.NodeInfo, error)
 	Logger *slog.Logger
 }
 
@@ -125,6 +131,10 @@ func (h *handler) authorize(r *http.Request, rt Route) (*auth.Claims, *Problem) 
 	}
 	if err != nil {
 		return nil, authProblem(err)
+	}
+	if rt.Scope == ScopeServer && claims.Room != "" {
+		return nil, newProblem(http.StatusForbidden, auth.CodeWrongRoom,
+			fmt.Sprintf("token is for room %q; server-wide routes need a token without a room", claims.Room))
 	}
 	return claims, nil
 }

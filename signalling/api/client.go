@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"github.com/ensemble-sfu/ensemble/cluster"
 	"io"
 	"net/http"
 	"net/url"
@@ -96,6 +97,13 @@ func (c *Client) ListRooms(ctx context.Context) ([]Room, error) {
 	var out RoomList
 	_, err := c.do(ctx, http.MethodGet, "/api/v1/rooms", nil, &out, nil)
 	return out.Rooms, err
+}
+
+// ListNodes lists the live nodes (a server-wide admin token).
+func (c *Client) ListNodes(ctx context.Context) ([]cluster.NodeInfo, error) {
+	var out NodeList
+	_, err := c.do(ctx, http.MethodGet, "/api/v1/nodes", nil, &out, nil)
+	return out.Nodes, err
 }
 
 // GetRoom gets one room.

@@ -44,6 +44,8 @@ type Room struct {
 	// Active is true while the room is live in the sfu (someone is in it).
 	Active          bool `json:"active"`
 	NumParticipants int  `json:"num_participants"`
+	// Node is the id of the node hosting the live room (several nodes on Redis).
+	Node string `json:"node,omitempty"`
 }
 
 // CreateRoomRequest is the body of POST /api/v1/rooms.
@@ -66,7 +68,7 @@ type RoomList struct {
 	Rooms []Room `json:"rooms"`
 }
 
-func roomView(rec *store.Room, live *sfu.Room) Room {
+func roomView(rec *store.Room, live *sfu.Room, nodeID string) Room {
 	var v Room
 	if rec != nil {
 		v = Room{Name: rec.Name, SID: rec.SID, CreatedAt: rec.CreatedAt, MaxParticipants: rec.MaxParticipants,
@@ -76,6 +78,7 @@ func roomView(rec *store.Room, live *sfu.Room) Room {
 	if live != nil {
 		info := live.Info()
 		v.Name, v.Active, v.NumParticipants = info.Name, true, info.NumParticipants
+		v.Node = nodeID
 		if rec == nil {
 			v.SID, v.CreatedAt, v.Metadata, v.MaxParticipants = info.SID, info.CreatedAt, info.Metadata, info.MaxParticipants
 			v.GuestPolicy = store.GuestDeny
@@ -183,7 +186,7 @@ func (h *handler) createRoom(req *request) *Problem {
 	}
 	h.log.Info("room created", "room", rec.Name, "by", req.claims.APIKey())
 	live, _ := h.Engine.Room(rec.Name)
-	view := roomView(&rec, live)
+	view := roomView(&rec, live, h.NodeID)
 	h.notify(webhook.Event{Type: webhook.RoomCreated, Room: &protocol.RoomInfo{SID: rec.SID, Name: rec.Name,
 		Metadata: rec.Metadata, CreatedAt: rec.CreatedAt, MaxParticipants: rec.MaxParticipants}}, view)
 	req.w.Header().Set("Location", "/api/v1/rooms/"+rec.Name)
@@ -203,13 +206,13 @@ func (h *handler) listRooms(req *request) *Problem {
 	out := RoomList{Rooms: []Room{}}
 	for i := range recs {
 		if !req.outOfScope(recs[i].Name) {
-			out.Rooms = append(out.Rooms, roomView(&recs[i], live[recs[i].Name]))
+			out.Rooms = append(out.Rooms, roomView(&recs[i], live[recs[i].Name], h.NodeID))
 		}
 		delete(live, recs[i].Name)
 	}
 	for name, r := range live {
 		if !req.outOfScope(name) {
-			out.Rooms = append(out.Rooms, roomView(nil, r))
+			out.Rooms = append(out.Rooms, roomView(nil, r, h.NodeID))
 		}
 	}
 	slices.SortFunc(out.Rooms, func(a, b Room) int {
@@ -252,7 +255,7 @@ func (h *handler) getRoom(req *request) *Problem {
 	if p != nil {
 		return p
 	}
-	writeJSON(req.w, http.StatusOK, roomView(rec, live))
+	writeJSON(req.w, http.StatusOK, roomView(rec, live, h.NodeID))
 	return nil
 }
 
@@ -280,7 +283,7 @@ func (h *handler) updateRoom(req *request) *Problem {
 	if live != nil {
 		live.SetMetadata(*in.Metadata)
 	}
-	writeJSON(req.w, http.StatusOK, roomView(rec, live))
+	writeJSON(req.w, http.StatusOK, roomView(rec, live, h.NodeID))
 	return nil
 }
 

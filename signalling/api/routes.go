@@ -33,6 +33,9 @@ const (
 	ScopeBodyRoom
 	// ScopeList routes list rooms: a room-scoped token sees its room only.
 	ScopeList
+	// ScopeServer routes are about the server itself (its nodes): a room-scoped
+	// token is refused.
+	ScopeServer
 )
 
 // Routes lists every API endpoint (method, path pattern and grant), for
@@ -45,6 +48,7 @@ func routes() []Route {
 
 		{"POST", "/api/v1/rooms", auth.GrantRoomCreate, ScopeBodyRoom, (*handler).createRoom},
 		{"GET", "/api/v1/rooms", auth.GrantRoomList, ScopeList, (*handler).listRooms},
+		{"GET", "/api/v1/nodes", auth.GrantRoomAdmin, ScopeServer, (*handler).listNodes},
 		{"GET", "/api/v1/rooms/{room}", auth.GrantRoomList, ScopePathRoom, (*handler).getRoom},
 		{"PATCH", "/api/v1/rooms/{room}", auth.GrantRoomAdmin, ScopePathRoom, (*handler).updateRoom},
 		{"DELETE", "/api/v1/rooms/{room}", auth.GrantRoomCreate, ScopePathRoom, (*handler).deleteRoom},

@@ -49,7 +49,7 @@ func TestRoomScopedTokenOnEveryRoute(t *testing.T) {
 				if rt.Grant != "" {
 					t.Fatalf("public route with grant %q", rt.Grant)
 				}
-			case ScopePathRoom, ScopeBodyRoom:
+			case ScopePathRoom, ScopeBodyRoom, ScopeServer:
 				e.do(rt.Method, path, scoped, body).problem(t, http.StatusForbidden, auth.CodeWrongRoom)
 			case ScopeMeeting:
 				e.do(rt.Method, path, scoped, body).problem(t, http.StatusNotFound, "meeting_not_found")
