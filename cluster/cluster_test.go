@@ -20,7 +20,11 @@ type fakeNode struct {
 }
 
 func (f *fakeNode) Load() cluster.Load { f.mu.Lock(); defer f.mu.Unlock(); return f.load }
-func (f *fakeNode) Rooms() []string    { f.mu.Lock(); defer f.mu.Unlock(); return append([]string(nil), f.rooms...) }
+func (f *fakeNode) Rooms() []string {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return append([]string(nil), f.rooms...)
+}
 
 func join(t *testing.T, rdb redis.UniversalClient, id string, f *fakeNode) *cluster.Cluster {
 	t.Helper()
