@@ -1,0 +1,283 @@
+package oidcauth_test
+
+import (
+	"encoding/json"
+	"net/http"
+	"net/http/cookiejar"
+	"net/http/httptest"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/ensemble-sfu/ensemble/internal/oidctest"
+	"github.com/ensemble-sfu/ensemble/signalling/oidcauth"
+)
+
+// env is a relying party (this package's handler at /auth/, and "/" answering the
+// page it lands on) in front of a real OpenID provider.
+type env struct {
+	t    *testing.T
+	auth *oidcauth.Auth
+	url  string
+}
+
+func newEnv(t *testing.T) *env {
+	t.Helper()
+	idp := oidctest.Start(t)
+	e := &env{t: t}
+	mux := http.NewServeMux()
+	srv := httptest.NewServer(mux)
+	t.Cleanup(srv.Close)
+	e.url = srv.URL
+	a, err := oidcauth.New(oidcauth.Config{
+		Issuer: idp.Issuer, ClientID: oidctest.ClientID, ClientSecret: oidctest.ClientSecret,
+		RedirectURL: srv.URL + oidcauth.CallbackPath, SessionSecret: strings.Repeat("s", 32),
+		Host: oidcauth.HostRule{EmailDomains: []string{"staff.example"}},
+	}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.auth = a
+	mux.Handle("/auth/", a.Handler())
+	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) { _, _ = w.Write([]byte("landed on " + r.URL.Path)) })
+	return e
+}
+
+func (e *env) browser() *http.Client {
+	jar, _ := cookiejar.New(nil)
+	c := &http.Client{Jar: jar, Timeout: 20 * time.Second}
+	e.t.Cleanup(c.CloseIdleConnections)
+	return c
+}
+
+func (e *env) me(c *http.Client) oidcauth.Me {
+	e.t.Helper()
+	resp, err := c.Get(e.url + oidcauth.MePath)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var m oidcauth.Me
+	if err := json.NewDecoder(resp.Body).Decode(&m); err != nil {
+		e.t.Fatal(err)
+	}
+	return m
+}
+
+func (e *env) sessionCookie(c *http.Client) string {
+	u, _ := url.Parse(e.url)
+	for _, ck := range c.Jar.Cookies(u) {
+		if ck.Name == oidcauth.SessionCookie {
+			return ck.Value
+		}
+	}
+	return ""
+}
+
+func withCookie(t *testing.T, target, value string) *http.Request {
+	r, err := http.NewRequestWithContext(t.Context(), "GET", target, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.AddCookie(&http.Cookie{Name: oidcauth.SessionCookie, Value: value})
+	return r
+}
+
+// A staff member signs in through the provider's login form (code flow with PKCE)
+// and lands where she started, as a host; someone outside the host domain signs in
+// as a non-host.
+func TestSignInWithRealProvider(t *testing.T) {
+	e := newEnv(t)
+	c := e.browser()
+	landed, body, err := oidctest.SignIn(c, e.url+oidcauth.LoginPath+"?return=/abc-defg-hij", oidctest.Host)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if landed.Path != "/abc-defg-hij" || body != "landed on /abc-defg-hij" {
+		t.Fatalf("landed on %s: %q", landed, body)
+	}
+	m := e.me(c)
+	if !m.SignedIn || !m.Host || m.Email != "helene@staff.example" || m.Name != "Hélène Martin" {
+		t.Fatalf("me = %+v", m)
+	}
+
+	g := e.browser()
+	if _, _, err := oidctest.SignIn(g, e.url+oidcauth.LoginPath, oidctest.Guest); err != nil {
+		t.Fatal(err)
+	}
+	if m := e.me(g); !m.SignedIn || m.Host || m.Email != "gaston@elsewhere.example" {
+		t.Fatalf("guest me = %+v", m)
+	}
+}
+
+// The authorisation request carries an S256 PKCE challenge, a state and a nonce,
+// and the login cookie is HttpOnly, SameSite=Lax, scoped to the callback.
+func TestLoginRedirectUsesPKCE(t *testing.T) {
+	e := newEnv(t)
+	c := e.browser()
+	c.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	resp, err := c.Get(e.url + oidcauth.LoginPath + "?return=//evil.example/x")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	loc, err := url.Parse(resp.Header.Get("Location"))
+	if err != nil || resp.StatusCode != http.StatusFound {
+		t.Fatalf("%s %v", resp.Status, err)
+	}
+	q := loc.Query()
+	if q.Get("code_challenge_method") != "S256" || len(q.Get("code_challenge")) != 43 || q.Get("state") == "" ||
+		q.Get("nonce") == "" || q.Get("response_type") != "code" || q.Get("client_id") != oidctest.ClientID {
+		t.Fatalf("authorisation request %s", loc)
+	}
+	set := resp.Header.Get("Set-Cookie")
+	for _, want := range []string{"HttpOnly", "SameSite=Lax", "Path=/auth/callback"} {
+		if !strings.Contains(set, want) {
+			t.Errorf("login cookie %q lacks %s", set, want)
+		}
+	}
+}
+
+// An open redirect through ?return= is refused: the sign-in lands on "/".
+func TestReturnStaysOnSite(t *testing.T) {
+	e := newEnv(t)
+	for _, ret := range []string{"//evil.example/x", "https://evil.example/", "/\\evil.example", "x"} {
+		landed, _, err := oidctest.SignIn(e.browser(), e.url+oidcauth.LoginPath+"?return="+url.QueryEscape(ret), oidctest.Host)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if landed.Host != strings.TrimPrefix(e.url, "http://") || landed.Path != "/" {
+			t.Errorf("return=%q landed on %s", ret, landed)
+		}
+	}
+}
+
+// A callback whose state is not the one of the login cookie is refused.
+func TestCallbackWithoutMatchingStateIsRefused(t *testing.T) {
+	e := newEnv(t)
+	resp, err := e.browser().Get(e.url + oidcauth.CallbackPath + "?code=x&state=y")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusBadRequest {
+		t.Fatalf("callback without login: %s", resp.Status)
+	}
+}
+
+// A forged cookie (a host claim under a made-up signature, or a session signed by
+// another key), an expired one and a signed-out one are all refused with their
+// reason; the genuine one is accepted until logout.
+func TestSessionCookieChecks(t *testing.T) {
+	e := newEnv(t)
+	c := e.browser()
+	if _, _, err := oidctest.SignIn(c, e.url+oidcauth.LoginPath, oidctest.Guest); err != nil {
+		t.Fatal(err)
+	}
+	genuine := e.sessionCookie(c)
+	if genuine == "" {
+		t.Fatal("no session cookie")
+	}
+	if _, err := e.auth.FromRequest(withCookie(t, e.url, genuine)); err != nil {
+		t.Fatalf("genuine session refused: %v", err)
+	}
+
+	// Gaston makes himself a host by editing the payload.
+	payload, mac, _ := strings.Cut(strings.TrimPrefix(genuine, "v1."), ".")
+	raw, _ := base64Decode(payload)
+	forged := "v1." + base64Encode([]byte(strings.Replace(string(raw), `"host":false`, `"host":true`, 1))) + "." + mac
+	other, err := oidcauth.New(oidcauth.Config{Issuer: "http://127.0.0.1:1", ClientID: "x",
+		RedirectURL: "http://127.0.0.1:1/auth/callback", SessionSecret: strings.Repeat("o", 32)}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, otherKey, _ := other.NewSession(oidcauth.Identity{Subject: "u-gaston"})
+	expired, _ := e.auth.Seal(&oidcauth.Session{ID: "x1", Subject: "u-gaston", Host: true, Expires: time.Now().Add(-time.Second)})
+
+	for name, tc := range map[string]struct{ value, code string }{
+		"edited payload": {forged, "invalid_session"},
+		"other key":      {otherKey, "invalid_session"},
+		"garbage":        {"v1.AAAA.BBBB", "invalid_session"},
+		"expired":        {expired, "session_expired"},
+	} {
+		_, err := e.auth.FromRequest(withCookie(t, e.url, tc.value))
+		if err == nil || oidcauth.Code(err) != tc.code {
+			t.Errorf("%s: err %v, want %s", name, err, tc.code)
+		}
+		resp, err := http.DefaultClient.Do(withCookie(t, e.url+oidcauth.MePath, tc.value))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var m oidcauth.Me
+		_ = json.NewDecoder(resp.Body).Decode(&m)
+		resp.Body.Close()
+		if m.SignedIn || m.Error != tc.code || !strings.Contains(resp.Header.Get("Set-Cookie"), "Max-Age=0") {
+			t.Errorf("%s: /auth/me %+v, Set-Cookie %q", name, m, resp.Header.Get("Set-Cookie"))
+		}
+	}
+
+	// Logout ends the session: the old cookie value no longer works anywhere.
+	req, _ := http.NewRequestWithContext(t.Context(), "POST", e.url+oidcauth.LogoutPath, nil)
+	req.Header.Set("Origin", e.url)
+	resp, err := c.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if e.sessionCookie(c) != "" || e.me(c).SignedIn {
+		t.Fatal("still signed in after logout")
+	}
+	if _, err := e.auth.FromRequest(withCookie(t, e.url, genuine)); oidcauth.Code(err) != "session_ended" {
+		t.Fatalf("old cookie after logout: %v", err)
+	}
+}
+
+// A sign-out posted by another site's page is refused.
+func TestLogoutFromAnotherSiteIsRefused(t *testing.T) {
+	e := newEnv(t)
+	req, _ := http.NewRequestWithContext(t.Context(), "POST", e.url+oidcauth.LogoutPath, nil)
+	req.Header.Set("Origin", "https://evil.example")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusForbidden {
+		t.Fatalf("cross-site logout: %s", resp.Status)
+	}
+}
+
+// The add-in token is a session of its own, sent as a bearer token.
+func TestAddinTokenIsABearerSession(t *testing.T) {
+	e := newEnv(t)
+	c := e.browser()
+	if _, _, err := oidctest.SignIn(c, e.url+oidcauth.LoginPath, oidctest.Host); err != nil {
+		t.Fatal(err)
+	}
+	resp, err := c.Post(e.url+oidcauth.AddinTokenPath, "application/json", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var tok oidcauth.AddinToken
+	_ = json.NewDecoder(resp.Body).Decode(&tok)
+	resp.Body.Close()
+	if resp.StatusCode != 200 || !tok.Host || tok.Token == e.sessionCookie(c) {
+		t.Fatalf("add-in token %s %+v", resp.Status, tok)
+	}
+	req, _ := http.NewRequestWithContext(t.Context(), "GET", e.url, nil)
+	req.Header.Set("Authorization", "Bearer "+tok.Token)
+	s, err := e.auth.FromRequest(req)
+	if err != nil || !s.Host || s.Email != "helene@staff.example" {
+		t.Fatalf("bearer session %+v %v", s, err)
+	}
+	// Without a cookie there is no token.
+	resp, err = http.Post(e.url+oidcauth.AddinTokenPath, "application/json", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusUnauthorized {
+		t.Fatalf("add-in token without a session: %s", resp.Status)
+	}
+}
