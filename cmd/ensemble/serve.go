@@ -18,6 +18,7 @@ import (
 	"github.com/ensemble-sfu/ensemble/signalling/api"
 	"github.com/ensemble-sfu/ensemble/signalling/auth"
 	"github.com/ensemble-sfu/ensemble/signalling/lobby"
+	"github.com/ensemble-sfu/ensemble/signalling/oidcauth"
 	"github.com/ensemble-sfu/ensemble/signalling/server"
 	"github.com/ensemble-sfu/ensemble/signalling/store"
 	"github.com/ensemble-sfu/ensemble/signalling/webhook"
@@ -116,10 +117,23 @@ func runServe(ctx context.Context, args []string) error {
 		return err
 	}
 
+	// Hosts sign in through the organisation's identity provider, when configured.
+	var sessions *oidcauth.Auth
+	if cfg.OIDC.Issuer != "" {
+		if sessions, err = oidcauth.New(cfg.OIDC.SignIn(), log); err != nil {
+			return fmt.Errorf("sign-in: %w", err)
+		}
+		srv.Mount("/auth/", sessions.Handler())
+		if cfg.OIDC.SessionSecret == "" {
+			log.Warn("oidc.session_secret is not set: sessions end when the server restarts and are not shared between nodes")
+		}
+	}
+
 	// The room HTTP API under /api/, the browser app at / (a meeting at /<room>).
 	srv.Mount("/api/", api.New(api.Deps{
 		Engine: engine, Store: st, Verifier: verifier, Keys: cfg.Keys, Dev: cfg.Dev,
-		PublicURL: cfg.PublicURL, SIPDomain: cfg.SIP.Domain, PhoneNumber: cfg.SIP.PhoneNumber, Webhooks: notifier, Lobby: lob, Logger: log,
+		PublicURL: cfg.PublicURL, SIPDomain: cfg.SIP.Domain, PhoneNumber: cfg.SIP.PhoneNumber, Webhooks: notifier, Lobby: lob,
+		Sessions: sessions, Logger: log,
 	}))
 	webApp, err := web.NewHandler(web.Options{})
 	if err != nil {

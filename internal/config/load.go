@@ -76,6 +76,9 @@ func (c *Config) fillDerived(lookup func(string) (string, bool)) {
 		c.PublicURL = "http://" + net.JoinHostPort(c.publicHost(), strconv.Itoa(c.HTTPPort))
 	}
 	c.PublicURL = strings.TrimRight(c.PublicURL, "/")
+	if c.OIDC.Issuer != "" && c.OIDC.RedirectURL == "" && c.PublicURL != "" {
+		c.OIDC.RedirectURL = c.PublicURL + "/auth/callback"
+	}
 	c.LogLevel = strings.ToLower(c.LogLevel)
 }
 

@@ -12,6 +12,7 @@ import (
 	"github.com/ensemble-sfu/ensemble/signalling/auth"
 	"github.com/ensemble-sfu/ensemble/signalling/lobby"
 	"github.com/ensemble-sfu/ensemble/signalling/meeting"
+	"github.com/ensemble-sfu/ensemble/signalling/oidcauth"
 	"github.com/ensemble-sfu/ensemble/signalling/store"
 	"github.com/ensemble-sfu/ensemble/signalling/webhook"
 )
@@ -34,8 +35,11 @@ type Deps struct {
 	// Webhooks, when set, hear API actions that the sfu hooks do not report.
 	Webhooks *webhook.Notifier
 	// Lobby serves the lobby routes; nil answers them with 404 lobby_disabled.
-	Lobby  *lobby.Lobby
-	Logger *slog.Logger
+	Lobby *lobby.Lobby
+	// Sessions, when set, are the signed-in people (OIDC): hosts use the /api/host/
+	// routes, and an owner's guest join gets a room admin's token. Nil: no sign-in.
+	Sessions *oidcauth.Auth
+	Logger   *slog.Logger
 }
 
 // handler serves the API; one per server.
@@ -79,7 +83,14 @@ func New(d Deps) http.Handler {
 func (h *handler) wrap(rt Route) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		req := &request{w: w, r: r}
-		if rt.Grant != "" {
+		if rt.Scope == ScopeHost {
+			s, p := h.authorizeHost(r)
+			if p != nil {
+				writeProblem(w, p)
+				return
+			}
+			req.session = s
+		} else if rt.Grant != "" {
 			claims, p := h.authorize(r, rt)
 			if p != nil {
 				writeProblem(w, p)
@@ -99,6 +110,8 @@ type request struct {
 	w      http.ResponseWriter
 	r      *http.Request
 	claims *auth.Claims
+	// session is the signed-in host on ScopeHost routes.
+	session *oidcauth.Session
 }
 
 // authorize verifies the bearer token and checks that it carries the route's grant,

@@ -41,11 +41,12 @@ type View struct {
 	Invite  Invite  `json:"invite"`
 }
 
-// View derives the links and the invitation of m. The idempotency key stays internal:
-// it is left out of the view (it may embed the caller's API key).
+// View derives the links and the invitation of m. The idempotency key and the owner
+// stay internal: they are left out of the view (the key may embed the caller's API key).
 func (c Config) View(m *Meeting) View {
 	public := *m
 	public.IdempotencyKey = ""
+	public.Owner = ""
 	v := View{
 		Meeting: &public,
 		JoinURL: c.JoinURL(m),
