@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"net/url"
 	"slices"
 	"time"
 
@@ -50,22 +49,13 @@ func (h *handler) authorizeHost(r *http.Request) (*oidcauth.Session, *Problem) {
 	if err != nil {
 		return nil, newProblem(http.StatusUnauthorized, oidcauth.Code(err), err.Error()+"; sign in again")
 	}
-	if r.Method != http.MethodGet && r.Method != http.MethodHead && !sameOrigin(r) {
+	if r.Method != http.MethodGet && r.Method != http.MethodHead && !oidcauth.SameOrigin(r) {
 		return nil, newProblem(http.StatusForbidden, "cross_origin", "changes must come from this site's pages")
 	}
 	if !s.Host {
 		return nil, newProblem(http.StatusForbidden, "not_a_host", "your account may join meetings but not create them")
 	}
 	return s, nil
-}
-
-func sameOrigin(r *http.Request) bool {
-	o := r.Header.Get("Origin")
-	if o == "" || o == "null" {
-		return o == "" // a non-browser client; "null" is a sandboxed or opaque origin
-	}
-	u, err := url.Parse(o)
-	return err == nil && u.Host == r.Host
 }
 
 func (in *HostMeetingRequest) input(now time.Time) meeting.Input {

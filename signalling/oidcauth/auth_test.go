@@ -236,15 +236,32 @@ func TestSessionCookieChecks(t *testing.T) {
 // A sign-out posted by another site's page is refused.
 func TestLogoutFromAnotherSiteIsRefused(t *testing.T) {
 	e := newEnv(t)
+	for _, hdr := range [][2]string{{"Origin", "https://evil.example"}, {"Sec-Fetch-Site", "cross-site"}, {"Sec-Fetch-Site", "same-site"}, {"Origin", "null"}} {
+		req, _ := http.NewRequestWithContext(t.Context(), "POST", e.url+oidcauth.LogoutPath, nil)
+		req.Header.Set(hdr[0], hdr[1])
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusForbidden {
+			t.Errorf("logout with %s: %s: %s", hdr[0], hdr[1], resp.Status)
+		}
+	}
+	// The app's pages send Origin: null (Referrer-Policy no-referrer) with
+	// Sec-Fetch-Site: same-origin.
 	req, _ := http.NewRequestWithContext(t.Context(), "POST", e.url+oidcauth.LogoutPath, nil)
-	req.Header.Set("Origin", "https://evil.example")
-	resp, err := http.DefaultClient.Do(req)
+	req.Header.Set("Origin", "null")
+	req.Header.Set("Sec-Fetch-Site", "same-origin")
+	c := e.browser()
+	c.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	resp, err := c.Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}
 	resp.Body.Close()
-	if resp.StatusCode != http.StatusForbidden {
-		t.Fatalf("cross-site logout: %s", resp.Status)
+	if resp.StatusCode != http.StatusSeeOther {
+		t.Errorf("same-origin logout: %s", resp.Status)
 	}
 }
 

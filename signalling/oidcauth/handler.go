@@ -194,19 +194,28 @@ func identityFrom(subject string, claims map[string]any, groupsClaim string) Ide
 	return id
 }
 
-// sameOrigin refuses a state-changing request sent by another site's page (a
-// browser always sends Origin on POST).
-func sameOrigin(r *http.Request) bool {
+// SameOrigin refuses a state-changing request sent by another site's page. Browsers
+// say where a request comes from in Sec-Fetch-Site; older ones only in Origin (which
+// is "null" on pages with Referrer-Policy no-referrer, like the app's, hence
+// Sec-Fetch-Site first). A request with neither is not from a browser page.
+func SameOrigin(r *http.Request) bool {
+	switch r.Header.Get("Sec-Fetch-Site") {
+	case "same-origin":
+		return true
+	case "":
+	default: // same-site, cross-site, none (typed in the address bar)
+		return false
+	}
 	o := r.Header.Get("Origin")
 	if o == "" {
-		return true // not a browser, or a same-origin navigation of an old browser
+		return true
 	}
 	u, err := url.Parse(o)
-	return err == nil && u.Host == r.Host
+	return err == nil && o != "null" && u.Host == r.Host
 }
 
 func (a *Auth) logout(w http.ResponseWriter, r *http.Request) {
-	if !sameOrigin(r) {
+	if !SameOrigin(r) {
 		writeError(w, http.StatusForbidden, "cross_origin", "sign-out must come from this site")
 		return
 	}
@@ -260,7 +269,7 @@ type AddinToken struct {
 // own to hand to the task pane: a new id, so that it can be signed out alone, and
 // the same expiry as the cookie's.
 func (a *Auth) addinToken(w http.ResponseWriter, r *http.Request) {
-	if !sameOrigin(r) {
+	if !SameOrigin(r) {
 		writeError(w, http.StatusForbidden, "cross_origin", "must come from this site")
 		return
 	}
