@@ -23,6 +23,7 @@ import (
 	"github.com/ensemble-sfu/ensemble/signalling/store"
 	"github.com/ensemble-sfu/ensemble/signalling/webhook"
 	"github.com/ensemble-sfu/ensemble/web"
+	"github.com/ensemble-sfu/ensemble/web/outlook"
 )
 
 // runServe runs the server until ctx is cancelled (SIGINT/SIGTERM), then drains:
@@ -135,6 +136,12 @@ func runServe(ctx context.Context, args []string) error {
 		PublicURL: cfg.PublicURL, SIPDomain: cfg.SIP.Domain, PhoneNumber: cfg.SIP.PhoneNumber, Webhooks: notifier, Lobby: lob,
 		Sessions: sessions, Logger: log,
 	}))
+	// The Outlook add-in: its manifest and task pane, URLs from the public URL.
+	addin, err := outlook.Handler(outlook.Options{PublicURL: cfg.PublicURL})
+	if err != nil {
+		return fmt.Errorf("outlook add-in: %w", err)
+	}
+	srv.Mount(outlook.Prefix, addin)
 	webApp, err := web.NewHandler(web.Options{})
 	if err != nil {
 		return fmt.Errorf("web app: %w", err)
