@@ -27,6 +27,7 @@ import (
 	"github.com/ensemble-sfu/ensemble/signalling/server/servertest"
 	"github.com/ensemble-sfu/ensemble/signalling/store"
 	"github.com/ensemble-sfu/ensemble/web"
+	"github.com/ensemble-sfu/ensemble/web/outlook"
 )
 
 // e2eTimeout bounds one browser test.
@@ -275,6 +276,8 @@ type serverSetup struct {
 	// idp, when set, is the OpenID provider hosts sign in with (/auth/ is mounted and
 	// the API has the host routes); hosts are staff.example addresses.
 	idp *oidctest.Provider
+	// officeJS, when set, mounts the Outlook add-in with this Office.js (a stand-in).
+	officeJS string
 }
 
 func startServerWith(t *testing.T, setup serverSetup, opts ...servertest.Option) *testServer {
@@ -327,6 +330,15 @@ func startServerWith(t *testing.T, setup serverSetup, opts ...servertest.Option)
 		}),
 		servertest.WithHandler("/", func(*servertest.Server) http.Handler { return web.Handler() }),
 	)
+	if setup.officeJS != "" {
+		opts = append(opts, servertest.WithHandler(outlook.Prefix, func(*servertest.Server) http.Handler {
+			h, err := outlook.Handler(outlook.Options{OfficeJSURL: setup.officeJS})
+			if err != nil {
+				t.Fatalf("outlook add-in: %v", err)
+			}
+			return h
+		}))
+	}
 	return &testServer{Server: servertest.Start(t, opts...), Lobby: lob, Sessions: sessions, Store: st}
 }
 
