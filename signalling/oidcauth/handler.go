@@ -294,13 +294,6 @@ func (a *Auth) addinToken(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, AddinToken{Token: v, Expires: child.Expires, Name: child.Name, Host: child.Host})
 }
 
-// Logout ends the session of r (for API callers such as the add-in's sign-out).
-func (a *Auth) Logout(r *http.Request) {
-	if s, err := a.FromRequest(r); err == nil {
-		a.revoked.add(s.ID, s.Expires)
-	}
-}
-
 func writeJSON(w http.ResponseWriter, status int, v any) {
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(status)
