@@ -128,3 +128,23 @@ func TestE2EOutlookAddinSignsInWithoutDialogAPI(t *testing.T) {
 		t.Errorf("location %q", loc)
 	}
 }
+
+// Someone whom the host rule does not make a host is told so in the task pane, and
+// nothing is written into the appointment.
+func TestE2EOutlookAddinRefusesNonHost(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 2*e2eTimeout)
+	defer cancel()
+	standin := httptest.NewServer(http.FileServer(http.Dir("testdata/office")))
+	t.Cleanup(standin.Close)
+	srv := startServerWith(t, serverSetup{lobby: true, idp: oidctest.Start(t), officeJS: standin.URL + "/office.js"})
+	b := startBrowser(t, ctx)
+	b.newPage("home", true).signIn(srv.URL, oidctest.Guest)
+	pane := b.newPage("task pane", false)
+	pane.do(chromedp.Navigate(srv.URL + "/addins/outlook/taskpane.html"))
+	pane.waitJS("the task pane", `window.__addin && __addin.ready`, 10*time.Second)
+	pane.do(chromedp.Click(chromedp.CSS("#add")))
+	pane.waitJS("the refusal", `document.getElementById("status").textContent === "Your account may not create meetings."`, 20*time.Second)
+	if n := eval[float64](pane, `__office.calls.filter(c => c.name === "body.setAsync" || c.name === "location.setAsync").length`); n != 0 {
+		t.Errorf("%v writes into the appointment", n)
+	}
+}

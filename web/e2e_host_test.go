@@ -240,3 +240,41 @@ func TestE2ESessionsRefused(t *testing.T) {
 		t.Errorf("replayed cookie after sign-out: %d %v", status, body)
 	}
 }
+
+// The host's page in French: headings, the form's labels, the instant meeting's
+// title and its invitation in French.
+func TestE2EHostPageInFrench(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), e2eTimeout)
+	defer cancel()
+	srv := startServerWith(t, serverSetup{lobby: true, idp: oidctest.Start(t)})
+	b := startBrowser(t, ctx, chromedp.Flag("lang", "fr-FR"), chromedp.Flag("accept-lang", "fr-FR"))
+	host := b.newPage("hélène", true)
+	host.do(chromedp.Navigate(srv.URL + "/"))
+	host.waitJS("the home page", `window.__ensemble && __ensemble.ready`, 15*time.Second)
+	if got := eval[string](host, `document.getElementById("home-signin").textContent`); got != "Se connecter pour créer des réunions" {
+		t.Fatalf("sign-in link %q (language %s)", got, eval[string](host, `navigator.language`))
+	}
+	host.signIn(srv.URL, oidctest.Host)
+	host.waitJS("the host's page", `__ensemble.screen === "host"`, 10*time.Second)
+	texts := eval[map[string]string](host, `({
+		heading: document.getElementById("host-heading").textContent,
+		title: document.querySelector('label[for="sch-title"]').textContent,
+		tz: document.querySelector('label[for="sch-tz"]').textContent,
+		weekly: document.querySelector('#sch-rec option[value="FREQ=WEEKLY"]').textContent,
+		lang: document.documentElement.lang,
+	})`)
+	if texts["heading"] != "Vos réunions" || texts["title"] != "Titre" || texts["tz"] != "Fuseau horaire" ||
+		texts["weekly"] != "Toutes les semaines" || texts["lang"] != "fr" {
+		t.Errorf("French page %v", texts)
+	}
+	host.do(chromedp.Click(chromedp.CSS("#host-instant")))
+	host.waitJS("the instant meeting", `document.getElementById("details-status").textContent === "Réunion prête."`, 10*time.Second)
+	if got := eval[string](host, `document.getElementById("details-heading").textContent`); got != "Réunion instantanée" {
+		t.Errorf("instant meeting titled %q", got)
+	}
+	host.do(chromedp.Click(chromedp.CSS("#details-copy")))
+	host.waitJS("the copy", `__ensemble.copied`, 5*time.Second)
+	if got := eval[string](host, `__ensemble.copied`); !strings.Contains(got, "Rejoindre la réunion\u00a0: ") {
+		t.Errorf("invitation not in French: %q", got)
+	}
+}
