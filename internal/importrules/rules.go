@@ -38,6 +38,12 @@ var Rules = []Rule{
 	{Subject: "loadtest", Why: "a client does not link the media plane", Forbidden: notUnder("sfu"), MustExist: true},
 	{Subject: "recording", Why: "a client does not link the media plane", Forbidden: notUnder("sfu")},
 	{Subject: "sip", Why: "a client does not link the media plane", Forbidden: notUnder("sfu")},
+	{Subject: "cmd", Why: "the OpenID provider of the tests stays out of the binary", Forbidden: testProvider, MustExist: true},
+}
+
+// testProvider is the test-only OpenID provider and what it is built on.
+func testProvider(_ Graph, pkg string) bool {
+	return under(pkg, Module+"/internal/oidctest") || strings.HasPrefix(pkg, "github.com/zitadel/")
 }
 
 // Violation is one forbidden dependency, with the import chain that brings it.
