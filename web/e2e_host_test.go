@@ -222,6 +222,15 @@ func TestE2ESessionsRefused(t *testing.T) {
 		}
 	}
 
+	// A sign-in that failed at the provider's end comes back to the home page, which
+	// says so (the callback's redirection is tested in signalling/oidcauth).
+	failed := b.newIsolatedPage("failed")
+	failed.do(chromedp.Navigate(srv.URL + "/?signin_error=sign_in_refused"))
+	failed.waitJS("the home page", `window.__ensemble && __ensemble.ready && __ensemble.screen === "home"`, 10*time.Second)
+	if got := eval[string](failed, `document.getElementById("home-account-text").textContent + " " + location.search`); got != "The sign-in did not succeed (sign_in_refused). Try again. " {
+		t.Errorf("after a failed sign-in the home page says %q", got)
+	}
+
 	// Hélène signs in, then out; her old cookie, replayed elsewhere, is refused.
 	helene := b.newIsolatedPage("helene")
 	helene.signIn(srv.URL, oidctest.Host)

@@ -153,16 +153,34 @@ func TestReturnStaysOnSite(t *testing.T) {
 	}
 }
 
-// A callback whose state is not the one of the login cookie is refused.
-func TestCallbackWithoutMatchingStateIsRefused(t *testing.T) {
+// A callback without a login under way, or whose state is not the login's, or that
+// carries the provider's refusal, sends the browser back with the reason.
+func TestCallbackFailuresGoBackWithTheReason(t *testing.T) {
 	e := newEnv(t)
-	resp, err := e.browser().Get(e.url + oidcauth.CallbackPath + "?code=x&state=y")
-	if err != nil {
-		t.Fatal(err)
+	c := e.browser()
+	c.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	location := func(target string) string {
+		t.Helper()
+		resp, err := c.Get(target)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp.Header.Get("Location")
 	}
-	resp.Body.Close()
-	if resp.StatusCode != http.StatusBadRequest {
-		t.Fatalf("callback without login: %s", resp.Status)
+	if got := location(e.url + oidcauth.CallbackPath + "?code=x&state=y"); got != "/?signin_error=login_expired" {
+		t.Errorf("callback without login: Location %q", got)
+	}
+	_ = location(e.url + oidcauth.LoginPath + "?return=/abc-defg-hij")
+	if got := location(e.url + oidcauth.CallbackPath + "?code=x&state=y"); got != "/abc-defg-hij?signin_error=state_mismatch" {
+		t.Errorf("callback with another state: Location %q", got)
+	}
+	_ = location(e.url + oidcauth.LoginPath + "?return=/addins/outlook/dialog.html")
+	if got := location(e.url + oidcauth.CallbackPath + "?error=access_denied"); got != "/addins/outlook/dialog.html?signin_error=sign_in_refused" {
+		t.Errorf("callback with the provider's refusal: Location %q", got)
+	}
+	if e.sessionCookie(c) != "" {
+		t.Error("a failed callback left a session")
 	}
 }
 

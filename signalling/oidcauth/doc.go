@@ -9,7 +9,8 @@
 //	GET  /auth/callback            state checked, code exchanged with the verifier, ID
 //	                               token verified (issuer, audience, expiry, nonce), claims
 //	                               read (and the userinfo endpoint asked when the ID token
-//	                               carries no email), session cookie set
+//	                               carries no email), session cookie set; a failure goes
+//	                               back with ?signin_error=<code>
 //	POST /auth/logout              the session is revoked and its cookie cleared
 //	GET  /auth/me                  who is signed in, and whether they may host
 //	POST /auth/addin-token         a fresh session token for the Outlook add-in, which

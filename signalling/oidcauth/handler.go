@@ -77,39 +77,51 @@ func (a *Auth) login(w http.ResponseWriter, r *http.Request) {
 
 func (a *Auth) callback(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
-	if e := q.Get("error"); e != "" {
-		a.log.Warn("sign-in refused by the provider", "error", e, "description", q.Get("error_description"))
-		writeError(w, http.StatusForbidden, "sign_in_refused", "the identity provider refused the sign-in: "+e)
-		return
-	}
 	var st loginState
 	c, err := r.Cookie(loginCookie)
 	if err == nil {
 		err = a.signer.open(kindLogin, c.Value, &st)
 	}
 	if err != nil || !a.now().Before(st.Expires) {
-		writeError(w, http.StatusBadRequest, "login_expired", "this sign-in was not started here or took too long; start again")
-		return
-	}
-	if q.Get("state") != st.State || st.State == "" {
-		writeError(w, http.StatusBadRequest, "state_mismatch", "the sign-in answer does not match the sign-in started here")
+		a.failSignIn(w, r, "/", "login_expired", "no login under way (not started here, or too long ago)")
 		return
 	}
 	a.setCookie(w, loginCookie, "", CallbackPath, time.Time{})
+	if e := q.Get("error"); e != "" {
+		a.failSignIn(w, r, st.Return, "sign_in_refused", "the provider said "+e+": "+q.Get("error_description"))
+		return
+	}
+	if q.Get("state") != st.State || st.State == "" {
+		a.failSignIn(w, r, st.Return, "state_mismatch", "the answer's state is not the login's")
+		return
+	}
 	id, err := a.exchange(r, q.Get("code"), &st)
 	if err != nil {
-		a.log.Warn("sign-in failed", "err", err)
-		writeError(w, http.StatusUnauthorized, "sign_in_failed", "the sign-in could not be completed")
+		a.failSignIn(w, r, st.Return, "sign_in_failed", err.Error())
 		return
 	}
 	s, value, err := a.NewSession(id)
 	if err != nil {
-		writeError(w, http.StatusInternalServerError, "internal", "cannot create the session")
+		a.failSignIn(w, r, st.Return, "sign_in_failed", err.Error())
 		return
 	}
 	a.setCookie(w, SessionCookie, value, "/", s.Expires)
 	a.log.Info("signed in", "subject", s.Subject, "host", s.Host, "session", s.ID)
 	http.Redirect(w, r, st.Return, http.StatusFound)
+}
+
+// failSignIn sends the browser back where the sign-in started, with the reason in
+// ?signin_error= for the page to say (the app's home page, the add-in's dialog).
+func (a *Auth) failSignIn(w http.ResponseWriter, r *http.Request, back, code, why string) {
+	a.log.Warn("sign-in failed", "code", code, "err", why)
+	u, err := url.Parse(localPath(back))
+	if err != nil {
+		u = &url.URL{Path: "/"}
+	}
+	q := u.Query()
+	q.Set("signin_error", code)
+	u.RawQuery = q.Encode()
+	http.Redirect(w, r, u.String(), http.StatusSeeOther)
 }
 
 // exchange trades the code (with the PKCE verifier) for tokens, verifies the ID

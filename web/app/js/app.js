@@ -66,7 +66,10 @@ function accountBar(me) {
     text.textContent = t(me.host ? "account.signedIn" : "account.notHost", { name: me.name || me.email });
     $("home-signout").hidden = false;
   } else {
-    text.textContent = me.error ? t("account.ended") : "";
+    // A failed sign-in comes back with ?signin_error=<code>.
+    const failed = new URLSearchParams(location.search).get("signin_error");
+    if (failed) history.replaceState(null, "", location.pathname + location.hash);
+    text.textContent = failed ? t("account.failed", { code: failed }) : me.error ? t("account.ended") : "";
     $("home-signin").hidden = false;
   }
 }

@@ -19,6 +19,13 @@ function send(msg) {
 async function main() {
   translate(document);
   const status = document.getElementById("status");
+  // The server's sign-in sends the browser back here with ?signin_error= when it fails.
+  const failed = new URLSearchParams(location.search).get("signin_error");
+  if (failed) {
+    status.textContent = t("signInFailed", { reason: failed });
+    send({ error: failed });
+    return;
+  }
   const me = await fetch("/auth/me", { headers: { Accept: "application/json" }, cache: "no-store" })
     .then((r) => (r.ok ? r.json() : { unavailable: true }))
     .catch(() => ({ unavailable: true }));
