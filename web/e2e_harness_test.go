@@ -308,6 +308,7 @@ func startServerWith(t *testing.T, setup serverSetup, opts ...servertest.Option)
 			if err != nil {
 				t.Fatalf("sign-in: %v", err)
 			}
+			a.UseRevocations(st)
 			sessions = a
 			return a.Handler()
 		}))

@@ -124,6 +124,10 @@ func runServe(ctx context.Context, args []string) error {
 		if sessions, err = oidcauth.New(cfg.OIDC.SignIn(), log); err != nil {
 			return fmt.Errorf("sign-in: %w", err)
 		}
+		// Sign-outs are kept in the store, so that every node refuses them.
+		if r, ok := st.(store.SessionRevocations); ok {
+			sessions.UseRevocations(r)
+		}
 		srv.Mount("/auth/", sessions.Handler())
 		if cfg.OIDC.SessionSecret == "" {
 			log.Warn("oidc.session_secret is not set: sessions end when the server restarts and are not shared between nodes")

@@ -46,6 +46,10 @@ func (h *handler) authorizeHost(r *http.Request) (*oidcauth.Session, *Problem) {
 		return nil, newProblem(http.StatusNotFound, "sign_in_disabled", "this server has no sign-in configured")
 	}
 	s, err := h.Sessions.FromRequest(r)
+	if errors.Is(err, oidcauth.ErrSessionCheck) {
+		h.log.Error("session check failed", "err", err)
+		return nil, newProblem(http.StatusServiceUnavailable, oidcauth.Code(err), "sessions cannot be checked right now; try again")
+	}
 	if err != nil {
 		return nil, newProblem(http.StatusUnauthorized, oidcauth.Code(err), err.Error()+"; sign in again")
 	}

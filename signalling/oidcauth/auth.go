@@ -38,7 +38,7 @@ type Auth struct {
 	cfg     Config
 	log     *slog.Logger
 	signer  *signer
-	revoked Revocations
+	revoked Revoker
 	secure  bool // cookies only over https (the redirect URL is https)
 	// now is the clock (tests move it).
 	now func() time.Time
@@ -70,8 +70,12 @@ func New(cfg Config, log *slog.Logger) (*Auth, error) {
 	}
 	u, _ := url.Parse(cfg.RedirectURL)
 	return &Auth{cfg: cfg, log: log.With("component", "oidcauth"), signer: s, secure: u.Scheme == "https",
-		now: time.Now, ctx: context.Background()}, nil
+		now: time.Now, ctx: context.Background(), revoked: &Revocations{}}, nil
 }
+
+// UseRevocations keeps signed-out sessions in r (the server's store, shared by its
+// nodes) instead of this process's memory. Call it before serving.
+func (a *Auth) UseRevocations(r Revoker) { a.revoked = r }
 
 // SetClock replaces the clock (tests of expiry).
 func (a *Auth) SetClock(now func() time.Time) { a.now = now }
@@ -108,10 +112,10 @@ func (a *Auth) oauth(p *oidc.Provider) *oauth2.Config {
 // ErrNoSession, ErrInvalidSession, ErrExpiredSession or ErrRevokedSession.
 func (a *Auth) FromRequest(r *http.Request) (*Session, error) {
 	if c, err := r.Cookie(SessionCookie); err == nil && c.Value != "" {
-		return a.checkSession(c.Value, a.now())
+		return a.checkSession(r.Context(), c.Value, a.now())
 	}
 	if tok, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer "); ok && strings.HasPrefix(tok, sessionPrefix) {
-		return a.checkSession(strings.TrimSpace(tok), a.now())
+		return a.checkSession(r.Context(), strings.TrimSpace(tok), a.now())
 	}
 	return nil, ErrNoSession
 }

@@ -6,12 +6,14 @@ import (
 	"net/http/cookiejar"
 	"net/http/httptest"
 	"net/url"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/ensemble-sfu/ensemble/internal/oidctest"
 	"github.com/ensemble-sfu/ensemble/signalling/oidcauth"
+	"github.com/ensemble-sfu/ensemble/signalling/store"
 )
 
 // env is a relying party (this package's handler at /auth/, and "/" answering the
@@ -314,5 +316,41 @@ func TestAddinTokenIsABearerSession(t *testing.T) {
 	resp.Body.Close()
 	if resp.StatusCode != http.StatusUnauthorized {
 		t.Fatalf("add-in token without a session: %s", resp.Status)
+	}
+}
+
+// Two nodes sharing a store: a session signed out on one is refused by the other;
+// the store failing makes the check fail closed.
+func TestSignOutReachesEveryNodeOfTheStore(t *testing.T) {
+	st, err := store.OpenBolt(filepath.Join(t.TempDir(), "ensemble.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := oidcauth.Config{Issuer: "http://127.0.0.1:1", ClientID: "x", RedirectURL: "http://127.0.0.1:1/auth/callback",
+		SessionSecret: strings.Repeat("n", 32)}
+	node1, _ := oidcauth.New(cfg, nil)
+	node2, _ := oidcauth.New(cfg, nil)
+	node1.UseRevocations(st)
+	node2.UseRevocations(st)
+	_, v, err := node1.NewSession(oidcauth.Identity{Subject: "u-helene"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := node2.FromRequest(withCookie(t, "http://x/", v)); err != nil {
+		t.Fatalf("node 2 refuses a fresh session: %v", err)
+	}
+	w := httptest.NewRecorder()
+	req := withCookie(t, "http://x"+oidcauth.LogoutPath, v)
+	req.Method = "POST"
+	node1.Handler().ServeHTTP(w, req)
+	if w.Code != http.StatusSeeOther {
+		t.Fatalf("logout on node 1: %d %s", w.Code, w.Body)
+	}
+	if _, err := node2.FromRequest(withCookie(t, "http://x/", v)); oidcauth.Code(err) != "session_ended" {
+		t.Fatalf("node 2 after the sign-out on node 1: %v", err)
+	}
+	_ = st.Close()
+	if _, err := node2.FromRequest(withCookie(t, "http://x/", v)); oidcauth.Code(err) != "session_check_failed" {
+		t.Fatalf("with the store closed: %v", err)
 	}
 }

@@ -21,7 +21,8 @@
 // configured session secret), so that every node of a cluster can read it without a
 // shared table. The cookie is HttpOnly, SameSite=Lax, Secure when the redirect URL is
 // https. Logout adds the session's id to a revocation list held until the session
-// would have expired; the list is in memory, per node (see Revocations).
+// would have expired: the server's store (UseRevocations; bbolt or Redis, so every
+// node sharing the store refuses it), or this process's memory by default.
 //
 // Who hosts is a rule on the claims (HostRule): a verified email in one of the
 // configured domains, or membership of one of the configured groups; with neither

@@ -231,11 +231,16 @@ func (a *Auth) logout(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusForbidden, "cross_origin", "sign-out must come from this site")
 		return
 	}
+	a.setCookie(w, SessionCookie, "", "/", time.Time{})
 	if s, err := a.FromRequest(r); err == nil {
-		a.revoked.add(s.ID, s.Expires)
+		if err := a.revoked.RevokeSession(r.Context(), s.ID, s.Expires); err != nil {
+			a.log.Error("sign-out not recorded", "session", s.ID, "err", err)
+			writeError(w, http.StatusServiceUnavailable, "session_not_ended",
+				"the session cookie is cleared but the session could not be ended on the server; try again")
+			return
+		}
 		a.log.Info("signed out", "subject", s.Subject, "session", s.ID)
 	}
-	a.setCookie(w, SessionCookie, "", "/", time.Time{})
 	if strings.Contains(r.Header.Get("Accept"), "application/json") {
 		w.WriteHeader(http.StatusNoContent)
 		return
@@ -288,7 +293,7 @@ func (a *Auth) addinToken(w http.ResponseWriter, r *http.Request) {
 	c, err := r.Cookie(SessionCookie)
 	var s *Session
 	if err == nil {
-		s, err = a.checkSession(c.Value, a.now())
+		s, err = a.checkSession(r.Context(), c.Value, a.now())
 	} else {
 		err = ErrNoSession
 	}

@@ -69,7 +69,7 @@ func FuzzOpenSession(f *testing.F) {
 	f.Add("v1.e30.AAAA")
 	f.Add("v1..")
 	f.Fuzz(func(t *testing.T, v string) {
-		s, err := a.checkSession(v, a.now())
+		s, err := a.checkSession(t.Context(), v, a.now())
 		if err == nil && v != good {
 			t.Fatalf("accepted %q as %+v", v, s)
 		}

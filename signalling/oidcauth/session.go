@@ -1,6 +1,7 @@
 package oidcauth
 
 import (
+	"context"
 	"crypto/hmac"
 	"crypto/rand"
 	"crypto/sha256"
@@ -90,7 +91,7 @@ func (s *signer) open(kind, sealed string, v any) error {
 }
 
 // checkSession opens a session value and checks its expiry and revocation.
-func (a *Auth) checkSession(value string, now time.Time) (*Session, error) {
+func (a *Auth) checkSession(ctx context.Context, value string, now time.Time) (*Session, error) {
 	var s Session
 	if err := a.signer.open(kindSession, value, &s); err != nil {
 		return nil, err
@@ -101,7 +102,11 @@ func (a *Auth) checkSession(value string, now time.Time) (*Session, error) {
 	if !now.Before(s.Expires) {
 		return nil, ErrExpiredSession
 	}
-	if a.revoked.has(s.ID, now) {
+	revoked, err := a.revoked.SessionRevoked(ctx, s.ID, now)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrSessionCheck, err)
+	}
+	if revoked {
 		return nil, ErrRevokedSession
 	}
 	return &s, nil
@@ -118,24 +123,34 @@ func randomID() string {
 	return hex.EncodeToString(b)
 }
 
-// Revocations remembers the sessions ended by logout until they would have expired
-// anyway. It lives in memory: in a cluster, a session signed out on one node stays
-// usable on the others until it expires.
+// Revoker keeps the signed-out sessions until they would have expired anyway.
+// store.BoltStore and store.RedisStore are Revokers: with the server's store, a
+// session signed out on one node is refused by every node sharing the store.
+type Revoker interface {
+	RevokeSession(ctx context.Context, id string, until time.Time) error
+	SessionRevoked(ctx context.Context, id string, now time.Time) (bool, error)
+}
+
+// Revocations is the in-memory Revoker, the default: it serves one process, and
+// forgets at restart.
 type Revocations struct {
 	mu  sync.Mutex
 	ids map[string]time.Time // id -> expiry
 }
 
-func (r *Revocations) add(id string, exp time.Time) {
+// RevokeSession remembers id until until.
+func (r *Revocations) RevokeSession(_ context.Context, id string, until time.Time) error {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if r.ids == nil {
 		r.ids = map[string]time.Time{}
 	}
-	r.ids[id] = exp
+	r.ids[id] = until
+	return nil
 }
 
-func (r *Revocations) has(id string, now time.Time) bool {
+// SessionRevoked reports whether id is remembered and not yet expired.
+func (r *Revocations) SessionRevoked(_ context.Context, id string, now time.Time) (bool, error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	// Expired entries go: the signature check alone refuses those sessions now.
@@ -145,5 +160,5 @@ func (r *Revocations) has(id string, now time.Time) bool {
 		}
 	}
 	_, ok := r.ids[id]
-	return ok
+	return ok, nil
 }
