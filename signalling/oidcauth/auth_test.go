@@ -354,3 +354,20 @@ func TestSignOutReachesEveryNodeOfTheStore(t *testing.T) {
 		t.Fatalf("with the store closed: %v", err)
 	}
 }
+
+// Behind TLS (an https redirect URL) the cookies are Secure; over plain http (a
+// development set-up) they cannot be.
+func TestCookiesAreSecureBehindTLS(t *testing.T) {
+	for redirect, secure := range map[string]bool{"https://meet.example.org/auth/callback": true, "http://127.0.0.1:7880/auth/callback": false} {
+		a, err := oidcauth.New(oidcauth.Config{Issuer: "http://127.0.0.1:1", ClientID: "x", RedirectURL: redirect}, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		w := httptest.NewRecorder()
+		a.Handler().ServeHTTP(w, httptest.NewRequest("POST", oidcauth.LogoutPath, nil))
+		set := w.Header().Get("Set-Cookie")
+		if strings.Contains(set, "; Secure") != secure || !strings.Contains(set, "HttpOnly") || !strings.Contains(set, "SameSite=Lax") {
+			t.Errorf("%s: Set-Cookie %q", redirect, set)
+		}
+	}
+}
