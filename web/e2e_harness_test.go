@@ -19,12 +19,15 @@ import (
 
 	"github.com/chromedp/chromedp"
 
+	"github.com/ensemble-sfu/ensemble/internal/oidctest"
 	"github.com/ensemble-sfu/ensemble/signalling/api"
 	"github.com/ensemble-sfu/ensemble/signalling/lobby"
+	"github.com/ensemble-sfu/ensemble/signalling/oidcauth"
 	"github.com/ensemble-sfu/ensemble/signalling/server"
 	"github.com/ensemble-sfu/ensemble/signalling/server/servertest"
 	"github.com/ensemble-sfu/ensemble/signalling/store"
 	"github.com/ensemble-sfu/ensemble/web"
+	"github.com/ensemble-sfu/ensemble/web/outlook"
 )
 
 // e2eTimeout bounds one browser test.
@@ -150,6 +153,8 @@ func (p *page) debugState() string {
 		banner: document.getElementById("banner").textContent,
 		prejoinError: document.getElementById("prejoin-error").textContent,
 		left: document.getElementById("left-reason").textContent,
+		hostError: (document.getElementById("sch-error") || {}).textContent,
+		hostStatus: [(document.getElementById("details-status") || {}).textContent, (document.getElementById("upcoming-status") || {}).textContent],
 		tiles: [...document.querySelectorAll(".tile")].map(t => t.dataset.key + ":" + t.className),
 		pub: __ensemble && __ensemble.session && __ensemble.session.publisher && __ensemble.session.publisher.connectionState,
 		sub: __ensemble && __ensemble.session && __ensemble.session.subscriber && __ensemble.session.subscriber.connectionState,
@@ -250,7 +255,9 @@ func (p *page) waitMediaFrom(n int, timeout time.Duration) {
 // testServer is a real server with the API (guest tokens, dev mode) and the app.
 type testServer struct {
 	*servertest.Server
-	Lobby *lobby.Lobby // nil unless serverSetup.lobby
+	Lobby    *lobby.Lobby   // nil unless serverSetup.lobby
+	Sessions *oidcauth.Auth // nil unless serverSetup.idp
+	Store    store.Store
 }
 
 // startServer starts a server in development mode: anyone may join any room as a guest.
@@ -266,6 +273,11 @@ type serverSetup struct {
 	// lobby gives the server and the API the room records and a lobby: rooms whose
 	// record has lobby on hold their guests until a room admin decides.
 	lobby bool
+	// idp, when set, is the OpenID provider hosts sign in with (/auth/ is mounted and
+	// the API has the host routes); hosts are staff.example addresses.
+	idp *oidctest.Provider
+	// officeJS, when set, mounts the Outlook add-in with this Office.js (a stand-in).
+	officeJS string
 }
 
 func startServerWith(t *testing.T, setup serverSetup, opts ...servertest.Option) *testServer {
@@ -286,6 +298,21 @@ func startServerWith(t *testing.T, setup serverSetup, opts ...servertest.Option)
 		t.Cleanup(lob.Close)
 		opts = append(opts, servertest.WithServerConfig(func(c *server.Config) { c.Store, c.Lobby = st, lob }))
 	}
+	var sessions *oidcauth.Auth
+	if setup.idp != nil {
+		opts = append(opts, servertest.WithHandler("/auth/", func(s *servertest.Server) http.Handler {
+			a, err := oidcauth.New(oidcauth.Config{Issuer: setup.idp.Issuer, ClientID: oidctest.ClientID,
+				ClientSecret: oidctest.ClientSecret, RedirectURL: s.URL + oidcauth.CallbackPath,
+				SessionSecret: strings.Repeat("e2e-session-secret", 2),
+				Host:          oidcauth.HostRule{EmailDomains: []string{"staff.example"}}}, nil)
+			if err != nil {
+				t.Fatalf("sign-in: %v", err)
+			}
+			a.UseRevocations(st)
+			sessions = a
+			return a.Handler()
+		}))
+	}
 	opts = append(opts,
 		servertest.WithHandler("/api/", func(s *servertest.Server) http.Handler {
 			return api.New(api.Deps{
@@ -295,11 +322,25 @@ func startServerWith(t *testing.T, setup serverSetup, opts ...servertest.Option)
 				Keys:     map[string]string{s.APIKey: s.APISecret},
 				Dev:      setup.dev,
 				Lobby:    lob,
+				Sessions: sessions,
+				// Invitations with every way in (only where hosts sign in, so that
+				// the other tests keep their texts).
+				SIPDomain:   map[bool]string{true: "sip.example.test"}[sessions != nil],
+				PhoneNumber: map[bool]string{true: "+33 1 23 45 67 89"}[sessions != nil],
 			})
 		}),
 		servertest.WithHandler("/", func(*servertest.Server) http.Handler { return web.Handler() }),
 	)
-	return &testServer{Server: servertest.Start(t, opts...), Lobby: lob}
+	if setup.officeJS != "" {
+		opts = append(opts, servertest.WithHandler(outlook.Prefix, func(*servertest.Server) http.Handler {
+			h, err := outlook.Handler(outlook.Options{OfficeJSURL: setup.officeJS})
+			if err != nil {
+				t.Fatalf("outlook add-in: %v", err)
+			}
+			return h
+		}))
+	}
+	return &testServer{Server: servertest.Start(t, opts...), Lobby: lob, Sessions: sessions, Store: st}
 }
 
 // shot saves a PNG of the page when ENSEMBLE_SCREENSHOT=1, so that CI never

@@ -20,10 +20,12 @@ import (
 	"github.com/ensemble-sfu/ensemble/signalling/api"
 	"github.com/ensemble-sfu/ensemble/signalling/auth"
 	"github.com/ensemble-sfu/ensemble/signalling/lobby"
+	"github.com/ensemble-sfu/ensemble/signalling/oidcauth"
 	"github.com/ensemble-sfu/ensemble/signalling/server"
 	"github.com/ensemble-sfu/ensemble/signalling/store"
 	"github.com/ensemble-sfu/ensemble/signalling/webhook"
 	"github.com/ensemble-sfu/ensemble/web"
+	"github.com/ensemble-sfu/ensemble/web/outlook"
 )
 
 // runServe runs the server until ctx is cancelled (SIGINT/SIGTERM), then drains:
@@ -152,12 +154,35 @@ func runServe(ctx context.Context, args []string) error {
 		listNodes = clus.Nodes
 	}
 
+	// Hosts sign in through the organisation's identity provider, when configured.
+	var sessions *oidcauth.Auth
+	if cfg.OIDC.Issuer != "" {
+		if sessions, err = oidcauth.New(cfg.OIDC.SignIn(), log); err != nil {
+			return fmt.Errorf("sign-in: %w", err)
+		}
+		// Sign-outs are kept in the store, so that every node refuses them.
+		if r, ok := st.(store.SessionRevocations); ok {
+			sessions.UseRevocations(r)
+		}
+		srv.Mount("/auth/", sessions.Handler())
+		if cfg.OIDC.SessionSecret == "" {
+			log.Warn("oidc.session_secret is not set: sessions end when the server restarts and are not shared between nodes")
+		}
+	}
+
 	// The room HTTP API under /api/, the browser app at / (a meeting at /<room>).
 	srv.Mount("/api/", api.New(api.Deps{
 		NodeID: nodeName, Nodes: listNodes,
 		Engine: engine, Store: st, Verifier: verifier, Keys: cfg.Keys, Dev: cfg.Dev,
-		PublicURL: cfg.PublicURL, SIPDomain: cfg.SIP.Domain, PhoneNumber: cfg.SIP.PhoneNumber, Webhooks: notifier, Lobby: lob, Logger: log,
+		PublicURL: cfg.PublicURL, SIPDomain: cfg.SIP.Domain, PhoneNumber: cfg.SIP.PhoneNumber, Webhooks: notifier, Lobby: lob,
+		Sessions: sessions, Logger: log,
 	}))
+	// The Outlook add-in: its manifest and task pane, URLs from the public URL.
+	addin, err := outlook.Handler(outlook.Options{PublicURL: cfg.PublicURL})
+	if err != nil {
+		return fmt.Errorf("outlook add-in: %w", err)
+	}
+	srv.Mount(outlook.Prefix, addin)
 	webApp, err := web.NewHandler(web.Options{})
 	if err != nil {
 		return fmt.Errorf("web app: %w", err)

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/ensemble-sfu/ensemble/signalling/auth"
+	"github.com/ensemble-sfu/ensemble/signalling/oidcauth"
 )
 
 // Defaults.
@@ -62,7 +63,35 @@ type Config struct {
 	CORS      CORS     `yaml:"cors"`
 	TURN      TURN     `yaml:"turn"`
 	Cluster   Cluster  `yaml:"cluster"`
+	OIDC      OIDC     `yaml:"oidc"`
 	LogLevel  string   `yaml:"log_level"` // debug, info, warn, error
+}
+
+// OIDC is the sign-in of hosts through the organisation's OpenID Connect provider
+// (see signalling/oidcauth). Issuer "" = no sign-in (--dev works without one).
+type OIDC struct {
+	Issuer       string `yaml:"issuer"`
+	ClientID     string `yaml:"client_id"`
+	ClientSecret string `yaml:"client_secret"`
+	// RedirectURL is this server's /auth/callback as registered at the provider;
+	// default public_url + /auth/callback.
+	RedirectURL string `yaml:"redirect_url"`
+	// SessionSecret signs session cookies (the same on every node); "" = random per
+	// process, so sessions end at restart.
+	SessionSecret string        `yaml:"session_secret"`
+	SessionTTL    time.Duration `yaml:"session_ttl"`
+	// Host rule: a verified email in one of HostEmailDomains, or one of HostGroups in
+	// the GroupsClaim claim (default "groups"); neither set = every signed-in person.
+	HostEmailDomains []string `yaml:"host_email_domains"`
+	HostGroups       []string `yaml:"host_groups"`
+	GroupsClaim      string   `yaml:"groups_claim"`
+}
+
+// SignIn is the oidcauth configuration of o.
+func (o OIDC) SignIn() oidcauth.Config {
+	return oidcauth.Config{Issuer: o.Issuer, ClientID: o.ClientID, ClientSecret: o.ClientSecret,
+		RedirectURL: o.RedirectURL, SessionSecret: o.SessionSecret, SessionTTL: o.SessionTTL,
+		Host: oidcauth.HostRule{EmailDomains: o.HostEmailDomains, Groups: o.HostGroups, GroupsClaim: o.GroupsClaim}}
 }
 
 // Limits protect the server from one room or one client taking everything.
@@ -275,6 +304,12 @@ func (c *Config) Redacted() Config {
 	}
 	if r.Redis.Password != "" {
 		r.Redis.Password = "REDACTED"
+	}
+	if r.OIDC.ClientSecret != "" {
+		r.OIDC.ClientSecret = "REDACTED"
+	}
+	if r.OIDC.SessionSecret != "" {
+		r.OIDC.SessionSecret = "REDACTED"
 	}
 	return r
 }

@@ -344,3 +344,32 @@ func TestUDPPortRange(t *testing.T) {
 		t.Fatalf("unset PortRange() = %d, %d", lo, hi)
 	}
 }
+
+// The sign-in section: read from the file, secrets from the environment only, the
+// redirect URL derived from public_url, and bad values named.
+func TestOIDCSettings(t *testing.T) {
+	dir := t.TempDir()
+	file := filepath.Join(dir, "c.yaml")
+	yaml := "keys: {k: " + strings.Repeat("s", 32) + "}\npublic_url: https://meet.example.org\n" +
+		"oidc:\n  issuer: https://idp.example.org\n  client_id: ensemble\n  host_email_domains: [example.org]\n  session_ttl: 8h\n"
+	if err := os.WriteFile(file, []byte(yaml), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	c, err := Load(Options{File: file, LookupEnv: env(map[string]string{
+		"ENSEMBLE_OIDC_CLIENT_SECRET": "cs", "ENSEMBLE_OIDC_SESSION_SECRET": strings.Repeat("x", 32), "ENSEMBLE_OIDC_HOST_GROUPS": "a, b"})})
+	if err != nil {
+		t.Fatal(err)
+	}
+	o := c.OIDC
+	if o.RedirectURL != "https://meet.example.org/auth/callback" || o.ClientSecret != "cs" || o.SessionTTL != 8*time.Hour ||
+		len(o.HostGroups) != 2 || o.HostEmailDomains[0] != "example.org" {
+		t.Fatalf("oidc = %+v", o)
+	}
+	if r := c.Redacted(); r.OIDC.ClientSecret != "REDACTED" || r.OIDC.SessionSecret != "REDACTED" {
+		t.Fatalf("not redacted: %+v", r.OIDC)
+	}
+	_, err = Load(Options{File: file, LookupEnv: env(map[string]string{"ENSEMBLE_OIDC_SESSION_SECRET": "short", "ENSEMBLE_OIDC_ISSUER": "idp"})})
+	if !errors.Is(err, ErrInvalidValue) || !strings.Contains(err.Error(), "oidc.session_secret") || !strings.Contains(err.Error(), "oidc.issuer") {
+		t.Fatalf("bad oidc settings: %v", err)
+	}
+}

@@ -81,6 +81,15 @@ func settings() []setting {
 		{"cluster.region", "NODE_REGION", "node-region", "this node's region", false, setString(func(c *Config) *string { return &c.Cluster.Region })},
 		{"cluster.url", "NODE_URL", "node-url", "where the other nodes reach this node's HTTP listener", false, setString(func(c *Config) *string { return &c.Cluster.URL })},
 		{"cors.allowed_origins", "CORS_ALLOWED_ORIGINS", "cors-allowed-origins", "comma-separated web origins allowed to call the API from a browser", false, setList(func(c *Config) *[]string { return &c.CORS.AllowedOrigins })},
+		{"oidc.issuer", "OIDC_ISSUER", "oidc-issuer", "OpenID Connect issuer URL of the hosts' identity provider (\"\" = no sign-in)", false, setString(func(c *Config) *string { return &c.OIDC.Issuer })},
+		{"oidc.client_id", "OIDC_CLIENT_ID", "oidc-client-id", "client id registered at the identity provider", false, setString(func(c *Config) *string { return &c.OIDC.ClientID })},
+		{"oidc.client_secret", "OIDC_CLIENT_SECRET", "", "", true, setString(func(c *Config) *string { return &c.OIDC.ClientSecret })},
+		{"oidc.redirect_url", "OIDC_REDIRECT_URL", "oidc-redirect-url", "this server's /auth/callback URL (default public_url + /auth/callback)", false, setString(func(c *Config) *string { return &c.OIDC.RedirectURL })},
+		{"oidc.session_secret", "OIDC_SESSION_SECRET", "", "", true, setString(func(c *Config) *string { return &c.OIDC.SessionSecret })},
+		{"oidc.session_ttl", "OIDC_SESSION_TTL", "oidc-session-ttl", "how long a sign-in lasts (default 12h)", false, setDuration(func(c *Config) *time.Duration { return &c.OIDC.SessionTTL })},
+		{"oidc.host_email_domains", "OIDC_HOST_EMAIL_DOMAINS", "oidc-host-email-domains", "comma-separated email domains whose verified addresses may host", false, setList(func(c *Config) *[]string { return &c.OIDC.HostEmailDomains })},
+		{"oidc.host_groups", "OIDC_HOST_GROUPS", "oidc-host-groups", "comma-separated groups whose members may host", false, setList(func(c *Config) *[]string { return &c.OIDC.HostGroups })},
+		{"oidc.groups_claim", "OIDC_GROUPS_CLAIM", "oidc-groups-claim", "claim listing the groups (default groups)", false, setString(func(c *Config) *string { return &c.OIDC.GroupsClaim })},
 		{"log_level", "LOG_LEVEL", "log-level", "debug, info, warn or error", false, setString(func(c *Config) *string { return &c.LogLevel })},
 	}
 }

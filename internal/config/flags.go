@@ -47,8 +47,10 @@ func (f *settingFlag) Set(v string) error {
 // (--bind, --http-port, --udp-port, --tcp-port, --nat-1to1-ips, --public-url,
 // --data-dir, --log-level, --redis-address, --redis-db, --resume-grace,
 // --drain-timeout, --max-participants, --max-tracks, --max-message-bytes,
-// --webhook-urls, --webhook-api-key, --sip-domain, --sip-phone-number). Secrets (keys, Redis password) come
-// only from the file or the environment.
+// --webhook-urls, --webhook-api-key, --sip-domain, --sip-phone-number, --oidc-issuer,
+// --oidc-client-id, --oidc-redirect-url, --oidc-session-ttl, --oidc-host-email-domains,
+// --oidc-host-groups, --oidc-groups-claim). Secrets (keys, Redis password, the OIDC
+// client and session secrets) come only from the file or the environment.
 func NewFlags(fs *flag.FlagSet) *Flags {
 	f := &Flags{}
 	fs.BoolVar(&f.Dev, "dev", false, "development mode: public dev API key, listen on 127.0.0.1 unless --bind")

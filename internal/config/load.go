@@ -94,6 +94,9 @@ func (c *Config) fillDerived(lookup func(string) (string, bool)) {
 		c.PublicURL = scheme + net.JoinHostPort(c.publicHost(), strconv.Itoa(c.HTTPPort))
 	}
 	c.PublicURL = strings.TrimRight(c.PublicURL, "/")
+	if c.OIDC.Issuer != "" && c.OIDC.RedirectURL == "" && c.PublicURL != "" {
+		c.OIDC.RedirectURL = c.PublicURL + "/auth/callback"
+	}
 	c.LogLevel = strings.ToLower(c.LogLevel)
 }
 

@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/ensemble-sfu/ensemble/signalling/auth"
+	"github.com/ensemble-sfu/ensemble/signalling/oidcauth"
 )
 
 // Validate checks every setting and returns all problems at once, each naming the
@@ -195,6 +196,10 @@ func (c *Config) Validate() error {
 		if err := checkOrigin(o); err != nil {
 			bad(fmt.Sprintf("cors.allowed_origins[%d]", i), "%v", err)
 		}
+	}
+	signIn := c.OIDC.SignIn()
+	for _, e := range signIn.Validate() {
+		errs = append(errs, fmt.Errorf("%w: %s", ErrInvalidValue, strings.TrimPrefix(e.Error(), oidcauth.ErrBadConfig.Error()+": ")))
 	}
 	if !slices.Contains([]string{"debug", "info", "warn", "error"}, strings.ToLower(c.LogLevel)) {
 		bad("log_level", "%q is not one of debug, info, warn, error", c.LogLevel)

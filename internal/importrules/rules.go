@@ -41,6 +41,12 @@ var Rules = []Rule{
 	{Subject: "cluster", Why: "membership and placement know neither the media plane nor the wire protocol", Forbidden: func(g Graph, pkg string) bool {
 		return notUnder("sfu")(g, pkg) || notUnder("signalling")(g, pkg)
 	}},
+	{Subject: "cmd", Why: "the OpenID provider of the tests stays out of the binary", Forbidden: testProvider, MustExist: true},
+}
+
+// testProvider is the test-only OpenID provider and what it is built on.
+func testProvider(_ Graph, pkg string) bool {
+	return under(pkg, Module+"/internal/oidctest") || strings.HasPrefix(pkg, "github.com/zitadel/")
 }
 
 // Violation is one forbidden dependency, with the import chain that brings it.

@@ -31,6 +31,7 @@ func TestCheckFindsTransitiveViolations(t *testing.T) {
 		m + "signalling/client": {ImportPath: m + "signalling/client", Imports: []string{m + "helper"}},
 		m + "helper":            {ImportPath: m + "helper", Imports: []string{m + "sfu"}},
 		m + "loadtest":          {ImportPath: m + "loadtest", Imports: []string{m + "vocab"}},
+		m + "cmd/ensemble":      {ImportPath: m + "cmd/ensemble", Imports: []string{m + "vocab"}},
 	}
 	violations, err := Check(g, Rules)
 	if err != nil {
@@ -54,5 +55,26 @@ func TestCheckFindsTransitiveViolations(t *testing.T) {
 func TestCheckRefusesAMissingSubject(t *testing.T) {
 	if _, err := Check(Graph{}, Rules); err == nil {
 		t.Error("a graph without vocab or sfu must be refused, not pass silently")
+	}
+}
+
+// The binary must not link the tests' OpenID provider, even through another package.
+func TestCheckKeepsTheTestProviderOutOfTheBinary(t *testing.T) {
+	m := Module + "/"
+	g := Graph{
+		m + "vocab":                         {ImportPath: m + "vocab"},
+		m + "sfu":                           {ImportPath: m + "sfu"},
+		m + "signalling/client":             {ImportPath: m + "signalling/client"},
+		m + "loadtest":                      {ImportPath: m + "loadtest"},
+		m + "cmd/ensemble":                  {ImportPath: m + "cmd/ensemble", Imports: []string{m + "web"}},
+		m + "web":                           {ImportPath: m + "web", Imports: []string{"github.com/zitadel/oidc/v3/pkg/op"}},
+		"github.com/zitadel/oidc/v3/pkg/op": {ImportPath: "github.com/zitadel/oidc/v3/pkg/op"},
+	}
+	violations, err := Check(g, Rules)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(violations) != 1 || violations[0].Dep != "github.com/zitadel/oidc/v3/pkg/op" {
+		t.Fatalf("violations %v", violations)
 	}
 }

@@ -14,6 +14,7 @@ import (
 	"github.com/ensemble-sfu/ensemble/signalling/auth"
 	"github.com/ensemble-sfu/ensemble/signalling/lobby"
 	"github.com/ensemble-sfu/ensemble/signalling/meeting"
+	"github.com/ensemble-sfu/ensemble/signalling/oidcauth"
 	"github.com/ensemble-sfu/ensemble/signalling/store"
 	"github.com/ensemble-sfu/ensemble/signalling/webhook"
 )
@@ -41,7 +42,10 @@ type Deps struct {
 	// lists the cluster's nodes (nil: a single node, listed alone).
 	NodeID string
 	Nodes  func(context.Context) ([]cluster.NodeInfo, error)
-	Logger *slog.Logger
+	// Sessions, when set, are the signed-in people (OIDC): hosts use the /api/host/
+	// routes, and an owner's guest join gets a room admin's token. Nil: no sign-in.
+	Sessions *oidcauth.Auth
+	Logger   *slog.Logger
 }
 
 // handler serves the API; one per server.
@@ -85,7 +89,14 @@ func New(d Deps) http.Handler {
 func (h *handler) wrap(rt Route) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		req := &request{w: w, r: r}
-		if rt.Grant != "" {
+		if rt.Scope == ScopeHost {
+			s, p := h.authorizeHost(r)
+			if p != nil {
+				writeProblem(w, p)
+				return
+			}
+			req.session = s
+		} else if rt.Grant != "" {
 			claims, p := h.authorize(r, rt)
 			if p != nil {
 				writeProblem(w, p)
@@ -105,6 +116,8 @@ type request struct {
 	w      http.ResponseWriter
 	r      *http.Request
 	claims *auth.Claims
+	// session is the signed-in host on ScopeHost routes.
+	session *oidcauth.Session
 }
 
 // authorize verifies the bearer token and checks that it carries the route's grant,

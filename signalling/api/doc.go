@@ -8,6 +8,10 @@
 //
 // Requests under /api/v1 carry "Authorization: Bearer <JWT>" signed by an API key;
 // each route needs one grant (room_create, room_list or room_admin; see routes.go).
+// Routes under /api/host are a signed-in host's (Deps.Sessions, package oidcauth):
+// the session cookie or an add-in session token, never an API key; they list,
+// create, change and cancel that host's own meetings, whose rooms the host owns (the
+// owner's guest join gets a room admin's token).
 // Bodies are JSON, at most 64 KiB, unknown fields refused. Every error is an RFC 9457
 // problem document (application/problem+json) with a machine-readable "code" and,
 // for bad input, "errors": [{"field", "message"}]. Nothing is half-created: a request

@@ -19,6 +19,7 @@ import (
 	"github.com/ensemble-sfu/ensemble/sfu"
 	"github.com/ensemble-sfu/ensemble/signalling/auth"
 	"github.com/ensemble-sfu/ensemble/signalling/lobby"
+	"github.com/ensemble-sfu/ensemble/signalling/oidcauth"
 	"github.com/ensemble-sfu/ensemble/signalling/store"
 	"github.com/ensemble-sfu/ensemble/vocab"
 )
@@ -57,8 +58,16 @@ func newEnv(t *testing.T, adjust ...func(*Deps)) *env {
 	t.Cleanup(func() { st.Close() })
 	lb := lobby.New(lobby.Config{})
 	t.Cleanup(lb.Close)
+	// Sign-in: sessions are minted by the tests (the provider is never reached here;
+	// the sign-in itself is tested in oidcauth and in the browser tests).
+	sessions, err := oidcauth.New(oidcauth.Config{Issuer: "http://127.0.0.1:1", ClientID: "ensemble",
+		RedirectURL: "http://127.0.0.1:1/auth/callback", SessionSecret: strings.Repeat("x", 32),
+		Host: oidcauth.HostRule{EmailDomains: []string{"staff.example"}}}, log)
+	if err != nil {
+		t.Fatal(err)
+	}
 	d := Deps{Engine: engine, Store: st, Verifier: auth.NewVerifier(auth.Keys{testKey: testSecret}),
-		Keys: auth.Keys{testKey: testSecret}, Lobby: lb, Logger: log}
+		Keys: auth.Keys{testKey: testSecret}, Lobby: lb, Sessions: sessions, Logger: log}
 	for _, f := range adjust {
 		f(&d)
 	}

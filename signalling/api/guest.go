@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/ensemble-sfu/ensemble/signalling/auth"
+	"github.com/ensemble-sfu/ensemble/signalling/oidcauth"
 	"github.com/ensemble-sfu/ensemble/signalling/store"
 )
 
@@ -31,6 +32,8 @@ type GuestJoinResponse struct {
 	Identity string `json:"identity"`
 	Room     string `json:"room"`
 	Name     string `json:"name"`
+	// Host is true when the token is a room admin's (the signed-in owner of the room).
+	Host bool `json:"host,omitempty"`
 }
 
 func guestGrants() auth.Grants {
@@ -55,9 +58,11 @@ func (h *handler) guestJoin(req *request) *Problem {
 		return invalid("name", "%v", err)
 	}
 	rec, err := h.Store.GetRoom(req.r.Context(), room)
+	var owner *oidcauth.Session
 	switch {
 	case err == nil:
-		if rec.GuestPolicy != store.GuestAllow && !h.Dev {
+		owner = h.ownerSession(req.r, &rec)
+		if rec.GuestPolicy != store.GuestAllow && !h.Dev && owner == nil {
 			return newProblem(http.StatusForbidden, "guests_not_allowed",
 				fmt.Sprintf("room %q does not let guests join; ask for an invitation link with a token", room))
 		}
@@ -72,16 +77,24 @@ func (h *handler) guestJoin(req *request) *Problem {
 	if !ok {
 		return internal(h.log, req.r, errors.New("no API key configured to sign guest tokens"))
 	}
-	identity := newGuestIdentity()
+	identity, grants := newGuestIdentity(), guestGrants()
+	if owner != nil {
+		// The host of a room they created: lobby decisions, mute, remove.
+		identity, grants.RoomAdmin = "host-"+identity[len("guest-"):], true
+	}
 	token, err := auth.Sign(key, secret, auth.TokenParams{
-		Identity: identity, Name: in.Name, Room: room, Grants: guestGrants(), TTL: GuestTTL,
+		Identity: identity, Name: in.Name, Room: room, Grants: grants, TTL: GuestTTL,
 	})
 	if err != nil {
 		return internal(h.log, req.r, fmt.Errorf("sign guest token: %w", err))
 	}
-	h.log.Info("guest token issued", "room", room, "participant", identity)
+	if owner != nil {
+		h.log.Info("host token issued", "room", room, "participant", identity, "session", owner.ID)
+	} else {
+		h.log.Info("guest token issued", "room", room, "participant", identity)
+	}
 	writeJSON(req.w, http.StatusOK, GuestJoinResponse{
-		Token: token, URL: h.rtcURL(req.r), Identity: identity, Room: room, Name: in.Name,
+		Token: token, URL: h.rtcURL(req.r), Identity: identity, Room: room, Name: in.Name, Host: owner != nil,
 	})
 	return nil
 }

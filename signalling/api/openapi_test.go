@@ -2,6 +2,7 @@ package api
 
 import (
 	"encoding/json"
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
@@ -28,9 +29,16 @@ func TestOpenAPIMatchesRoutes(t *testing.T) {
 			t.Errorf("route %s %s is not in openapi.yaml", rt.Method, rt.Pattern)
 			continue
 		}
-		// Routes without a grant must say so (security: []); others inherit bearer.
+		// Public routes must say so (security: []); host routes name the session;
+		// others inherit bearer.
 		sec, hasSec := op["security"]
 		public := hasSec && len(sec.([]any)) == 0
+		if rt.Scope == ScopeHost {
+			if !strings.Contains(fmt.Sprint(sec), "session") {
+				t.Errorf("%s %s: host route with openapi security %v, want session", rt.Method, rt.Pattern, sec)
+			}
+			continue
+		}
 		if public != (rt.Grant == "") {
 			t.Errorf("%s %s: grant %q but openapi security %v", rt.Method, rt.Pattern, rt.Grant, sec)
 		}

@@ -36,6 +36,9 @@ const (
 	// ScopeServer routes are about the server itself (its nodes): a room-scoped
 	// token is refused.
 	ScopeServer
+	// ScopeHost routes take a signed-in host's session (the cookie, or the add-in's
+	// bearer session token), never an API token, and reach that host's own meetings.
+	ScopeHost
 )
 
 // Routes lists every API endpoint (method, path pattern and grant), for
@@ -72,7 +75,14 @@ func routes() []Route {
 		// calendar clients subscribe to it without credentials.
 		{"GET", "/api/v1/meetings/{id}/invite.ics", "", ScopePublic, (*handler).meetingICS},
 
-		// Guest join: the browser app asks for a token without one.
+		// A signed-in host's meetings (the app's home page, the Outlook add-in).
+		{"GET", "/api/host/meetings", "", ScopeHost, (*handler).listHostMeetings},
+		{"POST", "/api/host/meetings", "", ScopeHost, (*handler).createHostMeeting},
+		{"PATCH", "/api/host/meetings/{id}", "", ScopeHost, (*handler).updateHostMeeting},
+		{"DELETE", "/api/host/meetings/{id}", "", ScopeHost, (*handler).cancelHostMeeting},
+
+		// Guest join: the browser app asks for a token without one (a signed-in
+		// host joining a room of theirs gets a room admin's token).
 		{"POST", "/api/rooms/{room}/join", "", ScopePublic, (*handler).guestJoin},
 	}
 }

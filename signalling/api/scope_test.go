@@ -59,6 +59,9 @@ func TestRoomScopedTokenOnEveryRoute(t *testing.T) {
 				if len(list.Rooms) != 1 || list.Rooms[0].Name != "scope-a" {
 					t.Fatalf("room-scoped list shows %+v, want scope-a alone", list.Rooms)
 				}
+			case ScopeHost:
+				// An API token is not a signed-in host, whatever its grants.
+				e.do(rt.Method, path, scoped, body).problem(t, http.StatusUnauthorized, "not_signed_in")
 			default:
 				t.Fatalf("route %s declares no scope", key)
 			}

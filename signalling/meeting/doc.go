@@ -13,9 +13,10 @@
 // CANCEL once cancelled) with a VTIMEZONE built from Go's zone data.
 //
 // Room systems (Cisco, Poly, Teams Rooms) look for a SIP URI in LOCATION and
-// DESCRIPTION; LOCATION is the join URL and DESCRIPTION lists both, and the SIP URI is
+// DESCRIPTION: LOCATION is "<join URL> | <SIP URI>" (Config.Location), DESCRIPTION
+// and the invitation text give the SIP URI alone on its own line, and the SIP URI is
 // also in the non-standard property X-SIP-URI for tools that want it without parsing
-// text.
+// text (see docs/calendar-invites.md for what was checked).
 //
 //	m, err := meeting.New(meeting.Input{Title: "Weekly sync", Start: "2026-12-01T10:00",
 //		End: "2026-12-01T11:00", TimeZone: "Europe/Paris", Recurrence: "FREQ=WEEKLY"}, "", time.Now())

@@ -66,7 +66,7 @@ func (c Config) ICS(m *Meeting) ([]byte, error) {
 	}
 	w.text("SUMMARY", m.Title)
 	join, sipURI, dial := c.JoinURL(m), c.SIPURI(m), c.DialIn(m)
-	w.text("LOCATION", join)
+	w.text("LOCATION", c.Location(m))
 	w.text("DESCRIPTION", c.joinText(m))
 	w.line("URL;VALUE=URI", join)
 	if c.OrganizerEmail != "" {
@@ -107,6 +107,17 @@ func stamp(m *Meeting) time.Time {
 	return m.Start
 }
 
+// Location is the LOCATION of invites (and what the Outlook add-in writes in the
+// appointment's location): the join URL, and the SIP URI after " | " when there is
+// one, each delimited by spaces so that room systems that look for a sip: URI in
+// the location find it whole.
+func (c Config) Location(m *Meeting) string {
+	if sipURI := c.SIPURI(m); sipURI != "" {
+		return c.JoinURL(m) + " | " + sipURI
+	}
+	return c.JoinURL(m)
+}
+
 // joinText is the DESCRIPTION: how to join, one way per line.
 func (c Config) joinText(m *Meeting) string {
 	l, colon := labelsFor(m.Lang)
@@ -116,7 +127,9 @@ func (c Config) joinText(m *Meeting) string {
 	}
 	lines = append(lines, l.join+colon+c.JoinURL(m))
 	if sipURI := c.SIPURI(m); sipURI != "" {
-		lines = append(lines, l.sip+colon+sipURI)
+		// The URI alone on its line: room systems' calendar readers (Cisco OBTP,
+		// Poly) pick sip: URIs out of the body, and stop at the first odd character.
+		lines = append(lines, l.sip+strings.TrimRight(colon, " "), sipURI)
 	}
 	if dial := c.DialIn(m); dial != nil {
 		lines = append(lines, fmt.Sprintf("%s%s%s, %s%s%s#", l.phone, colon, dial.Number, l.pin, colon, dial.PIN))

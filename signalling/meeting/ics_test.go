@@ -3,6 +3,7 @@ package meeting
 import (
 	"bytes"
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -94,13 +95,13 @@ func TestICSParsesBackFieldByField(t *testing.T) {
 	for name, want := range map[string]string{
 		"UID":         "mtg_abcdefghjkmnpqrstuvw@meet.example.com",
 		"SUMMARY":     in.Title,
-		"LOCATION":    "https://meet.example.com/abc-defg-hij",
+		"LOCATION":    "https://meet.example.com/abc-defg-hij | sip:1234567890@sip.example.com",
 		"URL":         "https://meet.example.com/abc-defg-hij",
 		"SEQUENCE":    "0",
 		"STATUS":      "CONFIRMED",
 		"X-SIP-URI":   "sip:1234567890@sip.example.com",
 		"DTSTAMP":     "20261101T080000Z",
-		"DESCRIPTION": "Join the meeting: https://meet.example.com/abc-defg-hij\nJoin from a video conferencing system: sip:1234567890@sip.example.com\nJoin by phone: +33 1 23 45 67 89, PIN: 1234567890#",
+		"DESCRIPTION": "Join the meeting: https://meet.example.com/abc-defg-hij\nJoin from a video conferencing system:\nsip:1234567890@sip.example.com\nJoin by phone: +33 1 23 45 67 89, PIN: 1234567890#",
 	} {
 		if got := text(t, ev.Props, name); got != want {
 			t.Errorf("%s = %q, want %q", name, got, want)
@@ -354,4 +355,36 @@ func parseOffset(t *testing.T, s string) int {
 		fmt.Sscanf(digits[4:], "%02d", &sec)
 	}
 	return sign * (h*3600 + m*60 + sec)
+}
+
+// Room systems find the call: the SIP URI is in LOCATION, delimited by spaces, and
+// alone on a line of DESCRIPTION (what Cisco OBTP and Poly calendar readers scan),
+// in both languages; without a SIP domain LOCATION is the join link alone.
+func TestSIPURIWhereRoomSystemsLook(t *testing.T) {
+	for _, lang := range []string{LangEnglish, LangFrench} {
+		in := validInput()
+		in.Lang = lang
+		m := fixedMeeting(t, in)
+		data, err := testConfig.ICS(m)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ev := parseICS(t, data).Events()[0]
+		sip := "sip:1234567890@sip.example.com"
+		loc := text(t, ev.Props, "LOCATION")
+		if !slices.Contains(strings.Fields(loc), sip) {
+			t.Errorf("%s: LOCATION %q has no space-delimited %s", lang, loc, sip)
+		}
+		if !slices.Contains(strings.Split(text(t, ev.Props, "DESCRIPTION"), "\n"), sip) {
+			t.Errorf("%s: DESCRIPTION has no line holding %s alone", lang, sip)
+		}
+		if !slices.Contains(strings.Split(testConfig.Invite(m).Text, "\n"), sip) {
+			t.Errorf("%s: invitation text has no line holding %s alone", lang, sip)
+		}
+	}
+	noSIP := testConfig
+	noSIP.SIPDomain = ""
+	if got := noSIP.Location(fixedMeeting(t, validInput())); got != "https://meet.example.com/abc-defg-hij" {
+		t.Errorf("LOCATION without SIP = %q", got)
+	}
 }

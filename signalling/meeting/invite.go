@@ -91,9 +91,9 @@ func (c Config) Invite(m *Meeting) Invite {
 	h.WriteString(fmt.Sprintf("<p>%s%s<a href=\"%s\">%s</a></p>\n",
 		html.EscapeString(l.join), colon, html.EscapeString(join), html.EscapeString(join)))
 	if sipURI != "" {
-		text.WriteString(l.sip + colon + sipURI + "\n")
-		h.WriteString(fmt.Sprintf("<p>%s%s<a href=\"%s\">%s</a></p>\n",
-			html.EscapeString(l.sip), colon, html.EscapeString(sipURI), html.EscapeString(sipURI)))
+		text.WriteString(l.sip + strings.TrimRight(colon, " ") + "\n" + sipURI + "\n")
+		h.WriteString(fmt.Sprintf("<p>%s%s<br>\n<a href=\"%s\">%s</a></p>\n",
+			html.EscapeString(l.sip), strings.TrimRight(colon, " "), html.EscapeString(sipURI), html.EscapeString(sipURI)))
 	}
 	if dial != nil {
 		text.WriteString(fmt.Sprintf("%s%s%s, %s%s%s#\n", l.phone, colon, dial.Number, l.pin, colon, dial.PIN))

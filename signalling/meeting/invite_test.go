@@ -26,7 +26,8 @@ func TestInviteEnglish(t *testing.T) {
 		"Tuesday, December 1, 2026, 10:00 – 11:00 (Europe/Paris)\n" +
 		"\n" +
 		"Join the meeting: https://meet.example.com/abc-defg-hij\n" +
-		"Join from a video conferencing system: sip:1234567890@sip.example.com\n" +
+		"Join from a video conferencing system:\n" +
+		"sip:1234567890@sip.example.com\n" +
 		"Join by phone: +33 1 23 45 67 89, PIN: 1234567890#\n"
 	if inv.Text != want {
 		t.Errorf("text =\n%s\nwant\n%s", inv.Text, want)

@@ -38,14 +38,18 @@ type View struct {
 	SIPURI  string  `json:"sip_uri,omitempty"`
 	DialIn  *DialIn `json:"dial_in,omitempty"`
 	ICSURL  string  `json:"ics_url"`
-	Invite  Invite  `json:"invite"`
+	// Location is what calendars put in an event's location (the join URL and the SIP
+	// URI), as in the .ics LOCATION.
+	Location string `json:"location"`
+	Invite   Invite `json:"invite"`
 }
 
-// View derives the links and the invitation of m. The idempotency key stays internal:
-// it is left out of the view (it may embed the caller's API key).
+// View derives the links and the invitation of m. The idempotency key and the owner
+// stay internal: they are left out of the view (the key may embed the caller's API key).
 func (c Config) View(m *Meeting) View {
 	public := *m
 	public.IdempotencyKey = ""
+	public.Owner = ""
 	v := View{
 		Meeting: &public,
 		JoinURL: c.JoinURL(m),
@@ -53,6 +57,7 @@ func (c Config) View(m *Meeting) View {
 		DialIn:  c.DialIn(m),
 		ICSURL:  c.ICSURL(m),
 	}
+	v.Location = c.Location(m)
 	v.Invite = c.Invite(m)
 	return v
 }

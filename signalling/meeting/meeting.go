@@ -50,6 +50,9 @@ type Meeting struct {
 	CreatedAt      time.Time `json:"created_at"`
 	UpdatedAt      time.Time `json:"updated_at"`
 	IdempotencyKey string    `json:"idempotency_key,omitempty"`
+	// Owner is who created the meeting from the app ("oidc:<subject>" for a signed-in
+	// host); empty for meetings created with an API key.
+	Owner string `json:"owner,omitempty"`
 }
 
 // Input is the body of a create request, as strings so that errors can name the field.

@@ -28,6 +28,7 @@ type RedisStore struct {
 	meetings string
 	byIdem   string
 	bySIP    string
+	revoked  string // key prefix of signed-out sessions
 }
 
 var _ Store = (*RedisStore)(nil)
@@ -56,6 +57,7 @@ func NewRedis(client redis.UniversalClient, prefix string) *RedisStore {
 		meetings: prefix + ":meetings",
 		byIdem:   prefix + ":meetings:by_idempotency_key",
 		bySIP:    prefix + ":meetings:by_sip_id",
+		revoked:  prefix + ":revoked_session:",
 	}
 }
 

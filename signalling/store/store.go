@@ -77,4 +77,7 @@ type Room struct {
 	Metadata            string      `json:"metadata,omitempty"`
 	GuestPolicy         GuestPolicy `json:"guest_policy"`
 	Lobby               bool        `json:"lobby"`
+	// Owner is the signed-in host who created the room from the app ("oidc:<subject>"):
+	// the app gives that person a room admin's token. Empty for rooms of API clients.
+	Owner string `json:"owner,omitempty"`
 }

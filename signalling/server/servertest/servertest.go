@@ -81,7 +81,8 @@ func WithEngineConfig(f func(*sfu.Config)) Option {
 }
 
 // WithHandler mounts the handler build returns at pattern (for example "/api/").
-// build runs once the engine and keys exist, before the server takes requests.
+// build runs once the engine, the keys and the URL exist, before the server takes
+// requests.
 func WithHandler(pattern string, build func(*Server) http.Handler) Option {
 	return func(o *options) { o.handlers = append(o.handlers, handlerOption{pattern, build}) }
 }
@@ -131,9 +132,6 @@ func Start(t testing.TB, opts ...Option) *Server {
 		t.Fatalf("servertest: signalling server: %v", err)
 	}
 	s.Signalling = sig
-	for _, h := range o.handlers {
-		sig.Mount(h.pattern, h.build(s))
-	}
 
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -143,6 +141,11 @@ func Start(t testing.TB, opts ...Option) *Server {
 	}
 	s.URL = "http://" + ln.Addr().String()
 	s.WSURL = "ws://" + ln.Addr().String() + "/rtc"
+	// Handlers are built once the address is known (a sign-in handler needs its
+	// redirect URL).
+	for _, h := range o.handlers {
+		sig.Mount(h.pattern, h.build(s))
+	}
 	s.http = server.NewHTTPServer(sig.Handler(), o.httpTimeouts, nil)
 	done := make(chan struct{})
 	go func() {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -36,6 +37,7 @@ func Run(t *testing.T, open Open) {
 		{"DeleteMeetingFreesIndexes", testDeleteMeeting},
 		{"ListMeetingsSortedByStart", testListMeetings},
 		{"CancelledContextFails", testCancelledContext},
+		{"RevokedSessionsUntilTheyExpire", testRevokedSessions},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -467,4 +469,27 @@ func testMeetingCreatesRoom(t *testing.T, ctx context.Context, s store.Store) {
 	if room, err = s.GetRoom(ctx, stored.Room); err != nil || room.Metadata != "kept" || room.SID != "RM_new" {
 		t.Fatalf("existing room became %+v, %v", room, err)
 	}
+}
+
+func testRevokedSessions(t *testing.T, ctx context.Context, s store.Store) {
+	r, ok := s.(store.SessionRevocations)
+	if !ok {
+		t.Fatalf("%T does not keep session revocations", s)
+	}
+	now := time.Now()
+	must(t, r.RevokeSession(ctx, "sess-a", now.Add(time.Hour)))
+	for id, want := range map[string]bool{"sess-a": true, "sess-b": false} {
+		got, err := r.SessionRevoked(ctx, id, now)
+		must(t, err)
+		if got != want {
+			t.Errorf("SessionRevoked(%s) = %v, want %v", id, got, want)
+		}
+	}
+	// Past its expiry the entry no longer counts (the session is refused as expired).
+	if got, err := r.SessionRevoked(ctx, "sess-a", now.Add(2*time.Hour)); err != nil || got {
+		t.Errorf("after expiry: %v %v", got, err)
+	}
+	wantErr(t, r.RevokeSession(ctx, "", now.Add(time.Hour)), store.ErrInvalid)
+	_, err := r.SessionRevoked(ctx, strings.Repeat("x", 200), now)
+	wantErr(t, err, store.ErrInvalid)
 }

@@ -10,6 +10,8 @@ import { Banner } from "./ui/banner.js";
 import { Prejoin } from "./ui/prejoin.js";
 import { Meeting } from "./meeting.js";
 import { stopTrack } from "./media.js";
+import { account } from "./account.js";
+import { HostHome } from "./ui/host.js";
 
 const ROOM_RE = /^[A-Za-z0-9][A-Za-z0-9_-]{0,127}$/;
 const $ = (id) => document.getElementById(id);
@@ -23,24 +25,59 @@ function show(screen) {
   document.body.dataset.screen = screen;
 }
 
-function main() {
+async function main() {
   document.documentElement.lang = language();
   translate(document);
   const banner = new Banner($("banner"));
   const room = decodeURIComponent(location.pathname.slice(1));
+  // Who is signed in (when the server has sign-in): hosts get their home page, and
+  // everyone's name is proposed on the pre-join screen.
+  const me = await account();
+  exposed.account = me;
   if (!room) {
-    home();
+    if (me.signedIn && me.host) {
+      hostHome(me);
+    } else {
+      home("", me);
+    }
   } else if (!ROOM_RE.test(room)) {
-    home(t("home.invalid"));
+    home(t("home.invalid"), me);
   } else {
-    prejoin(room, banner);
+    prejoin(room, banner, me);
   }
   exposed.ready = true;
 }
 
-function home(error = "") {
+/** hostHome is the signed-in host's page: meetings to start, schedule and manage. */
+function hostHome(me) {
+  show("host");
+  document.title = `${t("host.heading")} – ${t("app.title")}`;
+  const ui = new HostHome({ name: me.name || me.email, exposed });
+  exposed.host = ui;
+  ui.show();
+}
+
+/** accountBar says who is signed in on the guest home page, or offers to sign in. */
+function accountBar(me) {
+  if (!me.enabled) return;
+  $("home-account").hidden = false;
+  const text = $("home-account-text");
+  if (me.signedIn) {
+    text.textContent = t(me.host ? "account.signedIn" : "account.notHost", { name: me.name || me.email });
+    $("home-signout").hidden = false;
+  } else {
+    // A failed sign-in comes back with ?signin_error=<code>.
+    const failed = new URLSearchParams(location.search).get("signin_error");
+    if (failed) history.replaceState(null, "", location.pathname + location.hash);
+    text.textContent = failed ? t("account.failed", { code: failed }) : me.error ? t("account.ended") : "";
+    $("home-signin").hidden = false;
+  }
+}
+
+function home(error = "", me = {}) {
   show("home");
   document.title = t("app.title");
+  accountBar(me);
   const input = $("home-room");
   const err = $("home-error");
   err.textContent = error;
@@ -67,13 +104,13 @@ export function newRoomName() {
   return `${s.slice(0, 3)}-${s.slice(3, 7)}-${s.slice(7)}`;
 }
 
-function prejoin(room, banner) {
+function prejoin(room, banner, me = {}) {
   show("prejoin");
   document.title = `${room} – ${t("app.title")}`;
   const fromLink = fragmentToken(room);
   const claims = fromLink ? tokenClaims(fromLink) : {};
   const ui = new Prejoin({ onJoin: (choice) => join(room, fromLink, choice, banner) });
-  ui.show({ room, name: claims.name || "" });
+  ui.show({ room, name: claims.name || (me.signedIn ? me.name : "") || "" });
   window.addEventListener("pagehide", () => ui.release());
 }
 
