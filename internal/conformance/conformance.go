@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -45,9 +46,14 @@ func Script(name string) string {
 type Process struct {
 	cmd            *exec.Cmd
 	stdout, stderr bytes.Buffer
+	stdin          io.WriteCloser
 	done           chan struct{}
 	err            error
 }
+
+// Stop asks the script to end now (it closes the script's stdin; the scripts
+// that run "until stopped" end at its EOF, ending their session properly).
+func (p *Process) Stop() { _ = p.stdin.Close() }
 
 // Run starts script with args; it is killed when ctx ends or the test ends.
 func Run(t testing.TB, ctx context.Context, script string, args ...string) *Process {
@@ -57,6 +63,11 @@ func Run(t testing.TB, ctx context.Context, script string, args ...string) *Proc
 	p.cmd = exec.CommandContext(ctx, py, append([]string{Script(script)}, args...)...)
 	p.cmd.Dir = filepath.Dir(Script(script))
 	p.cmd.Stdout, p.cmd.Stderr = &p.stdout, &p.stderr
+	stdin, err := p.cmd.StdinPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	p.stdin = stdin
 	if err := p.cmd.Start(); err != nil {
 		t.Fatalf("start %s: %v", script, err)
 	}
