@@ -105,8 +105,9 @@ var ridQualities = map[string]vocab.Quality{
 	"low": vocab.QualityLow, "mid": vocab.QualityMedium, "medium": vocab.QualityMedium, "high": vocab.QualityHigh,
 }
 
-// simulcastLayers reads the layers of a=simulcast:send (alternatives after a
-// comma and paused "~" streams are skipped), at most three.
+// simulcastLayers reads the layers of a=simulcast:send, at most three: the
+// first of each set of alternatives (a comma separates them); a stream paused
+// at first ("~") is a layer all the same.
 func simulcastLayers(md *sdp.MediaDescription) ([]vocab.LayerInfo, error) {
 	v, ok := md.Attribute("simulcast")
 	if !ok {
