@@ -11,4 +11,6 @@ var (
 	// ErrNoServer and ErrNoVerifier refuse a Config without them.
 	ErrNoServer   = errors.New("whip: no signalling server in config")
 	ErrNoVerifier = errors.New("whip: no token verifier in config")
+
+	errNoICE = errors.New("the answer has no ICE credentials")
 )

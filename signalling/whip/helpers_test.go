@@ -2,6 +2,7 @@ package whip_test
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"net/http"
 	"strings"
@@ -323,4 +324,40 @@ func (s *streamIDs) BindLocalStream(info *interceptor.StreamInfo, next intercept
 		}
 		return next.Write(h, payload, a)
 	})
+}
+
+// restartICE restarts ICE as RFC 9725 §4.3.2 says: a restart offer made locally,
+// its new credentials and candidates PATCHed with If-Match "*", the server's new
+// ones (200, new ETag) applied to the last answer.
+func (p *peer) restartICE(token string) {
+	p.t.Helper()
+	oldServerUfrag := ufrag(p.t, p.answer)
+	restartOffer, err := p.pc.CreateOffer(&webrtc.OfferOptions{ICERestart: true})
+	if err != nil {
+		p.t.Fatal(err)
+	}
+	gathered := webrtc.GatheringCompletePromise(p.pc)
+	if err := p.pc.SetLocalDescription(restartOffer); err != nil {
+		p.t.Fatal(err)
+	}
+	<-gathered
+	local := p.pc.LocalDescription().SDP
+	frag := fmt.Sprintf("a=ice-ufrag:%s\r\na=ice-pwd:%s\r\nm=audio 9 UDP/TLS/RTP/SAVPF 111\r\na=mid:%s\r\na=%s\r\na=end-of-candidates\r\n",
+		ufrag(p.t, local), attr(p.t, local, "ice-pwd"), attr(p.t, local, "mid"), firstCandidate(p.t, local))
+	resp, body := request(p.t, "PATCH", p.location, token, "application/trickle-ice-sdpfrag", frag, "If-Match", "*")
+	if resp.StatusCode != http.StatusOK || resp.Header.Get("Content-Type") != "application/trickle-ice-sdpfrag" {
+		p.t.Fatalf("ICE restart PATCH: %s (%s) %s", resp.Status, resp.Header.Get("Content-Type"), body)
+	}
+	if e := resp.Header.Get("ETag"); e == "" || e == p.etag {
+		p.t.Errorf("ETag after the restart %q (before %q): want a new one", e, p.etag)
+	}
+	p.etag = resp.Header.Get("ETag")
+	newUfrag := ufrag(p.t, body)
+	if newUfrag == oldServerUfrag {
+		p.t.Fatalf("the server kept its ICE credentials %q across the restart", newUfrag)
+	}
+	p.answer = withICE(p.answer, newUfrag, attr(p.t, body, "ice-pwd"), candidates(body))
+	if err := p.pc.SetRemoteDescription(webrtc.SessionDescription{Type: webrtc.SDPTypeAnswer, SDP: p.answer}); err != nil {
+		p.t.Fatal(err)
+	}
 }

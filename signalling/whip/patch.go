@@ -1,7 +1,6 @@
 package whip
 
 import (
-	"errors"
 	"fmt"
 	"net/http"
 
@@ -140,5 +139,3 @@ func (h *Handler) ownSession(w http.ResponseWriter, r *http.Request) *session {
 	}
 	return s
 }
-
-var errNoICE = errors.New("the answer has no ICE credentials")

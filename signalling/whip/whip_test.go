@@ -131,34 +131,7 @@ func TestWHIPIngressReachesTheRoom(t *testing.T) {
 	}
 
 	// ICE restart: new credentials, If-Match "*".
-	oldServerUfrag := ufrag(t, enc.answer)
-	restartOffer, err := enc.pc.CreateOffer(&webrtc.OfferOptions{ICERestart: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	gathered := webrtc.GatheringCompletePromise(enc.pc)
-	if err := enc.pc.SetLocalDescription(restartOffer); err != nil {
-		t.Fatal(err)
-	}
-	<-gathered
-	local := enc.pc.LocalDescription().SDP
-	frag = fmt.Sprintf("a=ice-ufrag:%s\r\na=ice-pwd:%s\r\nm=audio 9 UDP/TLS/RTP/SAVPF 111\r\na=mid:0\r\na=%s\r\na=end-of-candidates\r\n",
-		ufrag(t, local), attr(t, local, "ice-pwd"), firstCandidate(t, local))
-	resp, body = request(t, "PATCH", enc.location, tok, "application/trickle-ice-sdpfrag", frag, "If-Match", "*")
-	if resp.StatusCode != http.StatusOK || resp.Header.Get("Content-Type") != "application/trickle-ice-sdpfrag" {
-		t.Fatalf("ICE restart PATCH: %s (%s) %s", resp.Status, resp.Header.Get("Content-Type"), body)
-	}
-	if e := resp.Header.Get("ETag"); e == "" || e == enc.etag {
-		t.Errorf("ETag after the restart %q (before %q): want a new one", e, enc.etag)
-	}
-	newUfrag := ufrag(t, body)
-	if newUfrag == oldServerUfrag {
-		t.Fatalf("the server kept its ICE credentials %q across the restart", newUfrag)
-	}
-	answer := withICE(enc.answer, newUfrag, attr(t, body, "ice-pwd"), candidates(body))
-	if err := enc.pc.SetRemoteDescription(webrtc.SessionDescription{Type: webrtc.SDPTypeAnswer, SDP: answer}); err != nil {
-		t.Fatal(err)
-	}
+	enc.restartICE(tok)
 	enc.waitConnected()
 	k.receivedFrom(t, viewer, vocab.KindVideo, 60) // still flowing after the restart
 
@@ -250,6 +223,10 @@ func TestWHEPPlayerWatchesAParticipant(t *testing.T) {
 			player.post(srv.URL+"/whep/show/"+target, tok)
 			player.waitConnected()
 			waitFor(t, "100 packets at the player", func() bool { return player.received.Load() >= 100 })
+			player.restartICE(tok)
+			player.waitConnected()
+			n := player.received.Load()
+			waitFor(t, "100 more packets after an ICE restart", func() bool { return player.received.Load() >= n+100 })
 			resp, _ := request(t, "DELETE", player.location, tok, "", "")
 			if resp.StatusCode != http.StatusOK {
 				t.Fatalf("DELETE: %s", resp.Status)
