@@ -25,7 +25,7 @@ import (
 )
 
 // start runs a server with the WHIP/WHEP handler mounted as cmd/ensemble does.
-func start(t *testing.T) *servertest.Server {
+func start(t *testing.T, opts ...servertest.Option) *servertest.Server {
 	t.Helper()
 	var h *whip.Handler
 	build := func(s *servertest.Server) http.Handler {
@@ -37,7 +37,8 @@ func start(t *testing.T) *servertest.Server {
 		}
 		return h
 	}
-	srv := servertest.Start(t, servertest.WithHandler("/whip/", build), servertest.WithHandler("/whep/", build))
+	opts = append(opts, servertest.WithHandler("/whip/", build), servertest.WithHandler("/whep/", build))
+	srv := servertest.Start(t, opts...)
 	t.Cleanup(h.Close)
 	return srv
 }

@@ -1,6 +1,7 @@
 package whip_test
 
 import (
+	"context"
 	"encoding/json"
 	"net/http"
 	"strings"
@@ -10,6 +11,7 @@ import (
 	"github.com/pion/webrtc/v4"
 
 	"github.com/ensemble-sfu/ensemble/signalling/auth"
+	"github.com/ensemble-sfu/ensemble/signalling/server/servertest"
 	"github.com/ensemble-sfu/ensemble/vocab"
 )
 
@@ -102,5 +104,32 @@ func TestOptionsAndMethods(t *testing.T) {
 	resp, _ = request(t, "GET", srv.URL+"/whip/studio", "", "", "")
 	if resp.StatusCode != http.StatusMethodNotAllowed {
 		t.Errorf("GET: %s, want 405", resp.Status)
+	}
+}
+
+// WHIP is admitted as /rtc is: a full room refuses the encoder (403 room_full),
+// a draining server refuses it (503 server_draining, Retry-After).
+func TestWHIPAdmission(t *testing.T) {
+	srv := start(t, servertest.WithMaxParticipants(1))
+	enc := newPeer(t)
+	if _, err := enc.pc.AddTransceiverFromKind(webrtc.RTPCodecTypeVideo, webrtc.RTPTransceiverInit{Direction: webrtc.RTPTransceiverDirectionSendonly}); err != nil {
+		t.Fatal(err)
+	}
+	offer := enc.offer()
+	first := newPeer(t)
+	if _, err := first.pc.AddTransceiverFromKind(webrtc.RTPCodecTypeVideo, webrtc.RTPTransceiverInit{Direction: webrtc.RTPTransceiverDirectionSendonly}); err != nil {
+		t.Fatal(err)
+	}
+	first.post(srv.URL+"/whip/small", ingressToken(srv, "small", "first"))
+	resp, body := request(t, "POST", srv.URL+"/whip/small", ingressToken(srv, "small", "second"), "application/sdp", offer)
+	if resp.StatusCode != http.StatusForbidden || !strings.Contains(body, `"room_full"`) {
+		t.Errorf("POST to a full room: %s %s, want 403 room_full", resp.Status, body)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel() // a drain that does not wait for rooms to empty
+	_ = srv.Signalling.Drain(ctx)
+	resp, body = request(t, "POST", srv.URL+"/whip/other", ingressToken(srv, "other", "third"), "application/sdp", offer)
+	if resp.StatusCode != http.StatusServiceUnavailable || !strings.Contains(body, `"server_draining"`) || resp.Header.Get("Retry-After") == "" {
+		t.Errorf("POST while draining: %s %s, want 503 server_draining with Retry-After", resp.Status, body)
 	}
 }
