@@ -149,7 +149,7 @@ func readBody(w http.ResponseWriter, r *http.Request, want string) (string, bool
 
 // sessionPath is the resource URL of a session (the Location of its POST).
 func sessionPath(r *http.Request, id string) string {
-	return strings.TrimSuffix(r.URL.Path, "/") + "/" + id
+	return strings.TrimSuffix(r.URL.EscapedPath(), "/") + "/" + id
 }
 
 // Close ends every session (server_shutdown) and waits for their watchers.
