@@ -62,6 +62,7 @@ func Run(t testing.TB, ctx context.Context, script string, args ...string) *Proc
 	p := &Process{done: make(chan struct{})}
 	p.cmd = exec.CommandContext(ctx, py, append([]string{Script(script)}, args...)...)
 	p.cmd.Dir = filepath.Dir(Script(script))
+	p.cmd.Env = append(os.Environ(), "PYTHONDONTWRITEBYTECODE=1") // no __pycache__ in the source tree
 	p.cmd.Stdout, p.cmd.Stderr = &p.stdout, &p.stderr
 	stdin, err := p.cmd.StdinPipe()
 	if err != nil {
