@@ -8,6 +8,13 @@
 // SubscriberOffer event, answered with HandleAnswer) and every subscription is a
 // forward.DownTrack on it. Only one subscriber offer is outstanding at a time;
 // changes made meanwhile are applied and offered together after the answer.
+// Re-offers also wait until the connection has connected once, so that no
+// client gets one in the middle of its DTLS handshake (an ICE restart does not
+// wait).
+//
+// A participant that joins with ClientOffers (a WHIP encoder, a WHEP player)
+// offers on both connections: no SubscriberOffer is sent, and
+// AnswerSubscriberOffer answers its offer with the tracks subscribed before it.
 //
 // The first subscriber offer is sent right after Join. It always carries one data
 // channel ("ensemble"), so that ICE and DTLS connect even when there is nothing to

@@ -212,6 +212,20 @@ func joinClientAPI(t *testing.T, room *Room, identity string, api *webrtc.API, m
 	return c
 }
 
+// handled reports whether the loop has handled n events that match.
+func (c *testClient) handled(n int, match func(Event) bool) bool {
+	c.mu.Lock()
+	processed := c.processed
+	c.mu.Unlock()
+	seen := 0
+	for _, ev := range c.log.all()[:processed] {
+		if match(ev) {
+			seen++
+		}
+	}
+	return seen >= n
+}
+
 func (c *testClient) fail(err error) {
 	c.mu.Lock()
 	c.errs = append(c.errs, err)

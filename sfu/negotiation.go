@@ -12,7 +12,11 @@ import (
 // subscriberConn is the connection carrying media to the participant. The
 // server offers. Negotiation is serialized: while an offer waits for its answer,
 // changes (added and removed tracks) are queued; after the answer they are
-// applied together and offered once more.
+// applied together and offered once more. Re-offers also wait until the
+// connection has connected once: a client still running its DTLS handshake when
+// a re-offer arrives may apply it and never start the new receivers (aiortc
+// does), and the server must not depend on how fast a client gets there. The
+// changes of that wait go out together in one offer.
 type subscriberConn struct {
 	p  *Participant
 	pc *webrtc.PeerConnection
@@ -22,6 +26,7 @@ type subscriberConn struct {
 	offering    bool // an offer waits for its answer
 	renegotiate bool // something changed since the outstanding offer
 	iceRestart  bool // the next offer restarts ICE
+	connected   bool // the connection reached connected once (ICE and DTLS done)
 	closed      bool
 	pending     []pendingChange
 	candidates  remoteCandidates
@@ -64,11 +69,37 @@ func newSubscriberConn(p *Participant) (*subscriberConn, error) {
 	})
 	pc.OnConnectionStateChange(func(s webrtc.PeerConnectionState) {
 		p.log.Debug("subscriber connection state", "state", s.String())
-		if s == webrtc.PeerConnectionStateFailed {
+		switch s {
+		case webrtc.PeerConnectionStateConnected:
+			c.onConnected()
+		case webrtc.PeerConnectionStateFailed:
 			p.closeAsync(vocab.ReasonTransportFailure)
 		}
 	})
 	return c, nil
+}
+
+// onConnected sends the re-offer held while the connection was being set up.
+func (c *subscriberConn) onConnected() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.connected {
+		return
+	}
+	c.connected = true
+	if c.closed || c.offering || !c.started {
+		return
+	}
+	if c.renegotiate || c.iceRestart {
+		c.offerLocked()
+	}
+}
+
+// mayReofferLocked says whether a re-offer may go out now: not before the first
+// answer, and not before the connection has connected once (an ICE restart,
+// which repairs a connection, goes out regardless).
+func (c *subscriberConn) mayReofferLocked() bool {
+	return c.started && !c.offering && (c.connected || c.iceRestart)
 }
 
 // start sends the first offer. It carries a data channel so that ICE and DTLS
@@ -107,9 +138,14 @@ func (c *subscriberConn) change(apply func(*webrtc.PeerConnection), drop ...func
 		return
 	}
 	apply(c.pc)
-	if c.started {
-		c.offerLocked()
+	if !c.started {
+		return // the first offer carries it
 	}
+	if !c.mayReofferLocked() {
+		c.renegotiate = true // offered once connected (onConnected)
+		return
+	}
+	c.offerLocked()
 }
 
 // offerLocked creates and sends an offer unless one is outstanding.
@@ -119,14 +155,18 @@ func (c *subscriberConn) offerLocked() {
 		return
 	}
 	restart := c.iceRestart
-	offer, err := c.pc.CreateOffer(&webrtc.OfferOptions{ICERestart: restart})
-	if err != nil {
-		c.p.log.Warn("create subscriber offer", "err", err)
-		return
-	}
+	// Candidates are held from before CreateOffer: with ICERestart, Pion restarts
+	// the gatherer there, and a candidate of the new ICE session that reached the
+	// client before the offer would be dropped for its unknown ufrag.
 	c.candMu.Lock()
 	c.holding = true
 	c.candMu.Unlock()
+	offer, err := c.pc.CreateOffer(&webrtc.OfferOptions{ICERestart: restart})
+	if err != nil {
+		c.releaseCandidates(true)
+		c.p.log.Warn("create subscriber offer", "err", err)
+		return
+	}
 	if err := c.pc.SetLocalDescription(offer); err != nil {
 		c.releaseCandidates(false)
 		c.p.log.Warn("set subscriber offer", "err", err)
@@ -175,7 +215,7 @@ func (c *subscriberConn) handleAnswer(answer string) error {
 	c.offering = false
 	c.candidates.remoteSet(c.pc, c.p.log)
 	c.applyPendingLocked()
-	if c.renegotiate || c.iceRestart {
+	if (c.renegotiate || c.iceRestart) && c.mayReofferLocked() {
 		c.offerLocked()
 	}
 	return nil

@@ -22,6 +22,10 @@ type JoinParams struct {
 	AutoSubscribe bool
 	// Sink receives the participant's events; it must not block.
 	Sink EventSink
+	// ClientOffers says the client offers on both connections (WHIP, WHEP):
+	// the server sends no SubscriberOffer, and AnswerSubscriberOffer answers the
+	// client's offer for the tracks subscribed before it.
+	ClientOffers bool
 }
 
 // Participant is one member of a room with its two peer connections: the
@@ -32,6 +36,7 @@ type Participant struct {
 	sid, identity string
 	joinedAt      time.Time
 	autoSubscribe bool
+	clientOffers  bool
 	kind          vocab.ParticipantKind
 	// counted mirrors countsTowardCapacity(perms), readable under the room's
 	// lock without the participant's.
@@ -67,6 +72,7 @@ func newParticipant(r *Room, params JoinParams) *Participant {
 		identity:      params.Identity,
 		joinedAt:      time.Now(),
 		autoSubscribe: params.AutoSubscribe,
+		clientOffers:  params.ClientOffers,
 		kind:          params.Kind,
 		name:          params.Name,
 		metadata:      params.Metadata,

@@ -145,7 +145,9 @@ func (r *Room) Join(params JoinParams) (*Participant, error) {
 	if params.AutoSubscribe {
 		p.subscribeToAll()
 	}
-	p.sub.start()
+	if !params.ClientOffers {
+		p.sub.start()
+	}
 	p.log.Info("participant joined")
 	return p, nil
 }

@@ -19,12 +19,16 @@ const (
 	// ParticipantAgent is a program taking part in the meeting (reserved for agents such
 	// as a transcriber); it is treated as standard for now.
 	ParticipantAgent ParticipantKind = "agent"
+	// ParticipantIngress is a stream pushed into the room from outside by WHIP (an
+	// encoder such as OBS, GStreamer or ffmpeg); it is shown and counts like a
+	// person, publishes and receives nothing.
+	ParticipantIngress ParticipantKind = "ingress"
 )
 
 // Valid reports whether k is a known kind (the empty kind is valid: standard).
 func (k ParticipantKind) Valid() bool {
 	switch k {
-	case "", ParticipantStandard, ParticipantRecorder, ParticipantSIP, ParticipantAgent:
+	case "", ParticipantStandard, ParticipantRecorder, ParticipantSIP, ParticipantAgent, ParticipantIngress:
 		return true
 	}
 	return false

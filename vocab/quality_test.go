@@ -40,7 +40,7 @@ func TestParticipantKind(t *testing.T) {
 	if ParticipantKind("").OrStandard() != ParticipantStandard || !ParticipantKind("").Valid() {
 		t.Error("the empty kind must read as standard")
 	}
-	for _, k := range []ParticipantKind{ParticipantStandard, ParticipantRecorder, ParticipantSIP, ParticipantAgent} {
+	for _, k := range []ParticipantKind{ParticipantStandard, ParticipantRecorder, ParticipantSIP, ParticipantAgent, ParticipantIngress} {
 		if !k.Valid() {
 			t.Errorf("%q must be valid", k)
 		}

@@ -24,6 +24,7 @@ import (
 	"github.com/ensemble-sfu/ensemble/signalling/server"
 	"github.com/ensemble-sfu/ensemble/signalling/store"
 	"github.com/ensemble-sfu/ensemble/signalling/webhook"
+	"github.com/ensemble-sfu/ensemble/signalling/whip"
 	"github.com/ensemble-sfu/ensemble/web"
 	"github.com/ensemble-sfu/ensemble/web/outlook"
 )
@@ -183,6 +184,14 @@ func runServe(ctx context.Context, args []string) error {
 		return fmt.Errorf("outlook add-in: %w", err)
 	}
 	srv.Mount(outlook.Prefix, addin)
+	// WHIP (an encoder publishes as an ingress) and WHEP (a player watches).
+	ingest, err := whip.New(whip.Config{Server: srv, Verifier: verifier, Logger: log})
+	if err != nil {
+		return fmt.Errorf("whip: %w", err)
+	}
+	defer ingest.Close()
+	srv.Mount("/whip/", ingest)
+	srv.Mount("/whep/", ingest)
 	webApp, err := web.NewHandler(web.Options{})
 	if err != nil {
 		return fmt.Errorf("web app: %w", err)

@@ -6,15 +6,21 @@ import (
 	"github.com/ensemble-sfu/ensemble/vocab"
 )
 
-// CheckKind refuses a token whose kind is unknown (CodeUnknownKind), and a
+// CheckKind refuses a token whose kind is unknown (CodeUnknownKind), a
 // recorder's token that may not record room (CheckRecord): only a recorder of
-// this room may join it as one, since a recorder is hidden from everyone.
+// this room may join it as one, since a recorder is hidden from everyone; and an
+// ingress token without the publish grant.
 func (c *Claims) CheckKind(room string) error {
 	if !c.Kind.Valid() {
-		return newError(CodeUnknownKind, fmt.Sprintf("participant kind %q is not standard, recorder, sip or agent", truncateClaim(string(c.Kind))), nil)
+		return newError(CodeUnknownKind, fmt.Sprintf("participant kind %q is not standard, recorder, sip, agent or ingress", truncateClaim(string(c.Kind))), nil)
 	}
-	if c.Kind == vocab.ParticipantRecorder {
+	switch c.Kind {
+	case vocab.ParticipantRecorder:
 		return c.CheckRecord(room)
+	case vocab.ParticipantIngress:
+		// An ingress is a stream pushed in by WHIP: a token that may not publish
+		// has nothing to push.
+		return c.CheckGrant(GrantPublish)
 	}
 	return nil
 }

@@ -11,8 +11,8 @@ import (
 // The kind travels in the token and comes back as it was signed.
 func TestKindRoundTrip(t *testing.T) {
 	v := testVerifier()
-	for _, k := range []vocab.ParticipantKind{"", vocab.ParticipantStandard, vocab.ParticipantSIP, vocab.ParticipantAgent, vocab.ParticipantRecorder} {
-		c, err := v.Verify(mustSign(t, TokenParams{Identity: "x", Room: "a", Kind: k, Grants: Grants{Join: true, Record: true}}))
+	for _, k := range []vocab.ParticipantKind{"", vocab.ParticipantStandard, vocab.ParticipantSIP, vocab.ParticipantAgent, vocab.ParticipantRecorder, vocab.ParticipantIngress} {
+		c, err := v.Verify(mustSign(t, TokenParams{Identity: "x", Room: "a", Kind: k, Grants: Grants{Join: true, Record: true, Publish: true}}))
 		if err != nil {
 			t.Fatalf("%q: %v", k, err)
 		}
@@ -90,5 +90,18 @@ func TestRecordGrantIsPerRoom(t *testing.T) {
 	}
 	if err := rec("a", Grants{Join: true}).CheckRecord("a"); !IsCode(err, CodeMissingGrant) {
 		t.Errorf("CheckRecord without the record grant: %v, want %s", err, CodeMissingGrant)
+	}
+}
+
+// An ingress pushes a stream in: its token must be allowed to publish.
+func TestIngressNeedsPublish(t *testing.T) {
+	c := &Claims{Room: "a", Kind: vocab.ParticipantIngress, Grants: Grants{Join: true}}
+	c.Subject = "obs"
+	if err := c.CheckJoin("a"); !IsCode(err, CodeMissingGrant) {
+		t.Errorf("ingress without publish: %v, want %s", err, CodeMissingGrant)
+	}
+	c.Grants.Publish = true
+	if err := c.CheckJoin("a"); err != nil {
+		t.Errorf("ingress with publish: %v", err)
 	}
 }

@@ -41,7 +41,7 @@ type ParticipantInfo struct {
 	Name     string    `json:"name,omitempty"`
 	Metadata string    `json:"metadata,omitempty"`
 	JoinedAt time.Time `json:"joined_at"`
-	// Kind is standard, recorder, sip or agent; clients mark sip participants (a
+	// Kind is standard, recorder, sip, agent or ingress; clients mark sip participants (a
 	// phone or a room system) and never see recorders.
 	Kind   vocab.ParticipantKind `json:"kind"`
 	Hidden bool                  `json:"hidden,omitempty"`

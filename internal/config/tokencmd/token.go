@@ -28,7 +28,7 @@ func Run(args []string, stdout, stderr io.Writer, lookupEnv func(string) (string
 		name     = fs.String("name", "", "display name")
 		metadata = fs.String("metadata", "", "participant metadata")
 		grants   = fs.String("grant", "", "comma-separated grants: join,publish,subscribe,publish_data,hidden,update_metadata,room_admin,room_create,room_list,record (default join,publish,subscribe,publish_data,update_metadata)")
-		kind     = fs.String("kind", "", "participant kind: standard, recorder (needs --grant with record), sip or agent (default standard)")
+		kind     = fs.String("kind", "", "participant kind: standard, recorder (needs --grant with record), sip, agent or ingress (a WHIP encoder; needs publish) (default standard)")
 		sources  = fs.String("sources", "", "comma-separated publishable sources: camera,microphone,screen_share,screen_share_audio (default all)")
 		admin    = fs.Bool("admin", false, "add room_create, room_list and room_admin (API clients)")
 		ttl      = fs.Duration("ttl", auth.DefaultTTL, "how long the token is valid")
@@ -89,7 +89,10 @@ func Run(args []string, stdout, stderr io.Writer, lookupEnv func(string) (string
 	}
 	k := vocab.ParticipantKind(*kind)
 	if !k.Valid() {
-		return fmt.Errorf("%w: --kind %q: want standard, recorder, sip or agent", ErrUsage, *kind)
+		return fmt.Errorf("%w: --kind %q: want standard, recorder, sip, agent or ingress", ErrUsage, *kind)
+	}
+	if k == vocab.ParticipantIngress && !g.Publish {
+		return fmt.Errorf("%w: --kind ingress needs the publish grant (--grant join,publish)", ErrUsage)
 	}
 	if k == vocab.ParticipantRecorder && !g.Record {
 		return fmt.Errorf("%w: --kind recorder needs the record grant (--grant join,subscribe,record)", ErrUsage)

@@ -197,6 +197,7 @@ func TestRefusals(t *testing.T) {
 		{"unknown flag", []string{"--dev", "--rooom", "r"}, "rooom"},
 		{"unknown kind", []string{"--dev", "--room", "r", "--identity", "i", "--kind", "robot"}, `--kind "robot"`},
 		{"recorder without the record grant", []string{"--dev", "--room", "r", "--identity", "i", "--kind", "recorder"}, "needs the record grant"},
+		{"ingress without the publish grant", []string{"--dev", "--room", "r", "--identity", "obs", "--kind", "ingress", "--grant", "join"}, "needs the publish grant"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

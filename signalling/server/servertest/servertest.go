@@ -30,6 +30,7 @@ type Server struct {
 	Engine     *sfu.Engine
 	Signalling *server.Server
 	Verifier   *auth.Verifier
+	Logger     *slog.Logger // the engine's and server's, for handlers mounted with WithHandler
 
 	t    testing.TB
 	http *http.Server
@@ -107,7 +108,7 @@ func Start(t testing.TB, opts ...Option) *Server {
 		opt(o)
 	}
 	secret := randomSecret(t)
-	s := &Server{APIKey: APIKey, APISecret: secret, t: t}
+	s := &Server{APIKey: APIKey, APISecret: secret, Logger: o.logger, t: t}
 	s.Verifier = auth.NewVerifier(auth.Keys{APIKey: secret})
 
 	ecfg := o.engineCfg
