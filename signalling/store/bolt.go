@@ -17,7 +17,8 @@ var (
 	bucketMeetings    = []byte("meetings")
 	bucketIdempotency = []byte("meetings_by_idempotency_key")
 	bucketSIPIDs      = []byte("meetings_by_sip_id")
-	allBuckets        = [][]byte{bucketRooms, bucketMeetings, bucketIdempotency, bucketSIPIDs}
+	bucketRecordings  = []byte("recordings")
+	allBuckets        = [][]byte{bucketRooms, bucketMeetings, bucketIdempotency, bucketSIPIDs, bucketRecordings}
 )
 
 // BoltStore is the embedded Store: one bbolt file, for a single node.

@@ -28,6 +28,8 @@ type RedisStore struct {
 	meetings string
 	byIdem   string
 	bySIP    string
+	// recordings is <prefix>:recordings, id→value.
+	recordings string
 }
 
 var _ Store = (*RedisStore)(nil)
@@ -56,6 +58,8 @@ func NewRedis(client redis.UniversalClient, prefix string) *RedisStore {
 		meetings: prefix + ":meetings",
 		byIdem:   prefix + ":meetings:by_idempotency_key",
 		bySIP:    prefix + ":meetings:by_sip_id",
+
+		recordings: prefix + ":recordings",
 	}
 }
 

@@ -36,6 +36,8 @@ func Run(t *testing.T, open Open) {
 		{"DeleteMeetingFreesIndexes", testDeleteMeeting},
 		{"ListMeetingsSortedByStart", testListMeetings},
 		{"CancelledContextFails", testCancelledContext},
+		{"RecordingsCreateGetUpdateList", testRecordings},
+		{"ConcurrentRecordingClaimsHaveOneWinner", testRecordingClaim},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
