@@ -74,6 +74,22 @@ func runServe(ctx context.Context, args []string) error {
 	}
 	defer notifier.Close()
 
+	// Listen first: the recorders join this server through its own address.
+	ln, err := net.Listen("tcp", net.JoinHostPort(cfg.Bind, strconv.Itoa(cfg.HTTPPort)))
+	if err != nil {
+		return fmt.Errorf("listen for HTTP: %w", err)
+	}
+	defer ln.Close()
+	recorder, err := newRecordingRunner(cfg, st, notifier, ln.Addr(), log)
+	if err != nil {
+		return err
+	}
+	if failed, err := recorder.Recover(ctx); err != nil {
+		log.Error("checking for interrupted recordings failed", "err", err)
+	} else if len(failed) > 0 {
+		log.Warn("recordings interrupted by the last stop are marked failed", "recordings", failed)
+	}
+
 	udpMin, udpMax := cfg.PortRange()
 	// The engine is not tied to ctx: on a signal we drain first, then close it.
 	engine, err := sfu.NewEngine(context.Background(), sfu.Config{
@@ -85,7 +101,7 @@ func runServe(ctx context.Context, args []string) error {
 		NAT1To1IPs:              cfg.NAT1To1IPs,
 		MaxParticipantsPerRoom:  cfg.Limits.MaxParticipantsPerRoom,
 		MaxTracksPerParticipant: cfg.Limits.MaxTracksPerParticipant,
-		Hooks:                   notifier.Hooks(),
+		Hooks:                   recorder.Hooks(notifier.Hooks()),
 		Logger:                  log,
 	})
 	if err != nil {
@@ -119,7 +135,8 @@ func runServe(ctx context.Context, args []string) error {
 	// The room HTTP API under /api/, the browser app at / (a meeting at /<room>).
 	srv.Mount("/api/", api.New(api.Deps{
 		Engine: engine, Store: st, Verifier: verifier, Keys: cfg.Keys, Dev: cfg.Dev,
-		PublicURL: cfg.PublicURL, SIPDomain: cfg.SIP.Domain, PhoneNumber: cfg.SIP.PhoneNumber, Webhooks: notifier, Lobby: lob, Logger: log,
+		PublicURL: cfg.PublicURL, SIPDomain: cfg.SIP.Domain, PhoneNumber: cfg.SIP.PhoneNumber, Webhooks: notifier, Lobby: lob,
+		Recordings: recorder, Logger: log,
 	}))
 	webApp, err := web.NewHandler(web.Options{})
 	if err != nil {
@@ -127,10 +144,6 @@ func runServe(ctx context.Context, args []string) error {
 	}
 	srv.Mount("/", webApp)
 
-	ln, err := net.Listen("tcp", net.JoinHostPort(cfg.Bind, strconv.Itoa(cfg.HTTPPort)))
-	if err != nil {
-		return fmt.Errorf("listen for HTTP: %w", err)
-	}
 	httpSrv := server.NewHTTPServer(srv.Handler(), server.HTTPTimeouts{}, log)
 	serveErr := make(chan error, 1)
 	go func() { serveErr <- httpSrv.Serve(ln) }()
@@ -169,6 +182,10 @@ func runServe(ctx context.Context, args []string) error {
 	log.Info("shutting down: draining", "timeout", cfg.DrainTimeout)
 	if err := srv.Drain(dctx); err != nil && !errors.Is(err, context.DeadlineExceeded) && !errors.Is(err, context.Canceled) {
 		log.Warn("drain", "err", err)
+	}
+	// The recordings end with their rooms; finish storing their files.
+	if err := recorder.Close(dctx); err != nil {
+		log.Warn("recordings not finished before the drain deadline; they will be marked failed at the next start", "err", err)
 	}
 	_ = srv.Close()
 	sctx, scancel := context.WithTimeout(context.Background(), 5*time.Second)

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net"
 	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 
@@ -60,6 +61,9 @@ func Load(o Options) (*Config, error) {
 func (c *Config) fillDerived(lookup func(string) (string, bool)) {
 	if c.DataDir == "" {
 		c.DataDir = DefaultDataDir(lookup)
+	}
+	if c.Recording.Dir == "" {
+		c.Recording.Dir = filepath.Join(c.DataDir, "recordings")
 	}
 	if c.Dev {
 		// --dev always accepts the dev key, so `ensemble token --dev` works against any

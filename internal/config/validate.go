@@ -115,6 +115,23 @@ func (c *Config) Validate() error {
 	if n := c.SIP.PhoneNumber; n != "" && !validPhoneNumber(n) {
 		bad("sip.phone_number", "%q is not a phone number (digits, spaces, dots, dashes and parentheses, an optional leading +)", n)
 	}
+	if c.Recording.MaxConcurrent < 0 {
+		bad("recording.max_concurrent", "%d is negative (0 = no bound)", c.Recording.MaxConcurrent)
+	}
+	if c.Recording.MinFreeMB < 0 {
+		bad("recording.min_free_mb", "%d is negative", c.Recording.MinFreeMB)
+	}
+	if s3 := c.Recording.S3; s3.Endpoint != "" {
+		if strings.Contains(s3.Endpoint, "://") {
+			bad("recording.s3.endpoint", "%q must be host[:port], without a scheme (recording.s3.insecure chooses http)", s3.Endpoint)
+		}
+		if s3.Bucket == "" {
+			bad("recording.s3.bucket", "empty, with recording.s3.endpoint set")
+		}
+		if s3.AccessKey == "" || s3.SecretKey == "" {
+			bad("recording.s3.access_key", "recording.s3.access_key and secret_key are needed with recording.s3.endpoint")
+		}
+	}
 	if !slices.Contains([]string{"debug", "info", "warn", "error"}, strings.ToLower(c.LogLevel)) {
 		bad("log_level", "%q is not one of debug, info, warn, error", c.LogLevel)
 	}

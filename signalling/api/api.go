@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/ensemble-sfu/ensemble/recording/jobs"
 	"github.com/ensemble-sfu/ensemble/sfu"
 	"github.com/ensemble-sfu/ensemble/signalling/auth"
 	"github.com/ensemble-sfu/ensemble/signalling/lobby"
@@ -34,8 +35,11 @@ type Deps struct {
 	// Webhooks, when set, hear API actions that the sfu hooks do not report.
 	Webhooks *webhook.Notifier
 	// Lobby serves the lobby routes; nil answers them with 404 lobby_disabled.
-	Lobby  *lobby.Lobby
-	Logger *slog.Logger
+	Lobby *lobby.Lobby
+	// Recordings runs the recordings the API starts; nil answers the start and
+	// stop routes with 503 recording_disabled.
+	Recordings *jobs.Runner
+	Logger     *slog.Logger
 }
 
 // handler serves the API; one per server.
@@ -117,7 +121,11 @@ func (h *handler) authorize(r *http.Request, rt Route) (*auth.Claims, *Problem) 
 		}
 	}
 	claims, err := h.Verifier.Verify(strings.TrimSpace(token))
-	if err == nil {
+	switch {
+	case err != nil:
+	case grant == auth.GrantRecord:
+		err = recordGrant(claims)
+	default:
 		err = claims.CheckGrant(grant)
 	}
 	if err == nil && rt.Scope == ScopePathRoom && claims.Room != "" {

@@ -33,6 +33,9 @@ const (
 	ScopeBodyRoom
 	// ScopeList routes list rooms: a room-scoped token sees its room only.
 	ScopeList
+	// ScopeRecording routes name a recording ({id}); the recording's room must be
+	// the token's (otherwise it is not found).
+	ScopeRecording
 )
 
 // Routes lists every API endpoint (method, path pattern and grant), for
@@ -59,6 +62,12 @@ func routes() []Route {
 		{"GET", "/api/v1/rooms/{room}/lobby", auth.GrantRoomAdmin, ScopePathRoom, (*handler).listLobby},
 		{"POST", "/api/v1/rooms/{room}/lobby/{identity}/admit", auth.GrantRoomAdmin, ScopePathRoom, (*handler).admitGuest},
 		{"POST", "/api/v1/rooms/{room}/lobby/{identity}/refuse", auth.GrantRoomAdmin, ScopePathRoom, (*handler).refuseGuest},
+
+		// Recordings: the record grant for the room, or room_admin (recordGrant).
+		{"POST", "/api/v1/rooms/{room}/recordings", auth.GrantRecord, ScopePathRoom, (*handler).startRecording},
+		{"GET", "/api/v1/rooms/{room}/recordings", auth.GrantRecord, ScopePathRoom, (*handler).listRecordings},
+		{"DELETE", "/api/v1/rooms/{room}/recordings/{id}", auth.GrantRecord, ScopePathRoom, (*handler).stopRecording},
+		{"GET", "/api/v1/recordings/{id}", auth.GrantRecord, ScopeRecording, (*handler).getRecording},
 
 		{"POST", "/api/v1/meetings", auth.GrantRoomCreate, ScopeBodyRoom, (*handler).createMeeting},
 		{"GET", "/api/v1/meetings/{id}", auth.GrantRoomList, ScopeMeeting, (*handler).getMeeting},
