@@ -114,7 +114,7 @@ func (r *Room) Join(params JoinParams) (*Participant, error) {
 		return nil, err
 	}
 	old := r.participants[params.Identity]
-	if r.emptyTimer != nil { // someone came back before the empty room closed
+	if r.emptyTimer != nil && params.Kind != vocab.ParticipantRecorder { // someone came back before the empty room closed
 		r.emptyTimer.Stop()
 		r.emptyTimer = nil
 	}
@@ -227,7 +227,7 @@ func (r *Room) removeParticipant(p *Participant) (empty bool) {
 	if r.participants[p.identity] == p {
 		delete(r.participants, p.identity)
 	}
-	return len(r.participants) == 0 && !r.closing
+	return r.emptyLocked() && !r.closing
 }
 
 // participantLeft announces p's departure and closes the room when it was the last.
@@ -252,7 +252,7 @@ func (r *Room) participantLeft(p *Participant, info vocab.ParticipantInfo, reaso
 func (r *Room) closeWhenEmpty() {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	if len(r.participants) > 0 || r.closing {
+	if !r.emptyLocked() || r.closing {
 		return
 	}
 	if r.emptyTimeout <= 0 {
