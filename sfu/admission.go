@@ -66,6 +66,16 @@ func (r *Room) emptyLocked() bool {
 	return true
 }
 
+// recordingLocked reports whether a recorder is in the room.
+func (r *Room) recordingLocked() bool {
+	for _, p := range r.participants {
+		if p.kind == vocab.ParticipantRecorder {
+			return true
+		}
+	}
+	return false
+}
+
 // countedLocked counts the participants that count toward capacity, but the one
 // with identity (a join with the same identity replaces it).
 func (r *Room) countedLocked(identity string) int {

@@ -71,6 +71,7 @@ func (r *Room) Info() vocab.RoomInfo {
 		CreatedAt:       r.createdAt,
 		MaxParticipants: r.capacityLocked(),
 		NumParticipants: r.countedLocked(""),
+		Recording:       r.recordingLocked(),
 	}
 }
 
@@ -138,6 +139,9 @@ func (r *Room) Join(params JoinParams) (*Participant, error) {
 	p.announced.Store(true)
 	if !info.Hidden {
 		r.broadcast(ParticipantJoined{Participant: info}, p)
+	}
+	if params.Kind == vocab.ParticipantRecorder {
+		r.broadcast(RoomUpdated{Room: r.Info()}, nil) // everyone knows the room is recorded
 	}
 	if h := r.engine.cfg.Hooks.ParticipantJoined; h != nil {
 		h(r.Info(), info)
@@ -236,6 +240,9 @@ func (r *Room) participantLeft(p *Participant, info vocab.ParticipantInfo, reaso
 	if p.announced.Load() {
 		if !info.Hidden {
 			r.broadcast(ParticipantLeft{Participant: info, Reason: reason}, p)
+		}
+		if p.kind == vocab.ParticipantRecorder {
+			r.broadcast(RoomUpdated{Room: r.Info()}, p)
 		}
 		if h := r.engine.cfg.Hooks.ParticipantLeft; h != nil {
 			h(r.Info(), info, reason)

@@ -26,15 +26,19 @@ func wantProblem(t *testing.T, err error, status int, code string) {
 // for that room (or room_admin) may start it, the status goes starting →
 // recording → complete, the file is listed with its codec, participant,
 // offset, duration and size and decodes, the manifest comes with it, the
-// webhooks say started then ended with the files, and another room's token
-// does not see it.
+// webhooks say started then ended with the files, another room's token
+// does not see it, and the participant is told by room_updated when the
+// recording starts and ends.
 func TestRecordingThroughTheAPI(t *testing.T) {
 	mediatest.RequireTool(t, "ffprobe")
 	e := newEnv(t)
 	if _, err := e.admin.CreateRoom(e.ctx, api.CreateRoomRequest{Name: "hearing"}); err != nil {
 		t.Fatal(err)
 	}
-	e.speak("hearing", "alice")
+	alice, _ := e.speak("hearing", "alice")
+	if alice.Room().Recording {
+		t.Fatal("the room says it is recorded before any recording")
+	}
 
 	recorder := e.client(e.apiToken("hearing", auth.Grants{Record: true}))
 	other := e.client(e.apiToken("other", auth.Grants{Record: true}))
@@ -60,6 +64,7 @@ func TestRecordingThroughTheAPI(t *testing.T) {
 	wantProblem(t, err, http.StatusConflict, "recording_exists")
 
 	e.waitStatus(rec.ID, store.RecordingRecording)
+	e.waitFor("alice is told the room is recorded (room_updated)", func() bool { return alice.Room().Recording })
 	e.waitRecorded(rec.ID, 8<<10) // a couple of seconds of Opus
 	stopped, err := recorder.StopRecording(e.ctx, "hearing", rec.ID)
 	if err != nil {
@@ -69,6 +74,7 @@ func TestRecordingThroughTheAPI(t *testing.T) {
 		t.Fatalf("stop answered with status %s, want the files closed", stopped.Status)
 	}
 	done := e.waitStatus(rec.ID, store.RecordingComplete)
+	e.waitFor("alice is told the recording ended", func() bool { return !alice.Room().Recording })
 	if len(done.Files) != 1 || len(done.Manifest) == 0 || done.EndedAt.IsZero() || done.Reason != "" {
 		t.Fatalf("complete recording %+v", done)
 	}
