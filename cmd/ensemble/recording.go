@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"log/slog"
 	"net"
@@ -17,12 +18,12 @@ import (
 // newRecordingRunner builds the runner of the recordings the API starts: inside
 // this process, its recorders joining through addr, or (recording.workers)
 // queued for record workers.
-func newRecordingRunner(cfg *config.Config, st store.Store, hooks *webhook.Notifier, addr net.Addr, log *slog.Logger) (*jobs.Runner, error) {
+func newRecordingRunner(ctx context.Context, cfg *config.Config, st store.Store, hooks *webhook.Notifier, addr net.Addr, log *slog.Logger) (*jobs.Runner, error) {
 	key, secret, ok := recorderKey(cfg.Keys)
 	if !ok && !cfg.Recording.Workers {
 		log.Warn("recording unavailable: no API key to sign the recorders' tokens")
 	}
-	storage, err := newStorage(cfg.Recording.S3)
+	storage, err := newStorage(ctx, cfg.Recording.S3, log)
 	if err != nil {
 		return nil, err
 	}

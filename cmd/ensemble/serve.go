@@ -80,7 +80,7 @@ func runServe(ctx context.Context, args []string) error {
 		return fmt.Errorf("listen for HTTP: %w", err)
 	}
 	defer ln.Close()
-	recorder, err := newRecordingRunner(cfg, st, notifier, ln.Addr(), log)
+	recorder, err := newRecordingRunner(ctx, cfg, st, notifier, ln.Addr(), log)
 	if err != nil {
 		return err
 	}
