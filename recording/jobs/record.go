@@ -62,6 +62,9 @@ func (r *Runner) record(j *job) {
 	}
 	if _, err := r.set(id, func(x *store.Recording) {
 		x.Status, x.StartedAt = store.RecordingRecording, rec.StartedAt().UTC()
+		if x.Location == "" { // a queued job, claimed by this worker
+			x.Location = r.location(id)
+		}
 	}); err != nil {
 		log.Error("recording: state not stored", "err", err)
 	}

@@ -236,6 +236,28 @@ func (r *Runner) Running() int {
 	return len(r.running)
 }
 
+// IDs lists the recordings running here.
+func (r *Runner) IDs() []string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	ids := make([]string, 0, len(r.running))
+	for id := range r.running {
+		ids = append(ids, id)
+	}
+	return ids
+}
+
+// RequestStop asks recording id to end, if it runs here, without waiting.
+func (r *Runner) RequestStop(id string) bool {
+	r.mu.Lock()
+	j := r.running[id]
+	r.mu.Unlock()
+	if j != nil {
+		j.requestStop()
+	}
+	return j != nil
+}
+
 // StopLocal ends recording id if it runs here, and waits (within ctx) until
 // its recorder has left and its files are closed. It reports whether it ran here.
 func (r *Runner) StopLocal(ctx context.Context, id string) bool {

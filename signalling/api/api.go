@@ -131,6 +131,10 @@ func (h *handler) authorize(r *http.Request, rt Route) (*auth.Claims, *Problem) 
 	if err == nil && rt.Scope == ScopePathRoom && claims.Room != "" {
 		err = claims.CheckRoom(r.PathValue("room"))
 	}
+	if err == nil && rt.Scope == ScopeServer && claims.Room != "" {
+		return nil, newProblem(http.StatusForbidden, auth.CodeWrongRoom,
+			fmt.Sprintf("token is for room %q; this route needs a server-wide token (no room)", claims.Room))
+	}
 	if err != nil {
 		return nil, authProblem(err)
 	}

@@ -2,6 +2,9 @@ package api
 
 import (
 	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
 
 	"github.com/ensemble-sfu/ensemble/signalling/store"
 )
@@ -32,4 +35,26 @@ func (c *Client) ListRecordings(ctx context.Context, room string) ([]store.Recor
 	var out RecordingList
 	_, err := c.do(ctx, "GET", "/api/v1/rooms/"+esc(room)+"/recordings", nil, &out, nil)
 	return out.Recordings, err
+}
+
+// ClaimRecording takes the oldest queued recording for the record worker node
+// (POST /api/v1/recording-jobs); ok is false when none waits.
+func (c *Client) ClaimRecording(ctx context.Context, node string) (rec store.Recording, ok bool, err error) {
+	var raw []byte
+	status, err := c.do(ctx, "POST", "/api/v1/recording-jobs", ClaimRequest{Node: node}, &raw, nil)
+	if err != nil || status == http.StatusNoContent {
+		return store.Recording{}, false, err
+	}
+	if err := json.Unmarshal(raw, &rec); err != nil {
+		return store.Recording{}, false, fmt.Errorf("claim: decode response: %w", err)
+	}
+	return rec, true, nil
+}
+
+// ReportRecording stores the state of a recording the worker claimed and
+// returns the stored recording (its StopRequested says whether to stop).
+func (c *Client) ReportRecording(ctx context.Context, id string, in RecordingReport) (store.Recording, error) {
+	var out store.Recording
+	_, err := c.do(ctx, "PUT", "/api/v1/recording-jobs/"+esc(id), in, &out, nil)
+	return out, err
 }

@@ -36,6 +36,9 @@ const (
 	// ScopeRecording routes name a recording ({id}); the recording's room must be
 	// the token's (otherwise it is not found).
 	ScopeRecording
+	// ScopeServer routes serve the server's own workers (record workers): only a
+	// server-wide token (no room claim) reaches them.
+	ScopeServer
 )
 
 // Routes lists every API endpoint (method, path pattern and grant), for
@@ -68,6 +71,9 @@ func routes() []Route {
 		{"GET", "/api/v1/rooms/{room}/recordings", auth.GrantRecord, ScopePathRoom, (*handler).listRecordings},
 		{"DELETE", "/api/v1/rooms/{room}/recordings/{id}", auth.GrantRecord, ScopePathRoom, (*handler).stopRecording},
 		{"GET", "/api/v1/recordings/{id}", auth.GrantRecord, ScopeRecording, (*handler).getRecording},
+		// Record workers (ensemble record-worker) claim queued recordings and report them.
+		{"POST", "/api/v1/recording-jobs", auth.GrantRoomAdmin, ScopeServer, (*handler).claimRecording},
+		{"PUT", "/api/v1/recording-jobs/{id}", auth.GrantRoomAdmin, ScopeServer, (*handler).reportRecording},
 
 		{"POST", "/api/v1/meetings", auth.GrantRoomCreate, ScopeBodyRoom, (*handler).createMeeting},
 		{"GET", "/api/v1/meetings/{id}", auth.GrantRoomList, ScopeMeeting, (*handler).getMeeting},

@@ -19,6 +19,8 @@ var scopeBodies = map[string]string{
 	"PATCH /api/v1/meetings/{id}":                                           `{"title":"Renamed"}`,
 	"POST /api/v1/rooms/{room}/participants/{identity}/tracks/{track}/mute": `{"muted":true}`,
 	"POST /api/v1/rooms/{room}/recordings":                                  `{"composite":false}`,
+	"POST /api/v1/recording-jobs":                                           `{"node":"thief"}`,
+	"PUT /api/v1/recording-jobs/{id}":                                       `{"node":"thief","status":"failed","files":[]}`,
 }
 
 // A token for room scope-a that carries every API grant reaches nothing of room
@@ -50,7 +52,7 @@ func TestRoomScopedTokenOnEveryRoute(t *testing.T) {
 				if rt.Grant != "" {
 					t.Fatalf("public route with grant %q", rt.Grant)
 				}
-			case ScopePathRoom, ScopeBodyRoom:
+			case ScopePathRoom, ScopeBodyRoom, ScopeServer:
 				e.do(rt.Method, path, scoped, body).problem(t, http.StatusForbidden, auth.CodeWrongRoom)
 			case ScopeMeeting:
 				e.do(rt.Method, path, scoped, body).problem(t, http.StatusNotFound, "meeting_not_found")
