@@ -44,6 +44,14 @@ func (l *statusLog) Update(ctx context.Context, id string, update func(*store.Re
 	return rec, err
 }
 
+// withLedger makes the runner write through l (a statusLog) to its store.
+func withLedger(l *statusLog) func(*jobs.Config) {
+	return func(c *jobs.Config) {
+		l.StoreLedger = jobs.StoreLedger{Store: c.Store, Webhooks: c.Webhooks}
+		c.Ledger = l
+	}
+}
+
 // A recording kept in S3 (a real versitygw): the status goes through
 // uploading to complete, and complete is written only once every object is
 // on the server whole; the files are listed by object key, and the local
