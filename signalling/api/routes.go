@@ -66,15 +66,6 @@ func routes() []Route {
 		{"POST", "/api/v1/rooms/{room}/lobby/{identity}/admit", auth.GrantRoomAdmin, ScopePathRoom, (*handler).admitGuest},
 		{"POST", "/api/v1/rooms/{room}/lobby/{identity}/refuse", auth.GrantRoomAdmin, ScopePathRoom, (*handler).refuseGuest},
 
-		// Recordings: the record grant for the room, or room_admin (recordGrant).
-		{"POST", "/api/v1/rooms/{room}/recordings", auth.GrantRecord, ScopePathRoom, (*handler).startRecording},
-		{"GET", "/api/v1/rooms/{room}/recordings", auth.GrantRecord, ScopePathRoom, (*handler).listRecordings},
-		{"DELETE", "/api/v1/rooms/{room}/recordings/{id}", auth.GrantRecord, ScopePathRoom, (*handler).stopRecording},
-		{"GET", "/api/v1/recordings/{id}", auth.GrantRecord, ScopeRecording, (*handler).getRecording},
-		// Record workers (ensemble record-worker) claim queued recordings and report them.
-		{"POST", "/api/v1/recording-jobs", auth.GrantRoomAdmin, ScopeServer, (*handler).claimRecording},
-		{"PUT", "/api/v1/recording-jobs/{id}", auth.GrantRoomAdmin, ScopeServer, (*handler).reportRecording},
-
 		{"POST", "/api/v1/meetings", auth.GrantRoomCreate, ScopeBodyRoom, (*handler).createMeeting},
 		{"GET", "/api/v1/meetings/{id}", auth.GrantRoomList, ScopeMeeting, (*handler).getMeeting},
 		{"PATCH", "/api/v1/meetings/{id}", auth.GrantRoomCreate, ScopeMeeting, (*handler).updateMeeting},
@@ -85,6 +76,15 @@ func routes() []Route {
 
 		// Guest join: the browser app asks for a token without one.
 		{"POST", "/api/rooms/{room}/join", "", ScopePublic, (*handler).guestJoin},
+
+		// Recordings: the record grant for the room, or room_admin (recordGrant).
+		{"POST", "/api/v1/rooms/{room}/recordings", auth.GrantRecord, ScopePathRoom, (*handler).startRecording},
+		{"GET", "/api/v1/rooms/{room}/recordings", auth.GrantRecord, ScopePathRoom, (*handler).listRecordings},
+		{"DELETE", "/api/v1/rooms/{room}/recordings/{id}", auth.GrantRecord, ScopePathRoom, (*handler).stopRecording},
+		{"GET", "/api/v1/recordings/{id}", auth.GrantRecord, ScopeRecording, (*handler).getRecording},
+		// Record workers (ensemble record-worker) claim queued recordings and report them.
+		{"POST", "/api/v1/recording-jobs", auth.GrantRoomAdmin, ScopeServer, (*handler).claimRecording},
+		{"PUT", "/api/v1/recording-jobs/{id}", auth.GrantRoomAdmin, ScopeServer, (*handler).reportRecording},
 	}
 }
 
