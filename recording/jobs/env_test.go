@@ -14,6 +14,8 @@ import (
 	"testing"
 	"time"
 
+	"go.uber.org/goleak"
+
 	"github.com/ensemble-sfu/ensemble/internal/clips"
 	"github.com/ensemble-sfu/ensemble/recording/jobs"
 	"github.com/ensemble-sfu/ensemble/sfu"
@@ -230,3 +232,5 @@ func testLogger(t *testing.T) *slog.Logger {
 	}
 	return slog.New(slog.NewTextHandler(t.Output(), &slog.HandlerOptions{Level: level}))
 }
+
+func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
