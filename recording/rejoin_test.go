@@ -25,6 +25,14 @@ func TestRecorderStartsNewFilesForAPublisherWhoRejoins(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// A room left with nobody but its recorder closes (and its recording
+	// ends) after its empty timeout: give it one, as rooms created through the
+	// API have, so that alice comes back to the same room.
+	live, ok := r.srv.Engine.Room(r.name)
+	if !ok {
+		t.Fatal("the recorder's room is not live")
+	}
+	live.SetEmptyTimeout(30 * time.Second)
 	opus := parse(t, clip.ParseOgg, clips.Opus)
 	var left time.Time
 	for round := range 2 {

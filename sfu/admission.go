@@ -54,6 +54,28 @@ func (r *Room) capacityLocked() int {
 	return own
 }
 
+// emptyLocked reports whether nobody but recorders is in the room: a recorder
+// only listens, so a room it is left alone in has ended (and so has its
+// recording).
+func (r *Room) emptyLocked() bool {
+	for _, p := range r.participants {
+		if p.kind != vocab.ParticipantRecorder {
+			return false
+		}
+	}
+	return true
+}
+
+// recordingLocked reports whether a recorder is in the room.
+func (r *Room) recordingLocked() bool {
+	for _, p := range r.participants {
+		if p.kind == vocab.ParticipantRecorder {
+			return true
+		}
+	}
+	return false
+}
+
 // countedLocked counts the participants that count toward capacity, but the one
 // with identity (a join with the same identity replaces it).
 func (r *Room) countedLocked(identity string) int {
@@ -97,7 +119,7 @@ func (r *Room) CheckAdmission(kind vocab.ParticipantKind, identity string, perms
 // ErrRoomClosed, never accepted and then closed.
 func (r *Room) closeIfEmpty() {
 	r.mu.Lock()
-	if len(r.participants) > 0 || r.closing {
+	if !r.emptyLocked() || r.closing {
 		r.mu.Unlock()
 		return
 	}

@@ -41,7 +41,9 @@
 // (admission.go): the capacity rule (shown participants count; hidden ones and
 // recorders neither count nor are refused), what a participant kind implies (a
 // recorder is always hidden), and the close of an empty room, which re-checks
-// that the room is still empty so that no join is ever closed by it.
+// that the room is still empty so that no join is ever closed by it. A room
+// with nobody but recorders in it is empty: they only listen, and their
+// recordings end with the room.
 //
 // The package knows nothing of WebSockets, JSON or tokens: the signalling layer
 // calls its methods and turns the Events sent to each participant's EventSink into

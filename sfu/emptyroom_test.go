@@ -3,6 +3,8 @@ package sfu
 import (
 	"testing"
 	"time"
+
+	"github.com/ensemble-sfu/ensemble/vocab"
 )
 
 // A room with an empty timeout outlives its last participant for that long: someone
@@ -44,4 +46,28 @@ func TestRoomClosesAtOnceByDefault(t *testing.T) {
 	case <-time.After(5 * time.Second):
 		t.Fatal("the empty room did not close")
 	}
+}
+
+// A recorder only listens: when the last other participant leaves, the room
+// closes with the recorder in it (its recording ends), and the recorder gets
+// the close.
+func TestRoomWithOnlyARecorderCloses(t *testing.T) {
+	e := newTestEngine(t)
+	room, _ := e.GetOrCreateRoom("recorded")
+	alice := joinClient(t, room, "alice")
+	rec, recSink, err := join(t, room, "rec", vocab.ParticipantRecorder, vocab.Permissions{CanSubscribe: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	alice.close()
+	select {
+	case <-room.Done():
+	case <-time.After(5 * time.Second):
+		t.Fatal("the room with only a recorder in it did not close")
+	}
+	recSink.waitFor(t, "the recorder is closed with the room", func(ev Event) bool {
+		_, ok := ev.(Closed)
+		return ok
+	})
+	_ = rec
 }

@@ -105,6 +105,10 @@ type PublisherLayers struct {
 // Closed ends the session; no event follows it.
 type Closed struct{ Reason vocab.CloseReason }
 
+// RoomUpdated tells everyone in the room that its state changed: a recorder
+// joined or left (Room.Recording).
+type RoomUpdated struct{ Room vocab.RoomInfo }
+
 func (SubscriberOffer) isEvent()         {}
 func (ICECandidateEvent) isEvent()       {}
 func (ParticipantJoined) isEvent()       {}
@@ -117,5 +121,6 @@ func (ActiveSpeakers) isEvent()          {}
 func (ConnectionQualityUpdate) isEvent() {}
 func (DataReceived) isEvent()            {}
 func (Closed) isEvent()                  {}
+func (RoomUpdated) isEvent()             {}
 func (SubscriptionLayer) isEvent()       {}
 func (PublisherLayers) isEvent()         {}

@@ -71,6 +71,7 @@ func (r *Room) Info() vocab.RoomInfo {
 		CreatedAt:       r.createdAt,
 		MaxParticipants: r.capacityLocked(),
 		NumParticipants: r.countedLocked(""),
+		Recording:       r.recordingLocked(),
 	}
 }
 
@@ -114,7 +115,7 @@ func (r *Room) Join(params JoinParams) (*Participant, error) {
 		return nil, err
 	}
 	old := r.participants[params.Identity]
-	if r.emptyTimer != nil { // someone came back before the empty room closed
+	if r.emptyTimer != nil && params.Kind != vocab.ParticipantRecorder { // someone came back before the empty room closed
 		r.emptyTimer.Stop()
 		r.emptyTimer = nil
 	}
@@ -138,6 +139,9 @@ func (r *Room) Join(params JoinParams) (*Participant, error) {
 	p.announced.Store(true)
 	if !info.Hidden {
 		r.broadcast(ParticipantJoined{Participant: info}, p)
+	}
+	if params.Kind == vocab.ParticipantRecorder {
+		r.broadcast(RoomUpdated{Room: r.Info()}, nil) // everyone knows the room is recorded
 	}
 	if h := r.engine.cfg.Hooks.ParticipantJoined; h != nil {
 		h(r.Info(), info)
@@ -229,7 +233,7 @@ func (r *Room) removeParticipant(p *Participant) (empty bool) {
 	if r.participants[p.identity] == p {
 		delete(r.participants, p.identity)
 	}
-	return len(r.participants) == 0 && !r.closing
+	return r.emptyLocked() && !r.closing
 }
 
 // participantLeft announces p's departure and closes the room when it was the last.
@@ -238,6 +242,9 @@ func (r *Room) participantLeft(p *Participant, info vocab.ParticipantInfo, reaso
 	if p.announced.Load() {
 		if !info.Hidden {
 			r.broadcast(ParticipantLeft{Participant: info, Reason: reason}, p)
+		}
+		if p.kind == vocab.ParticipantRecorder {
+			r.broadcast(RoomUpdated{Room: r.Info()}, p)
 		}
 		if h := r.engine.cfg.Hooks.ParticipantLeft; h != nil {
 			h(r.Info(), info, reason)
@@ -254,7 +261,7 @@ func (r *Room) participantLeft(p *Participant, info vocab.ParticipantInfo, reaso
 func (r *Room) closeWhenEmpty() {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	if len(r.participants) > 0 || r.closing {
+	if !r.emptyLocked() || r.closing {
 		return
 	}
 	if r.emptyTimeout <= 0 {

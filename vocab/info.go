@@ -45,4 +45,6 @@ type RoomInfo struct {
 	CreatedAt       time.Time
 	MaxParticipants int
 	NumParticipants int
+	// Recording is true while a recorder is in the room: everyone is told.
+	Recording bool
 }

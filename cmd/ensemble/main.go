@@ -3,6 +3,7 @@
 //	ensemble serve [--dev] [--config FILE] ...   run the server
 //	ensemble token --room R --identity I ...      print a room token
 //	ensemble room ...                             call the room HTTP API
+//	ensemble record-worker --url U --api-key K ... record the rooms a server queues
 //	ensemble loadtest ...                         run the load generator
 package main
 
@@ -28,6 +29,7 @@ func subcommands() []subcommand {
 		{"serve", "run the server", runServe},
 		{"token", "print a signed room token", runToken},
 		{"room", "manage rooms and meetings through the HTTP API", runRoom},
+		{"record-worker", "record the rooms a server queues (recording.workers)", runRecordWorker},
 		{"loadtest", "run the load generator against a server", runLoadtest},
 	}
 }

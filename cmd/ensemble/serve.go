@@ -80,6 +80,32 @@ func runServe(ctx context.Context, args []string) error {
 	}
 	defer notifier.Close()
 
+	// Listen first: the recorders join this server through its own address.
+	ln, err := net.Listen("tcp", net.JoinHostPort(cfg.Bind, strconv.Itoa(cfg.HTTPPort)))
+	if err != nil {
+		return fmt.Errorf("listen for HTTP: %w", err)
+	}
+	defer ln.Close()
+	// In-process clients (recorders, the SIP bridge) reach the server over plain HTTP
+	// on loopback: with TLS on, the public listener's certificate names the public
+	// host, not 127.0.0.1.
+	inner := ln
+	if cfg.TLS.Enabled() {
+		if inner, err = net.Listen("tcp", "127.0.0.1:0"); err != nil {
+			return fmt.Errorf("listen for in-process clients: %w", err)
+		}
+		defer inner.Close()
+	}
+	recorder, err := newRecordingRunner(ctx, cfg, st, notifier, inner.Addr(), log)
+	if err != nil {
+		return err
+	}
+	if failed, err := recorder.Recover(ctx); err != nil {
+		log.Error("checking for interrupted recordings failed", "err", err)
+	} else if len(failed) > 0 {
+		log.Warn("recordings interrupted by the last stop are marked failed", "recordings", failed)
+	}
+
 	udpMin, udpMax := cfg.PortRange()
 	// The engine is not tied to ctx: on a signal we drain first, then close it.
 	engine, err := sfu.NewEngine(context.Background(), sfu.Config{
@@ -92,7 +118,7 @@ func runServe(ctx context.Context, args []string) error {
 		MaxParticipantsPerRoom:  cfg.Limits.MaxParticipantsPerRoom,
 		MaxTracksPerParticipant: cfg.Limits.MaxTracksPerParticipant,
 		MaxRooms:                cfg.Limits.MaxRooms,
-		Hooks:                   notifier.Hooks(),
+		Hooks:                   withAutoRecord(notifier.Hooks(), recorder),
 		Logger:                  log,
 	})
 	if err != nil {
@@ -176,7 +202,7 @@ func runServe(ctx context.Context, args []string) error {
 		NodeID: nodeName, Nodes: listNodes,
 		Engine: engine, Store: st, Verifier: verifier, Keys: cfg.Keys, Dev: cfg.Dev,
 		PublicURL: cfg.PublicURL, SIPDomain: cfg.SIP.Domain, PhoneNumber: cfg.SIP.PhoneNumber, Webhooks: notifier, Lobby: lob,
-		Sessions: sessions, Logger: log,
+		Sessions: sessions, Recordings: recorder, Logger: log,
 	}))
 	// The Outlook add-in: its manifest and task pane, URLs from the public URL.
 	addin, err := outlook.Handler(outlook.Options{PublicURL: cfg.PublicURL})
@@ -198,20 +224,17 @@ func runServe(ctx context.Context, args []string) error {
 	}
 	srv.Mount("/", webApp)
 
-	ln, err := net.Listen("tcp", net.JoinHostPort(cfg.Bind, strconv.Itoa(cfg.HTTPPort)))
-	if err != nil {
-		return fmt.Errorf("listen for HTTP: %w", err)
-	}
 	root := srv.Handler()
 	if clus != nil {
 		root = routeToHost(root, clus, verifier, log)
 	}
 	handler := publicEdge(cfg, root, verifier)
 	httpSrv := server.NewHTTPServer(handler, server.HTTPTimeouts{}, log)
-	serveErr := make(chan error, 1)
+	serveErr := make(chan error, 2)
 	if tlsCfg != nil {
 		httpSrv.TLSConfig = tlsCfg
 		go func() { serveErr <- httpSrv.ServeTLS(ln, "", "") }()
+		go func() { serveErr <- httpSrv.Serve(inner) }()
 	} else {
 		go func() { serveErr <- httpSrv.Serve(ln) }()
 	}
@@ -250,6 +273,10 @@ func runServe(ctx context.Context, args []string) error {
 	log.Info("shutting down: draining", "timeout", cfg.DrainTimeout)
 	if err := srv.Drain(dctx); err != nil && !errors.Is(err, context.DeadlineExceeded) && !errors.Is(err, context.Canceled) {
 		log.Warn("drain", "err", err)
+	}
+	// The recordings end with their rooms; finish storing their files.
+	if err := recorder.Close(dctx); err != nil {
+		log.Warn("recordings not finished before the drain deadline; they will be marked failed at the next start", "err", err)
 	}
 	_ = srv.Close()
 	sctx, scancel := context.WithTimeout(context.Background(), 5*time.Second)

@@ -54,18 +54,56 @@ type Config struct {
 	DrainTimeout time.Duration `yaml:"drain_timeout"`
 	// DataDir holds the embedded store; default $XDG_DATA_HOME/ensemble or
 	// ~/.local/share/ensemble.
-	DataDir   string   `yaml:"data_dir"`
-	Redis     Redis    `yaml:"redis"`
-	Webhooks  Webhooks `yaml:"webhooks"`
-	PublicURL string   `yaml:"public_url"` // base URL of join links; default http://<bind>:<http_port>
-	SIP       SIP      `yaml:"sip"`
-	TLS       TLS      `yaml:"tls"`
-	CORS      CORS     `yaml:"cors"`
-	TURN      TURN     `yaml:"turn"`
-	Cluster   Cluster  `yaml:"cluster"`
-	OIDC      OIDC     `yaml:"oidc"`
-	LogLevel  string   `yaml:"log_level"` // debug, info, warn, error
+	DataDir   string    `yaml:"data_dir"`
+	Redis     Redis     `yaml:"redis"`
+	Webhooks  Webhooks  `yaml:"webhooks"`
+	PublicURL string    `yaml:"public_url"` // base URL of join links; default http://<bind>:<http_port>
+	SIP       SIP       `yaml:"sip"`
+	TLS       TLS       `yaml:"tls"`
+	CORS      CORS      `yaml:"cors"`
+	TURN      TURN      `yaml:"turn"`
+	Cluster   Cluster   `yaml:"cluster"`
+	OIDC      OIDC      `yaml:"oidc"`
+	Recording Recording `yaml:"recording"`
+	LogLevel  string    `yaml:"log_level"` // debug, info, warn, error
 }
+
+// Recording says where and how rooms are recorded (package recording/jobs).
+type Recording struct {
+	// Dir receives the recordings' files; default <data_dir>/recordings.
+	Dir string `yaml:"dir"`
+	// Workers: the server only queues recordings, and `ensemble record-worker`
+	// processes record them; false (default) records inside `ensemble serve`.
+	Workers bool `yaml:"workers"`
+	// MaxConcurrent bounds the recordings running at once on this node; beyond
+	// it a start is refused with 503 (0 = no bound).
+	MaxConcurrent int `yaml:"max_concurrent"`
+	// MinFreeMB is the free space the directory needs for a recording to start.
+	MinFreeMB int `yaml:"min_free_mb"`
+	// Node names this process in the recordings it runs (default the host
+	// name); it must stay the same across restarts.
+	Node string `yaml:"node"`
+	// FFmpeg is the composition program (default "ffmpeg" on the PATH).
+	FFmpeg string `yaml:"ffmpeg"`
+	// S3 sends finished recordings to S3-compatible object storage.
+	S3 S3 `yaml:"s3"`
+}
+
+// S3 is an S3-compatible bucket; Endpoint "" = recordings stay in Recording.Dir.
+type S3 struct {
+	Endpoint  string `yaml:"endpoint"` // host:port, e.g. s3.eu-west-3.amazonaws.com
+	Bucket    string `yaml:"bucket"`
+	Region    string `yaml:"region"`
+	AccessKey string `yaml:"access_key"`
+	SecretKey string `yaml:"secret_key"`
+	// Prefix starts every object key ("recordings/").
+	Prefix string `yaml:"prefix"`
+	// Insecure talks plain HTTP to the endpoint (a local test server only).
+	Insecure bool `yaml:"insecure"`
+}
+
+// DefaultRecordingMinFreeMB is recording.min_free_mb's default.
+const DefaultRecordingMinFreeMB = 1024
 
 // OIDC is the sign-in of hosts through the organisation's OpenID Connect provider
 // (see signalling/oidcauth). Issuer "" = no sign-in (--dev works without one).
@@ -274,6 +312,7 @@ func Default(dev bool) *Config {
 		LogLevel:     DefaultLogLevel,
 		TURN:         TURN{UDPPort: DefaultTURNPort},
 		Keys:         auth.Keys{},
+		Recording:    Recording{MinFreeMB: DefaultRecordingMinFreeMB},
 	}
 	if dev {
 		// A developer's scripts and tests hammer a loopback server; limits are for
@@ -310,6 +349,9 @@ func (c *Config) Redacted() Config {
 	}
 	if r.OIDC.SessionSecret != "" {
 		r.OIDC.SessionSecret = "REDACTED"
+	}
+	if r.Recording.S3.SecretKey != "" {
+		r.Recording.S3.SecretKey = "REDACTED"
 	}
 	return r
 }

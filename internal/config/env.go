@@ -90,6 +90,19 @@ func settings() []setting {
 		{"oidc.host_email_domains", "OIDC_HOST_EMAIL_DOMAINS", "oidc-host-email-domains", "comma-separated email domains whose verified addresses may host", false, setList(func(c *Config) *[]string { return &c.OIDC.HostEmailDomains })},
 		{"oidc.host_groups", "OIDC_HOST_GROUPS", "oidc-host-groups", "comma-separated groups whose members may host", false, setList(func(c *Config) *[]string { return &c.OIDC.HostGroups })},
 		{"oidc.groups_claim", "OIDC_GROUPS_CLAIM", "oidc-groups-claim", "claim listing the groups (default groups)", false, setString(func(c *Config) *string { return &c.OIDC.GroupsClaim })},
+		{"recording.dir", "RECORDINGS_DIR", "recordings-dir", "directory of the recordings (default <data-dir>/recordings)", false, setString(func(c *Config) *string { return &c.Recording.Dir })},
+		{"recording.workers", "RECORDING_WORKERS", "recording-workers", "queue recordings for `ensemble record-worker` processes instead of recording here", false, setBool(func(c *Config) *bool { return &c.Recording.Workers })},
+		{"recording.max_concurrent", "MAX_RECORDINGS", "max-recordings", "recordings running at once on this node (0 = no bound)", false, setInt(func(c *Config) *int { return &c.Recording.MaxConcurrent })},
+		{"recording.min_free_mb", "RECORDING_MIN_FREE_MB", "recording-min-free-mb", "free MiB the recordings directory needs for a recording to start", false, setInt(func(c *Config) *int { return &c.Recording.MinFreeMB })},
+		{"recording.node", "RECORDING_NODE", "recording-node", "this node's name in its recordings (default the host name)", false, setString(func(c *Config) *string { return &c.Recording.Node })},
+		{"recording.ffmpeg", "FFMPEG", "ffmpeg", "ffmpeg program composing recordings", false, setString(func(c *Config) *string { return &c.Recording.FFmpeg })},
+		{"recording.s3.endpoint", "S3_ENDPOINT", "s3-endpoint", "S3 endpoint host:port for recordings (\"\" = keep them in the recordings directory)", false, setString(func(c *Config) *string { return &c.Recording.S3.Endpoint })},
+		{"recording.s3.bucket", "S3_BUCKET", "s3-bucket", "S3 bucket of recordings", false, setString(func(c *Config) *string { return &c.Recording.S3.Bucket })},
+		{"recording.s3.region", "S3_REGION", "s3-region", "S3 region", false, setString(func(c *Config) *string { return &c.Recording.S3.Region })},
+		{"recording.s3.prefix", "S3_PREFIX", "s3-prefix", "prefix of the recordings' object keys", false, setString(func(c *Config) *string { return &c.Recording.S3.Prefix })},
+		{"recording.s3.insecure", "S3_INSECURE", "s3-insecure", "plain HTTP to the S3 endpoint (tests only)", false, setBool(func(c *Config) *bool { return &c.Recording.S3.Insecure })},
+		{"recording.s3.access_key", "S3_ACCESS_KEY", "", "", true, setString(func(c *Config) *string { return &c.Recording.S3.AccessKey })},
+		{"recording.s3.secret_key", "S3_SECRET_KEY", "", "", true, setString(func(c *Config) *string { return &c.Recording.S3.SecretKey })},
 		{"log_level", "LOG_LEVEL", "log-level", "debug, info, warn or error", false, setString(func(c *Config) *string { return &c.LogLevel })},
 	}
 }
@@ -116,6 +129,17 @@ func setFloat(field func(*Config) *float64) func(*Config, string) error {
 			return fmt.Errorf("not a number")
 		}
 		*field(c) = f
+		return nil
+	}
+}
+
+func setBool(field func(*Config) *bool) func(*Config, string) error {
+	return func(c *Config, s string) error {
+		b, err := strconv.ParseBool(strings.TrimSpace(s))
+		if err != nil {
+			return fmt.Errorf("not a boolean (true or false)")
+		}
+		*field(c) = b
 		return nil
 	}
 }

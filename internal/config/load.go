@@ -62,6 +62,9 @@ func (c *Config) fillDerived(lookup func(string) (string, bool)) {
 	if c.DataDir == "" {
 		c.DataDir = DefaultDataDir(lookup)
 	}
+	if c.Recording.Dir == "" {
+		c.Recording.Dir = filepath.Join(c.DataDir, "recordings")
+	}
 	if c.Dev {
 		// --dev always accepts the dev key, so `ensemble token --dev` works against any
 		// `ensemble serve --dev`, whatever other keys a file adds.

@@ -201,6 +201,23 @@ func (c *Config) Validate() error {
 	for _, e := range signIn.Validate() {
 		errs = append(errs, fmt.Errorf("%w: %s", ErrInvalidValue, strings.TrimPrefix(e.Error(), oidcauth.ErrBadConfig.Error()+": ")))
 	}
+	if c.Recording.MaxConcurrent < 0 {
+		bad("recording.max_concurrent", "%d is negative (0 = no bound)", c.Recording.MaxConcurrent)
+	}
+	if c.Recording.MinFreeMB < 0 {
+		bad("recording.min_free_mb", "%d is negative", c.Recording.MinFreeMB)
+	}
+	if s3 := c.Recording.S3; s3.Endpoint != "" {
+		if strings.Contains(s3.Endpoint, "://") {
+			bad("recording.s3.endpoint", "%q must be host[:port], without a scheme (recording.s3.insecure chooses http)", s3.Endpoint)
+		}
+		if s3.Bucket == "" {
+			bad("recording.s3.bucket", "empty, with recording.s3.endpoint set")
+		}
+		if s3.AccessKey == "" || s3.SecretKey == "" {
+			bad("recording.s3.access_key", "recording.s3.access_key and secret_key are needed with recording.s3.endpoint")
+		}
+	}
 	if !slices.Contains([]string{"debug", "info", "warn", "error"}, strings.ToLower(c.LogLevel)) {
 		bad("log_level", "%q is not one of debug, info, warn, error", c.LogLevel)
 	}

@@ -10,6 +10,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/ensemble-sfu/ensemble/recording/jobs"
 	"github.com/ensemble-sfu/ensemble/sfu"
 	"github.com/ensemble-sfu/ensemble/signalling/auth"
 	"github.com/ensemble-sfu/ensemble/signalling/lobby"
@@ -45,7 +46,10 @@ type Deps struct {
 	// Sessions, when set, are the signed-in people (OIDC): hosts use the /api/host/
 	// routes, and an owner's guest join gets a room admin's token. Nil: no sign-in.
 	Sessions *oidcauth.Auth
-	Logger   *slog.Logger
+	// Recordings runs the recordings the API starts; nil answers the start and
+	// stop routes with 503 recording_disabled.
+	Recordings *jobs.Runner
+	Logger     *slog.Logger
 }
 
 // handler serves the API; one per server.
@@ -136,11 +140,19 @@ func (h *handler) authorize(r *http.Request, rt Route) (*auth.Claims, *Problem) 
 		}
 	}
 	claims, err := h.Verifier.Verify(strings.TrimSpace(token))
-	if err == nil {
+	switch {
+	case err != nil:
+	case grant == auth.GrantRecord:
+		err = recordGrant(claims)
+	default:
 		err = claims.CheckGrant(grant)
 	}
 	if err == nil && rt.Scope == ScopePathRoom && claims.Room != "" {
 		err = claims.CheckRoom(r.PathValue("room"))
+	}
+	if err == nil && rt.Scope == ScopeServer && claims.Room != "" {
+		return nil, newProblem(http.StatusForbidden, auth.CodeWrongRoom,
+			fmt.Sprintf("token is for room %q; this route needs a server-wide token (no room)", claims.Room))
 	}
 	if err != nil {
 		return nil, authProblem(err)

@@ -22,7 +22,7 @@ const cliTokenTTL = 10 * time.Minute
 const cliUsage = `usage: ensemble room <command> [flags] [args]
 
 commands:
-  create [--name N] [--max-participants N] [--empty-timeout SECONDS] [--metadata M] [--guests allow|deny] [--lobby]
+  create [--name N] [--max-participants N] [--empty-timeout SECONDS] [--metadata M] [--guests allow|deny] [--lobby] [--auto-record]
   list
   get ROOM
   delete ROOM
@@ -31,6 +31,10 @@ commands:
   mute ROOM IDENTITY TRACK_SID [--unmute]
   meeting create --title T --start TIME --end TIME [--time-zone Z] [--recurrence RRULE] [--room R] [--idempotency-key K]
   invite MEETING_ID [-o FILE]      print (or save) the meeting's .ics
+  record start ROOM [--composite] [--layout grid] [--audio-only]
+  record stop ROOM RECORDING_ID    stop; answers once the files are closed
+  record get RECORDING_ID          status, files and manifest
+  record list ROOM
 
 flags of every command:
   --url URL            server address (default http://127.0.0.1:7880, or $ENSEMBLE_URL)
@@ -117,7 +121,7 @@ func globalsAfterCommand(args []string) []string {
 		return append(lead, args...)
 	}
 	out := append([]string{args[0]}, args[1:]...)
-	if args[0] == "meeting" && len(args) > 1 {
+	if (args[0] == "meeting" || args[0] == "record") && len(args) > 1 {
 		out = append([]string{args[0], args[1]}, args[2:]...)
 	}
 	return append(out, lead...)
@@ -144,6 +148,9 @@ func RunCLI(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 		return flag.ErrHelp
 	}
 	cmd, rest := args[0], args[1:]
+	if cmd == "record" {
+		return c.record(rest)
+	}
 	if cmd == "meeting" {
 		if len(rest) == 0 || rest[0] != "create" {
 			fmt.Fprint(stderr, cliUsage)
@@ -204,6 +211,7 @@ func (c *cli) create(args []string) error {
 	fs.StringVar(&in.Metadata, "metadata", "", "room metadata")
 	fs.StringVar(&guests, "guests", "", "guest policy: allow or deny")
 	fs.BoolVar(&in.Lobby, "lobby", false, "guests wait in a lobby until admitted")
+	fs.BoolVar(&in.AutoRecord, "auto-record", false, "record the room when its first participant joins")
 	_, cl, err := c.parse(fs, args)
 	if err != nil {
 		return err

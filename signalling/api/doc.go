@@ -1,13 +1,15 @@
 // Package api is the HTTP API of the signalling server: rooms, participants, data
-// messages, the lobby, scheduled meetings for calendar plugins, and the guest-join
-// endpoint the browser app uses.
+// messages, the lobby, scheduled meetings for calendar plugins, recordings (started
+// and stopped through a recording/jobs Runner, read from the store; record workers
+// claim and report theirs), and the guest-join endpoint the browser app uses.
 //
 // New returns an http.Handler for everything under /api/; the server mounts it:
 //
 //	mux.Handle("/api/", api.New(api.Deps{Engine: engine, Store: st, Verifier: v, Keys: keys, ...}))
 //
 // Requests under /api/v1 carry "Authorization: Bearer <JWT>" signed by an API key;
-// each route needs one grant (room_create, room_list or room_admin; see routes.go).
+// each route needs one grant (room_create, room_list or room_admin; see routes.go); the
+// recording routes take the record grant for the room, or room_admin.
 // Routes under /api/host are a signed-in host's (Deps.Sessions, package oidcauth):
 // the session cookie or an add-in session token, never an API key; they list,
 // create, change and cancel that host's own meetings, whose rooms the host owns (the

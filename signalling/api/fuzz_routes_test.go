@@ -15,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ensemble-sfu/ensemble/recording/jobs"
 	"github.com/ensemble-sfu/ensemble/sfu"
 	"github.com/ensemble-sfu/ensemble/signalling/auth"
 	"github.com/ensemble-sfu/ensemble/signalling/lobby"
@@ -60,6 +61,12 @@ func FuzzRoutes(f *testing.F) {
 	add("PATCH", "/api/v1/meetings/{id}", fx.meetingID, "", "", `{"title":"renamed","time_zone":"Europe/Paris"}`, "", 0)
 	add("GET", "/api/v1/meetings/{id}/invite.ics", fx.meetingID, "", "", "", "", 2)
 	add("POST", "/api/rooms/{room}/join", "team", "", "", `{"name":"Guest"}`, "", 2)
+	add("POST", "/api/v1/rooms/{room}/recordings", "team", "", "", `{"composite":true,"layout":"grid","audio_only":false}`, "", 1)
+	add("GET", "/api/v1/rooms/{room}/recordings", "team", "", "", "", "", 1)
+	add("DELETE", "/api/v1/rooms/{room}/recordings/{id}", "team", "RC_nope", "", "", "", 0)
+	add("GET", "/api/v1/recordings/{id}", "RC_nope", "", "", "", "", 1)
+	add("POST", "/api/v1/recording-jobs", "", "", "", `{"node":"w1"}`, "", 0)
+	add("PUT", "/api/v1/recording-jobs/{id}", "RC_nope", "", "", `{"node":"w1","status":"complete","files":[{"path":"a.ogg","start_offset_ns":0,"duration_ns":1,"bytes":1}],"manifest":{"room":"team"}}`, "", 0)
 	add("GET", "/api/v1/rooms/{room}", "..", "", "", "", "", 0)
 	add("GET", "/api/v1/rooms/{room}", "a/b\x00\xff", "", "", "", "", 0)
 	add("PATCH", "/api/v1/rooms/{room}", "team", "", "", `{"metadata":"x"}{}`, "text/plain", 1)
@@ -157,8 +164,15 @@ func newRouteFixture(f *testing.F) *routeFixture {
 	lb := lobby.New(lobby.Config{})
 	f.Cleanup(lb.Close)
 	keys := auth.Keys{testKey: testSecret}
+	// Recordings are queued (for record workers): the routes run in full, and no
+	// recorder joins anything.
+	rec, err := jobs.New(jobs.Config{Store: st, Dir: f.TempDir(), Node: "fuzz", Queue: true, Logger: log})
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Cleanup(func() { _ = rec.Close(context.Background()) })
 	fx := &routeFixture{engine: engine, handler: New(Deps{Engine: engine, Store: st, Verifier: auth.NewVerifier(keys),
-		Keys: keys, Lobby: lb, Logger: log})}
+		Keys: keys, Lobby: lb, Recordings: rec, Logger: log})}
 	grants, err := auth.ParseGrantList(strings.Join([]string{auth.GrantRoomAdmin, auth.GrantRoomCreate, auth.GrantRoomList}, ","))
 	if err != nil {
 		f.Fatal(err)

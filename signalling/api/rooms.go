@@ -39,6 +39,7 @@ type Room struct {
 	Metadata        string            `json:"metadata,omitempty"`
 	GuestPolicy     store.GuestPolicy `json:"guest_policy"`
 	Lobby           bool              `json:"lobby"`
+	AutoRecord      bool              `json:"auto_record"`
 	// Stored is true for rooms created through the API (or by a meeting).
 	Stored bool `json:"stored"`
 	// Active is true while the room is live in the sfu (someone is in it).
@@ -56,6 +57,8 @@ type CreateRoomRequest struct {
 	Metadata        string            `json:"metadata,omitempty"`
 	GuestPolicy     store.GuestPolicy `json:"guest_policy,omitempty"`
 	Lobby           bool              `json:"lobby,omitempty"`
+	// AutoRecord records the room (per-track files) when its first participant joins.
+	AutoRecord bool `json:"auto_record,omitempty"`
 }
 
 // UpdateRoomRequest is the body of PATCH /api/v1/rooms/{room}.
@@ -73,7 +76,7 @@ func roomView(rec *store.Room, live *sfu.Room, nodeID string) Room {
 	if rec != nil {
 		v = Room{Name: rec.Name, SID: rec.SID, CreatedAt: rec.CreatedAt, MaxParticipants: rec.MaxParticipants,
 			EmptyTimeout: rec.EmptyTimeoutSeconds, Metadata: rec.Metadata, GuestPolicy: rec.GuestPolicy,
-			Lobby: rec.Lobby, Stored: true}
+			Lobby: rec.Lobby, AutoRecord: rec.AutoRecord, Stored: true}
 	}
 	if live != nil {
 		info := live.Info()
@@ -161,7 +164,7 @@ func (h *handler) createRoom(req *request) *Problem {
 	rec := store.Room{
 		Name: in.Name, SID: newRoomSID(), CreatedAt: time.Now().UTC().Truncate(time.Second),
 		MaxParticipants: in.MaxParticipants, EmptyTimeoutSeconds: in.EmptyTimeout,
-		Metadata: in.Metadata, GuestPolicy: in.GuestPolicy, Lobby: in.Lobby,
+		Metadata: in.Metadata, GuestPolicy: in.GuestPolicy, Lobby: in.Lobby, AutoRecord: in.AutoRecord,
 	}
 	ctx := req.r.Context()
 	// A generated name may collide (rarely); a chosen one that exists is the caller's conflict.

@@ -33,8 +33,11 @@ const (
 	ScopeBodyRoom
 	// ScopeList routes list rooms: a room-scoped token sees its room only.
 	ScopeList
-	// ScopeServer routes are about the server itself (its nodes): a room-scoped
-	// token is refused.
+	// ScopeRecording routes name a recording ({id}); the recording's room must be
+	// the token's (otherwise it is not found).
+	ScopeRecording
+	// ScopeServer routes are about the server itself (its nodes, the record
+	// workers' jobs): only a server-wide token (no room claim) reaches them.
 	ScopeServer
 	// ScopeHost routes take a signed-in host's session (the cookie, or the add-in's
 	// bearer session token), never an API token, and reach that host's own meetings.
@@ -84,6 +87,15 @@ func routes() []Route {
 		// Guest join: the browser app asks for a token without one (a signed-in
 		// host joining a room of theirs gets a room admin's token).
 		{"POST", "/api/rooms/{room}/join", "", ScopePublic, (*handler).guestJoin},
+
+		// Recordings: the record grant for the room, or room_admin (recordGrant).
+		{"POST", "/api/v1/rooms/{room}/recordings", auth.GrantRecord, ScopePathRoom, (*handler).startRecording},
+		{"GET", "/api/v1/rooms/{room}/recordings", auth.GrantRecord, ScopePathRoom, (*handler).listRecordings},
+		{"DELETE", "/api/v1/rooms/{room}/recordings/{id}", auth.GrantRecord, ScopePathRoom, (*handler).stopRecording},
+		{"GET", "/api/v1/recordings/{id}", auth.GrantRecord, ScopeRecording, (*handler).getRecording},
+		// Record workers (ensemble record-worker) claim queued recordings and report them.
+		{"POST", "/api/v1/recording-jobs", auth.GrantRoomAdmin, ScopeServer, (*handler).claimRecording},
+		{"PUT", "/api/v1/recording-jobs/{id}", auth.GrantRoomAdmin, ScopeServer, (*handler).reportRecording},
 	}
 }
 

@@ -18,6 +18,9 @@ var scopeBodies = map[string]string{
 	"POST /api/v1/meetings":                                                 `{"title":"Hijack","start":"2030-01-01T10:00:00Z","end":"2030-01-01T11:00:00Z","room":"scope-b"}`,
 	"PATCH /api/v1/meetings/{id}":                                           `{"title":"Renamed"}`,
 	"POST /api/v1/rooms/{room}/participants/{identity}/tracks/{track}/mute": `{"muted":true}`,
+	"POST /api/v1/rooms/{room}/recordings":                                  `{"composite":false}`,
+	"POST /api/v1/recording-jobs":                                           `{"node":"thief"}`,
+	"PUT /api/v1/recording-jobs/{id}":                                       `{"node":"thief","status":"failed","files":[]}`,
 }
 
 // A token for room scope-a that carries every API grant reaches nothing of room
@@ -53,6 +56,8 @@ func TestRoomScopedTokenOnEveryRoute(t *testing.T) {
 				e.do(rt.Method, path, scoped, body).problem(t, http.StatusForbidden, auth.CodeWrongRoom)
 			case ScopeMeeting:
 				e.do(rt.Method, path, scoped, body).problem(t, http.StatusNotFound, "meeting_not_found")
+			case ScopeRecording:
+				e.do(rt.Method, path, scoped, body).problem(t, http.StatusNotFound, "recording_not_found")
 			case ScopeList:
 				var list RoomList
 				e.do(rt.Method, path, scoped, "").ok(t, 200, &list)

@@ -66,6 +66,10 @@ type Reconnecting struct{ Cause error }
 // Resumed says the session continues on a new connection; media restarts ICE.
 type Resumed struct{}
 
+// RoomUpdated says the room's state changed (Room.Recording: a recording
+// started or ended); Client.Room returns it from now on.
+type RoomUpdated struct{ Room vocab.RoomInfo }
+
 // Draining says the server is shutting down; the session goes on until it closes.
 type Draining struct{}
 
@@ -90,6 +94,7 @@ func (DataReceived) isEvent()       {}
 func (Reconnecting) isEvent()       {}
 func (Resumed) isEvent()            {}
 func (Draining) isEvent()           {}
+func (RoomUpdated) isEvent()        {}
 func (Closed) isEvent()             {}
 
 // eventQueue is an unbounded queue in front of the Events channel, so that the

@@ -21,6 +21,12 @@ func (c *Client) handle(msg protocol.ServerMessage) bool {
 		}
 	case protocol.TrickleMessage:
 		c.addRemoteCandidate(m.Target, m.Candidate)
+	case protocol.RoomUpdatedEvent:
+		room := m.Room.Vocab()
+		c.mu.Lock()
+		c.room = room
+		c.mu.Unlock()
+		c.events.push(RoomUpdated{Room: room})
 	case protocol.ParticipantEvent:
 		c.mu.Lock()
 		p := m.Participant.Vocab()

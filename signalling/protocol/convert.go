@@ -139,7 +139,7 @@ func (p ParticipantInfo) Vocab() vocab.ParticipantInfo {
 func FromRoom(r vocab.RoomInfo) RoomInfo {
 	return RoomInfo{
 		SID: r.SID, Name: r.Name, Metadata: r.Metadata, CreatedAt: r.CreatedAt,
-		MaxParticipants: r.MaxParticipants, NumParticipants: r.NumParticipants,
+		MaxParticipants: r.MaxParticipants, NumParticipants: r.NumParticipants, Recording: r.Recording,
 	}
 }
 
@@ -147,7 +147,7 @@ func FromRoom(r vocab.RoomInfo) RoomInfo {
 func (r RoomInfo) Vocab() vocab.RoomInfo {
 	return vocab.RoomInfo{
 		SID: r.SID, Name: r.Name, Metadata: r.Metadata, CreatedAt: r.CreatedAt,
-		MaxParticipants: r.MaxParticipants, NumParticipants: r.NumParticipants,
+		MaxParticipants: r.MaxParticipants, NumParticipants: r.NumParticipants, Recording: r.Recording,
 	}
 }
 

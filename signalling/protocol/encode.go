@@ -80,6 +80,8 @@ func DecodeServer(b []byte) (ServerMessage, error) {
 		body = &PingMessage{}
 	case TypeDraining:
 		body = &DrainingEvent{}
+	case TypeRoomUpdated:
+		body = &RoomUpdatedEvent{}
 	case TypeLobbyWaiting:
 		body = &LobbyWaitingEvent{}
 	case TypeLobbyKnock, TypeLobbyLeft:
@@ -128,6 +130,8 @@ func deref(v any) any {
 	case *ErrorMessage:
 		return *p
 	case *PingMessage:
+		return *p
+	case *RoomUpdatedEvent:
 		return *p
 	case *LobbyWaitingEvent:
 		return *p

@@ -56,6 +56,8 @@ type RoomInfo struct {
 	CreatedAt       time.Time `json:"created_at"`
 	MaxParticipants int       `json:"max_participants,omitempty"`
 	NumParticipants int       `json:"num_participants"`
+	// Recording is true while the room is recorded; clients show it to everyone.
+	Recording bool `json:"recording"`
 }
 
 // SpeakerInfo is one entry of an active-speakers update.

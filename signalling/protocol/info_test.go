@@ -32,7 +32,7 @@ func TestInfoWireShapes(t *testing.T) {
 		{"sip participant", FromParticipant(vocab.ParticipantInfo{SID: "PA_3", Identity: "sip-4477", Name: "+33 1 23 45 67 89", JoinedAt: at, Kind: vocab.ParticipantSIP}),
 			`{"sid":"PA_3","identity":"sip-4477","name":"+33 1 23 45 67 89","joined_at":"2026-11-30T09:00:00Z","kind":"sip","tracks":null}`},
 		{"room", FromRoom(vocab.RoomInfo{SID: "RM_1", Name: "standup", CreatedAt: at, MaxParticipants: 10, NumParticipants: 2}),
-			`{"sid":"RM_1","name":"standup","created_at":"2026-11-30T09:00:00Z","max_participants":10,"num_participants":2}`},
+			`{"sid":"RM_1","name":"standup","created_at":"2026-11-30T09:00:00Z","max_participants":10,"num_participants":2,"recording":false}`},
 		{"speakers", FromSpeakers([]vocab.SpeakerInfo{{ParticipantSID: "PA_1", Level: 0.5, Active: true}}), `[{"sid":"PA_1","level":0.5,"active":true}]`},
 		{"no speakers", FromSpeakers(nil), `null`},
 		{"connection quality", FromConnectionQualities([]vocab.ConnectionQualityInfo{{ParticipantSID: "PA_1", Quality: vocab.QualityGood, Score: 4}}), `[{"sid":"PA_1","quality":"good","score":4}]`},

@@ -58,6 +58,7 @@ const (
 	TypeAck                = "ack"                 // no data: the request named by req_id succeeded
 	TypePong               = "pong"                // PingMessage
 	TypeDraining           = "draining"            // DrainingEvent: the server is shutting down
+	TypeRoomUpdated        = "room_updated"        // RoomUpdatedEvent: the room's state changed (recording)
 )
 
 // SDPMessage carries a session description.
@@ -212,6 +213,12 @@ type DataEvent struct {
 type CloseEvent struct {
 	Reason  vocab.CloseReason `json:"reason"`
 	Message string            `json:"message,omitempty"`
+}
+
+// RoomUpdatedEvent gives the room's new state, sent to everyone in it when it
+// changes: a recording started or ended (Room.Recording).
+type RoomUpdatedEvent struct {
+	Room RoomInfo `json:"room"`
 }
 
 // DrainingEvent warns that the server is shutting down: it takes no new joins and

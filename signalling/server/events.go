@@ -34,6 +34,8 @@ func eventMessage(ev sfu.Event) (outMsg, bool) {
 		return outMsg{typ: protocol.TypeData, data: protocol.DataEvent{
 			Kind: p.Kind, Topic: p.Topic, Payload: p.Payload, FromSID: p.FromSID, FromIdentity: p.FromIdentity,
 		}, lossy: p.Kind == vocab.DataLossy}, true
+	case sfu.RoomUpdated:
+		return outMsg{typ: protocol.TypeRoomUpdated, data: protocol.RoomUpdatedEvent{Room: protocol.FromRoom(e.Room)}}, true
 	case sfu.Closed:
 		return outMsg{typ: protocol.TypeClose, data: protocol.CloseEvent{Reason: e.Reason, Message: closeMessage(e.Reason)}, final: true}, true
 	}

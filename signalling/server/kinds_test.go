@@ -18,7 +18,8 @@ func kindToken(srv *servertest.Server, room, identity string, kind vocab.Partici
 var recorderGrants = auth.Grants{Join: true, Subscribe: true, Record: true}
 
 // The kind of the token reaches the others (a SIP caller is shown as sip); a
-// recorder is never shown and never counts toward the room's capacity.
+// recorder is never shown and never counts toward the room's capacity, but
+// everyone knows the room is recorded (room.recording, room_updated).
 func TestParticipantKindsOverTheWire(t *testing.T) {
 	srv := servertest.Start(t, servertest.WithMaxParticipants(2))
 	alice := connect(t, srv.RTCURL(srv.Token("k", "alice")), protocol.TypeJoin)
@@ -29,7 +30,14 @@ func TestParticipantKindsOverTheWire(t *testing.T) {
 	if !rec.join.Participant.Hidden || rec.join.Participant.Kind != vocab.ParticipantRecorder {
 		t.Errorf("the recorder sees itself as %+v, want hidden recorder", rec.join.Participant)
 	}
+	// The recorder is not announced, but everyone is told the room is recorded.
+	if up := alice.waitFor(protocol.TypeRoomUpdated).Body.(protocol.RoomUpdatedEvent); !up.Room.Recording {
+		t.Errorf("room_updated %+v, want recording", up.Room)
+	}
 	phone := connect(t, srv.RTCURL(kindToken(srv, "k", "sip-33123", vocab.ParticipantSIP, auth.DefaultParticipantGrants())), protocol.TypeJoin)
+	if !phone.join.Room.Recording {
+		t.Error("a participant joining a recorded room is not told so in join")
+	}
 	ev := alice.waitFor(protocol.TypeParticipantJoined).Body.(protocol.ParticipantEvent)
 	if ev.Participant.Identity != "sip-33123" || ev.Participant.Kind != vocab.ParticipantSIP {
 		t.Errorf("alice was told of %+v, want the SIP participant (the recorder is never announced)", ev.Participant)

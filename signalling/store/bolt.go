@@ -18,7 +18,8 @@ var (
 	bucketIdempotency = []byte("meetings_by_idempotency_key")
 	bucketSIPIDs      = []byte("meetings_by_sip_id")
 	bucketRevoked     = []byte("revoked_sessions")
-	allBuckets        = [][]byte{bucketRooms, bucketMeetings, bucketIdempotency, bucketSIPIDs, bucketRevoked}
+	bucketRecordings  = []byte("recordings")
+	allBuckets        = [][]byte{bucketRooms, bucketMeetings, bucketIdempotency, bucketSIPIDs, bucketRecordings, bucketRevoked}
 )
 
 // BoltStore is the embedded Store: one bbolt file, for a single node.

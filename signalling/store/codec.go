@@ -17,6 +17,8 @@ type envelope struct {
 	V       int              `json:"v"`
 	Room    *Room            `json:"room,omitempty"`
 	Meeting *meeting.Meeting `json:"meeting,omitempty"`
+	// Recording was added in the same format version: older readers never see one.
+	Recording *Recording `json:"recording,omitempty"`
 }
 
 func encodeRoom(r Room) ([]byte, error) {

@@ -29,6 +29,8 @@ type RedisStore struct {
 	byIdem   string
 	bySIP    string
 	revoked  string // key prefix of signed-out sessions
+	// recordings is <prefix>:recordings, id→value.
+	recordings string
 }
 
 var _ Store = (*RedisStore)(nil)
@@ -52,12 +54,13 @@ func NewRedis(client redis.UniversalClient, prefix string) *RedisStore {
 		prefix = "ensemble"
 	}
 	return &RedisStore{
-		client:   client,
-		rooms:    prefix + ":rooms",
-		meetings: prefix + ":meetings",
-		byIdem:   prefix + ":meetings:by_idempotency_key",
-		bySIP:    prefix + ":meetings:by_sip_id",
-		revoked:  prefix + ":revoked_session:",
+		client:     client,
+		rooms:      prefix + ":rooms",
+		meetings:   prefix + ":meetings",
+		byIdem:     prefix + ":meetings:by_idempotency_key",
+		bySIP:      prefix + ":meetings:by_sip_id",
+		revoked:    prefix + ":revoked_session:",
+		recordings: prefix + ":recordings",
 	}
 }
 

@@ -54,6 +54,17 @@ type Store interface {
 	// ListMeetings returns every meeting, sorted by start time then id.
 	ListMeetings(ctx context.Context) ([]*meeting.Meeting, error)
 
+	// CreateRecording stores a new recording; an id in use gives ErrConflict.
+	CreateRecording(ctx context.Context, r Recording) error
+	// GetRecording returns ErrNotFound when there is no such recording.
+	GetRecording(ctx context.Context, id string) (Recording, error)
+	// UpdateRecording reads recording id, calls update on a copy and stores the
+	// result atomically (compare-and-swap; update may run more than once).
+	// Returning an error from update aborts with it. ID and Room cannot change.
+	UpdateRecording(ctx context.Context, id string, update func(r *Recording) error) (Recording, error)
+	// ListRecordings returns room's recordings ("" = every room's), oldest first.
+	ListRecordings(ctx context.Context, room string) ([]Recording, error)
+
 	// Close releases the store (file lock, connections).
 	Close() error
 }
@@ -77,6 +88,8 @@ type Room struct {
 	Metadata            string      `json:"metadata,omitempty"`
 	GuestPolicy         GuestPolicy `json:"guest_policy"`
 	Lobby               bool        `json:"lobby"`
+	// AutoRecord starts a recording when the first participant joins.
+	AutoRecord bool `json:"auto_record,omitempty"`
 	// Owner is the signed-in host who created the room from the app ("oidc:<subject>"):
 	// the app gives that person a room admin's token. Empty for rooms of API clients.
 	Owner string `json:"owner,omitempty"`

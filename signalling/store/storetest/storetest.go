@@ -38,6 +38,8 @@ func Run(t *testing.T, open Open) {
 		{"ListMeetingsSortedByStart", testListMeetings},
 		{"CancelledContextFails", testCancelledContext},
 		{"RevokedSessionsUntilTheyExpire", testRevokedSessions},
+		{"RecordingsCreateGetUpdateList", testRecordings},
+		{"ConcurrentRecordingClaimsHaveOneWinner", testRecordingClaim},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

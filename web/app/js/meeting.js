@@ -114,6 +114,7 @@ export class Meeting {
     });
     on("local-track", () => this.refreshLocal());
     on("draining", () => this.banner.show(t("banner.draining"), { kind: "warn", ms: 0, id: "draining" }));
+    on("room", ({ room }) => this.setRecording(!!room.recording));
     on("lobby", ({ guests, knocked }) => {
       this.lobby.update(guests, knocked);
       this.controls.setWaiting(guests.length);
@@ -123,9 +124,25 @@ export class Meeting {
     on("state", (d) => this.onState(d));
   }
 
+  /**
+   * setRecording shows whether the meeting is recorded: a visible indicator, and a
+   * sentence in its own polite live region (the banner's messages come and go), said
+   * when the state changes and once on arrival in a recorded meeting.
+   */
+  setRecording(on) {
+    if (on === this.recording) return;
+    const first = this.recording === undefined;
+    this.recording = on;
+    $("rec-indicator").hidden = !on;
+    if (first && !on) return;
+    $("rec-live").textContent = t(on ? "recording.started" : "recording.stopped");
+  }
+
   /** start shows the meeting once joined and publishes the chosen tracks. */
   async start({ camTrack, micTrack }) {
     const me = this.session.me;
+    // The room's state as the join gave it, before this screen existed.
+    this.setRecording(!!this.session.room?.recording);
     // Knocks heard with the join, before this screen existed.
     if (this.session.lobby.size > 0) {
       this.lobby.update([...this.session.lobby.values()], null);

@@ -17,6 +17,8 @@
 //   speakers            {speakers}               quality {updates}
 //   data                {topic, payload (Uint8Array), from (participant or null), fromIdentity}
 //   draining            {deadlineMs}
+//   room                {room}                   the room's state (room.recording: it is being recorded),
+//                                                from join, resumed and room_updated
 //   track-layer         {participant, track, layer}  the layer of a remote video we receive and why
 //                                                    (layer: {quality, width, height, paused, reason, estimate_bps})
 //   lobby-waiting       {room, identity, name}  this guest waits in the room's lobby (state "waiting")
@@ -118,6 +120,7 @@ export class Session extends EventTarget {
     on("connection_quality", (d) => this.emit("quality", { updates: d.data.updates || [] }));
     on("data", (d) => this.onData(d.data));
     on("draining", (d) => this.emit("draining", { deadlineMs: d.data.deadline_ms }));
+    on("room_updated", (d) => this.setRoom(d.data.room));
     on("lobby_waiting", (d) => this.onLobbyWaiting(d.data));
     on("publisher_layers", (d) => this.pubs.setLayers(d.data.track_sid, d.data.layers));
     on("subscription_layer", (d) => this.onSubscriptionLayer(d.data));
@@ -135,11 +138,18 @@ export class Session extends EventTarget {
   onJoined(join) {
     this.clearLobby();
     this.me = join.participant;
-    this.room = join.room;
+    this.setRoom(join.room);
     this.iceServers = (join.ice_servers || []).map((s) => ({ urls: s.urls, username: s.username, credential: s.credential }));
     if (join.resume_grace_ms > 0) this.resumeGraceMs = join.resume_grace_ms;
     this.createPeerConnections();
     for (const p of join.others || []) this.onParticipantJoined(p, true);
+  }
+
+  /** setRoom keeps the room's state and tells the UI (recording on or off). */
+  setRoom(room) {
+    if (!room) return;
+    this.room = room;
+    this.emit("room", { room });
   }
 
   createPeerConnections() {

@@ -1,0 +1,127 @@
+package api
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"time"
+
+	"github.com/ensemble-sfu/ensemble/recording/jobs"
+	"github.com/ensemble-sfu/ensemble/signalling/store"
+)
+
+// ClaimRequest is the body of POST /api/v1/recording-jobs: a record worker
+// asks for a queued recording.
+type ClaimRequest struct {
+	Node string `json:"node"`
+}
+
+// RecordingReport is the body of PUT /api/v1/recording-jobs/{id}: the
+// state of a recording, from the record worker that claimed it.
+type RecordingReport struct {
+	Node      string                `json:"node"`
+	Status    store.RecordingStatus `json:"status"`
+	Reason    string                `json:"reason,omitempty"`
+	StartedAt time.Time             `json:"started_at,omitzero"`
+	EndedAt   time.Time             `json:"ended_at,omitzero"`
+	Location  string                `json:"location,omitempty"`
+	Files     []store.RecordingFile `json:"files"`
+	Composite *store.RecordingFile  `json:"composite,omitempty"`
+	Manifest  json.RawMessage       `json:"manifest,omitempty"`
+}
+
+var errNotClaimable = errors.New("not claimable")
+
+// claimRecording gives the oldest queued recording to the asking worker: the
+// claim is a compare-and-swap of its node in the store, so two workers never
+// get the same one. 204 when none waits.
+func (h *handler) claimRecording(req *request) *Problem {
+	var in ClaimRequest
+	if p := decodeBody(req.w, req.r, &in); p != nil {
+		return p
+	}
+	if in.Node == "" {
+		return invalid("node", "is required: the worker's name")
+	}
+	ctx := req.r.Context()
+	recs, err := h.Store.ListRecordings(ctx, "")
+	if err != nil {
+		return internal(h.log, req.r, fmt.Errorf("claim: %w", err))
+	}
+	for _, r := range recs {
+		if r.Node != "" || r.Status != store.RecordingStarting {
+			continue
+		}
+		got, err := h.Store.UpdateRecording(ctx, r.ID, func(x *store.Recording) error {
+			if x.Node != "" || x.Status != store.RecordingStarting || x.StopRequested {
+				return errNotClaimable
+			}
+			x.Node = in.Node
+			return nil
+		})
+		if errors.Is(err, errNotClaimable) {
+			continue // another worker was faster
+		}
+		if err != nil {
+			return internal(h.log, req.r, fmt.Errorf("claim %s: %w", r.ID, err))
+		}
+		h.log.Info("recording claimed", "recording", got.ID, "room", got.Room, "node", in.Node)
+		writeJSON(req.w, http.StatusOK, got)
+		return nil
+	}
+	req.w.WriteHeader(http.StatusNoContent)
+	return nil
+}
+
+var (
+	errNotYours   = errors.New("the recording is claimed by another node")
+	errEndedState = errors.New("the recording has ended; its state is final")
+)
+
+// reportRecording stores a worker's report of the recording it claimed, and
+// sends the webhooks of its change of status; the answer carries
+// stop_requested, which the worker follows.
+func (h *handler) reportRecording(req *request) *Problem {
+	var in RecordingReport
+	if p := decodeBody(req.w, req.r, &in); p != nil {
+		return p
+	}
+	switch in.Status {
+	case store.RecordingStarting, store.RecordingRecording, store.RecordingComposing, store.RecordingUploading,
+		store.RecordingComplete, store.RecordingFailed:
+	default:
+		return invalid("status", "%q is not a recording status", in.Status)
+	}
+	id := req.r.PathValue("id")
+	var before store.RecordingStatus
+	rec, err := h.Store.UpdateRecording(req.r.Context(), id, func(x *store.Recording) error {
+		switch {
+		case x.Node != in.Node:
+			return errNotYours
+		case x.Status.Ended():
+			return errEndedState
+		}
+		before = x.Status
+		x.Status, x.Reason, x.StartedAt, x.EndedAt = in.Status, in.Reason, in.StartedAt, in.EndedAt
+		x.Location, x.Files, x.Composite = in.Location, in.Files, in.Composite
+		if x.Files == nil {
+			x.Files = []store.RecordingFile{}
+		}
+		if len(in.Manifest) > 0 {
+			x.Manifest = in.Manifest
+		}
+		return nil
+	})
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+		return recordingNotFound(id)
+	case errors.Is(err, errNotYours), errors.Is(err, errEndedState):
+		return newProblem(http.StatusConflict, "recording_not_yours", err.Error())
+	case err != nil:
+		return internal(h.log, req.r, fmt.Errorf("report %s: %w", id, err))
+	}
+	jobs.Notify(h.Webhooks, before, rec)
+	writeJSON(req.w, http.StatusOK, rec)
+	return nil
+}
