@@ -29,10 +29,11 @@ type Bridge struct {
 
 	ctx    context.Context // ends in Close: hangs up every call
 	cancel context.CancelFunc
-	wg     sync.WaitGroup // calls and listeners
+	calls  sync.WaitGroup // calls
+	serves sync.WaitGroup // the listeners' serve loops
 
 	mu     sync.Mutex
-	calls  map[string]*call // by Call-ID
+	active map[string]*call // by Call-ID
 	closed bool
 }
 
@@ -57,7 +58,7 @@ func New(cfg Config) (*Bridge, error) {
 	} else if listenIP.IsUnspecified() {
 		return nil, fmt.Errorf("%w: listen on %s needs a public IP to put in Contact and SDP", ErrConfig, host)
 	}
-	b := &Bridge{cfg: c, log: c.Logger.With("component", "sip"), calls: map[string]*call{}}
+	b := &Bridge{cfg: c, log: c.Logger.With("component", "sip"), active: map[string]*call{}}
 	b.ctx, b.cancel = context.WithCancel(context.Background())
 
 	b.udp, err = net.ListenPacket("udp", c.Listen)
@@ -119,11 +120,9 @@ func (b *Bridge) Serve(ctx context.Context) error {
 	b.log.Info("sip bridge listening", "addr", b.Addr().String(), "public", b.public.String(),
 		"transports", b.cfg.Transports, "domain", b.cfg.Domain)
 	errs := make(chan error, 2)
-	b.wg.Add(1)
-	go func() { defer b.wg.Done(); errs <- b.srv.ServeUDP(b.udp) }()
+	b.serves.Go(func() { errs <- b.srv.ServeUDP(b.udp) })
 	if b.tcp != nil {
-		b.wg.Add(1)
-		go func() { defer b.wg.Done(); errs <- b.srv.ServeTCP(b.tcp) }()
+		b.serves.Go(func() { errs <- b.srv.ServeTCP(b.tcp) })
 	}
 	var err error
 	select {
@@ -147,12 +146,16 @@ func (b *Bridge) Close() {
 	b.closed = true
 	b.mu.Unlock()
 	if already {
-		b.wg.Wait()
+		b.calls.Wait()
+		b.serves.Wait()
 		return
 	}
+	// The calls hang up first, while the SIP sockets still carry their BYEs and
+	// the answers to them.
 	b.cancel()
+	b.calls.Wait()
 	b.closeListeners()
-	b.wg.Wait()
+	b.serves.Wait()
 	_ = b.srv.Close()
 	_ = b.ua.Close()
 }
@@ -170,7 +173,20 @@ func (b *Bridge) closeListeners() {
 func (b *Bridge) Calls() int {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	return len(b.calls)
+	return len(b.active)
+}
+
+// Answered is the number of calls answered and not yet ended.
+func (b *Bridge) Answered() int {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	n := 0
+	for _, c := range b.active {
+		if c.answered.Load() {
+			n++
+		}
+	}
+	return n
 }
 
 // admit reserves a place for a call, or says why there is none.
@@ -180,22 +196,22 @@ func (b *Bridge) admit(c *call) error {
 	if b.closed {
 		return fmt.Errorf("%w: the bridge is shutting down", ErrTooManyCalls)
 	}
-	if len(b.calls) >= b.cfg.MaxCalls {
-		return fmt.Errorf("%w: %d calls in progress, the limit", ErrTooManyCalls, len(b.calls))
+	if len(b.active) >= b.cfg.MaxCalls {
+		return fmt.Errorf("%w: %d calls in progress, the limit", ErrTooManyCalls, len(b.active))
 	}
-	if _, dup := b.calls[c.id]; dup {
+	if _, dup := b.active[c.id]; dup {
 		return fmt.Errorf("sip: call %s exists already", c.id)
 	}
-	b.calls[c.id] = c
-	b.wg.Add(1)
+	b.active[c.id] = c
+	b.calls.Add(1)
 	return nil
 }
 
 func (b *Bridge) release(c *call) {
 	b.mu.Lock()
-	delete(b.calls, c.id)
+	delete(b.active, c.id)
 	b.mu.Unlock()
-	b.wg.Done()
+	b.calls.Done()
 }
 
 // listenIP is the address calls' RTP sockets bind to: the SIP listen address.

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net"
 	"net/netip"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -46,6 +47,7 @@ type call struct {
 	dtmf     chan rune
 	ended    chan struct{} // closed when the room leg ends (the server closed it)
 	endOnce  sync.Once
+	answered atomic.Bool
 	mu       sync.Mutex
 	tornDown bool
 }
@@ -128,7 +130,7 @@ func (c *call) run() {
 	c.log.Info("sip call ended", "why", why)
 	if !farEndHungUp {
 		bctx, bcancel := context.WithTimeout(context.Background(), 5*time.Second)
-		if err := c.dialog.Bye(bctx); err != nil {
+		if err := c.bye(bctx); err != nil {
 			c.log.Warn("sip BYE failed", "err", err)
 		}
 		bcancel()
@@ -248,4 +250,17 @@ func (c *call) reinvite(req *sip.Request, tx sip.ServerTransaction) {
 	res.AppendHeader(&sip.ContactHeader{Address: sip.Uri{Scheme: "sip", User: "ensemble", Host: c.b.public.Addr().String(), Port: int(c.b.public.Port())}})
 	c.log.Info("sip re-INVITE", "direction", off.direction, "rtp_remote", off.remote.String())
 	_ = tx.Respond(res)
+}
+
+// bye hangs up. Over UDP it leaves from the SIP port the call came to, not from
+// a new socket: the caller's NAT and firewall only know that one.
+func (c *call) bye(ctx context.Context) error {
+	invite := c.dialog.InviteRequest
+	bye := sip.NewRequest(sip.BYE, invite.Contact().Address)
+	bye.SetTransport(invite.Transport())
+	if strings.EqualFold(invite.Transport(), "udp") {
+		local := c.b.Addr()
+		bye.Laddr = sip.Addr{IP: net.IP(local.Addr().AsSlice()), Port: int(local.Port()), Hostname: local.Addr().String()}
+	}
+	return c.dialog.WriteBye(ctx, bye)
 }

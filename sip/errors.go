@@ -4,6 +4,8 @@ import "errors"
 
 // Errors of the bridge, each answered with its own SIP status (see status.go).
 var (
+	// ErrBadRequest: the request lacks what SIP requires of it (400 Bad Request).
+	ErrBadRequest = errors.New("sip: bad request")
 	// ErrBadSDP: the offer is not SDP this bridge can read (400 Bad Request).
 	ErrBadSDP = errors.New("sip: malformed SDP offer")
 	// ErrNoCommonCodec: the offer has no audio stream in a codec the bridge

@@ -4,7 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
-	"errors"
+	"fmt"
 	"log/slog"
 	"strings"
 	"unicode/utf8"
@@ -53,7 +53,7 @@ func (b *Bridge) onInvite(req *sip.Request, tx sip.ServerTransaction) {
 	}()
 	dialog, err := b.dialogs.ReadInvite(req, tx)
 	if err != nil {
-		refuse(err)
+		refuse(fmt.Errorf("%w: %w", ErrBadRequest, err))
 		return
 	}
 	c.dialog = dialog
@@ -88,6 +88,7 @@ func (b *Bridge) onInvite(req *sip.Request, tx sip.ServerTransaction) {
 		return
 	}
 	answered = true
+	c.answered.Store(true)
 	log.Info("sip call answered", "room", c.room, "codec", off.codec.Name, "rtp_remote", off.remote.String(), "name", c.name)
 	go c.run()
 }
@@ -95,7 +96,7 @@ func (b *Bridge) onInvite(req *sip.Request, tx sip.ServerTransaction) {
 // onReinvite handles an INVITE inside a dialog: hold and resume, a new address.
 func (b *Bridge) onReinvite(req *sip.Request, tx sip.ServerTransaction, log *slog.Logger) {
 	b.mu.Lock()
-	c := b.calls[callID(req)]
+	c := b.active[callID(req)]
 	b.mu.Unlock()
 	if c == nil {
 		_ = tx.Respond(sip.NewResponseFromRequest(req, sip.StatusCallTransactionDoesNotExists, "Call/Transaction Does Not Exist", nil))
@@ -172,5 +173,3 @@ func randomID() string {
 	_, _ = rand.Read(b[:])
 	return hex.EncodeToString(b[:])
 }
-
-var errHungUp = errors.New("sip: call ended")

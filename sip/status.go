@@ -10,6 +10,8 @@ import (
 // caller why: the right status, never a generic 500 for the caller's own mistakes.
 func statusOf(err error) (int, string) {
 	switch {
+	case errors.Is(err, ErrBadRequest):
+		return sip.StatusBadRequest, "Bad Request"
 	case errors.Is(err, ErrBadSDP):
 		return sip.StatusBadRequest, "Bad Request (malformed SDP)"
 	case errors.Is(err, ErrNoCommonCodec):
