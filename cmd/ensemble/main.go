@@ -4,6 +4,7 @@
 //	ensemble token --room R --identity I ...      print a room token
 //	ensemble room ...                             call the room HTTP API
 //	ensemble loadtest ...                         run the load generator
+//	ensemble sip --url U --api-key K ...          run the SIP bridge beside a server
 package main
 
 import (
@@ -29,6 +30,7 @@ func subcommands() []subcommand {
 		{"token", "print a signed room token", runToken},
 		{"room", "manage rooms and meetings through the HTTP API", runRoom},
 		{"loadtest", "run the load generator against a server", runLoadtest},
+		{"sip", "run the SIP bridge beside a server", runSIP},
 	}
 }
 

@@ -21,6 +21,7 @@ import (
 	"github.com/ensemble-sfu/ensemble/signalling/server"
 	"github.com/ensemble-sfu/ensemble/signalling/store"
 	"github.com/ensemble-sfu/ensemble/signalling/webhook"
+	"github.com/ensemble-sfu/ensemble/sip"
 	"github.com/ensemble-sfu/ensemble/web"
 )
 
@@ -146,10 +147,33 @@ func runServe(ctx context.Context, args []string) error {
 		printDevBanner(cfg, ln.Addr())
 	}
 
+	// The SIP bridge, when configured, reaches this server as any bridge would:
+	// over HTTP and WebSocket, with tokens it signs with the first API key.
+	sipErr := make(chan error, 1)
+	var bridge *sip.Bridge
+	if cfg.SIP.Listen != "" {
+		key := cfg.Keys.Names()[0]
+		bridge, err = newSIPBridge(cfg.SIP, loopbackURL(ln.Addr()), key, cfg.Keys[key], log)
+		if err != nil {
+			_ = httpSrv.Close()
+			return err
+		}
+		go func() { sipErr <- bridge.Serve(context.Background()) }()
+	}
+
 	select {
 	case <-ctx.Done():
 	case err := <-serveErr:
 		return fmt.Errorf("http server: %w", err)
+	case err := <-sipErr:
+		return fmt.Errorf("sip bridge: %w", err)
+	}
+	if bridge != nil {
+		// Calls end first (BYE), before their room sessions drain.
+		bridge.Close()
+		if err := <-sipErr; err != nil {
+			log.Warn("sip bridge", "err", err)
+		}
 	}
 
 	// Drain; a second SIGINT/SIGTERM cuts it short.

@@ -81,11 +81,25 @@ type Webhooks struct {
 
 // SIP holds the domain used in meetings' SIP URIs ("" = no SIP URIs) and the phone
 // number of the dial-in gateway that invitations give with the meeting's PIN ("" = no
-// dial-in).
+// dial-in). With Listen set, `ensemble serve` also runs the SIP bridge (package sip).
 type SIP struct {
 	Domain      string `yaml:"domain"`
 	PhoneNumber string `yaml:"phone_number"`
+	// Listen is the bridge's SIP address, IP:port (UDP and TCP); "" = no bridge.
+	Listen string `yaml:"listen"`
+	// PublicIP is the address put in SIP Contact headers and SDP (default: the
+	// Listen IP, which must then be a specific one).
+	PublicIP string `yaml:"public_ip"`
+	// Transports are udp and tcp (default both).
+	Transports []string `yaml:"transports"`
+	// RTPPortRange ("20000-20999") holds calls' RTP ports, one per call; "" = any.
+	RTPPortRange string `yaml:"rtp_port_range"`
+	// MaxCalls bounds the calls at once (0 = the bridge's default, 100).
+	MaxCalls int `yaml:"max_calls"`
 }
+
+// RTPPorts returns RTPPortRange's bounds; 0, 0 when it is not set.
+func (s SIP) RTPPorts() (min, max int) { return parseRange(s.RTPPortRange) }
 
 // Default returns the built-in defaults. DataDir and PublicURL are left empty here:
 // Load derives them from the environment and the final bind address and port.
@@ -133,8 +147,11 @@ func (c *Config) Redacted() Config {
 
 // PortRange returns UDPPortRange's bounds; 0, 0 when it is not set. Validate has
 // refused a malformed range already.
-func (c *Config) PortRange() (min, max int) {
-	lo, hi, ok := strings.Cut(c.UDPPortRange, "-")
+func (c *Config) PortRange() (min, max int) { return parseRange(c.UDPPortRange) }
+
+// parseRange reads "MIN-MAX"; 0, 0 when it is not that.
+func parseRange(r string) (min, max int) {
+	lo, hi, ok := strings.Cut(r, "-")
 	if !ok {
 		return 0, 0
 	}

@@ -59,6 +59,11 @@ func settings() []setting {
 		{"public_url", "PUBLIC_URL", "public-url", "base URL of join links (default http://<bind>:<http-port>)", false, setString(func(c *Config) *string { return &c.PublicURL })},
 		{"sip.domain", "SIP_DOMAIN", "sip-domain", "domain of meetings' SIP URIs", false, setString(func(c *Config) *string { return &c.SIP.Domain })},
 		{"sip.phone_number", "SIP_PHONE_NUMBER", "sip-phone-number", "dial-in number given in invitations with the meeting's PIN", false, setString(func(c *Config) *string { return &c.SIP.PhoneNumber })},
+		{"sip.listen", "SIP_LISTEN", "sip-listen", "IP:port of the SIP bridge (\"\" = no bridge)", false, setString(func(c *Config) *string { return &c.SIP.Listen })},
+		{"sip.public_ip", "SIP_PUBLIC_IP", "sip-public-ip", "IP address the SIP bridge puts in Contact and SDP", false, setString(func(c *Config) *string { return &c.SIP.PublicIP })},
+		{"sip.transports", "SIP_TRANSPORTS", "sip-transports", "comma-separated SIP transports: udp, tcp", false, setList(func(c *Config) *[]string { return &c.SIP.Transports })},
+		{"sip.rtp_port_range", "SIP_RTP_PORT_RANGE", "sip-rtp-port-range", "MIN-MAX: UDP ports of SIP calls' audio", false, setString(func(c *Config) *string { return &c.SIP.RTPPortRange })},
+		{"sip.max_calls", "SIP_MAX_CALLS", "sip-max-calls", "SIP calls at once (0 = 100)", false, setInt(func(c *Config) *int { return &c.SIP.MaxCalls })},
 		{"log_level", "LOG_LEVEL", "log-level", "debug, info, warn or error", false, setString(func(c *Config) *string { return &c.LogLevel })},
 	}
 }
