@@ -53,11 +53,12 @@ type call struct {
 }
 
 // tokenFor is the token a call joins with: a participant of kind sip that
-// publishes its microphone and hears the others.
+// publishes its microphone, hears the others and sends the caller's key presses
+// (publish_data).
 func tokenFor(cfg *Config, room, identity, name string) (string, error) {
 	return auth.Sign(cfg.APIKey, cfg.APISecret, auth.TokenParams{
 		Identity: identity, Name: name, Room: room, Kind: vocab.ParticipantSIP,
-		Grants: auth.Grants{Join: true, Publish: true, Subscribe: true, Sources: []string{string(vocab.SourceMicrophone)}},
+		Grants: auth.Grants{Join: true, Publish: true, Subscribe: true, PublishData: true, Sources: []string{string(vocab.SourceMicrophone)}},
 		TTL:    24 * time.Hour,
 	})
 }
@@ -161,7 +162,7 @@ func (c *call) pump(ctx context.Context) string {
 			c.log.Debug("sip uplink frame", "err", err)
 		}
 		if pkt := c.media.down(); pkt != nil && c.sending() {
-			if dst := c.remote.Load(); dst != nil && dst.Port() != 0 {
+			if dst := c.remote.Load(); dst != nil && dst.Port() != 0 && !dst.Addr().IsUnspecified() {
 				if _, err := c.rtp.WriteToUDPAddrPort(pkt, *dst); err != nil {
 					c.log.Debug("sip RTP send", "err", err)
 				}

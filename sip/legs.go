@@ -120,7 +120,7 @@ func (c *call) forwardDTMF(ctx context.Context) {
 			b, _ := json.Marshal(dtmfMessage{Digit: string(d)})
 			sctx, cancel := context.WithTimeout(ctx, 5*time.Second)
 			if err := c.cl.SendData(sctx, b, client.DataOptions{Topic: "dtmf"}); err != nil {
-				c.log.Debug("sip: DTMF to the room", "err", err)
+				c.log.Warn("sip: a key press did not reach the room", "digit", string(d), "err", err)
 			}
 			cancel()
 		}

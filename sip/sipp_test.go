@@ -2,12 +2,15 @@ package sip_test
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"os/exec"
 	"path/filepath"
 	"strconv"
 	"testing"
+	"time"
 
+	"github.com/ensemble-sfu/ensemble/signalling/client"
 	"github.com/ensemble-sfu/ensemble/sip"
 )
 
@@ -115,4 +118,66 @@ func TestSippConcurrentCallsAndTheLimit(t *testing.T) {
 	if err := <-done; err != nil {
 		t.Fatal(err)
 	}
+}
+
+// Hold and resume by re-INVITE: the bridge answers sendonly with recvonly, then
+// sendrecv with sendrecv, in the same call (the scenario checks the answers).
+func TestSippHoldAndResume(t *testing.T) {
+	e := newEnv(t, nil)
+	_, number := e.meeting(t)
+	if err := runSipp(t, t.Context(), e.bridge, "hold_resume.xml", number, 1); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, t.Context(), "the call to end", func() bool { return e.bridge.Calls() == 0 })
+}
+
+// The caller's key presses (RFC 4733, played by sipp from its own captures)
+// reach the room as data messages with topic "dtmf", in order.
+func TestSippDTMFReachesTheRoom(t *testing.T) {
+	e := newEnv(t, nil)
+	room, number := e.meeting(t)
+	ctx, cancel := context.WithTimeout(t.Context(), 30*time.Second)
+	defer cancel()
+	alice, err := client.Join(ctx, e.srv.URL, e.srv.Token(room, "alice"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer alice.Close()
+	digits := make(chan string, 10)
+	go func() {
+		for ev := range alice.Events() {
+			if d, ok := ev.(client.DataReceived); ok && d.Topic == "dtmf" {
+				var m struct{ Digit string }
+				if json.Unmarshal(d.Payload, &m) == nil {
+					digits <- m.Digit
+				}
+			}
+		}
+	}()
+	if err := runSipp(t, ctx, e.bridge, "dtmf.xml", number, 1); err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for len(got) < 2 {
+		select {
+		case d := <-digits:
+			got = append(got, d)
+		case <-ctx.Done():
+			t.Fatalf("the room got keys %q, want 1 and #", got)
+		}
+	}
+	if got[0] != "1" || got[1] != "#" {
+		t.Fatalf("the room got keys %q, want 1 then #", got)
+	}
+}
+
+// A call whose far end sends no RTP is hung up (BYE) once the media timeout
+// passes; sipp's scenario waits for that BYE.
+func TestSippMediaTimeoutHangsUp(t *testing.T) {
+	e := newEnv(t, func(c *sip.Config) { c.MediaTimeout = time.Second })
+	_, number := e.meeting(t)
+	if err := runSipp(t, t.Context(), e.bridge, "answered_bridge_hangs_up.xml", number, 1); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, t.Context(), "the call to end", func() bool { return e.bridge.Calls() == 0 })
 }
