@@ -106,6 +106,7 @@ func (b *Bridge) startUA() error {
 	b.srv.OnAck(b.onAck)
 	b.srv.OnBye(b.onBye)
 	b.srv.OnOptions(b.onOptions)
+	b.srv.OnInfo(b.onInfo)
 	return nil
 }
 

@@ -38,18 +38,21 @@ type call struct {
 	sdpVersion uint64
 	room       string
 
-	rtp      *net.UDPConn
-	remote   atomic.Pointer[netip.AddrPort] // where RTP goes: the SDP's address, then where it comes from
-	lastRTP  atomic.Int64                   // unix nanoseconds of the last RTP packet from the far end
-	cl       *client.Client
-	mic      *client.LocalTrack
-	media    *audioPath
-	dtmf     chan rune
-	ended    chan struct{} // closed when the room leg ends (the server closed it)
-	endOnce  sync.Once
-	answered atomic.Bool
-	mu       sync.Mutex
-	tornDown bool
+	rtp        *net.UDPConn
+	remote     atomic.Pointer[netip.AddrPort] // where RTP goes: the SDP's address, then where it comes from
+	lastRTP    atomic.Int64                   // unix nanoseconds of the last RTP packet from the far end
+	gateway    bool                           // called at the gateway number: asks for the meeting number
+	cl         *client.Client                 // the room leg (under mu: the gateway joins late)
+	mic        atomic.Pointer[client.LocalTrack]
+	hangup     chan string // the call ends for this reason
+	media      *audioPath
+	dtmf       chan rune
+	ended      chan struct{} // closed when the room leg ends (the server closed it)
+	endOnce    sync.Once
+	answered   atomic.Bool
+	mu         sync.Mutex
+	tornDown   bool
+	legsClosed bool
 }
 
 // tokenFor is the token a call joins with: a participant of kind sip that
@@ -63,11 +66,13 @@ func tokenFor(cfg *Config, room, identity, name string) (string, error) {
 	})
 }
 
-// setUp opens the RTP socket, finds the room and joins it. On error the caller
-// tears down what was made.
+// setUp opens the RTP socket and, unless the call is to the gateway number
+// (which asks for the meeting number first), finds the room and joins it. On
+// error the caller tears down what was made.
 func (c *call) setUp(ctx context.Context) error {
 	cfg := &c.b.cfg
 	c.ended = make(chan struct{})
+	c.hangup = make(chan string, 1)
 	c.dtmf = make(chan rune, 16)
 	c.sdpSession = uint64(time.Now().UnixNano())
 	c.sdpVersion = 1
@@ -82,30 +87,64 @@ func (c *call) setUp(ctx context.Context) error {
 		return err
 	}
 	c.media.setPayloadType(c.offer.payloadType)
-	c.room, err = cfg.Meetings.RoomOf(ctx, c.number)
+	if c.gateway {
+		return nil
+	}
+	room, err := cfg.Meetings.RoomOf(ctx, c.number)
 	if err != nil {
 		return err
 	}
-	c.log = c.log.With("room", c.room)
+	return c.joinRoom(ctx, room)
+}
+
+// joinRoom joins room as the call's participant and publishes the caller's audio.
+func (c *call) joinRoom(ctx context.Context, room string) error {
+	cfg := &c.b.cfg
 	identity := "sip-" + randomID()
-	tok, err := tokenFor(cfg, c.room, identity, c.name)
+	log := c.log.With("room", room, "identity", identity)
+	tok, err := tokenFor(cfg, room, identity, c.name)
 	if err != nil {
 		return fmt.Errorf("sip: token: %w", err)
 	}
 	opts := append([]client.Option{
-		client.WithLogger(c.log),
+		client.WithLogger(log),
 		client.WithCodecs(webrtc.MimeTypeOpus, client.MimeTypeTelephoneEvent),
 	}, cfg.ClientOptions...)
-	c.cl, err = client.Join(ctx, cfg.URL, tok, opts...)
+	cl, err := client.Join(ctx, cfg.URL, tok, opts...)
 	if err != nil {
-		return fmt.Errorf("sip: join room %s: %w", c.room, err)
+		return fmt.Errorf("sip: join room %s: %w", room, err)
 	}
-	c.mic, err = c.cl.PublishTrack(ctx, client.TrackOptions{Source: vocab.SourceMicrophone, MimeType: webrtc.MimeTypeOpus, Name: "sip"})
+	mic, err := cl.PublishTrack(ctx, client.TrackOptions{Source: vocab.SourceMicrophone, MimeType: webrtc.MimeTypeOpus, Name: "sip"})
 	if err != nil {
+		_ = cl.Close()
 		return fmt.Errorf("sip: publish the caller's audio: %w", err)
 	}
-	c.log = c.log.With("identity", identity)
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.legsClosed {
+		_ = cl.Close() // the call ended while joining
+		return fmt.Errorf("sip: join room %s: %w", room, context.Canceled)
+	}
+	c.cl, c.room = cl, room
+	if !c.gateway {
+		c.log = log // before the call's goroutines start; a gateway call keeps its logger
+	}
+	c.mic.Store(mic)
 	return nil
+}
+
+// roomClient is the call's room participant, nil before it joined.
+func (c *call) roomClient() *client.Client {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.cl
+}
+
+// startRoom starts hearing the room and forwarding the caller's keys to it.
+func (c *call) startRoom(ctx context.Context, wg *sync.WaitGroup) {
+	cl := c.roomClient()
+	wg.Go(func() { c.roomEvents(cl, wg) })
+	wg.Go(func() { c.forwardDTMF(ctx, cl) })
 }
 
 func (c *call) localRTP() netip.AddrPort {
@@ -123,8 +162,11 @@ func (c *call) run() {
 	c.lastRTP.Store(time.Now().UnixNano())
 	var wg sync.WaitGroup
 	wg.Go(func() { c.readRTP() })
-	wg.Go(func() { c.roomEvents(ctx, &wg) })
-	wg.Go(func() { c.forwardDTMF(ctx) })
+	if c.gateway {
+		wg.Go(func() { c.runGateway(ctx, &wg) })
+	} else {
+		c.startRoom(ctx, &wg)
+	}
 
 	why := c.pump(ctx)
 	farEndHungUp := c.dialog.Context().Err() != nil
@@ -156,9 +198,11 @@ func (c *call) pump(ctx context.Context) string {
 			return "bridge closing"
 		case <-c.ended:
 			return "room connection closed"
+		case why := <-c.hangup:
+			return why
 		case <-tick.C:
 		}
-		if err := c.media.up(c.mic); err != nil && !errors.Is(err, errNoFrame) {
+		if err := c.media.up(c.mic.Load()); err != nil && !errors.Is(err, errNoFrame) {
 			c.log.Debug("sip uplink frame", "err", err)
 		}
 		if pkt := c.media.down(); pkt != nil && c.sending() {
@@ -190,8 +234,12 @@ func (c *call) receiving() bool {
 // closeLegs ends both legs: the room client (its events and tracks end) and the
 // RTP socket (its reader ends).
 func (c *call) closeLegs() {
-	if c.cl != nil {
-		_ = c.cl.Close()
+	c.mu.Lock()
+	c.legsClosed = true
+	cl := c.cl
+	c.mu.Unlock()
+	if cl != nil {
+		_ = cl.Close()
 	}
 	if c.rtp != nil {
 		_ = c.rtp.Close()

@@ -36,6 +36,17 @@ type Config struct {
 	// playing. Zero means 3 (60 ms).
 	JitterFrames int
 
+	// GatewayNumber is the number (user part) of the dial-in gateway: a call to
+	// it is answered at once with a spoken prompt asking for the meeting number
+	// (the PIN of invitations) followed by #, typed as RFC 4733 events or sent
+	// in SIP INFO. Empty means no gateway.
+	GatewayNumber string
+	// PINTries bounds the meeting numbers a gateway caller may try (0 means 3);
+	// after the last wrong one it hears goodbye and is hung up.
+	PINTries int
+	// DigitTimeout is how long the gateway waits for the next key (0 means 10 s).
+	DigitTimeout time.Duration
+
 	// URL is the Ensemble server the calls join (http://host:port).
 	URL string
 	// APIKey and APISecret sign the calls' tokens and the meeting look-ups.
@@ -63,6 +74,12 @@ func (c *Config) withDefaults() (Config, error) {
 	}
 	if cfg.MediaTimeout == 0 {
 		cfg.MediaTimeout = 30 * time.Second
+	}
+	if cfg.PINTries == 0 {
+		cfg.PINTries = 3
+	}
+	if cfg.DigitTimeout == 0 {
+		cfg.DigitTimeout = 10 * time.Second
 	}
 	if cfg.JitterFrames == 0 {
 		cfg.JitterFrames = 3

@@ -18,6 +18,15 @@
 // with GET /api/v1/meetings/{number} (Meetings, APIMeetings). The SIP signalling
 // is github.com/emiago/sipgo over UDP and TCP.
 //
+// Gateway: a call to Config.GatewayNumber (the number invitations give with a
+// PIN) is answered at once with a spoken prompt, in English then French ("enter
+// the meeting number, followed by the hash key"; package sip/prompts, made
+// offline with espeak-ng and sox by sip/prompts/generate.sh). The caller types
+// the meeting number (its PIN) and # as RFC 4733 events or in SIP INFO
+// (application/dtmf-relay); * starts over. A wrong number is said so; after
+// PINTries of them the caller hears goodbye and is hung up (BYE). In-band DTMF
+// (tones in the audio) is not recognised.
+//
 // Media: the far end's SDP offer (pion/sdp) picks the codec, in its order of
 // preference, among Opus, G.722, PCMU and PCMA over RTP/AVP; telephone-event is
 // accepted beside it. Each call has its own UDP socket for RTP, in the
@@ -51,7 +60,6 @@
 // the room connection closes, and when no RTP came for MediaTimeout (30 s);
 // a re-INVITE in the same codec holds (sendonly, inactive) or resumes it.
 //
-// Not yet: the gateway number with a spoken prompt and DTMF PIN entry, dial-out,
-// REGISTER, video, TLS and SRTP, session timers, digest authentication and
-// trunks.
+// Not yet: dial-out, REGISTER, video, TLS and SRTP, session timers, digest
+// authentication and trunks, lobby waiting for callers, in-band DTMF.
 package sip

@@ -41,6 +41,7 @@ func (b *Bridge) onInvite(req *sip.Request, tx sip.ServerTransaction) {
 		return
 	}
 	c := &call{b: b, id: callID(req), offer: off, name: callerName(req), log: log, number: req.Recipient.User}
+	c.gateway = b.cfg.GatewayNumber != "" && c.number == b.cfg.GatewayNumber
 	if err := b.admit(c); err != nil {
 		refuse(err)
 		return

@@ -67,8 +67,8 @@ func (c *call) readRTP() {
 
 // roomEvents follows the room: each audio track of another participant becomes
 // a source of the mix, read by its own goroutine (in wg) until the track ends.
-func (c *call) roomEvents(ctx context.Context, wg *sync.WaitGroup) {
-	for ev := range c.cl.Events() {
+func (c *call) roomEvents(cl *client.Client, wg *sync.WaitGroup) {
+	for ev := range cl.Events() {
 		switch ev := ev.(type) {
 		case client.TrackSubscribed:
 			t := ev.Track
@@ -109,7 +109,7 @@ type dtmfMessage struct {
 }
 
 // forwardDTMF sends the caller's key presses to the room as data messages.
-func (c *call) forwardDTMF(ctx context.Context) {
+func (c *call) forwardDTMF(ctx context.Context, cl *client.Client) {
 	for {
 		select {
 		case <-ctx.Done():
@@ -119,7 +119,7 @@ func (c *call) forwardDTMF(ctx context.Context) {
 		case d := <-c.dtmf:
 			b, _ := json.Marshal(dtmfMessage{Digit: string(d)})
 			sctx, cancel := context.WithTimeout(ctx, 5*time.Second)
-			if err := c.cl.SendData(sctx, b, client.DataOptions{Topic: "dtmf"}); err != nil {
+			if err := cl.SendData(sctx, b, client.DataOptions{Topic: "dtmf"}); err != nil {
 				c.log.Warn("sip: a key press did not reach the room", "digit", string(d), "err", err)
 			}
 			cancel()

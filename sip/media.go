@@ -40,6 +40,7 @@ type audioPath struct {
 	mu      sync.Mutex
 	sources map[string]*roomSource // by track SID
 	depth   int
+	prompt  *playback // a gateway prompt, played instead of the room
 	out     []int16
 	seq     uint16
 	ts      uint32
@@ -104,7 +105,8 @@ func fill(j *jitterBuffer, dec codec.Decoder, pcm []int16, frame int, scratch []
 	return pcm, true, nil
 }
 
-// up moves one frame of the caller's voice into the room.
+// up moves one frame of the caller's voice into the room (or drops it while
+// the call has no room yet: the gateway is asking for the meeting number).
 func (m *audioPath) up(mic *client.LocalTrack) error {
 	var ready bool
 	var err error
@@ -115,8 +117,12 @@ func (m *audioPath) up(mic *client.LocalTrack) error {
 	if !ready {
 		return errNoFrame
 	}
-	payload, err := m.upEnc.Encode(m.upPCM[:m.frame])
-	m.upPCM = append(m.upPCM[:0], m.upPCM[m.frame:]...)
+	frame := m.upPCM[:m.frame]
+	m.upPCM = m.upPCM[m.frame:]
+	if mic == nil {
+		return nil
+	}
+	payload, err := m.upEnc.Encode(frame)
 	if err != nil {
 		return err
 	}
@@ -165,8 +171,12 @@ func (m *audioPath) down() []byte {
 		s.pcm = append(s.pcm[:0], s.pcm[m.frame:]...)
 		voices = append(voices, voice{pcm: frame, energy: frameEnergy(frame)})
 	}
+	prompt := m.prompt
 	m.mu.Unlock()
 	mix(m.out, voices)
+	if prompt != nil {
+		prompt.next(m.out)
+	}
 	payload, err := m.downEnc.Encode(m.out)
 	if err != nil {
 		return nil
@@ -198,4 +208,48 @@ func (m *audioPath) close() {
 		delete(m.sources, sid)
 	}
 	m.mu.Unlock()
+}
+
+// playback is a prompt being played to the caller, frame by frame.
+type playback struct {
+	pcm  []int16
+	done chan struct{} // closed once it was all sent (or replaced)
+	once sync.Once
+}
+
+func (p *playback) finish() { p.once.Do(func() { close(p.done) }) }
+
+// next writes the next frame of the prompt into out (silence past its end).
+func (p *playback) next(out []int16) {
+	n := copy(out, p.pcm)
+	clear(out[n:])
+	p.pcm = p.pcm[n:]
+	if len(p.pcm) == 0 {
+		p.finish()
+	}
+}
+
+// play starts playing pcm to the caller instead of the room, replacing a
+// prompt still playing; the channel closes when it has all been sent.
+func (m *audioPath) play(pcm []int16) <-chan struct{} {
+	p := &playback{pcm: pcm, done: make(chan struct{})}
+	m.mu.Lock()
+	old := m.prompt
+	m.prompt = p
+	m.mu.Unlock()
+	if old != nil {
+		old.finish()
+	}
+	return p.done
+}
+
+// stopPrompt ends the prompt playing, if any: the room is heard again.
+func (m *audioPath) stopPrompt() {
+	m.mu.Lock()
+	old := m.prompt
+	m.prompt = nil
+	m.mu.Unlock()
+	if old != nil {
+		old.finish()
+	}
 }

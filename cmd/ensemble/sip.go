@@ -32,6 +32,7 @@ func runSIP(ctx context.Context, args []string) error {
 	transports := fs.String("transports", "udp,tcp", "comma-separated SIP transports")
 	fs.StringVar(&s.RTPPortRange, "rtp-port-range", "", "MIN-MAX: UDP ports of calls' audio")
 	fs.IntVar(&s.MaxCalls, "max-calls", 0, "calls at once (0 = 100)")
+	fs.StringVar(&s.GatewayNumber, "gateway-number", "", "number of the dial-in gateway that asks for the meeting number")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -62,7 +63,7 @@ func newSIPBridge(s config.SIP, url, key, secret string, log *slog.Logger) (*sip
 	lo, hi := s.RTPPorts()
 	b, err := sip.New(sip.Config{
 		Listen: listen, Domain: s.Domain, PublicIP: s.PublicIP, Transports: s.Transports,
-		RTPPortMin: lo, RTPPortMax: hi, MaxCalls: s.MaxCalls,
+		RTPPortMin: lo, RTPPortMax: hi, MaxCalls: s.MaxCalls, GatewayNumber: s.GatewayNumber,
 		URL: url, APIKey: key, APISecret: secret, Logger: log,
 	})
 	if err != nil {

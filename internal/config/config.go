@@ -96,6 +96,9 @@ type SIP struct {
 	RTPPortRange string `yaml:"rtp_port_range"`
 	// MaxCalls bounds the calls at once (0 = the bridge's default, 100).
 	MaxCalls int `yaml:"max_calls"`
+	// GatewayNumber is the number (SIP user part, digits) of the dial-in gateway,
+	// which asks callers for the meeting number by voice; "" = no gateway.
+	GatewayNumber string `yaml:"gateway_number"`
 }
 
 // RTPPorts returns RTPPortRange's bounds; 0, 0 when it is not set.

@@ -183,6 +183,9 @@ func validateSIPBridge(s *SIP, bad func(field, format string, args ...any)) {
 			bad("sip.rtp_port_range", "%q is not MIN-MAX with 1 <= MIN < MAX <= 65535", s.RTPPortRange)
 		}
 	}
+	if g := s.GatewayNumber; g != "" && strings.Trim(g, "0123456789") != "" {
+		bad("sip.gateway_number", "%q is not digits", g)
+	}
 	if s.MaxCalls < 0 {
 		bad("sip.max_calls", "%d is negative", s.MaxCalls)
 	}
