@@ -23,13 +23,15 @@ type Bridge struct {
 	ua      *sipgo.UserAgent
 	srv     *sipgo.Server
 	dialogs *sipgo.DialogServerCache
+	client  *sipgo.Client
+	reg     *registrar // nil without Config.Register
 	udp     net.PacketConn
 	tcp     net.Listener
 	public  netip.AddrPort // what Contact and SDP say
 
 	ctx    context.Context // ends in Close: hangs up every call
 	cancel context.CancelFunc
-	calls  sync.WaitGroup // calls
+	calls  sync.WaitGroup // calls, and the registrar's loop
 	serves sync.WaitGroup // the listeners' serve loops
 
 	mu     sync.Mutex
@@ -81,6 +83,13 @@ func New(cfg Config) (*Bridge, error) {
 		b.closeListeners()
 		return nil, err
 	}
+	if c.Register != nil {
+		if b.reg, err = newRegistrar(b, *c.Register); err != nil {
+			b.closeListeners()
+			_ = b.ua.Close()
+			return nil, err
+		}
+	}
 	return b, nil
 }
 
@@ -100,6 +109,7 @@ func (b *Bridge) startUA() error {
 		_ = b.ua.Close()
 		return fmt.Errorf("sip: client: %w", err)
 	}
+	b.client = cl
 	contact := sip.ContactHeader{Address: sip.Uri{Scheme: "sip", User: "ensemble", Host: b.public.Addr().String(), Port: int(b.public.Port())}}
 	b.dialogs = sipgo.NewDialogServerCache(cl, contact)
 	b.srv.OnInvite(b.onInvite)
@@ -124,6 +134,9 @@ func (b *Bridge) Serve(ctx context.Context) error {
 	b.serves.Go(func() { errs <- b.srv.ServeUDP(b.udp) })
 	if b.tcp != nil {
 		b.serves.Go(func() { errs <- b.srv.ServeTCP(b.tcp) })
+	}
+	if b.reg != nil {
+		b.calls.Go(func() { b.reg.run(b.ctx) })
 	}
 	var err error
 	select {
@@ -175,6 +188,15 @@ func (b *Bridge) Calls() int {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	return len(b.active)
+}
+
+// Registration is the state of the registration at Config.Register's
+// registrar (ok false without one).
+func (b *Bridge) Registration() (state RegistrationState, ok bool) {
+	if b.reg == nil {
+		return RegistrationState{}, false
+	}
+	return b.reg.State(), true
 }
 
 // Answered is the number of calls answered and not yet ended.

@@ -47,6 +47,9 @@ type Config struct {
 	// DigitTimeout is how long the gateway waits for the next key (0 means 10 s).
 	DigitTimeout time.Duration
 
+	// Register, when set, keeps the bridge registered at a registrar.
+	Register *Registration
+
 	// URL is the Ensemble server the calls join (http://host:port).
 	URL string
 	// APIKey and APISecret sign the calls' tokens and the meeting look-ups.

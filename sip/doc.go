@@ -60,6 +60,11 @@
 // the room connection closes, and when no RTP came for MediaTimeout (30 s);
 // a re-INVITE in the same codec holds (sendonly, inactive) or resumes it.
 //
-// Not yet: dial-out, REGISTER, video, TLS and SRTP, session timers, digest
+// Registration (Config.Register): the bridge registers at a registrar (digest
+// authentication), again at four fifths of the granted expiry, backing off
+// from RetryMin to RetryMax after failures, and unregisters when it closes;
+// Bridge.Registration tells the state.
+//
+// Not yet: dial-out, the registration state in /metrics and /readyz, video, TLS and SRTP, session timers, digest
 // authentication and trunks, lobby waiting for callers, in-band DTMF.
 package sip

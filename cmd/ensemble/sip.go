@@ -33,6 +33,9 @@ func runSIP(ctx context.Context, args []string) error {
 	fs.StringVar(&s.RTPPortRange, "rtp-port-range", "", "MIN-MAX: UDP ports of calls' audio")
 	fs.IntVar(&s.MaxCalls, "max-calls", 0, "calls at once (0 = 100)")
 	fs.StringVar(&s.GatewayNumber, "gateway-number", "", "number of the dial-in gateway that asks for the meeting number")
+	fs.StringVar(&s.Registrar, "registrar", "", "SIP URI of a registrar to register at (password: $ENSEMBLE_SIP_REGISTER_PASSWORD)")
+	fs.StringVar(&s.RegisterUser, "register-user", "", "user to register as")
+	s.RegisterPassword = os.Getenv("ENSEMBLE_SIP_REGISTER_PASSWORD")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -61,8 +64,13 @@ func newSIPBridge(s config.SIP, url, key, secret string, log *slog.Logger) (*sip
 		listen = net.JoinHostPort("0.0.0.0", port)
 	}
 	lo, hi := s.RTPPorts()
+	var reg *sip.Registration
+	if s.Registrar != "" {
+		reg = &sip.Registration{Registrar: s.Registrar, User: s.RegisterUser, Password: s.RegisterPassword}
+	}
 	b, err := sip.New(sip.Config{
-		Listen: listen, Domain: s.Domain, PublicIP: s.PublicIP, Transports: s.Transports,
+		Register: reg,
+		Listen:   listen, Domain: s.Domain, PublicIP: s.PublicIP, Transports: s.Transports,
 		RTPPortMin: lo, RTPPortMax: hi, MaxCalls: s.MaxCalls, GatewayNumber: s.GatewayNumber,
 		URL: url, APIKey: key, APISecret: secret, Logger: log,
 	})

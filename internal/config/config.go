@@ -99,6 +99,12 @@ type SIP struct {
 	// GatewayNumber is the number (SIP user part, digits) of the dial-in gateway,
 	// which asks callers for the meeting number by voice; "" = no gateway.
 	GatewayNumber string `yaml:"gateway_number"`
+	// Registrar, when set (a SIP URI, "sip:pbx.example.com"), is where the bridge
+	// registers as RegisterUser (with RegisterPassword for digest challenges),
+	// again before each expiry, backing off after failures.
+	Registrar        string `yaml:"registrar"`
+	RegisterUser     string `yaml:"register_user"`
+	RegisterPassword string `yaml:"register_password"`
 }
 
 // RTPPorts returns RTPPortRange's bounds; 0, 0 when it is not set.

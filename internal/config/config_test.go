@@ -201,6 +201,8 @@ func TestBadValuesNamed(t *testing.T) {
 		{"sip transport", keys + "sip: {listen: '127.0.0.1:5060', domain: d.example, transports: [udp, sctp]}\n", "sip.transports[1]"},
 		{"sip rtp ports", keys + "sip: {listen: '127.0.0.1:5060', domain: d.example, rtp_port_range: '3000'}\n", "sip.rtp_port_range"},
 		{"sip gateway number", keys + "sip: {listen: '127.0.0.1:5060', domain: d.example, gateway_number: '+33'}\n", "sip.gateway_number"},
+		{"sip registrar", keys + "sip: {listen: '127.0.0.1:5060', domain: d.example, registrar: 'pbx.example.com', register_user: u}\n", "sip.registrar"},
+		{"sip registrar without user", keys + "sip: {listen: '127.0.0.1:5060', domain: d.example, registrar: 'sip:pbx.example.com'}\n", "sip.register_user"},
 		{"sip max calls", keys + "sip: {listen: '127.0.0.1:5060', domain: d.example, max_calls: -1}\n", "sip.max_calls"},
 		{"log level", keys + "log_level: loud\n", "log_level: \"loud\""},
 		{"duplicate key", keys + "http_port: 1\nhttp_port: 2\n", "http_port"},

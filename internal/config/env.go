@@ -65,6 +65,9 @@ func settings() []setting {
 		{"sip.rtp_port_range", "SIP_RTP_PORT_RANGE", "sip-rtp-port-range", "MIN-MAX: UDP ports of SIP calls' audio", false, setString(func(c *Config) *string { return &c.SIP.RTPPortRange })},
 		{"sip.max_calls", "SIP_MAX_CALLS", "sip-max-calls", "SIP calls at once (0 = 100)", false, setInt(func(c *Config) *int { return &c.SIP.MaxCalls })},
 		{"sip.gateway_number", "SIP_GATEWAY_NUMBER", "sip-gateway-number", "SIP number (digits) of the dial-in gateway that asks for the meeting number", false, setString(func(c *Config) *string { return &c.SIP.GatewayNumber })},
+		{"sip.registrar", "SIP_REGISTRAR", "sip-registrar", "SIP URI of a registrar the bridge registers at", false, setString(func(c *Config) *string { return &c.SIP.Registrar })},
+		{"sip.register_user", "SIP_REGISTER_USER", "sip-register-user", "user the bridge registers as", false, setString(func(c *Config) *string { return &c.SIP.RegisterUser })},
+		{"sip.register_password", "SIP_REGISTER_PASSWORD", "", "", true, setString(func(c *Config) *string { return &c.SIP.RegisterPassword })},
 		{"log_level", "LOG_LEVEL", "log-level", "debug, info, warn or error", false, setString(func(c *Config) *string { return &c.LogLevel })},
 	}
 }

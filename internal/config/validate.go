@@ -186,6 +186,12 @@ func validateSIPBridge(s *SIP, bad func(field, format string, args ...any)) {
 	if g := s.GatewayNumber; g != "" && strings.Trim(g, "0123456789") != "" {
 		bad("sip.gateway_number", "%q is not digits", g)
 	}
+	if s.Registrar != "" && (!strings.HasPrefix(s.Registrar, "sip:") || strings.ContainsAny(s.Registrar, " \t")) {
+		bad("sip.registrar", "%q is not a SIP URI (sip:host[:port])", s.Registrar)
+	}
+	if (s.Registrar == "") != (s.RegisterUser == "") {
+		bad("sip.register_user", "sip.registrar and sip.register_user go together")
+	}
 	if s.MaxCalls < 0 {
 		bad("sip.max_calls", "%d is negative", s.MaxCalls)
 	}
