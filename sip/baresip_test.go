@@ -29,6 +29,7 @@ func needTool(t *testing.T, name string) string {
 // baresip is one baresip user agent run for a test: a config directory, its
 // output, and the process.
 type baresip struct {
+	port int // its SIP port
 	dir  string
 	cmd  *exec.Cmd
 	out  *lockedBuffer
@@ -66,7 +67,8 @@ func freeUDPPort(t *testing.T) int {
 
 // startBaresip dials target with audio read from the WAV file source, saving what
 // it hears under dir (sndfile: dump-*-dec.wav), with only codecs allowed
-// (e.g. "PCMU/8000/1"). It runs until the test ends or it exits.
+// (e.g. "PCMU/8000/1"). With target "" it dials nobody and answers calls by
+// itself. It runs until the test ends or it exits.
 func startBaresip(t *testing.T, source, codecs, displayName, target string) *baresip {
 	t.Helper()
 	bin := needTool(t, "baresip")
@@ -92,14 +94,18 @@ module menu.so
 module account.so
 snd_path %s
 `, port, source, dir)
-	accounts := fmt.Sprintf("\"%s\" <sip:tester@127.0.0.1>;regint=0;audio_codecs=%s\n", displayName, codecs)
+	accounts := fmt.Sprintf("\"%s\" <sip:tester@127.0.0.1>;regint=0;audio_codecs=%s;answermode=auto\n", displayName, codecs)
 	for name, body := range map[string]string{"config": config, "accounts": accounts, "contacts": ""} {
 		if err := os.WriteFile(filepath.Join(dir, name), []byte(body), 0o644); err != nil {
 			t.Fatal(err)
 		}
 	}
-	b := &baresip{dir: dir, out: &lockedBuffer{}, done: make(chan error, 1)}
-	b.cmd = exec.Command(bin, "-f", dir, "-e", "/dial "+target)
+	b := &baresip{port: port, dir: dir, out: &lockedBuffer{}, done: make(chan error, 1)}
+	args := []string{"-f", dir}
+	if target != "" {
+		args = append(args, "-e", "/dial "+target)
+	}
+	b.cmd = exec.Command(bin, args...)
 	b.cmd.Stdout, b.cmd.Stderr = b.out, b.out
 	if err := b.cmd.Start(); err != nil {
 		t.Fatalf("start baresip: %v", err)

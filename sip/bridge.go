@@ -35,7 +35,8 @@ type Bridge struct {
 	serves sync.WaitGroup // the listeners' serve loops
 
 	mu     sync.Mutex
-	active map[string]*call // by Call-ID
+	active map[string]*call     // by Call-ID
+	dialed map[string]*outbound // placed calls, by Dialed.ID
 	closed bool
 }
 
@@ -60,7 +61,7 @@ func New(cfg Config) (*Bridge, error) {
 	} else if listenIP.IsUnspecified() {
 		return nil, fmt.Errorf("%w: listen on %s needs a public IP to put in Contact and SDP", ErrConfig, host)
 	}
-	b := &Bridge{cfg: c, log: c.Logger.With("component", "sip"), active: map[string]*call{}}
+	b := &Bridge{cfg: c, log: c.Logger.With("component", "sip"), active: map[string]*call{}, dialed: map[string]*outbound{}}
 	b.ctx, b.cancel = context.WithCancel(context.Background())
 
 	b.udp, err = net.ListenPacket("udp", c.Listen)
@@ -110,8 +111,7 @@ func (b *Bridge) startUA() error {
 		return fmt.Errorf("sip: client: %w", err)
 	}
 	b.client = cl
-	contact := sip.ContactHeader{Address: sip.Uri{Scheme: "sip", User: "ensemble", Host: b.public.Addr().String(), Port: int(b.public.Port())}}
-	b.dialogs = sipgo.NewDialogServerCache(cl, contact)
+	b.dialogs = sipgo.NewDialogServerCache(cl, b.contact())
 	b.srv.OnInvite(b.onInvite)
 	b.srv.OnAck(b.onAck)
 	b.srv.OnBye(b.onBye)
@@ -240,4 +240,9 @@ func (b *Bridge) release(c *call) {
 // listenIP is the address calls' RTP sockets bind to: the SIP listen address.
 func (b *Bridge) listenIP() netip.Addr {
 	return b.udp.LocalAddr().(*net.UDPAddr).AddrPort().Addr().Unmap()
+}
+
+// contact is the bridge's Contact header.
+func (b *Bridge) contact() sip.ContactHeader {
+	return sip.ContactHeader{Address: sip.Uri{Scheme: "sip", User: "ensemble", Host: b.public.Addr().String(), Port: int(b.public.Port())}}
 }

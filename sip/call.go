@@ -31,7 +31,8 @@ type call struct {
 	number string // the called number (the meeting's SIP id)
 	name   string // participant name, from the From display name
 	log    *slog.Logger
-	dialog *sipgo.DialogServerSession
+	dialog *sipgo.DialogServerSession // an incoming call's dialog
+	out    *outbound                  // a call the bridge placed (dial-out)
 
 	offer      *offer // the current offer (re-INVITEs replace it, under mu)
 	sdpSession uint64
@@ -154,10 +155,14 @@ func (c *call) localRTP() netip.AddrPort {
 // run carries the call's media until either side hangs up, then ends the call.
 func (c *call) run() {
 	defer c.b.release(c)
-	ctx, cancel := context.WithCancel(c.dialog.Context()) // ends on the caller's BYE
+	ctx, cancel := context.WithCancel(c.dialogContext()) // ends on the far end's BYE
 	defer cancel()
 	stop := context.AfterFunc(c.b.ctx, cancel)
 	defer stop()
+	if c.out != nil {
+		stopOut := context.AfterFunc(c.out.ctx, cancel) // HangUp
+		defer stopOut()
+	}
 
 	c.lastRTP.Store(time.Now().UnixNano())
 	var wg sync.WaitGroup
@@ -169,7 +174,7 @@ func (c *call) run() {
 	}
 
 	why := c.pump(ctx)
-	farEndHungUp := c.dialog.Context().Err() != nil
+	farEndHungUp := c.dialogContext().Err() != nil
 	c.log.Info("sip call ended", "why", why)
 	if !farEndHungUp {
 		bctx, bcancel := context.WithTimeout(context.Background(), 5*time.Second)
@@ -192,7 +197,7 @@ func (c *call) pump(ctx context.Context) string {
 	for {
 		select {
 		case <-ctx.Done():
-			if c.dialog.Context().Err() != nil {
+			if c.dialogContext().Err() != nil {
 				return "caller hung up"
 			}
 			return "bridge closing"
@@ -304,6 +309,9 @@ func (c *call) reinvite(req *sip.Request, tx sip.ServerTransaction) {
 // bye hangs up. Over UDP it leaves from the SIP port the call came to, not from
 // a new socket: the caller's NAT and firewall only know that one.
 func (c *call) bye(ctx context.Context) error {
+	if sess := c.outSession(); sess != nil {
+		return sess.Bye(ctx)
+	}
 	invite := c.dialog.InviteRequest
 	bye := sip.NewRequest(sip.BYE, invite.Contact().Address)
 	bye.SetTransport(invite.Transport())
@@ -312,4 +320,21 @@ func (c *call) bye(ctx context.Context) error {
 		bye.Laddr = sip.Addr{IP: net.IP(local.Addr().AsSlice()), Port: int(local.Port()), Hostname: local.Addr().String()}
 	}
 	return c.dialog.WriteBye(ctx, bye)
+}
+
+// dialogContext ends when the dialog does (the far end's BYE, or CANCEL before
+// the answer).
+func (c *call) dialogContext() context.Context {
+	if sess := c.outSession(); sess != nil {
+		return sess.Context()
+	}
+	return c.dialog.Context()
+}
+
+// outSession is a placed call's dialog (nil for incoming calls).
+func (c *call) outSession() *sipgo.DialogClientSession {
+	if c == nil || c.out == nil {
+		return nil
+	}
+	return c.out.session()
 }

@@ -65,6 +65,14 @@
 // from RetryMin to RetryMax after failures, and unregisters when it closes;
 // Bridge.Registration tells the state.
 //
-// Not yet: dial-out, the registration state in /metrics and /readyz, video, TLS and SRTP, session timers, digest
+// Dial-out: Bridge.Dial calls a sip: URI (offering Opus, G.722, PCMU, PCMA and
+// telephone-event) and joins the answered call to a room; Dialed tells its
+// progress (dialing, ringing, answered, busy, no_answer, failed with the SIP
+// status, ended) and HangUp ends it (CANCEL or BYE). The room API serves it as
+// POST/GET/DELETE /api/v1/rooms/{room}/sip-participants[/{id}] when the bridge
+// runs inside `ensemble serve`.
+//
+// Not yet: dial-out progress as room events and webhooks, and from a bridge in
+// its own process; the registration state in /metrics and /readyz, video, TLS and SRTP, session timers, digest
 // authentication and trunks, lobby waiting for callers, in-band DTMF.
 package sip

@@ -113,6 +113,15 @@ func (b *Bridge) onAck(req *sip.Request, tx sip.ServerTransaction) {
 }
 
 func (b *Bridge) onBye(req *sip.Request, tx sip.ServerTransaction) {
+	b.mu.Lock()
+	c := b.active[callID(req)]
+	b.mu.Unlock()
+	if sess := c.outSession(); sess != nil {
+		if err := sess.ReadBye(req, tx); err != nil {
+			_ = tx.Respond(sip.NewResponseFromRequest(req, sip.StatusCallTransactionDoesNotExists, "Call/Transaction Does Not Exist", nil))
+		}
+		return
+	}
 	if err := b.dialogs.ReadBye(req, tx); err != nil {
 		b.log.Info("sip BYE outside a dialog", "call_id", callID(req), "err", err)
 		_ = tx.Respond(sip.NewResponseFromRequest(req, sip.StatusCallTransactionDoesNotExists, "Call/Transaction Does Not Exist", nil))

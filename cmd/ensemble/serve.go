@@ -117,10 +117,32 @@ func runServe(ctx context.Context, args []string) error {
 		return err
 	}
 
+	ln, err := net.Listen("tcp", net.JoinHostPort(cfg.Bind, strconv.Itoa(cfg.HTTPPort)))
+	if err != nil {
+		return fmt.Errorf("listen for HTTP: %w", err)
+	}
+	defer ln.Close()
+
+	// The SIP bridge, when configured, reaches this server as any bridge would:
+	// over HTTP and WebSocket, with tokens it signs with the first API key. The
+	// API places its dial-out calls.
+	var bridge *sip.Bridge
+	var dialer api.SIPDialer
+	if cfg.SIP.Listen != "" {
+		key := cfg.Keys.Names()[0]
+		bridge, err = newSIPBridge(cfg.SIP, loopbackURL(ln.Addr()), key, cfg.Keys[key], log)
+		if err != nil {
+			return err
+		}
+		defer bridge.Close()
+		dialer = sipDialer{bridge}
+	}
+
 	// The room HTTP API under /api/, the browser app at / (a meeting at /<room>).
 	srv.Mount("/api/", api.New(api.Deps{
 		Engine: engine, Store: st, Verifier: verifier, Keys: cfg.Keys, Dev: cfg.Dev,
-		PublicURL: cfg.PublicURL, SIPDomain: cfg.SIP.Domain, PhoneNumber: cfg.SIP.PhoneNumber, Webhooks: notifier, Lobby: lob, Logger: log,
+		PublicURL: cfg.PublicURL, SIPDomain: cfg.SIP.Domain, PhoneNumber: cfg.SIP.PhoneNumber, Webhooks: notifier, Lobby: lob,
+		SIP: dialer, Logger: log,
 	}))
 	webApp, err := web.NewHandler(web.Options{})
 	if err != nil {
@@ -128,10 +150,6 @@ func runServe(ctx context.Context, args []string) error {
 	}
 	srv.Mount("/", webApp)
 
-	ln, err := net.Listen("tcp", net.JoinHostPort(cfg.Bind, strconv.Itoa(cfg.HTTPPort)))
-	if err != nil {
-		return fmt.Errorf("listen for HTTP: %w", err)
-	}
 	httpSrv := server.NewHTTPServer(srv.Handler(), server.HTTPTimeouts{}, log)
 	serveErr := make(chan error, 1)
 	go func() { serveErr <- httpSrv.Serve(ln) }()
@@ -147,17 +165,8 @@ func runServe(ctx context.Context, args []string) error {
 		printDevBanner(cfg, ln.Addr())
 	}
 
-	// The SIP bridge, when configured, reaches this server as any bridge would:
-	// over HTTP and WebSocket, with tokens it signs with the first API key.
 	sipErr := make(chan error, 1)
-	var bridge *sip.Bridge
-	if cfg.SIP.Listen != "" {
-		key := cfg.Keys.Names()[0]
-		bridge, err = newSIPBridge(cfg.SIP, loopbackURL(ln.Addr()), key, cfg.Keys[key], log)
-		if err != nil {
-			_ = httpSrv.Close()
-			return err
-		}
+	if bridge != nil {
 		go func() { sipErr <- bridge.Serve(context.Background()) }()
 	}
 

@@ -34,7 +34,10 @@ type Deps struct {
 	// Webhooks, when set, hear API actions that the sfu hooks do not report.
 	Webhooks *webhook.Notifier
 	// Lobby serves the lobby routes; nil answers them with 404 lobby_disabled.
-	Lobby  *lobby.Lobby
+	Lobby *lobby.Lobby
+	// SIP places calls for the sip-participants routes; nil answers them with
+	// 404 sip_disabled.
+	SIP    SIPDialer
 	Logger *slog.Logger
 }
 

@@ -56,3 +56,11 @@ func TestLobbyRoutesWithoutLobby(t *testing.T) {
 	e.do("POST", "/api/v1/rooms/r1/lobby/x/admit", e.admin, "").problem(t, 404, "lobby_disabled")
 	e.do("POST", "/api/v1/rooms/r1/lobby/x/refuse", e.admin, "").problem(t, 404, "lobby_disabled")
 }
+
+// Without a SIP bridge the sip-participants routes say so.
+func TestSIPRoutesWithoutABridge(t *testing.T) {
+	e := newEnv(t)
+	e.do("POST", "/api/v1/rooms/r1/sip-participants", e.admin, `{"uri":"sip:a@b"}`).problem(t, 404, "sip_disabled")
+	e.do("GET", "/api/v1/rooms/r1/sip-participants/x", e.admin, "").problem(t, 404, "sip_disabled")
+	e.do("DELETE", "/api/v1/rooms/r1/sip-participants/x", e.admin, "").problem(t, 404, "sip_disabled")
+}
