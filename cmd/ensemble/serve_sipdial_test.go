@@ -17,7 +17,7 @@ import (
 
 // POST /api/v1/rooms/{room}/sip-participants calls a baresip that answers by
 // itself: the call's state goes to answered and it is in the room as a sip
-// participant; DELETE hangs it up.
+// participant; `ensemble room sip-hangup` (DELETE) hangs it up.
 func TestServeDialsOutThroughTheAPI(t *testing.T) {
 	bin, err := exec.LookPath("baresip")
 	if err != nil {
@@ -83,8 +83,8 @@ func TestServeDialsOutThroughTheAPI(t *testing.T) {
 	if err != nil || len(parts) != 1 || parts[0].Kind != "sip" || parts[0].Name != "Desk phone" {
 		t.Fatalf("participants %+v, %v", parts, err)
 	}
-	if err := admin.HangUpSIP(ctx, "board", call.ID); err != nil {
-		t.Fatal(err)
+	if err := runRoom(ctx, []string{"sip-hangup", "--dev", "--url", baseURL, "board", call.ID}); err != nil {
+		t.Fatalf("ensemble room sip-hangup: %v", err)
 	}
 	for call.State != "ended" {
 		select {
