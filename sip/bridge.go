@@ -117,6 +117,7 @@ func (b *Bridge) startUA() error {
 	b.srv.OnBye(b.onBye)
 	b.srv.OnOptions(b.onOptions)
 	b.srv.OnInfo(b.onInfo)
+	b.srv.OnUpdate(b.onUpdate)
 	return nil
 }
 

@@ -39,21 +39,23 @@ type call struct {
 	sdpVersion uint64
 	room       string
 
-	rtp        *net.UDPConn
-	remote     atomic.Pointer[netip.AddrPort] // where RTP goes: the SDP's address, then where it comes from
-	lastRTP    atomic.Int64                   // unix nanoseconds of the last RTP packet from the far end
-	gateway    bool                           // called at the gateway number: asks for the meeting number
-	cl         *client.Client                 // the room leg (under mu: the gateway joins late)
-	mic        atomic.Pointer[client.LocalTrack]
-	hangup     chan string // the call ends for this reason
-	media      *audioPath
-	dtmf       chan rune
-	ended      chan struct{} // closed when the room leg ends (the server closed it)
-	endOnce    sync.Once
-	answered   atomic.Bool
-	mu         sync.Mutex
-	tornDown   bool
-	legsClosed bool
+	rtp          *net.UDPConn
+	remote       atomic.Pointer[netip.AddrPort] // where RTP goes: the SDP's address, then where it comes from
+	lastRTP      atomic.Int64                   // unix nanoseconds of the last RTP packet from the far end
+	gateway      bool                           // called at the gateway number: asks for the meeting number
+	cl           *client.Client                 // the room leg (under mu: the gateway joins late)
+	mic          atomic.Pointer[client.LocalTrack]
+	hangup       chan string // the call ends for this reason
+	media        *audioPath
+	dtmf         chan rune
+	ended        chan struct{} // closed when the room leg ends (the server closed it)
+	endOnce      sync.Once
+	answered     atomic.Bool
+	sessionTimer atomic.Int64 // RFC 4028 interval in nanoseconds; 0 without one
+	refreshed    atomic.Int64 // unix nanoseconds of the last refresh
+	mu           sync.Mutex
+	tornDown     bool
+	legsClosed   bool
 }
 
 // tokenFor is the token a call joins with: a participant of kind sip that
@@ -220,6 +222,9 @@ func (c *call) pump(ctx context.Context) string {
 		if c.receiving() && time.Since(time.Unix(0, c.lastRTP.Load())) > c.b.cfg.MediaTimeout {
 			return fmt.Sprintf("no RTP for %v", c.b.cfg.MediaTimeout)
 		}
+		if c.sessionExpired() {
+			return "session timer ran out (no refresh)"
+		}
 	}
 }
 
@@ -300,7 +305,11 @@ func (c *call) reinvite(req *sip.Request, tx sip.ServerTransaction) {
 		_ = tx.Respond(sip.NewResponseFromRequest(req, sip.StatusInternalServerError, "Server Internal Error", nil))
 		return
 	}
+	c.refresh()
 	res := sip.NewSDPResponseFromRequest(req, body)
+	for _, h := range timerHeaders(time.Duration(c.sessionTimer.Load())) {
+		res.AppendHeader(h)
+	}
 	res.AppendHeader(&sip.ContactHeader{Address: sip.Uri{Scheme: "sip", User: "ensemble", Host: c.b.public.Addr().String(), Port: int(c.b.public.Port())}})
 	c.log.Info("sip re-INVITE", "direction", off.direction, "rtp_remote", off.remote.String())
 	_ = tx.Respond(res)

@@ -32,6 +32,9 @@ type Config struct {
 	// MediaTimeout hangs up a call whose far end sent no RTP for that long.
 	// Zero means 30 s.
 	MediaTimeout time.Duration
+	// MinSessionExpires is the shortest session timer interval accepted (RFC
+	// 4028 Min-SE); zero means 90 s.
+	MinSessionExpires time.Duration
 	// JitterFrames is how many 20 ms frames the jitter buffers hold back before
 	// playing. Zero means 3 (60 ms).
 	JitterFrames int
@@ -83,6 +86,9 @@ func (c *Config) withDefaults() (Config, error) {
 	}
 	if cfg.DigitTimeout == 0 {
 		cfg.DigitTimeout = 10 * time.Second
+	}
+	if cfg.MinSessionExpires == 0 {
+		cfg.MinSessionExpires = DefaultMinSessionExpires
 	}
 	if cfg.JitterFrames == 0 {
 		cfg.JitterFrames = 3

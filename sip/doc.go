@@ -59,6 +59,9 @@
 // join (sipgo answers 200 and 487). A call ends on BYE from either side, when
 // the room connection closes, and when no RTP came for MediaTimeout (30 s);
 // a re-INVITE in the same codec holds (sendonly, inactive) or resumes it.
+// Session timers (RFC 4028): a caller's Session-Expires is granted with
+// refresher=uac (422 with Min-SE under MinSessionExpires), refreshed by
+// re-INVITE or UPDATE, and a session nobody refreshed is hung up.
 //
 // Registration (Config.Register): the bridge registers at a registrar (digest
 // authentication), again at four fifths of the granted expiry, backing off
@@ -73,6 +76,6 @@
 // runs inside `ensemble serve`.
 //
 // Not yet: dial-out progress as room events and webhooks, and from a bridge in
-// its own process; the registration state in /metrics and /readyz, video, TLS and SRTP, session timers, digest
-// authentication and trunks, lobby waiting for callers, in-band DTMF.
+// its own process; the registration state in /metrics and /readyz, video, TLS and SRTP, digest authentication
+// and trunks, lobby waiting for callers, in-band DTMF.
 package sip

@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"log/slog"
+	"strconv"
 	"strings"
 	"unicode/utf8"
 
@@ -40,8 +41,22 @@ func (b *Bridge) onInvite(req *sip.Request, tx sip.ServerTransaction) {
 		refuse(err)
 		return
 	}
+	interval, err := sessionExpires(req)
+	if err != nil {
+		refuse(err)
+		return
+	}
+	if interval > 0 && interval < b.cfg.MinSessionExpires {
+		log.Warn("sip call refused", "status", 422, "session_expires", interval)
+		res := sip.NewResponseFromRequest(req, 422, "Session Interval Too Small", nil)
+		res.AppendHeader(sip.NewHeader("Min-SE", strconv.Itoa(int(b.cfg.MinSessionExpires.Seconds()))))
+		_ = tx.Respond(res)
+		return
+	}
 	c := &call{b: b, id: callID(req), offer: off, name: callerName(req), log: log, number: req.Recipient.User}
 	c.gateway = b.cfg.GatewayNumber != "" && c.number == b.cfg.GatewayNumber
+	c.sessionTimer.Store(int64(interval))
+	c.refresh()
 	if err := b.admit(c); err != nil {
 		refuse(err)
 		return
@@ -81,7 +96,8 @@ func (b *Bridge) onInvite(req *sip.Request, tx sip.ServerTransaction) {
 	}
 	sdp, err := off.answer(c.localRTP(), c.sdpSession, 1)
 	if err == nil {
-		err = dialog.RespondSDP(sdp) // returns once the ACK came
+		headers := append(timerHeaders(interval), sip.NewHeader("Content-Type", "application/sdp"))
+		err = dialog.Respond(sip.StatusOK, "OK", sdp, headers...) // returns once the ACK came
 	}
 	if err != nil {
 		log.Warn("sip call not answered", "err", err)

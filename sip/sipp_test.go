@@ -181,3 +181,17 @@ func TestSippMediaTimeoutHangsUp(t *testing.T) {
 	}
 	waitFor(t, t.Context(), "the call to end", func() bool { return e.bridge.Calls() == 0 })
 }
+
+// Session timers (RFC 4028): the bridge grants the caller's interval with
+// refresher=uac, takes a refresh by UPDATE, and hangs up once refreshes stop;
+// an interval under Min-SE is answered 422.
+func TestSippSessionTimer(t *testing.T) {
+	e := newEnv(t, func(c *sip.Config) { c.MinSessionExpires = 2 * time.Second })
+	_, number := e.meeting(t)
+	for _, scenario := range []string{"session_too_small.xml", "session_timer.xml"} {
+		if err := runSipp(t, t.Context(), e.bridge, scenario, number, 1); err != nil {
+			t.Fatal(err)
+		}
+	}
+	waitFor(t, t.Context(), "the call to end", func() bool { return e.bridge.Calls() == 0 })
+}
