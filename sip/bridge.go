@@ -25,6 +25,7 @@ type Bridge struct {
 	dialogs *sipgo.DialogServerCache
 	client  *sipgo.Client
 	reg     *registrar // nil without Config.Register
+	metrics *metrics
 	udp     net.PacketConn
 	tcp     net.Listener
 	public  netip.AddrPort // what Contact and SDP say
@@ -61,7 +62,7 @@ func New(cfg Config) (*Bridge, error) {
 	} else if listenIP.IsUnspecified() {
 		return nil, fmt.Errorf("%w: listen on %s needs a public IP to put in Contact and SDP", ErrConfig, host)
 	}
-	b := &Bridge{cfg: c, log: c.Logger.With("component", "sip"), active: map[string]*call{}, dialed: map[string]*outbound{}}
+	b := &Bridge{cfg: c, log: c.Logger.With("component", "sip"), metrics: newMetrics(), active: map[string]*call{}, dialed: map[string]*outbound{}}
 	b.ctx, b.cancel = context.WithCancel(context.Background())
 
 	b.udp, err = net.ListenPacket("udp", c.Listen)

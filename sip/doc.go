@@ -75,7 +75,12 @@
 // POST/GET/DELETE /api/v1/rooms/{room}/sip-participants[/{id}] when the bridge
 // runs inside `ensemble serve`.
 //
-// Not yet: dial-out progress as room events and webhooks, and from a bridge in
-// its own process; the registration state in /metrics and /readyz, video, TLS and SRTP, digest authentication
-// and trunks, lobby waiting for callers, in-band DTMF.
+// Metrics (Collectors, on /metrics of ensemble serve): ensemble_sip_calls,
+// ensemble_sip_calls_answered, ensemble_sip_refused_total{status} and, with a
+// registrar, ensemble_sip_registered.
+//
+// Not yet: dial-out progress as room events and webhooks, and dial-out from a
+// bridge in its own process; the registration state in /readyz; video (H.264
+// pass-through); TLS and SRTP; digest authentication of callers and trunks
+// with IP allow-lists; callers waiting in a room's lobby; in-band DTMF.
 package sip

@@ -25,6 +25,7 @@ func (b *Bridge) onInvite(req *sip.Request, tx sip.ServerTransaction) {
 	refuse := func(err error) {
 		code, reason := statusOf(err)
 		log.Warn("sip call refused", "status", code, "err", err)
+		b.countRefused(code)
 		res := sip.NewResponseFromRequest(req, code, reason, nil)
 		if code == 488 {
 			res.AppendHeader(sip.NewHeader("Warning", `305 ensemble "Incompatible media format"`))
@@ -48,6 +49,7 @@ func (b *Bridge) onInvite(req *sip.Request, tx sip.ServerTransaction) {
 	}
 	if interval > 0 && interval < b.cfg.MinSessionExpires {
 		log.Warn("sip call refused", "status", 422, "session_expires", interval)
+		b.countRefused(422)
 		res := sip.NewResponseFromRequest(req, 422, "Session Interval Too Small", nil)
 		res.AppendHeader(sip.NewHeader("Min-SE", strconv.Itoa(int(b.cfg.MinSessionExpires.Seconds()))))
 		_ = tx.Respond(res)
@@ -89,6 +91,7 @@ func (b *Bridge) onInvite(req *sip.Request, tx sip.ServerTransaction) {
 		}
 		code, reason := statusOf(err)
 		log.Warn("sip call refused", "status", code, "err", err)
+		b.countRefused(code)
 		if err := dialog.Respond(code, reason, nil); err != nil {
 			log.Debug("sip response not sent", "err", err)
 		}

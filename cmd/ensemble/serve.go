@@ -136,6 +136,9 @@ func runServe(ctx context.Context, args []string) error {
 		}
 		defer bridge.Close()
 		dialer = sipDialer{bridge}
+		if err := srv.RegisterMetrics(bridge.Collectors()...); err != nil {
+			return err
+		}
 	}
 
 	// The room HTTP API under /api/, the browser app at / (a meeting at /<room>).

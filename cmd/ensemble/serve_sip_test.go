@@ -3,8 +3,11 @@ package main
 import (
 	"context"
 	"errors"
+	"io"
 	"net"
+	"net/http"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -69,6 +72,17 @@ func TestServeRunsTheSIPBridge(t *testing.T) {
 	parts, err := adminClient(t, baseURL).ListParticipants(ctx, m.Room)
 	if err != nil || len(parts) != 1 || parts[0].Kind != "sip" {
 		t.Fatalf("participants %+v, %v", parts, err)
+	}
+	resp, err := http.Get(baseURL + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	metrics, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	for _, want := range []string{`ensemble_sip_refused_total{status="404"} 1`, "ensemble_sip_calls_answered 1"} {
+		if !strings.Contains(string(metrics), want) {
+			t.Errorf("/metrics lacks %q", want)
+		}
 	}
 	if err := sess.Bye(ctx); err != nil {
 		t.Fatal(err)
