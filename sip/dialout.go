@@ -191,7 +191,12 @@ func (c *call) dial(ctx context.Context, target sip.Uri, room string) {
 		}
 		sess.Close()
 		return
-	case err != nil && ringCtx.Err() != nil && ctx.Err() == nil:
+	case err != nil && ctx.Err() != nil:
+		c.out.set(func(d *Dialed) { d.State = DialEnded }) // hung up (or the bridge closed) while ringing
+		c.log.Info("sip dial-out cancelled before the answer")
+		sess.Close()
+		return
+	case err != nil && ringCtx.Err() != nil:
 		fail(DialNoAnswer, 0, err)
 		sess.Close()
 		return
