@@ -5,6 +5,7 @@
 //	ensemble room ...                             call the room HTTP API
 //	ensemble record-worker --url U --api-key K ... record the rooms a server queues
 //	ensemble loadtest ...                         run the load generator
+//	ensemble sip --url U --api-key K ...          run the SIP bridge beside a server
 package main
 
 import (
@@ -31,6 +32,7 @@ func subcommands() []subcommand {
 		{"room", "manage rooms and meetings through the HTTP API", runRoom},
 		{"record-worker", "record the rooms a server queues (recording.workers)", runRecordWorker},
 		{"loadtest", "run the load generator against a server", runLoadtest},
+		{"sip", "run the SIP bridge beside a server", runSIP},
 	}
 }
 

@@ -25,6 +25,7 @@ import (
 	"github.com/ensemble-sfu/ensemble/signalling/store"
 	"github.com/ensemble-sfu/ensemble/signalling/webhook"
 	"github.com/ensemble-sfu/ensemble/signalling/whip"
+	"github.com/ensemble-sfu/ensemble/sip"
 	"github.com/ensemble-sfu/ensemble/web"
 	"github.com/ensemble-sfu/ensemble/web/outlook"
 )
@@ -197,12 +198,30 @@ func runServe(ctx context.Context, args []string) error {
 		}
 	}
 
+	// The SIP bridge, when configured, reaches this server as any bridge would:
+	// over HTTP and WebSocket, with tokens it signs with the first API key. The
+	// API places its dial-out calls.
+	var bridge *sip.Bridge
+	var dialer api.SIPDialer
+	if cfg.SIP.Listen != "" {
+		key := cfg.Keys.Names()[0]
+		bridge, err = newSIPBridge(cfg.SIP, loopbackURL(inner.Addr()), key, cfg.Keys[key], log)
+		if err != nil {
+			return err
+		}
+		defer bridge.Close()
+		dialer = sipDialer{bridge}
+		if err := srv.RegisterMetrics(bridge.Collectors()...); err != nil {
+			return err
+		}
+	}
+
 	// The room HTTP API under /api/, the browser app at / (a meeting at /<room>).
 	srv.Mount("/api/", api.New(api.Deps{
 		NodeID: nodeName, Nodes: listNodes,
 		Engine: engine, Store: st, Verifier: verifier, Keys: cfg.Keys, Dev: cfg.Dev,
 		PublicURL: cfg.PublicURL, SIPDomain: cfg.SIP.Domain, PhoneNumber: cfg.SIP.PhoneNumber, Webhooks: notifier, Lobby: lob,
-		Sessions: sessions, Recordings: recorder, Logger: log,
+		Sessions: sessions, Recordings: recorder, SIP: dialer, Logger: log,
 	}))
 	// The Outlook add-in: its manifest and task pane, URLs from the public URL.
 	addin, err := outlook.Handler(outlook.Options{PublicURL: cfg.PublicURL})
@@ -250,10 +269,24 @@ func runServe(ctx context.Context, args []string) error {
 		printDevBanner(cfg, ln.Addr())
 	}
 
+	sipErr := make(chan error, 1)
+	if bridge != nil {
+		go func() { sipErr <- bridge.Serve(context.Background()) }()
+	}
+
 	select {
 	case <-ctx.Done():
 	case err := <-serveErr:
 		return fmt.Errorf("http server: %w", err)
+	case err := <-sipErr:
+		return fmt.Errorf("sip bridge: %w", err)
+	}
+	if bridge != nil {
+		// Calls end first (BYE), before their room sessions drain.
+		bridge.Close()
+		if err := <-sipErr; err != nil {
+			log.Warn("sip bridge", "err", err)
+		}
 	}
 
 	// Drain; a second SIGINT/SIGTERM cuts it short.

@@ -220,10 +220,30 @@ func parseNetwork(s string) (netip.Prefix, error) {
 
 // SIP holds the domain used in meetings' SIP URIs ("" = no SIP URIs) and the phone
 // number of the dial-in gateway that invitations give with the meeting's PIN ("" = no
-// dial-in).
+// dial-in). With Listen set, `ensemble serve` also runs the SIP bridge (package sip).
 type SIP struct {
 	Domain      string `yaml:"domain"`
 	PhoneNumber string `yaml:"phone_number"`
+	// Listen is the bridge's SIP address, IP:port (UDP and TCP); "" = no bridge.
+	Listen string `yaml:"listen"`
+	// PublicIP is the address put in SIP Contact headers and SDP (default: the
+	// Listen IP, which must then be a specific one).
+	PublicIP string `yaml:"public_ip"`
+	// Transports are udp and tcp (default both).
+	Transports []string `yaml:"transports"`
+	// RTPPortRange ("20000-20999") holds calls' RTP ports, one per call; "" = any.
+	RTPPortRange string `yaml:"rtp_port_range"`
+	// MaxCalls bounds the calls at once (0 = the bridge's default, 100).
+	MaxCalls int `yaml:"max_calls"`
+	// GatewayNumber is the number (SIP user part, digits) of the dial-in gateway,
+	// which asks callers for the meeting number by voice; "" = no gateway.
+	GatewayNumber string `yaml:"gateway_number"`
+	// Registrar, when set (a SIP URI, "sip:pbx.example.com"), is where the bridge
+	// registers as RegisterUser (with RegisterPassword for digest challenges),
+	// again before each expiry, backing off after failures.
+	Registrar        string `yaml:"registrar"`
+	RegisterUser     string `yaml:"register_user"`
+	RegisterPassword string `yaml:"register_password"`
 }
 
 // TLS makes the HTTP and WebSocket listener speak HTTPS, with certificate files or
@@ -289,6 +309,9 @@ type Cluster struct {
 type CORS struct {
 	AllowedOrigins []string `yaml:"allowed_origins"`
 }
+
+// RTPPorts returns RTPPortRange's bounds; 0, 0 when it is not set.
+func (s SIP) RTPPorts() (min, max int) { return parseRange(s.RTPPortRange) }
 
 // Default returns the built-in defaults. DataDir and PublicURL are left empty here:
 // Load derives them from the environment and the final bind address and port.
@@ -358,8 +381,11 @@ func (c *Config) Redacted() Config {
 
 // PortRange returns UDPPortRange's bounds; 0, 0 when it is not set. Validate has
 // refused a malformed range already.
-func (c *Config) PortRange() (min, max int) {
-	lo, hi, ok := strings.Cut(c.UDPPortRange, "-")
+func (c *Config) PortRange() (min, max int) { return parseRange(c.UDPPortRange) }
+
+// parseRange reads "MIN-MAX"; 0, 0 when it is not that.
+func parseRange(r string) (min, max int) {
+	lo, hi, ok := strings.Cut(r, "-")
 	if !ok {
 		return 0, 0
 	}

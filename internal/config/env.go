@@ -103,6 +103,15 @@ func settings() []setting {
 		{"recording.s3.insecure", "S3_INSECURE", "s3-insecure", "plain HTTP to the S3 endpoint (tests only)", false, setBool(func(c *Config) *bool { return &c.Recording.S3.Insecure })},
 		{"recording.s3.access_key", "S3_ACCESS_KEY", "", "", true, setString(func(c *Config) *string { return &c.Recording.S3.AccessKey })},
 		{"recording.s3.secret_key", "S3_SECRET_KEY", "", "", true, setString(func(c *Config) *string { return &c.Recording.S3.SecretKey })},
+		{"sip.listen", "SIP_LISTEN", "sip-listen", "IP:port of the SIP bridge (\"\" = no bridge)", false, setString(func(c *Config) *string { return &c.SIP.Listen })},
+		{"sip.public_ip", "SIP_PUBLIC_IP", "sip-public-ip", "IP address the SIP bridge puts in Contact and SDP", false, setString(func(c *Config) *string { return &c.SIP.PublicIP })},
+		{"sip.transports", "SIP_TRANSPORTS", "sip-transports", "comma-separated SIP transports: udp, tcp", false, setList(func(c *Config) *[]string { return &c.SIP.Transports })},
+		{"sip.rtp_port_range", "SIP_RTP_PORT_RANGE", "sip-rtp-port-range", "MIN-MAX: UDP ports of SIP calls' audio", false, setString(func(c *Config) *string { return &c.SIP.RTPPortRange })},
+		{"sip.max_calls", "SIP_MAX_CALLS", "sip-max-calls", "SIP calls at once (0 = 100)", false, setInt(func(c *Config) *int { return &c.SIP.MaxCalls })},
+		{"sip.gateway_number", "SIP_GATEWAY_NUMBER", "sip-gateway-number", "SIP number (digits) of the dial-in gateway that asks for the meeting number", false, setString(func(c *Config) *string { return &c.SIP.GatewayNumber })},
+		{"sip.registrar", "SIP_REGISTRAR", "sip-registrar", "SIP URI of a registrar the bridge registers at", false, setString(func(c *Config) *string { return &c.SIP.Registrar })},
+		{"sip.register_user", "SIP_REGISTER_USER", "sip-register-user", "user the bridge registers as", false, setString(func(c *Config) *string { return &c.SIP.RegisterUser })},
+		{"sip.register_password", "SIP_REGISTER_PASSWORD", "", "", true, setString(func(c *Config) *string { return &c.SIP.RegisterPassword })},
 		{"log_level", "LOG_LEVEL", "log-level", "debug, info, warn or error", false, setString(func(c *Config) *string { return &c.LogLevel })},
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"net"
 	"net/url"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/ensemble-sfu/ensemble/signalling/auth"
@@ -218,6 +219,7 @@ func (c *Config) Validate() error {
 			bad("recording.s3.access_key", "recording.s3.access_key and secret_key are needed with recording.s3.endpoint")
 		}
 	}
+	validateSIPBridge(&c.SIP, bad)
 	if !slices.Contains([]string{"debug", "info", "warn", "error"}, strings.ToLower(c.LogLevel)) {
 		bad("log_level", "%q is not one of debug, info, warn, error", c.LogLevel)
 	}
@@ -264,4 +266,51 @@ func validPhoneNumber(n string) bool {
 		}
 	}
 	return digits >= 3
+}
+
+// validateSIPBridge checks the SIP bridge's settings (when Listen is set).
+func validateSIPBridge(s *SIP, bad func(field, format string, args ...any)) {
+	if s.Listen == "" {
+		return
+	}
+	host, port, err := net.SplitHostPort(s.Listen)
+	n, perr := strconv.Atoi(port)
+	ip := net.ParseIP(host)
+	switch {
+	case err != nil || perr != nil || n < 1 || n > 65535 || (host != "" && ip == nil):
+		bad("sip.listen", "%q is not IP:port", s.Listen)
+	case (host == "" || ip.IsUnspecified()) && s.PublicIP == "":
+		bad("sip.public_ip", "is required when sip.listen (%q) is on every interface", s.Listen)
+	}
+	if s.Domain == "" {
+		bad("sip.domain", "is required with sip.listen: it is the domain of the meetings' SIP URIs")
+	}
+	if s.PublicIP != "" && net.ParseIP(s.PublicIP) == nil {
+		bad("sip.public_ip", "%q is not an IP address", s.PublicIP)
+	}
+	for i, t := range s.Transports {
+		if t != "udp" && t != "tcp" {
+			bad(fmt.Sprintf("sip.transports[%d]", i), "%q is not udp or tcp", t)
+		}
+	}
+	if len(s.Transports) > 0 && !slices.Contains(s.Transports, "udp") {
+		bad("sip.transports", "must include udp")
+	}
+	if s.RTPPortRange != "" {
+		if lo, hi := s.RTPPorts(); lo < 1 || hi > 65535 || lo >= hi {
+			bad("sip.rtp_port_range", "%q is not MIN-MAX with 1 <= MIN < MAX <= 65535", s.RTPPortRange)
+		}
+	}
+	if g := s.GatewayNumber; g != "" && strings.Trim(g, "0123456789") != "" {
+		bad("sip.gateway_number", "%q is not digits", g)
+	}
+	if s.Registrar != "" && (!strings.HasPrefix(s.Registrar, "sip:") || strings.ContainsAny(s.Registrar, " \t")) {
+		bad("sip.registrar", "%q is not a SIP URI (sip:host[:port])", s.Registrar)
+	}
+	if (s.Registrar == "") != (s.RegisterUser == "") {
+		bad("sip.register_user", "sip.registrar and sip.register_user go together")
+	}
+	if s.MaxCalls < 0 {
+		bad("sip.max_calls", "%d is negative", s.MaxCalls)
+	}
 }

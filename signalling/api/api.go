@@ -49,7 +49,10 @@ type Deps struct {
 	// Recordings runs the recordings the API starts; nil answers the start and
 	// stop routes with 503 recording_disabled.
 	Recordings *jobs.Runner
-	Logger     *slog.Logger
+	// SIP places calls for the sip-participants routes; nil answers them with
+	// 404 sip_disabled.
+	SIP    SIPDialer
+	Logger *slog.Logger
 }
 
 // handler serves the API; one per server.

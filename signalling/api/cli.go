@@ -35,6 +35,9 @@ commands:
   record stop ROOM RECORDING_ID    stop; answers once the files are closed
   record get RECORDING_ID          status, files and manifest
   record list ROOM
+  sip-dial ROOM URI [--name N]     call a room system or phone into the room (SIP bridge)
+  sip-call ROOM ID                 a placed call's progress
+  sip-hangup ROOM ID               hang a placed call up
 
 flags of every command:
   --url URL            server address (default http://127.0.0.1:7880, or $ENSEMBLE_URL)
@@ -161,6 +164,7 @@ func RunCLI(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	run, ok := map[string]func([]string) error{
 		"create": c.create, "list": c.list, "get": c.get, "delete": c.delete,
 		"participants": c.participants, "remove": c.remove, "mute": c.mute, "invite": c.invite,
+		"sip-dial": c.sipDial, "sip-call": c.sipCall, "sip-hangup": c.sipHangUp,
 	}[cmd]
 	if !ok {
 		fmt.Fprint(stderr, cliUsage)
@@ -366,5 +370,55 @@ func (c *cli) invite(args []string) error {
 		return fmt.Errorf("save invitation: %w", err)
 	}
 	fmt.Fprintf(c.out, "invitation saved to %s\n", *outFile)
+	return nil
+}
+
+func (c *cli) sipDial(args []string) error {
+	fs := c.flags("sip-dial")
+	name := fs.String("name", "", "participant name (default the URI's user)")
+	pos, cl, err := c.parse(fs, args, "ROOM", "URI")
+	if err != nil {
+		return err
+	}
+	call, err := cl.DialSIP(c.ctx, pos[0], DialSIPRequest{URI: pos[1], Name: *name})
+	if err != nil {
+		return err
+	}
+	return c.printSIPCall(call)
+}
+
+func (c *cli) sipCall(args []string) error {
+	pos, cl, err := c.parse(c.flags("sip-call"), args, "ROOM", "ID")
+	if err != nil {
+		return err
+	}
+	call, err := cl.SIPParticipant(c.ctx, pos[0], pos[1])
+	if err != nil {
+		return err
+	}
+	return c.printSIPCall(call)
+}
+
+func (c *cli) sipHangUp(args []string) error {
+	pos, cl, err := c.parse(c.flags("sip-hangup"), args, "ROOM", "ID")
+	if err != nil {
+		return err
+	}
+	if err := cl.HangUpSIP(c.ctx, pos[0], pos[1]); err != nil {
+		return err
+	}
+	fmt.Fprintf(c.out, "SIP call %s of room %s hung up\n", pos[1], pos[0])
+	return nil
+}
+
+func (c *cli) printSIPCall(call SIPParticipant) error {
+	if c.g.json {
+		return c.printJSON(call)
+	}
+	status := ""
+	if call.SIPStatus != 0 {
+		status = fmt.Sprintf(" (SIP %d)", call.SIPStatus)
+	}
+	fmt.Fprintf(c.out, "SIP call %s to %s in room %s: %s%s\n", call.ID, call.URI, call.Room, call.State, status)
 	return nil
 }

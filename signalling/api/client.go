@@ -157,3 +157,23 @@ func (c *Client) MeetingICS(ctx context.Context, id string) ([]byte, error) {
 	_, err := c.do(ctx, http.MethodGet, "/api/v1/meetings/"+esc(id)+"/invite.ics", nil, &out, nil)
 	return out, err
 }
+
+// DialSIP calls a SIP URI into room; the call joins on answer.
+func (c *Client) DialSIP(ctx context.Context, room string, in DialSIPRequest) (SIPParticipant, error) {
+	var out SIPParticipant
+	_, err := c.do(ctx, http.MethodPost, "/api/v1/rooms/"+esc(room)+"/sip-participants", in, &out, nil)
+	return out, err
+}
+
+// SIPParticipant is the progress of a call placed with DialSIP.
+func (c *Client) SIPParticipant(ctx context.Context, room, id string) (SIPParticipant, error) {
+	var out SIPParticipant
+	_, err := c.do(ctx, http.MethodGet, "/api/v1/rooms/"+esc(room)+"/sip-participants/"+esc(id), nil, &out, nil)
+	return out, err
+}
+
+// HangUpSIP ends a placed call.
+func (c *Client) HangUpSIP(ctx context.Context, room, id string) error {
+	_, err := c.do(ctx, http.MethodDelete, "/api/v1/rooms/"+esc(room)+"/sip-participants/"+esc(id), nil, nil, nil)
+	return err
+}

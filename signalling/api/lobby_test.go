@@ -2,6 +2,7 @@ package api
 
 import (
 	"context"
+	"strings"
 	"testing"
 
 	"github.com/ensemble-sfu/ensemble/signalling/auth"
@@ -55,4 +56,15 @@ func TestLobbyRoutesWithoutLobby(t *testing.T) {
 	e.do("GET", "/api/v1/rooms/r1/lobby", e.admin, "").problem(t, 404, "lobby_disabled")
 	e.do("POST", "/api/v1/rooms/r1/lobby/x/admit", e.admin, "").problem(t, 404, "lobby_disabled")
 	e.do("POST", "/api/v1/rooms/r1/lobby/x/refuse", e.admin, "").problem(t, 404, "lobby_disabled")
+}
+
+// Without a SIP bridge the sip-participants routes say so.
+func TestSIPRoutesWithoutABridge(t *testing.T) {
+	e := newEnv(t)
+	e.do("POST", "/api/v1/rooms/r1/sip-participants", e.admin, `{"uri":"sip:a@b"}`).problem(t, 404, "sip_disabled")
+	e.do("GET", "/api/v1/rooms/r1/sip-participants/x", e.admin, "").problem(t, 404, "sip_disabled")
+	e.do("DELETE", "/api/v1/rooms/r1/sip-participants/x", e.admin, "").problem(t, 404, "sip_disabled")
+	if _, err := e.run("sip-dial", "r1", "sip:a@b"); err == nil || !strings.Contains(err.Error(), "sip_disabled") {
+		t.Fatalf("ensemble room sip-dial without a bridge: %v", err)
+	}
 }

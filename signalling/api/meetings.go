@@ -123,7 +123,14 @@ func sameRequest(stored, fresh *meeting.Meeting, room string) bool {
 
 func (h *handler) storedMeeting(req *request) (*meeting.Meeting, *Problem) {
 	id := req.r.PathValue("id")
-	m, err := h.Store.GetMeeting(req.r.Context(), id)
+	var m *meeting.Meeting
+	var err error
+	if meeting.IsSIPID(id) {
+		// The SIP bridge knows a meeting by the number it was called at.
+		m, err = h.Store.GetMeetingBySIPID(req.r.Context(), id)
+	} else {
+		m, err = h.Store.GetMeeting(req.r.Context(), id)
+	}
 	if err == nil && req.claims != nil && req.outOfScope(m.Room) {
 		err = errOutOfScope
 	}

@@ -51,6 +51,14 @@ func TestCreateMeeting(t *testing.T) {
 	if got.ID != v.ID || got.Room != v.Room {
 		t.Fatalf("get = %+v", got.Meeting)
 	}
+	// The SIP bridge finds the meeting by the number it was called at.
+	var bySIP meeting.View
+	e.do("GET", "/api/v1/meetings/"+v.SIPID, e.token("", "room_list"), "").ok(t, 200, &bySIP)
+	if bySIP.ID != v.ID {
+		t.Fatalf("get by SIP id = %+v", bySIP.Meeting)
+	}
+	e.do("GET", "/api/v1/meetings/1234", e.token("", "room_list"), "").ok(t, 404, nil)
+	e.do("GET", "/api/v1/meetings/"+v.SIPID, e.token("other-room", "room_list"), "").ok(t, 404, nil)
 }
 
 func TestMeetingWithoutTelephonyHasNoDialIn(t *testing.T) {

@@ -70,6 +70,10 @@ func routes() []Route {
 		{"POST", "/api/v1/rooms/{room}/lobby/{identity}/admit", auth.GrantRoomAdmin, ScopePathRoom, (*handler).admitGuest},
 		{"POST", "/api/v1/rooms/{room}/lobby/{identity}/refuse", auth.GrantRoomAdmin, ScopePathRoom, (*handler).refuseGuest},
 
+		{"POST", "/api/v1/rooms/{room}/sip-participants", auth.GrantRoomAdmin, ScopePathRoom, (*handler).dialSIP},
+		{"GET", "/api/v1/rooms/{room}/sip-participants/{id}", auth.GrantRoomAdmin, ScopePathRoom, (*handler).getSIPParticipant},
+		{"DELETE", "/api/v1/rooms/{room}/sip-participants/{id}", auth.GrantRoomAdmin, ScopePathRoom, (*handler).hangUpSIPParticipant},
+
 		{"POST", "/api/v1/meetings", auth.GrantRoomCreate, ScopeBodyRoom, (*handler).createMeeting},
 		{"GET", "/api/v1/meetings/{id}", auth.GrantRoomList, ScopeMeeting, (*handler).getMeeting},
 		{"PATCH", "/api/v1/meetings/{id}", auth.GrantRoomCreate, ScopeMeeting, (*handler).updateMeeting},

@@ -47,3 +47,21 @@ func randomFrom(alphabet string, n int) string {
 	}
 	return string(out)
 }
+
+// maxSIPIDDigits bounds what may be a SIP id (the store allocates 10 digits;
+// longer numbers are accepted in case an installation imports its own).
+const maxSIPIDDigits = 20
+
+// IsSIPID reports whether s has the shape of a meeting's SIP id: 1 to 20 digits.
+// Meeting ids ("mtg_...") and room names never do.
+func IsSIPID(s string) bool {
+	if s == "" || len(s) > maxSIPIDDigits {
+		return false
+	}
+	for _, r := range s {
+		if r < '0' || r > '9' {
+			return false
+		}
+	}
+	return true
+}

@@ -1,0 +1,116 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/emiago/sipgo"
+	"github.com/emiago/sipgo/sip"
+
+	"github.com/ensemble-sfu/ensemble/signalling/api"
+	bridge "github.com/ensemble-sfu/ensemble/sip"
+)
+
+// With sip.listen set, `ensemble serve` runs the SIP bridge: a call to a
+// meeting's number is answered (the bridge found the meeting through the
+// server's API and joined its room), a call to another number is 404.
+func TestServeRunsTheSIPBridge(t *testing.T) {
+	needSIPCodecs(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	sipPort := freeUDPPort(t)
+	baseURL, stop := startServe(t, freePort(t), "--dev", "--data-dir", t.TempDir(),
+		"--sip-domain", "sip.test", "--sip-listen", "127.0.0.1:"+strconv.Itoa(sipPort))
+	defer stop()
+	m, _, err := adminClient(t, baseURL).CreateMeeting(ctx, api.CreateMeetingRequest{
+		Title: "Call in", Start: "2026-12-01T10:00:00Z", End: "2026-12-01T11:00:00Z"}, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	ua, err := sipgo.NewUA()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ua.Close()
+	cl, err := sipgo.NewClient(ua, sipgo.WithClientHostname("127.0.0.1"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	dialer := sipgo.DialogUA{Client: cl, ContactHDR: sip.ContactHeader{Address: sip.Uri{User: "test", Host: "127.0.0.1", Port: 5999}}}
+	offer := []byte("v=0\r\no=t 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\nm=audio 5998 RTP/AVP 0\r\na=rtpmap:0 PCMU/8000\r\n")
+	call := func(number string) (*sipgo.DialogClientSession, error) {
+		sess, err := dialer.Invite(ctx, sip.Uri{User: number, Host: "127.0.0.1", Port: sipPort}, offer,
+			sip.NewHeader("Content-Type", "application/sdp"))
+		if err != nil {
+			return nil, err
+		}
+		if err := sess.WaitAnswer(ctx, sipgo.AnswerOptions{}); err != nil {
+			sess.Close()
+			return nil, err
+		}
+		return sess, nil
+	}
+
+	var refused *sipgo.ErrDialogResponse
+	if _, err := call("1234"); !errors.As(err, &refused) || refused.Res.StatusCode != 404 {
+		t.Fatalf("call to an unknown number: %v, want 404", err)
+	}
+	sess, err := call(m.SIPID)
+	if err != nil {
+		t.Fatalf("call to the meeting: %v", err)
+	}
+	defer sess.Close()
+	if err := sess.Ack(ctx); err != nil {
+		t.Fatal(err)
+	}
+	parts, err := adminClient(t, baseURL).ListParticipants(ctx, m.Room)
+	if err != nil || len(parts) != 1 || parts[0].Kind != "sip" {
+		t.Fatalf("participants %+v, %v", parts, err)
+	}
+	resp, err := http.Get(baseURL + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	metrics, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	for _, want := range []string{`ensemble_sip_refused_total{status="404"} 1`, "ensemble_sip_calls_answered 1"} {
+		if !strings.Contains(string(metrics), want) {
+			t.Errorf("/metrics lacks %q", want)
+		}
+	}
+	if err := sess.Bye(ctx); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func freeUDPPort(t *testing.T) int {
+	t.Helper()
+	c, err := net.ListenPacket("udp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	return c.LocalAddr().(*net.UDPAddr).Port
+}
+
+// needSIPCodecs skips (outside CI) or fails (CI) a test of the bridge in a binary
+// built without its codecs (build tag sipcodecs; scripts/test sets it).
+func needSIPCodecs(t *testing.T) {
+	t.Helper()
+	if bridge.CodecsBuilt() {
+		return
+	}
+	if os.Getenv("CI") == "true" {
+		t.Fatal("built without the SIP codecs: run the tests with -tags sipcodecs")
+	}
+	t.Skip("built without the SIP codecs: run the tests with -tags sipcodecs")
+}

@@ -1,0 +1,86 @@
+// Package sip is Ensemble's SIP bridge: phones and room systems call a meeting's
+// number and take part in its room, each call as one participant of kind sip
+// (vocab.ParticipantSIP) joined through package signalling/client and named
+// from the caller's From display name.
+//
+//	b, err := sip.New(sip.Config{Listen: "0.0.0.0:5060", PublicIP: "203.0.113.7",
+//		Domain: "sip.example.com", URL: "http://127.0.0.1:7880", APIKey: key, APISecret: secret})
+//	...
+//	err = b.Serve(ctx) // until ctx ends; every call is hung up (BYE) on the way out
+//
+// It runs inside `ensemble serve` when the configuration has sip.listen, or as
+// its own process (`ensemble sip --url ... --api-key ... --api-secret ...`); either
+// way it reaches the server only through its API and WebSocket, with tokens it
+// signs with the API key.
+//
+// Dial-in: an INVITE to sip:<meeting number>@<domain> (the meeting's numeric SIP
+// id, also its dial-in PIN) joins that meeting's room. The number is looked up
+// with GET /api/v1/meetings/{number} (Meetings, APIMeetings). The SIP signalling
+// is github.com/emiago/sipgo over UDP and TCP.
+//
+// Gateway: a call to Config.GatewayNumber (the number invitations give with a
+// PIN) is answered at once with a spoken prompt, in English then French ("enter
+// the meeting number, followed by the hash key"; package sip/prompts, made
+// offline with espeak-ng and sox by sip/prompts/generate.sh). The caller types
+// the meeting number (its PIN) and # as RFC 4733 events or in SIP INFO
+// (application/dtmf-relay); * starts over. A wrong number is said so; after
+// PINTries of them the caller hears goodbye and is hung up (BYE). In-band DTMF
+// (tones in the audio) is not recognised.
+//
+// Media: the far end's SDP offer (pion/sdp) picks the codec, in its order of
+// preference, among Opus, G.722, PCMU and PCMA over RTP/AVP; telephone-event is
+// accepted beside it. Each call has its own UDP socket for RTP, in the
+// configured port range, and answers where the far end's RTP comes from
+// (symmetric RTP). Both ways go through a jitter buffer that holds three 20 ms
+// frames:
+//
+//	caller → room: RTP → jitter buffer → decoder of the leg → Opus encoder → microphone track
+//	room → caller: each room audio track (Opus) → jitter buffer → Opus decoder at the
+//	               leg's rate → mix of the loudest three → encoder of the leg → RTP
+//
+// The caller's voice enters the room as Opus, not as the leg's G.711 or G.722
+// passed through: every browser, the recorder (Ogg/Opus) and the mixing of the
+// other calls then get the one codec they all take, with in-band FEC. Room
+// audio is asked for as Opus only (client.WithCodecs), so a Go client
+// publishing G.711 is not heard by callers. The bridge never subscribes to its
+// own tracks, so a caller never hears its own voice.
+//
+// Codecs (package sip/internal/codec): Opus through libopus and G.722 through
+// spandsp, both with cgo (Debian's libopus-dev and libspandsp-dev); G.711 is a
+// table lookup written from the standard (not worth a library).
+//
+// Key presses (RFC 4733 telephone-event) become data messages in the room with
+// topic "dtmf" and the body {"digit":"5"}.
+//
+// Errors are answered with their own status and logged, and touch nothing else:
+// an offer that is not SDP 400, no common codec 488 (with a Warning 305), an
+// unknown or cancelled meeting 404, the call limit reached 503 with
+// Retry-After, a request in no dialog 481; CANCEL before the answer stops the
+// join (sipgo answers 200 and 487). A call ends on BYE from either side, when
+// the room connection closes, and when no RTP came for MediaTimeout (30 s);
+// a re-INVITE in the same codec holds (sendonly, inactive) or resumes it.
+// Session timers (RFC 4028): a caller's Session-Expires is granted with
+// refresher=uac (422 with Min-SE under MinSessionExpires), refreshed by
+// re-INVITE or UPDATE, and a session nobody refreshed is hung up.
+//
+// Registration (Config.Register): the bridge registers at a registrar (digest
+// authentication), again at four fifths of the granted expiry, backing off
+// from RetryMin to RetryMax after failures, and unregisters when it closes;
+// Bridge.Registration tells the state.
+//
+// Dial-out: Bridge.Dial calls a sip: URI (offering Opus, G.722, PCMU, PCMA and
+// telephone-event) and joins the answered call to a room; Dialed tells its
+// progress (dialing, ringing, answered, busy, no_answer, failed with the SIP
+// status, ended) and HangUp ends it (CANCEL or BYE). The room API serves it as
+// POST/GET/DELETE /api/v1/rooms/{room}/sip-participants[/{id}] when the bridge
+// runs inside `ensemble serve`.
+//
+// Metrics (Collectors, on /metrics of ensemble serve): ensemble_sip_calls,
+// ensemble_sip_calls_answered, ensemble_sip_refused_total{status} and, with a
+// registrar, ensemble_sip_registered.
+//
+// Not yet: dial-out progress as room events and webhooks, and dial-out from a
+// bridge in its own process; the registration state in /readyz; video (H.264
+// pass-through); TLS and SRTP; digest authentication of callers and trunks
+// with IP allow-lists; callers waiting in a room's lobby; in-band DTMF.
+package sip
