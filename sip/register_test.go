@@ -43,8 +43,11 @@ func TestRegisterAtARegistrar(t *testing.T) {
 		return s.Registered && time.Until(s.Expires) > 30*time.Minute
 	})
 	s, _ := e.bridge.Registration()
-	if s.Attempts != 3 {
-		t.Errorf("%d registrations, want 3 (challenged and granted 1 s, refused 503, granted 1 h)", s.Attempts)
+	// At least the three the scenario answers (challenged and granted 1 s, refused
+	// 503, granted 1 h); on a loaded machine a request sipp answers late is sent again
+	// by the bridge's retry, which the scenario's own checks (below) accept.
+	if s.Attempts < 3 {
+		t.Errorf("%d registrations, want at least 3 (challenged and granted 1 s, refused 503, granted 1 h)", s.Attempts)
 	}
 	e.bridge.Close()
 	if err := <-done; err != nil {
