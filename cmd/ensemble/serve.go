@@ -24,6 +24,7 @@ import (
 	"github.com/ensemble-sfu/ensemble/signalling/server"
 	"github.com/ensemble-sfu/ensemble/signalling/store"
 	"github.com/ensemble-sfu/ensemble/signalling/webhook"
+	"github.com/ensemble-sfu/ensemble/signalling/webhook/sfuhooks"
 	"github.com/ensemble-sfu/ensemble/signalling/whip"
 	"github.com/ensemble-sfu/ensemble/sip"
 	"github.com/ensemble-sfu/ensemble/web"
@@ -119,7 +120,7 @@ func runServe(ctx context.Context, args []string) error {
 		MaxParticipantsPerRoom:  cfg.Limits.MaxParticipantsPerRoom,
 		MaxTracksPerParticipant: cfg.Limits.MaxTracksPerParticipant,
 		MaxRooms:                cfg.Limits.MaxRooms,
-		Hooks:                   withAutoRecord(notifier.Hooks(), recorder),
+		Hooks:                   withAutoRecord(sfuhooks.Of(notifier), recorder),
 		Logger:                  log,
 	})
 	if err != nil {

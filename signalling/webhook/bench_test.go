@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/ensemble-sfu/ensemble/signalling/webhook"
+	"github.com/ensemble-sfu/ensemble/signalling/webhook/sfuhooks"
 	"github.com/ensemble-sfu/ensemble/vocab"
 )
 
@@ -17,7 +18,7 @@ func BenchmarkHookEnqueue(b *testing.B) {
 		b.Fatal(err)
 	}
 	defer n.Close()
-	h := n.Hooks()
+	h := sfuhooks.Of(n)
 	room := vocab.RoomInfo{SID: "RM_1", Name: "standup", NumParticipants: 4}
 	p := vocab.ParticipantInfo{SID: "PA_1", Identity: "alice", Tracks: []vocab.TrackInfo{{SID: "TR_1"}}}
 	tr := vocab.TrackInfo{SID: "TR_2", Kind: vocab.KindVideo, Source: vocab.SourceCamera}

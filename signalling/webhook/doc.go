@@ -17,11 +17,11 @@
 // (ensemble_webhook_events_dropped_total). A 4xx answer other than 408 and 429 means
 // the receiver will never take that event: it is logged, counted as failed and skipped.
 //
-// Notifier.Hooks returns sfu.Hooks whose callbacks only enqueue (a mutex and a
+// sfuhooks.Of(n) returns sfu.Hooks whose callbacks only enqueue (a mutex and a
 // non-blocking channel send), so the media path never waits on a receiver.
 //
 //	n, err := webhook.New(webhook.Config{URLs: cfg.Webhooks.URLs, APIKey: key, Secret: secret, Logger: log})
-//	engine, err := sfu.NewEngine(ctx, sfu.Config{Hooks: n.Hooks(), ...})
+//	engine, err := sfu.NewEngine(ctx, sfu.Config{Hooks: sfuhooks.Of(n), ...})
 //	prometheus.MustRegister(n)
 //	defer n.Close() // after the engine: Close drops what is still queued
 package webhook

@@ -7,6 +7,7 @@ import (
 
 	"github.com/ensemble-sfu/ensemble/sfu"
 	"github.com/ensemble-sfu/ensemble/signalling/webhook"
+	"github.com/ensemble-sfu/ensemble/signalling/webhook/sfuhooks"
 	"github.com/ensemble-sfu/ensemble/vocab"
 )
 
@@ -20,7 +21,7 @@ func TestEngineHooksReachTheReceiverInOrder(t *testing.T) {
 	}
 	defer n.Close()
 	engine, err := sfu.NewEngine(context.Background(), sfu.Config{BindIP: "127.0.0.1", TCPPort: -1,
-		Hooks: n.Hooks(), Logger: slog.New(slog.DiscardHandler)})
+		Hooks: sfuhooks.Of(n), Logger: slog.New(slog.DiscardHandler)})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,34 +1,32 @@
 package webhook
 
 import (
-	"github.com/ensemble-sfu/ensemble/sfu"
 	"github.com/ensemble-sfu/ensemble/signalling/protocol"
 	"github.com/ensemble-sfu/ensemble/vocab"
 )
 
-// Hooks returns the sfu observers that turn room events into webhooks. Each callback
-// only encodes and enqueues the event.
-func (n *Notifier) Hooks() sfu.Hooks {
-	return sfu.Hooks{
-		RoomStarted: func(r vocab.RoomInfo) {
-			n.Send(Event{Type: RoomStarted, Room: room(r)})
-		},
-		RoomFinished: func(r vocab.RoomInfo) {
-			n.Send(Event{Type: RoomFinished, Room: room(r)})
-		},
-		ParticipantJoined: func(r vocab.RoomInfo, p vocab.ParticipantInfo) {
-			n.Send(Event{Type: ParticipantJoined, Room: room(r), Participant: participant(p)})
-		},
-		ParticipantLeft: func(r vocab.RoomInfo, p vocab.ParticipantInfo, reason vocab.CloseReason) {
-			n.Send(Event{Type: ParticipantLeft, Room: room(r), Participant: participant(p), Reason: string(reason)})
-		},
-		TrackPublished: func(r vocab.RoomInfo, p vocab.ParticipantInfo, t vocab.TrackInfo) {
-			n.Send(Event{Type: TrackPublished, Room: room(r), Participant: participant(p), Track: track(t)})
-		},
-		TrackUnpublished: func(r vocab.RoomInfo, p vocab.ParticipantInfo, t vocab.TrackInfo) {
-			n.Send(Event{Type: TrackUnpublished, Room: room(r), Participant: participant(p), Track: track(t)})
-		},
-	}
+// The sfu's room events as webhooks: each method only encodes and enqueues the
+// event. Package sfuhooks wires them to the media engine, so that this package (and
+// what links it, such as the recording runner) does not link the media plane.
+
+func (n *Notifier) OnRoomStarted(r vocab.RoomInfo) { n.Send(Event{Type: RoomStarted, Room: room(r)}) }
+
+func (n *Notifier) OnRoomFinished(r vocab.RoomInfo) { n.Send(Event{Type: RoomFinished, Room: room(r)}) }
+
+func (n *Notifier) OnParticipantJoined(r vocab.RoomInfo, p vocab.ParticipantInfo) {
+	n.Send(Event{Type: ParticipantJoined, Room: room(r), Participant: participant(p)})
+}
+
+func (n *Notifier) OnParticipantLeft(r vocab.RoomInfo, p vocab.ParticipantInfo, reason vocab.CloseReason) {
+	n.Send(Event{Type: ParticipantLeft, Room: room(r), Participant: participant(p), Reason: string(reason)})
+}
+
+func (n *Notifier) OnTrackPublished(r vocab.RoomInfo, p vocab.ParticipantInfo, t vocab.TrackInfo) {
+	n.Send(Event{Type: TrackPublished, Room: room(r), Participant: participant(p), Track: track(t)})
+}
+
+func (n *Notifier) OnTrackUnpublished(r vocab.RoomInfo, p vocab.ParticipantInfo, t vocab.TrackInfo) {
+	n.Send(Event{Type: TrackUnpublished, Room: room(r), Participant: participant(p), Track: track(t)})
 }
 
 // room, participant and track give the wire shapes events carry.

@@ -19,6 +19,7 @@ import (
 
 	"github.com/ensemble-sfu/ensemble/signalling/protocol"
 	"github.com/ensemble-sfu/ensemble/signalling/webhook"
+	"github.com/ensemble-sfu/ensemble/signalling/webhook/sfuhooks"
 	"github.com/ensemble-sfu/ensemble/vocab"
 )
 
@@ -282,7 +283,7 @@ func TestHooksSendTheRightEvents(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer n.Close()
-	h := n.Hooks()
+	h := sfuhooks.Of(n)
 	room := vocab.RoomInfo{SID: "RM_1", Name: "standup"}
 	p := vocab.ParticipantInfo{SID: "PA_1", Identity: "alice"}
 	tr := vocab.TrackInfo{SID: "TR_1", Kind: vocab.KindAudio, Source: vocab.SourceMicrophone}
