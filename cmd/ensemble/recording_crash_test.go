@@ -13,7 +13,6 @@ import (
 
 	"github.com/ensemble-sfu/ensemble/internal/clips"
 	"github.com/ensemble-sfu/ensemble/signalling/api"
-	"github.com/ensemble-sfu/ensemble/signalling/auth"
 	"github.com/ensemble-sfu/ensemble/signalling/client"
 	"github.com/ensemble-sfu/ensemble/signalling/client/clienttest"
 	"github.com/ensemble-sfu/ensemble/signalling/client/clip"
@@ -96,11 +95,7 @@ func TestRecordingInterruptedByKill9IsFailedWithItsPartialFiles(t *testing.T) {
 // the returned stop is called.
 func speakTo(ctx context.Context, t *testing.T, baseURL, room, identity string) (stop func()) {
 	t.Helper()
-	tok, err := auth.Sign(auth.DevAPIKey, auth.DevAPISecret, auth.TokenParams{Identity: identity, Room: room,
-		Grants: auth.DefaultParticipantGrants(), TTL: time.Hour})
-	if err != nil {
-		t.Fatal(err)
-	}
+	tok := participantToken(t, room, identity)
 	c, err := client.Join(ctx, baseURL, tok)
 	if err != nil {
 		t.Fatal(err)

@@ -13,7 +13,6 @@ import (
 	"time"
 
 	"github.com/ensemble-sfu/ensemble/internal/clips"
-	"github.com/ensemble-sfu/ensemble/signalling/auth"
 	"github.com/ensemble-sfu/ensemble/signalling/client"
 	"github.com/ensemble-sfu/ensemble/signalling/client/clienttest"
 	"github.com/ensemble-sfu/ensemble/signalling/client/clip"
@@ -33,11 +32,7 @@ func liveRoomAcross(t *testing.T, ctx context.Context, pubURL, subURL, room stri
 	t.Helper()
 	quiet := client.WithLogger(slog.New(slog.DiscardHandler))
 	join := func(identity, baseURL string) *client.Client {
-		tok, err := auth.Sign(auth.DevAPIKey, auth.DevAPISecret, auth.TokenParams{Identity: identity, Room: room,
-			Grants: auth.DefaultParticipantGrants(), TTL: time.Hour})
-		if err != nil {
-			t.Fatal(err)
-		}
+		tok := participantToken(t, room, identity)
 		c, err := client.Join(ctx, baseURL, tok, quiet)
 		if err != nil {
 			t.Fatalf("%s joins %s: %v", identity, room, err)
@@ -153,11 +148,7 @@ func TestServeRefusesAJoinFloodAndTheRoomKeepsItsMedia(t *testing.T) {
 // the HTTP refusal it met (nil when it joined; the client then leaves).
 func joinRefusal(t *testing.T, ctx context.Context, baseURL, room, identity string) *client.Error {
 	t.Helper()
-	tok, err := auth.Sign(auth.DevAPIKey, auth.DevAPISecret, auth.TokenParams{Identity: identity, Room: room,
-		Grants: auth.DefaultParticipantGrants(), TTL: time.Hour})
-	if err != nil {
-		t.Fatal(err)
-	}
+	tok := participantToken(t, room, identity)
 	c, err := client.Join(ctx, baseURL, tok, client.WithLogger(slog.New(slog.DiscardHandler)))
 	if err == nil {
 		c.Close()
@@ -173,11 +164,7 @@ func joinRefusal(t *testing.T, ctx context.Context, baseURL, room, identity stri
 // preflightRefusal is the answer of a plain GET of /rtc (what the upgrade would meet).
 func preflightRefusal(t *testing.T, baseURL, room, identity string) (*http.Response, string) {
 	t.Helper()
-	tok, err := auth.Sign(auth.DevAPIKey, auth.DevAPISecret, auth.TokenParams{Identity: identity, Room: room,
-		Grants: auth.DefaultParticipantGrants(), TTL: time.Hour})
-	if err != nil {
-		t.Fatal(err)
-	}
+	tok := participantToken(t, room, identity)
 	resp, err := http.Get(baseURL + "/rtc?access_token=" + tok)
 	if err != nil {
 		t.Fatal(err)

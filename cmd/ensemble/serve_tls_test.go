@@ -9,7 +9,6 @@ import (
 
 	"github.com/ensemble-sfu/ensemble/internal/testcert"
 
-	"github.com/ensemble-sfu/ensemble/signalling/auth"
 	"github.com/ensemble-sfu/ensemble/signalling/client"
 )
 
@@ -62,11 +61,7 @@ func TestServeOverTLS(t *testing.T) {
 		}
 	}
 
-	tok, err := auth.Sign(auth.DevAPIKey, auth.DevAPISecret, auth.TokenParams{Identity: "alice", Room: "tls-room",
-		Grants: auth.DefaultParticipantGrants(), TTL: time.Hour})
-	if err != nil {
-		t.Fatal(err)
-	}
+	tok := participantToken(t, "tls-room", "alice")
 	c, err := client.Join(ctx, baseURL, tok, client.WithHTTPClient(https), client.WithLogger(slog.New(slog.DiscardHandler)))
 	if err != nil {
 		t.Fatalf("join over wss: %v", err)
