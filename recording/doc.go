@@ -29,17 +29,24 @@
 // so a reader that stalled and then read its backlog at once moves nothing.
 // Breaks under 400 ms are closed up. While a publisher's network is cut its
 // timestamps go on, so its gap is kept by the timestamps alone. The other way
-// round, a step from one frame to the next whose timestamps advance more than
-// 400 ms beyond the time that passed (seen after a simulcast switch that
-// followed a publisher's resume) is closed up: a file holds no time that did
-// not pass.
+// round, timestamps that advance more than 400 ms beyond the time that passed
+// (the lag falls below the previous frame's and the run's; seen after a
+// simulcast switch that followed a publisher's resume) are closed up: a file
+// holds no time that did not pass. Timestamps that step back more than 400 ms
+// are a new time base: the frames go on from the last. Whatever happens, each
+// frame lies at least its timestamp step (one frame interval across a jump)
+// after the previous one, and a frame whose timestamp does not advance (a
+// frame seen twice or overtaken) is dropped, a video track then waiting for a
+// key frame: two frames at one position made files in which ffmpeg, reading
+// at the stream's frame rate, saw the same DTS twice.
 //
 // Gaps look like this: in Ogg (which has no timestamps, only a count of
 // samples) silent Opus frames fill them, so every player keeps the time line;
 // in WebM and Matroska there are simply no blocks, and the last picture stays.
 //
 // Loss. Packets are reordered and assembled into frames by Pion's sample
-// builder. When a video frame is lost, the track asks for a key frame
+// builder; a packet of a frame already out (a retransmission after its
+// original) is refused before it. When a video frame is lost, the track asks for a key frame
 // (RequestKeyframe) and drops frames until it arrives, so that no frame that
 // refers to a missing one is written. Lost audio becomes silence.
 //

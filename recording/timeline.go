@@ -37,37 +37,75 @@ type placedFrame struct {
 // its arrival minus its timestamp; the lag is constant in a running stream (up
 // to jitter) and rises for good after a break.
 type timeline struct {
-	clockRate   uint32
-	started     bool
-	lastTS      uint32
-	ticks       int64 // unwrapped timestamp of the last frame pushed, from the first
-	queue       []queued
-	based       bool
-	prevElapsed time.Duration // of the frame placed last
-	prevArrival time.Time
-	base        time.Duration // the run's smallest lag
-	shift       time.Duration // the breaks so far
-	lastPos     time.Duration
-	zeroSet     bool
-	zero        time.Time
+	clockRate uint32
+	started   bool
+	lastTS    uint32
+	ticks     int64 // unwrapped timestamp of the last frame pushed, from the first
+	queue     []queued
+	based     bool
+	prevLag   time.Duration // of the frame placed last
+	base      time.Duration // the run's smallest lag
+	shift     time.Duration // the breaks so far
+	lastPos   time.Duration
+	placedAny bool
+	interval  time.Duration // the last ordinary step between two frames' timestamps
+	zeroSet   bool
+	zero      time.Time
 }
 
 type queued struct {
 	frame
 	elapsed time.Duration // by RTP, from the file's first frame
 	lag     time.Duration
+	// step is the least distance from the previous frame in the file: its
+	// timestamps' step, or, across a jump of the timestamps, the stream's
+	// interval between frames.
+	step time.Duration
 }
 
-// push adds the next frame (in decoding order) and returns the frames whose
-// position is now known.
+// stale reports whether a frame comes too late for the file: its timestamp is
+// not after the last frame's, by less than gapThreshold (a frame seen twice, or
+// overtaken by its successors). Such a frame must not be pushed: two frames at
+// one position make a file whose readers see the same time twice.
+func (tl *timeline) stale(ts uint32) bool {
+	if !tl.started {
+		return false
+	}
+	back := -int64(int32(ts - tl.lastTS))
+	return back >= 0 && back < tl.ticksOf(gapThreshold)
+}
+
+func (tl *timeline) ticksOf(d time.Duration) int64 {
+	return int64(d) * int64(tl.clockRate) / int64(time.Second)
+}
+
+// push adds the next frame (in decoding order; not stale) and returns the
+// frames whose position is now known. Timestamps that step back further than
+// gapThreshold are a discontinuity (a sender's new time base): the frame is
+// taken to follow the previous one by one interval, and its arrival places it
+// from there like any frame after a jump.
 func (tl *timeline) push(f frame, out []placedFrame) []placedFrame {
 	if !tl.started {
 		tl.started, tl.lastTS = true, f.ts
 	}
-	tl.ticks += int64(int32(f.ts - tl.lastTS))
+	ticks := int64(int32(f.ts - tl.lastTS))
+	first := len(tl.queue) == 0 && !tl.placedAny
+	switch {
+	case first && ticks == 0:
+	case ticks <= 0:
+		ticks = max(tl.ticksOf(tl.interval), 1)
+	case ticks < tl.ticksOf(gapThreshold):
+		tl.interval = time.Duration(ticks * int64(time.Second) / int64(tl.clockRate))
+	}
+	prev := time.Duration(tl.ticks * int64(time.Second) / int64(tl.clockRate))
+	tl.ticks += ticks
 	tl.lastTS = f.ts
 	elapsed := time.Duration(tl.ticks * int64(time.Second) / int64(tl.clockRate))
-	q := queued{frame: f, elapsed: elapsed}
+	step := elapsed - prev
+	if step >= gapThreshold {
+		step = tl.interval
+	}
+	q := queued{frame: f, elapsed: elapsed, step: max(step, time.Millisecond)}
 	q.lag = f.arrival.Sub(tl.origin(f, elapsed)) - elapsed
 	tl.queue = append(tl.queue, q)
 	for len(tl.queue) > 0 && elapsed-tl.queue[0].elapsed >= lagWindow {
@@ -95,12 +133,12 @@ func (tl *timeline) flush(out []placedFrame) []placedFrame {
 
 // release places the oldest waiting frame. A lag that rose for good (the
 // smallest lag of the window after the frame is up) is a break: the frames
-// move later by it. A step from one frame to the next whose timestamps advance
-// much more than the clock did is a jump of the timestamps, a sender's or a
-// forwarder's discontinuity: the frames move earlier by it, so that the file
-// holds no time that never passed. A stalled reader raises the lags of its
-// backlog only, its last frames come on time, and each step of its burst is
-// one frame long: neither.
+// move later by it. A lag that fell below both the previous frame's and the
+// run's smallest is a jump of the timestamps, a sender's or a forwarder's
+// discontinuity: the frames move earlier by it, so that the file holds no time
+// that never passed. A stalled reader raises the lags of its backlog only, its
+// last frames come on time: neither. Every frame lies at least its step after
+// the previous one (queued.step), so no two frames share a position.
 func (tl *timeline) release(out []placedFrame) []placedFrame {
 	head := tl.queue[0]
 	lag := head.lag
@@ -109,7 +147,12 @@ func (tl *timeline) release(out []placedFrame) []placedFrame {
 	}
 	if !tl.based {
 		tl.based, tl.base = true, head.lag
-	} else if jump := (head.elapsed - tl.prevElapsed) - head.arrival.Sub(tl.prevArrival); jump > gapThreshold {
+	} else if jump := min(tl.prevLag, tl.base) - head.lag; jump > gapThreshold {
+		// The lag fell below the previous frame's and the run's: the
+		// timestamps ran ahead. The previous frame's lag alone would take a
+		// frame that came late (a stalled reader's backlog) followed by one on
+		// time, across a wait for a key frame, for a jump, and cut time that
+		// passed.
 		tl.shift -= jump
 		tl.base -= jump
 	}
@@ -120,9 +163,16 @@ func (tl *timeline) release(out []placedFrame) []placedFrame {
 	case head.lag < tl.base:
 		tl.base = head.lag
 	}
-	tl.prevElapsed, tl.prevArrival = head.elapsed, head.arrival
-	pos := max(head.elapsed+tl.shift, tl.lastPos)
-	tl.lastPos = pos
+	tl.prevLag = head.lag
+	pos := head.elapsed + tl.shift
+	if least := tl.lastPos + head.step; tl.placedAny && pos < least {
+		// A jump closed up to the arrivals, which came in a burst (a reader
+		// that caught up, a key frame after a wait): the frame keeps its
+		// distance from the previous one, and the frames after it follow.
+		tl.shift += least - pos
+		pos = least
+	}
+	tl.lastPos, tl.placedAny = pos, true
 	tl.queue = tl.queue[1:]
 	return append(out, placedFrame{data: head.data, pos: pos})
 }

@@ -16,8 +16,6 @@ import (
 	"github.com/pion/rtp"
 	"github.com/pion/rtp/codecs"
 	"github.com/pion/webrtc/v4"
-	"github.com/pion/webrtc/v4/pkg/media"
-	"github.com/pion/webrtc/v4/pkg/media/samplebuilder"
 )
 
 const (
@@ -50,18 +48,12 @@ type trackWriter struct {
 	source   vocab.Source
 	clock    uint32
 
-	sb       *samplebuilder.SampleBuilder
-	arrivals [ringSize]time.Time
-	padding  [ringSize]bool
-	seqs     [ringSize]uint16 // which packet each slot of the rings holds
-	lastSR   time.Time        // arrival of the last sender report seen
-	placed   []placedFrame    // reused
-
-	// lastSeq is the last packet of the last frame that came out of the builder.
-	lastSeq     uint16
-	haveLastSeq bool
-	waitingKey  bool
-	lastKeyReq  time.Time
+	frames     *assembler
+	lastSR     time.Time     // arrival of the last sender report seen
+	placed     []placedFrame // reused
+	waitingKey bool
+	lastKeyReq time.Time
+	stale      int // frames refused because their timestamp was not after the last one's
 
 	cur   *openFile
 	runs  int
@@ -104,8 +96,7 @@ func newTrackWriter(rt *client.RemoteTrack, dir string, start time.Time, clocks 
 	if t.kind == vocab.KindAudio {
 		maxLate = maxLateAudio
 	}
-	t.sb = samplebuilder.New(maxLate, depacketizer(codec.MimeType), t.clock,
-		samplebuilder.WithRTPHeaders(true), samplebuilder.WithMaxTimeDelay(maxDelay))
+	t.frames = newAssembler(depacketizer(codec.MimeType), t.clock, maxLate)
 	return t, nil
 }
 
@@ -140,40 +131,44 @@ func (t *trackWriter) run() []recordedFile {
 		if t.rt.IsTelephoneEvent(p.Packet) {
 			continue
 		}
-		i := p.SequenceNumber % ringSize
-		t.arrivals[i] = p.Arrival
-		t.padding[i] = len(p.Payload) == 0
-		t.seqs[i] = p.SequenceNumber
-		t.sb.Push(p.Packet)
+		t.frames.push(p.Packet, p.Arrival)
 		t.drain()
 	}
-	t.sb.Flush()
+	t.frames.flush()
 	t.drain()
 	t.closeFile()
+	if t.frames.late > 0 || t.stale > 0 {
+		t.log.Debug("recording: late packets and frames refused", "packets", t.frames.late, "frames", t.stale)
+	}
 	return t.files
 }
 
 func (t *trackWriter) drain() {
-	for s := t.sb.Pop(); s != nil; s = t.sb.Pop() {
-		if err := t.frame(s); err != nil {
+	for f, ok := t.frames.pop(); ok; f, ok = t.frames.pop() {
+		if err := t.frame(f); err != nil {
 			t.log.Warn("recording: frame not written", "error", err)
 		}
 	}
 }
 
 // frame handles one assembled frame.
-func (t *trackWriter) frame(s *media.Sample) error {
-	if len(s.RTPHeaders) == 0 || len(s.Data) == 0 {
+func (t *trackWriter) frame(s assembled) error {
+	first := s.RTPHeaders[0].SequenceNumber
+	arrival := s.arrival
+	if t.cur != nil && t.cur.at.stale(s.PacketTimestamp) {
+		// A frame the file has passed already: written twice, or later than
+		// its successors. Its successors may refer to it: wait for a key frame.
+		t.stale++
+		if t.kind == vocab.KindVideo {
+			t.waitingKey = true
+			t.requestKeyframe(arrival)
+		}
 		return nil
 	}
-	first, last := s.RTPHeaders[0].SequenceNumber, s.RTPHeaders[len(s.RTPHeaders)-1].SequenceNumber
-	lost := t.lostBefore(first)
-	t.lastSeq, t.haveLastSeq = last, true
-	arrival := t.arrivals[first%ringSize]
 
 	if t.kind == vocab.KindVideo {
 		key := mediafile.IsKeyframe(t.mime, s.Data)
-		if lost && !key && !t.waitingKey {
+		if s.lost && !key && !t.waitingKey {
 			t.waitingKey = true
 			t.log.Debug("recording: frame lost, waiting for a key frame", "seq", first)
 		}
@@ -205,27 +200,6 @@ func (t *trackWriter) write(f *openFile, frames []placedFrame) error {
 	return nil
 }
 
-// lostBefore reports whether packets other than padding are missing between the
-// previous frame and the one starting at first.
-func (t *trackWriter) lostBefore(first uint16) bool {
-	if !t.haveLastSeq {
-		return false
-	}
-	gap := first - t.lastSeq - 1
-	switch {
-	case gap >= 0x8000:
-		return false // not after the last frame: reordered, nothing missing
-	case gap >= ringSize/2:
-		return true
-	}
-	for s := t.lastSeq + 1; s != first; s++ {
-		if i := s % ringSize; t.seqs[i] != s || !t.padding[i] {
-			return true
-		}
-	}
-	return false
-}
-
 func (t *trackWriter) requestKeyframe(now time.Time) {
 	if now.Sub(t.lastKeyReq) < keyframeRetry {
 		return
@@ -246,7 +220,7 @@ func (t *trackWriter) sizeChanged(key []byte) bool {
 
 var unsafeName = regexp.MustCompile(`[^A-Za-z0-9_-]+`)
 
-func (t *trackWriter) openFile(first *media.Sample, arrival time.Time) error {
+func (t *trackWriter) openFile(first assembled, arrival time.Time) error {
 	info := t.rt.Info()
 	width, height := info.Width, info.Height
 	if w, h, ok := mediafile.VP8Size(first.Data); ok {

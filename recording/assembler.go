@@ -1,0 +1,103 @@
+package recording
+
+import (
+	"time"
+
+	"github.com/pion/rtp"
+	"github.com/pion/webrtc/v4/pkg/media"
+	"github.com/pion/webrtc/v4/pkg/media/samplebuilder"
+)
+
+// assembler turns one track's packets into frames with Pion's sample builder,
+// which reorders them, and keeps what the writer needs to know of each frame:
+// when its first packet arrived and whether packets are missing before it.
+//
+// It refuses the packets of frames already handed out or given up (a
+// retransmission that arrives after its original, a packet later than the
+// reorder window) before they reach the sample builder. The builder takes a
+// packet older than everything it holds as the new start of its run and
+// relies on its own bookkeeping of what it consumed to drop it; here the
+// sequence number alone decides, so a frame never comes out twice, whatever
+// state the builder is in. (Frames whose timestamps do not advance are refused
+// again by the timeline: timeline.stale.)
+type assembler struct {
+	sb       *samplebuilder.SampleBuilder
+	arrivals [ringSize]time.Time
+	padding  [ringSize]bool
+	seqs     [ringSize]uint16 // which packet each slot of the rings holds
+
+	// lastSeq is the last packet of the last frame that came out of the builder.
+	lastSeq     uint16
+	haveLastSeq bool
+	// late counts the packets refused because their frame was already out.
+	late int
+}
+
+// assembled is one frame out of the assembler.
+type assembled struct {
+	*media.Sample
+	// arrival is when the frame's first packet arrived.
+	arrival time.Time
+	// lost says that packets other than padding are missing between the
+	// previous frame and this one.
+	lost bool
+}
+
+func newAssembler(depacketizer rtp.Depacketizer, clockRate uint32, maxLate uint16) *assembler {
+	return &assembler{sb: samplebuilder.New(maxLate, depacketizer, clockRate,
+		samplebuilder.WithRTPHeaders(true), samplebuilder.WithMaxTimeDelay(maxDelay))}
+}
+
+// push adds one packet. The packet must not be changed afterwards.
+func (a *assembler) push(p *rtp.Packet, arrival time.Time) {
+	if a.haveLastSeq && int16(p.SequenceNumber-a.lastSeq) <= 0 {
+		a.late++ // its frame is out already, or was given up
+		return
+	}
+	i := p.SequenceNumber % ringSize
+	a.arrivals[i] = arrival
+	a.padding[i] = len(p.Payload) == 0
+	a.seqs[i] = p.SequenceNumber
+	a.sb.Push(p)
+}
+
+// flush makes every frame still held come out (the track ended).
+func (a *assembler) flush() { a.sb.Flush() }
+
+// pop returns the next whole frame, if there is one.
+func (a *assembler) pop() (assembled, bool) {
+	for {
+		s := a.sb.Pop()
+		if s == nil {
+			return assembled{}, false
+		}
+		if len(s.RTPHeaders) == 0 || len(s.Data) == 0 {
+			continue
+		}
+		first, last := s.RTPHeaders[0].SequenceNumber, s.RTPHeaders[len(s.RTPHeaders)-1].SequenceNumber
+		f := assembled{Sample: s, arrival: a.arrivals[first%ringSize], lost: a.lostBefore(first)}
+		a.lastSeq, a.haveLastSeq = last, true
+		return f, true
+	}
+}
+
+// lostBefore reports whether packets other than padding are missing between the
+// previous frame and the one starting at first.
+func (a *assembler) lostBefore(first uint16) bool {
+	if !a.haveLastSeq {
+		return false
+	}
+	gap := first - a.lastSeq - 1
+	switch {
+	case gap >= 0x8000:
+		return false // not after the last frame: reordered, nothing missing
+	case gap >= ringSize/2:
+		return true
+	}
+	for s := a.lastSeq + 1; s != first; s++ {
+		if i := s % ringSize; a.seqs[i] != s || !a.padding[i] {
+			return true
+		}
+	}
+	return false
+}
