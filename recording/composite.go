@@ -20,6 +20,10 @@ const (
 	// LayoutGrid makes composite.mp4: H.264 + AAC, the videos in a grid, all
 	// audio mixed.
 	LayoutGrid Layout = "grid"
+	// LayoutSpeaker makes composite.mp4 with the active speaker large and
+	// every camera small in a strip below, the speaker decided from the
+	// recorded audio levels (compose.SpeakerTurns); all audio mixed.
+	LayoutSpeaker Layout = "speaker"
 	// LayoutAudioOnly makes composite.ogg: all audio mixed into Opus.
 	LayoutAudioOnly Layout = "audio_only"
 )
@@ -32,7 +36,7 @@ type Composite struct {
 }
 
 func (l Layout) valid() bool {
-	return l == LayoutNone || l == LayoutGrid || l == LayoutAudioOnly
+	return l == LayoutNone || l == LayoutGrid || l == LayoutSpeaker || l == LayoutAudioOnly
 }
 
 // composite runs ffmpeg over the manifest's files (package compose).
@@ -42,10 +46,15 @@ func (r *Recorder) composite(ctx context.Context, m Manifest) (*Composite, error
 		name = "composite.ogg"
 	}
 	job := compose.Job{Length: m.EndedAt.Sub(m.StartedAt), Output: filepath.Join(r.cfg.Dir, name),
-		AudioOnly: r.cfg.Layout == LayoutAudioOnly, FFmpeg: r.cfg.FFmpeg}
+		AudioOnly: r.cfg.Layout == LayoutAudioOnly, Speaker: r.cfg.Layout == LayoutSpeaker, FFmpeg: r.cfg.FFmpeg}
 	for _, f := range m.Files {
-		job.Inputs = append(job.Inputs, compose.Input{Path: filepath.Join(r.cfg.Dir, f.Path),
-			Video: f.Kind == vocab.KindVideo, Offset: f.StartOffset, Tile: f.ParticipantSID + "/" + string(f.Source)})
+		in := compose.Input{Path: filepath.Join(r.cfg.Dir, f.Path),
+			Video: f.Kind == vocab.KindVideo, Offset: f.StartOffset, Tile: f.ParticipantSID + "/" + string(f.Source)}
+		// The speaker layout matches a microphone's voice to a camera.
+		if f.Source == vocab.SourceCamera || f.Source == vocab.SourceMicrophone {
+			in.Participant = f.ParticipantSID
+		}
+		job.Inputs = append(job.Inputs, in)
 	}
 	if err := compose.Run(ctx, job); err != nil {
 		return nil, err

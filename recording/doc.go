@@ -60,8 +60,10 @@
 // rewrites them into one continuous stream.
 //
 // Composition: with Config.Layout, Stop also composes the files with ffmpeg
-// (package compose): composite.mp4 (H.264 + AAC, videos in a grid, audio
-// mixed) or, audio only, composite.ogg. A missing ffmpeg is reported in Stop's
+// (package compose): composite.mp4 (H.264 + AAC, videos in a grid, or, with
+// LayoutSpeaker, the active speaker large above a strip of every camera;
+// audio mixed) or, audio only, composite.ogg. The speaker is decided from the
+// recorded microphones' levels, decoded from the Ogg files. A missing ffmpeg is reported in Stop's
 // error (compose.ErrNoFFmpeg) and in Manifest.CompositeError; the per-track
 // files and the manifest are written all the same.
 //

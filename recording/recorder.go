@@ -28,7 +28,7 @@ type Config struct {
 	// a clienttest.Network with client.WithNet).
 	ClientOptions []client.Option
 	// Layout asks Stop to compose the files into one with ffmpeg (LayoutGrid,
-	// LayoutAudioOnly); FFmpeg names the program (default "ffmpeg").
+	// LayoutSpeaker, LayoutAudioOnly); FFmpeg names the program (default "ffmpeg").
 	Layout Layout
 	FFmpeg string
 }

@@ -107,6 +107,10 @@ func runServe(ctx context.Context, args []string) error {
 	} else if len(failed) > 0 {
 		log.Warn("recordings interrupted by the last stop are marked failed", "recordings", failed)
 	}
+	// Record workers renew their claims; a dead one's recordings end failed.
+	leases, stopLeases := context.WithCancel(ctx)
+	defer stopLeases()
+	go recorder.WatchLeases(leases)
 
 	udpMin, udpMax := cfg.PortRange()
 	// The engine is not tied to ctx: on a signal we drain first, then close it.

@@ -6,7 +6,9 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"os"
 	"os/exec"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
@@ -31,6 +33,10 @@ type Input struct {
 	// Tile groups the videos shown in one place of the grid, one after the
 	// other (a participant's camera over several files); "" is a tile of its own.
 	Tile string
+	// Participant is whose voice (audio) or face (video) the input is, for the
+	// speaker layout: the loudest participant's videos are shown large. ""
+	// for inputs that take no part in it (a screen share: only in the strip).
+	Participant string
 }
 
 // Job is one composition.
@@ -42,6 +48,12 @@ type Job struct {
 	Output string
 	// AudioOnly mixes the audio into Ogg Opus and ignores the videos.
 	AudioOnly bool
+	// Speaker lays the videos out with the active speaker large and every
+	// tile small in a strip below, instead of a grid; the speaker is decided
+	// from the audio inputs' levels (SpeakerTurns). Hold is the least time a
+	// speaker stays large (default DefaultHold).
+	Speaker bool
+	Hold    time.Duration
 	// Width and Height are the grid's size (default 1280x720).
 	Width, Height int
 	// FFmpeg is the program (default: "ffmpeg" on the PATH).
@@ -50,18 +62,35 @@ type Job struct {
 
 // Run composes the job's inputs into its output with ffmpeg.
 func Run(ctx context.Context, j Job) error {
-	bin := j.FFmpeg
-	if bin == "" {
-		bin = "ffmpeg"
-	}
-	path, err := exec.LookPath(bin)
-	if err != nil {
-		return fmt.Errorf("%w: %w", ErrNoFFmpeg, err)
-	}
-	args, err := j.args()
+	path, err := j.ffmpeg()
 	if err != nil {
 		return err
 	}
+	var turns []Turn
+	if j.Speaker && !j.AudioOnly {
+		if turns, err = SpeakerTurns(ctx, j); err != nil {
+			return err
+		}
+	}
+	args, graph, err := j.args(turns)
+	if err != nil {
+		return err
+	}
+	// The graph goes in a file beside the output: a long meeting's speaker
+	// layout would not fit in one argument (128 KiB on Linux).
+	script, err := os.CreateTemp(filepath.Dir(j.Output), ".graph-*.txt")
+	if err != nil {
+		return fmt.Errorf("compose: %w", err)
+	}
+	defer os.Remove(script.Name())
+	if _, err := script.WriteString(graph); err != nil {
+		_ = script.Close()
+		return fmt.Errorf("compose: %w", err)
+	}
+	if err := script.Close(); err != nil {
+		return fmt.Errorf("compose: %w", err)
+	}
+	args = append([]string{"-filter_complex_script", script.Name()}, args...)
 	var stderr bytes.Buffer
 	cmd := exec.CommandContext(ctx, path, args...)
 	cmd.Stderr = &stderr
@@ -71,8 +100,21 @@ func Run(ctx context.Context, j Job) error {
 	return nil
 }
 
-// args builds ffmpeg's command line: the inputs, one filter graph, the codecs.
-func (j Job) args() ([]string, error) {
+func (j Job) ffmpeg() (string, error) {
+	bin := j.FFmpeg
+	if bin == "" {
+		bin = "ffmpeg"
+	}
+	path, err := exec.LookPath(bin)
+	if err != nil {
+		return "", fmt.Errorf("%w: %w", ErrNoFFmpeg, err)
+	}
+	return path, nil
+}
+
+// args builds ffmpeg's command line (the inputs, the codecs) and its filter
+// graph; turns, for the speaker layout, say who is shown large when.
+func (j Job) args(turns []Turn) ([]string, string, error) {
 	w, h := j.Width, j.Height
 	if w <= 0 || h <= 0 {
 		w, h = 1280, 720
@@ -95,7 +137,7 @@ func (j Job) args() ([]string, error) {
 	}
 	inputs := j.usedInputs()
 	if len(audio) == 0 && (j.AudioOnly || len(video) == 0) {
-		return nil, ErrNothing
+		return nil, "", ErrNothing
 	}
 
 	// Audio: each input delayed to its offset, all mixed (not normalised:
@@ -111,28 +153,16 @@ func (j Job) args() ([]string, error) {
 	}
 
 	if !j.AudioOnly && len(video) > 0 {
-		tiles := tileOf(inputs, video)
-		cols := int(math.Ceil(math.Sqrt(float64(len(tiles.names)))))
-		rows := (len(tiles.names) + cols - 1) / cols
-		tw, th := w/cols&^1, h/rows&^1
-		graph = append(graph, fmt.Sprintf("color=c=black:s=%dx%d:r=30:d=%s[base0]", w, h, secs))
-		for n, i := range video {
-			in := inputs[i]
-			t := tiles.index[i]
-			x, y := t%cols*tw, t/cols*th
-			start := max(in.Offset.Seconds(), 0)
-			graph = append(graph, fmt.Sprintf(
-				"[%d:v]scale=%d:%d:force_original_aspect_ratio=decrease,pad=%d:%d:(ow-iw)/2:(oh-ih)/2,setsar=1,setpts=PTS-STARTPTS+%.3f/TB[v%d]",
-				i, tw, th, tw, th, start, i))
-			graph = append(graph, fmt.Sprintf("[base%d][v%d]overlay=x=%d:y=%d:eof_action=pass[base%d]", n, i, x, y, n+1))
+		if j.Speaker {
+			graph = append(graph, speakerGraph(inputs, video, turns, w, h, secs)...)
+		} else {
+			graph = append(graph, gridGraph(inputs, video, w, h, secs)...)
 		}
-		graph[len(graph)-1] = strings.TrimSuffix(graph[len(graph)-1], fmt.Sprintf("[base%d]", len(video))) + ",format=yuv420p[vout]"
 	}
 
-	args = append(args, "-filter_complex", strings.Join(graph, ";"))
 	if j.AudioOnly {
 		args = append(args, "-map", "[aout]", "-c:a", "libopus", "-b:a", "64k", "-t", secs, j.Output)
-		return args, nil
+		return args, strings.Join(graph, ";\n"), nil
 	}
 	if len(video) > 0 {
 		args = append(args, "-map", "[vout]", "-c:v", "libx264", "-preset", "veryfast", "-crf", "23")
@@ -141,7 +171,43 @@ func (j Job) args() ([]string, error) {
 		args = append(args, "-map", "[aout]", "-c:a", "aac", "-b:a", "128k")
 	}
 	args = append(args, "-t", secs, "-movflags", "+faststart", j.Output)
-	return args, nil
+	return args, strings.Join(graph, ";\n"), nil
+}
+
+// gridGraph lays the videos out in a grid of tiles on a black background.
+func gridGraph(inputs []Input, video []int, w, h int, secs string) []string {
+	tiles := tileOf(inputs, video)
+	cols := int(math.Ceil(math.Sqrt(float64(len(tiles.names)))))
+	rows := (len(tiles.names) + cols - 1) / cols
+	tw, th := w/cols&^1, h/rows&^1
+	graph := []string{fmt.Sprintf("color=c=black:s=%dx%d:r=30:d=%s[base0]", w, h, secs)}
+	for n, i := range video {
+		t := tiles.index[i]
+		graph = append(graph, fitted(i, inputs[i], tw, th, fmt.Sprintf("v%d", i)),
+			fmt.Sprintf("[base%d][v%d]overlay=x=%d:y=%d:eof_action=pass[base%d]", n, i, t%cols*tw, t/cols*th, n+1))
+	}
+	return closeChain(graph, len(video))
+}
+
+// fitted scales input i into a w×h box (letterboxed) and places it at its
+// offset on the time line, as the stream named out.
+func fitted(i int, in Input, w, h int, out string) string {
+	return fittedFrom(fmt.Sprintf("%d:v", i), in, w, h, out)
+}
+
+// fittedFrom is fitted from the stream named src (a split of an input).
+func fittedFrom(src string, in Input, w, h int, out string) string {
+	return fmt.Sprintf(
+		"[%s]scale=%d:%d:force_original_aspect_ratio=decrease,pad=%d:%d:(ow-iw)/2:(oh-ih)/2,setsar=1,setpts=PTS-STARTPTS+%.3f/TB[%s]",
+		src, w, h, w, h, max(in.Offset.Seconds(), 0), out)
+}
+
+// closeChain renames the last overlay's output [baseN] to the graph's video
+// output, in the encoder's pixel format.
+func closeChain(graph []string, n int) []string {
+	last := strings.TrimSuffix(graph[len(graph)-1], fmt.Sprintf("[base%d]", n))
+	graph[len(graph)-1] = last + ",format=yuv420p[vout]"
+	return graph
 }
 
 // usedInputs lists the inputs in ffmpeg's numbering (videos left out for audio only).

@@ -37,6 +37,12 @@ func compositeOf(dir string, m recording.Manifest) *store.RecordingFile {
 		Duration: m.EndedAt.Sub(m.StartedAt), Bytes: m.Composite.Bytes}
 }
 
+// PartialFiles lists the files recording id has written here so far (a
+// worker's lease renewal reports them).
+func (r *Runner) PartialFiles(id string) []store.RecordingFile {
+	return partialFiles(filepath.Join(r.cfg.Dir, id))
+}
+
 // partialFiles lists what an interrupted recording left in dir: every media
 // file, as it is on disk (its end may be cut).
 func partialFiles(dir string) []store.RecordingFile {

@@ -41,6 +41,9 @@ func (r *Runner) record(j *job) {
 	layout := recording.LayoutNone
 	if j.rec.Options.Composite && r.composeErr == nil {
 		layout = recording.LayoutGrid
+		if j.rec.Options.Layout == string(recording.LayoutSpeaker) {
+			layout = recording.LayoutSpeaker
+		}
 		if j.rec.Options.AudioOnly {
 			layout = recording.LayoutAudioOnly
 		}

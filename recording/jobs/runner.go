@@ -50,6 +50,9 @@ type Config struct {
 	// Queue makes Start only store the recording, with no Node, for a record
 	// worker to claim; this node records nothing itself.
 	Queue bool
+	// LeaseTTL is how long a record worker's claim holds without a renewal
+	// (default DefaultLeaseTTL); see ExpireLeases.
+	LeaseTTL time.Duration
 }
 
 // Runner runs recordings on this node.
@@ -93,6 +96,9 @@ func New(cfg Config) (*Runner, error) {
 	if cfg.FFmpeg == "" {
 		cfg.FFmpeg = "ffmpeg"
 	}
+	if cfg.LeaseTTL <= 0 {
+		cfg.LeaseTTL = DefaultLeaseTTL
+	}
 	log := cfg.Logger
 	if log == nil {
 		log = slog.Default()
@@ -120,9 +126,7 @@ func NewID() string {
 // checkOptions refuses what the recorder cannot do.
 func checkOptions(o store.RecordingOptions) error {
 	switch o.Layout {
-	case "", "grid":
-	case "speaker":
-		return fmt.Errorf("%w: the speaker layout is not available yet; use grid", ErrInvalidOptions)
+	case "", "grid", "speaker":
 	default:
 		return fmt.Errorf("%w: layout %q is neither grid nor speaker", ErrInvalidOptions, o.Layout)
 	}

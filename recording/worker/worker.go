@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net/http"
 	"time"
 
 	"github.com/ensemble-sfu/ensemble/recording/jobs"
@@ -116,12 +117,17 @@ func (w *Worker) poll(ctx context.Context) {
 		return
 	}
 	for _, id := range w.runner.IDs() {
-		rec, err := c.GetRecording(ctx, id)
-		if err != nil {
-			w.log.Warn("record worker: recording not read", "recording", id, "err", err)
-			continue
-		}
-		if rec.StopRequested {
+		// The renewal keeps the claim alive (the server fails the recording
+		// when it lapses: a dead worker's) and lists the files so far.
+		rec, err := c.RenewLease(ctx, id, api.LeaseRequest{Node: w.cfg.Node, Files: w.runner.PartialFiles(id)})
+		var pe *api.Problem
+		switch {
+		case errors.As(err, &pe) && pe.Status == http.StatusConflict:
+			w.log.Warn("record worker: the server ended the recording (its claim lapsed): stopping it", "recording", id, "err", err)
+			w.runner.RequestStop(id)
+		case err != nil:
+			w.log.Warn("record worker: claim not renewed", "recording", id, "err", err)
+		case rec.StopRequested:
 			w.runner.RequestStop(id)
 		}
 	}

@@ -31,7 +31,7 @@ commands:
   mute ROOM IDENTITY TRACK_SID [--unmute]
   meeting create --title T --start TIME --end TIME [--time-zone Z] [--recurrence RRULE] [--room R] [--idempotency-key K]
   invite MEETING_ID [-o FILE]      print (or save) the meeting's .ics
-  record start ROOM [--composite] [--layout grid] [--audio-only]
+  record start ROOM [--composite] [--layout grid|speaker] [--audio-only]
   record stop ROOM RECORDING_ID    stop; answers once the files are closed
   record get RECORDING_ID          status, files and manifest
   record list ROOM

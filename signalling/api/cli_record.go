@@ -31,7 +31,7 @@ func (c *cli) recordStart(args []string) error {
 	fs := c.flags("record start")
 	var in StartRecordingRequest
 	fs.BoolVar(&in.Composite, "composite", false, "compose the tracks into one file at stop")
-	fs.StringVar(&in.Layout, "layout", "", "layout of the composed video: grid")
+	fs.StringVar(&in.Layout, "layout", "", "layout of the composed video: grid, or speaker (the active speaker large)")
 	fs.BoolVar(&in.AudioOnly, "audio-only", false, "compose one audio mix instead of a video")
 	pos, cl, err := c.parse(fs, args, "ROOM")
 	if err != nil {

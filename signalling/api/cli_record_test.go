@@ -55,7 +55,7 @@ func TestCLIRecord(t *testing.T) {
 	if _, err := e.run("record", "pause", "council"); err == nil || !strings.Contains(err.Error(), "unknown record subcommand") {
 		t.Fatalf("unknown subcommand: %v", err)
 	}
-	if _, err := e.run("record", "start", "council", "--layout", "speaker"); err == nil || !strings.Contains(err.Error(), "speaker layout is not available") {
-		t.Fatalf("speaker layout: %v", err)
+	if _, err := e.run("record", "start", "council", "--composite", "--layout", "mosaic"); err == nil || !strings.Contains(err.Error(), "neither grid nor speaker") {
+		t.Fatalf("unknown layout: %v", err)
 	}
 }

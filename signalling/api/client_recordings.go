@@ -51,6 +51,15 @@ func (c *Client) ClaimRecording(ctx context.Context, node string) (rec store.Rec
 	return rec, true, nil
 }
 
+// RenewLease renews the worker's claim on a recording and lists the files
+// written so far (POST /api/v1/recording-jobs/{id}/lease); the recording
+// returned says whether to stop.
+func (c *Client) RenewLease(ctx context.Context, id string, in LeaseRequest) (store.Recording, error) {
+	var out store.Recording
+	_, err := c.do(ctx, "POST", "/api/v1/recording-jobs/"+esc(id)+"/lease", in, &out, nil)
+	return out, err
+}
+
 // ReportRecording stores the state of a recording the worker claimed and
 // returns the stored recording (its StopRequested says whether to stop).
 func (c *Client) ReportRecording(ctx context.Context, id string, in RecordingReport) (store.Recording, error) {

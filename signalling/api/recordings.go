@@ -15,7 +15,9 @@ import (
 // StartRecordingRequest is the body of POST /api/v1/rooms/{room}/recordings.
 type StartRecordingRequest struct {
 	// Composite asks for one composed file at stop: a video in Layout
-	// ("grid"; "speaker" is refused for now), or with AudioOnly one audio mix.
+	// ("grid", or "speaker": the active speaker, decided from the recorded
+	// audio levels, large above a strip of every camera), or with AudioOnly
+	// one audio mix.
 	Composite bool   `json:"composite"`
 	Layout    string `json:"layout,omitempty"`
 	AudioOnly bool   `json:"audio_only"`

@@ -100,6 +100,7 @@ func routes() []Route {
 		// Record workers (ensemble record-worker) claim queued recordings and report them.
 		{"POST", "/api/v1/recording-jobs", auth.GrantRoomAdmin, ScopeServer, (*handler).claimRecording},
 		{"PUT", "/api/v1/recording-jobs/{id}", auth.GrantRoomAdmin, ScopeServer, (*handler).reportRecording},
+		{"POST", "/api/v1/recording-jobs/{id}/lease", auth.GrantRoomAdmin, ScopeServer, (*handler).renewLease},
 	}
 }
 

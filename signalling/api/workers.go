@@ -31,7 +31,49 @@ type RecordingReport struct {
 	Manifest  json.RawMessage       `json:"manifest,omitempty"`
 }
 
+// LeaseRequest is the body of POST /api/v1/recording-jobs/{id}/lease: a
+// record worker renews its claim and lists the files written so far.
+type LeaseRequest struct {
+	Node  string                `json:"node"`
+	Files []store.RecordingFile `json:"files"`
+}
+
 var errNotClaimable = errors.New("not claimable")
+
+func (h *handler) leaseTTL() time.Duration {
+	if h.Recordings == nil {
+		return jobs.DefaultLeaseTTL
+	}
+	return h.Recordings.LeaseTTL()
+}
+
+// renewLease extends a worker's claim (jobs.Runner.RenewLease); the answer
+// carries stop_requested, which the worker follows. 409 when the recording is
+// another node's or has ended (its lease may have lapsed): the worker stops it.
+func (h *handler) renewLease(req *request) *Problem {
+	var in LeaseRequest
+	if p := decodeBody(req.w, req.r, &in); p != nil {
+		return p
+	}
+	if in.Node == "" {
+		return invalid("node", "is required: the worker's name")
+	}
+	if h.Recordings == nil {
+		return newProblem(http.StatusServiceUnavailable, "recording_unavailable", "recording is not enabled on this server")
+	}
+	id := req.r.PathValue("id")
+	rec, err := h.Recordings.RenewLease(req.r.Context(), id, in.Node, in.Files)
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+		return recordingNotFound(id)
+	case errors.Is(err, jobs.ErrNotYours), errors.Is(err, jobs.ErrEnded):
+		return newProblem(http.StatusConflict, "recording_not_yours", err.Error())
+	case err != nil:
+		return internal(h.log, req.r, fmt.Errorf("lease %s: %w", id, err))
+	}
+	writeJSON(req.w, http.StatusOK, rec)
+	return nil
+}
 
 // claimRecording gives the oldest queued recording to the asking worker: the
 // claim is a compare-and-swap of its node in the store, so two workers never
@@ -58,6 +100,7 @@ func (h *handler) claimRecording(req *request) *Problem {
 				return errNotClaimable
 			}
 			x.Node = in.Node
+			x.LeaseUntil = time.Now().Add(h.leaseTTL()).UTC()
 			return nil
 		})
 		if errors.Is(err, errNotClaimable) {

@@ -47,6 +47,11 @@ type Recording struct {
 	// Node is who records it (a server's or a record worker's name); empty
 	// while the job waits for a worker to claim it.
 	Node string `json:"node,omitempty"`
+	// LeaseUntil is, for a recording a record worker claimed, when its claim
+	// lapses unless the worker renews it: a worker that died or lost the
+	// server stops renewing, and the server then marks the recording failed
+	// (package recording/jobs, ExpireLeases). Zero for a server's own.
+	LeaseUntil time.Time `json:"lease_until,omitzero"`
 	// StopRequested is set by a stop request, for the node that records.
 	StopRequested bool      `json:"stop_requested,omitempty"`
 	CreatedAt     time.Time `json:"created_at"`
