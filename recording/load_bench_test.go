@@ -90,25 +90,52 @@ func TestRecordingLoad(t *testing.T) {
 	base := cpuDuring(window, wait)
 
 	dir := t.TempDir()
-	var recs []*recording.Recorder
-	for r := range rooms {
-		rec, err := recording.Start(ctx, recording.Config{URL: srv.URL, Dir: filepath.Join(dir, strconv.Itoa(r)), Logger: testLogger(t),
-			Token: srv.TokenWith(recording.TokenParams(fmt.Sprintf("load-%d", r), "recorder"))})
-		if err != nil {
-			t.Fatal(err)
-		}
-		recs = append(recs, rec)
-	}
-	wait(3 * time.Second)
-	withRec := cpuDuring(window, wait)
-	load := readLoadavg()
 	var manifests []recording.Manifest
-	for _, rec := range recs {
-		m, err := rec.Stop(ctx)
-		if err != nil {
-			t.Fatal(err)
+	var withRec, recorderCPU time.Duration
+	var load string
+	if os.Getenv("ENSEMBLE_BENCH_PROCESS") != "" {
+		// The recorders in a process of their own, as `ensemble record-worker`
+		// runs them: their CPU is read from /proc apart from the SFU's.
+		var spec recorderSpec
+		spec.URL = srv.URL
+		for r := range rooms {
+			spec.Rooms = append(spec.Rooms, recorderRoom{Dir: filepath.Join(dir, strconv.Itoa(r)),
+				Token: srv.TokenWith(recording.TokenParams(fmt.Sprintf("load-%d", r), "recorder"))})
 		}
-		manifests = append(manifests, m)
+		proc := startRecorderProcess(t, spec)
+		wait(3 * time.Second)
+		child := procCPU(t, proc.Process.Pid)
+		withRec = cpuDuring(window, wait)
+		recorderCPU = procCPU(t, proc.Process.Pid) - child
+		load = readLoadavg()
+		stopRecorderProcess(t, proc)
+		for _, room := range spec.Rooms {
+			m, err := recording.ReadManifest(room.Dir)
+			if err != nil {
+				t.Fatal(err)
+			}
+			manifests = append(manifests, m)
+		}
+	} else {
+		var recs []*recording.Recorder
+		for r := range rooms {
+			rec, err := recording.Start(ctx, recording.Config{URL: srv.URL, Dir: filepath.Join(dir, strconv.Itoa(r)), Logger: testLogger(t),
+				Token: srv.TokenWith(recording.TokenParams(fmt.Sprintf("load-%d", r), "recorder"))})
+			if err != nil {
+				t.Fatal(err)
+			}
+			recs = append(recs, rec)
+		}
+		wait(3 * time.Second)
+		withRec = cpuDuring(window, wait)
+		load = readLoadavg()
+		for _, rec := range recs {
+			m, err := rec.Stop(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			manifests = append(manifests, m)
+		}
 	}
 	tracks := 0
 	for r, m := range manifests {
@@ -141,10 +168,17 @@ func TestRecordingLoad(t *testing.T) {
 	minutes := m.EndedAt.Sub(m.StartedAt).Minutes()
 
 	perSecond := (withRec - base).Seconds() / window.Seconds()
-	perTrack := perSecond / float64(tracks)
 	t.Logf("rooms %d (4 participants, VP8 640x360 + Opus each), tracks recorded %d, window %v", rooms, tracks, window)
 	t.Logf("process CPU: %.3f cores without recorders, %.3f with; recorders' share %.3f cores",
 		base.Seconds()/window.Seconds(), withRec.Seconds()/window.Seconds(), perSecond)
+	if recorderCPU > 0 {
+		// The recorders' own process; the SFU's process grew by its
+		// forwarding to them.
+		perSecond = recorderCPU.Seconds() / window.Seconds()
+		t.Logf("recorder process CPU: %.3f cores (the SFU process's share for forwarding to them: %.3f cores)",
+			perSecond, (withRec-base).Seconds()/window.Seconds())
+	}
+	perTrack := perSecond / float64(tracks)
 	t.Logf("per recorded track: %.2f %% of a core; per 4-participant room: %.2f %%; rooms per core: %.0f",
 		100*perTrack, 800*perTrack, 1/(8*perTrack))
 	t.Logf("composition (grid MP4, 4 tiles): %.1f s of CPU for %.2f min: %.1f CPU-s per composed minute",

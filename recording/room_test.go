@@ -75,6 +75,20 @@ func (r *room) wait(d time.Duration) {
 	}
 }
 
+// waitFor waits until cond holds (checked every 20 ms).
+func (r *room) waitFor(what string, cond func() bool) {
+	r.t.Helper()
+	tick := time.NewTicker(20 * time.Millisecond)
+	defer tick.Stop()
+	for !cond() {
+		select {
+		case <-tick.C:
+		case <-r.ctx.Done():
+			r.t.Fatalf("timed out waiting for %s", what)
+		}
+	}
+}
+
 func parse(t *testing.T, f func([]byte) (*clip.Clip, error), b []byte) *clip.Clip {
 	t.Helper()
 	c, err := f(b)
