@@ -64,8 +64,8 @@ func colourClip(t *testing.T, colour string) *clip.Clip {
 // AAC, the recording's length) shows red large during red's turn and blue
 // large during blue's, decided from the recorded audio.
 func TestRecorderSpeakerLayoutFollowsTheSpeaker(t *testing.T) {
+	red, blue := colourClip(t, "red"), colourClip(t, "blue") // before the room's clock starts
 	r := newRoom(t, "speaker")
-	red, blue := colourClip(t, "red"), colourClip(t, "blue")
 	voice := parse(t, clip.ParseOgg, clips.Opus)
 	var blueSpeaks atomic.Bool
 	for _, p := range []struct {
