@@ -11,7 +11,11 @@
 //
 // A recording found unfinished in the store when its node starts (Recover)
 // was interrupted: it is marked failed, with the files found on disk listed as
-// partial, never lost silently.
+// partial, never lost silently. A record worker's recording holds a lease
+// that the worker renews at each poll (RenewLease, listing its files so far);
+// when the worker dies or loses the server the lease lapses and the server's
+// WatchLeases marks the recording failed with those files as partial
+// (ExpireLeases), so nothing stays "recording" for ever.
 //
 // Where recordings run. By default inside `ensemble serve` (Config.Record). With
 // record workers (`ensemble record-worker`), the server only queues the jobs
