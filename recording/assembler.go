@@ -18,8 +18,8 @@ import (
 // packet older than everything it holds as the new start of its run and
 // relies on its own bookkeeping of what it consumed to drop it; here the
 // sequence number alone decides, so a frame never comes out twice, whatever
-// state the builder is in. (Frames whose timestamps do not advance are refused
-// again by the timeline: timeline.stale.)
+// state the builder is in. (Frames whose timestamps do not advance are placed
+// one interval on by the timeline.)
 type assembler struct {
 	sb       *samplebuilder.SampleBuilder
 	arrivals [ringSize]time.Time

@@ -54,10 +54,10 @@ func TestAssemblerRefusesRetransmissionsOfFramesOut(t *testing.T) {
 	var placed []placedFrame
 	take := func() {
 		for f, ok := a.pop(); ok; f, ok = a.pop() {
-			frames = append(frames, f)
-			if tl.stale(f.PacketTimestamp) {
+			if n := len(frames); n > 0 && int32(f.PacketTimestamp-frames[n-1].PacketTimestamp) <= 0 {
 				t.Fatalf("frame of timestamp %d came out again", f.PacketTimestamp)
 			}
+			frames = append(frames, f)
 			placed = tl.push(frame{data: f.Data, ts: f.PacketTimestamp, arrival: f.arrival}, placed)
 		}
 	}

@@ -34,11 +34,10 @@
 // simulcast switch that followed a publisher's resume) are closed up: a file
 // holds no time that did not pass. Timestamps that step back more than 400 ms
 // are a new time base: the frames go on from the last. Whatever happens, each
-// frame lies at least its timestamp step (one frame interval across a jump)
-// after the previous one, and a frame whose timestamp does not advance (a
-// frame seen twice or overtaken) is dropped, a video track then waiting for a
-// key frame: two frames at one position made files in which ffmpeg, reading
-// at the stream's frame rate, saw the same DTS twice.
+// frame lies at least its timestamp step (one frame interval across a jump, or
+// for a frame whose timestamp does not advance) after the previous one: two
+// frames at one position made files in which ffmpeg, reading at the stream's
+// frame rate, saw the same DTS twice.
 //
 // Gaps look like this: in Ogg (which has no timestamps, only a count of
 // samples) silent Opus frames fill them, so every player keeps the time line;

@@ -63,46 +63,42 @@ type queued struct {
 	step time.Duration
 }
 
-// stale reports whether a frame comes too late for the file: its timestamp is
-// not after the last frame's, by less than gapThreshold (a frame seen twice, or
-// overtaken by its successors). Such a frame must not be pushed: two frames at
-// one position make a file whose readers see the same time twice.
-func (tl *timeline) stale(ts uint32) bool {
-	if !tl.started {
-		return false
-	}
-	back := -int64(int32(ts - tl.lastTS))
-	return back >= 0 && back < tl.ticksOf(gapThreshold)
-}
-
 func (tl *timeline) ticksOf(d time.Duration) int64 {
 	return int64(d) * int64(tl.clockRate) / int64(time.Second)
 }
 
-// push adds the next frame (in decoding order; not stale) and returns the
-// frames whose position is now known. Timestamps that step back further than
-// gapThreshold are a discontinuity (a sender's new time base): the frame is
-// taken to follow the previous one by one interval, and its arrival places it
-// from there like any frame after a jump.
+// push adds the next frame (in decoding order) and returns the frames whose
+// position is now known. A timestamp that does not advance (the same as the
+// last frame's: a frame seen twice, or one a layer switch gave the same time;
+// or earlier: a sender's new time base) is taken to follow the previous frame
+// by one interval: it is written, and never at the position of another.
 func (tl *timeline) push(f frame, out []placedFrame) []placedFrame {
 	if !tl.started {
 		tl.started, tl.lastTS = true, f.ts
 	}
 	ticks := int64(int32(f.ts - tl.lastTS))
 	first := len(tl.queue) == 0 && !tl.placedAny
-	switch {
-	case first && ticks == 0:
-	case ticks <= 0:
-		ticks = max(tl.ticksOf(tl.interval), 1)
-	case ticks < tl.ticksOf(gapThreshold):
-		tl.interval = time.Duration(ticks * int64(time.Second) / int64(tl.clockRate))
-	}
 	prev := time.Duration(tl.ticks * int64(time.Second) / int64(tl.clockRate))
-	tl.ticks += ticks
-	tl.lastTS = f.ts
-	elapsed := time.Duration(tl.ticks * int64(time.Second) / int64(tl.clockRate))
+	var elapsed time.Duration
+	switch {
+	case !first && ticks <= 0 && -ticks < tl.ticksOf(gapThreshold):
+		// Not advancing: one interval after the last frame, for this frame
+		// only; the frames after it are timed from the last frame's timestamp.
+		elapsed = prev + max(tl.interval, time.Millisecond)
+	default:
+		switch {
+		case first && ticks == 0:
+		case ticks <= 0: // a new time base
+			ticks = max(tl.ticksOf(tl.interval), 1)
+		case ticks < tl.ticksOf(gapThreshold):
+			tl.interval = time.Duration(ticks * int64(time.Second) / int64(tl.clockRate))
+		}
+		tl.ticks += ticks
+		tl.lastTS = f.ts
+		elapsed = time.Duration(tl.ticks * int64(time.Second) / int64(tl.clockRate))
+	}
 	step := elapsed - prev
-	if step >= gapThreshold {
+	if step >= gapThreshold || step <= 0 {
 		step = tl.interval
 	}
 	q := queued{frame: f, elapsed: elapsed, step: max(step, time.Millisecond)}

@@ -38,32 +38,25 @@ func requireApart(t *testing.T, pos []time.Duration, least time.Duration) {
 	}
 }
 
-// A frame whose timestamp is the last one's or a little before is stale: a
-// retransmission of a frame already written, or a frame overtaken. A step back
-// of more than gapThreshold is a discontinuity, not a stale frame.
-func TestTimelineStaleFrames(t *testing.T) {
-	tl := timeline{clockRate: 90000}
-	if tl.stale(5) {
-		t.Error("stale before the first frame")
-	}
-	var last uint32 = 0x00000100 // just after a wrap-around
-	tl.push(frame{ts: last - videoTicks, arrival: time.Unix(1, 0)}, nil)
-	tl.push(frame{ts: last, arrival: time.Unix(1, 0)}, nil)
-	for _, tt := range []struct {
-		ts    uint32
-		stale bool
-	}{
-		{last, true},
-		{last - 1, true},
-		{last - videoTicks, true},
-		{last - 36000 + 1, true}, // 400 ms back, less a tick
-		{last - 36000, false},    // a new time base
-		{last + 1, false},
-		{last + videoTicks, false},
-	} {
-		if got := tl.stale(tt.ts); got != tt.stale {
-			t.Errorf("stale(last%+d) = %v, want %v", int32(tt.ts-last), got, tt.stale)
+// Frames whose timestamps do not advance (the same as the last frame's, or a
+// little before: a frame seen twice, a layer switch that gave the same time)
+// are each placed one interval after the previous frame: no two frames share a
+// position, and the rest keep their time.
+func TestTimelineFramesThatDoNotAdvance(t *testing.T) {
+	idx := func(i int) int {
+		switch i {
+		case 30, 31:
+			return 29 // twice the time of frame 29
+		case 50:
+			return 47 // a little before
 		}
+		return i
+	}
+	pos := videoStream(100, idx, func(i int) time.Duration { return time.Duration(i) * videoInterval })
+	requireApart(t, pos, videoInterval-time.Millisecond)
+	// Each such frame may cost the frames after it one interval, no more.
+	if last := pos[len(pos)-1]; last < 99*videoInterval || last > 99*videoInterval+3*videoInterval+time.Millisecond {
+		t.Errorf("last frame at %v, want %v to %v", last, 99*videoInterval, 102*videoInterval)
 	}
 }
 

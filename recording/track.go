@@ -53,7 +53,6 @@ type trackWriter struct {
 	placed     []placedFrame // reused
 	waitingKey bool
 	lastKeyReq time.Time
-	stale      int // frames refused because their timestamp was not after the last one's
 
 	cur   *openFile
 	runs  int
@@ -137,8 +136,8 @@ func (t *trackWriter) run() []recordedFile {
 	t.frames.flush()
 	t.drain()
 	t.closeFile()
-	if t.frames.late > 0 || t.stale > 0 {
-		t.log.Debug("recording: late packets and frames refused", "packets", t.frames.late, "frames", t.stale)
+	if t.frames.late > 0 {
+		t.log.Debug("recording: late packets refused", "packets", t.frames.late)
 	}
 	return t.files
 }
@@ -155,17 +154,6 @@ func (t *trackWriter) drain() {
 func (t *trackWriter) frame(s assembled) error {
 	first := s.RTPHeaders[0].SequenceNumber
 	arrival := s.arrival
-	if t.cur != nil && t.cur.at.stale(s.PacketTimestamp) {
-		// A frame the file has passed already: written twice, or later than
-		// its successors. Its successors may refer to it: wait for a key frame.
-		t.stale++
-		if t.kind == vocab.KindVideo {
-			t.waitingKey = true
-			t.requestKeyframe(arrival)
-		}
-		return nil
-	}
-
 	if t.kind == vocab.KindVideo {
 		key := mediafile.IsKeyframe(t.mime, s.Data)
 		if s.lost && !key && !t.waitingKey {
