@@ -155,18 +155,6 @@ func TestRecordingLoad(t *testing.T) {
 		}
 	}
 
-	// Composition of the first room, a grid MP4.
-	var before, after syscall.Rusage
-	_ = syscall.Getrusage(syscall.RUSAGE_CHILDREN, &before)
-	m := manifests[0]
-	out := filepath.Join(t.TempDir(), "composite.mp4")
-	if err := composeGrid(ctx, filepath.Join(dir, "0"), m, out); err != nil {
-		t.Fatal(err)
-	}
-	_ = syscall.Getrusage(syscall.RUSAGE_CHILDREN, &after)
-	composeCPU := rusageCPU(after) - rusageCPU(before)
-	minutes := m.EndedAt.Sub(m.StartedAt).Minutes()
-
 	perSecond := (withRec - base).Seconds() / window.Seconds()
 	t.Logf("rooms %d (4 participants, VP8 640x360 + Opus each), tracks recorded %d, window %v", rooms, tracks, window)
 	t.Logf("process CPU: %.3f cores without recorders, %.3f with; recorders' share %.3f cores",
@@ -179,11 +167,23 @@ func TestRecordingLoad(t *testing.T) {
 			perSecond, (withRec-base).Seconds()/window.Seconds())
 	}
 	perTrack := perSecond / float64(tracks)
+	t.Logf("load average at the end of the window: %s", load)
 	t.Logf("per recorded track: %.2f %% of a core; per 4-participant room: %.2f %%; rooms per core: %.0f",
 		100*perTrack, 800*perTrack, 1/(8*perTrack))
+	// Composition of the first room, a grid MP4.
+	var before, after syscall.Rusage
+	_ = syscall.Getrusage(syscall.RUSAGE_CHILDREN, &before)
+	m := manifests[0]
+	out := filepath.Join(t.TempDir(), "composite.mp4")
+	if err := composeGrid(ctx, filepath.Join(dir, "0"), m, out); err != nil {
+		t.Fatal(err)
+	}
+	_ = syscall.Getrusage(syscall.RUSAGE_CHILDREN, &after)
+	composeCPU := rusageCPU(after) - rusageCPU(before)
+	minutes := m.EndedAt.Sub(m.StartedAt).Minutes()
+
 	t.Logf("composition (grid MP4, 4 tiles): %.1f s of CPU for %.2f min: %.1f CPU-s per composed minute",
 		composeCPU.Seconds(), minutes, composeCPU.Seconds()/minutes)
-	t.Logf("load average at the end of the window: %s", load)
 }
 
 // cpuDuring is the process's CPU time (user + system) over d.
