@@ -66,6 +66,11 @@ func (c *Client) newAPI(serverURL string, ids *streamIDs) (*webrtc.API, error) {
 	}
 	var se webrtc.SettingEngine
 	se.SetICEMulticastDNSMode(ice.MulticastDNSModeDisabled)
+	// Pion's default is UDP alone. With TCP too, a server's passive ICE-TCP candidate
+	// gets an active one from the client: on a network that drops UDP, the media goes
+	// over ICE-TCP, and over TURN/TLS when that port is closed as well.
+	se.SetNetworkTypes([]webrtc.NetworkType{webrtc.NetworkTypeUDP4, webrtc.NetworkTypeUDP6,
+		webrtc.NetworkTypeTCP4, webrtc.NetworkTypeTCP6})
 	if u, err := url.Parse(serverURL); err == nil {
 		if ip := net.ParseIP(u.Hostname()); (ip != nil && ip.IsLoopback()) || u.Hostname() == "localhost" {
 			// A server on this machine: use loopback candidates only (fast, and no
@@ -77,6 +82,12 @@ func (c *Client) newAPI(serverURL string, ids *streamIDs) (*webrtc.API, error) {
 	}
 	if c.opts.net != nil {
 		se.SetNet(c.opts.net)
+	} else {
+		n, err := newBoundedDialNet()
+		if err != nil {
+			return nil, err
+		}
+		se.SetNet(n)
 	}
 	if c.opts.settings != nil {
 		c.opts.settings(&se)
@@ -145,6 +156,7 @@ func (c *Client) pc(target vocab.Target) *webrtc.PeerConnection {
 // addRemoteCandidate adds a server candidate, or keeps it until the connection has
 // a remote description.
 func (c *Client) addRemoteCandidate(target vocab.Target, cand webrtc.ICECandidateInit) {
+	c.log.Debug("server candidate", "target", target, "candidate", cand.Candidate)
 	c.mu.Lock()
 	if !c.remoteReady[target] {
 		c.remoteCandidates[target] = append(c.remoteCandidates[target], cand)

@@ -22,8 +22,13 @@ func (c ClientIP) Of(r *http.Request) string {
 		host = r.RemoteAddr
 	}
 	peer, err := netip.ParseAddr(host)
-	if err != nil || !c.trusted(peer) {
+	if err != nil {
 		return host
+	}
+	if !c.trusted(peer) {
+		// In its canonical form: one address is one key of the per-address limits,
+		// however it was written ("0::" and "::", a mapped IPv4 and the IPv4).
+		return peer.Unmap().String()
 	}
 	hops := strings.Split(strings.Join(r.Header.Values("X-Forwarded-For"), ","), ",")
 	for i := len(hops) - 1; i >= 0; i-- {
