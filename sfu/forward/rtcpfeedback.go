@@ -91,15 +91,9 @@ func (f *rtcpFeedback) parse(buf []byte) error {
 			f.reset()
 			return fmt.Errorf("%w: packet of %d bytes at offset %d, %d left", ErrBadRTCP, n, off, len(rest))
 		}
+		// Padding (the P bit) is left in body, as rtcp.Unmarshal leaves it:
+		// every field read here is before it, counted by the header.
 		body := rest[4:n]
-		if rest[0]&0x20 != 0 && len(body) > 0 {
-			// Padding, counted by its last byte. rtcp.Unmarshal does not
-			// check the count, so neither does this: an impossible one is
-			// ignored.
-			if pad := int(body[len(body)-1]); pad > 0 && pad <= len(body) {
-				body = body[:len(body)-pad]
-			}
-		}
 		if err := f.add(rest[0]&0x1f, rest[1], body); err != nil {
 			f.reset()
 			return fmt.Errorf("%w at offset %d", err, off)
@@ -114,7 +108,7 @@ func (f *rtcpFeedback) reset() {
 }
 
 // add keeps what one packet (its header's count or format field, its type,
-// its body without padding) carries.
+// its body) carries.
 func (f *rtcpFeedback) add(count, typ byte, body []byte) error {
 	switch typ {
 	case rtcpSenderReport:
