@@ -124,18 +124,21 @@ func (c *Conn) flusher() {
 		case <-c.full:
 		case <-c.timer.C:
 		}
-		for c.swap() {
+		// While one batch was sent writers filled the other: send it at
+		// once only if it is full (writers wait), otherwise let its own
+		// timer or fill decide, so that batches stay large under load.
+		for onlyFull := false; c.swap(onlyFull); onlyFull = true {
 			c.send(c.spare)
 		}
 	}
 }
 
-// swap makes the pending batch the one to send, if it holds anything, and
-// gives writers the empty one.
-func (c *Conn) swap() bool {
+// swap makes the pending batch the one to send, if it holds anything (is
+// full, with onlyFull), and gives writers the empty one.
+func (c *Conn) swap(onlyFull bool) bool {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if c.pending.n == 0 {
+	if c.pending.n == 0 || (onlyFull && !c.pending.full()) {
 		return false
 	}
 	c.pending, c.spare = c.spare, c.pending
