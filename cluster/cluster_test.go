@@ -26,11 +26,21 @@ func (f *fakeNode) Rooms() []string {
 	return append([]string(nil), f.rooms...)
 }
 
+// join starts a node whose records expire 300 ms after its last heartbeat: short, for
+// the tests of expiry.
 func join(t *testing.T, rdb redis.UniversalClient, id string, f *fakeNode) *cluster.Cluster {
+	t.Helper()
+	return joinTTL(t, rdb, id, f, 300*time.Millisecond)
+}
+
+// joinTTL starts a node with its own TTL. A test that is not about expiry takes a long
+// one: a placement of a room its node does not hold (a fake node's) lasts only the TTL,
+// and a loaded machine can take longer than 300 ms between two steps of a test.
+func joinTTL(t *testing.T, rdb redis.UniversalClient, id string, f *fakeNode, ttl time.Duration) *cluster.Cluster {
 	t.Helper()
 	c, err := cluster.Join(context.Background(), cluster.Config{
 		Redis: rdb, Self: cluster.NodeInfo{ID: id, URL: "http://" + id},
-		Load: f.Load, OpenRooms: f.Rooms, Heartbeat: 50 * time.Millisecond, TTL: 300 * time.Millisecond,
+		Load: f.Load, OpenRooms: f.Rooms, Heartbeat: 50 * time.Millisecond, TTL: ttl,
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -51,7 +61,7 @@ func TestPlacementIsAtomic(t *testing.T) {
 	rdb := client(t)
 	var nodes []*cluster.Cluster
 	for i := range 3 {
-		nodes = append(nodes, join(t, rdb, fmt.Sprintf("n%d", i), &fakeNode{}))
+		nodes = append(nodes, joinTTL(t, rdb, fmt.Sprintf("n%d", i), &fakeNode{}, time.Minute))
 	}
 	for r := range 20 {
 		room := fmt.Sprintf("room-%d", r)
@@ -152,13 +162,19 @@ func TestDeadNodesRoomsArePlacedAgain(t *testing.T) {
 func TestDrainFreesRoomsForOtherNodes(t *testing.T) {
 	rdb := client(t)
 	fa := &fakeNode{rooms: []string{"r1", "r2"}}
+	fb := &fakeNode{load: cluster.Load{Participants: 100}}
 	a := join(t, rdb, "a", fa)
-	b := join(t, rdb, "b", &fakeNode{load: cluster.Load{Participants: 100}})
+	b := join(t, rdb, "b", fb)
 	for _, room := range fa.Rooms() {
 		if h, err := b.Place(context.Background(), room); err != nil || h.ID != "a" {
 			t.Fatalf("%s placed on %q, %v; want a", room, h.ID, err)
 		}
 	}
+	// Once a drains, its rooms' participants come back on b, which then holds the rooms
+	// (and renews their placements, as a real host does).
+	fb.mu.Lock()
+	fb.rooms = fa.Rooms()
+	fb.mu.Unlock()
 	if err := a.Drain(context.Background()); err != nil {
 		t.Fatal(err)
 	}
