@@ -17,13 +17,9 @@ type ClientIP struct {
 
 // Of returns r's client address as text.
 func (c ClientIP) Of(r *http.Request) string {
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	peer, err := peerAddr(r.RemoteAddr)
 	if err != nil {
-		host = r.RemoteAddr
-	}
-	peer, err := netip.ParseAddr(host)
-	if err != nil {
-		return host
+		return r.RemoteAddr
 	}
 	if !c.trusted(peer) {
 		// In its canonical form: one address is one key of the per-address limits,
@@ -52,4 +48,19 @@ func (c ClientIP) trusted(a netip.Addr) bool {
 		}
 	}
 	return false
+}
+
+// peerAddr reads the address of RemoteAddr ("ip:port", "[ipv6%zone]:port", or a bare
+// address), with the same parser as the rest of the package (netip), so that one
+// string has one reading (FuzzClientIP found "[::%]]:0", which net.SplitHostPort
+// refuses and netip reads as :: in zone "]").
+func peerAddr(remote string) (netip.Addr, error) {
+	if ap, err := netip.ParseAddrPort(remote); err == nil {
+		return ap.Addr(), nil
+	}
+	host, _, err := net.SplitHostPort(remote)
+	if err != nil {
+		host = remote
+	}
+	return netip.ParseAddr(host)
 }
