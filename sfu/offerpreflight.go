@@ -43,7 +43,8 @@ type preflightAPI struct {
 // and an answer to it as its local description.
 // Pion moves a connection to have-remote-offer before some of its checks and has no
 // rollback from there (see rollbackOffer): an offer it refuses that late would end
-// the session of the client who sent it. Refused here, it is only refused. The
+// the session of the client who sent it (publisher offers, and the subscriber offers of
+// clients that offer). Refused here, it is only refused. The
 // throwaway connection has no interface to gather on and never connects.
 func preflightOffer(offer string) error {
 	p, err := preflight()
