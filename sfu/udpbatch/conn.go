@@ -160,8 +160,13 @@ func (c *Conn) send(b *batch) {
 				c.sendErrors.Add(uint64(len(msgs)))
 				break
 			}
+			// sendmmsg fails only when its first datagram fails (a later
+			// failure ends the call with the count sent so far, without an
+			// error), and the count it returns then is -1: skip exactly
+			// that datagram. Skipping n+1 looped forever on it and stopped
+			// every send of the socket.
 			c.sendErrors.Add(1)
-			n++ // the datagram at n failed
+			n = 1
 		}
 		msgs = msgs[min(n, len(msgs)):]
 	}

@@ -224,3 +224,39 @@ func TestWriteToAddrPortAllocatesNothing(t *testing.T) {
 		t.Fatalf("%v allocations per datagram", allocs)
 	}
 }
+
+// A datagram the kernel refuses (here: one to port 0, EINVAL) is counted and skipped wherever it sits in a batch; the others
+// still go, and so do later batches. A refused first datagram once made the
+// flusher retry it forever, which silenced the whole socket (every TURN-relayed
+// participant of a server whose relay peers included one such address).
+func TestRefusedDatagramIsSkippedNotRetried(t *testing.T) {
+	c := newConn(t, Options{BatchSize: 4, FlushAfter: time.Millisecond})
+	r := listen(t)
+	defer r.Close()
+	refused := netip.MustParseAddrPort("127.0.0.1:0")
+	to := r.LocalAddr().(*net.UDPAddr).AddrPort()
+	// Refused first, in the middle and last, over two batches.
+	plan := []bool{true, false, true, false, false, false, false, true}
+	want := 0
+	for i, bad := range plan {
+		dst := to
+		if bad {
+			dst = refused
+		} else {
+			want++
+		}
+		if _, err := c.WriteToAddrPort(datagram(i, 100), dst); err != nil {
+			t.Fatal(err)
+		}
+	}
+	got := receive(t, r, want)
+	if len(got) != want {
+		t.Fatalf("received %d datagrams, want %d", len(got), want)
+	}
+	waitFor(t, func() bool { return c.SendErrors() == 3 })
+	// The socket still sends.
+	if _, err := c.WriteToAddrPort(datagram(99, 100), to); err != nil {
+		t.Fatal(err)
+	}
+	receive(t, r, 1)
+}
