@@ -71,8 +71,9 @@ type Cluster struct {
 	stop context.CancelFunc
 	done chan struct{}
 
-	mu   sync.Mutex
-	self NodeInfo
+	mu       sync.Mutex
+	self     NodeInfo
+	draining bool // set by Drain; published whatever Load says
 }
 
 // Join registers the node and starts its heartbeat.
@@ -138,10 +139,17 @@ func roomKey(room string) string { return keyPrefix + "room-node:" + room }
 func nodesKey() string           { return keyPrefix + "nodes" }
 func placedKey(id string) string { return keyPrefix + "node-placed:" + id }
 
-// renewIfOwner extends a room's placement only if this node holds it.
-var renewIfOwner = redis.NewScript(`
-if redis.call("GET", KEYS[1]) == ARGV[1] then
+// renewOrReclaim extends a room's placement if this node holds it, and takes it
+// back if nobody does (Redis restarted empty, or the key expired while Redis was
+// unreachable): the room is live here, and a join elsewhere must not open a
+// second room of the same name. A placement naming another node is left alone.
+var renewOrReclaim = redis.NewScript(`
+local cur = redis.call("GET", KEYS[1])
+if cur == ARGV[1] then
   return redis.call("PEXPIRE", KEYS[1], ARGV[2])
+end
+if not cur then
+  return redis.call("SET", KEYS[1], ARGV[1], "PX", ARGV[2]) and 1 or 0
 end
 return 0`)
 
@@ -156,7 +164,9 @@ return 0`)
 func (c *Cluster) beat(ctx context.Context) error {
 	l := c.cfg.Load()
 	c.mu.Lock()
-	c.self.Participants, c.self.Rooms, c.self.CPU, c.self.EgressBps, c.self.Draining = l.Participants, l.Rooms, l.CPU, l.EgressBps, l.Draining
+	c.self.Participants, c.self.Rooms, c.self.CPU, c.self.EgressBps = l.Participants, l.Rooms, l.CPU, l.EgressBps
+	c.self.Draining = l.Draining || c.draining
+	draining := c.self.Draining
 	c.self.UpdatedAt = time.Now().UTC()
 	info := c.self
 	c.mu.Unlock()
@@ -170,13 +180,42 @@ func (c *Cluster) beat(ctx context.Context) error {
 	if _, err := pipe.Exec(ctx); err != nil {
 		return err
 	}
+	if draining {
+		return nil // its rooms are being placed elsewhere: renew none
+	}
 	ttl := c.cfg.TTL.Milliseconds()
 	for _, room := range c.cfg.OpenRooms() {
-		if err := renewIfOwner.Run(ctx, c.cfg.Redis, []string{roomKey(room)}, info.ID, ttl).Err(); err != nil {
+		if err := renewOrReclaim.Run(ctx, c.cfg.Redis, []string{roomKey(room)}, info.ID, ttl).Err(); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// Drain marks the node draining in Redis at once (no new placement goes to it) and
+// frees the placements of the rooms it hosts, so that the next join of each (its
+// participants coming back) places it on another node. The heartbeat goes on,
+// saying draining, until Close.
+func (c *Cluster) Drain(ctx context.Context) error {
+	c.mu.Lock()
+	c.draining = true
+	c.mu.Unlock()
+	if err := c.beat(ctx); err != nil {
+		return fmt.Errorf("cluster: publish node %s draining: %w", c.cfg.Self.ID, err)
+	}
+	rooms := c.cfg.OpenRooms()
+	for _, room := range rooms {
+		if err := deleteIfOwner.Run(ctx, c.cfg.Redis, []string{roomKey(room)}, c.cfg.Self.ID).Err(); err != nil {
+			return fmt.Errorf("cluster: free room %q of draining node %s: %w", room, c.cfg.Self.ID, err)
+		}
+	}
+	c.log.Info("node draining: its rooms are free for other nodes", "rooms", len(rooms))
+	return nil
+}
+
+// Node returns a live node by id.
+func (c *Cluster) Node(ctx context.Context, id string) (NodeInfo, bool, error) {
+	return c.node(ctx, id)
 }
 
 // Self is this node's last published info.

@@ -26,11 +26,21 @@ func (f *fakeNode) Rooms() []string {
 	return append([]string(nil), f.rooms...)
 }
 
+// join starts a node whose records expire 300 ms after its last heartbeat: short, for
+// the tests of expiry.
 func join(t *testing.T, rdb redis.UniversalClient, id string, f *fakeNode) *cluster.Cluster {
+	t.Helper()
+	return joinTTL(t, rdb, id, f, 300*time.Millisecond)
+}
+
+// joinTTL starts a node with its own TTL. A test that is not about expiry takes a long
+// one: a placement of a room its node does not hold (a fake node's) lasts only the TTL,
+// and a loaded machine can take longer than 300 ms between two steps of a test.
+func joinTTL(t *testing.T, rdb redis.UniversalClient, id string, f *fakeNode, ttl time.Duration) *cluster.Cluster {
 	t.Helper()
 	c, err := cluster.Join(context.Background(), cluster.Config{
 		Redis: rdb, Self: cluster.NodeInfo{ID: id, URL: "http://" + id},
-		Load: f.Load, OpenRooms: f.Rooms, Heartbeat: 50 * time.Millisecond, TTL: 300 * time.Millisecond,
+		Load: f.Load, OpenRooms: f.Rooms, Heartbeat: 50 * time.Millisecond, TTL: ttl,
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -51,7 +61,7 @@ func TestPlacementIsAtomic(t *testing.T) {
 	rdb := client(t)
 	var nodes []*cluster.Cluster
 	for i := range 3 {
-		nodes = append(nodes, join(t, rdb, fmt.Sprintf("n%d", i), &fakeNode{}))
+		nodes = append(nodes, joinTTL(t, rdb, fmt.Sprintf("n%d", i), &fakeNode{}, time.Minute))
 	}
 	for r := range 20 {
 		room := fmt.Sprintf("room-%d", r)
@@ -144,5 +154,82 @@ func TestDeadNodesRoomsArePlacedAgain(t *testing.T) {
 			t.Fatalf("room of a dead node still on %q (%v)", h.ID, err)
 		}
 		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// A draining node frees its rooms at once: the next placement of each goes to
+// another node, and the drained node's heartbeat does not take them back.
+func TestDrainFreesRoomsForOtherNodes(t *testing.T) {
+	rdb := client(t)
+	fa := &fakeNode{rooms: []string{"r1", "r2"}}
+	fb := &fakeNode{load: cluster.Load{Participants: 100}}
+	a := join(t, rdb, "a", fa)
+	b := join(t, rdb, "b", fb)
+	for _, room := range fa.Rooms() {
+		if h, err := b.Place(context.Background(), room); err != nil || h.ID != "a" {
+			t.Fatalf("%s placed on %q, %v; want a", room, h.ID, err)
+		}
+	}
+	// Once a drains, its rooms' participants come back on b, which then holds the rooms
+	// (and renews their placements, as a real host does).
+	fb.mu.Lock()
+	fb.rooms = fa.Rooms()
+	fb.mu.Unlock()
+	if err := a.Drain(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if !a.Self().Draining {
+		t.Fatal("a drained node does not say so")
+	}
+	for _, room := range fa.Rooms() {
+		if h, err := b.Place(context.Background(), room); err != nil || h.ID != "b" {
+			t.Fatalf("%s placed on %q after a drained, %v; want b", room, h.ID, err)
+		}
+	}
+	// Several heartbeats of a later, the rooms are still b's.
+	waitBeats(t, a, 3)
+	for _, room := range fa.Rooms() {
+		if h, ok, err := b.Host(context.Background(), room); err != nil || !ok || h.ID != "b" {
+			t.Fatalf("%s on %+v (%v, %v) after a's heartbeats; want b", room, h, ok, err)
+		}
+	}
+}
+
+// When Redis loses its keys (restarted without them), the hosts of open rooms take
+// their placements back at their next heartbeat, so that no other node opens a
+// second room of the same name.
+func TestHostReclaimsLostPlacements(t *testing.T) {
+	rdb := client(t)
+	fa := &fakeNode{rooms: []string{"live"}}
+	a := join(t, rdb, "a", fa)
+	join(t, rdb, "b", &fakeNode{})
+	if h, err := a.Place(context.Background(), "live"); err != nil || h.ID != "a" {
+		t.Fatalf("placed on %q, %v; want a", h.ID, err)
+	}
+	if err := rdb.FlushAll(context.Background()).Err(); err != nil {
+		t.Fatal(err)
+	}
+	waitBeats(t, a, 2)
+	if h, ok, err := a.Host(context.Background(), "live"); err != nil || !ok || h.ID != "a" {
+		t.Fatalf("after Redis lost its keys the room is on %+v (%v, %v); want a", h, ok, err)
+	}
+}
+
+// waitBeats waits until c has published n more heartbeats.
+func waitBeats(t *testing.T, c *cluster.Cluster, n int) {
+	t.Helper()
+	start := c.Self().UpdatedAt
+	seen := 0
+	last := start
+	deadline := time.Now().Add(5 * time.Second)
+	for seen < n {
+		if u := c.Self().UpdatedAt; u.After(last) {
+			seen++
+			last = u
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%d heartbeats in 5 s, want %d", seen, n)
+		}
+		time.Sleep(5 * time.Millisecond)
 	}
 }

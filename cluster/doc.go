@@ -13,4 +13,9 @@
 // A node that dies stops renewing: within TTL its rooms have no host, and the next
 // join (a participant reconnecting) places the room again. Placement is one SET NX:
 // two nodes never host the same room.
+//
+// Draining (Drain) publishes the node as draining and frees its rooms' placements:
+// their participants, told to join again, land on other nodes. A host whose
+// placement vanished (Redis restarted without its data) takes it back at its next
+// heartbeat; a placement naming another node is never taken.
 package cluster

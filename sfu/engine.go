@@ -11,14 +11,15 @@ import (
 	"github.com/pion/dtls/v3"
 	"github.com/pion/ice/v4"
 	"github.com/pion/interceptor"
-	"github.com/pion/transport/v5/udp"
 	"github.com/pion/webrtc/v4"
 
+	"github.com/ensemble-sfu/ensemble/sfu/udpbatch"
 	"github.com/ensemble-sfu/ensemble/vocab"
 )
 
 // Batched UDP writes: up to udpBatchSize datagrams per sendmmsg, flushed at the
-// latest after udpBatchInterval so that a quiet stream is not delayed further.
+// latest udpBatchInterval after the first so that a quiet stream is not
+// delayed further (package udpbatch: nothing runs while nothing is queued).
 const (
 	udpBatchSize     = 64
 	udpBatchInterval = 2 * time.Millisecond
@@ -37,7 +38,7 @@ type Engine struct {
 	ctx    context.Context
 	cancel context.CancelFunc
 
-	udpConn *udp.BatchConn
+	udpConn *udpbatch.Conn
 	udpMux  *ice.UDPMuxDefault
 	tcpLn   net.Listener
 	tcpMux  *ice.TCPMuxDefault
@@ -137,7 +138,10 @@ func (e *Engine) openUDPMux(bindIP net.IP) error {
 	if err := uc.SetWriteBuffer(udpSocketBuffer); err != nil {
 		e.log.Warn("could not enlarge the UDP send buffer", "bytes", udpSocketBuffer, "err", err)
 	}
-	e.udpConn = udp.NewBatchConn(uc, udpBatchSize, udpBatchInterval)
+	if e.udpConn, err = udpbatch.New(uc, udpbatch.Options{BatchSize: udpBatchSize, FlushAfter: udpBatchInterval}); err != nil {
+		_ = uc.Close()
+		return fmt.Errorf("media socket: %w", err)
+	}
 	logger := pionLogs{e.log}
 	e.udpMux = ice.NewUDPMuxDefault(ice.UDPMuxParams{UDPConn: e.udpConn, Logger: logger.NewLogger("udpmux")})
 	return nil

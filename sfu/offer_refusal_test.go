@@ -66,3 +66,25 @@ func TestOfferWithOnlyUnsupportedCodecIsRefused(t *testing.T) {
 	a.negotiatePublisher(false)
 	b.waitPackets(a.p.SID(), 1, 20)
 }
+
+// An audio section listing a payload type with no a=rtpmap (found by FuzzHandleOffer)
+// is refused before Pion takes the offer: Pion accepted it into have-remote-offer,
+// failed on it later and could not roll back, which ended the session.
+func TestOfferListingAnUnmappedPayloadTypeIsRefused(t *testing.T) {
+	e := newTestEngine(t)
+	room, _ := e.GetOrCreateRoom("unmapped")
+	a := joinClient(t, room, "alice")
+	b := joinClient(t, room, "bob")
+	offer := "v=0\r\no=- 1 1 IN IP4 0.0.0.0\r\ns=-\r\nt=0 0\r\na=group:BUNDLE 0\r\n" +
+		"m=audio 9 UDP/TLS/RTP/SAVPF 111 11\r\nc=IN IP4 0.0.0.0\r\na=mid:0\r\na=sendonly\r\n" +
+		"a=ice-ufrag:abcd\r\na=ice-pwd:abcdefghijklmnopqrstuvwx\r\n" +
+		"a=fingerprint:sha-256 00:00:00:00:00:00:00:00:00:00:00:00:00:00:00:00:00:00:00:00:00:00:00:00:00:00:00:00:00:00:00:00\r\n" +
+		"a=setup:actpass\r\na=rtpmap:111 opus/48000/2\r\n"
+	_, err := a.p.HandleOffer(offer)
+	if !errors.Is(err, ErrInvalidSDP) || !strings.Contains(err.Error(), `payload type "11"`) {
+		t.Fatalf("offer listing payload type 11 without rtpmap: %v, want ErrInvalidSDP naming it", err)
+	}
+	a.publish("mic", vocab.KindAudio)
+	a.negotiatePublisher(false)
+	b.waitPackets(a.p.SID(), 1, 20)
+}

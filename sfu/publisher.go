@@ -57,6 +57,9 @@ func (c *publisherConn) handleOffer(offer string) (string, error) {
 	if err := checkOfferCodecs(offer); err != nil {
 		return "", err
 	}
+	if err := preflightOffer(offer); err != nil {
+		return "", err
+	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if err := c.pc.SetRemoteDescription(webrtc.SessionDescription{Type: webrtc.SDPTypeOffer, SDP: offer}); err != nil {

@@ -102,7 +102,7 @@ func TestSubscriberWithoutFeedbackKeepsADefault(t *testing.T) {
 	sp := a.publishSimulcastRated("cam", vocab.SourceCamera)
 	a.negotiatePublisher(false)
 	w := b.watch(watches, sp.info.SID)
-	waitLayer(t, w, 2, testTimeout)
+	waitLayer(t, w, 2, rampTimeout)
 	time.Sleep(2 * rembTTL) // several allocation rounds without any feedback
 	if got := w.current(); got != 2 {
 		t.Fatalf("layer %d after %v without feedback, want the top one", got, 2*rembTTL)

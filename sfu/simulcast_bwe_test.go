@@ -35,7 +35,7 @@ func TestSimulcastRequestedLayerSwitchesAtKeyframe(t *testing.T) {
 	sp := a.publishSimulcastRated("cam", vocab.SourceCamera)
 	a.negotiatePublisher(false)
 	w := b.watch(watches, sp.info.SID)
-	waitLayer(t, w, 2, testTimeout)
+	waitLayer(t, w, 2, rampTimeout)
 
 	if err := b.p.UpdateSubscription(sp.info.SID, SubscriptionSettings{Width: 320, Height: 180}); err != nil {
 		t.Fatal(err)
@@ -47,7 +47,7 @@ func TestSimulcastRequestedLayerSwitchesAtKeyframe(t *testing.T) {
 	if err := b.p.UpdateSubscription(sp.info.SID, SubscriptionSettings{Quality: new(vocab.QualityHigh)}); err != nil {
 		t.Fatal(err)
 	}
-	up := waitLayer(t, w, 2, testTimeout)
+	up := waitLayer(t, w, 2, rampTimeout)
 	time.Sleep(300 * time.Millisecond)
 	checkClean(t, "low then high", w, false)
 	b.waitLayerEvent(sp.info.SID, "high requested", func(ev SubscriptionLayer) bool {
@@ -69,21 +69,21 @@ func TestSimulcastFollowsBandwidthCap(t *testing.T) {
 	sp := a.publishSimulcastRated("cam", vocab.SourceCamera)
 	a.negotiatePublisher(false)
 	w := b.watch(watches, sp.info.SID)
-	waitLayer(t, w, 2, testTimeout)
+	waitLayer(t, w, 2, rampTimeout)
 	time.Sleep(time.Second)
 
 	for cycle := 1; cycle <= 2; cycle++ {
 		_, dropped0, _ := link.Stats()
 		_, _, _, received0 := w.snapshot()
 		link.SetRate(550_000) // below the high layer (800 kbit/s), above medium (300)
-		down := waitLower(t, w, 2, 8*time.Second)
+		down := waitLower(t, w, 2, reactTimeout)
 		_, dropped1, _ := link.Stats()
 		b.waitLayerEvent(sp.info.SID, "lowered for bandwidth", func(ev SubscriptionLayer) bool {
 			return ev.Quality != vocab.QualityHigh && ev.Reason == vocab.LayerBandwidth
 		})
 		time.Sleep(time.Second)
 		link.SetRate(0)
-		up := waitLayer(t, w, 2, 12*time.Second)
+		up := waitLayer(t, w, 2, reactTimeout)
 		_, dropped2, _ := link.Stats()
 		time.Sleep(300 * time.Millisecond)
 		missing, _, _, received := w.snapshot()
@@ -112,9 +112,9 @@ func TestSimulcastLayerPerSubscriber(t *testing.T) {
 	sp := a.publishSimulcastRated("cam", vocab.SourceCamera)
 	a.negotiatePublisher(false)
 	fw, sw := fast.watch(wf, sp.info.SID), slow.watch(ws, sp.info.SID)
-	waitLayer(t, sw, 2, testTimeout)
+	waitLayer(t, sw, 2, rampTimeout)
 	link.SetRate(500_000) // medium fits, high does not
-	waitLower(t, sw, 2, 8*time.Second)
+	waitLower(t, sw, 2, reactTimeout)
 	if got := fw.current(); got != 2 {
 		t.Errorf("the subscriber with a fast link gets layer %d, want 2", got)
 	}
@@ -133,7 +133,7 @@ func TestDynacastStopsAndRestartsLayers(t *testing.T) {
 	sp := a.publishSimulcastRated("cam", vocab.SourceCamera)
 	a.negotiatePublisher(false)
 	w := b.watch(watches, sp.info.SID)
-	waitLayer(t, w, 2, testTimeout)
+	waitLayer(t, w, 2, rampTimeout)
 
 	if err := b.p.UpdateSubscription(sp.info.SID, SubscriptionSettings{Quality: new(vocab.QualityLow)}); err != nil {
 		t.Fatal(err)
@@ -153,7 +153,7 @@ func TestDynacastStopsAndRestartsLayers(t *testing.T) {
 	a.waitEvent("high layer enabled again", isEvent(func(ev PublisherLayers) bool {
 		return ev.TrackSID == sp.info.SID && len(ev.Layers) == 3 && ev.Layers[2].Enabled
 	}))
-	took := waitLayer(t, w, 2, testTimeout)
+	took := waitLayer(t, w, 2, rampTimeout)
 	t.Logf("high layer back at the subscriber %v after it asked", took)
 	checkClean(t, "dynacast", w, false)
 }
@@ -173,7 +173,7 @@ func TestAllocatorKeepsScreenShare(t *testing.T) {
 	cam := c.publishSimulcastRated("cam", vocab.SourceCamera)
 	c.negotiatePublisher(false)
 	sw, cw := b.watch(watches, screen.info.SID), b.watch(watches, cam.info.SID)
-	waitLayer(t, sw, 2, testTimeout)
+	waitLayer(t, sw, 2, rampTimeout)
 	time.Sleep(time.Second)
 
 	link.SetRate(1_400_000) // both high need 1.75 Mbit/s with headers and key frames; screen high fits

@@ -43,6 +43,9 @@ func (c *subscriberConn) answer(offer string) (string, error) {
 	if err := checkOfferTransport(&sd); err != nil {
 		return "", err
 	}
+	if err := preflightOffer(offer); err != nil {
+		return "", err
+	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.closed {

@@ -16,4 +16,8 @@ const (
 	// ReasonLobbyRefused ends the session of a guest whom a room admin refused in
 	// the room's lobby (the guest never joined the room).
 	ReasonLobbyRefused CloseReason = "lobby_refused"
+	// ReasonRoomMoved ends a session on a node that drains while its room goes on
+	// elsewhere: the client joins again at once through the same URL and lands on
+	// the room's new node.
+	ReasonRoomMoved CloseReason = "room_moved"
 )

@@ -145,21 +145,26 @@ func (p *page) waitJS(what, expr string, timeout time.Duration) {
 	}
 }
 
-// debugState is what the page shows and holds, for failure messages.
+// debugState is what the page shows and holds, for failure messages. It reads only
+// through window.__ensemble, so that it also describes a page whose script never ran
+// (an error page, a module that failed to load).
 func (p *page) debugState() string {
 	s, err := chromedp.Run(p.ctx, chromedp.Evaluate[string](`JSON.stringify({
+		href: location.href,
+		readyState: document.readyState,
+		title: document.title,
 		screen: window.__ensemble && __ensemble.screen,
-		state: __ensemble && __ensemble.session && __ensemble.session.state,
-		banner: document.getElementById("banner").textContent,
-		prejoinError: document.getElementById("prejoin-error").textContent,
-		left: document.getElementById("left-reason").textContent,
+		state: window.__ensemble && __ensemble.session && __ensemble.session.state,
+		banner: document.getElementById("banner")?.textContent,
+		prejoinError: document.getElementById("prejoin-error")?.textContent,
+		left: document.getElementById("left-reason")?.textContent,
 		hostError: (document.getElementById("sch-error") || {}).textContent,
 		hostStatus: [(document.getElementById("details-status") || {}).textContent, (document.getElementById("upcoming-status") || {}).textContent],
 		tiles: [...document.querySelectorAll(".tile")].map(t => t.dataset.key + ":" + t.className),
-		pub: __ensemble && __ensemble.session && __ensemble.session.publisher && __ensemble.session.publisher.connectionState,
-		sub: __ensemble && __ensemble.session && __ensemble.session.subscriber && __ensemble.session.subscriber.connectionState,
-		pubs: __ensemble && __ensemble.session ? [...__ensemble.session.pubs.bySource.values()].map(p => p.source + "=" + p.sid + (p.muted ? "(muted)" : "")) : [],
-		remotes: __ensemble && __ensemble.session ? [...__ensemble.session.remotes.values()].map(p => p.info.name + ":" + [...p.tracks.values()].map(t => t.info.source + "=" + t.info.sid + (t.stream ? "+media" : "")).join(",")) : [],
+		pub: window.__ensemble && __ensemble.session && __ensemble.session.publisher && __ensemble.session.publisher.connectionState,
+		sub: window.__ensemble && __ensemble.session && __ensemble.session.subscriber && __ensemble.session.subscriber.connectionState,
+		pubs: window.__ensemble && __ensemble.session ? [...__ensemble.session.pubs.bySource.values()].map(p => p.source + "=" + p.sid + (p.muted ? "(muted)" : "")) : [],
+		remotes: window.__ensemble && __ensemble.session ? [...__ensemble.session.remotes.values()].map(p => p.info.name + ":" + [...p.tracks.values()].map(t => t.info.source + "=" + t.info.sid + (t.stream ? "+media" : "")).join(",")) : [],
 	})`))
 	if err != nil {
 		return "(no state: " + err.Error() + ")"

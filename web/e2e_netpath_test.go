@@ -87,11 +87,11 @@ func TestE2ENoUDPMeetsThroughTURNOverTLS(t *testing.T) {
 	meetAcrossFirewall(t, l, base, "no-udp-room", vocab.MediaPathTURNTLS, true)
 }
 
-// With UDP blocked and the ICE-TCP port open (the relay's ports closed), two pages
-// meet over ICE-TCP alone.
+// With UDP blocked and the ICE-TCP port open (the relay's ports closed), a browser
+// page and a Go client meet over ICE-TCP alone.
 func TestE2EOnlyICETCPOpenMeetsOverTCP(t *testing.T) {
 	l := newNetLab(t)
 	l.firewall(labHTTP, labICETCP)
 	base := l.serve()
-	meetAcrossFirewall(t, l, base, "tcp-only-room", vocab.MediaPathTCP, false)
+	meetAcrossFirewall(t, l, base, "tcp-only-room", vocab.MediaPathTCP, true)
 }

@@ -108,9 +108,33 @@ func routeToHost(local http.Handler, c *cluster.Cluster, verifier *auth.Verifier
 		return p, nil
 	}
 	var mu sync.Mutex // guards proxies
+	forward := func(w http.ResponseWriter, r *http.Request, host cluster.NodeInfo) {
+		mu.Lock()
+		p, err := proxyTo(host)
+		mu.Unlock()
+		if err != nil {
+			log.Error("cannot forward", "node", host.ID, "path", r.URL.Path, "err", err)
+			local.ServeHTTP(w, r)
+			return
+		}
+		p.ServeHTTP(w, r)
+	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.Header.Get(hopHeader) != "" {
 			local.ServeHTTP(w, r)
+			return
+		}
+		var host cluster.NodeInfo
+		var err error
+		if id, ok := nodeOf(r); ok && id != self {
+			// A call about another node (drain): served by that node.
+			var live bool
+			host, live, err = c.Node(r.Context(), id)
+			if err != nil || !live {
+				local.ServeHTTP(w, r) // answers 404 node_not_found, or the error
+				return
+			}
+			forward(w, r, host)
 			return
 		}
 		room, place := roomOf(r, verifier)
@@ -118,8 +142,6 @@ func routeToHost(local http.Handler, c *cluster.Cluster, verifier *auth.Verifier
 			local.ServeHTTP(w, r)
 			return
 		}
-		var host cluster.NodeInfo
-		var err error
 		if place {
 			host, err = c.Place(r.Context(), room)
 		} else {
@@ -138,16 +160,18 @@ func routeToHost(local http.Handler, c *cluster.Cluster, verifier *auth.Verifier
 			local.ServeHTTP(w, r)
 			return
 		}
-		mu.Lock()
-		p, err := proxyTo(host)
-		mu.Unlock()
-		if err != nil {
-			log.Error("cannot forward", "room", room, "err", err)
-			local.ServeHTTP(w, r)
-			return
-		}
-		p.ServeHTTP(w, r)
+		forward(w, r, host)
 	})
+}
+
+// nodeOf finds the node a node API call is about (POST /api/v1/nodes/{id}/drain).
+func nodeOf(r *http.Request) (string, bool) {
+	rest, ok := strings.CutPrefix(r.URL.Path, "/api/v1/nodes/")
+	if !ok {
+		return "", false
+	}
+	id, tail, _ := strings.Cut(rest, "/")
+	return id, id != "" && tail == "drain"
 }
 
 // roomOf finds the room a request is about: a join's (from its verified token, to

@@ -222,8 +222,10 @@ func runServe(ctx context.Context, args []string) error {
 	}
 
 	// The room HTTP API under /api/, the browser app at / (a meeting at /<room>).
+	// POST /api/v1/nodes/{this node}/drain drains as SIGTERM does.
+	drain := newDrainTrigger(nodeName)
 	srv.Mount("/api/", api.New(api.Deps{
-		NodeID: nodeName, Nodes: listNodes,
+		NodeID: nodeName, Nodes: listNodes, DrainNode: drain.request,
 		Engine: engine, Store: st, Verifier: verifier, Keys: cfg.Keys, Dev: cfg.Dev,
 		PublicURL: cfg.PublicURL, SIPDomain: cfg.SIP.Domain, PhoneNumber: cfg.SIP.PhoneNumber, Webhooks: notifier, Lobby: lob,
 		Sessions: sessions, Recordings: recorder, SIP: dialer, Logger: log,
@@ -281,6 +283,8 @@ func runServe(ctx context.Context, args []string) error {
 
 	select {
 	case <-ctx.Done():
+	case <-drain.requested:
+		log.Info("drain requested through the API")
 	case err := <-serveErr:
 		return fmt.Errorf("http server: %w", err)
 	case err := <-sipErr:
@@ -309,6 +313,19 @@ func runServe(ctx context.Context, args []string) error {
 		}
 	}()
 	log.Info("shutting down: draining", "timeout", cfg.DrainTimeout)
+	srv.BeginDrain(dctx)
+	if clus != nil {
+		// No new room here, and the rooms free for other nodes; then their
+		// participants are told to join again (room_moved) and land there.
+		if err := clus.Drain(dctx); err != nil {
+			log.Error("cannot hand the rooms to other nodes; they end with the drain", "err", err)
+			drain.started()
+		} else {
+			drain.started()
+			srv.Evacuate()
+		}
+	}
+	drain.started()
 	if err := srv.Drain(dctx); err != nil && !errors.Is(err, context.DeadlineExceeded) && !errors.Is(err, context.Canceled) {
 		log.Warn("drain", "err", err)
 	}

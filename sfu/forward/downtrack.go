@@ -83,6 +83,8 @@ type DownTrack struct {
 	closeCh    chan struct{}
 	wroteOnce  atomic.Bool
 	firstWrite chan struct{}
+	rtcpIn     []byte        // the subscriber's RTCP, read into it
+	feedback   *rtcpFeedback // parsed from rtcpIn
 	rtxIn      []byte
 	rtxOut     []byte
 	rtxPkt     rtp.Packet
@@ -112,6 +114,8 @@ func NewDownTrack(up *UpTrack, cfg DownTrackConfig) *DownTrack {
 		closeCh:    make(chan struct{}),
 		done:       make(chan struct{}),
 		firstWrite: make(chan struct{}),
+		rtcpIn:     make([]byte, maxPacketSize),
+		feedback:   newRTCPFeedback(),
 		rtxIn:      make([]byte, maxPacketSize),
 		rtxOut:     make([]byte, maxPacketSize+8),
 	}

@@ -295,7 +295,7 @@ func TestNACKIsAnsweredFromCache(t *testing.T) {
 			lost := sent[1]
 
 			now := c.next(time.Millisecond)
-			d.handleRTCP([]rtcp.Packet{&rtcp.TransportLayerNack{MediaSSRC: 55,
+			handleRTCP(t, d, []rtcp.Packet{&rtcp.TransportLayerNack{MediaSSRC: 55,
 				Nacks: []rtcp.NackPair{{PacketID: lost.hdr.SequenceNumber, LostPackets: 0b10}}}}, now)
 			re := w.take()
 			if len(re) != 1 {
@@ -318,7 +318,7 @@ func TestNACKIsAnsweredFromCache(t *testing.T) {
 				t.Fatal("retransmitted packet differs from the original")
 			}
 			// Asked again at once: not resent; the unknown seq counts as a miss.
-			d.handleRTCP([]rtcp.Packet{&rtcp.TransportLayerNack{MediaSSRC: 55,
+			handleRTCP(t, d, []rtcp.Packet{&rtcp.TransportLayerNack{MediaSSRC: 55,
 				Nacks: []rtcp.NackPair{{PacketID: lost.hdr.SequenceNumber}}}}, now)
 			if n := len(w.take()); n != 0 {
 				t.Fatalf("%d packets resent within rtxMinInterval", n)
@@ -343,13 +343,13 @@ func TestPLIIsForwardedRateLimited(t *testing.T) {
 	l.lastPLI.Store(0)
 	pli := []rtcp.Packet{&rtcp.PictureLossIndication{MediaSSRC: 55}}
 	t0 := c.next(time.Second)
-	d.handleRTCP(pli, t0)
-	d.handleRTCP(pli, t0.Add(100*time.Millisecond))
-	d.handleRTCP([]rtcp.Packet{&rtcp.FullIntraRequest{MediaSSRC: 55}}, t0.Add(400*time.Millisecond))
+	handleRTCP(t, d, pli, t0)
+	handleRTCP(t, d, pli, t0.Add(100*time.Millisecond))
+	handleRTCP(t, d, []rtcp.Packet{&rtcp.FullIntraRequest{MediaSSRC: 55}}, t0.Add(400*time.Millisecond))
 	if n := plis.Load(); n != 1 {
 		t.Fatalf("%d PLIs upstream within 500 ms, want 1", n)
 	}
-	d.handleRTCP(pli, t0.Add(600*time.Millisecond))
+	handleRTCP(t, d, pli, t0.Add(600*time.Millisecond))
 	if n := plis.Load(); n != 2 {
 		t.Fatalf("%d PLIs upstream after 600 ms, want 2", n)
 	}
@@ -366,7 +366,7 @@ func TestReceiverReportGivesLossAndRTT(t *testing.T) {
 	sentSR := now.Add(-130 * time.Millisecond)
 	lsr := ntpMiddle32(sentSR)
 	dlsr := uint32(50 * 65536 / 1000) // held 50 ms by the receiver
-	d.handleRTCP([]rtcp.Packet{&rtcp.ReceiverReport{Reports: []rtcp.ReceptionReport{{
+	handleRTCP(t, d, []rtcp.Packet{&rtcp.ReceiverReport{Reports: []rtcp.ReceptionReport{{
 		SSRC: 55, FractionLost: 64, TotalLost: 12, Jitter: 900, LastSenderReport: lsr, Delay: dlsr}}}}, now)
 	s := d.Stats()
 	if s.FractionLost != 0.25 || s.PacketsLost != 12 || s.Jitter != 10*time.Millisecond {

@@ -48,50 +48,71 @@ func (d *DownTrack) readRTCP() {
 		return
 	}
 	readRTCPUntilEnd(
-		func() ([]rtcp.Packet, error) { pkts, _, err := d.sender.ReadRTCP(); return pkts, err },
+		d.readFeedback,
 		d.closed.Load,
 		func(err error) { d.log.Warn("stopping RTCP reader after repeated errors", slog.Any("error", err)) },
-		d.handleRTCP)
+		d.handleFeedback)
 }
 
-func (d *DownTrack) handleRTCP(pkts []rtcp.Packet, now time.Time) {
+// readFeedback reads the subscriber's next compound RTCP packet for this track
+// (after Pion's interceptors saw it) into a reused buffer, and parses it once,
+// without allocating.
+func (d *DownTrack) readFeedback() (*rtcpFeedback, error) {
+	n, _, err := d.sender.Read(d.rtcpIn)
+	if err != nil {
+		return nil, err
+	}
+	if err := d.feedback.parse(d.rtcpIn[:n]); err != nil {
+		return nil, err
+	}
+	return d.feedback, nil
+}
+
+// handleRTCP parses one compound RTCP packet and acts on it (see
+// handleFeedback); the reader goroutine does the same in two steps.
+func (d *DownTrack) handleRTCP(raw []byte, now time.Time) error {
+	if err := d.feedback.parse(raw); err != nil {
+		return err
+	}
+	d.handleFeedback(d.feedback, now)
+	return nil
+}
+
+// handleFeedback answers NACKs from the cache, passes PLIs and FIRs on, and
+// takes loss, jitter and RTT from the report blocks about this track.
+func (d *DownTrack) handleFeedback(f *rtcpFeedback, now time.Time) {
 	b := d.bind.Load()
 	if b == nil {
 		return
 	}
-	for _, pkt := range pkts {
-		switch p := pkt.(type) {
-		case *rtcp.TransportLayerNack:
-			if p.MediaSSRC != b.ssrc {
-				continue
+	for _, n := range f.nacks {
+		if n.ssrc != b.ssrc {
+			continue
+		}
+		d.nacks.Add(1)
+		d.retransmit(b, n.pid, now)
+		for i := range uint16(16) {
+			if n.blp&(1<<i) != 0 {
+				d.nacks.Add(1)
+				d.retransmit(b, n.pid+i+1, now)
 			}
-			for i := range p.Nacks {
-				p.Nacks[i].Range(func(seq uint16) bool {
-					d.nacks.Add(1)
-					d.retransmit(b, seq, now)
-					return true
-				})
-			}
-		case *rtcp.PictureLossIndication:
-			if p.MediaSSRC == b.ssrc {
-				d.plis.Add(1)
-				d.keyframeRequested(now)
-			}
-		case *rtcp.FullIntraRequest:
+		}
+	}
+	for _, ssrc := range f.plis {
+		if ssrc == b.ssrc {
 			d.plis.Add(1)
 			d.keyframeRequested(now)
-		case *rtcp.ReceiverReport:
-			for _, r := range p.Reports {
-				if r.SSRC == b.ssrc {
-					d.onReceptionReport(r, now)
-				}
-			}
-		case *rtcp.SenderReport:
-			for _, r := range p.Reports {
-				if r.SSRC == b.ssrc {
-					d.onReceptionReport(r, now)
-				}
-			}
+		}
+	}
+	// A FIR names its SSRCs in its entries; Pion hands this track only the
+	// packets addressed to it, so any FIR is taken as for this track.
+	for range f.firs {
+		d.plis.Add(1)
+		d.keyframeRequested(now)
+	}
+	for _, r := range f.reports {
+		if r.ssrc == b.ssrc {
+			d.onReceptionReport(r, now)
 		}
 	}
 }
@@ -109,17 +130,17 @@ func (d *DownTrack) keyframeRequested(now time.Time) {
 	}
 }
 
-func (d *DownTrack) onReceptionReport(r rtcp.ReceptionReport, now time.Time) {
-	d.fractionLost.Store(uint32(r.FractionLost))
-	d.totalLost.Store(r.TotalLost)
+func (d *DownTrack) onReceptionReport(r reportBlock, now time.Time) {
+	d.fractionLost.Store(uint32(r.fractionLost))
+	d.totalLost.Store(r.totalLost)
 	if rate := d.up.clockRate; rate > 0 {
-		d.jitterNanos.Store(int64(uint64(r.Jitter) * uint64(time.Second) / uint64(rate)))
+		d.jitterNanos.Store(int64(uint64(r.jitter) * uint64(time.Second) / uint64(rate)))
 	}
-	if r.LastSenderReport == 0 {
+	if r.lsr == 0 {
 		return
 	}
 	// RFC 3550 6.4.1: RTT = arrival - LSR - DLSR, in 1/65536 s.
-	rtt := ntpMiddle32(now) - r.LastSenderReport - r.Delay
+	rtt := ntpMiddle32(now) - r.lsr - r.dlsr
 	if int32(rtt) < 0 {
 		return
 	}

@@ -9,4 +9,6 @@ var (
 	ErrCodecNotSupported = errors.New("forward: subscriber does not support the track's codec")
 	// ErrClosed is returned when binding a closed DownTrack.
 	ErrClosed = errors.New("forward: track closed")
+	// ErrBadRTCP is returned for a compound RTCP packet that cannot be parsed.
+	ErrBadRTCP = errors.New("forward: malformed RTCP")
 )

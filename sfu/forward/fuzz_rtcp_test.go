@@ -67,7 +67,9 @@ func FuzzDownTrackRTCP(f *testing.F) {
 		for round := range rounds {
 			now := c.next(time.Duration(round) * 60 * time.Millisecond)
 			nacked := nackedSeqs(pkts, 55)
-			d.handleRTCP(pkts, now)
+			if err := d.handleRTCP(raw, now); err != nil {
+				t.Fatalf("refused what rtcp.Unmarshal parses: %v", err)
+			}
 			resent := map[uint16]bool{}
 			for _, p := range w.take() {
 				osn, payload := p.hdr.SequenceNumber, p.payload

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/pion/interceptor"
+	"github.com/pion/rtcp"
 	"github.com/pion/rtp"
 	"github.com/pion/sdp/v3"
 	"github.com/pion/webrtc/v4"
@@ -194,4 +195,17 @@ func (d *DownTrack) rtxSSRCForTest() uint32 {
 		return b.rtxSSRC
 	}
 	return 0
+}
+
+// handleRTCP hands d the compound packet made of pkts, as its RTCP reader
+// would.
+func handleRTCP(t testing.TB, d *DownTrack, pkts []rtcp.Packet, now time.Time) {
+	t.Helper()
+	raw, err := rtcp.Marshal(pkts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := d.handleRTCP(raw, now); err != nil {
+		t.Fatal(err)
+	}
 }

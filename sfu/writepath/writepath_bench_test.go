@@ -10,9 +10,12 @@ import (
 	"time"
 
 	"github.com/ensemble-sfu/ensemble/sfu/twccext"
+	"github.com/ensemble-sfu/ensemble/sfu/udpbatch"
 	"github.com/pion/dtls/v3"
 	"github.com/pion/ice/v4"
 	"github.com/pion/interceptor"
+	"github.com/pion/interceptor/pkg/cc"
+	"github.com/pion/interceptor/pkg/gcc"
 	"github.com/pion/rtp"
 	"github.com/pion/sdp/v3"
 	"github.com/pion/transport/v5/udp"
@@ -22,9 +25,12 @@ import (
 // variant is one way of building the SFU side.
 type variant struct {
 	name      string
-	batched   bool // udp.BatchConn (sendmmsg) under the mux, as sfu.Engine
+	batched   bool // udpbatch.Conn (sendmmsg) under the mux, as sfu.Engine
+	pionBatch bool // pion/transport's udp.BatchConn instead (sfu.Engine until issue 13)
 	pionTWCC  bool // Pion's TWCC header-extension interceptor instead of twccext
 	aes256GCM bool // Pion's default SRTP preference instead of AES-128-GCM first
+	gcc       bool // Pion's send-side estimator (cc + gcc), as on sfu's subscriber connections
+	counts    []int
 }
 
 // BenchmarkWritePath writes one 1200-byte VP8 packet to every subscriber per
@@ -33,14 +39,16 @@ type variant struct {
 // process) and the kernel's loopback delivery.
 func BenchmarkWritePath(b *testing.B) {
 	variants := []variant{
-		{name: "batched"},
-		{name: "unbatched"},
-		{name: "batched-piontwcc", batched: true, pionTWCC: true},
-		{name: "batched-aes256", batched: true, aes256GCM: true},
+		{name: "batched", batched: true, counts: []int{1, 10, 50, 150}},
+		{name: "batched-gcc", batched: true, gcc: true, counts: []int{1, 10, 150}},
+		{name: "pionbatchconn", pionBatch: true, counts: []int{1, 10, 50, 150}},
+		{name: "pionbatchconn-gcc", pionBatch: true, gcc: true, counts: []int{1, 10, 150}},
+		{name: "unbatched", counts: []int{1, 10, 50}},
+		{name: "batched-piontwcc", batched: true, pionTWCC: true, counts: []int{1, 10, 50}},
+		{name: "batched-aes256", batched: true, aes256GCM: true, counts: []int{1, 10, 50}},
 	}
-	variants[0].batched = true
 	for _, v := range variants {
-		for _, n := range []int{1, 10, 50} {
+		for _, n := range v.counts {
 			b.Run(fmt.Sprintf("%s/subscribers=%d", v.name, n), func(b *testing.B) { benchmarkWritePath(b, v, n) })
 		}
 	}
@@ -138,7 +146,12 @@ func newSFUSide(v variant) (*sfuSide, error) {
 		return nil, err
 	}
 	var conn net.PacketConn = uc
-	if v.batched {
+	switch {
+	case v.batched:
+		if conn, err = udpbatch.New(uc, udpbatch.Options{BatchSize: 64, FlushAfter: 2 * time.Millisecond}); err != nil {
+			return nil, err
+		}
+	case v.pionBatch:
 		conn = udp.NewBatchConn(uc, 64, 2*time.Millisecond)
 	}
 	mux := ice.NewUDPMuxDefault(ice.UDPMuxParams{UDPConn: conn})
@@ -151,6 +164,15 @@ func newSFUSide(v variant) (*sfuSide, error) {
 		return nil, err
 	}
 	reg := &interceptor.Registry{}
+	if v.gcc {
+		f, err := cc.NewInterceptor(func() (cc.BandwidthEstimator, error) {
+			return gcc.NewSendSideBWE(gcc.SendSideBWEPacer(gcc.NewNoOpPacer()))
+		})
+		if err != nil {
+			return nil, err
+		}
+		reg.Add(f)
+	}
 	if v.pionTWCC {
 		if err := webrtc.ConfigureTWCCHeaderExtensionSender(m, reg); err != nil {
 			return nil, err

@@ -43,6 +43,10 @@ type Deps struct {
 	// lists the cluster's nodes (nil: a single node, listed alone).
 	NodeID string
 	Nodes  func(context.Context) ([]cluster.NodeInfo, error)
+	// DrainNode starts draining the node with this id (this one: requests for
+	// others are routed to them before the API sees them) and returns once it has
+	// started; ErrUnknownNode for an id that is not this node. Nil: 501.
+	DrainNode func(ctx context.Context, id string) error
 	// Sessions, when set, are the signed-in people (OIDC): hosts use the /api/host/
 	// routes, and an owner's guest join gets a room admin's token. Nil: no sign-in.
 	Sessions *oidcauth.Auth

@@ -106,6 +106,13 @@ func (c *Client) ListNodes(ctx context.Context) ([]cluster.NodeInfo, error) {
 	return out.Nodes, err
 }
 
+// DrainNode starts draining a node (a server-wide admin token): it takes no new
+// room, its rooms and participants move to other nodes, and it exits once empty.
+func (c *Client) DrainNode(ctx context.Context, id string) error {
+	_, err := c.do(ctx, http.MethodPost, "/api/v1/nodes/"+esc(id)+"/drain", nil, nil, nil)
+	return err
+}
+
 // GetRoom gets one room.
 func (c *Client) GetRoom(ctx context.Context, name string) (Room, error) {
 	var out Room

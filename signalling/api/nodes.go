@@ -1,6 +1,7 @@
 package api
 
 import (
+	"errors"
 	"fmt"
 	"net/http"
 	"time"
@@ -29,5 +30,27 @@ func (h *handler) listNodes(req *request) *Problem {
 		nodes = []cluster.NodeInfo{}
 	}
 	writeJSON(req.w, http.StatusOK, NodeList{Nodes: nodes})
+	return nil
+}
+
+// ErrUnknownNode is DrainNode's answer for an id that names no live node.
+var ErrUnknownNode = errors.New("no live node has this id")
+
+// drainNode starts draining a node: it takes no new room, its rooms move to other
+// nodes with their participants, and it exits once empty. Any node answers: the
+// request reaches the named node (see cmd/ensemble's routing). 202 once the drain
+// has started (the node's /readyz says 503 from then on).
+func (h *handler) drainNode(req *request) *Problem {
+	id := req.r.PathValue("id")
+	if h.DrainNode == nil {
+		return newProblem(http.StatusNotImplemented, "drain_unavailable", "this server cannot be drained through the API")
+	}
+	if err := h.DrainNode(req.r.Context(), id); err != nil {
+		if errors.Is(err, ErrUnknownNode) {
+			return newProblem(http.StatusNotFound, "node_not_found", fmt.Sprintf("no live node %q", id))
+		}
+		return internal(h.log, req.r, fmt.Errorf("drain node %s: %w", id, err))
+	}
+	writeJSON(req.w, http.StatusAccepted, map[string]string{"node": id, "state": "draining"})
 	return nil
 }

@@ -55,6 +55,7 @@ func routes() []Route {
 		{"POST", "/api/v1/rooms", auth.GrantRoomCreate, ScopeBodyRoom, (*handler).createRoom},
 		{"GET", "/api/v1/rooms", auth.GrantRoomList, ScopeList, (*handler).listRooms},
 		{"GET", "/api/v1/nodes", auth.GrantRoomAdmin, ScopeServer, (*handler).listNodes},
+		{"POST", "/api/v1/nodes/{id}/drain", auth.GrantRoomAdmin, ScopeServer, (*handler).drainNode},
 		{"GET", "/api/v1/rooms/{room}", auth.GrantRoomList, ScopePathRoom, (*handler).getRoom},
 		{"PATCH", "/api/v1/rooms/{room}", auth.GrantRoomAdmin, ScopePathRoom, (*handler).updateRoom},
 		{"DELETE", "/api/v1/rooms/{room}", auth.GrantRoomCreate, ScopePathRoom, (*handler).deleteRoom},

@@ -291,10 +291,10 @@ func (c *Client) shutdown(ev *Closed) {
 	for _, t := range locals {
 		t.markGone()
 	}
-	if err := c.pub.Close(); err != nil {
+	if err := c.pubPC().Close(); err != nil {
 		c.log.Debug("close publisher connection", "err", err)
 	}
-	if err := c.sub.Close(); err != nil {
+	if err := c.subPC().Close(); err != nil {
 		c.log.Debug("close subscriber connection", "err", err)
 	}
 	c.events.push(*ev)

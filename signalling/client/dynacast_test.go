@@ -19,7 +19,7 @@ import (
 // subscriber is told which layer it gets and why.
 func TestClientObeysPublisherLayers(t *testing.T) {
 	srv := servertest.Start(t)
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), 2*rampTimeout)
 	defer cancel()
 	pub, err := client.Join(ctx, srv.URL, srv.Token("dyn", "pub"))
 	if err != nil {
@@ -59,7 +59,7 @@ func TestClientObeysPublisherLayers(t *testing.T) {
 		ev.Track.Discard()
 		return ev.Track.TrackSID == sid
 	})
-	waitEvent(t, sub, "high layer", func(ev client.SubscriptionLayer) bool { return ev.TrackSID == sid && ev.Quality == vocab.QualityHigh })
+	waitEventWithin(t, sub, rampTimeout, "high layer", func(ev client.SubscriptionLayer) bool { return ev.TrackSID == sid && ev.Quality == vocab.QualityHigh })
 
 	if err := sub.UpdateSubscription(ctx, sid, client.SubscriptionSettings{Quality: new(vocab.QualityLow)}); err != nil {
 		t.Fatal(err)
@@ -67,21 +67,41 @@ func TestClientObeysPublisherLayers(t *testing.T) {
 	waitEvent(t, sub, "low layer, as requested", func(ev client.SubscriptionLayer) bool {
 		return ev.TrackSID == sid && ev.Quality == vocab.QualityLow && ev.Reason == vocab.LayerRequested
 	})
-	waitEvent(t, pub, "high layer off", func(ev client.PublisherLayers) bool {
-		return ev.TrackSID == sid && len(ev.Layers) == 3 && !ev.Layers[2].Enabled
-	})
-	if track.LayerEnabled(2) || !track.LayerEnabled(0) {
-		t.Errorf("after publisher_layers: high enabled %v, low enabled %v", track.LayerEnabled(2), track.LayerEnabled(0))
+	waitPublisherLayers(t, pub, track, false)
+	if !track.LayerEnabled(0) {
+		t.Error("the low layer was turned off too")
 	}
 
 	if err := sub.UpdateSubscription(ctx, sid, client.SubscriptionSettings{Quality: new(vocab.QualityHigh)}); err != nil {
 		t.Fatal(err)
 	}
-	waitEvent(t, pub, "high layer on", func(ev client.PublisherLayers) bool {
-		return ev.TrackSID == sid && len(ev.Layers) == 3 && ev.Layers[2].Enabled
-	})
-	if !track.LayerEnabled(2) {
-		t.Error("high layer still off after publisher_layers enabled it")
+	waitPublisherLayers(t, pub, track, true)
+	waitEventWithin(t, sub, rampTimeout, "high layer again", func(ev client.SubscriptionLayer) bool { return ev.TrackSID == sid && ev.Quality == vocab.QualityHigh })
+}
+
+// waitPublisherLayers waits until the publisher's track has its high layer enabled (or
+// not) and the last publisher_layers event for it says the same. The state is what
+// counts, not the first matching event: events from the estimator's ramp (the high layer
+// off while the subscriber's estimate was still low, then on) can still be queued.
+func waitPublisherLayers(t *testing.T, pub *client.Client, track *client.LocalTrack, highEnabled bool) {
+	t.Helper()
+	var last *client.PublisherLayers
+	deadline := time.After(10 * time.Second)
+	tick := time.NewTicker(20 * time.Millisecond)
+	defer tick.Stop()
+	for {
+		select {
+		case ev := <-pub.Events():
+			if e, ok := ev.(client.PublisherLayers); ok && e.TrackSID == track.SID() {
+				last = &e
+			}
+			continue
+		case <-tick.C:
+		case <-deadline:
+			t.Fatalf("high layer enabled %v at the publisher, last publisher_layers %+v; want %v", track.LayerEnabled(2), last, highEnabled)
+		}
+		if last != nil && len(last.Layers) == 3 && last.Layers[2].Enabled == highEnabled && track.LayerEnabled(2) == highEnabled {
+			return
+		}
 	}
-	waitEvent(t, sub, "high layer again", func(ev client.SubscriptionLayer) bool { return ev.TrackSID == sid && ev.Quality == vocab.QualityHigh })
 }

@@ -68,13 +68,21 @@ func (s *localStream) Bind(ctx webrtc.TrackLocalContext) (webrtc.RTPCodecParamet
 	return *chosen, nil
 }
 
-// Unbind is called by Pion when the sender stops.
-func (s *localStream) Unbind(webrtc.TrackLocalContext) error {
+// Unbind is called by Pion when the sender stops. After a rejoin the stream is
+// bound to the new connection's sender: the old one's late Unbind leaves it be.
+func (s *localStream) Unbind(ctx webrtc.TrackLocalContext) error {
 	s.mu.Lock()
-	s.bound = nil
+	if s.bound != nil && s.bound.ssrc == uint32(ctx.SSRC()) {
+		s.bound = nil
+	}
 	s.mu.Unlock()
 	return nil
 }
+
+// lostBinding tells a write error of binding b that comes from its sender
+// stopping (unpublished, or its connection closed for a rejoin): the packet is
+// dropped, as a network would, rather than failing the writer.
+func (s *localStream) lostBinding(b *streamBinding) bool { return s.binding() != b }
 
 func (s *localStream) binding() *streamBinding {
 	s.mu.Lock()
@@ -98,7 +106,7 @@ func (s *localStream) writeRTP(p *rtp.Packet, event bool) error {
 		}
 		h.PayloadType = uint8(b.eventPT)
 	}
-	if _, err := b.writer.WriteRTP(&h, p.Payload); err != nil {
+	if _, err := b.writer.WriteRTP(&h, p.Payload); err != nil && !s.lostBinding(b) {
 		return err
 	}
 	return nil
@@ -123,6 +131,9 @@ func (s *localStream) writeSample(sample media.Sample) error {
 	s.mu.Unlock()
 	for _, p := range pkts {
 		if _, err := b.writer.WriteRTP(&p.Header, p.Payload); err != nil {
+			if s.lostBinding(b) {
+				return nil
+			}
 			return err
 		}
 	}

@@ -10,7 +10,7 @@ import (
 // the TURN relay and over what), from the subscriber connection's selected
 // candidate pair; MediaPathUnknown before it is connected.
 func (c *Client) MediaPath() vocab.MediaPath {
-	pc := c.sub // set before Join returns, never changed
+	pc := c.subPC()
 	if pc == nil || pc.SCTP() == nil {
 		return vocab.MediaPathUnknown
 	}

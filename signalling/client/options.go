@@ -17,6 +17,7 @@ type options struct {
 	log           *slog.Logger
 	autoSubscribe bool
 	resume        bool
+	rejoin        bool
 	net           transport.Net
 	codecs        []string
 	settings      func(*webrtc.SettingEngine)
@@ -48,6 +49,14 @@ func WithAutoSubscribe(on bool) Option { return func(o *options) { o.autoSubscri
 // WithResume turns the automatic resume after a lost connection on or off (default on).
 // Off, a lost connection ends the client with a Closed event.
 func WithResume(on bool) Option { return func(o *options) { o.resume = on } }
+
+// WithRejoin makes a session the server can no longer resume (410
+// resume_unavailable: the node that held it died or restarted; with several nodes
+// the room is placed again on a live one) join again as a new participant through
+// the same URL, publish its tracks again and go on (event Rejoined), instead of
+// ending with ErrResumeFailed (default off). A session closed with room_moved (its
+// node drains) always rejoins, unless WithResume(false).
+func WithRejoin(on bool) Option { return func(o *options) { o.rejoin = on } }
 
 // WithNet routes the client's ICE sockets and its WebSocket through n instead of
 // the operating system's network (Pion's transport.Net; the WebSocket dials with

@@ -66,6 +66,11 @@ func (c *Client) newAPI(serverURL string, ids *streamIDs) (*webrtc.API, error) {
 	}
 	var se webrtc.SettingEngine
 	se.SetICEMulticastDNSMode(ice.MulticastDNSModeDisabled)
+	// Pion's default is UDP alone. With TCP too, a server's passive ICE-TCP candidate
+	// gets an active one from the client: on a network that drops UDP, the media goes
+	// over ICE-TCP, and over TURN/TLS when that port is closed as well.
+	se.SetNetworkTypes([]webrtc.NetworkType{webrtc.NetworkTypeUDP4, webrtc.NetworkTypeUDP6,
+		webrtc.NetworkTypeTCP4, webrtc.NetworkTypeTCP6})
 	if u, err := url.Parse(serverURL); err == nil {
 		if ip := net.ParseIP(u.Hostname()); (ip != nil && ip.IsLoopback()) || u.Hostname() == "localhost" {
 			// A server on this machine: use loopback candidates only (fast, and no
@@ -77,6 +82,12 @@ func (c *Client) newAPI(serverURL string, ids *streamIDs) (*webrtc.API, error) {
 	}
 	if c.opts.net != nil {
 		se.SetNet(c.opts.net)
+	} else {
+		n, err := newBoundedDialNet()
+		if err != nil {
+			return nil, err
+		}
+		se.SetNet(n)
 	}
 	if c.opts.settings != nil {
 		c.opts.settings(&se)
@@ -84,14 +95,17 @@ func (c *Client) newAPI(serverURL string, ids *streamIDs) (*webrtc.API, error) {
 	return webrtc.NewAPI(webrtc.WithMediaEngine(m), webrtc.WithInterceptorRegistry(reg), webrtc.WithSettingEngine(se)), nil
 }
 
+// newPeerConnections makes the publisher and subscriber connections for the
+// session that jr starts (a join, or a rejoin on another node: the old ones are
+// closed by then).
 func (c *Client) newPeerConnections(serverURL string, jr protocol.JoinResponse) error {
 	cfg := webrtc.Configuration{SDPSemantics: webrtc.SDPSemanticsUnifiedPlan}
 	for _, s := range jr.ICEServers {
 		cfg.ICEServers = append(cfg.ICEServers, webrtc.ICEServer{URLs: s.URLs, Username: s.Username, Credential: s.Credential})
 	}
 	// Each connection gets its own API: interceptors keep per-connection state.
-	c.streamIDs = newStreamIDs()
-	pubAPI, err := c.newAPI(serverURL, c.streamIDs)
+	ids := newStreamIDs()
+	pubAPI, err := c.newAPI(serverURL, ids)
 	if err != nil {
 		return err
 	}
@@ -99,17 +113,19 @@ func (c *Client) newPeerConnections(serverURL string, jr protocol.JoinResponse) 
 	if err != nil {
 		return err
 	}
-	if c.pub, err = pubAPI.NewPeerConnection(cfg); err != nil {
+	pub, err := pubAPI.NewPeerConnection(cfg)
+	if err != nil {
 		return fmt.Errorf("client: publisher connection: %w", err)
 	}
-	if c.sub, err = subAPI.NewPeerConnection(cfg); err != nil {
-		_ = c.pub.Close()
+	sub, err := subAPI.NewPeerConnection(cfg)
+	if err != nil {
+		_ = pub.Close()
 		return fmt.Errorf("client: subscriber connection: %w", err)
 	}
-	c.pub.OnICECandidate(func(cand *webrtc.ICECandidate) { c.trickle(vocab.TargetPublisher, cand) })
-	c.sub.OnICECandidate(func(cand *webrtc.ICECandidate) { c.trickle(vocab.TargetSubscriber, cand) })
-	c.sub.OnTrack(c.onTrack)
-	c.pub.OnICEConnectionStateChange(func(s webrtc.ICEConnectionState) {
+	pub.OnICECandidate(func(cand *webrtc.ICECandidate) { c.trickle(vocab.TargetPublisher, cand) })
+	sub.OnICECandidate(func(cand *webrtc.ICECandidate) { c.trickle(vocab.TargetSubscriber, cand) })
+	sub.OnTrack(c.onTrack)
+	pub.OnICEConnectionStateChange(func(s webrtc.ICEConnectionState) {
 		c.log.Debug("publisher ICE", "state", s.String())
 		if s == webrtc.ICEConnectionStateFailed {
 			// The media path died while signalling lives (or before a resume noticed):
@@ -117,10 +133,28 @@ func (c *Client) newPeerConnections(serverURL string, jr protocol.JoinResponse) 
 			c.goTracked(c.restartPublisherICE)
 		}
 	})
-	c.sub.OnICEConnectionStateChange(func(s webrtc.ICEConnectionState) {
+	sub.OnICEConnectionStateChange(func(s webrtc.ICEConnectionState) {
 		c.log.Debug("subscriber ICE", "state", s.String())
 	})
+	c.mu.Lock()
+	c.pub, c.sub, c.streamIDs = pub, sub, ids
+	c.remoteCandidates = map[vocab.Target][]webrtc.ICECandidateInit{}
+	c.remoteReady = map[vocab.Target]bool{}
+	c.mu.Unlock()
 	return nil
+}
+
+// pubPC and subPC are the current connections (a rejoin replaces them).
+func (c *Client) pubPC() *webrtc.PeerConnection {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.pub
+}
+
+func (c *Client) subPC() *webrtc.PeerConnection {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.sub
 }
 
 // trickle sends a local candidate. Candidates found while disconnected are lost on
@@ -137,14 +171,15 @@ func (c *Client) trickle(target vocab.Target, cand *webrtc.ICECandidate) {
 
 func (c *Client) pc(target vocab.Target) *webrtc.PeerConnection {
 	if target == vocab.TargetPublisher {
-		return c.pub
+		return c.pubPC()
 	}
-	return c.sub
+	return c.subPC()
 }
 
 // addRemoteCandidate adds a server candidate, or keeps it until the connection has
 // a remote description.
 func (c *Client) addRemoteCandidate(target vocab.Target, cand webrtc.ICECandidateInit) {
+	c.log.Debug("server candidate", "target", target, "candidate", cand.Candidate)
 	c.mu.Lock()
 	if !c.remoteReady[target] {
 		c.remoteCandidates[target] = append(c.remoteCandidates[target], cand)
@@ -176,15 +211,15 @@ func (c *Client) flushCandidates(target vocab.Target) {
 // It runs on the session goroutine, so offers are answered in order.
 func (c *Client) handleSubscriberOffer(m protocol.SDPMessage) {
 	err := func() error {
-		if err := c.sub.SetRemoteDescription(webrtc.SessionDescription{Type: webrtc.SDPTypeOffer, SDP: m.SDP}); err != nil {
+		if err := c.subPC().SetRemoteDescription(webrtc.SessionDescription{Type: webrtc.SDPTypeOffer, SDP: m.SDP}); err != nil {
 			return fmt.Errorf("set remote offer: %w", err)
 		}
 		c.flushCandidates(vocab.TargetSubscriber)
-		answer, err := c.sub.CreateAnswer(nil)
+		answer, err := c.subPC().CreateAnswer(nil)
 		if err != nil {
 			return fmt.Errorf("create answer: %w", err)
 		}
-		if err := c.sub.SetLocalDescription(answer); err != nil {
+		if err := c.subPC().SetLocalDescription(answer); err != nil {
 			return fmt.Errorf("set local answer: %w", err)
 		}
 		// Not a request: the server acks it, and nobody waits for the ack.
@@ -200,21 +235,24 @@ func (c *Client) handleSubscriberOffer(m protocol.SDPMessage) {
 func (c *Client) negotiatePublisher(ctx context.Context, iceRestart bool) error {
 	c.negotiating.Lock()
 	defer c.negotiating.Unlock()
-	if len(c.pub.GetTransceivers()) == 0 {
+	c.mu.Lock()
+	pub, ids := c.pub, c.streamIDs
+	c.mu.Unlock()
+	if len(pub.GetTransceivers()) == 0 {
 		return nil // nothing to publish yet: no connection needed
 	}
-	offer, err := c.pub.CreateOffer(&webrtc.OfferOptions{ICERestart: iceRestart})
+	offer, err := pub.CreateOffer(&webrtc.OfferOptions{ICERestart: iceRestart})
 	if err != nil {
 		return fmt.Errorf("client: create offer: %w", err)
 	}
-	if err := c.pub.SetLocalDescription(offer); err != nil {
+	if err := pub.SetLocalDescription(offer); err != nil {
 		return fmt.Errorf("client: set local offer: %w", err)
 	}
-	c.streamIDs.learn(c.pub)
+	ids.learn(pub)
 	msg, err := c.request(ctx, protocol.TypeOffer, protocol.SDPMessage{SDP: offer.SDP})
 	if err != nil {
 		// Leave the connection ready for the next attempt.
-		if rbErr := c.pub.SetLocalDescription(webrtc.SessionDescription{Type: webrtc.SDPTypeRollback}); rbErr != nil {
+		if rbErr := pub.SetLocalDescription(webrtc.SessionDescription{Type: webrtc.SDPTypeRollback}); rbErr != nil {
 			c.log.Debug("rollback publisher offer", "err", rbErr)
 		}
 		return err
@@ -223,7 +261,7 @@ func (c *Client) negotiatePublisher(ctx context.Context, iceRestart bool) error 
 	if !ok || msg.Type != protocol.TypeAnswer {
 		return fmt.Errorf("%w: offer answered with %q", ErrUnexpectedMessage, msg.Type)
 	}
-	if err := c.pub.SetRemoteDescription(webrtc.SessionDescription{Type: webrtc.SDPTypeAnswer, SDP: answer.SDP}); err != nil {
+	if err := pub.SetRemoteDescription(webrtc.SessionDescription{Type: webrtc.SDPTypeAnswer, SDP: answer.SDP}); err != nil {
 		return fmt.Errorf("client: set remote answer: %w", err)
 	}
 	c.flushCandidates(vocab.TargetPublisher)

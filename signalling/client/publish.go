@@ -55,7 +55,6 @@ type LocalTrack struct {
 	opts     TrackOptions
 
 	streams []*localStream // one per layer, lowest first
-	sender  *webrtc.RTPSender
 
 	muted     atomic.Bool
 	keyframes atomic.Uint64 // PLI and FIR received
@@ -64,8 +63,9 @@ type LocalTrack struct {
 	gone      chan struct{}
 	goneOnce  sync.Once
 
-	mu   sync.Mutex
-	info vocab.TrackInfo
+	mu     sync.Mutex
+	info   vocab.TrackInfo
+	sender *webrtc.RTPSender // on the current publisher connection (a rejoin replaces it)
 }
 
 // SID is the server's id for the track.
@@ -271,22 +271,40 @@ func (c *Client) PublishTrack(ctx context.Context, o TrackOptions) (*LocalTrack,
 		return nil, err
 	}
 
+	if err := c.attachTrack(ctx, t); err != nil {
+		return fail(err)
+	}
+	if err := c.negotiatePublisher(ctx, false); err != nil {
+		_ = c.pubPC().RemoveTrack(t.rtpSender())
+		return fail(fmt.Errorf("client: publish %s: %w", t.SID(), err))
+	}
+	c.log.Debug("track published", "track", t.SID(), "kind", o.Kind, "layers", len(locals))
+	return t, nil
+}
+
+// attachTrack declares t to the server (add_track, which assigns its SID) and adds
+// its streams to the publisher connection; the caller negotiates. A rejoin calls it
+// again for each track, on the new node and the new connection.
+func (c *Client) attachTrack(ctx context.Context, t *LocalTrack) error {
+	o := t.opts
 	msg, err := c.request(ctx, protocol.TypeAddTrack, protocol.AddTrackRequest{
-		ClientID: cid, Name: o.Name, Kind: o.Kind, Source: o.Source, Muted: o.Muted,
+		ClientID: t.ClientID, Name: o.Name, Kind: o.Kind, Source: o.Source, Muted: t.muted.Load(),
 		Width: o.Width, Height: o.Height, Layers: protocol.FromLayers(o.Layers),
 	})
 	if err != nil {
-		return fail(err)
+		return err
 	}
 	ev, ok := msg.Body.(protocol.TrackPublishedEvent)
 	if !ok {
-		return fail(fmt.Errorf("%w: add_track answered with %q", ErrUnexpectedMessage, msg.Type))
+		return fmt.Errorf("%w: add_track answered with %q", ErrUnexpectedMessage, msg.Type)
 	}
 	t.setInfo(ev.Track.Vocab())
 
-	tr, err := c.pub.AddTransceiverFromTrack(locals[0], webrtc.RTPTransceiverInit{Direction: webrtc.RTPTransceiverDirectionSendonly})
+	cd := t.streams[0].codec
+	pub := c.pubPC()
+	tr, err := pub.AddTransceiverFromTrack(t.streams[0], webrtc.RTPTransceiverInit{Direction: webrtc.RTPTransceiverDirectionSendonly})
 	if err != nil {
-		return fail(fmt.Errorf("client: add transceiver: %w", err))
+		return fmt.Errorf("client: add transceiver: %w", err)
 	}
 	// Offer only the track's codec (and telephone-event beside audio), so that
 	// the server's answer leaves no choice.
@@ -295,32 +313,37 @@ func (c *Client) PublishTrack(ctx context.Context, o TrackOptions) (*LocalTrack,
 		prefs = append(prefs, ev.RTPCodecParameters)
 	}
 	if err := tr.SetCodecPreferences(prefs); err != nil {
-		_ = c.pub.RemoveTrack(tr.Sender())
-		return fail(fmt.Errorf("client: codec preferences: %w", err))
+		_ = pub.RemoveTrack(tr.Sender())
+		return fmt.Errorf("client: codec preferences: %w", err)
 	}
-	t.sender = tr.Sender()
-	for _, l := range locals[1:] {
-		if err := t.sender.AddEncoding(l); err != nil {
-			return fail(fmt.Errorf("client: add simulcast encoding: %w", err))
+	sender := tr.Sender()
+	t.mu.Lock()
+	t.sender = sender
+	t.mu.Unlock()
+	for _, l := range t.streams[1:] {
+		if err := sender.AddEncoding(l); err != nil {
+			return fmt.Errorf("client: add simulcast encoding: %w", err)
 		}
 	}
 	// Each simulcast layer has its own RTCP stream in Pion; read all of them.
-	for _, l := range locals {
+	for _, l := range t.streams {
 		rid := l.RID()
-		c.goTracked(func() { t.readRTCP(rid) })
+		c.goTracked(func() { t.readRTCP(sender, rid) })
 	}
-	if err := c.negotiatePublisher(ctx, false); err != nil {
-		_ = c.pub.RemoveTrack(t.sender)
-		return fail(fmt.Errorf("client: publish %s: %w", ev.Track.SID, err))
-	}
-	c.log.Debug("track published", "track", ev.Track.SID, "kind", o.Kind, "layers", len(locals))
-	return t, nil
+	return nil
+}
+
+// rtpSender is the track's sender on the current publisher connection.
+func (t *LocalTrack) rtpSender() *webrtc.RTPSender {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return t.sender
 }
 
 // readRTCP drains the RTCP of one layer of the sender (Pion's NACK responder only
 // sees what is read) and counts keyframe requests and NACKs; it ends when the sender
 // stops.
-func (t *LocalTrack) readRTCP(rid string) {
+func (t *LocalTrack) readRTCP(sender *webrtc.RTPSender, rid string) {
 	layer := t.layerIndex(rid)
 	for {
 		var (
@@ -328,9 +351,9 @@ func (t *LocalTrack) readRTCP(rid string) {
 			err  error
 		)
 		if rid == "" {
-			pkts, _, err = t.sender.ReadRTCP()
+			pkts, _, err = sender.ReadRTCP()
 		} else {
-			pkts, _, err = t.sender.ReadSimulcastRTCP(rid)
+			pkts, _, err = sender.ReadSimulcastRTCP(rid)
 		}
 		if err != nil {
 			return
@@ -361,7 +384,7 @@ func (c *Client) Unpublish(ctx context.Context, t *LocalTrack) error {
 	}
 	t.markGone()
 	_, err := c.request(ctx, protocol.TypeUnpublish, protocol.UnpublishRequest{TrackSID: t.SID()})
-	if rmErr := c.pub.RemoveTrack(t.sender); rmErr != nil && !errors.Is(rmErr, webrtc.ErrConnectionClosed) {
+	if rmErr := c.pubPC().RemoveTrack(t.rtpSender()); rmErr != nil && !errors.Is(rmErr, webrtc.ErrConnectionClosed) {
 		c.log.Debug("remove sender", "err", rmErr)
 	}
 	if negErr := c.negotiatePublisher(ctx, false); negErr != nil && err == nil {

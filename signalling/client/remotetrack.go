@@ -138,7 +138,7 @@ func (t *RemoteTrack) RequestKeyframe() error {
 	if t.Track.Kind() != webrtc.RTPCodecTypeVideo {
 		return fmt.Errorf("%w: key frame of an audio track", ErrInvalidOptions)
 	}
-	err := t.c.sub.WriteRTCP([]rtcp.Packet{&rtcp.PictureLossIndication{MediaSSRC: uint32(t.Track.SSRC())}})
+	err := t.c.subPC().WriteRTCP([]rtcp.Packet{&rtcp.PictureLossIndication{MediaSSRC: uint32(t.Track.SSRC())}})
 	if err != nil {
 		return fmt.Errorf("client: request keyframe: %w", err)
 	}

@@ -45,7 +45,7 @@ func (c *Client) reconnect() (*websocket.Conn, error) {
 			return ws, nil
 		}
 		var e *Error
-		if errors.As(err, &e) && e.Code != protocol.CodeServerDraining && e.Code != protocol.CodeInternal {
+		if errors.As(err, &e) && e.Code != protocol.CodeServerDraining && e.Code != protocol.CodeInternal && e.Code != protocol.CodeNodeUnavailable {
 			// The server refused for good: nothing to resume, token expired, ...
 			return nil, fmt.Errorf("%w: %w", ErrResumeFailed, err)
 		}
@@ -65,7 +65,7 @@ func (c *Client) reconnect() (*websocket.Conn, error) {
 // restartPublisherICE renegotiates the publisher connection with new ICE
 // credentials after a resume (the old path may be dead).
 func (c *Client) restartPublisherICE() {
-	if c.pub.RemoteDescription() == nil {
+	if c.pubPC().RemoteDescription() == nil {
 		return // never negotiated: nothing to restart
 	}
 	ctx, cancel := context.WithTimeout(c.ctx, 10*time.Second)

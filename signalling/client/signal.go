@@ -15,6 +15,7 @@ import (
 
 	"github.com/coder/websocket"
 	"github.com/ensemble-sfu/ensemble/signalling/protocol"
+	"github.com/ensemble-sfu/ensemble/vocab"
 	"github.com/pion/transport/v5"
 )
 
@@ -258,7 +259,8 @@ func (c *Client) request(ctx context.Context, typ string, data any) (protocol.Se
 	}
 }
 
-// session reads the connection until the session ends, resuming after losses.
+// session reads the connection until the session ends, resuming after losses
+// and rejoining when the room moved to another node.
 func (c *Client) session(ws *websocket.Conn) {
 	defer c.wg.Done()
 	for {
@@ -272,9 +274,20 @@ func (c *Client) session(ws *websocket.Conn) {
 			c.shutdown(&Closed{Err: fmt.Errorf("%w: %v", ErrConnectionLost, err)})
 			return
 		}
-		c.log.Info("signalling connection lost, resuming", "err", err)
 		c.events.push(Reconnecting{Cause: err})
-		next, err := c.reconnect()
+		var next *websocket.Conn
+		if errors.Is(err, errRoomMoved) {
+			c.log.Info("the room moved to another node; joining again", "url", c.url)
+			next, err = c.rejoin()
+		} else {
+			c.log.Info("signalling connection lost, resuming", "err", err)
+			next, err = c.reconnect()
+			var e *Error
+			if c.opts.rejoin && errors.As(err, &e) && e.Code == protocol.CodeResumeUnavailable {
+				c.log.Info("the server forgot the session (its node died?); joining again", "url", c.url)
+				next, err = c.rejoin()
+			}
+		}
 		if err != nil {
 			c.shutdown(&Closed{Err: err})
 			return
@@ -298,6 +311,9 @@ func (c *Client) readLoop(ws *websocket.Conn) error {
 		if err != nil {
 			c.log.Warn("undecodable message from the server", "err", err)
 			continue
+		}
+		if cl, ok := msg.Body.(protocol.CloseEvent); ok && cl.Reason == vocab.ReasonRoomMoved && c.opts.resume {
+			return errRoomMoved
 		}
 		if done := c.handle(msg); done {
 			return errSessionOver

@@ -17,13 +17,14 @@ type ClientIP struct {
 
 // Of returns r's client address as text.
 func (c ClientIP) Of(r *http.Request) string {
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	peer, err := peerAddr(r.RemoteAddr)
 	if err != nil {
-		host = r.RemoteAddr
+		return r.RemoteAddr
 	}
-	peer, err := netip.ParseAddr(host)
-	if err != nil || !c.trusted(peer) {
-		return host
+	if !c.trusted(peer) {
+		// In its canonical form: one address is one key of the per-address limits,
+		// however it was written ("0::" and "::", a mapped IPv4 and the IPv4).
+		return peer.Unmap().String()
 	}
 	hops := strings.Split(strings.Join(r.Header.Values("X-Forwarded-For"), ","), ",")
 	for i := len(hops) - 1; i >= 0; i-- {
@@ -47,4 +48,19 @@ func (c ClientIP) trusted(a netip.Addr) bool {
 		}
 	}
 	return false
+}
+
+// peerAddr reads the address of RemoteAddr ("ip:port", "[ipv6%zone]:port", or a bare
+// address), with the same parser as the rest of the package (netip), so that one
+// string has one reading (FuzzClientIP found "[::%]]:0", which net.SplitHostPort
+// refuses and netip reads as :: in zone "]").
+func peerAddr(remote string) (netip.Addr, error) {
+	if ap, err := netip.ParseAddrPort(remote); err == nil {
+		return ap.Addr(), nil
+	}
+	host, _, err := net.SplitHostPort(remote)
+	if err != nil {
+		host = remote
+	}
+	return netip.ParseAddr(host)
 }

@@ -103,6 +103,8 @@ func TestClientAddressBehindTrustedProxy(t *testing.T) {
 		{"203.0.113.9:1", "198.51.100.7", "203.0.113.9"},                  // not a proxy: header ignored
 		{"10.0.0.5:1", "", "10.0.0.5"},
 		{"10.0.0.5:1", "garbage", "10.0.0.5"},
+		{"[0::]:1", "", "::"},                         // one address, one key: canonical (found by FuzzClientIP)
+		{"[::ffff:203.0.113.9]:1", "", "203.0.113.9"}, // a mapped IPv4 is the IPv4
 	} {
 		r := httptest.NewRequest("GET", "/", nil)
 		r.RemoteAddr = tc.remote

@@ -28,6 +28,7 @@ const (
 	CodeServerDraining      = "server_draining"      // 503: the server is shutting down; join another node or retry later
 	CodeServerOverloaded    = "server_overloaded"    // 503 with Retry-After: the node is past its CPU, bandwidth or room budget
 	CodeResumeUnavailable   = "resume_unavailable"   // 410: nothing to resume; do a fresh join
+	CodeNodeUnavailable     = "node_unavailable"     // 503 with Retry-After: the node hosting the room does not answer (several nodes); retry
 )
 
 // DecodeError says why a client message was refused. ReqID is the request's id when

@@ -17,22 +17,7 @@ import (
 // whose network blips keeps its session until the end. Drain returns ctx's error
 // when participants had to be closed, nil when the rooms emptied by themselves.
 func (s *Server) Drain(ctx context.Context) error {
-	s.mu.Lock()
-	s.draining = true
-	deadline, ok := ctx.Deadline()
-	if !ok {
-		deadline = time.Time{}
-	}
-	s.drainDeadline = deadline
-	conns := make([]*conn, 0, len(s.conns))
-	for c := range s.conns {
-		conns = append(conns, c)
-	}
-	s.mu.Unlock()
-	s.log.Info("draining: refusing new joins", "participants", s.Sessions(), "deadline", deadline)
-	for _, c := range conns {
-		s.sendDrainingNotice(c)
-	}
+	s.BeginDrain(ctx)
 	for {
 		s.mu.Lock()
 		n := len(s.peers)
@@ -49,6 +34,38 @@ func (s *Server) Drain(ctx context.Context) error {
 			return ctx.Err()
 		}
 	}
+}
+
+// BeginDrain is the start of Drain, without the wait: /readyz turns 503, new joins
+// are refused and connected clients get a draining message (once: a later
+// BeginDrain or Drain sends none). It returns once joins are refused, so that a
+// caller may then move the rooms elsewhere (Evacuate) knowing none comes back here.
+func (s *Server) BeginDrain(ctx context.Context) {
+	s.mu.Lock()
+	if s.draining {
+		s.mu.Unlock()
+		return
+	}
+	s.draining = true
+	deadline, _ := ctx.Deadline()
+	s.drainDeadline = deadline
+	conns := make([]*conn, 0, len(s.conns))
+	for c := range s.conns {
+		conns = append(conns, c)
+	}
+	s.mu.Unlock()
+	s.log.Info("draining: refusing new joins", "participants", s.Sessions(), "deadline", deadline)
+	for _, c := range conns {
+		s.sendDrainingNotice(c)
+	}
+}
+
+// Evacuate closes every participant with reason room_moved: its client joins again
+// through the same URL, at once, and lands on the node that hosts the room now. The
+// caller has freed the rooms' placements first (several nodes); guests waiting in
+// a lobby are sent away too and knock again there.
+func (s *Server) Evacuate() {
+	s.closeAll(vocab.ReasonRoomMoved)
 }
 
 // closeAll closes every participant and waits briefly for the close messages.

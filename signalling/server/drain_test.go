@@ -88,3 +88,31 @@ func TestResumeIsAcceptedWhileDraining(t *testing.T) {
 		t.Errorf("Drain = %v, want nil once bob left", err)
 	}
 }
+
+// A node that hands its rooms to other nodes: BeginDrain refuses joins at once and
+// Evacuate closes everyone with room_moved (the client joins again elsewhere);
+// Drain then returns nil, the rooms being empty.
+func TestEvacuateClosesWithRoomMoved(t *testing.T) {
+	srv := servertest.Start(t)
+	alice := connect(t, srv.RTCURL(srv.Token("r", "alice")), protocol.TypeJoin)
+	bob := connect(t, srv.RTCURL(srv.Token("r", "bob")), protocol.TypeJoin)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	srv.Signalling.BeginDrain(ctx)
+	if status, _ := httpGet(t, srv.URL+"/readyz"); status != http.StatusServiceUnavailable {
+		t.Errorf("/readyz after BeginDrain = %d, want 503", status)
+	}
+	body := dialRefused(t, srv.RTCURL(srv.Token("r", "carol")), nil, http.StatusServiceUnavailable)
+	if body.Code != protocol.CodeServerDraining {
+		t.Errorf("join after BeginDrain: code %q, want server_draining", body.Code)
+	}
+	srv.Signalling.Evacuate()
+	for _, c := range []*testClient{alice, bob} {
+		if r := closeReasonOf(t, c); r != vocab.ReasonRoomMoved {
+			t.Errorf("close reason %q, want room_moved", r)
+		}
+	}
+	if err := srv.Signalling.Drain(ctx); err != nil {
+		t.Errorf("Drain after Evacuate = %v, want nil", err)
+	}
+}

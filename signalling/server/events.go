@@ -63,6 +63,8 @@ func closeMessage(r vocab.CloseReason) string {
 		return "the media connection failed"
 	case vocab.ReasonLobbyRefused:
 		return "a room administrator did not let you in"
+	case vocab.ReasonRoomMoved:
+		return "the room moved to another server; join again through the same address"
 	}
 	return ""
 }

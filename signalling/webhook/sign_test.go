@@ -85,6 +85,9 @@ func FuzzVerify(f *testing.F) {
 	f.Add("=,=,", []byte("{}"))
 	f.Fuzz(func(t *testing.T, header string, body []byte) {
 		err := webhook.Verify(secret, header, body, now, 0)
+		// Hex is read in either case (a signature in capitals is the same bytes), so the
+		// oracle compares in lower case.
+		header = strings.ToLower(header)
 		if err == nil && !strings.Contains(header, strings.TrimPrefix(webhook.Sign(secret, now, body), "t=1800000000,")) {
 			// A pass needs the right v1 for some timestamp within tolerance; check it is the right HMAC.
 			ok := false

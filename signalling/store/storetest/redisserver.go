@@ -73,43 +73,55 @@ func (l *lockedBuffer) String() string {
 }
 
 func startRedis(t testing.TB, bin string, port int) (string, error) {
-	dir := t.TempDir()
-	addr := net.JoinHostPort("127.0.0.1", strconv.Itoa(port))
-	cmd := exec.Command(bin,
-		"--port", strconv.Itoa(port), "--bind", "127.0.0.1",
-		"--save", "", "--appendonly", "no", "--dir", dir,
-		"--daemonize", "no", "--logfile", "")
+	addr, stop, err := launchRedis(bin, port, t.TempDir(), "--save", "", "--appendonly", "no")
+	if err != nil {
+		return "", err
+	}
+	t.Cleanup(stop)
+	return addr, nil
+}
+
+// launchRedis runs redis-server on port with its files in dir and waits until it
+// answers; stop ends it (SIGTERM, which lets it write its files, then SIGKILL
+// after 5 s).
+func launchRedis(bin string, port int, dir string, persistence ...string) (addr string, stop func(), err error) {
+	addr = net.JoinHostPort("127.0.0.1", strconv.Itoa(port))
+	args := append([]string{"--port", strconv.Itoa(port), "--bind", "127.0.0.1"}, persistence...)
+	args = append(args, "--dir", dir, "--daemonize", "no", "--logfile", "")
+	cmd := exec.Command(bin, args...)
 	out := &lockedBuffer{}
 	cmd.Stdout, cmd.Stderr = out, out
 	if err := cmd.Start(); err != nil {
-		return "", err
+		return "", nil, err
 	}
 	exited := make(chan error, 1)
 	go func() { exited <- cmd.Wait() }()
-	stop := func() {
-		_ = cmd.Process.Signal(syscall.SIGTERM)
-		select {
-		case <-exited:
-		case <-time.After(5 * time.Second):
-			_ = cmd.Process.Kill()
-			<-exited
-		}
+	var once sync.Once
+	stop = func() {
+		once.Do(func() {
+			_ = cmd.Process.Signal(syscall.SIGTERM)
+			select {
+			case <-exited:
+			case <-time.After(5 * time.Second):
+				_ = cmd.Process.Kill()
+				<-exited
+			}
+		})
 	}
 
 	deadline := time.Now().Add(10 * time.Second)
 	for {
 		if ping(addr) == nil {
-			t.Cleanup(stop)
-			return addr, nil
+			return addr, stop, nil
 		}
 		select {
 		case err := <-exited:
-			return "", fmt.Errorf("redis-server exited (%v): %s", err, out.String())
+			return "", nil, fmt.Errorf("redis-server exited (%v): %s", err, out.String())
 		case <-time.After(20 * time.Millisecond):
 		}
 		if time.Now().After(deadline) {
 			stop()
-			return "", fmt.Errorf("redis-server not answering on %s after 10s: %s", addr, out.String())
+			return "", nil, fmt.Errorf("redis-server not answering on %s after 10s: %s", addr, out.String())
 		}
 	}
 }

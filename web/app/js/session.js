@@ -532,8 +532,9 @@ export class Session extends EventTarget {
 
   onClose(data) {
     const reason = data.reason || "";
-    if (reason === "server_shutdown" && this.state === "connected") {
-      // The node is going away: join again (this or another node behind the same URL).
+    if ((reason === "server_shutdown" || reason === "room_moved") && this.state === "connected") {
+      // The node is going away (room_moved: its room goes on on another node): join
+      // again through the same URL, which reaches the room's node now.
       this.reconnect("shutdown");
       return;
     }

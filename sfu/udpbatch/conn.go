@@ -1,0 +1,220 @@
+package udpbatch
+
+import (
+	"errors"
+	"fmt"
+	"net"
+	"net/netip"
+	"runtime"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"golang.org/x/net/ipv4"
+)
+
+// MaxDatagram is the largest datagram that is batched; a larger one (none is
+// expected: WebRTC keeps packets under the path MTU) is written at once.
+const MaxDatagram = 1500
+
+// Options are the batching parameters.
+type Options struct {
+	// BatchSize is the number of datagrams sent by one sendmmsg (at least 1).
+	BatchSize int
+	// FlushAfter bounds how long a datagram waits for its batch to fill
+	// (more than 0).
+	FlushAfter time.Duration
+}
+
+// Conn is a UDP socket with batched writes. Its methods are safe for
+// concurrent use.
+type Conn struct {
+	uc      *net.UDPConn
+	batcher *ipv4.PacketConn // nil: no sendmmsg on this system
+	opts    Options
+
+	mu       sync.Mutex
+	pending  *batch     // filled by writers
+	spare    *batch     // the one being sent, or ready to swap in
+	roomLeft *sync.Cond // writers wait on it while pending is full
+	armed    bool       // timer runs for pending's first datagram
+	closed   bool
+
+	timer   *time.Timer
+	full    chan struct{} // pending is full: flush now (capacity 1)
+	quit    chan struct{}
+	stopped chan struct{} // the flusher has returned
+
+	closeOnce sync.Once
+	closeErr  error
+
+	sendErrors atomic.Uint64
+}
+
+// New wraps uc; from then on it belongs to the Conn (Close closes it).
+func New(uc *net.UDPConn, opts Options) (*Conn, error) {
+	if opts.BatchSize < 1 || opts.FlushAfter <= 0 {
+		return nil, fmt.Errorf("%w: batch size %d, flush after %v", ErrInvalidOptions, opts.BatchSize, opts.FlushAfter)
+	}
+	c := &Conn{uc: uc, opts: opts, stopped: make(chan struct{})}
+	if runtime.GOOS != "linux" {
+		close(c.stopped)
+		return c, nil
+	}
+	c.batcher = ipv4.NewPacketConn(uc)
+	c.pending, c.spare = newBatch(opts.BatchSize), newBatch(opts.BatchSize)
+	c.roomLeft = sync.NewCond(&c.mu)
+	c.timer = time.NewTimer(time.Hour)
+	c.timer.Stop()
+	c.full = make(chan struct{}, 1)
+	c.quit = make(chan struct{})
+	go c.flusher()
+	return c, nil
+}
+
+// WriteTo queues b for addr, a *net.UDPAddr. It returns len(b) once b is
+// copied: a send error is counted (SendErrors), as a datagram lost on the way
+// would be.
+func (c *Conn) WriteTo(b []byte, addr net.Addr) (int, error) {
+	ua, ok := addr.(*net.UDPAddr)
+	if !ok {
+		return 0, fmt.Errorf("%w: %T", ErrNotUDPAddr, addr)
+	}
+	return c.WriteToAddrPort(b, ua.AddrPort())
+}
+
+// WriteToAddrPort queues b for addr without allocating.
+func (c *Conn) WriteToAddrPort(b []byte, addr netip.AddrPort) (int, error) {
+	if c.batcher == nil || len(b) > MaxDatagram {
+		return c.uc.WriteToUDPAddrPort(b, addr)
+	}
+	if len(b) == 0 {
+		return 0, nil
+	}
+	c.mu.Lock()
+	for !c.closed && c.pending.full() {
+		c.roomLeft.Wait()
+	}
+	if c.closed {
+		c.mu.Unlock()
+		return 0, net.ErrClosed
+	}
+	c.pending.add(b, addr)
+	if c.pending.full() {
+		select {
+		case c.full <- struct{}{}:
+		default: // a flush is already asked for
+		}
+	} else if !c.armed {
+		c.armed = true
+		c.timer.Reset(c.opts.FlushAfter)
+	}
+	c.mu.Unlock()
+	return len(b), nil
+}
+
+// flusher sends batches, when one is full or its timer fires; it sleeps
+// otherwise.
+func (c *Conn) flusher() {
+	defer close(c.stopped)
+	for {
+		select {
+		case <-c.quit:
+			return
+		case <-c.full:
+		case <-c.timer.C:
+		}
+		// While one batch was sent writers filled the other: send it at
+		// once only if it is full (writers wait), otherwise let its own
+		// timer or fill decide, so that batches stay large under load.
+		for onlyFull := false; c.swap(onlyFull); onlyFull = true {
+			c.send(c.spare)
+		}
+	}
+}
+
+// swap makes the pending batch the one to send, if it holds anything (is
+// full, with onlyFull), and gives writers the empty one.
+func (c *Conn) swap(onlyFull bool) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.pending.n == 0 || (onlyFull && !c.pending.full()) {
+		return false
+	}
+	c.pending, c.spare = c.spare, c.pending
+	c.armed = false
+	c.timer.Stop() // the next first datagram re-arms it
+	c.roomLeft.Broadcast()
+	return true
+}
+
+// send writes every datagram of b (owned by the flusher) and empties it. A
+// datagram the kernel refuses is skipped so that it does not take the rest
+// of the batch with it.
+func (c *Conn) send(b *batch) {
+	msgs := b.msgs[:b.n]
+	for len(msgs) > 0 {
+		n, err := c.batcher.WriteBatch(msgs, 0)
+		if err != nil {
+			if errors.Is(err, net.ErrClosed) {
+				c.sendErrors.Add(uint64(len(msgs)))
+				break
+			}
+			// sendmmsg fails only when its first datagram fails (a later
+			// failure ends the call with the count sent so far, without an
+			// error), and the count it returns then is -1: skip exactly
+			// that datagram. Skipping n+1 looped forever on it and stopped
+			// every send of the socket.
+			c.sendErrors.Add(1)
+			n = 1
+		}
+		msgs = msgs[min(n, len(msgs)):]
+	}
+	b.n = 0
+}
+
+// SendErrors counts the datagrams the kernel refused.
+func (c *Conn) SendErrors() uint64 { return c.sendErrors.Load() }
+
+// ReadFrom reads one datagram.
+func (c *Conn) ReadFrom(b []byte) (int, net.Addr, error) { return c.uc.ReadFrom(b) }
+
+// ReadFromAddrPort reads one datagram without allocating its address.
+func (c *Conn) ReadFromAddrPort(b []byte) (int, netip.AddrPort, error) {
+	return c.uc.ReadFromUDPAddrPort(b)
+}
+
+// Close stops the flusher, drops what is queued and closes the socket. The
+// socket is closed first, so that a flusher blocked in a send returns.
+func (c *Conn) Close() error {
+	c.closeOnce.Do(func() {
+		if c.batcher != nil {
+			c.mu.Lock()
+			c.closed = true
+			c.timer.Stop()
+			c.roomLeft.Broadcast()
+			c.mu.Unlock()
+		}
+		c.closeErr = c.uc.Close()
+		if c.batcher != nil {
+			close(c.quit)
+		}
+		<-c.stopped
+	})
+	return c.closeErr
+}
+
+// LocalAddr is the bound address.
+func (c *Conn) LocalAddr() net.Addr { return c.uc.LocalAddr() }
+
+// SetDeadline sets the socket's read and write deadlines; a write deadline
+// applies to the flusher's sends.
+func (c *Conn) SetDeadline(t time.Time) error { return c.uc.SetDeadline(t) }
+
+// SetReadDeadline sets the socket's read deadline.
+func (c *Conn) SetReadDeadline(t time.Time) error { return c.uc.SetReadDeadline(t) }
+
+// SetWriteDeadline sets the socket's write deadline (the flusher's sends).
+func (c *Conn) SetWriteDeadline(t time.Time) error { return c.uc.SetWriteDeadline(t) }
+
+var _ net.PacketConn = (*Conn)(nil)

@@ -1,0 +1,262 @@
+package udpbatch
+
+import (
+	"bytes"
+	"encoding/binary"
+	"errors"
+	"net"
+	"net/netip"
+	"sync"
+	"testing"
+	"time"
+)
+
+func listen(t testing.TB) *net.UDPConn {
+	t.Helper()
+	uc, err := net.ListenUDP("udp4", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return uc
+}
+
+func newConn(t testing.TB, opts Options) *Conn {
+	t.Helper()
+	c, err := New(listen(t), opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = c.Close() })
+	return c
+}
+
+// receive reads want datagrams from r (bounded by a generous deadline, so a
+// lost datagram fails the test instead of hanging it).
+func receive(t *testing.T, r *net.UDPConn, want int) [][]byte {
+	t.Helper()
+	if err := r.SetReadDeadline(time.Now().Add(20 * time.Second)); err != nil {
+		t.Fatal(err)
+	}
+	var got [][]byte
+	buf := make([]byte, 2048)
+	for len(got) < want {
+		n, err := r.Read(buf)
+		if err != nil {
+			t.Fatalf("after %d of %d datagrams: %v", len(got), want, err)
+		}
+		got = append(got, bytes.Clone(buf[:n]))
+	}
+	return got
+}
+
+func datagram(i, size int) []byte {
+	p := make([]byte, size)
+	binary.BigEndian.PutUint32(p, uint32(i))
+	for j := 4; j < size; j++ {
+		p[j] = byte(i + j)
+	}
+	return p
+}
+
+func TestOptionsAreChecked(t *testing.T) {
+	for _, o := range []Options{{BatchSize: 0, FlushAfter: time.Millisecond}, {BatchSize: 8, FlushAfter: 0}} {
+		uc := listen(t)
+		_, err := New(uc, o)
+		_ = uc.Close()
+		if !errors.Is(err, ErrInvalidOptions) {
+			t.Errorf("%+v: got %v, want ErrInvalidOptions", o, err)
+		}
+	}
+}
+
+// Every datagram arrives whole and in order, at each of several receivers,
+// whether the batches fill or are sent by the timer.
+func TestDatagramsArriveInOrderAtEveryReceiver(t *testing.T) {
+	c := newConn(t, Options{BatchSize: 8, FlushAfter: time.Millisecond})
+	const receivers, each = 3, 200
+	rs := make([]*net.UDPConn, receivers)
+	for i := range rs {
+		rs[i] = listen(t)
+		if err := rs[i].SetReadBuffer(1 << 20); err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { _ = rs[i].Close() })
+	}
+	var wg sync.WaitGroup
+	for i, r := range rs {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			to := r.LocalAddr().(*net.UDPAddr).AddrPort()
+			for k := range each {
+				if k%50 == 0 { // let some batches go by the timer
+					time.Sleep(2 * time.Millisecond)
+				}
+				if n, err := c.WriteToAddrPort(datagram(k, 100+i*400+k%7), to); err != nil || n != 100+i*400+k%7 {
+					t.Errorf("write %d: %d, %v", k, n, err)
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	for i, r := range rs {
+		got := receive(t, r, each)
+		for k, p := range got {
+			if want := datagram(k, 100+i*400+k%7); !bytes.Equal(p, want) {
+				t.Fatalf("receiver %d, datagram %d: got %d bytes starting %x, want %d starting %x", i, k, len(p), p[:4], len(want), want[:4])
+			}
+		}
+	}
+	if e := c.SendErrors(); e != 0 {
+		t.Errorf("%d send errors", e)
+	}
+}
+
+// One datagram alone is sent by the timer; afterwards nothing is queued and
+// no timer is armed, so an idle socket wakes nobody.
+func TestLoneDatagramIsFlushedAndTheTimerDisarmed(t *testing.T) {
+	c := newConn(t, Options{BatchSize: 64, FlushAfter: time.Millisecond})
+	r := listen(t)
+	defer r.Close()
+	if _, err := c.WriteTo([]byte("hello"), r.LocalAddr()); err != nil {
+		t.Fatal(err)
+	}
+	if got := receive(t, r, 1); string(got[0]) != "hello" {
+		t.Fatalf("got %q", got[0])
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.armed || c.pending.n != 0 {
+		t.Fatalf("after the flush: armed=%v, %d queued", c.armed, c.pending.n)
+	}
+}
+
+// A datagram larger than a batch slot is written at once, unbatched.
+func TestLargeDatagramIsWrittenDirectly(t *testing.T) {
+	c := newConn(t, Options{BatchSize: 4, FlushAfter: time.Hour})
+	r := listen(t)
+	defer r.Close()
+	big := datagram(7, MaxDatagram+100)
+	if n, err := c.WriteTo(big, r.LocalAddr()); err != nil || n != len(big) {
+		t.Fatalf("write: %d, %v", n, err)
+	}
+	if got := receive(t, r, 1); !bytes.Equal(got[0], big) {
+		t.Fatal("large datagram altered")
+	}
+}
+
+func TestWriteToRefusesOtherAddresses(t *testing.T) {
+	c := newConn(t, Options{BatchSize: 4, FlushAfter: time.Millisecond})
+	if _, err := c.WriteTo([]byte("x"), &net.TCPAddr{IP: net.IPv4(127, 0, 0, 1), Port: 9}); !errors.Is(err, ErrNotUDPAddr) {
+		t.Fatalf("got %v, want ErrNotUDPAddr", err)
+	}
+}
+
+// Close releases writers waiting for room and stops the flusher; writes
+// after it fail.
+func TestCloseReleasesWaitingWriters(t *testing.T) {
+	uc := listen(t)
+	c, err := New(uc, Options{BatchSize: 1, FlushAfter: time.Hour})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Fill the pending batch and keep the flusher from emptying it: hold the
+	// lock so the flusher cannot swap, then queue one datagram by hand.
+	to := netip.MustParseAddrPort("127.0.0.1:9")
+	c.mu.Lock()
+	c.pending.add([]byte("x"), to)
+	c.mu.Unlock()
+	// The flusher was not told (no full signal), so pending stays full.
+	errs := make(chan error, 4)
+	for range 4 {
+		go func() {
+			_, err := c.WriteToAddrPort([]byte("y"), to)
+			errs <- err
+		}()
+	}
+	waitFor(t, func() bool { // the writers are blocked on the full batch
+		c.mu.Lock()
+		defer c.mu.Unlock()
+		return c.pending.full()
+	})
+	if err := c.Close(); err != nil {
+		t.Fatal(err)
+	}
+	for range 4 {
+		if err := <-errs; !errors.Is(err, net.ErrClosed) {
+			t.Fatalf("writer: %v", err)
+		}
+	}
+	if _, err := c.WriteToAddrPort([]byte("z"), to); !errors.Is(err, net.ErrClosed) {
+		t.Fatalf("write after Close: %v, want net.ErrClosed", err)
+	}
+	select {
+	case <-c.stopped:
+	default:
+		t.Fatal("flusher still running after Close")
+	}
+}
+
+func waitFor(t *testing.T, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatal("condition not met")
+		}
+		time.Sleep(time.Millisecond)
+	}
+}
+
+// Queuing a datagram allocates nothing (the flusher's sends included).
+func TestWriteToAddrPortAllocatesNothing(t *testing.T) {
+	c := newConn(t, Options{BatchSize: 16, FlushAfter: time.Millisecond})
+	r := listen(t)
+	defer r.Close()
+	to := r.LocalAddr().(*net.UDPAddr).AddrPort()
+	p := datagram(1, 1200)
+	allocs := testing.AllocsPerRun(1000, func() {
+		if _, err := c.WriteToAddrPort(p, to); err != nil {
+			t.Fatal(err)
+		}
+	})
+	if allocs != 0 {
+		t.Fatalf("%v allocations per datagram", allocs)
+	}
+}
+
+// A datagram the kernel refuses (here: one to port 0, EINVAL) is counted and skipped wherever it sits in a batch; the others
+// still go, and so do later batches. A refused first datagram once made the
+// flusher retry it forever, which silenced the whole socket (every TURN-relayed
+// participant of a server whose relay peers included one such address).
+func TestRefusedDatagramIsSkippedNotRetried(t *testing.T) {
+	c := newConn(t, Options{BatchSize: 4, FlushAfter: time.Millisecond})
+	r := listen(t)
+	defer r.Close()
+	refused := netip.MustParseAddrPort("127.0.0.1:0")
+	to := r.LocalAddr().(*net.UDPAddr).AddrPort()
+	// Refused first, in the middle and last, over two batches.
+	plan := []bool{true, false, true, false, false, false, false, true}
+	want := 0
+	for i, bad := range plan {
+		dst := to
+		if bad {
+			dst = refused
+		} else {
+			want++
+		}
+		if _, err := c.WriteToAddrPort(datagram(i, 100), dst); err != nil {
+			t.Fatal(err)
+		}
+	}
+	got := receive(t, r, want)
+	if len(got) != want {
+		t.Fatalf("received %d datagrams, want %d", len(got), want)
+	}
+	waitFor(t, func() bool { return c.SendErrors() == 3 })
+	// The socket still sends.
+	if _, err := c.WriteToAddrPort(datagram(99, 100), to); err != nil {
+		t.Fatal(err)
+	}
+	receive(t, r, 1)
+}

@@ -1,0 +1,24 @@
+// Package udpbatch is the server's media socket: a UDP socket whose writes are
+// gathered into batches and sent with one sendmmsg system call per batch.
+//
+// It replaces pion/transport's udp.BatchConn, whose flusher goroutine ticks
+// every millisecond for the life of the socket, so that an idle server kept a
+// few per cent of a core busy doing nothing. Here the flush timer is armed only
+// by the write that puts the first datagram in an empty batch: a socket with
+// nothing queued costs nothing. A batch is sent when it is full or when the
+// timer fires (at most FlushAfter after its first datagram), whichever comes
+// first, as udp.BatchConn does.
+//
+// Conn also implements ice.AddrPortReaderWriter, so that Pion's ICE UDP mux
+// reads and writes through it with netip.AddrPort addresses, without a
+// net.Addr allocated per datagram.
+//
+//	uc, _ := net.ListenUDP("udp4", &net.UDPAddr{IP: ip, Port: port})
+//	conn := udpbatch.New(uc, udpbatch.Options{BatchSize: 64, FlushAfter: 2 * time.Millisecond})
+//	mux := ice.NewUDPMuxDefault(ice.UDPMuxParams{UDPConn: conn})
+//	...
+//	_ = mux.Close() // closes conn, which stops its flusher and closes uc
+//
+// On systems without sendmmsg (not Linux) every write goes straight to the
+// socket.
+package udpbatch
