@@ -15,6 +15,7 @@ import (
 	"github.com/ensemble-sfu/ensemble/internal/clips"
 	"github.com/ensemble-sfu/ensemble/recording"
 	"github.com/ensemble-sfu/ensemble/recording/compose"
+	"github.com/ensemble-sfu/ensemble/recording/internal/mediatest"
 	"github.com/ensemble-sfu/ensemble/signalling/client"
 	"github.com/ensemble-sfu/ensemble/signalling/client/clienttest"
 	"github.com/ensemble-sfu/ensemble/signalling/client/clip"
@@ -90,6 +91,9 @@ func TestRecordingLoad(t *testing.T) {
 	base := cpuDuring(window, wait)
 
 	dir := t.TempDir()
+	if keep := os.Getenv("ENSEMBLE_BENCH_KEEP"); keep != "" {
+		dir = keep // the files stay for a look after the run
+	}
 	var manifests []recording.Manifest
 	var withRec, recorderCPU time.Duration
 	var load string
@@ -137,7 +141,16 @@ func TestRecordingLoad(t *testing.T) {
 			manifests = append(manifests, m)
 		}
 	}
-	tracks := 0
+	// No loss: a file has every frame of the time it covers (frames counted by
+	// ffprobe against the clips' frame rates), starts within one key frame
+	// interval of the recording (the clips cannot answer a key frame request:
+	// a video file starts at the clip's next key frame, at most 2 s on) and
+	// ends with it.
+	frameRate := map[vocab.Kind]float64{
+		vocab.KindVideo: float64(len(video.Frames)) / video.Duration().Seconds(),
+		vocab.KindAudio: float64(len(audio.Frames)) / audio.Duration().Seconds(),
+	}
+	tracks, worst := 0, 1.0
 	for r, m := range manifests {
 		length := m.EndedAt.Sub(m.StartedAt)
 		if len(m.Files) != 8 {
@@ -149,11 +162,22 @@ func TestRecordingLoad(t *testing.T) {
 			if msg := decodeErrors(t, path); msg != "" {
 				t.Errorf("%s: decode errors: %s", path, msg)
 			}
-			if d := ffprobe(t, path).Duration; (d - length).Abs() > 1500*time.Millisecond {
-				t.Errorf("%s lasts %v, the recording %v", path, d, length)
+			d := ffprobe(t, path).Duration
+			if end := f.StartOffset + d; (end - length).Abs() > 1500*time.Millisecond {
+				t.Errorf("%s covers %v to %v of a %v recording", path, f.StartOffset, end, length)
+			}
+			if f.StartOffset > 2500*time.Millisecond {
+				t.Errorf("%s starts %v into the recording", path, f.StartOffset)
+			}
+			want := d.Seconds() * frameRate[f.Kind]
+			got := mediatest.Packets(t, path)
+			worst = min(worst, float64(got)/want)
+			if float64(got) < 0.99*want {
+				t.Errorf("%s: %d frames in %v, want %.0f: %.1f %% lost", path, got, d, want, 100*(1-float64(got)/want))
 			}
 		}
 	}
+	t.Logf("frames in the files: at worst %.2f %% of those the covered time holds", 100*worst)
 
 	perSecond := (withRec - base).Seconds() / window.Seconds()
 	t.Logf("rooms %d (4 participants, VP8 640x360 + Opus each), tracks recorded %d, window %v", rooms, tracks, window)

@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/exec"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 )
@@ -75,4 +76,21 @@ func DecodeErrors(t testing.TB, path string) string {
 		return stderr.String() + err.Error()
 	}
 	return stderr.String()
+}
+
+// Packets counts the packets of a file's first stream as ffprobe reads them
+// (one per video frame or per audio frame in WebM and Ogg): a frame lost on
+// the way is missing from the count even when the file's duration is whole.
+func Packets(t testing.TB, path string) int {
+	t.Helper()
+	out, err := exec.Command(RequireTool(t, "ffprobe"), "-v", "error", "-count_packets", "-select_streams", "0",
+		"-show_entries", "stream=nb_read_packets", "-of", "csv=p=0", path).Output()
+	if err != nil {
+		t.Fatalf("ffprobe %s: %v", path, err)
+	}
+	n, err := strconv.Atoi(strings.TrimSpace(string(out)))
+	if err != nil {
+		t.Fatalf("ffprobe %s: packet count %q: %v", path, out, err)
+	}
+	return n
 }
