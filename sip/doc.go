@@ -63,6 +63,17 @@
 // refresher=uac (422 with Min-SE under MinSessionExpires), refreshed by
 // re-INVITE or UPDATE, and a session nobody refreshed is hung up.
 //
+// Trunks (Config.Trunks): with none, anyone may call (open dial-in). With
+// some, an INVITE from an address on no trunk's allow-list (CIDRs) is refused
+// 403 and logged; a trunk that requires authentication answers its INVITEs 401
+// with a digest challenge (RFC 2617/8760, MD5, qop=auth, realm Config.Domain),
+// whose nonce carries its expiry (5 minutes) signed with a key of the bridge,
+// so that no state is kept per challenge. Right credentials go on; wrong ones,
+// or a user of no trunk allowed from that address, are refused 403; right ones
+// on an expired nonce get a new challenge with stale=true. A nonce is not
+// bound to one use: within its 5 minutes a captured Authorization can be
+// replayed from an allowed address.
+//
 // Registration (Config.Register): the bridge registers at a registrar (digest
 // authentication), again at four fifths of the granted expiry, backing off
 // from RetryMin to RetryMax after failures, and unregisters when it closes;
@@ -81,6 +92,7 @@
 //
 // Not yet: dial-out progress as room events and webhooks, and dial-out from a
 // bridge in its own process; the registration state in /readyz; video (H.264
-// pass-through); TLS and SRTP; digest authentication of callers and trunks
-// with IP allow-lists; callers waiting in a room's lobby; in-band DTMF.
+// pass-through); TLS and SRTP; trunks for `ensemble sip` (its flags have
+// none: only sip.trunks in the configuration file of `ensemble serve`);
+// single-use nonces; callers waiting in a room's lobby; in-band DTMF.
 package sip

@@ -67,9 +67,13 @@ func newSIPBridge(s config.SIP, url, key, secret string, log *slog.Logger) (*sip
 	if s.Registrar != "" {
 		reg = &sip.Registration{Registrar: s.Registrar, User: s.RegisterUser, Password: s.RegisterPassword}
 	}
+	var trunks []sip.Trunk
+	for _, t := range s.Trunks {
+		trunks = append(trunks, sip.Trunk{Name: t.Name, Allow: t.Networks(), User: t.User, Password: t.Password, RequireAuth: t.AuthRequired()})
+	}
 	b, err := sip.New(sip.Config{
-		Register: reg,
-		Listen:   listen, Domain: s.Domain, PublicIP: s.PublicIP, Transports: s.Transports,
+		Register: reg, Trunks: trunks,
+		Listen: listen, Domain: s.Domain, PublicIP: s.PublicIP, Transports: s.Transports,
 		RTPPortMin: lo, RTPPortMax: hi, MaxCalls: s.MaxCalls, GatewayNumber: s.GatewayNumber,
 		URL: url, APIKey: key, APISecret: secret, Logger: log,
 	})
