@@ -55,6 +55,12 @@ type Config struct {
 	// a digest challenge first. None means anyone may call (open dial-in).
 	Trunks []Trunk
 
+	// OnDialProgress, when set, hears each new state of a placed call (ringing,
+	// answered, busy, no_answer, failed, ended; not the first, dialing, which
+	// Dial returns). It is called from the call's goroutine, in order, and must
+	// not block (ensemble serve sends a webhook and a room data message).
+	OnDialProgress func(Dialed)
+
 	// Register, when set, keeps the bridge registered at a registrar.
 	Register *Registration
 

@@ -84,14 +84,17 @@
 // progress (dialing, ringing, answered, busy, no_answer, failed with the SIP
 // status, ended) and HangUp ends it (CANCEL or BYE). The room API serves it as
 // POST/GET/DELETE /api/v1/rooms/{room}/sip-participants[/{id}] when the bridge
-// runs inside `ensemble serve`.
+// runs inside `ensemble serve`, which also hears each new state
+// (Config.OnDialProgress) and tells it to the webhooks (sip_call_progress) and
+// to the room (a data message from the server, topic sip_call), both with the
+// call as GET shows it.
 //
 // Metrics (Collectors, on /metrics of ensemble serve): ensemble_sip_calls,
 // ensemble_sip_calls_answered, ensemble_sip_refused_total{status} and, with a
 // registrar, ensemble_sip_registered.
 //
-// Not yet: dial-out progress as room events and webhooks, and dial-out from a
-// bridge in its own process; the registration state in /readyz; video (H.264
+// Not yet: dial-out from a bridge in its own process (and so its progress
+// events); the registration state in /readyz; video (H.264
 // pass-through); TLS and SRTP; trunks for `ensemble sip` (its flags have
 // none: only sip.trunks in the configuration file of `ensemble serve`);
 // single-use nonces; callers waiting in a room's lobby; in-band DTMF.
