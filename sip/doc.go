@@ -91,11 +91,16 @@
 //
 // Metrics (Collectors, on /metrics of ensemble serve): ensemble_sip_calls,
 // ensemble_sip_calls_answered, ensemble_sip_refused_total{status} and, with a
-// registrar, ensemble_sip_registered.
+// registrar, ensemble_sip_registered,
+// ensemble_sip_registration_expiry_timestamp_seconds and
+// ensemble_sip_register_attempts_total. ensemble serve's /readyz shows the
+// calls and the registration (registered, expires, attempts, last_error) under
+// "sip", without making the node unready when the registrar refuses: the
+// node still serves its rooms and the calls sent to its address.
 //
 // Not yet: dial-out from a bridge in its own process (and so its progress
-// events); the registration state in /readyz; video (H.264
-// pass-through); TLS and SRTP; trunks for `ensemble sip` (its flags have
-// none: only sip.trunks in the configuration file of `ensemble serve`);
-// single-use nonces; callers waiting in a room's lobby; in-band DTMF.
+// events); /readyz and /metrics for a bridge in its own process (it serves no
+// HTTP); trunks for `ensemble sip` (its flags have none: only sip.trunks in
+// the configuration file of `ensemble serve`); single-use nonces; video (H.264
+// pass-through); TLS and SRTP; callers waiting in a room's lobby; in-band DTMF.
 package sip

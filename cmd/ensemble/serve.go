@@ -218,6 +218,9 @@ func runServe(ctx context.Context, args []string) error {
 		if err := srv.RegisterMetrics(bridge.Collectors()...); err != nil {
 			return err
 		}
+		if err := srv.SetReadyDetail("sip", sipReadyDetail(bridge)); err != nil {
+			return err
+		}
 	}
 
 	// The room HTTP API under /api/, the browser app at / (a meeting at /<room>).
