@@ -2,13 +2,18 @@ package sip_test
 
 import (
 	"bytes"
+	"context"
+	"fmt"
 	"log/slog"
 	"net/netip"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/ensemble-sfu/ensemble/sip"
+	"github.com/ensemble-sfu/ensemble/sip/internal/tone"
 )
 
 // logBuffer is a log destination tests read while the bridge writes to it.
@@ -85,5 +90,32 @@ func TestTrunkConfigRefused(t *testing.T) {
 		if err == nil || !strings.Contains(err.Error(), "trunk") {
 			t.Errorf("%s: %v, want a trunk configuration error", name, err)
 		}
+	}
+}
+
+// A real phone (baresip with auth_user and auth_pass) answers the bridge's
+// digest challenge and its call is answered; with a wrong password it is
+// refused 403 and no call is left.
+func TestBaresipAuthenticatesWithDigest(t *testing.T) {
+	e := newEnv(t, func(c *sip.Config) {
+		c.Trunks = []sip.Trunk{{Name: "phones", User: "alice", Password: "s3cret", RequireAuth: true}}
+	})
+	_, number := e.meeting(t)
+	ctx, cancel := context.WithTimeout(t.Context(), 30*time.Second)
+	defer cancel()
+	wav := filepath.Join(t.TempDir(), "tone.wav")
+	if err := writeWAV(wav, 8000, (&tone.Sine{Freq: 1000, Rate: 8000, Amplitude: 8000}).Next(8000*30)); err != nil {
+		t.Fatal(err)
+	}
+	target := fmt.Sprintf("sip:%s@127.0.0.1:%d", number, e.bridge.Addr().Port())
+	ua := startBaresipAccount(t, wav, "PCMU/8000/1", "Desk", target, ";auth_user=alice;auth_pass=s3cret")
+	waitFor(t, ctx, "the authenticated call to be answered", func() bool { return e.bridge.Answered() == 1 })
+	ua.stop(ctx)
+	waitFor(t, ctx, "the call to end", func() bool { return e.bridge.Calls() == 0 })
+
+	wrong := startBaresipAccount(t, wav, "PCMU/8000/1", "Desk", target, ";auth_user=alice;auth_pass=guess")
+	waitFor(t, ctx, "baresip to be refused 403", func() bool { return strings.Contains(wrong.out.String(), "403 Forbidden") })
+	if n := e.bridge.Calls(); n != 0 {
+		t.Fatalf("%d calls after a refused one", n)
 	}
 }
