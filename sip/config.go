@@ -52,7 +52,9 @@ type Config struct {
 
 	// Trunks, when any, are who may call: an INVITE from an address on no
 	// trunk's allow-list is refused 403, and a trunk that requires it answers
-	// a digest challenge first. None means anyone may call (open dial-in).
+	// a digest challenge first. An address on the allow-list of a trunk that
+	// does not require authentication is let in without a challenge. None
+	// means anyone may call (open dial-in).
 	Trunks []Trunk
 
 	// OnDialProgress, when set, hears each new state of a placed call (ringing,
