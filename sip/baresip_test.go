@@ -71,6 +71,13 @@ func freeUDPPort(t *testing.T) int {
 // itself. It runs until the test ends or it exits.
 func startBaresip(t *testing.T, source, codecs, displayName, target string) *baresip {
 	t.Helper()
+	return startBaresipAccount(t, source, codecs, displayName, target, "")
+}
+
+// startBaresipAccount is startBaresip with more parameters of its account
+// (";auth_user=alice;auth_pass=s3cret": digest credentials).
+func startBaresipAccount(t *testing.T, source, codecs, displayName, target, params string) *baresip {
+	t.Helper()
 	bin := needTool(t, "baresip")
 	dir := t.TempDir()
 	port := freeUDPPort(t)
@@ -94,7 +101,7 @@ module menu.so
 module account.so
 snd_path %s
 `, port, source, dir)
-	accounts := fmt.Sprintf("\"%s\" <sip:tester@127.0.0.1>;regint=0;audio_codecs=%s;answermode=auto\n", displayName, codecs)
+	accounts := fmt.Sprintf("\"%s\" <sip:tester@127.0.0.1>;regint=0;audio_codecs=%s;answermode=auto%s\n", displayName, codecs, params)
 	for name, body := range map[string]string{"config": config, "accounts": accounts, "contacts": ""} {
 		if err := os.WriteFile(filepath.Join(dir, name), []byte(body), 0o644); err != nil {
 			t.Fatal(err)

@@ -26,6 +26,7 @@ type Bridge struct {
 	dialogs *sipgo.DialogServerCache
 	client  *sipgo.Client
 	reg     *registrar // nil without Config.Register
+	auth    *digestAuth
 	metrics *metrics
 	udp     net.PacketConn
 	tcp     net.Listener
@@ -84,6 +85,11 @@ func New(cfg Config) (*Bridge, error) {
 	}
 	_ = portStr
 	b.public = netip.AddrPortFrom(publicIP, uint16(port))
+	realm := c.Domain
+	if realm == "" {
+		realm = publicIP.String()
+	}
+	b.auth = newDigestAuth(realm)
 
 	if err := b.startUA(); err != nil {
 		b.closeListeners()

@@ -50,6 +50,19 @@ type Config struct {
 	// DigitTimeout is how long the gateway waits for the next key (0 means 10 s).
 	DigitTimeout time.Duration
 
+	// Trunks, when any, are who may call: an INVITE from an address on no
+	// trunk's allow-list is refused 403, and a trunk that requires it answers
+	// a digest challenge first. An address on the allow-list of a trunk that
+	// does not require authentication is let in without a challenge. None
+	// means anyone may call (open dial-in).
+	Trunks []Trunk
+
+	// OnDialProgress, when set, hears each new state of a placed call (ringing,
+	// answered, busy, no_answer, failed, ended; not the first, dialing, which
+	// Dial returns). It is called from the call's goroutine, in order, and must
+	// not block (ensemble serve sends a webhook and a room data message).
+	OnDialProgress func(Dialed)
+
 	// Register, when set, keeps the bridge registered at a registrar.
 	Register *Registration
 
@@ -116,6 +129,11 @@ func (c *Config) withDefaults() (Config, error) {
 	if cfg.PublicIP != "" {
 		if _, err := netip.ParseAddr(cfg.PublicIP); err != nil {
 			return cfg, fmt.Errorf("%w: public IP %q: %w", ErrConfig, cfg.PublicIP, err)
+		}
+	}
+	for _, t := range cfg.Trunks {
+		if err := t.validate(); err != nil {
+			return cfg, err
 		}
 	}
 	if cfg.Meetings == nil {

@@ -53,14 +53,24 @@ type outbound struct {
 	ctx    context.Context    // ends on HangUp (and when the bridge closes)
 	cancel context.CancelFunc // HangUp: CANCEL while ringing, BYE once answered
 
+	report func(Dialed) // Config.OnDialProgress; nil for none
+
 	mu    sync.Mutex
 	state Dialed
 }
 
+// set changes the call's state and reports a new one. A call's changes all
+// come from one goroutine at a time (dial, then the call's run), so reports
+// keep their order.
 func (o *outbound) set(f func(*Dialed)) {
 	o.mu.Lock()
+	before := o.state.State
 	f(&o.state)
+	after := o.state
 	o.mu.Unlock()
+	if after.State != before && o.report != nil {
+		o.report(after)
+	}
 }
 
 // session is the call's dialog, nil before the INVITE went out.
@@ -90,7 +100,8 @@ func (b *Bridge) Dial(room, uri, name string) (Dialed, error) {
 	id := randomID()
 	c := &call{b: b, id: id + "@" + b.public.Addr().String(), name: name, log: b.log.With("dial_id", id, "to", uri, "room", room)}
 	ctx, cancel := context.WithCancel(b.ctx)
-	c.out = &outbound{ctx: ctx, cancel: cancel, state: Dialed{ID: id, Room: room, URI: uri, Name: name, State: DialDialing}}
+	c.out = &outbound{ctx: ctx, cancel: cancel, report: b.cfg.OnDialProgress,
+		state: Dialed{ID: id, Room: room, URI: uri, Name: name, State: DialDialing}}
 	if err := b.admit(c); err != nil {
 		cancel()
 		return Dialed{}, err

@@ -63,6 +63,17 @@
 // refresher=uac (422 with Min-SE under MinSessionExpires), refreshed by
 // re-INVITE or UPDATE, and a session nobody refreshed is hung up.
 //
+// Trunks (Config.Trunks): with none, anyone may call (open dial-in). With
+// some, an INVITE from an address on no trunk's allow-list (CIDRs) is refused
+// 403 and logged; a trunk that requires authentication answers its INVITEs 401
+// with a digest challenge (RFC 2617/8760, MD5, qop=auth, realm Config.Domain),
+// whose nonce carries its expiry (5 minutes) signed with a key of the bridge,
+// so that no state is kept per challenge. Right credentials go on; wrong ones,
+// or a user of no trunk allowed from that address, are refused 403; right ones
+// on an expired nonce get a new challenge with stale=true. A nonce is not
+// bound to one use: within its 5 minutes a captured Authorization can be
+// replayed from an allowed address.
+//
 // Registration (Config.Register): the bridge registers at a registrar (digest
 // authentication), again at four fifths of the granted expiry, backing off
 // from RetryMin to RetryMax after failures, and unregisters when it closes;
@@ -73,14 +84,23 @@
 // progress (dialing, ringing, answered, busy, no_answer, failed with the SIP
 // status, ended) and HangUp ends it (CANCEL or BYE). The room API serves it as
 // POST/GET/DELETE /api/v1/rooms/{room}/sip-participants[/{id}] when the bridge
-// runs inside `ensemble serve`.
+// runs inside `ensemble serve`, which also hears each new state
+// (Config.OnDialProgress) and tells it to the webhooks (sip_call_progress) and
+// to the room (a data message from the server, topic sip_call), both with the
+// call as GET shows it.
 //
 // Metrics (Collectors, on /metrics of ensemble serve): ensemble_sip_calls,
 // ensemble_sip_calls_answered, ensemble_sip_refused_total{status} and, with a
-// registrar, ensemble_sip_registered.
+// registrar, ensemble_sip_registered,
+// ensemble_sip_registration_expiry_timestamp_seconds and
+// ensemble_sip_register_attempts_total. ensemble serve's /readyz shows the
+// calls and the registration (registered, expires, attempts, last_error) under
+// "sip", without making the node unready when the registrar refuses: the
+// node still serves its rooms and the calls sent to its address.
 //
-// Not yet: dial-out progress as room events and webhooks, and dial-out from a
-// bridge in its own process; the registration state in /readyz; video (H.264
-// pass-through); TLS and SRTP; digest authentication of callers and trunks
-// with IP allow-lists; callers waiting in a room's lobby; in-band DTMF.
+// Not yet: dial-out from a bridge in its own process (and so its progress
+// events); /readyz and /metrics for a bridge in its own process (it serves no
+// HTTP); trunks for `ensemble sip` (its flags have none: only sip.trunks in
+// the configuration file of `ensemble serve`); single-use nonces; video (H.264
+// pass-through); TLS and SRTP; callers waiting in a room's lobby; in-band DTMF.
 package sip

@@ -17,6 +17,9 @@ var (
 	ErrTooManyCalls = errors.New("sip: too many calls")
 	// ErrNoRTPPort: every RTP port of the range is in use (503).
 	ErrNoRTPPort = errors.New("sip: no free RTP port")
+	// ErrForbidden: the caller is no trunk's: its address is on no allow-list,
+	// or its credentials are wrong (403 Forbidden).
+	ErrForbidden = errors.New("sip: forbidden")
 	// ErrConfig: the bridge's configuration is unusable.
 	ErrConfig = errors.New("sip: bad configuration")
 )

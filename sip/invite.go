@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"log/slog"
 	"strconv"
@@ -36,6 +37,18 @@ func (b *Bridge) onInvite(req *sip.Request, tx sip.ServerTransaction) {
 		if err := tx.Respond(res); err != nil {
 			log.Debug("sip response not sent", "err", err)
 		}
+	}
+	trunk, err := b.trunkOf(req)
+	if ch := (*errChallenge)(nil); errors.As(err, &ch) {
+		b.challenge(req, tx, ch, log)
+		return
+	}
+	if err != nil {
+		refuse(err)
+		return
+	}
+	if trunk != "" {
+		log = log.With("trunk", trunk)
 	}
 	off, err := parseOffer(req.Body())
 	if err != nil {

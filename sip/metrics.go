@@ -24,7 +24,8 @@ func (b *Bridge) countRefused(status int) {
 }
 
 // Collectors are the bridge's metrics: calls in progress and answered, refused
-// calls by status, and (with a registrar) whether it is registered.
+// calls by status, and (with a registrar) whether it is registered, until
+// when, and the REGISTERs sent.
 func (b *Bridge) Collectors() []prometheus.Collector {
 	gauge := func(name, help string, f func() float64) prometheus.Collector {
 		return prometheus.NewGaugeFunc(prometheus.GaugeOpts{Namespace: "ensemble", Subsystem: "sip", Name: name, Help: help}, f)
@@ -40,6 +41,15 @@ func (b *Bridge) Collectors() []prometheus.Collector {
 				return 1
 			}
 			return 0
+		}), gauge("registration_expiry_timestamp_seconds", "When the registration runs out (Unix time); 0 while not registered.", func() float64 {
+			if s, _ := b.Registration(); s.Registered {
+				return float64(s.Expires.Unix())
+			}
+			return 0
+		}), prometheus.NewCounterFunc(prometheus.CounterOpts{Namespace: "ensemble", Subsystem: "sip", Name: "register_attempts_total",
+			Help: "REGISTER transactions sent (renewals and retries after failures)."}, func() float64 {
+			s, _ := b.Registration()
+			return float64(s.Attempts)
 		}))
 	}
 	return cs

@@ -19,19 +19,27 @@ import (
 // its output and its error log, when any call did not go as the scenario says.
 func runSipp(t *testing.T, ctx context.Context, b *sip.Bridge, scenario, number string, calls int) error {
 	t.Helper()
+	return runSippFrom(t, ctx, b, scenario, number, calls, "127.0.0.1")
+}
+
+// runSippFrom is runSipp with sipp on the local address local, and extra
+// arguments (credentials: -au user -ap password).
+func runSippFrom(t *testing.T, ctx context.Context, b *sip.Bridge, scenario, number string, calls int, local string, extra ...string) error {
+	t.Helper()
 	bin := needTool(t, "sipp")
 	dir := t.TempDir()
 	args := []string{
 		fmt.Sprintf("127.0.0.1:%d", b.Addr().Port()),
 		"-sf", filepath.Join("testdata", "sipp", scenario),
 		"-s", number,
-		"-i", "127.0.0.1",
+		"-i", local,
 		"-p", strconv.Itoa(freeUDPPort(t)),
 		"-mp", strconv.Itoa(freeUDPPort(t)),
 		"-m", strconv.Itoa(calls), "-l", strconv.Itoa(calls), "-r", strconv.Itoa(max(calls/2, 1)),
 		"-nostdin", "-timeout", "90s", "-timeout_error",
 		"-trace_err", "-error_file", filepath.Join(dir, "errors.log"),
 	}
+	args = append(args, extra...)
 	out, err := exec.CommandContext(ctx, bin, args...).CombinedOutput()
 	if err != nil {
 		errs, _ := exec.Command("cat", filepath.Join(dir, "errors.log")).Output()

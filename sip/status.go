@@ -16,6 +16,8 @@ func statusOf(err error) (int, string) {
 		return sip.StatusBadRequest, "Bad Request (malformed SDP)"
 	case errors.Is(err, ErrNoCommonCodec):
 		return 488, "Not Acceptable Here"
+	case errors.Is(err, ErrForbidden):
+		return sip.StatusForbidden, "Forbidden"
 	case errors.Is(err, ErrUnknownMeeting):
 		return sip.StatusNotFound, "Not Found"
 	case errors.Is(err, ErrTooManyCalls), errors.Is(err, ErrNoRTPPort):

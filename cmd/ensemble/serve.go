@@ -210,13 +210,19 @@ func runServe(ctx context.Context, args []string) error {
 	var dialer api.SIPDialer
 	if cfg.SIP.Listen != "" {
 		key := cfg.Keys.Names()[0]
-		bridge, err = newSIPBridge(cfg.SIP, loopbackURL(inner.Addr()), key, cfg.Keys[key], log)
+		// A placed call's progress reaches the webhooks (sip_call_progress) and
+		// the people in its room (data, topic sip_call).
+		onDial := func(d sip.Dialed) { api.AnnounceSIPProgress(engine, notifier, participant(d)) }
+		bridge, err = newSIPBridge(cfg.SIP, loopbackURL(inner.Addr()), key, cfg.Keys[key], log, onDial)
 		if err != nil {
 			return err
 		}
 		defer bridge.Close()
 		dialer = sipDialer{bridge}
 		if err := srv.RegisterMetrics(bridge.Collectors()...); err != nil {
+			return err
+		}
+		if err := srv.SetReadyDetail("sip", sipReadyDetail(bridge)); err != nil {
 			return err
 		}
 	}

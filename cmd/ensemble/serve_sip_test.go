@@ -114,3 +114,49 @@ func needSIPCodecs(t *testing.T) {
 	}
 	t.Skip("built without the SIP codecs: run the tests with -tags sipcodecs")
 }
+
+// sip.trunks of the configuration file reach the bridge: with a trunk allowed
+// from 192.0.2.0/24 only, a call from 127.0.0.1 is refused 403; with a trunk
+// that requires credentials, it is challenged 401.
+func TestServeSIPTrunksFromTheConfigFile(t *testing.T) {
+	needSIPCodecs(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	for _, tc := range []struct {
+		trunk  string
+		status int
+	}{
+		{"{name: carrier, allow: [192.0.2.0/24]}", 403},
+		{"{name: phones, user: alice, password: s3cret}", 401},
+	} {
+		file := t.TempDir() + "/ensemble.yaml"
+		if err := writeFile(file, "sip:\n  trunks:\n    - "+tc.trunk+"\n"); err != nil {
+			t.Fatal(err)
+		}
+		sipPort := freeUDPPort(t)
+		_, stop := startServe(t, freePort(t), "--config", file, "--dev", "--data-dir", t.TempDir(),
+			"--sip-domain", "sip.test", "--sip-listen", "127.0.0.1:"+strconv.Itoa(sipPort))
+		ua, err := sipgo.NewUA()
+		if err != nil {
+			t.Fatal(err)
+		}
+		cl, err := sipgo.NewClient(ua, sipgo.WithClientHostname("127.0.0.1"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		dialer := sipgo.DialogUA{Client: cl, ContactHDR: sip.ContactHeader{Address: sip.Uri{User: "test", Host: "127.0.0.1", Port: 5999}}}
+		offer := []byte("v=0\r\no=t 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\nm=audio 5998 RTP/AVP 0\r\na=rtpmap:0 PCMU/8000\r\n")
+		sess, err := dialer.Invite(ctx, sip.Uri{User: "1234567890", Host: "127.0.0.1", Port: sipPort}, offer,
+			sip.NewHeader("Content-Type", "application/sdp"))
+		if err == nil {
+			err = sess.WaitAnswer(ctx, sipgo.AnswerOptions{})
+			sess.Close()
+		}
+		var refused *sipgo.ErrDialogResponse
+		if !errors.As(err, &refused) || refused.Res.StatusCode != tc.status {
+			t.Errorf("trunk %s: call %v, want %d", tc.trunk, err, tc.status)
+		}
+		_ = ua.Close()
+		stop()
+	}
+}

@@ -49,15 +49,16 @@ func runSIP(ctx context.Context, args []string) error {
 	}
 	s.Transports = strings.Split(*transports, ",")
 	log := slog.New(slog.NewTextHandler(os.Stderr, nil))
-	b, err := newSIPBridge(s, *url, *key, *secret, log)
+	b, err := newSIPBridge(s, *url, *key, *secret, log, nil)
 	if err != nil {
 		return err
 	}
 	return b.Serve(ctx)
 }
 
-// newSIPBridge makes the bridge from the sip: settings, for the server at url.
-func newSIPBridge(s config.SIP, url, key, secret string, log *slog.Logger) (*sip.Bridge, error) {
+// newSIPBridge makes the bridge from the sip: settings, for the server at url;
+// onDial, when set, hears the progress of the calls it places.
+func newSIPBridge(s config.SIP, url, key, secret string, log *slog.Logger, onDial func(sip.Dialed)) (*sip.Bridge, error) {
 	listen := s.Listen
 	if host, port, err := net.SplitHostPort(listen); err == nil && host == "" {
 		listen = net.JoinHostPort("0.0.0.0", port)
@@ -67,9 +68,13 @@ func newSIPBridge(s config.SIP, url, key, secret string, log *slog.Logger) (*sip
 	if s.Registrar != "" {
 		reg = &sip.Registration{Registrar: s.Registrar, User: s.RegisterUser, Password: s.RegisterPassword}
 	}
+	var trunks []sip.Trunk
+	for _, t := range s.Trunks {
+		trunks = append(trunks, sip.Trunk{Name: t.Name, Allow: t.Networks(), User: t.User, Password: t.Password, RequireAuth: t.AuthRequired()})
+	}
 	b, err := sip.New(sip.Config{
-		Register: reg,
-		Listen:   listen, Domain: s.Domain, PublicIP: s.PublicIP, Transports: s.Transports,
+		Register: reg, Trunks: trunks, OnDialProgress: onDial,
+		Listen: listen, Domain: s.Domain, PublicIP: s.PublicIP, Transports: s.Transports,
 		RTPPortMin: lo, RTPPortMax: hi, MaxCalls: s.MaxCalls, GatewayNumber: s.GatewayNumber,
 		URL: url, APIKey: key, APISecret: secret, Logger: log,
 	})

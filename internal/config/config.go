@@ -5,6 +5,7 @@ import (
 	"log/slog"
 	"maps"
 	"net/netip"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -244,6 +245,42 @@ type SIP struct {
 	Registrar        string `yaml:"registrar"`
 	RegisterUser     string `yaml:"register_user"`
 	RegisterPassword string `yaml:"register_password"`
+	// Trunks are who may call the bridge: an INVITE from an address on no
+	// trunk's allow list is refused 403. None = anyone may call (open dial-in).
+	Trunks []SIPTrunk `yaml:"trunks"`
+}
+
+// SIPTrunk is a party allowed to call the SIP bridge: a PBX or carrier known by
+// its networks, or callers known by digest credentials (realm: sip.domain).
+type SIPTrunk struct {
+	Name string `yaml:"name"`
+	// Allow are the networks (CIDR, or single addresses) its calls come from;
+	// empty = any address, which needs credentials.
+	Allow    []string `yaml:"allow"`
+	User     string   `yaml:"user"`
+	Password string   `yaml:"password"`
+	// RequireAuth makes its calls answer a digest challenge (401) first
+	// (default: true when user is set).
+	RequireAuth *bool `yaml:"require_auth"`
+}
+
+// AuthRequired is RequireAuth, defaulting to whether credentials are given.
+func (t SIPTrunk) AuthRequired() bool {
+	if t.RequireAuth != nil {
+		return *t.RequireAuth
+	}
+	return t.User != ""
+}
+
+// Networks are Allow, parsed (validation refused the ones that do not parse).
+func (t SIPTrunk) Networks() []netip.Prefix {
+	var out []netip.Prefix
+	for _, s := range t.Allow {
+		if p, err := parseNetwork(s); err == nil {
+			out = append(out, p)
+		}
+	}
+	return out
 }
 
 // TLS makes the HTTP and WebSocket listener speak HTTPS, with certificate files or
@@ -375,6 +412,15 @@ func (c *Config) Redacted() Config {
 	}
 	if r.Recording.S3.SecretKey != "" {
 		r.Recording.S3.SecretKey = "REDACTED"
+	}
+	if r.SIP.RegisterPassword != "" {
+		r.SIP.RegisterPassword = "REDACTED"
+	}
+	r.SIP.Trunks = slices.Clone(c.SIP.Trunks)
+	for i := range r.SIP.Trunks {
+		if r.SIP.Trunks[i].Password != "" {
+			r.SIP.Trunks[i].Password = "REDACTED"
+		}
 	}
 	return r
 }

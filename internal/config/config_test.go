@@ -150,6 +150,7 @@ func TestUnknownKeysNamed(t *testing.T) {
 		{"redis: {adress: x}\n", `"redis.adress"`},
 		{"dev: true\n", `"dev"`},
 		{"webhooks:\n  url: http://x\n", `"webhooks.url" (line 2)`},
+		{"sip:\n  trunks:\n    - name: a\n      pasword: x\n", `"sip.trunks[0].pasword" (line 4)`},
 	}
 	for _, tt := range tests {
 		c := Default(false)
@@ -203,6 +204,12 @@ func TestBadValuesNamed(t *testing.T) {
 		{"sip gateway number", keys + "sip: {listen: '127.0.0.1:5060', domain: d.example, gateway_number: '+33'}\n", "sip.gateway_number"},
 		{"sip registrar", keys + "sip: {listen: '127.0.0.1:5060', domain: d.example, registrar: 'pbx.example.com', register_user: u}\n", "sip.registrar"},
 		{"sip registrar without user", keys + "sip: {listen: '127.0.0.1:5060', domain: d.example, registrar: 'sip:pbx.example.com'}\n", "sip.register_user"},
+		{"sip trunk without name", keys + "sip: {listen: '127.0.0.1:5060', domain: d.example, trunks: [{allow: [10.0.0.0/8]}]}\n", "sip.trunks[0].name: is required"},
+		{"sip trunk names", keys + "sip: {listen: '127.0.0.1:5060', domain: d.example, trunks: [{name: a, allow: [10.0.0.1]}, {name: a, allow: [10.0.0.2]}]}\n", "sip.trunks[1].name"},
+		{"sip trunk network", keys + "sip: {listen: '127.0.0.1:5060', domain: d.example, trunks: [{name: a, allow: [10.0.0.0/33]}]}\n", "sip.trunks[0].allow[0]"},
+		{"sip trunk open to all", keys + "sip: {listen: '127.0.0.1:5060', domain: d.example, trunks: [{name: a}]}\n", "sip.trunks[0].allow: is required"},
+		{"sip trunk user without password", keys + "sip: {listen: '127.0.0.1:5060', domain: d.example, trunks: [{name: a, user: u}]}\n", "sip.trunks[0].password"},
+		{"sip trunk unused credentials", keys + "sip: {listen: '127.0.0.1:5060', domain: d.example, trunks: [{name: a, allow: [10.0.0.1], user: u, password: p, require_auth: false}]}\n", "sip.trunks[0].require_auth"},
 		{"sip max calls", keys + "sip: {listen: '127.0.0.1:5060', domain: d.example, max_calls: -1}\n", "sip.max_calls"},
 		{"log level", keys + "log_level: loud\n", "log_level: \"loud\""},
 		{"duplicate key", keys + "http_port: 1\nhttp_port: 2\n", "http_port"},
@@ -380,5 +387,27 @@ func TestOIDCSettings(t *testing.T) {
 	_, err = Load(Options{File: file, LookupEnv: env(map[string]string{"ENSEMBLE_OIDC_SESSION_SECRET": "short", "ENSEMBLE_OIDC_ISSUER": "idp"})})
 	if !errors.Is(err, ErrInvalidValue) || !strings.Contains(err.Error(), "oidc.session_secret") || !strings.Contains(err.Error(), "oidc.issuer") {
 		t.Fatalf("bad oidc settings: %v", err)
+	}
+}
+
+// sip.trunks: read entry by entry, authentication required by default with
+// credentials, networks parsed, passwords redacted.
+func TestSIPTrunks(t *testing.T) {
+	yaml := "keys: {k: " + strings.Repeat("s", 32) + "}\nsip:\n  listen: 127.0.0.1:5060\n  domain: sip.example.org\n  trunks:\n" +
+		"    - {name: carrier, allow: [192.0.2.0/24, 198.51.100.7]}\n" +
+		"    - {name: phones, user: alice, password: s3cret}\n"
+	c, err := Load(Options{File: writeFile(t, yaml), LookupEnv: env(nil)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tr := c.SIP.Trunks
+	if len(tr) != 2 || tr[0].AuthRequired() || !tr[1].AuthRequired() || tr[1].User != "alice" {
+		t.Fatalf("trunks = %+v", tr)
+	}
+	if n := tr[0].Networks(); len(n) != 2 || n[1].String() != "198.51.100.7/32" {
+		t.Fatalf("networks = %v", n)
+	}
+	if r := c.Redacted(); r.SIP.Trunks[1].Password != "REDACTED" || c.SIP.Trunks[1].Password != "s3cret" {
+		t.Fatalf("redacted %q, kept %q", r.SIP.Trunks[1].Password, c.SIP.Trunks[1].Password)
 	}
 }

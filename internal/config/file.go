@@ -59,6 +59,17 @@ func decodeNode(node *yaml.Node, v reflect.Value, path string) error {
 	if node.Kind == yaml.ScalarNode && node.Tag == "!!null" {
 		return nil
 	}
+	if v.Kind() == reflect.Slice && v.Type().Elem().Kind() == reflect.Struct && node.Kind == yaml.SequenceNode {
+		// Entries are walked as the top level is, so that a misspelt key in
+		// one (sip.trunks[0].pasword) is refused, not ignored.
+		v.Set(reflect.MakeSlice(v.Type(), len(node.Content), len(node.Content)))
+		for i, item := range node.Content {
+			if err := decodeNode(item, v.Index(i), fmt.Sprintf("%s[%d]", path, i)); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
 	if v.Kind() != reflect.Struct {
 		if err := node.Decode(v.Addr().Interface()); err != nil {
 			return fmt.Errorf("%w: %s (line %d): %s", ErrInvalidValue, displayPath(path), node.Line, yamlErrorText(err))

@@ -313,4 +313,34 @@ func validateSIPBridge(s *SIP, bad func(field, format string, args ...any)) {
 	if s.MaxCalls < 0 {
 		bad("sip.max_calls", "%d is negative", s.MaxCalls)
 	}
+	validateSIPTrunks(s.Trunks, bad)
+}
+
+// validateSIPTrunks checks sip.trunks: named once each, networks that parse,
+// and either an allow list or credentials (never a trunk open to everyone).
+func validateSIPTrunks(trunks []SIPTrunk, bad func(field, format string, args ...any)) {
+	names := map[string]bool{}
+	for i, t := range trunks {
+		field := func(name string) string { return fmt.Sprintf("sip.trunks[%d].%s", i, name) }
+		switch {
+		case t.Name == "":
+			bad(field("name"), "is required")
+		case names[t.Name]:
+			bad(field("name"), "%q is the name of another trunk too", t.Name)
+		}
+		names[t.Name] = true
+		for j, a := range t.Allow {
+			if _, err := parseNetwork(a); err != nil {
+				bad(fmt.Sprintf("sip.trunks[%d].allow[%d]", i, j), "%v", err)
+			}
+		}
+		switch {
+		case t.AuthRequired() && (t.User == "" || t.Password == ""):
+			bad(field("password"), "require_auth needs user and password")
+		case !t.AuthRequired() && (t.User != "" || t.Password != ""):
+			bad(field("require_auth"), "is false, so the credentials would never be asked for")
+		case !t.AuthRequired() && len(t.Allow) == 0:
+			bad(field("allow"), "is required without credentials: the trunk would let every address call")
+		}
+	}
 }

@@ -2,6 +2,7 @@
 // (token checked before the WebSocket upgrade), speaks the JSON protocol of package
 // signalling/protocol with them, and turns their requests into calls on the sfu's
 // participants and the sfu's events into messages. It also serves /healthz, /readyz
+// (with the details other parts add, SetReadyDetail: the SIP bridge's registration)
 // and /metrics, and lets the rest of the product mount its handlers (the HTTP room
 // API under /api/, the browser app at /).
 //

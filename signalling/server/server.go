@@ -116,6 +116,8 @@ type Server struct {
 	conns    map[*conn]struct{}
 	draining bool
 	closed   bool
+	// readyDetails are added to /readyz's answer (SetReadyDetail).
+	readyDetails map[string]func() any
 	// drainDeadline is when a drain closes the remaining sessions (for the draining
 	// message sent to clients that connect or resume meanwhile).
 	drainDeadline time.Time

@@ -1,7 +1,9 @@
 // Package webhook tells outside services what happens in rooms: room started and
-// finished, participant joined and left, track published and unpublished (and later
-// recording and SIP events: Event.Type is an open string and Event.Data carries any
-// extra payload).
+// finished, participant joined and left, track published and unpublished, and the
+// events other packages send with Notifier.Send: recording_started, recording_ended
+// and recording_failed (recording/jobs), sip_call_progress for each new state of a
+// placed SIP call (signalling/api; Data is the call, Reason its state). Event.Type
+// is an open string and Event.Data carries any extra payload.
 //
 // A Notifier POSTs each event as JSON to every configured URL, signed with an API
 // secret: the Ensemble-Signature header holds "t=<unix seconds>,v1=<hex>" where hex is
