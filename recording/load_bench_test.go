@@ -33,6 +33,12 @@ import (
 // starts at its first key frame).
 //
 //	ENSEMBLE_BENCH_ROOMS=4 ENSEMBLE_BENCH_SECONDS=30 go test -run TestRecordingLoad -v -count=1 ./recording/
+//
+// ENSEMBLE_BENCH_PROCESS=1 runs the recorders in a process of their own;
+// ENSEMBLE_BENCH_RECORDER_CPUS=1 then pins that process to core 1 (run the
+// test itself under `taskset -c 0` so that the two do not share a core);
+// ENSEMBLE_BENCH_PUBLISH_ONLY=1 makes the participants publish without
+// subscribing to one another; ENSEMBLE_BENCH_KEEP=DIR keeps the files in DIR.
 func TestRecordingLoad(t *testing.T) {
 	rooms, _ := strconv.Atoi(os.Getenv("ENSEMBLE_BENCH_ROOMS"))
 	if rooms <= 0 {
@@ -50,12 +56,16 @@ func TestRecordingLoad(t *testing.T) {
 	srv := servertest.Start(t)
 	video := parse(t, clip.ParseIVF, clips.VP8Medium)
 	audio := parse(t, clip.ParseOgg, clips.Opus)
+	// Participants that only publish leave the SFU's core to forward to the
+	// recorders, so that many rooms fit beside the recorders on two cores.
+	publishOnly := os.Getenv("ENSEMBLE_BENCH_PUBLISH_ONLY") != ""
 	var wg sync.WaitGroup
 	play, stopPlay := context.WithCancel(ctx)
 	defer func() { stopPlay(); wg.Wait() }()
 	for r := range rooms {
 		for p := range 4 {
-			c, err := client.Join(ctx, srv.URL, srv.Token(fmt.Sprintf("load-%d", r), fmt.Sprintf("p%d", p)))
+			c, err := client.Join(ctx, srv.URL, srv.Token(fmt.Sprintf("load-%d", r), fmt.Sprintf("p%d", p)),
+				client.WithAutoSubscribe(!publishOnly))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -199,7 +209,9 @@ func TestRecordingLoad(t *testing.T) {
 	_ = syscall.Getrusage(syscall.RUSAGE_CHILDREN, &before)
 	m := manifests[0]
 	out := filepath.Join(t.TempDir(), "composite.mp4")
-	if err := composeGrid(ctx, filepath.Join(dir, "0"), m, out); err != nil {
+	composeCtx, cancelCompose := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancelCompose()
+	if err := composeGrid(composeCtx, filepath.Join(dir, "0"), m, out); err != nil {
 		t.Fatal(err)
 	}
 	_ = syscall.Getrusage(syscall.RUSAGE_CHILDREN, &after)

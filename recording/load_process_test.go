@@ -69,6 +69,11 @@ func startRecorderProcess(t *testing.T, spec recorderSpec) *recorderProcess {
 		t.Fatal(err)
 	}
 	cmd := exec.Command(os.Args[0], "-test.run=^$")
+	if cpus := os.Getenv("ENSEMBLE_BENCH_RECORDER_CPUS"); cpus != "" {
+		// The recorders on cores of their own (taskset, util-linux), to
+		// measure what one core holds apart from the SFU and the publishers.
+		cmd = exec.Command("taskset", "-c", cpus, os.Args[0], "-test.run=^$")
+	}
 	cmd.Env = append(os.Environ(), recorderProcessEnv+"="+string(b))
 	cmd.Stderr = t.Output()
 	in, err := cmd.StdinPipe()

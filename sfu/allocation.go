@@ -24,6 +24,8 @@ const (
 	// probeHeadroom: a probe asks for this much more than the upgrade needs,
 	// so that the layer's bitrate swings (key frames) do not push it back.
 	probeHeadroom = 1.2
+	// unlimitedBudget is a recorder's budget: more than any set of tracks.
+	unlimitedBudget = 1 << 40
 )
 
 // subscriberAlloc is the allocator's state for one subscriber. Owned by the
@@ -104,7 +106,17 @@ func (a *roomActivity) allocate(p *Participant, now time.Time) {
 		st.lastAt, st.lastBytes, st.lastMedia = now, bytes, media
 	}
 	st.est.update(now, st.sending)
-	decisions := bwalloc.Allocate(int(float64(st.est.estimate)*budgetShare), tracks)
+	budget := int(float64(st.est.estimate) * budgetShare)
+	if p.kind == vocab.ParticipantRecorder {
+		// A frame a recorder misses is missing from the recording for good,
+		// and a recorder runs beside the servers, on their network: it gets
+		// every track at the layer it asks for (losses are still repaired by
+		// NACK). Held to the estimate, its video was paused while the
+		// estimate ramped up after it joined, and whenever a busy recorder's
+		// late feedback read as congestion.
+		budget = unlimitedBudget
+	}
+	decisions := bwalloc.Allocate(budget, tracks)
 
 	st.probeDown, st.padRate = nil, 0
 	var upgradeCost int // what the first track held back by bandwidth needs to go one step up

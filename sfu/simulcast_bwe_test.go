@@ -201,3 +201,53 @@ func TestAllocatorKeepsScreenShare(t *testing.T) {
 		}
 	}
 }
+
+// A recorder is never held back by its bandwidth estimate: behind a link capped
+// below the high layer, where a participant is moved down (the test above), it
+// keeps the high layer it asked for.
+func TestRecorderKeepsTheLayerItAsksFor(t *testing.T) {
+	e := newTestEngine(t)
+	room, _ := e.GetOrCreateRoom("recorded-capped")
+	a := joinClient(t, room, "alice")
+	link := netsim.NewLink(0)
+	rec := joinClientAPI(t, room, "rec", newShapedClientAPI(t, link), func(p *JoinParams) {
+		p.Kind = vocab.ParticipantRecorder
+		p.Permissions = vocab.Permissions{CanSubscribe: true}
+	})
+	watches := rec.watchLayers()
+	sp := a.publishSimulcastRated("cam", vocab.SourceCamera)
+	a.negotiatePublisher(false)
+	w := rec.watch(watches, sp.info.SID)
+	waitLayer(t, w, 2, rampTimeout)
+	link.SetRate(550_000) // below the high layer (800 kbit/s), above medium (300)
+	// Wait for the recorder's estimate to fall under the high layer's rate,
+	// where bob in the test above is moved down, then give the allocator
+	// (every 200 ms) several rounds to act on it.
+	deadline := time.Now().Add(reactTimeout)
+	for estimate(e, "rec") >= 800_000 {
+		if time.Now().After(deadline) {
+			t.Fatalf("the recorder's estimate stayed at %d bit/s behind a 550 kbit/s link", estimate(e, "rec"))
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	time.Sleep(5 * allocEvery)
+	if l := w.current(); l != 2 {
+		t.Fatalf("the recorder was moved to layer %d under a capped link", l)
+	}
+	for _, ev := range rec.log.all() {
+		if sl, ok := ev.(SubscriptionLayer); ok && sl.Reason == vocab.LayerBandwidth && sl.Quality != vocab.QualityHigh {
+			t.Fatalf("the recorder was told its layer is lowered for bandwidth: %+v", sl)
+		}
+	}
+}
+
+// estimate is a subscriber's bandwidth estimate, by identity (more than any
+// rate while it has none yet).
+func estimate(e *Engine, identity string) int {
+	for _, b := range e.BandwidthStats() {
+		if b.Identity == identity {
+			return b.EstimateBps
+		}
+	}
+	return 1 << 40
+}
