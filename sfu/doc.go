@@ -35,7 +35,9 @@
 // (package bwalloc: screen share, then active speakers, then other cameras;
 // audio always) and sends SubscriptionLayer when a choice changes (allocation.go);
 // it also tells publishers which layers nobody needs (PublisherLayers,
-// dynacast.go). Engine.BandwidthStats exposes the estimates and choices.
+// dynacast.go). Engine.BandwidthStats exposes the estimates and choices. A
+// recorder (vocab.ParticipantRecorder) is the exception: it gets every track at
+// the layer it asks for, since a frame it misses is lost from the recording.
 //
 // Admission and room lifetime are decided in one place, under the room's lock
 // (admission.go): the capacity rule (shown participants count; hidden ones and
