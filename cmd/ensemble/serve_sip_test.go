@@ -7,6 +7,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -76,15 +77,23 @@ func TestServeRunsTheSIPBridge(t *testing.T) {
 	if err != nil || len(parts) != 1 || parts[0].Kind != "sip" {
 		t.Fatalf("participants %+v, %v", parts, err)
 	}
-	resp, err := http.Get(baseURL + "/metrics")
-	if err != nil {
-		t.Fatal(err)
-	}
-	metrics, _ := io.ReadAll(resp.Body)
-	resp.Body.Close()
-	for _, want := range []string{`ensemble_sip_refused_total{status="404"} 1`, "ensemble_sip_calls_answered 1"} {
-		if !strings.Contains(string(metrics), want) {
-			t.Errorf("/metrics lacks %q", want)
+	// The bridge counts the call as answered once it has seen the ACK, which
+	// may be just after this side sent it: wait for the figures.
+	wants := []string{`ensemble_sip_refused_total{status="404"} 1`, "ensemble_sip_calls_answered 1"}
+	var metrics []byte
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+		resp, err := http.Get(baseURL + "/metrics")
+		if err != nil {
+			t.Fatal(err)
+		}
+		metrics, _ = io.ReadAll(resp.Body)
+		resp.Body.Close()
+		missing := slices.DeleteFunc(slices.Clone(wants), func(w string) bool { return strings.Contains(string(metrics), w) })
+		if len(missing) == 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("/metrics lacks %q", missing)
 		}
 	}
 	if err := sess.Bye(ctx); err != nil {
