@@ -67,12 +67,16 @@
 // some, an INVITE from an address on no trunk's allow-list (CIDRs) is refused
 // 403 and logged; a trunk that requires authentication answers its INVITEs 401
 // with a digest challenge (RFC 2617/8760, MD5, qop=auth, realm Config.Domain),
-// whose nonce carries its expiry (5 minutes) signed with a key of the bridge,
-// so that no state is kept per challenge. Right credentials go on; wrong ones,
-// or a user of no trunk allowed from that address, are refused 403; right ones
-// on an expired nonce get a new challenge with stale=true. A nonce is not
-// bound to one use: within its 5 minutes a captured Authorization can be
-// replayed from an allowed address.
+// whose nonce carries its expiry (5 minutes) and a random salt signed with a
+// key of the bridge, so that no state is kept per challenge. Right
+// credentials go on; wrong ones, or a user of no trunk allowed from that
+// address, are refused 403; right ones on an expired nonce get a new
+// challenge with stale=true. Each nonce-count is taken once per nonce (RFC
+// 7616 3.4.5; without qop the nonce itself once): a captured Authorization
+// sent again gets a new challenge (stale=true), which only the phone that
+// knows the password can answer. The counts are kept for the nonces that
+// authenticated, until they expire, at most 4096 of them; past that the
+// soonest to expire are forgotten and taken as stale.
 //
 // Registration (Config.Register): the bridge registers at a registrar (digest
 // authentication), again at four fifths of the granted expiry, backing off
@@ -101,6 +105,6 @@
 // Not yet: dial-out from a bridge in its own process (and so its progress
 // events); /readyz and /metrics for a bridge in its own process (it serves no
 // HTTP); trunks for `ensemble sip` (its flags have none: only sip.trunks in
-// the configuration file of `ensemble serve`); single-use nonces; video (H.264
+// the configuration file of `ensemble serve`); video (H.264
 // pass-through); TLS and SRTP; callers waiting in a room's lobby; in-band DTMF.
 package sip
