@@ -90,6 +90,12 @@ func (c *call) setUp(ctx context.Context) error {
 		return err
 	}
 	c.media.setPayloadType(c.offer.payloadType)
+	if c.offer.eventPT < 0 {
+		// No telephone-event offered: the keys can only come as tones in the
+		// audio (or in SIP INFO). Not otherwise, lest a phone that sends both
+		// have each key twice.
+		c.media.listenForTones(c.offer.codec.PCMRate, c.keyPressed)
+	}
 	if c.gateway {
 		return nil
 	}

@@ -24,8 +24,11 @@
 // offline with espeak-ng and sox by sip/prompts/generate.sh). The caller types
 // the meeting number (its PIN) and # as RFC 4733 events or in SIP INFO
 // (application/dtmf-relay); * starts over. A wrong number is said so; after
-// PINTries of them the caller hears goodbye and is hung up (BYE). In-band DTMF
-// (tones in the audio) is not recognised.
+// PINTries of them the caller hears goodbye and is hung up (BYE). A caller
+// whose offer has no telephone-event may type them as tones in the audio
+// (in-band DTMF): a Goertzel detector (package sip/internal/dtmf) listens to
+// the decoded audio of such calls only, so that a phone sending both never
+// has a key counted twice.
 //
 // Media: the far end's SDP offer (pion/sdp) picks the codec, in its order of
 // preference, among Opus, G.722, PCMU and PCMA over RTP/AVP; telephone-event is
@@ -49,8 +52,10 @@
 // spandsp, both with cgo (Debian's libopus-dev and libspandsp-dev); G.711 is a
 // table lookup written from the standard (not worth a library).
 //
-// Key presses (RFC 4733 telephone-event) become data messages in the room with
-// topic "dtmf" and the body {"digit":"5"}.
+// Key presses (RFC 4733 telephone-event, SIP INFO, or tones in the audio when
+// no telephone-event was offered) become data messages in the room with
+// topic "dtmf" and the body {"digit":"5"}. The tones themselves are not
+// taken out of the voice the room hears.
 //
 // Errors are answered with their own status and logged, and touch nothing else:
 // an offer that is not SDP 400, no common codec 488 (with a Warning 305), an
@@ -106,5 +111,7 @@
 // events); /readyz and /metrics for a bridge in its own process (it serves no
 // HTTP); trunks for `ensemble sip` (its flags have none: only sip.trunks in
 // the configuration file of `ensemble serve`); video (H.264
-// pass-through); TLS and SRTP; callers waiting in a room's lobby; in-band DTMF.
+// pass-through); TLS and SRTP; callers waiting in a room's lobby; in-band DTMF on dial-out
+// calls (their answer is expected to carry telephone-event); the tones of
+// in-band keys are not muted in the room.
 package sip

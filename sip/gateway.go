@@ -120,10 +120,7 @@ func (b *Bridge) onInfo(req *sip.Request, tx sip.ServerTransaction) {
 		_ = tx.Respond(sip.NewResponseFromRequest(req, sip.StatusOK, "OK", nil)) // other INFO packages: nothing to do
 		return
 	}
-	select {
-	case c.dtmf <- digit:
-	default:
-	}
+	c.keyPressed(digit)
 	_ = tx.Respond(sip.NewResponseFromRequest(req, sip.StatusOK, "OK", nil))
 }
 
