@@ -30,6 +30,13 @@
 // the decoded audio of such calls only, so that a phone sending both never
 // has a key counted twice.
 //
+// Lobby: a call joins as a guest, so in a room whose lobby is on it knocks
+// (with the caller's name) and waits for a room admin. A dial-in call is then
+// answered at once and waits there, hearing silence, instead of ringing
+// until a phone or proxy gives up; a gateway call waits after its meeting
+// number. Admitted, the caller is in the room; refused, the bridge hangs up
+// (BYE).
+//
 // Media: the far end's SDP offer (pion/sdp) picks the codec, in its order of
 // preference, among Opus, G.722, PCMU and PCMA over RTP/AVP; telephone-event is
 // accepted beside it. Each call has its own UDP socket for RTP, in the
@@ -111,7 +118,9 @@
 // events); /readyz and /metrics for a bridge in its own process (it serves no
 // HTTP); trunks for `ensemble sip` (its flags have none: only sip.trunks in
 // the configuration file of `ensemble serve`); video (H.264
-// pass-through); TLS and SRTP; callers waiting in a room's lobby; in-band DTMF on dial-out
+// pass-through); TLS and SRTP; a prompt or music while a caller waits in the lobby (it
+// hears silence); dial-out calls skipping the lobby (the called party waits
+// there like a caller, though a room admin placed the call); in-band DTMF on dial-out
 // calls (their answer is expected to carry telephone-event); the tones of
 // in-band keys are not muted in the room.
 package sip
