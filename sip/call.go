@@ -56,6 +56,8 @@ type call struct {
 	mu           sync.Mutex
 	tornDown     bool
 	legsClosed   bool
+	lobby        *pendingJoin // a join waiting in the room's lobby at the answer (under mu)
+	roomLog      *slog.Logger // c.log with the room and identity, once joined (under mu)
 }
 
 // tokenFor is the token a call joins with: a participant of kind sip that
@@ -90,6 +92,12 @@ func (c *call) setUp(ctx context.Context) error {
 		return err
 	}
 	c.media.setPayloadType(c.offer.payloadType)
+	if c.offer.eventPT < 0 {
+		// No telephone-event offered: the keys can only come as tones in the
+		// audio (or in SIP INFO). Not otherwise, lest a phone that sends both
+		// have each key twice.
+		c.media.listenForTones(c.offer.codec.PCMRate, c.keyPressed)
+	}
 	if c.gateway {
 		return nil
 	}
@@ -97,11 +105,11 @@ func (c *call) setUp(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	return c.joinRoom(ctx, room)
+	return c.joinOrWait(ctx, room)
 }
 
 // joinRoom joins room as the call's participant and publishes the caller's audio.
-func (c *call) joinRoom(ctx context.Context, room string) error {
+func (c *call) joinRoom(ctx context.Context, room string, more ...client.Option) error {
 	cfg := &c.b.cfg
 	identity := "sip-" + randomID()
 	log := c.log.With("room", room, "identity", identity)
@@ -113,9 +121,10 @@ func (c *call) joinRoom(ctx context.Context, room string) error {
 		client.WithLogger(log),
 		client.WithCodecs(webrtc.MimeTypeOpus, client.MimeTypeTelephoneEvent),
 	}, cfg.ClientOptions...)
+	opts = append(opts, more...)
 	cl, err := client.Join(ctx, cfg.URL, tok, opts...)
 	if err != nil {
-		return fmt.Errorf("sip: join room %s: %w", room, err)
+		return fmt.Errorf("sip: join room %s: %w", room, lobbyRefusal(err))
 	}
 	mic, err := cl.PublishTrack(ctx, client.TrackOptions{Source: vocab.SourceMicrophone, MimeType: webrtc.MimeTypeOpus, Name: "sip"})
 	if err != nil {
@@ -128,10 +137,7 @@ func (c *call) joinRoom(ctx context.Context, room string) error {
 		_ = cl.Close() // the call ended while joining
 		return fmt.Errorf("sip: join room %s: %w", room, context.Canceled)
 	}
-	c.cl, c.room = cl, room
-	if !c.gateway {
-		c.log = log // before the call's goroutines start; a gateway call keeps its logger
-	}
+	c.cl, c.room, c.roomLog = cl, room, log
 	c.mic.Store(mic)
 	return nil
 }
@@ -169,9 +175,15 @@ func (c *call) run() {
 	c.lastRTP.Store(time.Now().UnixNano())
 	var wg sync.WaitGroup
 	wg.Go(func() { c.readRTP() })
-	if c.gateway {
+	c.mu.Lock()
+	lobby := c.lobby
+	c.mu.Unlock()
+	switch {
+	case c.gateway:
 		wg.Go(func() { c.runGateway(ctx, &wg) })
-	} else {
+	case lobby != nil:
+		wg.Go(func() { c.waitInLobby(ctx, &wg, lobby) })
+	default:
 		c.startRoom(ctx, &wg)
 	}
 
@@ -265,6 +277,7 @@ func (c *call) tearDown() {
 	if done {
 		return
 	}
+	c.abandonLobby()
 	c.closeLegs()
 	if c.media != nil {
 		c.media.close()

@@ -256,7 +256,13 @@ func (c *call) takeAnswer(ctx context.Context, sess *sipgo.DialogClientSession, 
 	if err := sess.Ack(ctx); err != nil {
 		return fmt.Errorf("sip: ACK: %w", err)
 	}
-	return c.joinRoom(ctx, room)
+	if err := c.joinRoom(ctx, room); err != nil {
+		return err
+	}
+	c.mu.Lock()
+	c.log = c.roomLog // before the call's goroutines start
+	c.mu.Unlock()
+	return nil
 }
 
 // prepareLeg opens the RTP socket of a placed call; its codec is known only

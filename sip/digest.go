@@ -31,11 +31,14 @@ func (e *errChallenge) Error() string { return "sip: authentication needed: " + 
 
 // digestAuth challenges callers (RFC 2617 and 8760, MD5 with qop=auth) and
 // checks their answers. Nonces carry their own expiry, signed with a key of
-// this bridge, so that nothing is kept per challenge.
+// this bridge, so that nothing is kept per challenge (a flood of INVITEs
+// costs no memory); only nonces that carried right credentials are
+// remembered, with their last nonce-count, so that none is taken twice.
 type digestAuth struct {
 	realm string
 	key   []byte
 	now   func() time.Time
+	used  nonceCounts
 }
 
 func newDigestAuth(realm string) *digestAuth {
@@ -44,41 +47,50 @@ func newDigestAuth(realm string) *digestAuth {
 	return &digestAuth{realm: realm, key: key, now: time.Now}
 }
 
-// nonce is the expiry (Unix seconds, hex) and its HMAC.
+// nonce is the expiry (Unix seconds, hex), a random salt and their HMAC.
+// The salt makes each challenge's nonce its own: two phones challenged in
+// the same second must not share one, or the second one's first nonce-count
+// would look like a replay of the first's.
 func (d *digestAuth) nonce() string {
 	exp := d.now().Add(nonceLifetime).Unix()
-	return fmt.Sprintf("%x.%s", exp, d.sign(exp))
+	var salt [8]byte
+	_, _ = rand.Read(salt[:])
+	s := hex.EncodeToString(salt[:])
+	return fmt.Sprintf("%x.%s.%s", exp, s, d.sign(exp, s))
 }
 
-func (d *digestAuth) sign(exp int64) string {
+func (d *digestAuth) sign(exp int64, salt string) string {
 	m := hmac.New(sha256.New, d.key)
 	var b [8]byte
 	binary.BigEndian.PutUint64(b[:], uint64(exp))
 	m.Write(b[:])
+	m.Write([]byte(salt))
 	return hex.EncodeToString(m.Sum(nil)[:16])
 }
 
-// checkNonce says whether nonce is one of ours, still valid.
-func (d *digestAuth) checkNonce(nonce string) error {
-	expHex, mac, ok := strings.Cut(nonce, ".")
-	if !ok || len(expHex) == 0 || len(expHex) > 16 {
-		return &errChallenge{reason: "a nonce this bridge did not give"}
+// checkNonce says whether nonce is one of ours, still valid, and when it
+// expires (Unix seconds).
+func (d *digestAuth) checkNonce(nonce string) (int64, error) {
+	expHex, rest, ok := strings.Cut(nonce, ".")
+	salt, mac, ok2 := strings.Cut(rest, ".")
+	if !ok || !ok2 || len(expHex) == 0 || len(expHex) > 16 || len(salt) != 16 {
+		return 0, &errChallenge{reason: "a nonce this bridge did not give"}
 	}
 	var exp uint64
 	for _, c := range expHex {
 		v := strings.IndexRune("0123456789abcdef", c)
 		if v < 0 {
-			return &errChallenge{reason: "a nonce this bridge did not give"}
+			return 0, &errChallenge{reason: "a nonce this bridge did not give"}
 		}
 		exp = exp<<4 | uint64(v)
 	}
-	if subtle.ConstantTimeCompare([]byte(mac), []byte(d.sign(int64(exp)))) != 1 {
-		return &errChallenge{reason: "a nonce this bridge did not give"}
+	if subtle.ConstantTimeCompare([]byte(mac), []byte(d.sign(int64(exp), salt))) != 1 {
+		return 0, &errChallenge{reason: "a nonce this bridge did not give"}
 	}
 	if d.now().Unix() > int64(exp) {
-		return &errChallenge{reason: "the nonce expired", stale: true}
+		return 0, &errChallenge{reason: "the nonce expired", stale: true}
 	}
-	return nil
+	return int64(exp), nil
 }
 
 // challenge is a WWW-Authenticate value.
@@ -106,7 +118,7 @@ func (d *digestAuth) authenticate(method string, authorizations []string, trunks
 	if creds == nil {
 		return Trunk{}, &errChallenge{reason: "no credentials for realm " + d.realm}
 	}
-	nonceErr := d.checkNonce(creds.Nonce)
+	exp, nonceErr := d.checkNonce(creds.Nonce)
 	var ch *errChallenge
 	if errors.As(nonceErr, &ch) && !ch.stale {
 		return Trunk{}, nonceErr
@@ -117,6 +129,12 @@ func (d *digestAuth) authenticate(method string, authorizations []string, trunks
 	}
 	if nonceErr != nil {
 		return Trunk{}, nonceErr // right credentials on an expired nonce: stale=true
+	}
+	// Right credentials seen before (a captured Authorization sent again) get
+	// a new challenge: the phone that made them answers it at once
+	// (stale=true: no need to ask its user), a replayer cannot.
+	if !d.used.use(creds.Nonce, creds.Nc, exp, d.now().Unix()) {
+		return Trunk{}, &errChallenge{reason: fmt.Sprintf("nonce-count %08x already used with this nonce (replay)", creds.Nc), stale: true}
 	}
 	return t, nil
 }

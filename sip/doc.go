@@ -24,8 +24,18 @@
 // offline with espeak-ng and sox by sip/prompts/generate.sh). The caller types
 // the meeting number (its PIN) and # as RFC 4733 events or in SIP INFO
 // (application/dtmf-relay); * starts over. A wrong number is said so; after
-// PINTries of them the caller hears goodbye and is hung up (BYE). In-band DTMF
-// (tones in the audio) is not recognised.
+// PINTries of them the caller hears goodbye and is hung up (BYE). A caller
+// whose offer has no telephone-event may type them as tones in the audio
+// (in-band DTMF): a Goertzel detector (package sip/internal/dtmf) listens to
+// the decoded audio of such calls only, so that a phone sending both never
+// has a key counted twice.
+//
+// Lobby: a call joins as a guest, so in a room whose lobby is on it knocks
+// (with the caller's name) and waits for a room admin. A dial-in call is then
+// answered at once and waits there, hearing silence, instead of ringing
+// until a phone or proxy gives up; a gateway call waits after its meeting
+// number. Admitted, the caller is in the room; refused, the bridge hangs up
+// (BYE).
 //
 // Media: the far end's SDP offer (pion/sdp) picks the codec, in its order of
 // preference, among Opus, G.722, PCMU and PCMA over RTP/AVP; telephone-event is
@@ -49,8 +59,10 @@
 // spandsp, both with cgo (Debian's libopus-dev and libspandsp-dev); G.711 is a
 // table lookup written from the standard (not worth a library).
 //
-// Key presses (RFC 4733 telephone-event) become data messages in the room with
-// topic "dtmf" and the body {"digit":"5"}.
+// Key presses (RFC 4733 telephone-event, SIP INFO, or tones in the audio when
+// no telephone-event was offered) become data messages in the room with
+// topic "dtmf" and the body {"digit":"5"}. The tones themselves are not
+// taken out of the voice the room hears.
 //
 // Errors are answered with their own status and logged, and touch nothing else:
 // an offer that is not SDP 400, no common codec 488 (with a Warning 305), an
@@ -67,12 +79,16 @@
 // some, an INVITE from an address on no trunk's allow-list (CIDRs) is refused
 // 403 and logged; a trunk that requires authentication answers its INVITEs 401
 // with a digest challenge (RFC 2617/8760, MD5, qop=auth, realm Config.Domain),
-// whose nonce carries its expiry (5 minutes) signed with a key of the bridge,
-// so that no state is kept per challenge. Right credentials go on; wrong ones,
-// or a user of no trunk allowed from that address, are refused 403; right ones
-// on an expired nonce get a new challenge with stale=true. A nonce is not
-// bound to one use: within its 5 minutes a captured Authorization can be
-// replayed from an allowed address.
+// whose nonce carries its expiry (5 minutes) and a random salt signed with a
+// key of the bridge, so that no state is kept per challenge. Right
+// credentials go on; wrong ones, or a user of no trunk allowed from that
+// address, are refused 403; right ones on an expired nonce get a new
+// challenge with stale=true. Each nonce-count is taken once per nonce (RFC
+// 7616 3.4.5; without qop the nonce itself once): a captured Authorization
+// sent again gets a new challenge (stale=true), which only the phone that
+// knows the password can answer. The counts are kept for the nonces that
+// authenticated, until they expire, at most 4096 of them; past that the
+// soonest to expire are forgotten and taken as stale.
 //
 // Registration (Config.Register): the bridge registers at a registrar (digest
 // authentication), again at four fifths of the granted expiry, backing off
@@ -101,6 +117,10 @@
 // Not yet: dial-out from a bridge in its own process (and so its progress
 // events); /readyz and /metrics for a bridge in its own process (it serves no
 // HTTP); trunks for `ensemble sip` (its flags have none: only sip.trunks in
-// the configuration file of `ensemble serve`); single-use nonces; video (H.264
-// pass-through); TLS and SRTP; callers waiting in a room's lobby; in-band DTMF.
+// the configuration file of `ensemble serve`); video (H.264
+// pass-through); TLS and SRTP; a prompt or music while a caller waits in the lobby (it
+// hears silence); dial-out calls skipping the lobby (the called party waits
+// there like a caller, though a room admin placed the call); in-band DTMF on dial-out
+// calls (their answer is expected to carry telephone-event); the tones of
+// in-band keys are not muted in the room.
 package sip

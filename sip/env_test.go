@@ -28,16 +28,20 @@ type env struct {
 	api    *api.Client
 }
 
-func newEnv(t *testing.T, tune func(*sip.Config)) *env {
+func newEnv(t *testing.T, tune func(*sip.Config), server ...func(st store.Store) servertest.Option) *env {
 	t.Helper()
 	st, err := store.OpenBolt(filepath.Join(t.TempDir(), "ensemble.db"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { st.Close() })
-	srv := servertest.Start(t, servertest.WithHandler("/api/", func(s *servertest.Server) http.Handler {
+	opts := []servertest.Option{servertest.WithHandler("/api/", func(s *servertest.Server) http.Handler {
 		return api.New(api.Deps{Engine: s.Engine, Store: st, Verifier: s.Verifier, Keys: s.Keys(), SIPDomain: "sip.test"})
-	}))
+	})}
+	for _, o := range server {
+		opts = append(opts, o(st))
+	}
+	srv := servertest.Start(t, opts...)
 	cfg := sip.Config{Listen: "127.0.0.1:0", Domain: "sip.test", Transports: []string{"udp", "tcp"},
 		URL: srv.URL, APIKey: srv.APIKey, APISecret: srv.APISecret}
 	if tune != nil {

@@ -38,10 +38,20 @@ func (c *call) runGateway(ctx context.Context, wg *sync.WaitGroup) {
 			var room string
 			room, err = cfg.Meetings.RoomOf(ctx, number)
 			if err == nil {
+				// In a room with its lobby on, this waits (in silence) for a
+				// room admin's decision.
 				if err = c.joinRoom(ctx, room); err == nil {
 					c.media.stopPrompt()
 					c.log.Info("sip gateway: meeting number accepted", "room", room, "try", try)
 					c.startRoom(ctx, wg)
+					return
+				}
+				if errors.Is(err, errLobbyRefused) {
+					c.log.Info("sip gateway: caller refused in the lobby", "room", room, "err", err)
+					select {
+					case c.hangup <- "refused in the lobby":
+					default:
+					}
 					return
 				}
 			}
@@ -120,10 +130,7 @@ func (b *Bridge) onInfo(req *sip.Request, tx sip.ServerTransaction) {
 		_ = tx.Respond(sip.NewResponseFromRequest(req, sip.StatusOK, "OK", nil)) // other INFO packages: nothing to do
 		return
 	}
-	select {
-	case c.dtmf <- digit:
-	default:
-	}
+	c.keyPressed(digit)
 	_ = tx.Respond(sip.NewResponseFromRequest(req, sip.StatusOK, "OK", nil))
 }
 

@@ -56,10 +56,7 @@ func (c *call) readRTP() {
 			digit, end, ok := parseTelephoneEvent(p.Payload)
 			if ok && end && (!haveEvent || p.Timestamp != lastEvent) {
 				haveEvent, lastEvent = true, p.Timestamp // the end packet is sent three times
-				select {
-				case c.dtmf <- digit:
-				default:
-				}
+				c.keyPressed(digit)
 			}
 		}
 	}
@@ -99,6 +96,16 @@ func (c *call) roomEvents(cl *client.Client, wg *sync.WaitGroup) {
 			c.log.Info("sip: room connection closed", "reason", ev.Reason)
 			c.endRoom()
 		}
+	}
+}
+
+// keyPressed hands a caller's key (RFC 4733, SIP INFO or a tone in the
+// audio) to the gateway or the room; past 16 waiting keys they are dropped,
+// never waited for (the RTP reader and the pump must not stall).
+func (c *call) keyPressed(k rune) {
+	select {
+	case c.dtmf <- k:
+	default:
 	}
 }
 

@@ -12,6 +12,7 @@ import (
 
 	"github.com/ensemble-sfu/ensemble/signalling/client"
 	"github.com/ensemble-sfu/ensemble/sip/internal/codec"
+	"github.com/ensemble-sfu/ensemble/sip/internal/dtmf"
 )
 
 // errNoFrame: the jitter buffer is still filling; nothing to send this tick.
@@ -35,6 +36,8 @@ type audioPath struct {
 	upDec    codec.Decoder
 	upEnc    *codec.OpusEncoder // to the room, at the leg's PCM rate
 	upPCM    []int16
+	tones    *dtmf.Detector // in-band keys, when the far end offered no telephone-event
+	onKey    func(rune)
 
 	downEnc codec.Encoder
 	mu      sync.Mutex
@@ -79,6 +82,12 @@ func newAudioPath(leg codec.Info, depth int) (*audioPath, error) {
 
 func (m *audioPath) setPayloadType(pt uint8) { m.pt = pt }
 
+// listenForTones makes up look for DTMF tones in the caller's audio (decoded
+// at rate) and hand each key to onKey.
+func (m *audioPath) listenForTones(rate int, onKey func(rune)) {
+	m.tones, m.onKey = dtmf.New(rate), onKey
+}
+
 // fill decodes packets from j into pcm until it holds a frame; ready is false
 // while the jitter buffer is still filling.
 func fill(j *jitterBuffer, dec codec.Decoder, pcm []int16, frame int, scratch []int16) ([]int16, bool, error) {
@@ -119,6 +128,11 @@ func (m *audioPath) up(mic *client.LocalTrack) error {
 	}
 	frame := m.upPCM[:m.frame]
 	m.upPCM = m.upPCM[m.frame:]
+	if m.tones != nil {
+		for _, k := range m.tones.Feed(frame) {
+			m.onKey(k)
+		}
+	}
 	if mic == nil {
 		return nil
 	}
