@@ -25,8 +25,8 @@ func recordingShown(want string) string {
 // participant's page show a visible "Recording" indicator and announce it in a
 // polite live region; someone arriving in the recorded room is told at once;
 // when the recording stops, the indicator goes and the stop is announced. The
-// files of the page's camera and microphone decode cleanly and last the
-// recording.
+// files of the pages' cameras and microphones decode cleanly and last to the
+// recording's end.
 func TestE2ERecordingIndicatorIsShownAndAnnounced(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), e2eTimeout)
 	defer cancel()
