@@ -208,9 +208,12 @@ func (r *Room) Close(reason vocab.CloseReason) {
 			r.emptyTimer.Stop()
 		}
 		r.mu.Unlock()
-		close(r.done)
-		// A closing room takes no one in: the name is free for a new room at once.
+		// A closing room takes no one in: the name is free for a new room at
+		// once. Forgotten before Done is closed, so that whoever waits on
+		// Done finds the engine without it (TestRoomEmptyTimeout saw it
+		// still there once in a clean-clone run).
 		r.engine.forgetRoom(r)
+		close(r.done)
 	})
 	if !first {
 		<-r.cleaned
