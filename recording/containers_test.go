@@ -49,7 +49,7 @@ func silences(t *testing.T, path string) (runs [][2]time.Duration) {
 	if err != nil {
 		t.Fatalf("%s: %v", path, err)
 	}
-	var pos time.Duration
+	pos := -c.Skip // where a player plays the first frame
 	silent := false
 	for _, f := range c.Frames {
 		switch {
@@ -108,7 +108,7 @@ func firstUniqueOpusFrame(t *testing.T, path string, c *clip.Clip) ([]byte, time
 	if err != nil {
 		t.Fatalf("%s: %v", path, err)
 	}
-	var pos time.Duration
+	pos := -file.Skip // where a player plays the first frame
 	for _, f := range file.Frames {
 		n := 0
 		for _, g := range c.Frames {

@@ -17,10 +17,19 @@ var opusSilence = []byte{0xF8, 0xFF, 0xFE}
 
 const opusSilenceDuration = 20 * time.Millisecond
 
+// opusPreSkip is the pre-skip oggwriter puts in every file's header (3840
+// samples at 48 kHz, the warm-up RFC 7845 4.2 recommends). Players drop that
+// much of the decoded start, so each file begins with as much silence: the
+// first frame written then plays at zero, where the recording's time line
+// puts it, rather than 80 ms of it being cut and the audio running 80 ms
+// ahead of the video.
+const opusPreSkip = 80 * time.Millisecond
+
 // oggWriter writes Opus to Ogg. Ogg has no timestamps of its own: a packet's
 // time is the sum of the samples before it (the granule position). A gap in the
 // stream (a mute, lost packets, a publisher away) is therefore filled with
-// silent frames, so that the file keeps the recording's time line.
+// silent frames, so that the file keeps the recording's time line. Its start is
+// the header's pre-skip of silence (opusPreSkip).
 type oggWriter struct {
 	path   string
 	w      *oggwriter.OggWriter
@@ -44,7 +53,13 @@ func createOgg(path string, t Track) (*oggWriter, error) {
 	if err != nil {
 		return nil, fmt.Errorf("mediafile: create %s: %w", path, err)
 	}
-	return &oggWriter{path: path, w: w}, nil
+	o := &oggWriter{path: path, w: w}
+	for range opusPreSkip / opusSilenceDuration {
+		if err := o.write(opusSilence, 0); err != nil {
+			return nil, errors.Join(err, w.Close())
+		}
+	}
+	return o, nil
 }
 
 func (o *oggWriter) WriteFrame(frame []byte, pos time.Duration) error {

@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ensemble-sfu/ensemble/recording/internal/mediatest"
 	"github.com/ensemble-sfu/ensemble/recording/mediafile"
 	"github.com/ensemble-sfu/ensemble/signalling/client/clip"
 	"github.com/pion/webrtc/v4"
@@ -80,8 +81,9 @@ func TestWritersMakeFilesFFmpegReads(t *testing.T) {
 	}
 }
 
-// An Ogg file fills a gap with silent frames: its frames are the clip's, then
-// as many 20 ms silences as the gap holds, then the clip again.
+// An Ogg file fills a gap with silent frames: its frames are the pre-skip's
+// silence, the clip's, then as many 20 ms silences as the gap holds, then the
+// clip again.
 func TestOggFillsGapsWithSilence(t *testing.T) {
 	c := clipOf(t, "opus")
 	path := filepath.Join(t.TempDir(), "a.ogg")
@@ -101,6 +103,49 @@ func TestOggFillsGapsWithSilence(t *testing.T) {
 	if err := w.Close(); err != nil {
 		t.Fatal(err)
 	}
+	got := readOgg(t, path)
+	if got.Skip != 80*time.Millisecond {
+		t.Fatalf("pre-skip %v, want 80ms", got.Skip)
+	}
+	if len(got.Frames) != 4+10+50 {
+		t.Fatalf("%d frames, want 64", len(got.Frames))
+	}
+	for i, f := range got.Frames {
+		silent := string(f.Data) == "\xf8\xff\xfe"
+		if want := i < 4 || i >= 4+5 && i < 4+55; silent != want {
+			t.Errorf("frame %d silent %v, want %v", i, silent, want)
+		}
+	}
+}
+
+// The first frame written at zero is the first a player plays, at zero: the
+// header's pre-skip drops the writer's leading silence and nothing else.
+func TestOggFirstFramePlaysAtZero(t *testing.T) {
+	c := clipOf(t, "opus")
+	path := filepath.Join(t.TempDir(), "a.ogg")
+	w, err := mediafile.Create(path, mediafile.Track{MimeType: webrtc.MimeTypeOpus, ClockRate: 48000, Channels: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var pos time.Duration
+	for _, f := range c.Frames[:20] {
+		if err := w.WriteFrame(f.Data, pos); err != nil {
+			t.Fatal(err)
+		}
+		pos += f.Duration
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	played := mediatest.Played(t, path)
+	if len(played) != 20 || played[0].PTS != 0 || played[0].Size != len(c.Frames[0].Data) {
+		t.Errorf("%d packets played, the first %+v; want 20, the first frame written (%d bytes) at 0", len(played), played, len(c.Frames[0].Data))
+	}
+}
+
+// readOgg parses an Ogg Opus file.
+func readOgg(t *testing.T, path string) *clip.Clip {
+	t.Helper()
 	b, err := os.ReadFile(path)
 	if err != nil {
 		t.Fatal(err)
@@ -109,15 +154,7 @@ func TestOggFillsGapsWithSilence(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(got.Frames) != 10+50 {
-		t.Fatalf("%d frames, want 60", len(got.Frames))
-	}
-	for i, f := range got.Frames {
-		silent := string(f.Data) == "\xf8\xff\xfe"
-		if want := i >= 5 && i < 55; silent != want {
-			t.Errorf("frame %d silent %v, want %v", i, silent, want)
-		}
-	}
+	return got
 }
 
 func TestCreateRefusesWhatItCannotWrite(t *testing.T) {

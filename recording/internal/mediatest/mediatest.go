@@ -78,19 +78,42 @@ func DecodeErrors(t testing.TB, path string) string {
 	return stderr.String()
 }
 
-// Packets counts the packets of a file's first stream as ffprobe reads them
-// (one per video frame or per audio frame in WebM and Ogg): a frame lost on
-// the way is missing from the count even when the file's duration is whole.
-func Packets(t testing.TB, path string) int {
+// Packet is one packet of a file as ffprobe reads it.
+type Packet struct {
+	PTS  time.Duration
+	Size int
+}
+
+// Played lists the packets of a file's first stream that a player plays, in
+// order: those at or after zero. (Earlier ones are an Ogg file's pre-skip, the
+// decoder's warm-up, decoded and dropped.) There is one per video frame or per
+// audio frame in WebM and Ogg, so a frame lost on the way is missing even when
+// the file's duration is whole.
+func Played(t testing.TB, path string) []Packet {
 	t.Helper()
-	out, err := exec.Command(RequireTool(t, "ffprobe"), "-v", "error", "-count_packets", "-select_streams", "0",
-		"-show_entries", "stream=nb_read_packets", "-of", "csv=p=0", path).Output()
+	out, err := exec.Command(RequireTool(t, "ffprobe"), "-v", "error", "-select_streams", "0",
+		"-show_entries", "packet=pts_time,size", "-of", "csv=p=0", path).Output()
 	if err != nil {
 		t.Fatalf("ffprobe %s: %v", path, err)
 	}
-	n, err := strconv.Atoi(strings.TrimSpace(string(out)))
-	if err != nil {
-		t.Fatalf("ffprobe %s: packet count %q: %v", path, out, err)
+	var played []Packet
+	for line := range strings.Lines(string(out)) {
+		line = strings.TrimSpace(line)
+		if line == "" {
+			continue
+		}
+		fields := strings.Split(line, ",") // pts, size and an empty rest
+		if len(fields) < 2 {
+			t.Fatalf("ffprobe %s: packet %q", path, line)
+		}
+		secs, err1 := strconv.ParseFloat(fields[0], 64)
+		n, err2 := strconv.Atoi(fields[1])
+		if err1 != nil || err2 != nil {
+			t.Fatalf("ffprobe %s: packet %q", path, line)
+		}
+		if secs >= 0 {
+			played = append(played, Packet{PTS: time.Duration(secs * float64(time.Second)), Size: n})
+		}
 	}
-	return n
+	return played
 }

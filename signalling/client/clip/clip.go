@@ -25,6 +25,10 @@ type Clip struct {
 	// Width and Height are the video size (0 for audio or when unknown).
 	Width, Height int
 	Frames        []Frame
+	// Skip is how much of the start of the decoded audio a player drops: an
+	// Ogg Opus file's pre-skip (RFC 7845, 4.2), the decoder's warm-up. The
+	// first frame plays at -Skip.
+	Skip time.Duration
 }
 
 // Duration is the length of one pass over the clip.

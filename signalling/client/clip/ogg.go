@@ -19,7 +19,8 @@ var (
 // ParseOgg reads Opus packets from an Ogg file. Pages are split into packets with
 // their segment tables (a page usually holds many 20 ms packets, and each must be
 // one RTP payload), the OpusHead and OpusTags headers are skipped, and each
-// packet's duration comes from its TOC byte.
+// packet's duration comes from its TOC byte. The header's pre-skip becomes the
+// clip's Skip.
 func ParseOgg(data []byte) (*Clip, error) {
 	packets, err := oggPackets(data)
 	if err != nil {
@@ -29,6 +30,10 @@ func ParseOgg(data []byte) (*Clip, error) {
 		return nil, ErrNotOpus
 	}
 	c := &Clip{MimeType: webrtc.MimeTypeOpus}
+	if head := packets[0]; len(head) >= 12 {
+		// Counted in samples at 48 kHz, whatever the input rate (RFC 7845, 5.1).
+		c.Skip = time.Duration(binary.LittleEndian.Uint16(head[10:12])) * time.Second / 48000
+	}
 	for _, p := range packets[1:] {
 		if len(p) >= 8 && string(p[:8]) == "OpusTags" {
 			continue
