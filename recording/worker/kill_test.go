@@ -17,6 +17,8 @@ import (
 	"github.com/ensemble-sfu/ensemble/recording/jobs"
 	"github.com/ensemble-sfu/ensemble/recording/worker"
 	"github.com/ensemble-sfu/ensemble/signalling/api"
+	"github.com/ensemble-sfu/ensemble/signalling/apiclient"
+	"github.com/ensemble-sfu/ensemble/signalling/apiwire"
 	"github.com/ensemble-sfu/ensemble/signalling/server/servertest"
 	"github.com/ensemble-sfu/ensemble/signalling/store"
 )
@@ -76,12 +78,12 @@ func TestKilledWorkerRecordingEndsFailed(t *testing.T) {
 	defer func() { stopLeases(); watching.Wait() }()
 	handler.Store("api", api.New(api.Deps{Engine: srv.Engine, Store: st, Verifier: srv.Verifier, Keys: srv.Keys(),
 		Recordings: queue, Logger: testLogger(t)}))
-	admin := &api.Client{BaseURL: srv.URL, Token: srv.Token("", "admin", "room_admin", "room_list", "room_create")}
-	if _, err := admin.CreateRoom(ctx, api.CreateRoomRequest{Name: "hearing"}); err != nil {
+	admin := &apiclient.Client{BaseURL: srv.URL, Token: srv.Token("", "admin", "room_admin", "room_list", "room_create")}
+	if _, err := admin.CreateRoom(ctx, apiwire.CreateRoomRequest{Name: "hearing"}); err != nil {
 		t.Fatal(err)
 	}
 	speak(ctx, t, srv, "hearing", "alice")
-	rec, err := admin.StartRecording(ctx, "hearing", api.StartRecordingRequest{})
+	rec, err := admin.StartRecording(ctx, "hearing", apiwire.StartRecordingRequest{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -16,6 +16,8 @@ import (
 	"github.com/ensemble-sfu/ensemble/recording/jobs"
 	"github.com/ensemble-sfu/ensemble/recording/worker"
 	"github.com/ensemble-sfu/ensemble/signalling/api"
+	"github.com/ensemble-sfu/ensemble/signalling/apiclient"
+	"github.com/ensemble-sfu/ensemble/signalling/apiwire"
 	"github.com/ensemble-sfu/ensemble/signalling/client"
 	"github.com/ensemble-sfu/ensemble/signalling/client/clienttest"
 	"github.com/ensemble-sfu/ensemble/signalling/client/clip"
@@ -57,13 +59,13 @@ func TestRecordWorkerRecordsAQueuedJob(t *testing.T) {
 	defer queue.Close(context.Background())
 	handler.Store("api", api.New(api.Deps{Engine: srv.Engine, Store: st, Verifier: srv.Verifier, Keys: srv.Keys(),
 		Recordings: queue, Logger: testLogger(t)}))
-	admin := &api.Client{BaseURL: srv.URL, Token: srv.Token("", "admin", "room_admin", "room_list", "room_create")}
-	if _, err := admin.CreateRoom(ctx, api.CreateRoomRequest{Name: "plenary"}); err != nil {
+	admin := &apiclient.Client{BaseURL: srv.URL, Token: srv.Token("", "admin", "room_admin", "room_list", "room_create")}
+	if _, err := admin.CreateRoom(ctx, apiwire.CreateRoomRequest{Name: "plenary"}); err != nil {
 		t.Fatal(err)
 	}
 	speak(ctx, t, srv, "plenary", "alice")
 
-	rec, err := admin.StartRecording(ctx, "plenary", api.StartRecordingRequest{})
+	rec, err := admin.StartRecording(ctx, "plenary", apiwire.StartRecordingRequest{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -153,7 +155,7 @@ func waitFor(ctx context.Context, t *testing.T, what string, cond func() bool) {
 	}
 }
 
-func waitStatus(ctx context.Context, t *testing.T, c *api.Client, id string, s store.RecordingStatus) store.Recording {
+func waitStatus(ctx context.Context, t *testing.T, c *apiclient.Client, id string, s store.RecordingStatus) store.Recording {
 	t.Helper()
 	var rec store.Recording
 	waitFor(ctx, t, "status "+string(s), func() bool {
