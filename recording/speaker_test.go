@@ -124,23 +124,6 @@ func TestRecorderSpeakerLayoutFollowsTheSpeaker(t *testing.T) {
 	// Red's turn from the start to the switch, blue's after it; each checked
 	// in the middle of its turn, clear of the switch and of the picture's
 	// first key frame.
-	largeShows(t, out, switched/2+time.Second, "red")
-	largeShows(t, out, switched+(length-switched)/2+500*time.Millisecond, "blue")
-}
-
-// largeShows checks which colour fills the large region (the top three
-// quarters of the 1280x720 picture) at a moment.
-func largeShows(t *testing.T, path string, at time.Duration, want string) {
-	t.Helper()
-	c := mediatest.MeanColour(t, path, at, 440, 120, 400, 300)
-	got := "neither"
-	switch {
-	case c.R > 150 && c.B < 80:
-		got = "red"
-	case c.B > 150 && c.R < 80:
-		got = "blue"
-	}
-	if got != want {
-		t.Errorf("at %v the large region is %v (%s), want %s", at, c, got, want)
-	}
+	mediatest.LargeShows(t, out, switched/2+time.Second, "red")
+	mediatest.LargeShows(t, out, switched+(length-switched)/2+500*time.Millisecond, "blue")
 }

@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/ensemble-sfu/ensemble/signalling/api"
+	"github.com/ensemble-sfu/ensemble/signalling/apiwire"
 	"github.com/ensemble-sfu/ensemble/signalling/client"
 	"github.com/ensemble-sfu/ensemble/signalling/webhook"
 	"github.com/ensemble-sfu/ensemble/sip"
@@ -28,8 +29,8 @@ import (
 // client got), as ensemble serve wires them (api.AnnounceSIPProgress).
 type progressSeen struct {
 	mu       sync.Mutex
-	webhooks []api.SIPParticipant
-	room     []api.SIPParticipant
+	webhooks []apiwire.SIPParticipant
+	room     []apiwire.SIPParticipant
 }
 
 func (p *progressSeen) states() (hooks, room []string) {
@@ -44,7 +45,7 @@ func (p *progressSeen) states() (hooks, room []string) {
 	return hooks, room
 }
 
-func (p *progressSeen) last() (hook, room api.SIPParticipant) {
+func (p *progressSeen) last() (hook, room apiwire.SIPParticipant) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if len(p.webhooks) > 0 {
@@ -65,7 +66,7 @@ func newProgressEnv(t *testing.T, ctx context.Context) (*env, string, *progressS
 		body, _ := io.ReadAll(r.Body)
 		var ev webhook.Event
 		if json.Unmarshal(body, &ev) == nil && ev.Type == api.SIPCallProgress {
-			var c api.SIPParticipant
+			var c apiwire.SIPParticipant
 			if json.Unmarshal(ev.Data, &c) == nil && ev.Room != nil && ev.Room.Name == c.Room && ev.Reason == c.State {
 				seen.mu.Lock()
 				seen.webhooks = append(seen.webhooks, c)
@@ -84,7 +85,7 @@ func newProgressEnv(t *testing.T, ctx context.Context) (*env, string, *progressS
 	var e *env
 	e = newEnv(t, func(c *sip.Config) {
 		c.OnDialProgress = func(d sip.Dialed) {
-			api.AnnounceSIPProgress(e.srv.Engine, hooks, api.SIPParticipant{ID: d.ID, Room: d.Room, URI: d.URI,
+			api.AnnounceSIPProgress(e.srv.Engine, hooks, apiwire.SIPParticipant{ID: d.ID, Room: d.Room, URI: d.URI,
 				Name: d.Name, State: string(d.State), SIPStatus: d.SIPStatus})
 		}
 	})
@@ -97,7 +98,7 @@ func newProgressEnv(t *testing.T, ctx context.Context) (*env, string, *progressS
 	go func() {
 		for ev := range alice.Events() {
 			if d, ok := ev.(client.DataReceived); ok && d.Topic == api.SIPCallTopic {
-				var c api.SIPParticipant
+				var c apiwire.SIPParticipant
 				if json.Unmarshal(d.Payload, &c) == nil {
 					seen.mu.Lock()
 					seen.room = append(seen.room, c)

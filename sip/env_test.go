@@ -11,6 +11,8 @@ import (
 	"github.com/pion/webrtc/v4/pkg/media"
 
 	"github.com/ensemble-sfu/ensemble/signalling/api"
+	"github.com/ensemble-sfu/ensemble/signalling/apiclient"
+	"github.com/ensemble-sfu/ensemble/signalling/apiwire"
 	"github.com/ensemble-sfu/ensemble/signalling/client"
 	"github.com/ensemble-sfu/ensemble/signalling/server/servertest"
 	"github.com/ensemble-sfu/ensemble/signalling/store"
@@ -25,7 +27,7 @@ import (
 type env struct {
 	srv    *servertest.Server
 	bridge *sip.Bridge
-	api    *api.Client
+	api    *apiclient.Client
 }
 
 func newEnv(t *testing.T, tune func(*sip.Config), server ...func(st store.Store) servertest.Option) *env {
@@ -59,14 +61,14 @@ func newEnv(t *testing.T, tune func(*sip.Config), server ...func(st store.Store)
 			t.Errorf("bridge: %v", err)
 		}
 	})
-	admin := &api.Client{BaseURL: srv.URL, Token: srv.Token("", "admin", "room_admin", "room_list", "room_create")}
+	admin := &apiclient.Client{BaseURL: srv.URL, Token: srv.Token("", "admin", "room_admin", "room_list", "room_create")}
 	return &env{srv: srv, bridge: b, api: admin}
 }
 
 // meeting schedules a meeting and returns its room and SIP number.
 func (e *env) meeting(t *testing.T) (room, number string) {
 	t.Helper()
-	v, _, err := e.api.CreateMeeting(t.Context(), api.CreateMeetingRequest{
+	v, _, err := e.api.CreateMeeting(t.Context(), apiwire.CreateMeetingRequest{
 		Title: "SIP test", Start: "2026-12-01T10:00:00Z", End: "2026-12-01T11:00:00Z"}, "")
 	if err != nil {
 		t.Fatal(err)

@@ -14,7 +14,7 @@ import (
 	"time"
 
 	"github.com/ensemble-sfu/ensemble/internal/clips"
-	"github.com/ensemble-sfu/ensemble/signalling/api"
+	"github.com/ensemble-sfu/ensemble/signalling/apiwire"
 	"github.com/ensemble-sfu/ensemble/signalling/client"
 	"github.com/ensemble-sfu/ensemble/signalling/client/clienttest"
 	"github.com/ensemble-sfu/ensemble/signalling/client/clip"
@@ -156,10 +156,10 @@ func TestClusterDrainMovesTheRoomToAnotherNode(t *testing.T) {
 
 	// The room and its meeting are in the store; node-1 hosts the live room (the
 	// three nodes are empty: the least-loaded with the smallest id).
-	if _, err := admin.CreateRoom(ctx, api.CreateRoomRequest{Name: "moving", Metadata: `{"team":"ops"}`}); err != nil {
+	if _, err := admin.CreateRoom(ctx, apiwire.CreateRoomRequest{Name: "moving", Metadata: `{"team":"ops"}`}); err != nil {
 		t.Fatal(err)
 	}
-	m, _, err := admin.CreateMeeting(ctx, api.CreateMeetingRequest{Title: "Ops weekly", Room: "moving",
+	m, _, err := admin.CreateMeeting(ctx, apiwire.CreateMeetingRequest{Title: "Ops weekly", Room: "moving",
 		Start: "2030-01-07T09:00:00Z", End: "2030-01-07T10:00:00Z"}, "")
 	if err != nil {
 		t.Fatal(err)

@@ -7,7 +7,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/ensemble-sfu/ensemble/signalling/api"
+	"github.com/ensemble-sfu/ensemble/signalling/apiwire"
 	"github.com/ensemble-sfu/ensemble/signalling/client"
 	"github.com/ensemble-sfu/ensemble/signalling/store/storetest"
 )
@@ -31,7 +31,7 @@ func TestClusterSurvivesARedisRestart(t *testing.T) {
 		urls = append(urls, u)
 	}
 	admin := adminClient(t, urls[2])
-	m, _, err := admin.CreateMeeting(ctx, api.CreateMeetingRequest{Title: "Through the restart",
+	m, _, err := admin.CreateMeeting(ctx, apiwire.CreateMeetingRequest{Title: "Through the restart",
 		Start: "2030-02-04T09:00:00Z", End: "2030-02-04T10:00:00Z"}, "")
 	if err != nil {
 		t.Fatal(err)

@@ -16,7 +16,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/ensemble-sfu/ensemble/signalling/api"
+	"github.com/ensemble-sfu/ensemble/signalling/apiwire"
 	"github.com/ensemble-sfu/ensemble/signalling/store"
 )
 
@@ -127,9 +127,9 @@ func TestMeetingCreationSurvivesKill9(t *testing.T) {
 	}
 }
 
-func meetingRequest(round, i int) api.CreateMeetingRequest {
+func meetingRequest(round, i int) apiwire.CreateMeetingRequest {
 	start := time.Date(2030, 1, 1+round, 8+i%10, 0, 0, 0, time.UTC)
-	return api.CreateMeetingRequest{Title: fmt.Sprintf("Crash %d/%d", round, i),
+	return apiwire.CreateMeetingRequest{Title: fmt.Sprintf("Crash %d/%d", round, i),
 		Start: start.Format(time.RFC3339), End: start.Add(time.Hour).Format(time.RFC3339)}
 }
 

@@ -12,7 +12,7 @@ import (
 	"time"
 
 	"github.com/ensemble-sfu/ensemble/internal/clips"
-	"github.com/ensemble-sfu/ensemble/signalling/api"
+	"github.com/ensemble-sfu/ensemble/signalling/apiwire"
 	"github.com/ensemble-sfu/ensemble/signalling/client"
 	"github.com/ensemble-sfu/ensemble/signalling/client/clienttest"
 	"github.com/ensemble-sfu/ensemble/signalling/client/clip"
@@ -52,11 +52,11 @@ func TestRecordingInterruptedByKill9IsFailedWithItsPartialFiles(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
 	admin := adminClient(t, baseURL)
-	if _, err := admin.CreateRoom(ctx, api.CreateRoomRequest{Name: "hearing"}); err != nil {
+	if _, err := admin.CreateRoom(ctx, apiwire.CreateRoomRequest{Name: "hearing"}); err != nil {
 		t.Fatal(err)
 	}
 	stopSpeaking := speakTo(ctx, t, baseURL, "hearing", "alice")
-	rec, err := admin.StartRecording(ctx, "hearing", api.StartRecordingRequest{})
+	rec, err := admin.StartRecording(ctx, "hearing", apiwire.StartRecordingRequest{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/ensemble-sfu/ensemble/signalling/api"
+	"github.com/ensemble-sfu/ensemble/signalling/apiwire"
 	"github.com/ensemble-sfu/ensemble/signalling/auth"
 	"github.com/ensemble-sfu/ensemble/signalling/client"
 	"github.com/ensemble-sfu/ensemble/signalling/store"
@@ -28,7 +29,7 @@ func TestServeLobbyAdmitsGuestsAndEndsWaitsOnShutdown(t *testing.T) {
 			stop()
 		}
 	}()
-	if _, err := adminClient(t, baseURL).CreateRoom(ctx, api.CreateRoomRequest{Name: "lobby-room", Lobby: true, GuestPolicy: store.GuestAllow}); err != nil {
+	if _, err := adminClient(t, baseURL).CreateRoom(ctx, apiwire.CreateRoomRequest{Name: "lobby-room", Lobby: true, GuestPolicy: store.GuestAllow}); err != nil {
 		t.Fatal(err)
 	}
 	quiet := client.WithLogger(slog.New(slog.DiscardHandler))

@@ -16,7 +16,7 @@ import (
 	"github.com/emiago/sipgo"
 	"github.com/emiago/sipgo/sip"
 
-	"github.com/ensemble-sfu/ensemble/signalling/api"
+	"github.com/ensemble-sfu/ensemble/signalling/apiwire"
 	bridge "github.com/ensemble-sfu/ensemble/sip"
 )
 
@@ -31,7 +31,7 @@ func TestServeRunsTheSIPBridge(t *testing.T) {
 	baseURL, stop := startServe(t, freePort(t), "--dev", "--data-dir", t.TempDir(),
 		"--sip-domain", "sip.test", "--sip-listen", "127.0.0.1:"+strconv.Itoa(sipPort))
 	defer stop()
-	m, _, err := adminClient(t, baseURL).CreateMeeting(ctx, api.CreateMeetingRequest{
+	m, _, err := adminClient(t, baseURL).CreateMeeting(ctx, apiwire.CreateMeetingRequest{
 		Title: "Call in", Start: "2026-12-01T10:00:00Z", End: "2026-12-01T11:00:00Z"}, "")
 	if err != nil {
 		t.Fatal(err)

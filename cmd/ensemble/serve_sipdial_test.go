@@ -12,7 +12,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/ensemble-sfu/ensemble/signalling/api"
+	"github.com/ensemble-sfu/ensemble/signalling/apiwire"
 )
 
 // POST /api/v1/rooms/{room}/sip-participants calls a baresip that answers by
@@ -57,13 +57,13 @@ func TestServeDialsOutThroughTheAPI(t *testing.T) {
 		"--sip-domain", "sip.test", "--sip-listen", "127.0.0.1:"+strconv.Itoa(freeUDPPort(t)))
 	defer stop()
 	admin := adminClient(t, baseURL)
-	if _, err := admin.CreateRoom(ctx, api.CreateRoomRequest{Name: "board"}); err != nil {
+	if _, err := admin.CreateRoom(ctx, apiwire.CreateRoomRequest{Name: "board"}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := admin.DialSIP(ctx, "board", api.DialSIPRequest{URI: "tel:+33"}); err == nil {
+	if _, err := admin.DialSIP(ctx, "board", apiwire.DialSIPRequest{URI: "tel:+33"}); err == nil {
 		t.Fatal("a tel: URI was accepted")
 	}
-	call, err := admin.DialSIP(ctx, "board", api.DialSIPRequest{URI: fmt.Sprintf("sip:phone@127.0.0.1:%d", uaPort), Name: "Desk phone"})
+	call, err := admin.DialSIP(ctx, "board", apiwire.DialSIPRequest{URI: fmt.Sprintf("sip:phone@127.0.0.1:%d", uaPort), Name: "Desk phone"})
 	if err != nil || call.State != "dialing" {
 		t.Fatalf("dial: %+v, %v", call, err)
 	}

@@ -11,7 +11,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/ensemble-sfu/ensemble/signalling/api"
+	"github.com/ensemble-sfu/ensemble/signalling/apiclient"
+	"github.com/ensemble-sfu/ensemble/signalling/apiwire"
 	"github.com/ensemble-sfu/ensemble/signalling/auth"
 	"go.uber.org/goleak"
 )
@@ -85,7 +86,7 @@ func startServeOver(t *testing.T, client *http.Client, scheme string, port int, 
 	}
 }
 
-func adminClient(t *testing.T, baseURL string) *api.Client {
+func adminClient(t *testing.T, baseURL string) *apiclient.Client {
 	t.Helper()
 	tok, err := auth.Sign(auth.DevAPIKey, auth.DevAPISecret, auth.TokenParams{
 		Grants: auth.Grants{RoomCreate: true, RoomList: true, RoomAdmin: true}, TTL: time.Hour,
@@ -93,7 +94,7 @@ func adminClient(t *testing.T, baseURL string) *api.Client {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &api.Client{BaseURL: baseURL, Token: tok}
+	return &apiclient.Client{BaseURL: baseURL, Token: tok}
 }
 
 // Rooms and meetings created through the API survive a restart of the server on the
@@ -107,10 +108,10 @@ func TestServeKeepsRoomsAndMeetingsAcrossRestart(t *testing.T) {
 	telephony := []string{"--dev", "--data-dir", dataDir, "--sip-domain", "sip.example.org", "--sip-phone-number", "+33 1 23 45 67 89"}
 	baseURL, stop := startServe(t, port, telephony...)
 	c := adminClient(t, baseURL)
-	if _, err := c.CreateRoom(ctx, api.CreateRoomRequest{Name: "board-room", Metadata: `{"floor":3}`, Lobby: true}); err != nil {
+	if _, err := c.CreateRoom(ctx, apiwire.CreateRoomRequest{Name: "board-room", Metadata: `{"floor":3}`, Lobby: true}); err != nil {
 		t.Fatalf("create room: %v", err)
 	}
-	weekly, created, err := c.CreateMeeting(ctx, api.CreateMeetingRequest{
+	weekly, created, err := c.CreateMeeting(ctx, apiwire.CreateMeetingRequest{
 		Title: "Weekly review", Start: "2026-12-01T10:00:00+01:00", End: "2026-12-01T11:00:00+01:00",
 		TimeZone: "Europe/Paris", Recurrence: "FREQ=WEEKLY;BYDAY=TU;COUNT=10",
 	}, "outlook-event-42")
@@ -144,7 +145,7 @@ func TestServeKeepsRoomsAndMeetingsAcrossRestart(t *testing.T) {
 	if !bytes.Equal(icsBefore, icsAfter) {
 		t.Errorf("invite changed across the restart:\nbefore:\n%s\nafter:\n%s", icsBefore, icsAfter)
 	}
-	again, created, err := c.CreateMeeting(ctx, api.CreateMeetingRequest{
+	again, created, err := c.CreateMeeting(ctx, apiwire.CreateMeetingRequest{
 		Title: "Weekly review", Start: "2026-12-01T10:00:00+01:00", End: "2026-12-01T11:00:00+01:00",
 		TimeZone: "Europe/Paris", Recurrence: "FREQ=WEEKLY;BYDAY=TU;COUNT=10",
 	}, "outlook-event-42")

@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"github.com/ensemble-sfu/ensemble/signalling/api"
+	"github.com/ensemble-sfu/ensemble/signalling/apiwire"
 	"github.com/ensemble-sfu/ensemble/sip"
 )
 
@@ -13,18 +14,18 @@ import (
 // API depends on).
 type sipDialer struct{ b *sip.Bridge }
 
-func (d sipDialer) Dial(room, uri, name string) (api.SIPParticipant, error) {
+func (d sipDialer) Dial(room, uri, name string) (apiwire.SIPParticipant, error) {
 	c, err := d.b.Dial(room, uri, name)
 	if errors.Is(err, sip.ErrBadRequest) {
-		return api.SIPParticipant{}, fmt.Errorf("%w: %w", api.ErrSIPBadURI, err)
+		return apiwire.SIPParticipant{}, fmt.Errorf("%w: %w", api.ErrSIPBadURI, err)
 	}
 	return participant(c), err
 }
 
-func (d sipDialer) Dialed(room, id string) (api.SIPParticipant, error) {
+func (d sipDialer) Dialed(room, id string) (apiwire.SIPParticipant, error) {
 	c, err := d.b.Dialed(room, id)
 	if errors.Is(err, sip.ErrNoSuchCall) {
-		return api.SIPParticipant{}, fmt.Errorf("%w: %w", api.ErrNoSIPCall, err)
+		return apiwire.SIPParticipant{}, fmt.Errorf("%w: %w", api.ErrNoSIPCall, err)
 	}
 	return participant(c), err
 }
@@ -36,6 +37,6 @@ func (d sipDialer) HangUp(room, id string) error {
 	return nil
 }
 
-func participant(c sip.Dialed) api.SIPParticipant {
-	return api.SIPParticipant{ID: c.ID, Room: c.Room, URI: c.URI, Name: c.Name, State: string(c.State), SIPStatus: c.SIPStatus}
+func participant(c sip.Dialed) apiwire.SIPParticipant {
+	return apiwire.SIPParticipant{ID: c.ID, Room: c.Room, URI: c.URI, Name: c.Name, State: string(c.State), SIPStatus: c.SIPStatus}
 }

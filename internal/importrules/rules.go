@@ -39,10 +39,14 @@ var Rules = []Rule{
 	{Subject: "sfu", Why: "the media plane knows no wire protocol", Forbidden: notUnder("signalling"), MustExist: true},
 	{Subject: "signalling/client", Why: "a client does not link the media plane", Forbidden: notUnder("sfu"), MustExist: true},
 	{Subject: "loadtest", Why: "a client does not link the media plane", Forbidden: notUnder("sfu"), MustExist: true},
-	// The recorder and its runner are clients. recording/worker is built on the API
-	// client, which still lives in signalling/api beside the handlers that drive the
-	// engine: splitting the client out is what will let this exception go.
-	{Subject: "recording", Why: "a client does not link the media plane", Forbidden: notUnder("sfu"), Except: []string{"recording/worker"}},
+	// The recorder, its runner and the record worker are clients; the worker calls
+	// the API through signalling/apiclient, not through the handlers.
+	{Subject: "recording", Why: "a client does not link the media plane", Forbidden: notUnder("sfu")},
+	// The API client and the bodies it shares with the handlers are apart from the
+	// handlers (signalling/api), which drive the engine: a program that only calls the
+	// API links neither.
+	{Subject: "signalling/apiclient", Why: "the API client links neither the handlers nor the media plane", Forbidden: notUnder("sfu", "signalling/api"), MustExist: true},
+	{Subject: "signalling/apiwire", Why: "the API's bodies are shared by its client: they link neither the handlers nor the media plane", Forbidden: notUnder("sfu", "signalling/api"), MustExist: true},
 	{Subject: "signalling/webhook", Why: "webhooks are sent by clients too (the recording runner); only sfuhooks wires them to the engine", Forbidden: notUnder("sfu"), Except: []string{"signalling/webhook/sfuhooks"}},
 	{Subject: "sip", Why: "a client does not link the media plane", Forbidden: notUnder("sfu")},
 	{Subject: "cluster", Why: "membership and placement know neither the media plane nor the wire protocol", Forbidden: func(g Graph, pkg string) bool {

@@ -49,23 +49,6 @@ func TestComposeSpeakerShowsWhoSpeaks(t *testing.T) {
 	if diff := d - job.Length; diff > 200*time.Millisecond || diff < -200*time.Millisecond {
 		t.Errorf("duration %v, want %v", d, job.Length)
 	}
-	checkLarge(t, job.Output, 2*time.Second, "red")
-	checkLarge(t, job.Output, 7*time.Second, "blue")
-}
-
-// checkLarge says whether the large region (the top three quarters of the
-// 1280x720 picture) shows the red or the blue participant at a moment.
-func checkLarge(t *testing.T, path string, at time.Duration, want string) {
-	t.Helper()
-	c := mediatest.MeanColour(t, path, at, 440, 120, 400, 300)
-	got := "neither"
-	switch {
-	case c.R > 150 && c.B < 80:
-		got = "red"
-	case c.B > 150 && c.R < 80:
-		got = "blue"
-	}
-	if got != want {
-		t.Errorf("at %v the large region is %v (%s), want %s", at, c, got, want)
-	}
+	mediatest.LargeShows(t, job.Output, 2*time.Second, "red")
+	mediatest.LargeShows(t, job.Output, 7*time.Second, "blue")
 }

@@ -8,7 +8,7 @@ import (
 
 	"github.com/ensemble-sfu/ensemble/recording/internal/mediatest"
 	"github.com/ensemble-sfu/ensemble/recording/jobs"
-	"github.com/ensemble-sfu/ensemble/signalling/api"
+	"github.com/ensemble-sfu/ensemble/signalling/apiwire"
 	"github.com/ensemble-sfu/ensemble/signalling/auth"
 	"github.com/ensemble-sfu/ensemble/signalling/store"
 )
@@ -16,7 +16,7 @@ import (
 // wantProblem checks that err is the API's problem with this status and code.
 func wantProblem(t *testing.T, err error, status int, code string) {
 	t.Helper()
-	var p *api.Problem
+	var p *apiwire.Problem
 	if !errors.As(err, &p) || p.Status != status || p.Code != code {
 		t.Fatalf("error %v, want %d %s", err, status, code)
 	}
@@ -32,7 +32,7 @@ func wantProblem(t *testing.T, err error, status int, code string) {
 func TestRecordingThroughTheAPI(t *testing.T) {
 	mediatest.RequireTool(t, "ffprobe")
 	e := newEnv(t)
-	if _, err := e.admin.CreateRoom(e.ctx, api.CreateRoomRequest{Name: "hearing"}); err != nil {
+	if _, err := e.admin.CreateRoom(e.ctx, apiwire.CreateRoomRequest{Name: "hearing"}); err != nil {
 		t.Fatal(err)
 	}
 	alice, _ := e.speak("hearing", "alice")
@@ -44,23 +44,23 @@ func TestRecordingThroughTheAPI(t *testing.T) {
 	other := e.client(e.apiToken("other", auth.Grants{Record: true}))
 	lister := e.client(e.apiToken("hearing", auth.Grants{RoomList: true}))
 	serverWideRecord := e.client(e.apiToken("", auth.Grants{Record: true}))
-	_, err := other.StartRecording(e.ctx, "hearing", api.StartRecordingRequest{})
+	_, err := other.StartRecording(e.ctx, "hearing", apiwire.StartRecordingRequest{})
 	wantProblem(t, err, http.StatusForbidden, auth.CodeWrongRoom)
-	_, err = lister.StartRecording(e.ctx, "hearing", api.StartRecordingRequest{})
+	_, err = lister.StartRecording(e.ctx, "hearing", apiwire.StartRecordingRequest{})
 	wantProblem(t, err, http.StatusForbidden, auth.CodeMissingGrant)
-	_, err = serverWideRecord.StartRecording(e.ctx, "hearing", api.StartRecordingRequest{})
+	_, err = serverWideRecord.StartRecording(e.ctx, "hearing", apiwire.StartRecordingRequest{})
 	wantProblem(t, err, http.StatusForbidden, auth.CodeWrongRoom)
-	_, err = recorder.StartRecording(e.ctx, "hearing", api.StartRecordingRequest{Composite: true, Layout: "mosaic"})
+	_, err = recorder.StartRecording(e.ctx, "hearing", apiwire.StartRecordingRequest{Composite: true, Layout: "mosaic"})
 	wantProblem(t, err, http.StatusUnprocessableEntity, "invalid_field")
 
-	rec, err := recorder.StartRecording(e.ctx, "hearing", api.StartRecordingRequest{})
+	rec, err := recorder.StartRecording(e.ctx, "hearing", apiwire.StartRecordingRequest{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if rec.Status != store.RecordingStarting || rec.Room != "hearing" || !strings.HasPrefix(rec.ID, "RC_") {
 		t.Fatalf("started %+v", rec)
 	}
-	_, err = recorder.StartRecording(e.ctx, "hearing", api.StartRecordingRequest{})
+	_, err = recorder.StartRecording(e.ctx, "hearing", apiwire.StartRecordingRequest{})
 	wantProblem(t, err, http.StatusConflict, "recording_exists")
 
 	e.waitStatus(rec.ID, store.RecordingRecording)

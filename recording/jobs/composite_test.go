@@ -5,7 +5,7 @@ import (
 	"testing"
 
 	"github.com/ensemble-sfu/ensemble/recording/internal/mediatest"
-	"github.com/ensemble-sfu/ensemble/signalling/api"
+	"github.com/ensemble-sfu/ensemble/signalling/apiwire"
 	"github.com/ensemble-sfu/ensemble/signalling/store"
 )
 
@@ -17,12 +17,12 @@ func TestCompositeRecordingThroughTheAPI(t *testing.T) {
 	mediatest.RequireTool(t, "ffprobe")
 	ledger := &statusLog{}
 	e := newEnv(t, withLedger(ledger))
-	if _, err := e.admin.CreateRoom(e.ctx, api.CreateRoomRequest{Name: "mixed"}); err != nil {
+	if _, err := e.admin.CreateRoom(e.ctx, apiwire.CreateRoomRequest{Name: "mixed"}); err != nil {
 		t.Fatal(err)
 	}
 	e.speak("mixed", "alice")
 	e.speak("mixed", "bob")
-	rec, err := e.admin.StartRecording(e.ctx, "mixed", api.StartRecordingRequest{Composite: true, AudioOnly: true})
+	rec, err := e.admin.StartRecording(e.ctx, "mixed", apiwire.StartRecordingRequest{Composite: true, AudioOnly: true})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -21,6 +21,7 @@ import (
 	"github.com/ensemble-sfu/ensemble/recording/jobs"
 	"github.com/ensemble-sfu/ensemble/sfu"
 	"github.com/ensemble-sfu/ensemble/signalling/api"
+	"github.com/ensemble-sfu/ensemble/signalling/apiclient"
 	"github.com/ensemble-sfu/ensemble/signalling/auth"
 	"github.com/ensemble-sfu/ensemble/signalling/client"
 	"github.com/ensemble-sfu/ensemble/signalling/client/clienttest"
@@ -41,7 +42,7 @@ type env struct {
 	runner *jobs.Runner
 	dir    string
 	hooks  *receiver
-	admin  *api.Client
+	admin  *apiclient.Client
 	wg     sync.WaitGroup
 }
 
@@ -103,7 +104,9 @@ func newEnv(t *testing.T, adjust ...func(*jobs.Config)) *env {
 	return e
 }
 
-func (e *env) client(token string) *api.Client { return &api.Client{BaseURL: e.srv.URL, Token: token} }
+func (e *env) client(token string) *apiclient.Client {
+	return &apiclient.Client{BaseURL: e.srv.URL, Token: token}
+}
 
 // apiToken signs an API token for room with the named grants.
 func (e *env) apiToken(room string, grants auth.Grants) string {

@@ -9,7 +9,7 @@ import (
 	"time"
 
 	"github.com/ensemble-sfu/ensemble/recording/jobs"
-	"github.com/ensemble-sfu/ensemble/signalling/api"
+	"github.com/ensemble-sfu/ensemble/signalling/apiwire"
 	"github.com/ensemble-sfu/ensemble/signalling/store"
 )
 
@@ -17,7 +17,7 @@ import (
 // the recording completes when the room closes.
 func TestAutoRecordStartsWithTheFirstParticipant(t *testing.T) {
 	e := newEnv(t)
-	if _, err := e.admin.CreateRoom(e.ctx, api.CreateRoomRequest{Name: "council", AutoRecord: true}); err != nil {
+	if _, err := e.admin.CreateRoom(e.ctx, apiwire.CreateRoomRequest{Name: "council", AutoRecord: true}); err != nil {
 		t.Fatal(err)
 	}
 	alice, _ := e.speak("council", "alice")
@@ -49,11 +49,11 @@ func TestCompositeWithoutFFmpegSaysSo(t *testing.T) {
 	if err := e.runner.ComposeUnavailable(); err == nil {
 		t.Fatal("runner says composition is available without ffmpeg")
 	}
-	if _, err := e.admin.CreateRoom(e.ctx, api.CreateRoomRequest{Name: "nofx"}); err != nil {
+	if _, err := e.admin.CreateRoom(e.ctx, apiwire.CreateRoomRequest{Name: "nofx"}); err != nil {
 		t.Fatal(err)
 	}
 	e.speak("nofx", "alice")
-	rec, err := e.admin.StartRecording(e.ctx, "nofx", api.StartRecordingRequest{Composite: true, Layout: "grid"})
+	rec, err := e.admin.StartRecording(e.ctx, "nofx", apiwire.StartRecordingRequest{Composite: true, Layout: "grid"})
 	if err != nil {
 		t.Fatal(err)
 	}

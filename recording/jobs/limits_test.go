@@ -7,7 +7,7 @@ import (
 	"testing"
 
 	"github.com/ensemble-sfu/ensemble/recording/jobs"
-	"github.com/ensemble-sfu/ensemble/signalling/api"
+	"github.com/ensemble-sfu/ensemble/signalling/apiwire"
 	"github.com/ensemble-sfu/ensemble/signalling/store"
 )
 
@@ -35,12 +35,12 @@ func (e *env) startRaw(room string) (*http.Response, string) {
 func TestRecordingLimitAnswers503WithRetryAfter(t *testing.T) {
 	e := newEnv(t, func(c *jobs.Config) { c.MaxConcurrent = 1 })
 	for _, room := range []string{"first", "second"} {
-		if _, err := e.admin.CreateRoom(e.ctx, api.CreateRoomRequest{Name: room}); err != nil {
+		if _, err := e.admin.CreateRoom(e.ctx, apiwire.CreateRoomRequest{Name: room}); err != nil {
 			t.Fatal(err)
 		}
 	}
 	e.speak("first", "alice")
-	first, err := e.admin.StartRecording(e.ctx, "first", api.StartRecordingRequest{})
+	first, err := e.admin.StartRecording(e.ctx, "first", apiwire.StartRecordingRequest{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -63,7 +63,7 @@ func TestRecordingLimitAnswers503WithRetryAfter(t *testing.T) {
 // with 507 and says how much there is.
 func TestRecordingRefusedWithoutDiskSpace(t *testing.T) {
 	e := newEnv(t, func(c *jobs.Config) { c.MinFreeBytes = 1 << 62 })
-	if _, err := e.admin.CreateRoom(e.ctx, api.CreateRoomRequest{Name: "full"}); err != nil {
+	if _, err := e.admin.CreateRoom(e.ctx, apiwire.CreateRoomRequest{Name: "full"}); err != nil {
 		t.Fatal(err)
 	}
 	resp, body := e.startRaw("full")
@@ -79,6 +79,6 @@ func TestRecordingRefusedWithoutDiskSpace(t *testing.T) {
 // A start for a room that neither exists nor is live is 404.
 func TestRecordingUnknownRoom(t *testing.T) {
 	e := newEnv(t)
-	_, err := e.admin.StartRecording(e.ctx, "nowhere", api.StartRecordingRequest{})
+	_, err := e.admin.StartRecording(e.ctx, "nowhere", apiwire.StartRecordingRequest{})
 	wantProblem(t, err, http.StatusNotFound, "room_not_found")
 }

@@ -14,7 +14,7 @@ import (
 	"github.com/ensemble-sfu/ensemble/recording/internal/s3test"
 	"github.com/ensemble-sfu/ensemble/recording/jobs"
 	"github.com/ensemble-sfu/ensemble/recording/s3store"
-	"github.com/ensemble-sfu/ensemble/signalling/api"
+	"github.com/ensemble-sfu/ensemble/signalling/apiwire"
 	"github.com/ensemble-sfu/ensemble/signalling/store"
 )
 
@@ -77,11 +77,11 @@ func TestRecordingUploadedToS3(t *testing.T) {
 		ledger.StoreLedger = jobs.StoreLedger{Store: c.Store, Webhooks: c.Webhooks}
 		c.Ledger = ledger
 	})
-	if _, err := e.admin.CreateRoom(e.ctx, api.CreateRoomRequest{Name: "archive"}); err != nil {
+	if _, err := e.admin.CreateRoom(e.ctx, apiwire.CreateRoomRequest{Name: "archive"}); err != nil {
 		t.Fatal(err)
 	}
 	e.speak("archive", "alice")
-	rec, err := e.admin.StartRecording(e.ctx, "archive", api.StartRecordingRequest{})
+	rec, err := e.admin.StartRecording(e.ctx, "archive", apiwire.StartRecordingRequest{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -130,11 +130,11 @@ func TestRecordingFailsClearlyWhenS3RefusesTheUpload(t *testing.T) {
 			Bucket: srv.Bucket, AccessKey: srv.AccessKey, SecretKey: "rotated-away", MinBackoff: time.Millisecond})
 		c.Storage = st
 	})
-	if _, err := e.admin.CreateRoom(e.ctx, api.CreateRoomRequest{Name: "denied"}); err != nil {
+	if _, err := e.admin.CreateRoom(e.ctx, apiwire.CreateRoomRequest{Name: "denied"}); err != nil {
 		t.Fatal(err)
 	}
 	e.speak("denied", "alice")
-	rec, err := e.admin.StartRecording(e.ctx, "denied", api.StartRecordingRequest{})
+	rec, err := e.admin.StartRecording(e.ctx, "denied", apiwire.StartRecordingRequest{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"log/slog"
-	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -14,10 +13,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/ensemble-sfu/ensemble/recording/jobs"
 	"github.com/ensemble-sfu/ensemble/recording/worker"
-	"github.com/ensemble-sfu/ensemble/signalling/api"
-	"github.com/ensemble-sfu/ensemble/signalling/server/servertest"
 	"github.com/ensemble-sfu/ensemble/signalling/store"
 )
 
@@ -52,39 +48,13 @@ func runWorkerProcess() int {
 func TestKilledWorkerRecordingEndsFailed(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
 	defer cancel()
-	st, err := store.OpenBolt(filepath.Join(t.TempDir(), "ensemble.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
-	var handler sync.Map
-	srv := servertest.Start(t, servertest.WithHandler("/api/", func(*servertest.Server) http.Handler {
-		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			h, _ := handler.Load("api")
-			h.(http.Handler).ServeHTTP(w, r)
-		})
-	}))
 	const ttl = 2 * time.Second
-	queue, err := jobs.New(jobs.Config{Store: st, Dir: t.TempDir(), Node: "server", Queue: true, LeaseTTL: ttl, Logger: testLogger(t)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer queue.Close(context.Background())
+	q := queueRecording(ctx, t, "hearing", ttl)
+	srv, admin, rec := q.srv, q.admin, q.rec
 	leases, stopLeases := context.WithCancel(ctx)
 	var watching sync.WaitGroup
-	watching.Go(func() { queue.WatchLeases(leases) })
+	watching.Go(func() { q.queue.WatchLeases(leases) })
 	defer func() { stopLeases(); watching.Wait() }()
-	handler.Store("api", api.New(api.Deps{Engine: srv.Engine, Store: st, Verifier: srv.Verifier, Keys: srv.Keys(),
-		Recordings: queue, Logger: testLogger(t)}))
-	admin := &api.Client{BaseURL: srv.URL, Token: srv.Token("", "admin", "room_admin", "room_list", "room_create")}
-	if _, err := admin.CreateRoom(ctx, api.CreateRoomRequest{Name: "hearing"}); err != nil {
-		t.Fatal(err)
-	}
-	speak(ctx, t, srv, "hearing", "alice")
-	rec, err := admin.StartRecording(ctx, "hearing", api.StartRecordingRequest{})
-	if err != nil {
-		t.Fatal(err)
-	}
 
 	dir := t.TempDir()
 	cfg, err := json.Marshal(worker.Config{URL: srv.URL, APIKey: srv.APIKey, APISecret: srv.APISecret, Node: "worker-doomed",

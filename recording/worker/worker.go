@@ -9,7 +9,8 @@ import (
 	"time"
 
 	"github.com/ensemble-sfu/ensemble/recording/jobs"
-	"github.com/ensemble-sfu/ensemble/signalling/api"
+	"github.com/ensemble-sfu/ensemble/signalling/apiclient"
+	"github.com/ensemble-sfu/ensemble/signalling/apiwire"
 	"github.com/ensemble-sfu/ensemble/signalling/auth"
 	"github.com/ensemble-sfu/ensemble/signalling/client"
 	"github.com/ensemble-sfu/ensemble/signalling/store"
@@ -76,13 +77,13 @@ func New(cfg Config) (*Worker, error) {
 }
 
 // client is an API client with a fresh server-wide token.
-func (w *Worker) client() (*api.Client, error) {
+func (w *Worker) client() (*apiclient.Client, error) {
 	tok, err := auth.Sign(w.cfg.APIKey, w.cfg.APISecret, auth.TokenParams{Identity: "record-worker-" + w.cfg.Node,
 		TTL: apiTokenTTL, Grants: auth.Grants{RoomAdmin: true, RoomList: true}})
 	if err != nil {
 		return nil, fmt.Errorf("record worker: API token: %w", err)
 	}
-	return &api.Client{BaseURL: w.cfg.URL, Token: tok}, nil
+	return &apiclient.Client{BaseURL: w.cfg.URL, Token: tok}, nil
 }
 
 // Running is the number of recordings the worker runs now.
@@ -119,8 +120,8 @@ func (w *Worker) poll(ctx context.Context) {
 	for _, id := range w.runner.IDs() {
 		// The renewal keeps the claim alive (the server fails the recording
 		// when it lapses: a dead worker's) and lists the files so far.
-		rec, err := c.RenewLease(ctx, id, api.LeaseRequest{Node: w.cfg.Node, Files: w.runner.PartialFiles(id)})
-		var pe *api.Problem
+		rec, err := c.RenewLease(ctx, id, apiwire.LeaseRequest{Node: w.cfg.Node, Files: w.runner.PartialFiles(id)})
+		var pe *apiwire.Problem
 		switch {
 		case errors.As(err, &pe) && pe.Status == http.StatusConflict:
 			w.log.Warn("record worker: the server ended the recording (its claim lapsed): stopping it", "recording", id, "err", err)
@@ -170,7 +171,7 @@ func (l apiLedger) Update(ctx context.Context, id string, update func(*store.Rec
 	if err := update(&rec); err != nil {
 		return rec, err
 	}
-	return c.ReportRecording(ctx, id, api.RecordingReport{Node: l.w.cfg.Node, Status: rec.Status, Reason: rec.Reason,
+	return c.ReportRecording(ctx, id, apiwire.RecordingReport{Node: l.w.cfg.Node, Status: rec.Status, Reason: rec.Reason,
 		StartedAt: rec.StartedAt, EndedAt: rec.EndedAt, Location: rec.Location, Files: rec.Files,
 		Composite: rec.Composite, Manifest: rec.Manifest})
 }

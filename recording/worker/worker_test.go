@@ -3,7 +3,6 @@ package worker_test
 import (
 	"context"
 	"log/slog"
-	"net/http"
 	"os"
 	"path/filepath"
 	"sync"
@@ -13,9 +12,8 @@ import (
 	"go.uber.org/goleak"
 
 	"github.com/ensemble-sfu/ensemble/internal/clips"
-	"github.com/ensemble-sfu/ensemble/recording/jobs"
 	"github.com/ensemble-sfu/ensemble/recording/worker"
-	"github.com/ensemble-sfu/ensemble/signalling/api"
+	"github.com/ensemble-sfu/ensemble/signalling/apiclient"
 	"github.com/ensemble-sfu/ensemble/signalling/client"
 	"github.com/ensemble-sfu/ensemble/signalling/client/clienttest"
 	"github.com/ensemble-sfu/ensemble/signalling/client/clip"
@@ -38,35 +36,8 @@ func TestMain(m *testing.M) {
 func TestRecordWorkerRecordsAQueuedJob(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
 	defer cancel()
-	st, err := store.OpenBolt(filepath.Join(t.TempDir(), "ensemble.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
-	var handler sync.Map
-	srv := servertest.Start(t, servertest.WithHandler("/api/", func(*servertest.Server) http.Handler {
-		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			h, _ := handler.Load("api")
-			h.(http.Handler).ServeHTTP(w, r)
-		})
-	}))
-	queue, err := jobs.New(jobs.Config{Store: st, Dir: t.TempDir(), Node: "server", Queue: true, Logger: testLogger(t)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer queue.Close(context.Background())
-	handler.Store("api", api.New(api.Deps{Engine: srv.Engine, Store: st, Verifier: srv.Verifier, Keys: srv.Keys(),
-		Recordings: queue, Logger: testLogger(t)}))
-	admin := &api.Client{BaseURL: srv.URL, Token: srv.Token("", "admin", "room_admin", "room_list", "room_create")}
-	if _, err := admin.CreateRoom(ctx, api.CreateRoomRequest{Name: "plenary"}); err != nil {
-		t.Fatal(err)
-	}
-	speak(ctx, t, srv, "plenary", "alice")
-
-	rec, err := admin.StartRecording(ctx, "plenary", api.StartRecordingRequest{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	q := queueRecording(ctx, t, "plenary", 0)
+	srv, admin, rec := q.srv, q.admin, q.rec
 	if rec.Node != "" || rec.Status != store.RecordingStarting {
 		t.Fatalf("queued recording %+v, want no node yet", rec)
 	}
@@ -153,7 +124,7 @@ func waitFor(ctx context.Context, t *testing.T, what string, cond func() bool) {
 	}
 }
 
-func waitStatus(ctx context.Context, t *testing.T, c *api.Client, id string, s store.RecordingStatus) store.Recording {
+func waitStatus(ctx context.Context, t *testing.T, c *apiclient.Client, id string, s store.RecordingStatus) store.Recording {
 	t.Helper()
 	var rec store.Recording
 	waitFor(ctx, t, "status "+string(s), func() bool {

@@ -4,14 +4,15 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"github.com/ensemble-sfu/ensemble/cluster"
 	"log/slog"
 	"net/http"
 	"slices"
 	"strings"
 
+	"github.com/ensemble-sfu/ensemble/cluster"
 	"github.com/ensemble-sfu/ensemble/recording/jobs"
 	"github.com/ensemble-sfu/ensemble/sfu"
+	"github.com/ensemble-sfu/ensemble/signalling/apiwire"
 	"github.com/ensemble-sfu/ensemble/signalling/auth"
 	"github.com/ensemble-sfu/ensemble/signalling/lobby"
 	"github.com/ensemble-sfu/ensemble/signalling/meeting"
@@ -135,7 +136,7 @@ type request struct {
 // and, on routes that name a room in the path, that a token limited to one room is
 // used on that room only (the other scopes are checked by their handlers, which know
 // the room once they have read the body or the meeting).
-func (h *handler) authorize(r *http.Request, rt Route) (*auth.Claims, *Problem) {
+func (h *handler) authorize(r *http.Request, rt Route) (*auth.Claims, *apiwire.Problem) {
 	grant := rt.Grant
 	authz := r.Header.Get("Authorization")
 	token, ok := strings.CutPrefix(authz, "Bearer ")
@@ -177,12 +178,12 @@ func (req *request) outOfScope(room string) bool {
 }
 
 // wrongRoom is the refusal of a room-scoped token that names another room.
-func wrongRoom(req *request, room string) *Problem {
+func wrongRoom(req *request, room string) *apiwire.Problem {
 	return newProblem(http.StatusForbidden, auth.CodeWrongRoom,
 		fmt.Sprintf("token is for room %q, not for room %q", req.claims.Room, room))
 }
 
-func authProblem(err error) *Problem {
+func authProblem(err error) *apiwire.Problem {
 	status, code := http.StatusUnauthorized, auth.CodeOf(err)
 	var ae *auth.Error
 	detail := err.Error()

@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/ensemble-sfu/ensemble/recording/jobs"
+	"github.com/ensemble-sfu/ensemble/signalling/apiwire"
 	"github.com/ensemble-sfu/ensemble/signalling/store"
 )
 
@@ -24,7 +25,7 @@ func TestCLIRecord(t *testing.T) {
 		d.Recordings = r
 	})
 	e.mustRun("create", "--name", "council", "--auto-record")
-	var room Room
+	var room apiwire.Room
 	if err := json.Unmarshal([]byte(e.mustRun("get", "council")), &room); err != nil || !room.AutoRecord {
 		t.Fatalf("room %+v, %v", room, err)
 	}

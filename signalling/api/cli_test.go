@@ -4,13 +4,14 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
-	"flag"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/ensemble-sfu/ensemble/sfu"
+	"github.com/ensemble-sfu/ensemble/signalling/apiclient"
+	"github.com/ensemble-sfu/ensemble/signalling/apiwire"
 	"github.com/ensemble-sfu/ensemble/signalling/auth"
 	"github.com/ensemble-sfu/ensemble/signalling/meeting"
 	"github.com/ensemble-sfu/ensemble/vocab"
@@ -20,7 +21,7 @@ import (
 func (e *env) run(args ...string) (string, error) {
 	var out, errOut bytes.Buffer
 	full := append(args, "--url", e.url, "--api-key", testKey, "--api-secret", testSecret)
-	err := RunCLI(e.t.Context(), full, &out, &errOut)
+	err := apiclient.RunCLI(e.t.Context(), full, &out, &errOut)
 	return out.String(), err
 }
 
@@ -35,7 +36,7 @@ func (e *env) mustRun(args ...string) string {
 
 func TestCLIRooms(t *testing.T) {
 	e := newEnv(t)
-	var room Room
+	var room apiwire.Room
 	if err := json.Unmarshal([]byte(e.mustRun("create", "--name", "cli-room", "--guests", "allow", "--lobby", "--max-participants", "5")), &room); err != nil {
 		t.Fatal(err)
 	}
@@ -52,7 +53,7 @@ func TestCLIRooms(t *testing.T) {
 	if out := e.mustRun("list"); !strings.Contains(out, "cli-room") || !strings.Contains(out, "NAME") {
 		t.Fatalf("list:\n%s", out)
 	}
-	var rooms []Room
+	var rooms []apiwire.Room
 	if err := json.Unmarshal([]byte(e.mustRun("list", "--json")), &rooms); err != nil || len(rooms) != 1 || rooms[0].NumParticipants != 2 {
 		t.Fatalf("list --json: %+v %v", rooms, err)
 	}
@@ -74,7 +75,7 @@ func TestCLIRooms(t *testing.T) {
 	}
 	e.mustRun("delete", "cli-room")
 	_, err = e.run("get", "cli-room")
-	var p *Problem
+	var p *apiwire.Problem
 	if !errors.As(err, &p) || p.Code != "room_not_found" {
 		t.Fatalf("get after delete: %v", err)
 	}
@@ -103,44 +104,19 @@ func TestCLIMeetingAndInvite(t *testing.T) {
 		t.Fatalf("saved invite: %v\n%s", err, b)
 	}
 	_, err = e.run("meeting", "create", "--title", "x", "--start", "never", "--end", "2026-12-03T10:00")
-	var p *Problem
+	var p *apiwire.Problem
 	if !errors.As(err, &p) || p.Status != 422 || p.Errors[0].Field != "start" {
 		t.Fatalf("bad start: %v", err)
 	}
 }
 
-func TestCLIUsageErrors(t *testing.T) {
+// --dev mints with the development key, which a production server does not
+// accept. (The usage errors, which never reach a server, are apiclient's tests.)
+func TestCLIDevAgainstProductionServer(t *testing.T) {
 	e := newEnv(t)
 	var out, errOut bytes.Buffer
-	if err := RunCLI(t.Context(), nil, &out, &errOut); err == nil || !strings.Contains(errOut.String(), "usage") {
-		t.Fatalf("no args: %v", err)
-	}
-	if err := RunCLI(t.Context(), []string{"-h"}, &out, &errOut); !errors.Is(err, flag.ErrHelp) {
-		t.Fatalf("-h: %v", err)
-	}
-	for _, args := range [][]string{
-		{"explode"},
-		{"get"},
-		{"get", "a", "b"},
-		{"remove", "room-only"},
-		{"meeting"},
-		{"meeting", "delete"},
-		{"list", "--no-such-flag"},
-	} {
-		if _, err := e.run(args...); err == nil {
-			t.Errorf("ensemble room %v: no error", args)
-		}
-	}
-	// No credentials at all.
-	t.Setenv("ENSEMBLE_API_KEY", "")
-	t.Setenv("ENSEMBLE_API_SECRET", "")
-	err := RunCLI(t.Context(), []string{"list", "--url", e.url}, &out, &errOut)
-	if err == nil || !strings.Contains(err.Error(), "--dev") {
-		t.Fatalf("no credentials: %v", err)
-	}
-	// --dev mints with the development key, which this server does not accept.
-	err = RunCLI(t.Context(), []string{"list", "--url", e.url, "--dev"}, &out, &errOut)
-	var p *Problem
+	err := apiclient.RunCLI(t.Context(), []string{"list", "--url", e.url, "--dev"}, &out, &errOut)
+	var p *apiwire.Problem
 	if !errors.As(err, &p) || p.Code != auth.CodeUnknownKey {
 		t.Fatalf("--dev against a production server: %v", err)
 	}
@@ -152,7 +128,7 @@ func TestCLIDevAgainstDevServer(t *testing.T) {
 		d.Verifier = auth.NewVerifier(d.Keys)
 	})
 	var out, errOut bytes.Buffer
-	if err := RunCLI(t.Context(), []string{"--dev", "create", "--url", e.url, "--name", "dev-room"}, &out, &errOut); err != nil {
+	if err := apiclient.RunCLI(t.Context(), []string{"--dev", "create", "--url", e.url, "--name", "dev-room"}, &out, &errOut); err != nil {
 		t.Fatalf("create --dev: %v (%s)", err, errOut.String())
 	}
 	if !strings.Contains(out.String(), "dev-room") {

@@ -2,10 +2,11 @@ package api
 
 import (
 	"fmt"
-	"github.com/ensemble-sfu/ensemble/internal/label"
 	"net/http"
 
+	"github.com/ensemble-sfu/ensemble/internal/label"
 	"github.com/ensemble-sfu/ensemble/sfu"
+	"github.com/ensemble-sfu/ensemble/signalling/apiwire"
 	"github.com/ensemble-sfu/ensemble/vocab"
 )
 
@@ -21,7 +22,7 @@ type SendDataRequest struct {
 	DestinationIdentities []string       `json:"destination_identities,omitempty"`
 }
 
-func (in *SendDataRequest) validate() *Problem {
+func (in *SendDataRequest) validate() *apiwire.Problem {
 	switch in.Kind {
 	case "":
 		in.Kind = vocab.DataReliable
@@ -55,7 +56,7 @@ func validText(s string) bool {
 	return label.Check(s, len(s)) == nil
 }
 
-func (h *handler) sendData(req *request) *Problem {
+func (h *handler) sendData(req *request) *apiwire.Problem {
 	var in SendDataRequest
 	if p := decodeBody(req.w, req.r, &in); p != nil {
 		return p

@@ -27,5 +27,7 @@
 // The whole API is described by openapi.json (OpenAPI 3.1), served at
 // /api/v1/openapi.json; a test keeps it and the route table in step.
 //
-// Client and RunCLI are the Go client and the `ensemble room` command built on it.
+// The bodies the Go client shares with the handlers are in package apiwire; the
+// client and the `ensemble room` command are in package apiclient, apart, so that a
+// client of the server does not link the media engine the handlers drive.
 package api

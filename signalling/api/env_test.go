@@ -17,6 +17,7 @@ import (
 	"go.uber.org/goleak"
 
 	"github.com/ensemble-sfu/ensemble/sfu"
+	"github.com/ensemble-sfu/ensemble/signalling/apiwire"
 	"github.com/ensemble-sfu/ensemble/signalling/auth"
 	"github.com/ensemble-sfu/ensemble/signalling/lobby"
 	"github.com/ensemble-sfu/ensemble/signalling/oidcauth"
@@ -147,7 +148,7 @@ func (r response) ok(t *testing.T, status int, out any) {
 
 // problem checks that r is a problem document with this status and code, naming
 // field when field is not empty.
-func (r response) problem(t *testing.T, status int, code string, field ...string) Problem {
+func (r response) problem(t *testing.T, status int, code string, field ...string) apiwire.Problem {
 	t.Helper()
 	if r.status != status {
 		t.Fatalf("status %d, want %d; body %s", r.status, status, r.body)
@@ -155,7 +156,7 @@ func (r response) problem(t *testing.T, status int, code string, field ...string
 	if ct := r.header.Get("Content-Type"); ct != problemContentType {
 		t.Fatalf("Content-Type %q, want %s; body %s", ct, problemContentType, r.body)
 	}
-	var p Problem
+	var p apiwire.Problem
 	dec := json.NewDecoder(bytes.NewReader(r.body))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&p); err != nil {

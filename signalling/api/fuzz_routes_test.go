@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"github.com/ensemble-sfu/ensemble/vocab"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
@@ -17,9 +16,11 @@ import (
 
 	"github.com/ensemble-sfu/ensemble/recording/jobs"
 	"github.com/ensemble-sfu/ensemble/sfu"
+	"github.com/ensemble-sfu/ensemble/signalling/apiwire"
 	"github.com/ensemble-sfu/ensemble/signalling/auth"
 	"github.com/ensemble-sfu/ensemble/signalling/lobby"
 	"github.com/ensemble-sfu/ensemble/signalling/store"
+	"github.com/ensemble-sfu/ensemble/vocab"
 )
 
 // FuzzRoutes drives the real API handler (real sfu engine, bbolt store and lobby)
@@ -107,7 +108,7 @@ func checkAPIResponse(t *testing.T, rt Route, path string, w *httptest.ResponseR
 		if ct != problemContentType {
 			t.Fatalf("%s %s: %d with Content-Type %q: %s", rt.Method, path, status, ct, body)
 		}
-		var p Problem
+		var p apiwire.Problem
 		if err := json.Unmarshal(body, &p); err != nil {
 			t.Fatalf("%s %s: problem body %q: %v", rt.Method, path, body, err)
 		}

@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ensemble-sfu/ensemble/signalling/apiwire"
 	"github.com/ensemble-sfu/ensemble/signalling/meeting"
 )
 
@@ -20,7 +21,7 @@ func FuzzRequestBodies(f *testing.F) {
 	f.Add([]byte(`{"permissions":{"sources":["camera"]},"name":"x"}`), "application/merge-patch+json")
 	f.Add([]byte(`{"name":`), "text/plain")
 	f.Fuzz(func(t *testing.T, body []byte, ctype string) {
-		check := func(p *Problem) {
+		check := func(p *apiwire.Problem) {
 			if p == nil {
 				return
 			}
@@ -31,23 +32,23 @@ func FuzzRequestBodies(f *testing.F) {
 				t.Fatalf("422 without a field: %+v", p)
 			}
 		}
-		decode := func(v any) *Problem {
+		decode := func(v any) *apiwire.Problem {
 			r := httptest.NewRequest("POST", "/", bytes.NewReader(body))
 			if ctype != "" {
 				r.Header.Set("Content-Type", ctype)
 			}
 			return decodeBody(httptest.NewRecorder(), r, v)
 		}
-		var room CreateRoomRequest
+		var room apiwire.CreateRoomRequest
 		if p := decode(&room); p != nil {
 			check(p)
 		} else {
-			check(room.validate())
+			check(validateCreateRoom(&room))
 		}
-		var m CreateMeetingRequest
+		var m apiwire.CreateMeetingRequest
 		if p := decode(&m); p != nil {
 			check(p)
-		} else if _, err := meeting.New(m.input(), "", time.Unix(1_800_000_000, 0)); err != nil {
+		} else if _, err := meeting.New(meetingInput(&m), "", time.Unix(1_800_000_000, 0)); err != nil {
 			if p := meetingProblem(err); p == nil {
 				t.Fatalf("meeting error without a field: %v", err)
 			} else {

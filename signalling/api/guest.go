@@ -5,12 +5,13 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"github.com/ensemble-sfu/ensemble/internal/label"
 	"net/http"
 	"net/url"
 	"strings"
 	"time"
 
+	"github.com/ensemble-sfu/ensemble/internal/label"
+	"github.com/ensemble-sfu/ensemble/signalling/apiwire"
 	"github.com/ensemble-sfu/ensemble/signalling/auth"
 	"github.com/ensemble-sfu/ensemble/signalling/oidcauth"
 	"github.com/ensemble-sfu/ensemble/signalling/store"
@@ -41,7 +42,7 @@ func guestGrants() auth.Grants {
 		Sources: []string{"camera", "microphone", "screen_share", "screen_share_audio"}}
 }
 
-func (h *handler) guestJoin(req *request) *Problem {
+func (h *handler) guestJoin(req *request) *apiwire.Problem {
 	room := req.r.PathValue("room")
 	if p := validRoomName("room", room); p != nil {
 		return p

@@ -7,6 +7,7 @@ import (
 	"slices"
 	"time"
 
+	"github.com/ensemble-sfu/ensemble/signalling/apiwire"
 	"github.com/ensemble-sfu/ensemble/signalling/meeting"
 	"github.com/ensemble-sfu/ensemble/signalling/oidcauth"
 	"github.com/ensemble-sfu/ensemble/signalling/protocol"
@@ -41,7 +42,7 @@ type HostMeetingList struct {
 // authorizeHost checks the session of a host route: signed in, a host, and, for
 // changes, sent by this site's pages (cookies ride along with cross-site requests
 // that SameSite=Lax lets through, such as top-level GETs; Origin settles POSTs).
-func (h *handler) authorizeHost(r *http.Request) (*oidcauth.Session, *Problem) {
+func (h *handler) authorizeHost(r *http.Request) (*oidcauth.Session, *apiwire.Problem) {
 	if h.Sessions == nil {
 		return nil, newProblem(http.StatusNotFound, "sign_in_disabled", "this server has no sign-in configured")
 	}
@@ -87,11 +88,11 @@ func (in *HostMeetingRequest) patch(now time.Time) meeting.Patch {
 // Idempotency-Key (the Outlook add-in sends its appointment's key) a second call
 // returns the same meeting, updated to the body when it differs: the add-in sends
 // the appointment again when its time changes.
-func (h *handler) createHostMeeting(req *request) *Problem {
+func (h *handler) createHostMeeting(req *request) *apiwire.Problem {
 	idem := req.r.Header.Get("Idempotency-Key")
 	if len(idem) > maxIdempotencyKey || !validText(idem) {
 		return newProblem(http.StatusBadRequest, "invalid_header", "Idempotency-Key must be text of at most 128 bytes",
-			FieldError{Field: "Idempotency-Key", Message: fmt.Sprintf("at most %d bytes of text", maxIdempotencyKey)})
+			apiwire.FieldError{Field: "Idempotency-Key", Message: fmt.Sprintf("at most %d bytes of text", maxIdempotencyKey)})
 	}
 	var in HostMeetingRequest
 	if p := decodeBody(req.w, req.r, &in); p != nil {
@@ -158,7 +159,7 @@ func (h *handler) createHostMeeting(req *request) *Problem {
 
 // listHostMeetings lists the host's meetings that are not over and not cancelled,
 // soonest first (a recurring meeting stays listed).
-func (h *handler) listHostMeetings(req *request) *Problem {
+func (h *handler) listHostMeetings(req *request) *apiwire.Problem {
 	all, err := h.Store.ListMeetings(req.r.Context())
 	if err != nil {
 		return internal(h.log, req.r, fmt.Errorf("list meetings: %w", err))
@@ -188,7 +189,7 @@ func ownedBy(owner string, update func(m *meeting.Meeting) error) func(m *meetin
 	}
 }
 
-func (h *handler) updateHostMeeting(req *request) *Problem {
+func (h *handler) updateHostMeeting(req *request) *apiwire.Problem {
 	var patch meeting.Patch
 	if p := decodeBody(req.w, req.r, &patch); p != nil {
 		return p
@@ -204,7 +205,7 @@ func (h *handler) updateHostMeeting(req *request) *Problem {
 	return nil
 }
 
-func (h *handler) cancelHostMeeting(req *request) *Problem {
+func (h *handler) cancelHostMeeting(req *request) *apiwire.Problem {
 	id, now := req.r.PathValue("id"), time.Now()
 	m, err := h.Store.UpdateMeeting(req.r.Context(), id, ownedBy(req.session.Owner(), func(m *meeting.Meeting) error { return m.Cancel(now) }))
 	if err != nil {

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 
+	"github.com/ensemble-sfu/ensemble/signalling/apiwire"
 	"github.com/ensemble-sfu/ensemble/signalling/lobby"
 )
 
@@ -13,14 +14,14 @@ type LobbyList struct {
 	Guests []lobby.Guest `json:"guests"`
 }
 
-func (h *handler) lobbyOrProblem() *Problem {
+func (h *handler) lobbyOrProblem() *apiwire.Problem {
 	if h.Lobby == nil {
 		return newProblem(http.StatusNotFound, "lobby_disabled", "this server has no lobby")
 	}
 	return nil
 }
 
-func (h *handler) listLobby(req *request) *Problem {
+func (h *handler) listLobby(req *request) *apiwire.Problem {
 	if p := h.lobbyOrProblem(); p != nil {
 		return p
 	}
@@ -36,10 +37,10 @@ func (h *handler) listLobby(req *request) *Problem {
 	return nil
 }
 
-func (h *handler) admitGuest(req *request) *Problem  { return h.decide(req, h.Lobby.Admit) }
-func (h *handler) refuseGuest(req *request) *Problem { return h.decide(req, h.Lobby.Refuse) }
+func (h *handler) admitGuest(req *request) *apiwire.Problem  { return h.decide(req, h.Lobby.Admit) }
+func (h *handler) refuseGuest(req *request) *apiwire.Problem { return h.decide(req, h.Lobby.Refuse) }
 
-func (h *handler) decide(req *request, fn func(room, identity string) error) *Problem {
+func (h *handler) decide(req *request, fn func(room, identity string) error) *apiwire.Problem {
 	if p := h.lobbyOrProblem(); p != nil {
 		return p
 	}

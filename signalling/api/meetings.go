@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/ensemble-sfu/ensemble/signalling/apiwire"
 	"github.com/ensemble-sfu/ensemble/signalling/meeting"
 	"github.com/ensemble-sfu/ensemble/signalling/protocol"
 	"github.com/ensemble-sfu/ensemble/signalling/store"
@@ -16,42 +17,27 @@ import (
 // API key, and the meeting package allows 255 bytes in all).
 const maxIdempotencyKey = 128
 
-// CreateMeetingRequest is the body of POST /api/v1/meetings: the meeting and how its
-// room lets people in (guests allowed by default: invitees follow the join link).
-// (The fields of meeting.Input are repeated rather than embedded so that decoding
-// errors name the JSON field alone, not "Input.title".)
-type CreateMeetingRequest struct {
-	Title       string            `json:"title"`
-	Start       string            `json:"start"`
-	End         string            `json:"end"`
-	TimeZone    string            `json:"time_zone,omitempty"`
-	Recurrence  string            `json:"recurrence,omitempty"`
-	Lang        string            `json:"lang,omitempty"`
-	Room        string            `json:"room,omitempty"`
-	GuestPolicy store.GuestPolicy `json:"guest_policy,omitempty"`
-	Lobby       bool              `json:"lobby,omitempty"`
-}
-
-func (in *CreateMeetingRequest) input() meeting.Input {
+// meetingInput is what the meeting package makes a meeting of.
+func meetingInput(in *apiwire.CreateMeetingRequest) meeting.Input {
 	return meeting.Input{Title: in.Title, Start: in.Start, End: in.End, TimeZone: in.TimeZone,
 		Recurrence: in.Recurrence, Lang: in.Lang, Room: in.Room}
 }
 
-func meetingProblem(err error) *Problem {
+func meetingProblem(err error) *apiwire.Problem {
 	if fe, ok := meeting.AsFieldError(err); ok {
 		return newProblem(http.StatusUnprocessableEntity, "invalid_field", fe.Field+": "+fe.Message,
-			FieldError{Field: fe.Field, Message: fe.Message})
+			apiwire.FieldError{Field: fe.Field, Message: fe.Message})
 	}
 	return nil
 }
 
-func (h *handler) createMeeting(req *request) *Problem {
+func (h *handler) createMeeting(req *request) *apiwire.Problem {
 	idem := req.r.Header.Get("Idempotency-Key")
 	if len(idem) > maxIdempotencyKey || !validText(idem) {
 		return newProblem(http.StatusBadRequest, "invalid_header", "Idempotency-Key must be text of at most 128 bytes",
-			FieldError{Field: "Idempotency-Key", Message: fmt.Sprintf("at most %d bytes of text", maxIdempotencyKey)})
+			apiwire.FieldError{Field: "Idempotency-Key", Message: fmt.Sprintf("at most %d bytes of text", maxIdempotencyKey)})
 	}
-	var in CreateMeetingRequest
+	var in apiwire.CreateMeetingRequest
 	if p := decodeBody(req.w, req.r, &in); p != nil {
 		return p
 	}
@@ -76,7 +62,7 @@ func (h *handler) createMeeting(req *request) *Problem {
 		scoped = req.claims.APIKey() + ":" + idem
 	}
 	now := time.Now()
-	m, err := meeting.New(in.input(), scoped, now)
+	m, err := meeting.New(meetingInput(&in), scoped, now)
 	if err != nil {
 		if p := meetingProblem(err); p != nil {
 			return p
@@ -100,7 +86,7 @@ func (h *handler) createMeeting(req *request) *Problem {
 		if !sameRequest(stored, m, in.Room) {
 			return newProblem(http.StatusUnprocessableEntity, "idempotency_key_reused",
 				"this Idempotency-Key was used for a different meeting",
-				FieldError{Field: "Idempotency-Key", Message: "already used with another body"})
+				apiwire.FieldError{Field: "Idempotency-Key", Message: "already used with another body"})
 		}
 		writeJSON(req.w, http.StatusOK, h.meetingConfig(req.r).View(stored))
 		return nil
@@ -121,7 +107,7 @@ func sameRequest(stored, fresh *meeting.Meeting, room string) bool {
 		(room == "" || room == stored.Room)
 }
 
-func (h *handler) storedMeeting(req *request) (*meeting.Meeting, *Problem) {
+func (h *handler) storedMeeting(req *request) (*meeting.Meeting, *apiwire.Problem) {
 	id := req.r.PathValue("id")
 	var m *meeting.Meeting
 	var err error
@@ -156,7 +142,7 @@ func (req *request) inScope(update func(m *meeting.Meeting) error) func(m *meeti
 	}
 }
 
-func (h *handler) meetingStoreProblem(req *request, id string, err error) *Problem {
+func (h *handler) meetingStoreProblem(req *request, id string, err error) *apiwire.Problem {
 	switch {
 	case errors.Is(err, store.ErrNotFound):
 		return newProblem(http.StatusNotFound, "meeting_not_found", fmt.Sprintf("no meeting %q", id))
@@ -169,7 +155,7 @@ func (h *handler) meetingStoreProblem(req *request, id string, err error) *Probl
 	return internal(h.log, req.r, fmt.Errorf("meeting %q: %w", id, err))
 }
 
-func (h *handler) getMeeting(req *request) *Problem {
+func (h *handler) getMeeting(req *request) *apiwire.Problem {
 	m, p := h.storedMeeting(req)
 	if p != nil {
 		return p
@@ -178,7 +164,7 @@ func (h *handler) getMeeting(req *request) *Problem {
 	return nil
 }
 
-func (h *handler) updateMeeting(req *request) *Problem {
+func (h *handler) updateMeeting(req *request) *apiwire.Problem {
 	var patch meeting.Patch
 	if p := decodeBody(req.w, req.r, &patch); p != nil {
 		return p
@@ -195,7 +181,7 @@ func (h *handler) updateMeeting(req *request) *Problem {
 	return nil
 }
 
-func (h *handler) cancelMeeting(req *request) *Problem {
+func (h *handler) cancelMeeting(req *request) *apiwire.Problem {
 	id := req.r.PathValue("id")
 	now := time.Now()
 	m, err := h.Store.UpdateMeeting(req.r.Context(), id, req.inScope(func(m *meeting.Meeting) error { return m.Cancel(now) }))
@@ -209,7 +195,7 @@ func (h *handler) cancelMeeting(req *request) *Problem {
 	return nil
 }
 
-func (h *handler) meetingICS(req *request) *Problem {
+func (h *handler) meetingICS(req *request) *apiwire.Problem {
 	m, p := h.storedMeeting(req)
 	if p != nil {
 		return p

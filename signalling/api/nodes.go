@@ -7,19 +7,15 @@ import (
 	"time"
 
 	"github.com/ensemble-sfu/ensemble/cluster"
+	"github.com/ensemble-sfu/ensemble/signalling/apiwire"
 )
 
-// NodeList is the body of GET /api/v1/nodes.
-type NodeList struct {
-	Nodes []cluster.NodeInfo `json:"nodes"`
-}
-
 // listNodes lists the live nodes of the cluster, or this node alone.
-func (h *handler) listNodes(req *request) *Problem {
+func (h *handler) listNodes(req *request) *apiwire.Problem {
 	if h.Nodes == nil {
 		st := h.Engine.Stats()
 		self := cluster.NodeInfo{ID: h.NodeID, Participants: st.Participants, Rooms: st.Rooms, UpdatedAt: time.Now().UTC()}
-		writeJSON(req.w, http.StatusOK, NodeList{Nodes: []cluster.NodeInfo{self}})
+		writeJSON(req.w, http.StatusOK, apiwire.NodeList{Nodes: []cluster.NodeInfo{self}})
 		return nil
 	}
 	nodes, err := h.Nodes(req.r.Context())
@@ -29,7 +25,7 @@ func (h *handler) listNodes(req *request) *Problem {
 	if nodes == nil {
 		nodes = []cluster.NodeInfo{}
 	}
-	writeJSON(req.w, http.StatusOK, NodeList{Nodes: nodes})
+	writeJSON(req.w, http.StatusOK, apiwire.NodeList{Nodes: nodes})
 	return nil
 }
 
@@ -40,7 +36,7 @@ var ErrUnknownNode = errors.New("no live node has this id")
 // nodes with their participants, and it exits once empty. Any node answers: the
 // request reaches the named node (see cmd/ensemble's routing). 202 once the drain
 // has started (the node's /readyz says 503 from then on).
-func (h *handler) drainNode(req *request) *Problem {
+func (h *handler) drainNode(req *request) *apiwire.Problem {
 	id := req.r.PathValue("id")
 	if h.DrainNode == nil {
 		return newProblem(http.StatusNotImplemented, "drain_unavailable", "this server cannot be drained through the API")

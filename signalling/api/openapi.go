@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"sync"
 
+	"github.com/ensemble-sfu/ensemble/signalling/apiwire"
 	"gopkg.in/yaml.v3"
 )
 
@@ -30,7 +31,7 @@ var openAPIJSON = sync.OnceValues(func() ([]byte, error) {
 // OpenAPI returns the OpenAPI 3.1 description of the API as JSON.
 func OpenAPI() ([]byte, error) { return openAPIJSON() }
 
-func (h *handler) openAPI(req *request) *Problem {
+func (h *handler) openAPI(req *request) *apiwire.Problem {
 	b, err := openAPIJSON()
 	if err != nil {
 		return internal(h.log, req.r, err)

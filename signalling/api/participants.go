@@ -3,21 +3,15 @@ package api
 import (
 	"errors"
 	"fmt"
-	"github.com/ensemble-sfu/ensemble/internal/label"
 	"net/http"
 	"slices"
 
+	"github.com/ensemble-sfu/ensemble/internal/label"
+	"github.com/ensemble-sfu/ensemble/sfu"
+	"github.com/ensemble-sfu/ensemble/signalling/apiwire"
 	"github.com/ensemble-sfu/ensemble/signalling/protocol"
 	"github.com/ensemble-sfu/ensemble/vocab"
-
-	"github.com/ensemble-sfu/ensemble/sfu"
 )
-
-// ParticipantList is the body of GET /api/v1/rooms/{room}/participants. Hidden
-// participants (recorders, SIP legs) are listed too, with "hidden": true.
-type ParticipantList struct {
-	Participants []protocol.ParticipantInfo `json:"participants"`
-}
 
 // Permissions is the API form of vocab.Permissions. In an update, absent fields keep
 // their value.
@@ -43,11 +37,6 @@ type Participant struct {
 	Permissions Permissions `json:"permissions"`
 }
 
-// MuteRequest is the body of POST .../tracks/{track}/mute.
-type MuteRequest struct {
-	Muted *bool `json:"muted"`
-}
-
 func participantView(p *sfu.Participant) Participant {
 	perm := p.Permissions()
 	return Participant{ParticipantInfo: protocol.FromParticipant(p.Info()), Permissions: Permissions{
@@ -56,12 +45,12 @@ func participantView(p *sfu.Participant) Participant {
 	}}
 }
 
-func (h *handler) listParticipants(req *request) *Problem {
+func (h *handler) listParticipants(req *request) *apiwire.Problem {
 	_, live, p := h.lookupRoom(req)
 	if p != nil {
 		return p
 	}
-	out := ParticipantList{Participants: []protocol.ParticipantInfo{}}
+	out := apiwire.ParticipantList{Participants: []protocol.ParticipantInfo{}}
 	if live != nil {
 		out.Participants = append(out.Participants, protocol.FromParticipants(live.Participants())...)
 	}
@@ -70,7 +59,7 @@ func (h *handler) listParticipants(req *request) *Problem {
 }
 
 // lookupParticipant finds the participant named in the path in the live room.
-func (h *handler) lookupParticipant(req *request) (*sfu.Participant, *Problem) {
+func (h *handler) lookupParticipant(req *request) (*sfu.Participant, *apiwire.Problem) {
 	room, identity := req.r.PathValue("room"), req.r.PathValue("identity")
 	_, live, p := h.lookupRoom(req)
 	if p != nil {
@@ -85,7 +74,7 @@ func (h *handler) lookupParticipant(req *request) (*sfu.Participant, *Problem) {
 		fmt.Sprintf("no participant %q in room %q", identity, room))
 }
 
-func (h *handler) getParticipant(req *request) *Problem {
+func (h *handler) getParticipant(req *request) *apiwire.Problem {
 	part, p := h.lookupParticipant(req)
 	if p != nil {
 		return p
@@ -94,7 +83,7 @@ func (h *handler) getParticipant(req *request) *Problem {
 	return nil
 }
 
-func (h *handler) removeParticipant(req *request) *Problem {
+func (h *handler) removeParticipant(req *request) *apiwire.Problem {
 	part, p := h.lookupParticipant(req)
 	if p != nil {
 		return p
@@ -105,7 +94,7 @@ func (h *handler) removeParticipant(req *request) *Problem {
 	return nil
 }
 
-func (in *UpdateParticipantRequest) validate() *Problem {
+func (in *UpdateParticipantRequest) validate() *apiwire.Problem {
 	if in.Name == nil && in.Metadata == nil && in.Permissions == nil {
 		return invalid("name", "nothing to update: give name, metadata or permissions")
 	}
@@ -132,7 +121,7 @@ func (in *UpdateParticipantRequest) validate() *Problem {
 	return nil
 }
 
-func (h *handler) updateParticipant(req *request) *Problem {
+func (h *handler) updateParticipant(req *request) *apiwire.Problem {
 	var in UpdateParticipantRequest
 	if p := decodeBody(req.w, req.r, &in); p != nil {
 		return p
@@ -196,7 +185,7 @@ func setInfo(p *sfu.Participant, name, metadata *string) error {
 	return err
 }
 
-func participantGone(req *request, err error) *Problem {
+func participantGone(req *request, err error) *apiwire.Problem {
 	if errors.Is(err, sfu.ErrParticipantClosed) {
 		return newProblem(http.StatusNotFound, "participant_not_found",
 			fmt.Sprintf("participant %q left", req.r.PathValue("identity")))
@@ -204,8 +193,8 @@ func participantGone(req *request, err error) *Problem {
 	return newProblem(http.StatusConflict, "participant_update_failed", err.Error())
 }
 
-func (h *handler) muteTrack(req *request) *Problem {
-	var in MuteRequest
+func (h *handler) muteTrack(req *request) *apiwire.Problem {
+	var in apiwire.MuteRequest
 	if p := decodeBody(req.w, req.r, &in); p != nil {
 		return p
 	}

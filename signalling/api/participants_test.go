@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/ensemble-sfu/ensemble/sfu"
+	"github.com/ensemble-sfu/ensemble/signalling/apiwire"
 	"github.com/ensemble-sfu/ensemble/signalling/auth"
 	"github.com/ensemble-sfu/ensemble/vocab"
 )
@@ -14,7 +15,7 @@ func TestListAndGetParticipants(t *testing.T) {
 	e := newEnv(t)
 	e.join("r1", "alice", defaultPerms())
 	e.join("r1", "recorder", vocab.Permissions{CanSubscribe: true, Hidden: true})
-	var list ParticipantList
+	var list apiwire.ParticipantList
 	e.do("GET", "/api/v1/rooms/r1/participants", e.token("r1", "room_admin"), "").ok(t, 200, &list)
 	var ids []string
 	for _, p := range list.Participants {

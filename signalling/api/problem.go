@@ -13,6 +13,7 @@ import (
 	"strings"
 
 	"github.com/ensemble-sfu/ensemble/internal/strictjson"
+	"github.com/ensemble-sfu/ensemble/signalling/apiwire"
 )
 
 // maxBodyBytes bounds request bodies; the largest legitimate one is a data message.
@@ -21,40 +22,11 @@ const maxBodyBytes = 64 << 10
 // problemContentType is the media type of error responses (RFC 9457).
 const problemContentType = "application/problem+json"
 
-// FieldError names one input field at fault.
-type FieldError struct {
-	Field   string `json:"field"`
-	Message string `json:"message"`
-}
-
-// Problem is an RFC 9457 problem document. Code is a stable machine-readable name of
-// the problem (also the last segment of Type); Errors lists the fields at fault.
-type Problem struct {
-	Type   string       `json:"type"`
-	Title  string       `json:"title"`
-	Status int          `json:"status"`
-	Detail string       `json:"detail,omitempty"`
-	Code   string       `json:"code"`
-	Errors []FieldError `json:"errors,omitempty"`
-}
-
-// Error makes a *Problem usable as an error (the client returns them).
-func (p *Problem) Error() string {
-	s := fmt.Sprintf("%d %s", p.Status, p.Code)
-	if p.Detail != "" {
-		s += ": " + p.Detail
-	}
-	for _, fe := range p.Errors {
-		s += fmt.Sprintf("; %s: %s", fe.Field, fe.Message)
-	}
-	return s
-}
-
 // problemTypeBase prefixes problem codes to make the "type" URI.
 const problemTypeBase = "urn:ensemble:problem:"
 
-func newProblem(status int, code, detail string, fields ...FieldError) *Problem {
-	return &Problem{
+func newProblem(status int, code, detail string, fields ...apiwire.FieldError) *apiwire.Problem {
+	return &apiwire.Problem{
 		Type:   problemTypeBase + code,
 		Title:  http.StatusText(status),
 		Status: status,
@@ -65,12 +37,12 @@ func newProblem(status int, code, detail string, fields ...FieldError) *Problem 
 }
 
 // invalid is a 422 naming one field.
-func invalid(field, format string, args ...any) *Problem {
+func invalid(field, format string, args ...any) *apiwire.Problem {
 	msg := fmt.Sprintf(format, args...)
-	return newProblem(http.StatusUnprocessableEntity, "invalid_field", field+": "+msg, FieldError{Field: field, Message: msg})
+	return newProblem(http.StatusUnprocessableEntity, "invalid_field", field+": "+msg, apiwire.FieldError{Field: field, Message: msg})
 }
 
-func writeProblem(w http.ResponseWriter, p *Problem) {
+func writeProblem(w http.ResponseWriter, p *apiwire.Problem) {
 	w.Header().Set("Content-Type", problemContentType)
 	w.Header().Set("Cache-Control", "no-store")
 	w.WriteHeader(p.Status)
@@ -87,7 +59,7 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 }
 
 // internal logs err and hides it from the client: store failures may name files or hosts.
-func internal(log *slog.Logger, r *http.Request, err error) *Problem {
+func internal(log *slog.Logger, r *http.Request, err error) *apiwire.Problem {
 	log.Error("api request failed", "method", r.Method, "path", r.URL.Path, "err", err)
 	return newProblem(http.StatusInternalServerError, "internal", "the server failed to handle the request; see its log")
 }
@@ -96,7 +68,7 @@ func internal(log *slog.Logger, r *http.Request, err error) *Problem {
 // a form or text post is refused before it is read), at most maxBodyBytes, one value,
 // no unknown fields, no duplicate keys, keys matching fields exactly (not by case),
 // valid UTF-8. Problems name the field at fault.
-func decodeBody(w http.ResponseWriter, r *http.Request, v any) *Problem {
+func decodeBody(w http.ResponseWriter, r *http.Request, v any) *apiwire.Problem {
 	ct := r.Header.Get("Content-Type")
 	if ct == "" && r.ContentLength == 0 {
 		return decodeProblem(io.EOF) // nothing sent: say that, not that its type is missing
@@ -132,16 +104,16 @@ func decodeBody(w http.ResponseWriter, r *http.Request, v any) *Problem {
 }
 
 // strictProblem turns a strictjson refusal into a problem naming the key at fault.
-func strictProblem(err error) *Problem {
+func strictProblem(err error) *apiwire.Problem {
 	var se *strictjson.Error
 	if !errors.As(err, &se) {
 		return newProblem(http.StatusBadRequest, "malformed_json", err.Error())
 	}
 	switch se.Code {
 	case strictjson.CodeUnknownField, strictjson.CodeCaseMismatch:
-		return newProblem(http.StatusBadRequest, "unknown_field", se.Error(), FieldError{Field: se.Field, Message: se.Message})
+		return newProblem(http.StatusBadRequest, "unknown_field", se.Error(), apiwire.FieldError{Field: se.Field, Message: se.Message})
 	case strictjson.CodeDuplicateKey:
-		return newProblem(http.StatusBadRequest, "duplicate_key", se.Error(), FieldError{Field: se.Field, Message: "appears more than once"})
+		return newProblem(http.StatusBadRequest, "duplicate_key", se.Error(), apiwire.FieldError{Field: se.Field, Message: "appears more than once"})
 	case strictjson.CodeInvalidUTF8:
 		return newProblem(http.StatusBadRequest, "invalid_utf8", se.Error())
 	case strictjson.CodeTrailingValue:
@@ -156,7 +128,7 @@ func isTooLarge(err error) bool {
 }
 
 // decodeProblem turns an encoding/json error into a problem naming the field.
-func decodeProblem(err error) *Problem {
+func decodeProblem(err error) *apiwire.Problem {
 	var syn *json.SyntaxError
 	var typ *json.UnmarshalTypeError
 	switch {
@@ -175,13 +147,13 @@ func decodeProblem(err error) *Problem {
 			return newProblem(http.StatusBadRequest, "malformed_json", fmt.Sprintf("request body must be a JSON object, not %s", typ.Value))
 		}
 		msg := fmt.Sprintf("must be %s, not %s", jsonTypeName(typ.Type.Kind().String()), typ.Value)
-		return newProblem(http.StatusBadRequest, "invalid_type", field+": "+msg, FieldError{Field: field, Message: msg})
+		return newProblem(http.StatusBadRequest, "invalid_type", field+": "+msg, apiwire.FieldError{Field: field, Message: msg})
 	}
 	// encoding/json reports unknown fields only in the message: `json: unknown field "x"`.
 	if name, ok := strings.CutPrefix(err.Error(), "json: unknown field "); ok {
 		name = strings.Trim(name, `"`)
 		return newProblem(http.StatusBadRequest, "unknown_field", fmt.Sprintf("unknown field %q", name),
-			FieldError{Field: name, Message: "is not a known field"})
+			apiwire.FieldError{Field: name, Message: "is not a known field"})
 	}
 	return newProblem(http.StatusBadRequest, "malformed_json", err.Error())
 }

@@ -8,25 +8,10 @@ import (
 	"time"
 
 	"github.com/ensemble-sfu/ensemble/recording/jobs"
+	"github.com/ensemble-sfu/ensemble/signalling/apiwire"
 	"github.com/ensemble-sfu/ensemble/signalling/auth"
 	"github.com/ensemble-sfu/ensemble/signalling/store"
 )
-
-// StartRecordingRequest is the body of POST /api/v1/rooms/{room}/recordings.
-type StartRecordingRequest struct {
-	// Composite asks for one composed file at stop: a video in Layout
-	// ("grid", or "speaker": the active speaker, decided from the recorded
-	// audio levels, large above a strip of every camera), or with AudioOnly
-	// one audio mix.
-	Composite bool   `json:"composite"`
-	Layout    string `json:"layout,omitempty"`
-	AudioOnly bool   `json:"audio_only"`
-}
-
-// RecordingList is the body of GET /api/v1/rooms/{room}/recordings.
-type RecordingList struct {
-	Recordings []store.Recording `json:"recordings"`
-}
 
 // retryAfterBusy is what a 503 for a node at its recording limit asks the
 // client to wait: about the time a short recording takes to end.
@@ -51,15 +36,15 @@ func recordGrant(c *auth.Claims) error {
 	return nil
 }
 
-func (h *handler) recordingsOff() *Problem {
+func (h *handler) recordingsOff() *apiwire.Problem {
 	return newProblem(http.StatusServiceUnavailable, "recording_disabled", "this server does not record")
 }
 
-func (h *handler) startRecording(req *request) *Problem {
+func (h *handler) startRecording(req *request) *apiwire.Problem {
 	if h.Recordings == nil {
 		return h.recordingsOff()
 	}
-	var in StartRecordingRequest
+	var in apiwire.StartRecordingRequest
 	if p := decodeBody(req.w, req.r, &in); p != nil {
 		return p
 	}
@@ -79,7 +64,7 @@ func (h *handler) startRecording(req *request) *Problem {
 	return nil
 }
 
-func (h *handler) listRecordings(req *request) *Problem {
+func (h *handler) listRecordings(req *request) *apiwire.Problem {
 	if h.Store == nil {
 		return h.recordingsOff()
 	}
@@ -87,13 +72,13 @@ func (h *handler) listRecordings(req *request) *Problem {
 	if err != nil {
 		return internal(h.log, req.r, fmt.Errorf("list recordings: %w", err))
 	}
-	writeJSON(req.w, http.StatusOK, RecordingList{Recordings: recs})
+	writeJSON(req.w, http.StatusOK, apiwire.RecordingList{Recordings: recs})
 	return nil
 }
 
 // getRecording answers a recording of the token's room only: another room's
 // is not found, as if it did not exist.
-func (h *handler) getRecording(req *request) *Problem {
+func (h *handler) getRecording(req *request) *apiwire.Problem {
 	id := req.r.PathValue("id")
 	rec, err := h.Store.GetRecording(req.r.Context(), id)
 	if errors.Is(err, store.ErrNotFound) || (err == nil && req.outOfScope(rec.Room)) {
@@ -106,7 +91,7 @@ func (h *handler) getRecording(req *request) *Problem {
 	return nil
 }
 
-func (h *handler) stopRecording(req *request) *Problem {
+func (h *handler) stopRecording(req *request) *apiwire.Problem {
 	if h.Recordings == nil {
 		return h.recordingsOff()
 	}
@@ -122,12 +107,12 @@ func (h *handler) stopRecording(req *request) *Problem {
 	return nil
 }
 
-func recordingNotFound(id string) *Problem {
+func recordingNotFound(id string) *apiwire.Problem {
 	return newProblem(http.StatusNotFound, "recording_not_found", fmt.Sprintf("no recording %q", id))
 }
 
 // recordingProblem turns the runner's refusals into their answers.
-func (h *handler) recordingProblem(req *request, err error) *Problem {
+func (h *handler) recordingProblem(req *request, err error) *apiwire.Problem {
 	switch {
 	case errors.Is(err, jobs.ErrInvalidOptions):
 		return invalid("layout", "%v", err)

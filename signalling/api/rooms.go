@@ -5,13 +5,14 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"github.com/ensemble-sfu/ensemble/internal/label"
 	"net/http"
 	"regexp"
 	"slices"
 	"time"
 
+	"github.com/ensemble-sfu/ensemble/internal/label"
 	"github.com/ensemble-sfu/ensemble/sfu"
+	"github.com/ensemble-sfu/ensemble/signalling/apiwire"
 	"github.com/ensemble-sfu/ensemble/signalling/meeting"
 	"github.com/ensemble-sfu/ensemble/signalling/protocol"
 	"github.com/ensemble-sfu/ensemble/signalling/store"
@@ -29,52 +30,15 @@ const (
 // SIP user part without escaping (the same rule as meeting rooms).
 var roomNamePattern = regexp.MustCompile(`^[a-z0-9](?:[a-z0-9_-]{0,62}[a-z0-9])?$`)
 
-// Room is a room as the API shows it: the stored record merged with the live room.
-type Room struct {
-	Name            string            `json:"name"`
-	SID             string            `json:"sid,omitempty"`
-	CreatedAt       time.Time         `json:"created_at"`
-	MaxParticipants int               `json:"max_participants"`
-	EmptyTimeout    int               `json:"empty_timeout"`
-	Metadata        string            `json:"metadata,omitempty"`
-	GuestPolicy     store.GuestPolicy `json:"guest_policy"`
-	Lobby           bool              `json:"lobby"`
-	AutoRecord      bool              `json:"auto_record"`
-	// Stored is true for rooms created through the API (or by a meeting).
-	Stored bool `json:"stored"`
-	// Active is true while the room is live in the sfu (someone is in it).
-	Active          bool `json:"active"`
-	NumParticipants int  `json:"num_participants"`
-	// Node is the id of the node hosting the live room (several nodes on Redis).
-	Node string `json:"node,omitempty"`
-}
-
-// CreateRoomRequest is the body of POST /api/v1/rooms.
-type CreateRoomRequest struct {
-	Name            string            `json:"name,omitempty"`
-	MaxParticipants int               `json:"max_participants,omitempty"`
-	EmptyTimeout    int               `json:"empty_timeout,omitempty"`
-	Metadata        string            `json:"metadata,omitempty"`
-	GuestPolicy     store.GuestPolicy `json:"guest_policy,omitempty"`
-	Lobby           bool              `json:"lobby,omitempty"`
-	// AutoRecord records the room (per-track files) when its first participant joins.
-	AutoRecord bool `json:"auto_record,omitempty"`
-}
-
 // UpdateRoomRequest is the body of PATCH /api/v1/rooms/{room}.
 type UpdateRoomRequest struct {
 	Metadata *string `json:"metadata"`
 }
 
-// RoomList is the body of GET /api/v1/rooms.
-type RoomList struct {
-	Rooms []Room `json:"rooms"`
-}
-
-func roomView(rec *store.Room, live *sfu.Room, nodeID string) Room {
-	var v Room
+func roomView(rec *store.Room, live *sfu.Room, nodeID string) apiwire.Room {
+	var v apiwire.Room
 	if rec != nil {
-		v = Room{Name: rec.Name, SID: rec.SID, CreatedAt: rec.CreatedAt, MaxParticipants: rec.MaxParticipants,
+		v = apiwire.Room{Name: rec.Name, SID: rec.SID, CreatedAt: rec.CreatedAt, MaxParticipants: rec.MaxParticipants,
 			EmptyTimeout: rec.EmptyTimeoutSeconds, Metadata: rec.Metadata, GuestPolicy: rec.GuestPolicy,
 			Lobby: rec.Lobby, AutoRecord: rec.AutoRecord, Stored: true}
 	}
@@ -90,23 +54,25 @@ func roomView(rec *store.Room, live *sfu.Room, nodeID string) Room {
 	return v
 }
 
-func validRoomName(field, name string) *Problem {
+func validRoomName(field, name string) *apiwire.Problem {
 	if !roomNamePattern.MatchString(name) {
 		return invalid(field, "must be 1-64 characters a-z, 0-9, '-' or '_', starting and ending with a letter or digit")
 	}
 	return nil
 }
 
-func validMetadata(field, md string) *Problem {
+func validMetadata(field, md string) *apiwire.Problem {
 	if err := label.CheckMetadata(md, label.MaxMetadataBytes); err != nil {
 		return invalid(field, "%v", err)
 	}
 	return nil
 }
 
-func (in *CreateRoomRequest) validate() *Problem {
-	var errs []FieldError
-	add := func(p *Problem) {
+// validateCreateRoom checks the body of POST /api/v1/rooms; its problem names
+// every field at fault, not only the first.
+func validateCreateRoom(in *apiwire.CreateRoomRequest) *apiwire.Problem {
+	var errs []apiwire.FieldError
+	add := func(p *apiwire.Problem) {
 		if p != nil {
 			errs = append(errs, p.Errors...)
 		}
@@ -142,12 +108,12 @@ func newRoomSID() string {
 	return "RM_" + hex.EncodeToString(b[:])
 }
 
-func (h *handler) createRoom(req *request) *Problem {
-	var in CreateRoomRequest
+func (h *handler) createRoom(req *request) *apiwire.Problem {
+	var in apiwire.CreateRoomRequest
 	if p := decodeBody(req.w, req.r, &in); p != nil {
 		return p
 	}
-	if p := in.validate(); p != nil {
+	if p := validateCreateRoom(&in); p != nil {
 		return p
 	}
 	if room := req.claims.Room; room != "" {
@@ -181,7 +147,7 @@ func (h *handler) createRoom(req *request) *Problem {
 		}
 		if in.Name != "" || attempt >= 5 {
 			return newProblem(http.StatusConflict, "room_exists", fmt.Sprintf("room %q exists already", rec.Name),
-				FieldError{Field: "name", Message: "is taken"})
+				apiwire.FieldError{Field: "name", Message: "is taken"})
 		}
 	}
 	if live, ok := h.Engine.Room(rec.Name); ok && rec.Metadata != "" {
@@ -197,7 +163,7 @@ func (h *handler) createRoom(req *request) *Problem {
 	return nil
 }
 
-func (h *handler) listRooms(req *request) *Problem {
+func (h *handler) listRooms(req *request) *apiwire.Problem {
 	recs, err := h.Store.ListRooms(req.r.Context())
 	if err != nil {
 		return internal(h.log, req.r, fmt.Errorf("list rooms: %w", err))
@@ -206,7 +172,7 @@ func (h *handler) listRooms(req *request) *Problem {
 	for _, r := range h.Engine.Rooms() {
 		live[r.Name()] = r
 	}
-	out := RoomList{Rooms: []Room{}}
+	out := apiwire.RoomList{Rooms: []apiwire.Room{}}
 	for i := range recs {
 		if !req.outOfScope(recs[i].Name) {
 			out.Rooms = append(out.Rooms, roomView(&recs[i], live[recs[i].Name], h.NodeID))
@@ -218,7 +184,7 @@ func (h *handler) listRooms(req *request) *Problem {
 			out.Rooms = append(out.Rooms, roomView(nil, r, h.NodeID))
 		}
 	}
-	slices.SortFunc(out.Rooms, func(a, b Room) int {
+	slices.SortFunc(out.Rooms, func(a, b apiwire.Room) int {
 		switch {
 		case a.Name < b.Name:
 			return -1
@@ -232,7 +198,7 @@ func (h *handler) listRooms(req *request) *Problem {
 }
 
 // lookupRoom finds room in the store and in the engine; a problem when in neither.
-func (h *handler) lookupRoom(req *request) (*store.Room, *sfu.Room, *Problem) {
+func (h *handler) lookupRoom(req *request) (*store.Room, *sfu.Room, *apiwire.Problem) {
 	name := req.r.PathValue("room")
 	var recp *store.Room
 	rec, err := h.Store.GetRoom(req.r.Context(), name)
@@ -249,11 +215,11 @@ func (h *handler) lookupRoom(req *request) (*store.Room, *sfu.Room, *Problem) {
 	return recp, live, nil
 }
 
-func roomNotFound(name string) *Problem {
+func roomNotFound(name string) *apiwire.Problem {
 	return newProblem(http.StatusNotFound, "room_not_found", fmt.Sprintf("no room %q", name))
 }
 
-func (h *handler) getRoom(req *request) *Problem {
+func (h *handler) getRoom(req *request) *apiwire.Problem {
 	rec, live, p := h.lookupRoom(req)
 	if p != nil {
 		return p
@@ -262,7 +228,7 @@ func (h *handler) getRoom(req *request) *Problem {
 	return nil
 }
 
-func (h *handler) updateRoom(req *request) *Problem {
+func (h *handler) updateRoom(req *request) *apiwire.Problem {
 	var in UpdateRoomRequest
 	if p := decodeBody(req.w, req.r, &in); p != nil {
 		return p
@@ -290,7 +256,7 @@ func (h *handler) updateRoom(req *request) *Problem {
 	return nil
 }
 
-func (h *handler) deleteRoom(req *request) *Problem {
+func (h *handler) deleteRoom(req *request) *apiwire.Problem {
 	rec, live, p := h.lookupRoom(req)
 	if p != nil {
 		return p

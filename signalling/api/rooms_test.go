@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"github.com/ensemble-sfu/ensemble/internal/label"
 	"io"
 	"net/http"
 	"regexp"
@@ -12,6 +11,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ensemble-sfu/ensemble/internal/label"
+	"github.com/ensemble-sfu/ensemble/signalling/apiwire"
 	"github.com/ensemble-sfu/ensemble/signalling/auth"
 	"github.com/ensemble-sfu/ensemble/signalling/store"
 	"github.com/ensemble-sfu/ensemble/vocab"
@@ -19,7 +20,7 @@ import (
 
 func TestCreateRoomWithGeneratedName(t *testing.T) {
 	e := newEnv(t)
-	var room Room
+	var room apiwire.Room
 	r := e.do("POST", "/api/v1/rooms", e.admin, `{}`)
 	r.ok(t, http.StatusCreated, &room)
 	if !regexp.MustCompile(`^[a-z]{3}-[a-z]{4}-[a-z]{3}$`).MatchString(room.Name) {
@@ -38,11 +39,11 @@ func TestCreateRoomWithGeneratedName(t *testing.T) {
 
 func TestCreateRoomWithEverything(t *testing.T) {
 	e := newEnv(t)
-	var room Room
+	var room apiwire.Room
 	e.do("POST", "/api/v1/rooms", e.token("", "room_create"),
 		`{"name":"team-a","max_participants":12,"empty_timeout":300,"metadata":"{\"x\":1}","guest_policy":"allow","lobby":true}`).
 		ok(t, http.StatusCreated, &room)
-	want := Room{Name: "team-a", MaxParticipants: 12, EmptyTimeout: 300, Metadata: `{"x":1}`, GuestPolicy: store.GuestAllow, Lobby: true, Stored: true}
+	want := apiwire.Room{Name: "team-a", MaxParticipants: 12, EmptyTimeout: 300, Metadata: `{"x":1}`, GuestPolicy: store.GuestAllow, Lobby: true, Stored: true}
 	room.SID, room.CreatedAt = "", want.CreatedAt
 	if room != want {
 		t.Fatalf("room = %+v\nwant   %+v", room, want)
@@ -134,7 +135,7 @@ func TestListRoomsShowsStoredAndLiveRooms(t *testing.T) {
 	e.join("c-both", "alice", defaultPerms())
 	e.join("a-live", "bob", defaultPerms())
 	e.join("a-live", "carol", defaultPerms())
-	var list RoomList
+	var list apiwire.RoomList
 	e.do("GET", "/api/v1/rooms", e.token("", "room_list"), "").ok(t, 200, &list)
 	got := []string{}
 	for _, r := range list.Rooms {
@@ -150,7 +151,7 @@ func TestListRoomsShowsStoredAndLiveRooms(t *testing.T) {
 func TestGetRoom(t *testing.T) {
 	e := newEnv(t)
 	e.do("POST", "/api/v1/rooms", e.admin, `{"name":"r1","lobby":true}`).ok(t, 201, nil)
-	var room Room
+	var room apiwire.Room
 	e.do("GET", "/api/v1/rooms/r1", e.admin, "").ok(t, 200, &room)
 	if room.Name != "r1" || !room.Lobby || room.Active {
 		t.Fatalf("room = %+v", room)
@@ -167,7 +168,7 @@ func TestUpdateRoomMetadata(t *testing.T) {
 	e := newEnv(t)
 	e.do("POST", "/api/v1/rooms", e.admin, `{"name":"r1","metadata":"old"}`).ok(t, 201, nil)
 	e.join("r1", "alice", defaultPerms())
-	var room Room
+	var room apiwire.Room
 	e.do("PATCH", "/api/v1/rooms/r1", e.token("r1", "room_admin"), `{"metadata":"new"}`).ok(t, 200, &room)
 	if room.Metadata != "new" {
 		t.Fatalf("room = %+v", room)

@@ -3,6 +3,7 @@ package api
 import (
 	"errors"
 
+	"github.com/ensemble-sfu/ensemble/signalling/apiwire"
 	"github.com/ensemble-sfu/ensemble/signalling/auth"
 )
 
@@ -11,7 +12,7 @@ import (
 type Route struct {
 	Method, Pattern, Grant string
 	Scope                  Scope
-	serve                  func(h *handler, req *request) *Problem
+	serve                  func(h *handler, req *request) *apiwire.Problem
 }
 
 // Scope says how a route finds the room of what it reads or changes. A token with a

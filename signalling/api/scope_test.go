@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/ensemble-sfu/ensemble/signalling/apiwire"
 	"github.com/ensemble-sfu/ensemble/signalling/auth"
 )
 
@@ -59,7 +60,7 @@ func TestRoomScopedTokenOnEveryRoute(t *testing.T) {
 			case ScopeRecording:
 				e.do(rt.Method, path, scoped, body).problem(t, http.StatusNotFound, "recording_not_found")
 			case ScopeList:
-				var list RoomList
+				var list apiwire.RoomList
 				e.do(rt.Method, path, scoped, "").ok(t, 200, &list)
 				if len(list.Rooms) != 1 || list.Rooms[0].Name != "scope-a" {
 					t.Fatalf("room-scoped list shows %+v, want scope-a alone", list.Rooms)
@@ -93,7 +94,7 @@ func TestRoomScopedTokenOnEveryRoute(t *testing.T) {
 func TestRoomScopedTokenReachesItsRoom(t *testing.T) {
 	e := newEnv(t)
 	scoped := e.token("scope-a", auth.GrantRoomAdmin, auth.GrantRoomCreate, auth.GrantRoomList)
-	var room Room
+	var room apiwire.Room
 	e.do("POST", "/api/v1/rooms", scoped, `{}`).ok(t, 201, &room)
 	if room.Name != "scope-a" {
 		t.Fatalf("created %q, want scope-a", room.Name)

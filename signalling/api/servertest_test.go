@@ -10,6 +10,7 @@ import (
 
 	"github.com/coder/websocket"
 
+	"github.com/ensemble-sfu/ensemble/signalling/apiclient"
 	"github.com/ensemble-sfu/ensemble/signalling/auth"
 	"github.com/ensemble-sfu/ensemble/signalling/protocol"
 	"github.com/ensemble-sfu/ensemble/signalling/server/servertest"
@@ -40,7 +41,7 @@ func TestAPIWithSignallingServer(t *testing.T) {
 	if env := readUntil(ctx, t, ws, protocol.TypeJoin); env == nil {
 		t.Fatal("no join message")
 	}
-	cl := &Client{BaseURL: srv.URL, Token: srv.Token("", "admin-cli", "room_admin", "room_list", "room_create")}
+	cl := &apiclient.Client{BaseURL: srv.URL, Token: srv.Token("", "admin-cli", "room_admin", "room_list", "room_create")}
 	ps, err := cl.ListParticipants(ctx, "team")
 	if err != nil || len(ps) != 1 || ps[0].Identity != "alice" {
 		t.Fatalf("participants %+v, %v", ps, err)

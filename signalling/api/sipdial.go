@@ -3,18 +3,20 @@ package api
 import (
 	"errors"
 	"net/http"
+	"net/url"
 	"strings"
 
 	"github.com/ensemble-sfu/ensemble/internal/label"
+	"github.com/ensemble-sfu/ensemble/signalling/apiwire"
 )
 
 // SIPDialer places SIP calls into rooms: the SIP bridge, when the server runs
 // one (package sip; cmd/ensemble adapts it).
 type SIPDialer interface {
 	// Dial starts calling uri and returns at once; the call joins room on answer.
-	Dial(room, uri, name string) (SIPParticipant, error)
+	Dial(room, uri, name string) (apiwire.SIPParticipant, error)
 	// Dialed is a placed call of room; ErrNoSIPCall when there is none.
-	Dialed(room, id string) (SIPParticipant, error)
+	Dialed(room, id string) (apiwire.SIPParticipant, error)
 	// HangUp ends it (CANCEL while ringing, BYE once answered).
 	HangUp(room, id string) error
 }
@@ -25,36 +27,18 @@ var ErrNoSIPCall = errors.New("no such SIP call")
 // ErrSIPBadURI: the URI to call is not one (the dialer's own error wraps it).
 var ErrSIPBadURI = errors.New("not a SIP URI")
 
-// SIPParticipant is a call the server placed: its progress is State (dialing,
-// ringing, answered, busy, no_answer, failed, ended) and, for a failure, the SIP
-// status.
-type SIPParticipant struct {
-	ID        string `json:"id"`
-	Room      string `json:"room"`
-	URI       string `json:"uri"`
-	Name      string `json:"name"`
-	State     string `json:"state"`
-	SIPStatus int    `json:"sip_status,omitempty"`
-}
-
-// DialSIPRequest is the body of POST /api/v1/rooms/{room}/sip-participants.
-type DialSIPRequest struct {
-	URI  string `json:"uri"`
-	Name string `json:"name,omitempty"`
-}
-
-func (h *handler) sipOrProblem() *Problem {
+func (h *handler) sipOrProblem() *apiwire.Problem {
 	if h.SIP == nil {
 		return newProblem(http.StatusNotFound, "sip_disabled", "this server runs no SIP bridge (sip.listen)")
 	}
 	return nil
 }
 
-func (h *handler) dialSIP(req *request) *Problem {
+func (h *handler) dialSIP(req *request) *apiwire.Problem {
 	if p := h.sipOrProblem(); p != nil {
 		return p
 	}
-	var in DialSIPRequest
+	var in apiwire.DialSIPRequest
 	if p := decodeBody(req.w, req.r, &in); p != nil {
 		return p
 	}
@@ -78,12 +62,12 @@ func (h *handler) dialSIP(req *request) *Problem {
 		return newProblem(http.StatusServiceUnavailable, "sip_unavailable", err.Error())
 	}
 	h.log.Info("sip call placed", "room", room, "uri", in.URI, "id", call.ID, "by", req.claims.APIKey())
-	req.w.Header().Set("Location", "/api/v1/rooms/"+esc(room)+"/sip-participants/"+esc(call.ID))
+	req.w.Header().Set("Location", "/api/v1/rooms/"+url.PathEscape(room)+"/sip-participants/"+url.PathEscape(call.ID))
 	writeJSON(req.w, http.StatusCreated, call)
 	return nil
 }
 
-func (h *handler) getSIPParticipant(req *request) *Problem {
+func (h *handler) getSIPParticipant(req *request) *apiwire.Problem {
 	if p := h.sipOrProblem(); p != nil {
 		return p
 	}
@@ -95,7 +79,7 @@ func (h *handler) getSIPParticipant(req *request) *Problem {
 	return nil
 }
 
-func (h *handler) hangUpSIPParticipant(req *request) *Problem {
+func (h *handler) hangUpSIPParticipant(req *request) *apiwire.Problem {
 	if p := h.sipOrProblem(); p != nil {
 		return p
 	}

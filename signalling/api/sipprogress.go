@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 
 	"github.com/ensemble-sfu/ensemble/sfu"
+	"github.com/ensemble-sfu/ensemble/signalling/apiwire"
 	"github.com/ensemble-sfu/ensemble/signalling/protocol"
 	"github.com/ensemble-sfu/ensemble/signalling/webhook"
 	"github.com/ensemble-sfu/ensemble/vocab"
@@ -23,7 +24,7 @@ const SIPCallTopic = "sip_call"
 // its room is live on this node, to the people in it (a reliable data message
 // from the server, topic SIPCallTopic). engine and hooks may be nil. It does
 // not block: both only queue.
-func AnnounceSIPProgress(engine *sfu.Engine, hooks *webhook.Notifier, call SIPParticipant) {
+func AnnounceSIPProgress(engine *sfu.Engine, hooks *webhook.Notifier, call apiwire.SIPParticipant) {
 	body, err := json.Marshal(call)
 	if err != nil {
 		return // a SIPParticipant always encodes

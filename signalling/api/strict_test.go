@@ -3,6 +3,8 @@ package api
 import (
 	"strings"
 	"testing"
+
+	"github.com/ensemble-sfu/ensemble/signalling/apiwire"
 )
 
 // Bodies encoding/json would take and the API refuses, each with its code and the
@@ -41,7 +43,7 @@ func TestAPIRefusesLooseBodies(t *testing.T) {
 			r.problem(t, tc.status, tc.code, fields...)
 		})
 	}
-	var list RoomList
+	var list apiwire.RoomList
 	e.do("GET", "/api/v1/rooms", e.admin, "").ok(t, 200, &list)
 	if len(list.Rooms) != 0 {
 		t.Fatalf("refused bodies created rooms: %+v", list.Rooms)

@@ -1,42 +1,15 @@
 package api
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
 	"time"
 
 	"github.com/ensemble-sfu/ensemble/recording/jobs"
+	"github.com/ensemble-sfu/ensemble/signalling/apiwire"
 	"github.com/ensemble-sfu/ensemble/signalling/store"
 )
-
-// ClaimRequest is the body of POST /api/v1/recording-jobs: a record worker
-// asks for a queued recording.
-type ClaimRequest struct {
-	Node string `json:"node"`
-}
-
-// RecordingReport is the body of PUT /api/v1/recording-jobs/{id}: the
-// state of a recording, from the record worker that claimed it.
-type RecordingReport struct {
-	Node      string                `json:"node"`
-	Status    store.RecordingStatus `json:"status"`
-	Reason    string                `json:"reason,omitempty"`
-	StartedAt time.Time             `json:"started_at,omitzero"`
-	EndedAt   time.Time             `json:"ended_at,omitzero"`
-	Location  string                `json:"location,omitempty"`
-	Files     []store.RecordingFile `json:"files"`
-	Composite *store.RecordingFile  `json:"composite,omitempty"`
-	Manifest  json.RawMessage       `json:"manifest,omitempty"`
-}
-
-// LeaseRequest is the body of POST /api/v1/recording-jobs/{id}/lease: a
-// record worker renews its claim and lists the files written so far.
-type LeaseRequest struct {
-	Node  string                `json:"node"`
-	Files []store.RecordingFile `json:"files"`
-}
 
 var errNotClaimable = errors.New("not claimable")
 
@@ -50,8 +23,8 @@ func (h *handler) leaseTTL() time.Duration {
 // renewLease extends a worker's claim (jobs.Runner.RenewLease); the answer
 // carries stop_requested, which the worker follows. 409 when the recording is
 // another node's or has ended (its lease may have lapsed): the worker stops it.
-func (h *handler) renewLease(req *request) *Problem {
-	var in LeaseRequest
+func (h *handler) renewLease(req *request) *apiwire.Problem {
+	var in apiwire.LeaseRequest
 	if p := decodeBody(req.w, req.r, &in); p != nil {
 		return p
 	}
@@ -78,8 +51,8 @@ func (h *handler) renewLease(req *request) *Problem {
 // claimRecording gives the oldest queued recording to the asking worker: the
 // claim is a compare-and-swap of its node in the store, so two workers never
 // get the same one. 204 when none waits.
-func (h *handler) claimRecording(req *request) *Problem {
-	var in ClaimRequest
+func (h *handler) claimRecording(req *request) *apiwire.Problem {
+	var in apiwire.ClaimRequest
 	if p := decodeBody(req.w, req.r, &in); p != nil {
 		return p
 	}
@@ -125,8 +98,8 @@ var (
 // reportRecording stores a worker's report of the recording it claimed, and
 // sends the webhooks of its change of status; the answer carries
 // stop_requested, which the worker follows.
-func (h *handler) reportRecording(req *request) *Problem {
-	var in RecordingReport
+func (h *handler) reportRecording(req *request) *apiwire.Problem {
+	var in apiwire.RecordingReport
 	if p := decodeBody(req.w, req.r, &in); p != nil {
 		return p
 	}

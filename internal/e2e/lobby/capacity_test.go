@@ -6,7 +6,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/ensemble-sfu/ensemble/signalling/api"
+	"github.com/ensemble-sfu/ensemble/signalling/apiwire"
 	"github.com/ensemble-sfu/ensemble/signalling/auth"
 	"github.com/ensemble-sfu/ensemble/signalling/client"
 	"github.com/ensemble-sfu/ensemble/signalling/store"
@@ -21,7 +21,7 @@ func TestRoomRecordCapsParticipants(t *testing.T) {
 	defer cancel()
 	e := start(t)
 	const room = "small"
-	e.createRoom(t, ctx, api.CreateRoomRequest{Name: room, MaxParticipants: 2, Lobby: true, GuestPolicy: store.GuestAllow})
+	e.createRoom(t, ctx, apiwire.CreateRoomRequest{Name: room, MaxParticipants: 2, Lobby: true, GuestPolicy: store.GuestAllow})
 	adminToken := func(identity string) string {
 		g := auth.DefaultParticipantGrants()
 		g.RoomAdmin = true

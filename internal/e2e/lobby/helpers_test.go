@@ -14,6 +14,8 @@ import (
 
 	"github.com/ensemble-sfu/ensemble/internal/clips"
 	"github.com/ensemble-sfu/ensemble/signalling/api"
+	"github.com/ensemble-sfu/ensemble/signalling/apiclient"
+	"github.com/ensemble-sfu/ensemble/signalling/apiwire"
 	"github.com/ensemble-sfu/ensemble/signalling/client"
 	"github.com/ensemble-sfu/ensemble/signalling/client/clienttest"
 	"github.com/ensemble-sfu/ensemble/signalling/client/clip"
@@ -51,9 +53,9 @@ func start(t *testing.T) *env {
 }
 
 // createRoom creates a room through the HTTP API, as an operator would.
-func (e *env) createRoom(t *testing.T, ctx context.Context, in api.CreateRoomRequest) api.Room {
+func (e *env) createRoom(t *testing.T, ctx context.Context, in apiwire.CreateRoomRequest) apiwire.Room {
 	t.Helper()
-	ops := &api.Client{BaseURL: e.srv.URL, Token: e.srv.Token("", "ops", "room_create", "room_list")}
+	ops := &apiclient.Client{BaseURL: e.srv.URL, Token: e.srv.Token("", "ops", "room_create", "room_list")}
 	room, err := ops.CreateRoom(ctx, in)
 	if err != nil {
 		t.Fatalf("create room %q: %v", in.Name, err)

@@ -6,7 +6,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/ensemble-sfu/ensemble/signalling/api"
+	"github.com/ensemble-sfu/ensemble/signalling/apiwire"
 	"github.com/ensemble-sfu/ensemble/signalling/auth"
 	"github.com/ensemble-sfu/ensemble/signalling/client"
 	"github.com/ensemble-sfu/ensemble/signalling/store"
@@ -23,7 +23,7 @@ func TestGuestsWaitInTheLobbyUntilAdmitted(t *testing.T) {
 	e := start(t)
 	const room = "standup"
 	const metadata = `{"topic":"daily"}`
-	e.createRoom(t, ctx, api.CreateRoomRequest{Name: room, Lobby: true, GuestPolicy: store.GuestAllow, Metadata: metadata})
+	e.createRoom(t, ctx, apiwire.CreateRoomRequest{Name: room, Lobby: true, GuestPolicy: store.GuestAllow, Metadata: metadata})
 
 	// The host has room_admin: no lobby for it, and it hears knocks.
 	g := auth.DefaultParticipantGrants()

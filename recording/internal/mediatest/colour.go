@@ -35,3 +35,22 @@ func Generate(t testing.TB, args ...string) {
 		t.Fatalf("ffmpeg %v: %v: %s", args, err, out)
 	}
 }
+
+// LargeShows checks which participant, "red" or "blue", fills the large region
+// of a speaker-layout video (the top three quarters of the 1280x720 picture) at
+// a moment: the speaker tests give each camera one flat colour, so the mean
+// colour of the region tells who is shown large.
+func LargeShows(t testing.TB, path string, at time.Duration, want string) {
+	t.Helper()
+	c := MeanColour(t, path, at, 440, 120, 400, 300)
+	got := "neither"
+	switch {
+	case c.R > 150 && c.B < 80:
+		got = "red"
+	case c.B > 150 && c.R < 80:
+		got = "blue"
+	}
+	if got != want {
+		t.Errorf("at %v the large region is %v (%s), want %s", at, c, got, want)
+	}
+}

@@ -1,21 +1,22 @@
-package api
+package apiclient
 
 import (
 	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
-	"github.com/ensemble-sfu/ensemble/cluster"
 	"io"
 	"net/http"
 	"net/url"
 	"strings"
 
+	"github.com/ensemble-sfu/ensemble/cluster"
+	"github.com/ensemble-sfu/ensemble/signalling/apiwire"
 	"github.com/ensemble-sfu/ensemble/signalling/meeting"
 	"github.com/ensemble-sfu/ensemble/signalling/protocol"
 )
 
-// Client calls the API of one server. Errors from the server are *Problem.
+// Client calls the API of one server. Errors from the server are *apiwire.Problem.
 type Client struct {
 	// BaseURL is the server's HTTP address, e.g. "http://127.0.0.1:7880".
 	BaseURL string
@@ -66,9 +67,9 @@ func (c *Client) do(ctx context.Context, method, path string, in, out any, hdr h
 		return resp.StatusCode, fmt.Errorf("%s %s: read response: %w", method, path, err)
 	}
 	if resp.StatusCode >= 400 {
-		p := &Problem{}
+		p := &apiwire.Problem{}
 		if json.Unmarshal(data, p) != nil || p.Status == 0 {
-			p = &Problem{Status: resp.StatusCode, Code: "http_error", Title: http.StatusText(resp.StatusCode),
+			p = &apiwire.Problem{Status: resp.StatusCode, Code: "http_error", Title: http.StatusText(resp.StatusCode),
 				Detail: strings.TrimSpace(string(data))}
 		}
 		return resp.StatusCode, p
@@ -86,22 +87,22 @@ func (c *Client) do(ctx context.Context, method, path string, in, out any, hdr h
 func esc(s string) string { return url.PathEscape(s) }
 
 // CreateRoom creates a room.
-func (c *Client) CreateRoom(ctx context.Context, in CreateRoomRequest) (Room, error) {
-	var out Room
+func (c *Client) CreateRoom(ctx context.Context, in apiwire.CreateRoomRequest) (apiwire.Room, error) {
+	var out apiwire.Room
 	_, err := c.do(ctx, http.MethodPost, "/api/v1/rooms", in, &out, nil)
 	return out, err
 }
 
 // ListRooms lists stored and live rooms.
-func (c *Client) ListRooms(ctx context.Context) ([]Room, error) {
-	var out RoomList
+func (c *Client) ListRooms(ctx context.Context) ([]apiwire.Room, error) {
+	var out apiwire.RoomList
 	_, err := c.do(ctx, http.MethodGet, "/api/v1/rooms", nil, &out, nil)
 	return out.Rooms, err
 }
 
 // ListNodes lists the live nodes (a server-wide admin token).
 func (c *Client) ListNodes(ctx context.Context) ([]cluster.NodeInfo, error) {
-	var out NodeList
+	var out apiwire.NodeList
 	_, err := c.do(ctx, http.MethodGet, "/api/v1/nodes", nil, &out, nil)
 	return out.Nodes, err
 }
@@ -114,8 +115,8 @@ func (c *Client) DrainNode(ctx context.Context, id string) error {
 }
 
 // GetRoom gets one room.
-func (c *Client) GetRoom(ctx context.Context, name string) (Room, error) {
-	var out Room
+func (c *Client) GetRoom(ctx context.Context, name string) (apiwire.Room, error) {
+	var out apiwire.Room
 	_, err := c.do(ctx, http.MethodGet, "/api/v1/rooms/"+esc(name), nil, &out, nil)
 	return out, err
 }
@@ -128,7 +129,7 @@ func (c *Client) DeleteRoom(ctx context.Context, name string) error {
 
 // ListParticipants lists a room's participants.
 func (c *Client) ListParticipants(ctx context.Context, room string) ([]protocol.ParticipantInfo, error) {
-	var out ParticipantList
+	var out apiwire.ParticipantList
 	_, err := c.do(ctx, http.MethodGet, "/api/v1/rooms/"+esc(room)+"/participants", nil, &out, nil)
 	return out.Participants, err
 }
@@ -143,13 +144,13 @@ func (c *Client) RemoveParticipant(ctx context.Context, room, identity string) e
 func (c *Client) MuteTrack(ctx context.Context, room, identity, trackSID string, muted bool) (protocol.TrackInfo, error) {
 	var out protocol.TrackInfo
 	_, err := c.do(ctx, http.MethodPost, "/api/v1/rooms/"+esc(room)+"/participants/"+esc(identity)+"/tracks/"+esc(trackSID)+"/mute",
-		MuteRequest{Muted: &muted}, &out, nil)
+		apiwire.MuteRequest{Muted: &muted}, &out, nil)
 	return out, err
 }
 
 // CreateMeeting schedules a meeting; created is false when idempotencyKey replayed
 // an earlier request.
-func (c *Client) CreateMeeting(ctx context.Context, in CreateMeetingRequest, idempotencyKey string) (v meeting.View, created bool, err error) {
+func (c *Client) CreateMeeting(ctx context.Context, in apiwire.CreateMeetingRequest, idempotencyKey string) (v meeting.View, created bool, err error) {
 	var hdr http.Header
 	if idempotencyKey != "" {
 		hdr = http.Header{"Idempotency-Key": {idempotencyKey}}
@@ -166,15 +167,15 @@ func (c *Client) MeetingICS(ctx context.Context, id string) ([]byte, error) {
 }
 
 // DialSIP calls a SIP URI into room; the call joins on answer.
-func (c *Client) DialSIP(ctx context.Context, room string, in DialSIPRequest) (SIPParticipant, error) {
-	var out SIPParticipant
+func (c *Client) DialSIP(ctx context.Context, room string, in apiwire.DialSIPRequest) (apiwire.SIPParticipant, error) {
+	var out apiwire.SIPParticipant
 	_, err := c.do(ctx, http.MethodPost, "/api/v1/rooms/"+esc(room)+"/sip-participants", in, &out, nil)
 	return out, err
 }
 
 // SIPParticipant is the progress of a call placed with DialSIP.
-func (c *Client) SIPParticipant(ctx context.Context, room, id string) (SIPParticipant, error) {
-	var out SIPParticipant
+func (c *Client) SIPParticipant(ctx context.Context, room, id string) (apiwire.SIPParticipant, error) {
+	var out apiwire.SIPParticipant
 	_, err := c.do(ctx, http.MethodGet, "/api/v1/rooms/"+esc(room)+"/sip-participants/"+esc(id), nil, &out, nil)
 	return out, err
 }

@@ -1,10 +1,12 @@
-package api
+package apiclient
 
 import (
 	"errors"
 	"fmt"
 	"text/tabwriter"
 	"time"
+
+	"github.com/ensemble-sfu/ensemble/signalling/apiwire"
 )
 
 // record is `ensemble room record start|stop|get|list`.
@@ -29,7 +31,7 @@ func (c *cli) record(args []string) error {
 
 func (c *cli) recordStart(args []string) error {
 	fs := c.flags("record start")
-	var in StartRecordingRequest
+	var in apiwire.StartRecordingRequest
 	fs.BoolVar(&in.Composite, "composite", false, "compose the tracks into one file at stop")
 	fs.StringVar(&in.Layout, "layout", "", "layout of the composed video: grid, or speaker (the active speaker large)")
 	fs.BoolVar(&in.AudioOnly, "audio-only", false, "compose one audio mix instead of a video")

@@ -1,4 +1,4 @@
-package api
+package apiclient
 
 import (
 	"context"
@@ -6,11 +6,12 @@ import (
 	"fmt"
 	"net/http"
 
+	"github.com/ensemble-sfu/ensemble/signalling/apiwire"
 	"github.com/ensemble-sfu/ensemble/signalling/store"
 )
 
 // StartRecording records room (POST /api/v1/rooms/{room}/recordings).
-func (c *Client) StartRecording(ctx context.Context, room string, in StartRecordingRequest) (store.Recording, error) {
+func (c *Client) StartRecording(ctx context.Context, room string, in apiwire.StartRecordingRequest) (store.Recording, error) {
 	var out store.Recording
 	_, err := c.do(ctx, "POST", "/api/v1/rooms/"+esc(room)+"/recordings", in, &out, nil)
 	return out, err
@@ -32,7 +33,7 @@ func (c *Client) GetRecording(ctx context.Context, id string) (store.Recording, 
 
 // ListRecordings lists room's recordings, oldest first.
 func (c *Client) ListRecordings(ctx context.Context, room string) ([]store.Recording, error) {
-	var out RecordingList
+	var out apiwire.RecordingList
 	_, err := c.do(ctx, "GET", "/api/v1/rooms/"+esc(room)+"/recordings", nil, &out, nil)
 	return out.Recordings, err
 }
@@ -41,7 +42,7 @@ func (c *Client) ListRecordings(ctx context.Context, room string) ([]store.Recor
 // (POST /api/v1/recording-jobs); ok is false when none waits.
 func (c *Client) ClaimRecording(ctx context.Context, node string) (rec store.Recording, ok bool, err error) {
 	var raw []byte
-	status, err := c.do(ctx, "POST", "/api/v1/recording-jobs", ClaimRequest{Node: node}, &raw, nil)
+	status, err := c.do(ctx, "POST", "/api/v1/recording-jobs", apiwire.ClaimRequest{Node: node}, &raw, nil)
 	if err != nil || status == http.StatusNoContent {
 		return store.Recording{}, false, err
 	}
@@ -54,7 +55,7 @@ func (c *Client) ClaimRecording(ctx context.Context, node string) (rec store.Rec
 // RenewLease renews the worker's claim on a recording and lists the files
 // written so far (POST /api/v1/recording-jobs/{id}/lease); the recording
 // returned says whether to stop.
-func (c *Client) RenewLease(ctx context.Context, id string, in LeaseRequest) (store.Recording, error) {
+func (c *Client) RenewLease(ctx context.Context, id string, in apiwire.LeaseRequest) (store.Recording, error) {
 	var out store.Recording
 	_, err := c.do(ctx, "POST", "/api/v1/recording-jobs/"+esc(id)+"/lease", in, &out, nil)
 	return out, err
@@ -62,7 +63,7 @@ func (c *Client) RenewLease(ctx context.Context, id string, in LeaseRequest) (st
 
 // ReportRecording stores the state of a recording the worker claimed and
 // returns the stored recording (its StopRequested says whether to stop).
-func (c *Client) ReportRecording(ctx context.Context, id string, in RecordingReport) (store.Recording, error) {
+func (c *Client) ReportRecording(ctx context.Context, id string, in apiwire.RecordingReport) (store.Recording, error) {
 	var out store.Recording
 	_, err := c.do(ctx, "PUT", "/api/v1/recording-jobs/"+esc(id), in, &out, nil)
 	return out, err

@@ -1,4 +1,4 @@
-package api
+package apiclient
 
 import (
 	"context"
@@ -12,6 +12,7 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/ensemble-sfu/ensemble/signalling/apiwire"
 	"github.com/ensemble-sfu/ensemble/signalling/auth"
 	"github.com/ensemble-sfu/ensemble/signalling/store"
 )
@@ -207,7 +208,7 @@ func (c *cli) printJSON(v any) error {
 
 func (c *cli) create(args []string) error {
 	fs := c.flags("create")
-	var in CreateRoomRequest
+	var in apiwire.CreateRoomRequest
 	var guests string
 	fs.StringVar(&in.Name, "name", "", "room name (generated when empty)")
 	fs.IntVar(&in.MaxParticipants, "max-participants", 0, "participant limit (0 = server default)")
@@ -330,7 +331,7 @@ func (c *cli) mute(args []string) error {
 
 func (c *cli) meetingCreate(args []string) error {
 	fs := c.flags("meeting create")
-	var in CreateMeetingRequest
+	var in apiwire.CreateMeetingRequest
 	var key string
 	fs.StringVar(&in.Title, "title", "", "meeting title")
 	fs.StringVar(&in.Start, "start", "", "start, RFC 3339 (2026-12-01T10:00:00+01:00) or local in --time-zone")
@@ -380,7 +381,7 @@ func (c *cli) sipDial(args []string) error {
 	if err != nil {
 		return err
 	}
-	call, err := cl.DialSIP(c.ctx, pos[0], DialSIPRequest{URI: pos[1], Name: *name})
+	call, err := cl.DialSIP(c.ctx, pos[0], apiwire.DialSIPRequest{URI: pos[1], Name: *name})
 	if err != nil {
 		return err
 	}
@@ -411,7 +412,7 @@ func (c *cli) sipHangUp(args []string) error {
 	return nil
 }
 
-func (c *cli) printSIPCall(call SIPParticipant) error {
+func (c *cli) printSIPCall(call apiwire.SIPParticipant) error {
 	if c.g.json {
 		return c.printJSON(call)
 	}
