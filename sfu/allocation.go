@@ -51,7 +51,7 @@ type SubscriberBandwidth struct {
 	Identity       string
 	EstimateBps    int
 	SendingBps     int
-	Source         string // "twcc", "remb" or "initial"
+	Source         string // "twcc", "remb", "initial", or "twcc-starved" (delay ignored: the machine is starved of CPU)
 	Probing        bool
 	Tracks         []SubscriptionLayer
 }
@@ -84,7 +84,7 @@ func (a *roomActivity) allocate(p *Participant, now time.Time) {
 	}
 	st := a.allocs[p.sid]
 	if st == nil {
-		st = &subscriberAlloc{est: newBandwidthEstimate(sub.link), sent: map[string]SubscriptionLayer{},
+		st = &subscriberAlloc{est: newBandwidthEstimate(sub.link, a.room.engine.starvation), sent: map[string]SubscriptionLayer{},
 			upSince: map[string]time.Time{}, lastAt: now}
 		a.allocs[p.sid] = st
 	}

@@ -6,6 +6,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/ensemble-sfu/ensemble/sfu/internal/starvation"
 	"github.com/pion/interceptor"
 	"github.com/pion/interceptor/pkg/cc"
 	"github.com/pion/interceptor/pkg/gcc"
@@ -167,13 +168,15 @@ func (e *linkEstimator) sawTWCC(now time.Time, within time.Duration) bool {
 	return at != 0 && now.UnixNano()-at < int64(within)
 }
 
-// congested reports whether GCC sees the link overused or lossy now.
-func (e *linkEstimator) congested() bool {
+// congested reports whether GCC sees the link overused or lossy now, and
+// whether it is lossy.
+func (e *linkEstimator) congested() (congested, lossy bool) {
 	st := e.gcc.GetStats()
 	usage, _ := st["usage"].(string)
 	state, _ := st["state"].(string)
 	loss, _ := st["averageLoss"].(float64)
-	return usage == "overuse" || state == "decrease" || loss > 0.1
+	lossy = loss > 0.1
+	return usage == "overuse" || state == "decrease" || lossy, lossy
 }
 
 // passthroughPacer sends every packet at once through the writer of its
@@ -219,6 +222,9 @@ func (p *passthroughPacer) Close() error { return nil }
 type bandwidthEstimate struct {
 	link     *linkEstimator // nil: no estimation (the estimate stays initial)
 	estimate int
+	// starved tells when the machine is too busy to send and read packets
+	// on time (nil: never): see update.
+	starved *starvation.Meter
 
 	probing     bool
 	probeTarget int
@@ -234,8 +240,8 @@ type bandwidthEstimate struct {
 	lastSource   string
 }
 
-func newBandwidthEstimate(link *linkEstimator) *bandwidthEstimate {
-	return &bandwidthEstimate{link: link, estimate: initialEstimate, probeBackoff: probeBackoffMin, lastSource: "initial"}
+func newBandwidthEstimate(link *linkEstimator, starved *starvation.Meter) *bandwidthEstimate {
+	return &bandwidthEstimate{link: link, starved: starved, estimate: initialEstimate, probeBackoff: probeBackoffMin, lastSource: "initial"}
 }
 
 // update refreshes the estimate from the link's signals; sending is the
@@ -253,7 +259,22 @@ func (b *bandwidthEstimate) update(now time.Time, sending int) {
 		return
 	}
 	b.lastSource = "twcc"
-	if b.link.congested() {
+	congested, lossy := b.link.congested()
+	if congested && !lossy && b.starved != nil && b.starved.Starved(now) {
+		// Feedback that shows packets arriving later and later while this
+		// process waits for a CPU says the machine is busy, not the link:
+		// the packets left late, or were read late by a receiver on the same
+		// machine, for every subscriber at once. A lower layer would not
+		// help, so the estimate holds; a probe running now proves nothing
+		// either way and is tried again soon. Loss is still believed.
+		if b.probing {
+			b.probing = false
+			b.nextProbe = now.Add(probeBackoffMin)
+		}
+		b.lastSource = "twcc-starved"
+		return
+	}
+	if congested {
 		if b.probing {
 			b.probing = false
 			b.guardUntil = now.Add(probeGuard)
@@ -302,6 +323,9 @@ func (b *bandwidthEstimate) update(now time.Time, sending int) {
 func (b *bandwidthEstimate) wantProbe(now time.Time, target int) (int, bool) {
 	if b.link == nil || !b.link.sawTWCC(now, 2*time.Second) {
 		return 0, false
+	}
+	if !b.probing && b.starved != nil && b.starved.Starved(now) {
+		return 0, false // its outcome would say more of the machine than of the link
 	}
 	if !b.probing {
 		if target <= b.estimate || now.Before(b.nextProbe) {

@@ -24,7 +24,7 @@ func newTestLink(t *testing.T) *linkEstimator {
 // A client that sends REMB and no transport-cc feedback is taken at its word.
 func TestEstimateFollowsREMBWithoutTWCC(t *testing.T) {
 	link := newTestLink(t)
-	b := newBandwidthEstimate(link)
+	b := newBandwidthEstimate(link, nil)
 	now := time.Now()
 	b.update(now, 0)
 	if b.estimate != initialEstimate || b.lastSource != "initial" {

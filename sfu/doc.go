@@ -38,6 +38,11 @@
 // dynacast.go). Engine.BandwidthStats exposes the estimates and choices. A
 // recorder (vocab.ParticipantRecorder) is the exception: it gets every track at
 // the layer it asks for, since a frame it misses is lost from the recording.
+// While the process waits for a CPU (package internal/starvation reads the
+// runtime's scheduling latencies), GCC's delay signal is not taken for
+// congestion and no probe starts: packets sent or read late on a busy machine
+// look like a queue on the link, for every subscriber at once, and no lower
+// layer cures that. Loss is still believed.
 //
 // Admission and room lifetime are decided in one place, under the room's lock
 // (admission.go): the capacity rule (shown participants count; hidden ones and

@@ -13,6 +13,7 @@ import (
 	"github.com/pion/interceptor"
 	"github.com/pion/webrtc/v4"
 
+	"github.com/ensemble-sfu/ensemble/sfu/internal/starvation"
 	"github.com/ensemble-sfu/ensemble/sfu/udpbatch"
 	"github.com/ensemble-sfu/ensemble/vocab"
 )
@@ -34,9 +35,12 @@ type Engine struct {
 	api    *webrtc.API // publisher connections
 	subAPI *webrtc.API // subscriber connections: with bandwidth estimation
 	bwe    *estimatorRegistry
-	stats  engineStats
-	ctx    context.Context
-	cancel context.CancelFunc
+	// starvation is shared by the estimators of every room: it measures
+	// the process.
+	starvation *starvation.Meter
+	stats      engineStats
+	ctx        context.Context
+	cancel     context.CancelFunc
 
 	udpConn *udpbatch.Conn
 	udpMux  *ice.UDPMuxDefault
@@ -82,6 +86,7 @@ func NewEngine(ctx context.Context, cfg Config) (*Engine, error) {
 		return nil, err
 	}
 	e.bwe = newEstimatorRegistry()
+	e.starvation = starvation.New()
 	api, err := e.newAPI(bindIP, false)
 	if err == nil {
 		e.subAPI, err = e.newAPI(bindIP, true)
