@@ -55,11 +55,7 @@ func TestClientObeysPublisherLayers(t *testing.T) {
 	defer func() { stopPlay(); wg.Wait() }()
 
 	sid := track.SID()
-	waitEvent(t, sub, "the track", func(ev client.TrackSubscribed) bool {
-		ev.Track.Discard()
-		return ev.Track.TrackSID == sid
-	})
-	waitEventWithin(t, sub, rampTimeout, "high layer", func(ev client.SubscriptionLayer) bool { return ev.TrackSID == sid && ev.Quality == vocab.QualityHigh })
+	waitSubscribedAt(t, sub, sid, vocab.QualityHigh)
 
 	if err := sub.UpdateSubscription(ctx, sid, client.SubscriptionSettings{Quality: new(vocab.QualityLow)}); err != nil {
 		t.Fatal(err)
@@ -77,6 +73,35 @@ func TestClientObeysPublisherLayers(t *testing.T) {
 	}
 	waitPublisherLayers(t, pub, track, true)
 	waitEventWithin(t, sub, rampTimeout, "high layer again", func(ev client.SubscriptionLayer) bool { return ev.TrackSID == sid && ev.Quality == vocab.QualityHigh })
+}
+
+// waitSubscribedAt waits until the track is subscribed and the last layer
+// announced for it is of quality q. Both are awaited in one loop: the server
+// announces the layer as soon as it allocates, which on a busy machine can be
+// before the track's first packet makes it TrackSubscribed (a wait for the
+// track first then read past the announcement of the high layer, and waited
+// 40 s for another).
+func waitSubscribedAt(t *testing.T, sub *client.Client, sid string, q vocab.Quality) {
+	t.Helper()
+	deadline := time.After(rampTimeout)
+	var subscribed bool
+	var last *client.SubscriptionLayer
+	for !subscribed || last == nil || last.Quality != q {
+		select {
+		case ev := <-sub.Events():
+			switch e := ev.(type) {
+			case client.TrackSubscribed:
+				e.Track.Discard()
+				subscribed = subscribed || e.Track.TrackSID == sid
+			case client.SubscriptionLayer:
+				if e.TrackSID == sid {
+					last = &e
+				}
+			}
+		case <-deadline:
+			t.Fatalf("track subscribed %v, last layer announced %+v; want it at %v", subscribed, last, q)
+		}
+	}
 }
 
 // waitPublisherLayers waits until the publisher's track has its high layer enabled (or
