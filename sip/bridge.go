@@ -30,6 +30,7 @@ type Bridge struct {
 	metrics *metrics
 	udp     net.PacketConn
 	tcp     net.Listener
+	tls     net.Listener   // nil without Config.TLSListen
 	public  netip.AddrPort // what Contact and SDP say
 
 	ctx    context.Context // ends in Close: hangs up every call
@@ -85,6 +86,10 @@ func New(cfg Config) (*Bridge, error) {
 	}
 	_ = portStr
 	b.public = netip.AddrPortFrom(publicIP, uint16(port))
+	if err := b.listenTLS(); err != nil {
+		b.closeListeners()
+		return nil, err
+	}
 	realm := c.Domain
 	if realm == "" {
 		realm = publicIP.String()
@@ -107,7 +112,12 @@ func New(cfg Config) (*Bridge, error) {
 
 func (b *Bridge) startUA() error {
 	var err error
-	b.ua, err = sipgo.NewUA(sipgo.WithUserAgent("Ensemble"), sipgo.WithUserAgentHostname(b.public.Addr().String()))
+	clientTLS, err := b.cfg.clientTLS()
+	if err != nil {
+		return err
+	}
+	b.ua, err = sipgo.NewUA(sipgo.WithUserAgent("Ensemble"), sipgo.WithUserAgentHostname(b.public.Addr().String()),
+		sipgo.WithUserAgenTLSConfig(clientTLS))
 	if err != nil {
 		return fmt.Errorf("sip: user agent: %w", err)
 	}
@@ -141,11 +151,14 @@ func (b *Bridge) Addr() netip.AddrPort {
 // returns once they are all gone.
 func (b *Bridge) Serve(ctx context.Context) error {
 	b.log.Info("sip bridge listening", "addr", b.Addr().String(), "public", b.public.String(),
-		"transports", b.cfg.Transports, "domain", b.cfg.Domain)
-	errs := make(chan error, 2)
+		"transports", b.cfg.Transports, "tls", b.TLSAddr().String(), "domain", b.cfg.Domain)
+	errs := make(chan error, 3)
 	b.serves.Go(func() { errs <- b.srv.ServeUDP(b.udp) })
 	if b.tcp != nil {
 		b.serves.Go(func() { errs <- b.srv.ServeTCP(b.tcp) })
+	}
+	if b.tls != nil {
+		b.serves.Go(func() { errs <- b.srv.ServeTLS(b.tls) })
 	}
 	if b.reg != nil {
 		b.calls.Go(func() { b.reg.run(b.ctx) })
@@ -192,6 +205,9 @@ func (b *Bridge) closeListeners() {
 	}
 	if b.tcp != nil {
 		_ = b.tcp.Close()
+	}
+	if b.tls != nil {
+		_ = b.tls.Close()
 	}
 }
 

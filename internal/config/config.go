@@ -232,6 +232,12 @@ type SIP struct {
 	PublicIP string `yaml:"public_ip"`
 	// Transports are udp and tcp (default both).
 	Transports []string `yaml:"transports"`
+	// TLSListen, when set, is the IP:port of SIP over TLS (usually 5061),
+	// with the PEM certificate chain TLSCertFile and its key TLSKeyFile.
+	// Calls over TLS must offer SRTP (SDES keys, RFC 4568).
+	TLSListen   string `yaml:"tls_listen"`
+	TLSCertFile string `yaml:"tls_cert_file"`
+	TLSKeyFile  string `yaml:"tls_key_file"`
 	// RTPPortRange ("20000-20999") holds calls' RTP ports, one per call; "" = any.
 	RTPPortRange string `yaml:"rtp_port_range"`
 	// MaxCalls bounds the calls at once (0 = the bridge's default, 100).

@@ -290,7 +290,7 @@ func validateSIPBridge(s *SIP, bad func(field, format string, args ...any)) {
 	}
 	for i, t := range s.Transports {
 		if t != "udp" && t != "tcp" {
-			bad(fmt.Sprintf("sip.transports[%d]", i), "%q is not udp or tcp", t)
+			bad(fmt.Sprintf("sip.transports[%d]", i), "%q is not udp or tcp (TLS has its own address: sip.tls_listen)", t)
 		}
 	}
 	if len(s.Transports) > 0 && !slices.Contains(s.Transports, "udp") {
@@ -313,6 +313,7 @@ func validateSIPBridge(s *SIP, bad func(field, format string, args ...any)) {
 	if s.MaxCalls < 0 {
 		bad("sip.max_calls", "%d is negative", s.MaxCalls)
 	}
+	validateSIPTLS(s, bad)
 	validateSIPTrunks(s.Trunks, bad)
 }
 
