@@ -151,7 +151,7 @@ func (b *Bridge) Addr() netip.AddrPort {
 // returns once they are all gone.
 func (b *Bridge) Serve(ctx context.Context) error {
 	b.log.Info("sip bridge listening", "addr", b.Addr().String(), "public", b.public.String(),
-		"transports", b.cfg.Transports, "tls", b.TLSAddr().String(), "domain", b.cfg.Domain)
+		"transports", b.cfg.Transports, "tls", b.tlsLogAddr(), "domain", b.cfg.Domain)
 	errs := make(chan error, 3)
 	b.serves.Go(func() { errs <- b.srv.ServeUDP(b.udp) })
 	if b.tcp != nil {

@@ -128,3 +128,11 @@ func byeOverTLS(bye, invite *sip.Request) {
 		bye.SetDestination(invite.Source())
 	}
 }
+
+// tlsLogAddr is TLSAddr for the log: "" without TLS.
+func (b *Bridge) tlsLogAddr() string {
+	if b.tls == nil {
+		return ""
+	}
+	return b.TLSAddr().String()
+}

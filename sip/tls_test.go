@@ -174,7 +174,9 @@ func TestTLSConfigRefused(t *testing.T) {
 	}{
 		{"no key", func(c *sip.Config) { c.TLSListen, c.TLSCertFile = "127.0.0.1:0", certFile }, "needs a certificate file and a key file"},
 		{"key of another certificate", func(c *sip.Config) { c.TLSListen, c.TLSCertFile, c.TLSKeyFile = "127.0.0.1:0", otherCert, keyFile }, "private key does not match public key"},
-		{"missing file", func(c *sip.Config) { c.TLSListen, c.TLSCertFile, c.TLSKeyFile = "127.0.0.1:0", certFile + ".gone", keyFile }, "no such file"},
+		{"missing file", func(c *sip.Config) {
+			c.TLSListen, c.TLSCertFile, c.TLSKeyFile = "127.0.0.1:0", certFile+".gone", keyFile
+		}, "no such file"},
 		{"host name", func(c *sip.Config) { c.TLSListen, c.TLSCertFile, c.TLSKeyFile = "localhost:5061", certFile, keyFile }, `TLS listen host "localhost" must be an IP address`},
 		{"certificate without listener", func(c *sip.Config) { c.TLSCertFile, c.TLSKeyFile = certFile, keyFile }, "without a TLS listen address"},
 		{"tls as a transport", func(c *sip.Config) { c.Transports = []string{"udp", "tls"} }, `transport "tls" (udp or tcp; TLS has its own listener, TLSListen)`},
