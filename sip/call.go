@@ -41,6 +41,7 @@ type call struct {
 
 	rtp          *net.UDPConn
 	srtp         *srtpLeg                       // nil for RTP/AVP
+	sdesOffered  []cryptoAttr                   // our keys in a placed call's offer over TLS
 	remote       atomic.Pointer[netip.AddrPort] // where RTP goes: the SDP's address, then where it comes from
 	lastRTP      atomic.Int64                   // unix nanoseconds of the last RTP packet from the far end
 	gateway      bool                           // called at the gateway number: asks for the meeting number

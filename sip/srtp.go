@@ -78,17 +78,31 @@ type srtpLeg struct {
 
 // newSRTPLeg makes our key for the far end's chosen line and both contexts.
 func newSRTPLeg(remote *cryptoAttr) (*srtpLeg, error) {
-	profile := sdesSuites[remote.suite]
+	local, err := newLocalCrypto(remote.tag, remote.suite)
+	if err != nil {
+		return nil, err
+	}
+	return newSRTPLegWith(local, remote)
+}
+
+// newLocalCrypto is a line of ours with a fresh random key.
+func newLocalCrypto(tag uint32, suite string) (cryptoAttr, error) {
+	profile := sdesSuites[suite]
 	keyLen, _ := profile.KeyLen()
 	saltLen, _ := profile.SaltLen()
 	material := make([]byte, keyLen+saltLen)
 	if _, err := rand.Read(material); err != nil {
-		return nil, fmt.Errorf("sip: SRTP key: %w", err)
+		return cryptoAttr{}, fmt.Errorf("sip: SRTP key: %w", err)
 	}
-	l := &srtpLeg{plain: make([]byte, maxRTPPacket),
-		local: cryptoAttr{tag: remote.tag, suite: remote.suite, keys: []sdesKey{{key: material[:keyLen], salt: material[keyLen:]}}}}
+	return cryptoAttr{tag: tag, suite: suite, keys: []sdesKey{{key: material[:keyLen], salt: material[keyLen:]}}}, nil
+}
+
+// newSRTPLegWith makes both contexts: ours (local, one key) encrypts, the far
+// end's decrypts.
+func newSRTPLegWith(local cryptoAttr, remote *cryptoAttr) (*srtpLeg, error) {
+	l := &srtpLeg{plain: make([]byte, maxRTPPacket), local: local}
 	var err error
-	if l.out, err = srtp.CreateContext(l.local.keys[0].key, l.local.keys[0].salt, profile); err != nil {
+	if l.out, err = srtp.CreateContext(local.keys[0].key, local.keys[0].salt, sdesSuites[local.suite]); err != nil {
 		return nil, fmt.Errorf("sip: SRTP context: %w", err)
 	}
 	if err := l.setRemote(remote); err != nil {

@@ -17,8 +17,8 @@ import (
 // start-up rather than at the first call.
 func (c *Config) validateTLS() error {
 	if c.TLSListen == "" {
-		if c.TLSCertFile != "" || c.TLSKeyFile != "" {
-			return fmt.Errorf("%w: a TLS certificate and key without a TLS listen address", ErrConfig)
+		if c.TLSCertFile != "" || c.TLSKeyFile != "" || c.TLSCAFile != "" {
+			return fmt.Errorf("%w: TLS certificate, key or CA files without a TLS listen address", ErrConfig)
 		}
 		return nil
 	}

@@ -2,23 +2,16 @@ package sip_test
 
 import (
 	"context"
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
-	"crypto/x509"
-	"crypto/x509/pkix"
-	"encoding/pem"
 	"fmt"
 	"log/slog"
 	"math"
-	"math/big"
-	"net"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/ensemble-sfu/ensemble/internal/testcert"
 	"github.com/ensemble-sfu/ensemble/sip"
 	"github.com/ensemble-sfu/ensemble/sip/internal/tone"
 )
@@ -27,35 +20,7 @@ import (
 // PEM files, and returns their paths.
 func selfSigned(t *testing.T) (certFile, keyFile string) {
 	t.Helper()
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tmpl := &x509.Certificate{
-		SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "ensemble sip test"},
-		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(24 * time.Hour),
-		IPAddresses: []net.IP{net.IPv4(127, 0, 0, 1)}, DNSNames: []string{"localhost"},
-		KeyUsage:    x509.KeyUsageDigitalSignature | x509.KeyUsageCertSign,
-		ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth, x509.ExtKeyUsageClientAuth},
-		IsCA:        true, BasicConstraintsValid: true,
-	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	keyDER, err := x509.MarshalPKCS8PrivateKey(key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	dir := t.TempDir()
-	certFile, keyFile = filepath.Join(dir, "cert.pem"), filepath.Join(dir, "key.pem")
-	if err := os.WriteFile(certFile, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(keyFile, pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: keyDER}), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	return certFile, keyFile
+	return testcert.New(t, 1).Files(t, t.TempDir())
 }
 
 // newTLSEnv is newEnv with SIP over TLS on a port of its own, with a
@@ -178,7 +143,7 @@ func TestTLSConfigRefused(t *testing.T) {
 			c.TLSListen, c.TLSCertFile, c.TLSKeyFile = "127.0.0.1:0", certFile+".gone", keyFile
 		}, "no such file"},
 		{"host name", func(c *sip.Config) { c.TLSListen, c.TLSCertFile, c.TLSKeyFile = "localhost:5061", certFile, keyFile }, `TLS listen host "localhost" must be an IP address`},
-		{"certificate without listener", func(c *sip.Config) { c.TLSCertFile, c.TLSKeyFile = certFile, keyFile }, "without a TLS listen address"},
+		{"certificate without listener", func(c *sip.Config) { c.TLSCertFile, c.TLSKeyFile = certFile, keyFile }, "files without a TLS listen address"},
 		{"tls as a transport", func(c *sip.Config) { c.Transports = []string{"udp", "tls"} }, `transport "tls" (udp or tcp; TLS has its own listener, TLSListen)`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -193,5 +158,79 @@ func TestTLSConfigRefused(t *testing.T) {
 				t.Fatalf("error %q does not say %q", err, tc.want)
 			}
 		})
+	}
+}
+
+// The bridge calls, over TLS, a baresip that answers by itself with SRTP
+// mandatory: the call is answered, each side hears the other's tone through
+// SRTP, and hanging up ends it. baresip's certificate (the same self-signed
+// one) is checked against Config.TLSCAFile.
+func TestDialOutOverTLSWithSRTP(t *testing.T) {
+	certFile, keyFile := selfSigned(t)
+	logs := &logBuffer{}
+	e := newEnv(t, func(c *sip.Config) {
+		c.TLSListen, c.TLSCertFile, c.TLSKeyFile, c.TLSCAFile = "127.0.0.1:0", certFile, keyFile, certFile
+		c.Logger = slog.New(slog.NewTextHandler(logs, nil))
+	})
+	room, _ := e.meeting(t)
+	ctx, cancel := context.WithTimeout(t.Context(), 60*time.Second)
+	defer cancel()
+	alice, frames := e.joinListener(t, ctx, room)
+	publishTone(t, ctx, alice, 440)
+
+	// baresip serves TLS with the certificate and key in one PEM file.
+	both := filepath.Join(t.TempDir(), "baresip.pem")
+	certPEM, _ := os.ReadFile(certFile)
+	keyPEM, _ := os.ReadFile(keyFile)
+	if err := os.WriteFile(both, append(certPEM, keyPEM...), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	wav := filepath.Join(t.TempDir(), "tone-1k.wav")
+	if err := writeWAV(wav, 8000, (&tone.Sine{Freq: 1000, Rate: 8000, Amplitude: 8000}).Next(8000*30)); err != nil {
+		t.Fatal(err)
+	}
+	ua := startBaresipWith(t, wav, "PCMU/8000/1", "Desk phone", "", ";mediaenc=srtp-mand",
+		fmt.Sprintf("module srtp.so\nsip_certificate %s\nsip_cafile %s\n", both, certFile))
+	// TCP has no retransmission to cover baresip's start: its TLS port (its
+	// SIP port + 1) must be listening before the call.
+	waitFor(t, ctx, "baresip to start", func() bool { return strings.Contains(ua.out.String(), "baresip is ready") })
+	d, err := e.bridge.Dial(room, fmt.Sprintf("sip:tester@127.0.0.1:%d;transport=tls", ua.port+1), "Salle B")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() {
+		if t.Failed() {
+			t.Logf("bridge log:\n%s", logs.String())
+		}
+	}()
+	waitFor(t, ctx, "the answer", func() bool {
+		s, err := e.bridge.Dialed(room, d.ID)
+		return err == nil && s.State == sip.DialAnswered
+	})
+	heard, err := collect(ctx, frames, 48000*2)
+	if err != nil {
+		t.Fatalf("the room heard %d samples from the called phone: %v", len(heard), err)
+	}
+	if f, share := tone.Peak(heard, 48000); math.Abs(f-1000) > 15 || share < 0.5 {
+		t.Fatalf("the room heard a peak at %.1f Hz (share %.2f), want 1000 Hz", f, share)
+	}
+	if err := e.bridge.HangUp(room, d.ID); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, ctx, "the call to end", func() bool {
+		s, _ := e.bridge.Dialed(room, d.ID)
+		return s.State == sip.DialEnded && e.bridge.Calls() == 0
+	})
+	// The BYE reached baresip over TLS: its call closed, and its recording of
+	// the room holds the 440 Hz tone, which it decrypted with our key.
+	waitFor(t, ctx, "baresip to see the hang-up", func() bool { return strings.Contains(ua.out.String(), "session closed") })
+	ua.stop(ctx)
+	pcm, rate := ua.heard(t)
+	if len(pcm) < rate {
+		t.Fatalf("baresip heard %d samples", len(pcm))
+	}
+	pcm = pcm[len(pcm)/2:]
+	if f, share := tone.Peak(pcm, rate); math.Abs(f-440) > 10 || share < 0.5 {
+		t.Fatalf("baresip heard a peak at %.1f Hz (share %.2f), want 440 Hz", f, share)
 	}
 }

@@ -32,6 +32,7 @@ func runSIP(ctx context.Context, args []string) error {
 	fs.StringVar(&s.TLSListen, "tls-listen", "", "SIP over TLS address, IP:port (calls over TLS must offer SRTP)")
 	fs.StringVar(&s.TLSCertFile, "tls-cert-file", "", "PEM certificate chain of --tls-listen")
 	fs.StringVar(&s.TLSKeyFile, "tls-key-file", "", "PEM private key of --tls-cert-file")
+	fs.StringVar(&s.TLSCAFile, "tls-ca-file", "", "PEM CA certificates of the TLS peers the bridge calls (default: the system's)")
 	fs.StringVar(&s.RTPPortRange, "rtp-port-range", "", "MIN-MAX: UDP ports of calls' audio")
 	fs.IntVar(&s.MaxCalls, "max-calls", 0, "calls at once (0 = 100)")
 	fs.StringVar(&s.GatewayNumber, "gateway-number", "", "number of the dial-in gateway that asks for the meeting number")
@@ -82,7 +83,7 @@ func newSIPBridge(s config.SIP, url, key, secret string, log *slog.Logger, onDia
 	b, err := sip.New(sip.Config{
 		Register: reg, Trunks: trunks, OnDialProgress: onDial,
 		Listen: listen, Domain: s.Domain, PublicIP: s.PublicIP, Transports: s.Transports,
-		TLSListen: tlsListen, TLSCertFile: s.TLSCertFile, TLSKeyFile: s.TLSKeyFile,
+		TLSListen: tlsListen, TLSCertFile: s.TLSCertFile, TLSKeyFile: s.TLSKeyFile, TLSCAFile: s.TLSCAFile,
 		RTPPortMin: lo, RTPPortMax: hi, MaxCalls: s.MaxCalls, GatewayNumber: s.GatewayNumber,
 		URL: url, APIKey: key, APISecret: secret, Logger: log,
 	})

@@ -238,6 +238,10 @@ type SIP struct {
 	TLSListen   string `yaml:"tls_listen"`
 	TLSCertFile string `yaml:"tls_cert_file"`
 	TLSKeyFile  string `yaml:"tls_key_file"`
+	// TLSCAFile, when set, holds the PEM CA certificates that the TLS peers the
+	// bridge calls (dial-out to sip:...;transport=tls) are checked against;
+	// "" = the system's.
+	TLSCAFile string `yaml:"tls_ca_file"`
 	// RTPPortRange ("20000-20999") holds calls' RTP ports, one per call; "" = any.
 	RTPPortRange string `yaml:"rtp_port_range"`
 	// MaxCalls bounds the calls at once (0 = the bridge's default, 100).

@@ -109,6 +109,7 @@ func settings() []setting {
 		{"sip.tls_listen", "SIP_TLS_LISTEN", "sip-tls-listen", "IP:port of SIP over TLS (\"\" = none)", false, setString(func(c *Config) *string { return &c.SIP.TLSListen })},
 		{"sip.tls_cert_file", "SIP_TLS_CERT_FILE", "sip-tls-cert-file", "PEM certificate chain of SIP over TLS", false, setString(func(c *Config) *string { return &c.SIP.TLSCertFile })},
 		{"sip.tls_key_file", "SIP_TLS_KEY_FILE", "sip-tls-key-file", "PEM private key of sip.tls_cert_file", false, setString(func(c *Config) *string { return &c.SIP.TLSKeyFile })},
+		{"sip.tls_ca_file", "SIP_TLS_CA_FILE", "sip-tls-ca-file", "PEM CA certificates the SIP bridge checks the TLS peers it calls against", false, setString(func(c *Config) *string { return &c.SIP.TLSCAFile })},
 		{"sip.rtp_port_range", "SIP_RTP_PORT_RANGE", "sip-rtp-port-range", "MIN-MAX: UDP ports of SIP calls' audio", false, setString(func(c *Config) *string { return &c.SIP.RTPPortRange })},
 		{"sip.max_calls", "SIP_MAX_CALLS", "sip-max-calls", "SIP calls at once (0 = 100)", false, setInt(func(c *Config) *int { return &c.SIP.MaxCalls })},
 		{"sip.gateway_number", "SIP_GATEWAY_NUMBER", "sip-gateway-number", "SIP number (digits) of the dial-in gateway that asks for the meeting number", false, setString(func(c *Config) *string { return &c.SIP.GatewayNumber })},

@@ -10,8 +10,8 @@ import (
 // checked when the bridge starts).
 func validateSIPTLS(s *SIP, bad func(field, format string, args ...any)) {
 	if s.TLSListen == "" {
-		if s.TLSCertFile != "" || s.TLSKeyFile != "" {
-			bad("sip.tls_listen", "is required with sip.tls_cert_file and sip.tls_key_file")
+		if s.TLSCertFile != "" || s.TLSKeyFile != "" || s.TLSCAFile != "" {
+			bad("sip.tls_listen", "is required with sip.tls_cert_file, sip.tls_key_file and sip.tls_ca_file")
 		}
 		return
 	}

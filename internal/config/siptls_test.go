@@ -10,11 +10,11 @@ import (
 func TestSIPTLS(t *testing.T) {
 	keys := "keys: {k: " + strings.Repeat("s", 32) + "}\n"
 	base := keys + "sip:\n  listen: 127.0.0.1:5060\n  domain: sip.example.org\n"
-	c, err := Load(Options{File: writeFile(t, base+"  tls_listen: 127.0.0.1:5061\n  tls_cert_file: /etc/sip.pem\n  tls_key_file: /etc/sip.key\n"), LookupEnv: env(nil)})
+	c, err := Load(Options{File: writeFile(t, base+"  tls_listen: 127.0.0.1:5061\n  tls_cert_file: /etc/sip.pem\n  tls_key_file: /etc/sip.key\n  tls_ca_file: /etc/ca.pem\n"), LookupEnv: env(nil)})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if s := c.SIP; s.TLSListen != "127.0.0.1:5061" || s.TLSCertFile != "/etc/sip.pem" || s.TLSKeyFile != "/etc/sip.key" {
+	if s := c.SIP; s.TLSListen != "127.0.0.1:5061" || s.TLSCertFile != "/etc/sip.pem" || s.TLSKeyFile != "/etc/sip.key" || s.TLSCAFile != "/etc/ca.pem" {
 		t.Fatalf("sip = %+v", s)
 	}
 	c, err = Load(Options{File: writeFile(t, base), LookupEnv: env(map[string]string{
@@ -31,6 +31,7 @@ func TestSIPTLS(t *testing.T) {
 		{"sip.listen's port", "  tls_listen: '127.0.0.1:5060'\n  tls_cert_file: c\n  tls_key_file: k\n", "sip.tls_listen: \"127.0.0.1:5060\" is sip.listen's address"},
 		{"no key", "  tls_listen: '127.0.0.1:5061'\n  tls_cert_file: c\n", "sip.tls_cert_file: sip.tls_listen needs"},
 		{"certificate without listener", "  tls_cert_file: c\n  tls_key_file: k\n", "sip.tls_listen: is required"},
+		{"CA without listener", "  tls_ca_file: ca.pem\n", "sip.tls_listen: is required"},
 		{"tls as a transport", "  transports: [udp, tls]\n", "sip.transports[1]: \"tls\" is not udp or tcp (TLS has its own address: sip.tls_listen)"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
