@@ -14,6 +14,7 @@ import (
 	"github.com/ensemble-sfu/ensemble/internal/testcert"
 	"github.com/ensemble-sfu/ensemble/sip"
 	"github.com/ensemble-sfu/ensemble/sip/internal/tone"
+	"github.com/ensemble-sfu/ensemble/vocab"
 )
 
 // selfSigned writes a self-signed certificate for 127.0.0.1 and its key, as
@@ -232,5 +233,40 @@ func TestDialOutOverTLSWithSRTP(t *testing.T) {
 	pcm = pcm[len(pcm)/2:]
 	if f, share := tone.Peak(pcm, rate); math.Abs(f-440) > 10 || share < 0.5 {
 		t.Fatalf("baresip heard a peak at %.1f Hz (share %.2f), want 440 Hz", f, share)
+	}
+}
+
+// When the bridge hangs up a call that came over TLS (here its participant
+// is removed from the room), its BYE goes back over the caller's TLS
+// connection, and the caller's call closes.
+func TestBridgeHangsUpATLSCall(t *testing.T) {
+	e, certFile, logs := newTLSEnv(t)
+	room, number := e.meeting(t)
+	ctx, cancel := context.WithTimeout(t.Context(), 30*time.Second)
+	defer cancel()
+	alice, _ := e.joinListener(t, ctx, room)
+	wav := filepath.Join(t.TempDir(), "tone-1k.wav")
+	if err := writeWAV(wav, 8000, (&tone.Sine{Freq: 1000, Rate: 8000, Amplitude: 8000}).Next(8000*30)); err != nil {
+		t.Fatal(err)
+	}
+	ua := startBaresipWith(t, wav, "PCMU/8000/1", "Salle chiffrée",
+		fmt.Sprintf("sip:%s@127.0.0.1:%d;transport=tls", number, e.bridge.TLSAddr().Port()),
+		";mediaenc=srtp-mand", baresipTLSConfig(certFile))
+	var identity string
+	waitFor(t, ctx, "the caller in the room", func() bool {
+		for _, p := range alice.Others() {
+			if p.Kind == vocab.ParticipantSIP {
+				identity = p.Identity
+			}
+		}
+		return identity != "" && e.bridge.Answered() == 1
+	})
+	if err := e.api.RemoveParticipant(ctx, room, identity); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, ctx, "the call to end", func() bool { return e.bridge.Calls() == 0 })
+	waitFor(t, ctx, "baresip to hear the BYE", func() bool { return strings.Contains(ua.out.String(), "session closed") })
+	if l := logs.String(); strings.Contains(l, "sip BYE failed") || !strings.Contains(l, "why=\"room connection closed\"") {
+		t.Fatalf("the bridge's BYE:\n%s", l)
 	}
 }
