@@ -9,7 +9,6 @@ import (
 	"net"
 	"net/netip"
 	"slices"
-	"strconv"
 	"sync"
 
 	"github.com/emiago/sipgo"
@@ -71,20 +70,11 @@ func New(cfg Config) (*Bridge, error) {
 	b := &Bridge{cfg: c, log: c.Logger.With("component", "sip"), metrics: newMetrics(), active: map[string]*call{}, dialed: map[string]*outbound{}}
 	b.ctx, b.cancel = context.WithCancel(context.Background())
 
-	b.udp, err = net.ListenPacket("udp", c.Listen)
+	b.udp, b.tcp, err = listenUDPAndTCP(host, portStr, slices.Contains(c.Transports, "tcp"))
 	if err != nil {
-		return nil, fmt.Errorf("sip: listen udp %s: %w", c.Listen, err)
+		return nil, err
 	}
 	port := b.udp.LocalAddr().(*net.UDPAddr).Port
-	if slices.Contains(c.Transports, "tcp") {
-		// TCP on the same port as UDP, as SIP clients expect.
-		b.tcp, err = net.Listen("tcp", net.JoinHostPort(host, strconv.Itoa(port)))
-		if err != nil {
-			_ = b.udp.Close()
-			return nil, fmt.Errorf("sip: listen tcp %s port %d: %w", host, port, err)
-		}
-	}
-	_ = portStr
 	b.public = netip.AddrPortFrom(publicIP, uint16(port))
 	if err := b.listenTLS(); err != nil {
 		b.closeListeners()

@@ -70,7 +70,7 @@ func (b *Bridge) onInvite(req *sip.Request, tx sip.ServerTransaction) {
 	}
 	c := &call{b: b, id: callID(req), offer: off, name: callerName(req), log: log, number: req.Recipient.User}
 	c.gateway = b.cfg.GatewayNumber != "" && c.number == b.cfg.GatewayNumber
-	if err := b.secureMedia(req, c); err != nil {
+	if err := b.secureMedia(req, c, trunk); err != nil {
 		refuse(err)
 		return
 	}

@@ -164,11 +164,16 @@ func (l *srtpLeg) unprotect(pkt []byte) (plain []byte, ok bool) {
 }
 
 // secureMedia applies the media policy to a new call and sets up its SRTP:
-// an offer over TLS must be RTP/SAVP.
-func (b *Bridge) secureMedia(req *sip.Request, c *call) error {
+// an offer over TLS, or from a trunk that requires it, must be RTP/SAVP.
+func (b *Bridge) secureMedia(req *sip.Request, c *call, trunk string) error {
 	if c.offer.crypto == nil {
 		if overTLS(req) {
 			return fmt.Errorf("%w: the call came over TLS and its offer has no RTP/SAVP audio with a=crypto (SDES)", ErrSRTPRequired)
+		}
+		for _, t := range b.cfg.Trunks {
+			if t.Name == trunk && t.RequireSRTP {
+				return fmt.Errorf("%w: trunk %s requires it and the offer has no RTP/SAVP audio with a=crypto (SDES)", ErrSRTPRequired, trunk)
+			}
 		}
 		return nil
 	}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"math"
+	"net/netip"
 	"os"
 	"path/filepath"
 	"strings"
@@ -269,4 +270,19 @@ func TestBridgeHangsUpATLSCall(t *testing.T) {
 	if l := logs.String(); strings.Contains(l, "sip BYE failed") || !strings.Contains(l, "why=\"room connection closed\"") {
 		t.Fatalf("the bridge's BYE:\n%s", l)
 	}
+}
+
+// A trunk with RequireSRTP refuses a plain offer over UDP (488, Warning 399)
+// and answers an SDES one.
+func TestSippTrunkRequiresSRTP(t *testing.T) {
+	e := newEnv(t, func(c *sip.Config) {
+		c.Trunks = []sip.Trunk{{Name: "pbx", Allow: []netip.Prefix{netip.MustParsePrefix("127.0.0.1/32")}, RequireSRTP: true}}
+	})
+	_, number := e.meeting(t)
+	for _, scenario := range []string{"srtp_required.xml", "sdes_answered.xml"} {
+		if err := runSipp(t, t.Context(), e.bridge, scenario, number, 1); err != nil {
+			t.Fatal(err)
+		}
+	}
+	waitFor(t, t.Context(), "the calls to end", func() bool { return e.bridge.Calls() == 0 })
 }

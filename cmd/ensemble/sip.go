@@ -78,7 +78,7 @@ func newSIPBridge(s config.SIP, url, key, secret string, log *slog.Logger, onDia
 	}
 	var trunks []sip.Trunk
 	for _, t := range s.Trunks {
-		trunks = append(trunks, sip.Trunk{Name: t.Name, Allow: t.Networks(), User: t.User, Password: t.Password, RequireAuth: t.AuthRequired()})
+		trunks = append(trunks, sip.Trunk{Name: t.Name, Allow: t.Networks(), User: t.User, Password: t.Password, RequireAuth: t.AuthRequired(), RequireSRTP: t.RequireSRTP})
 	}
 	b, err := sip.New(sip.Config{
 		Register: reg, Trunks: trunks, OnDialProgress: onDial,

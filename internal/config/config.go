@@ -272,6 +272,9 @@ type SIPTrunk struct {
 	// RequireAuth makes its calls answer a digest challenge (401) first
 	// (default: true when user is set).
 	RequireAuth *bool `yaml:"require_auth"`
+	// RequireSRTP refuses its calls whose offer has no SRTP (SDES) with 488;
+	// calls over TLS need SRTP whatever the trunk.
+	RequireSRTP bool `yaml:"require_srtp"`
 }
 
 // AuthRequired is RequireAuth, defaulting to whether credentials are given.

@@ -17,6 +17,10 @@ func TestSIPTLS(t *testing.T) {
 	if s := c.SIP; s.TLSListen != "127.0.0.1:5061" || s.TLSCertFile != "/etc/sip.pem" || s.TLSKeyFile != "/etc/sip.key" || s.TLSCAFile != "/etc/ca.pem" {
 		t.Fatalf("sip = %+v", s)
 	}
+	c, err = Load(Options{File: writeFile(t, base+"  trunks:\n    - {name: carrier, allow: [192.0.2.0/24], require_srtp: true}\n"), LookupEnv: env(nil)})
+	if err != nil || !c.SIP.Trunks[0].RequireSRTP {
+		t.Fatalf("require_srtp: %v, %+v", err, c.SIP.Trunks)
+	}
 	c, err = Load(Options{File: writeFile(t, base), LookupEnv: env(map[string]string{
 		"ENSEMBLE_SIP_TLS_LISTEN": ":5061", "ENSEMBLE_SIP_TLS_CERT_FILE": "c.pem", "ENSEMBLE_SIP_TLS_KEY_FILE": "k.pem"})})
 	if err != nil {
