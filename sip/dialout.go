@@ -231,7 +231,7 @@ func (c *call) dial(ctx context.Context, target sip.Uri, room string) {
 	answered = true
 	c.answered.Store(true)
 	c.out.set(func(d *Dialed) { d.State = DialAnswered })
-	c.log.Info("sip dial-out answered", "codec", c.offer.codec.Name)
+	c.log.Info("sip dial-out answered", "codec", c.offer.codec.Name, "srtp", c.srtpSuite())
 	go func() {
 		c.run()
 		sess.Close()

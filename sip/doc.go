@@ -100,6 +100,8 @@
 // protection, KDR other than 0) is 488 with Warning 399 naming each line's
 // reason. A re-INVITE keeps the call's protection (SRTP to plain, or the
 // reverse, or another suite is 488) and may bring new keys of the far end.
+// A trunk with RequireSRTP (sip.trunks[].require_srtp) needs SRTP of its
+// calls over UDP and TCP as well.
 // Dial-out to a URI with transport=tls goes over TLS (the far end checked
 // against Config.TLSCAFile, sip.tls_ca_file, else the system's roots) with
 // the TLS Contact, offering SRTP only (AES_CM_128_HMAC_SHA1_80 and _32); an
@@ -148,8 +150,7 @@
 // events); /readyz and /metrics for a bridge in its own process (it serves no
 // HTTP); trunks for `ensemble sip` (its flags have none: only sip.trunks in
 // the configuration file of `ensemble serve`); video (H.264
-// pass-through); a per-trunk policy requiring SRTP (the policy is per
-// transport: TLS requires it); SRTP keyed by DTLS (UDP/TLS/RTP/SAVP) or
+// pass-through); SRTP keyed by DTLS (UDP/TLS/RTP/SAVP) or
 // MIKEY; sips: URIs (dial-out takes sip:...;transport=tls); RTCP, sent or
 // read, plain or SRTCP (the bridge sends none, drops what comes on the RTP
 // port and never reads port+1); the TLS certificate is read at start, not

@@ -212,6 +212,14 @@ func (c *call) rekeySRTP(off *offer) error {
 	return nil
 }
 
+// srtpSuite is the call's SRTP crypto suite, "" for plain RTP (for the log).
+func (c *call) srtpSuite() string {
+	if c.srtp == nil {
+		return ""
+	}
+	return c.srtp.local.suite
+}
+
 // protect encrypts an outgoing packet when the call is SRTP (nil when that
 // fails: the packet is not sent in clear).
 func (c *call) protect(pkt []byte) []byte {

@@ -72,7 +72,7 @@ func TestBaresipOverTLSWithSRTPBothWaysCarryTheirTone(t *testing.T) {
 	if f, share := tone.Peak(heard, 48000); math.Abs(f-1000) > 15 || share < 0.5 {
 		t.Fatalf("the room heard a peak at %.1f Hz (share %.2f), want 1000 Hz", f, share)
 	}
-	if l := logs.String(); !strings.Contains(l, "sip call answered") || !strings.Contains(l, "transport=TLS") || !strings.Contains(l, "srtp=true") {
+	if l := logs.String(); !strings.Contains(l, "sip call answered") || !strings.Contains(l, "transport=TLS") || !strings.Contains(l, "srtp=AES_CM_128_HMAC_SHA1_") {
 		t.Fatalf("the call was not answered over TLS with SRTP:\n%s", l)
 	}
 	ua.stop(ctx)
@@ -215,6 +215,9 @@ func TestDialOutOverTLSWithSRTP(t *testing.T) {
 	}
 	if f, share := tone.Peak(heard, 48000); math.Abs(f-1000) > 15 || share < 0.5 {
 		t.Fatalf("the room heard a peak at %.1f Hz (share %.2f), want 1000 Hz", f, share)
+	}
+	if l := logs.String(); !strings.Contains(l, "sip dial-out answered") || !strings.Contains(l, "srtp=AES_CM_128_HMAC_SHA1_") {
+		t.Fatalf("the call was not answered with SRTP:\n%s", l)
 	}
 	if err := e.bridge.HangUp(room, d.ID); err != nil {
 		t.Fatal(err)
