@@ -5,10 +5,16 @@ import (
 	"strconv"
 )
 
-// validateSIPTLS checks SIP over TLS: an IP:port of its own, other than
-// sip.listen's TCP, and a certificate and key with it (whether they load is
-// checked when the bridge starts).
+// validateSIPTLS checks SIP over TLS: a bridge (sip.listen), an IP:port of
+// its own, other than sip.listen's TCP, and a certificate and key with it
+// (whether they load is checked when the bridge starts).
 func validateSIPTLS(s *SIP, bad func(field, format string, args ...any)) {
+	if s.Listen == "" {
+		if s.TLSListen != "" {
+			bad("sip.tls_listen", "needs sip.listen: the bridge runs only with it (and serves UDP there too)")
+		}
+		return
+	}
 	if s.TLSListen == "" {
 		if s.TLSCertFile != "" || s.TLSKeyFile != "" || s.TLSCAFile != "" {
 			bad("sip.tls_listen", "is required with sip.tls_cert_file, sip.tls_key_file and sip.tls_ca_file")

@@ -45,4 +45,8 @@ func TestSIPTLS(t *testing.T) {
 			}
 		})
 	}
+	_, err = Load(Options{File: writeFile(t, keys+"sip: {domain: sip.example.org, tls_listen: '127.0.0.1:5061', tls_cert_file: c, tls_key_file: k}\n"), LookupEnv: env(nil)})
+	if err == nil || !strings.Contains(err.Error(), "sip.tls_listen: needs sip.listen") {
+		t.Fatalf("TLS without a bridge: %v", err)
+	}
 }

@@ -220,6 +220,7 @@ func (c *Config) Validate() error {
 		}
 	}
 	validateSIPBridge(&c.SIP, bad)
+	validateSIPTLS(&c.SIP, bad)
 	if !slices.Contains([]string{"debug", "info", "warn", "error"}, strings.ToLower(c.LogLevel)) {
 		bad("log_level", "%q is not one of debug, info, warn, error", c.LogLevel)
 	}
@@ -313,7 +314,6 @@ func validateSIPBridge(s *SIP, bad func(field, format string, args ...any)) {
 	if s.MaxCalls < 0 {
 		bad("sip.max_calls", "%d is negative", s.MaxCalls)
 	}
-	validateSIPTLS(s, bad)
 	validateSIPTrunks(s.Trunks, bad)
 }
 
