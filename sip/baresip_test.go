@@ -65,6 +65,29 @@ func freeUDPPort(t *testing.T) int {
 	return c.LocalAddr().(*net.UDPAddr).Port
 }
 
+// freeSIPPort finds a loopback port free for baresip's SIP over UDP and TCP,
+// with the next one free for its TLS (it binds all three).
+func freeSIPPort(t *testing.T) int {
+	t.Helper()
+	for range 100 {
+		port := freeUDPPort(t)
+		var held []net.Listener
+		for _, p := range []int{port, port + 1} {
+			if l, err := net.Listen("tcp", fmt.Sprintf("127.0.0.1:%d", p)); err == nil {
+				held = append(held, l)
+			}
+		}
+		for _, l := range held {
+			_ = l.Close()
+		}
+		if len(held) == 2 {
+			return port
+		}
+	}
+	t.Fatal("no loopback port free for baresip over UDP, TCP and TLS")
+	return 0
+}
+
 // startBaresip dials target with audio read from the WAV file source, saving what
 // it hears under dir (sndfile: dump-*-dec.wav), with only codecs allowed
 // (e.g. "PCMU/8000/1"). With target "" it dials nobody and answers calls by
@@ -78,10 +101,18 @@ func startBaresip(t *testing.T, source, codecs, displayName, target string) *bar
 // (";auth_user=alice;auth_pass=s3cret": digest credentials).
 func startBaresipAccount(t *testing.T, source, codecs, displayName, target, params string) *baresip {
 	t.Helper()
+	return startBaresipWith(t, source, codecs, displayName, target, params, "")
+}
+
+// startBaresipWith is startBaresipAccount with more lines of baresip's config
+// ("module srtp.so\n"), put first: a mediaenc module must load before the
+// accounts that name it.
+func startBaresipWith(t *testing.T, source, codecs, displayName, target, params, moreConfig string) *baresip {
+	t.Helper()
 	bin := needTool(t, "baresip")
 	dir := t.TempDir()
-	port := freeUDPPort(t)
-	config := fmt.Sprintf(`poll_method epoll
+	port := freeSIPPort(t)
+	config := moreConfig + fmt.Sprintf(`poll_method epoll
 sip_listen 127.0.0.1:%d
 audio_player alsa,null
 audio_source aufile,%s

@@ -9,7 +9,6 @@ import (
 	"net"
 	"net/netip"
 	"slices"
-	"strconv"
 	"sync"
 
 	"github.com/emiago/sipgo"
@@ -30,6 +29,7 @@ type Bridge struct {
 	metrics *metrics
 	udp     net.PacketConn
 	tcp     net.Listener
+	tls     net.Listener   // nil without Config.TLSListen
 	public  netip.AddrPort // what Contact and SDP say
 
 	ctx    context.Context // ends in Close: hangs up every call
@@ -70,21 +70,16 @@ func New(cfg Config) (*Bridge, error) {
 	b := &Bridge{cfg: c, log: c.Logger.With("component", "sip"), metrics: newMetrics(), active: map[string]*call{}, dialed: map[string]*outbound{}}
 	b.ctx, b.cancel = context.WithCancel(context.Background())
 
-	b.udp, err = net.ListenPacket("udp", c.Listen)
+	b.udp, b.tcp, err = listenUDPAndTCP(host, portStr, slices.Contains(c.Transports, "tcp"))
 	if err != nil {
-		return nil, fmt.Errorf("sip: listen udp %s: %w", c.Listen, err)
+		return nil, err
 	}
 	port := b.udp.LocalAddr().(*net.UDPAddr).Port
-	if slices.Contains(c.Transports, "tcp") {
-		// TCP on the same port as UDP, as SIP clients expect.
-		b.tcp, err = net.Listen("tcp", net.JoinHostPort(host, strconv.Itoa(port)))
-		if err != nil {
-			_ = b.udp.Close()
-			return nil, fmt.Errorf("sip: listen tcp %s port %d: %w", host, port, err)
-		}
-	}
-	_ = portStr
 	b.public = netip.AddrPortFrom(publicIP, uint16(port))
+	if err := b.listenTLS(); err != nil {
+		b.closeListeners()
+		return nil, err
+	}
 	realm := c.Domain
 	if realm == "" {
 		realm = publicIP.String()
@@ -107,7 +102,12 @@ func New(cfg Config) (*Bridge, error) {
 
 func (b *Bridge) startUA() error {
 	var err error
-	b.ua, err = sipgo.NewUA(sipgo.WithUserAgent("Ensemble"), sipgo.WithUserAgentHostname(b.public.Addr().String()))
+	clientTLS, err := b.cfg.clientTLS()
+	if err != nil {
+		return err
+	}
+	b.ua, err = sipgo.NewUA(sipgo.WithUserAgent("Ensemble"), sipgo.WithUserAgentHostname(b.public.Addr().String()),
+		sipgo.WithUserAgenTLSConfig(clientTLS))
 	if err != nil {
 		return fmt.Errorf("sip: user agent: %w", err)
 	}
@@ -141,11 +141,14 @@ func (b *Bridge) Addr() netip.AddrPort {
 // returns once they are all gone.
 func (b *Bridge) Serve(ctx context.Context) error {
 	b.log.Info("sip bridge listening", "addr", b.Addr().String(), "public", b.public.String(),
-		"transports", b.cfg.Transports, "domain", b.cfg.Domain)
-	errs := make(chan error, 2)
+		"transports", b.cfg.Transports, "tls", b.tlsLogAddr(), "domain", b.cfg.Domain)
+	errs := make(chan error, 3)
 	b.serves.Go(func() { errs <- b.srv.ServeUDP(b.udp) })
 	if b.tcp != nil {
 		b.serves.Go(func() { errs <- b.srv.ServeTCP(b.tcp) })
+	}
+	if b.tls != nil {
+		b.serves.Go(func() { errs <- b.srv.ServeTLS(b.tls) })
 	}
 	if b.reg != nil {
 		b.calls.Go(func() { b.reg.run(b.ctx) })
@@ -192,6 +195,9 @@ func (b *Bridge) closeListeners() {
 	}
 	if b.tcp != nil {
 		_ = b.tcp.Close()
+	}
+	if b.tls != nil {
+		_ = b.tls.Close()
 	}
 }
 

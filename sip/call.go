@@ -40,6 +40,8 @@ type call struct {
 	room       string
 
 	rtp          *net.UDPConn
+	srtp         *srtpLeg                       // nil for RTP/AVP
+	sdesOffered  []cryptoAttr                   // our keys in a placed call's offer over TLS
 	remote       atomic.Pointer[netip.AddrPort] // where RTP goes: the SDP's address, then where it comes from
 	lastRTP      atomic.Int64                   // unix nanoseconds of the last RTP packet from the far end
 	gateway      bool                           // called at the gateway number: asks for the meeting number
@@ -224,7 +226,7 @@ func (c *call) pump(ctx context.Context) string {
 		if err := c.media.up(c.mic.Load()); err != nil && !errors.Is(err, errNoFrame) {
 			c.log.Debug("sip uplink frame", "err", err)
 		}
-		if pkt := c.media.down(); pkt != nil && c.sending() {
+		if pkt := c.protect(c.media.down()); pkt != nil && c.sending() {
 			if dst := c.remote.Load(); dst != nil && dst.Port() != 0 && !dst.Addr().IsUnspecified() {
 				if _, err := c.rtp.WriteToUDPAddrPort(pkt, *dst); err != nil {
 					c.log.Debug("sip RTP send", "err", err)
@@ -297,6 +299,9 @@ func (c *call) reinvite(req *sip.Request, tx sip.ServerTransaction) {
 		err = fmt.Errorf("%w: the call is in %s (%d), the re-INVITE offers %s (%d)", ErrNoCommonCodec,
 			current.codec.Name, current.payloadType, off.codec.Name, off.payloadType)
 	}
+	if err == nil {
+		err = c.rekeySRTP(off)
+	}
 	if err != nil {
 		code, reason := statusOf(err)
 		c.log.Warn("sip re-INVITE refused", "status", code, "err", err)
@@ -323,7 +328,8 @@ func (c *call) reinvite(req *sip.Request, tx sip.ServerTransaction) {
 	for _, h := range timerHeaders(time.Duration(c.sessionTimer.Load())) {
 		res.AppendHeader(h)
 	}
-	res.AppendHeader(&sip.ContactHeader{Address: sip.Uri{Scheme: "sip", User: "ensemble", Host: c.b.public.Addr().String(), Port: int(c.b.public.Port())}})
+	contact := c.b.contactFor(req)
+	res.AppendHeader(&contact)
 	c.log.Info("sip re-INVITE", "direction", off.direction, "rtp_remote", off.remote.String())
 	_ = tx.Respond(res)
 }
@@ -341,6 +347,7 @@ func (c *call) bye(ctx context.Context) error {
 		local := c.b.Addr()
 		bye.Laddr = sip.Addr{IP: net.IP(local.Addr().AsSlice()), Port: int(local.Port()), Hostname: local.Addr().String()}
 	}
+	byeOverTLS(bye, invite)
 	return c.dialog.WriteBye(ctx, bye)
 }
 

@@ -24,6 +24,13 @@ type Config struct {
 	PublicIP string
 	// Transports are "udp" and "tcp"; empty means both.
 	Transports []string
+	// TLSListen, when set, is the host:port SIP over TLS is served on, with
+	// the PEM certificate chain TLSCertFile and its key TLSKeyFile. Calls over
+	// TLS must offer SRTP (SDES); see tls.go and srtp.go.
+	TLSListen, TLSCertFile, TLSKeyFile string
+	// TLSCAFile, when set, holds the PEM CA certificates that TLS peers the
+	// bridge connects to are checked against; empty means the system's.
+	TLSCAFile string
 	// RTPPortMin and RTPPortMax bound the UDP ports of calls' audio (one port per
 	// call); zero means any port.
 	RTPPortMin, RTPPortMax int
@@ -111,7 +118,7 @@ func (c *Config) withDefaults() (Config, error) {
 	}
 	for _, t := range cfg.Transports {
 		if t != "udp" && t != "tcp" {
-			return cfg, fmt.Errorf("%w: transport %q (udp or tcp; TLS is not supported yet)", ErrConfig, t)
+			return cfg, fmt.Errorf("%w: transport %q (udp or tcp; TLS has its own listener, TLSListen)", ErrConfig, t)
 		}
 	}
 	if !slices.Contains(cfg.Transports, "udp") {
@@ -130,6 +137,9 @@ func (c *Config) withDefaults() (Config, error) {
 		if _, err := netip.ParseAddr(cfg.PublicIP); err != nil {
 			return cfg, fmt.Errorf("%w: public IP %q: %w", ErrConfig, cfg.PublicIP, err)
 		}
+	}
+	if err := cfg.validateTLS(); err != nil {
+		return cfg, err
 	}
 	for _, t := range cfg.Trunks {
 		if err := t.validate(); err != nil {

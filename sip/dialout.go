@@ -156,12 +156,16 @@ func (c *call) dial(ctx context.Context, target sip.Uri, room string) {
 		fail(DialFailed, 0, err)
 		return
 	}
+	if err := c.prepareDialSRTP(target); err != nil {
+		fail(DialFailed, 0, err)
+		return
+	}
 	body, err := c.offerSDP()
 	if err != nil {
 		fail(DialFailed, 0, err)
 		return
 	}
-	ua := sipgo.DialogUA{Client: c.b.client, ContactHDR: c.b.contact()}
+	ua := sipgo.DialogUA{Client: c.b.client, ContactHDR: c.b.dialContact(target)}
 	req := sip.NewRequest(sip.INVITE, target)
 	req.SetBody(body)
 	req.AppendHeader(sip.NewHeader("Content-Type", "application/sdp"))
@@ -227,7 +231,7 @@ func (c *call) dial(ctx context.Context, target sip.Uri, room string) {
 	answered = true
 	c.answered.Store(true)
 	c.out.set(func(d *Dialed) { d.State = DialAnswered })
-	c.log.Info("sip dial-out answered", "codec", c.offer.codec.Name)
+	c.log.Info("sip dial-out answered", "codec", c.offer.codec.Name, "srtp", c.srtpSuite())
 	go func() {
 		c.run()
 		sess.Close()
@@ -239,6 +243,9 @@ func (c *call) dial(ctx context.Context, target sip.Uri, room string) {
 // takeAnswer takes the far end's SDP answer, acknowledges, and joins the room.
 func (c *call) takeAnswer(ctx context.Context, sess *sipgo.DialogClientSession, room string) error {
 	ans, err := parseOffer(sess.InviteResponse.Body())
+	if err == nil {
+		err = c.takeAnswerCrypto(ans)
+	}
 	if err != nil {
 		_ = sess.Ack(ctx)
 		return err
@@ -317,6 +324,7 @@ func (c *call) offerSDP() ([]byte, error) {
 	md.WithValueAttribute("fmtp", strconv.Itoa(dialEventPT)+" 0-16")
 	md.WithValueAttribute("ptime", strconv.Itoa(codec.FrameMillis))
 	md.WithPropertyAttribute("sendrecv")
+	c.offerCrypto(md)
 	sd.MediaDescriptions = []*sdp.MediaDescription{md}
 	return sd.Marshal()
 }

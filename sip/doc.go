@@ -16,7 +16,7 @@
 // Dial-in: an INVITE to sip:<meeting number>@<domain> (the meeting's numeric SIP
 // id, also its dial-in PIN) joins that meeting's room. The number is looked up
 // with GET /api/v1/meetings/{number} (Meetings, APIMeetings). The SIP signalling
-// is github.com/emiago/sipgo over UDP and TCP.
+// is github.com/emiago/sipgo over UDP and TCP, and TLS (below).
 //
 // Gateway: a call to Config.GatewayNumber (the number invitations give with a
 // PIN) is answered at once with a spoken prompt, in English then French ("enter
@@ -38,8 +38,8 @@
 // (BYE).
 //
 // Media: the far end's SDP offer (pion/sdp) picks the codec, in its order of
-// preference, among Opus, G.722, PCMU and PCMA over RTP/AVP; telephone-event is
-// accepted beside it. Each call has its own UDP socket for RTP, in the
+// preference, among Opus, G.722, PCMU and PCMA over RTP/AVP or RTP/SAVP;
+// telephone-event is accepted beside it. Each call has its own UDP socket for RTP, in the
 // configured port range, and answers where the far end's RTP comes from
 // (symmetric RTP). Both ways go through a jitter buffer that holds three 20 ms
 // frames:
@@ -74,6 +74,38 @@
 // Session timers (RFC 4028): a caller's Session-Expires is granted with
 // refresher=uac (422 with Min-SE under MinSessionExpires), refreshed by
 // re-INVITE or UPDATE, and a session nobody refreshed is hung up.
+//
+// TLS and SRTP: with Config.TLSListen (sip.tls_listen, and sip.tls_cert_file
+// and sip.tls_key_file; `ensemble sip --tls-listen --tls-cert-file
+// --tls-key-file`) the bridge serves SIP over TLS (1.2 at least) on a port of
+// its own, and its Contact for a dialog that came over TLS is
+// sip:...;transport=tls on that port; its BYE goes back over the caller's
+// connection, which gets through the caller's NAT and needs no certificate
+// of the caller. An offer over RTP/SAVP with SDES keys (RFC 4568, sdes.go:
+// AES_CM_128_HMAC_SHA1_80 and _32, AES_256_CM_HMAC_SHA1_80 and _32 of RFC
+// 6188, AEAD_AES_128_GCM and _256 of RFC 7714; lifetimes, MKIs and several
+// keys per line) is answered with the tag of the first usable a=crypto line
+// and a fresh random key of the bridge's own in its suite; the call's RTP is
+// then encrypted and authenticated by pion/srtp, each way with its sender's
+// key, and a packet that does not authenticate (a forgery, a replay, RTP in
+// clear) is dropped before the bridge latches onto its source. An offer with
+// both an RTP/AVP and an RTP/SAVP stream (best-effort SRTP) is answered on
+// the SAVP one. Policy: a call that came over TLS must offer SRTP (else 488,
+// Warning 399 "SRTP required: ..."); over UDP and TCP an SDES offer is taken
+// too (the far end asked), though its keys crossed the network in clear, and
+// a plain offer is answered as before. An a=crypto that breaks RFC 4568's
+// grammar (tag, suite, base64, key length of the suite, lifetime, MKI) is
+// 488 with Warning 306 saying what is wrong; no usable line (suite,
+// UNENCRYPTED_SRTP and other session parameters that weaken or change the
+// protection, KDR other than 0) is 488 with Warning 399 naming each line's
+// reason. A re-INVITE keeps the call's protection (SRTP to plain, or the
+// reverse, or another suite is 488) and may bring new keys of the far end.
+// A trunk with RequireSRTP (sip.trunks[].require_srtp) needs SRTP of its
+// calls over UDP and TCP as well.
+// Dial-out to a URI with transport=tls goes over TLS (the far end checked
+// against Config.TLSCAFile, sip.tls_ca_file, else the system's roots) with
+// the TLS Contact, offering SRTP only (AES_CM_128_HMAC_SHA1_80 and _32); an
+// answer without SRTP fails the call.
 //
 // Trunks (Config.Trunks): with none, anyone may call (open dial-in). With
 // some, an INVITE from an address on no trunk's allow-list (CIDRs) is refused
@@ -118,7 +150,11 @@
 // events); /readyz and /metrics for a bridge in its own process (it serves no
 // HTTP); trunks for `ensemble sip` (its flags have none: only sip.trunks in
 // the configuration file of `ensemble serve`); video (H.264
-// pass-through); TLS and SRTP; a prompt or music while a caller waits in the lobby (it
+// pass-through); SRTP keyed by DTLS (UDP/TLS/RTP/SAVP) or
+// MIKEY; sips: URIs (dial-out takes sip:...;transport=tls); RTCP, sent or
+// read, plain or SRTCP (the bridge sends none, drops what comes on the RTP
+// port and never reads port+1); the TLS certificate is read at start, not
+// reloaded when it changes; registration over TLS; a prompt or music while a caller waits in the lobby (it
 // hears silence); dial-out calls skipping the lobby (the called party waits
 // there like a caller, though a room admin placed the call); in-band DTMF on dial-out
 // calls (their answer is expected to carry telephone-event); the tones of

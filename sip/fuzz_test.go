@@ -10,19 +10,26 @@ import (
 	"github.com/emiago/sipgo/sip"
 )
 
-// FuzzParseOffer feeds SDP offers: each is refused with ErrBadSDP or
-// ErrNoCommonCodec, or accepted with a codec the bridge speaks, and then its
-// answer is SDP that parses again with the same codec and one m= line per
-// offered one.
+// FuzzParseOffer feeds SDP offers: each is refused with one of the offer
+// errors (refusedOffer), or accepted with a codec the bridge speaks, and then
+// its answer (with a key of ours when the offer is SDES) is SDP that parses
+// again with the same codec, protection and one m= line per offered one.
 func FuzzParseOffer(f *testing.F) {
 	f.Add([]byte("v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\nm=audio 4000 RTP/AVP 0 101\r\na=rtpmap:101 telephone-event/8000\r\n"))
 	f.Fuzz(func(t *testing.T, body []byte) {
 		o, err := parseOffer(body)
 		if err != nil {
-			if !errors.Is(err, ErrBadSDP) && !errors.Is(err, ErrNoCommonCodec) {
+			if !refusedOffer(err) {
 				t.Fatalf("untyped refusal: %v", err)
 			}
 			return
+		}
+		if o.crypto != nil {
+			leg, err := newSRTPLeg(o.crypto)
+			if err != nil {
+				t.Fatalf("SRTP of an accepted line %+v: %v", o.crypto, err)
+			}
+			o.answerCrypto = &leg.local
 		}
 		if o.audioIndex < 0 || o.audioIndex >= len(o.media) || o.codec.Name == "" || !o.remote.IsValid() {
 			t.Fatalf("accepted offer without a usable stream: %+v", o)
@@ -35,7 +42,7 @@ func FuzzParseOffer(f *testing.F) {
 		if err != nil {
 			t.Fatalf("our answer does not parse: %v\n%s", err, ans)
 		}
-		if back.codec != o.codec || len(back.media) != len(o.media) || back.payloadType != o.payloadType {
+		if back.codec != o.codec || len(back.media) != len(o.media) || back.payloadType != o.payloadType || (back.crypto == nil) != (o.crypto == nil) {
 			t.Fatalf("answer says %s/%d in %d sections, offer %s/%d in %d", back.codec.Name, back.payloadType, len(back.media),
 				o.codec.Name, o.payloadType, len(o.media))
 		}
@@ -62,8 +69,18 @@ func FuzzSIPRequest(f *testing.F) {
 			t.Fatalf("caller name %q", name)
 		}
 		_ = callID(req)
-		if _, err := parseOffer(req.Body()); err != nil && !errors.Is(err, ErrBadSDP) && !errors.Is(err, ErrNoCommonCodec) {
+		if _, err := parseOffer(req.Body()); err != nil && !refusedOffer(err) {
 			t.Fatalf("untyped refusal: %v", err)
 		}
 	})
+}
+
+// refusedOffer reports whether err is one of parseOffer's own refusals.
+func refusedOffer(err error) bool {
+	for _, want := range []error{ErrBadSDP, ErrNoCommonCodec, ErrBadCrypto, ErrNoCommonCrypto} {
+		if errors.Is(err, want) {
+			return true
+		}
+	}
+	return false
 }

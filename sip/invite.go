@@ -29,7 +29,7 @@ func (b *Bridge) onInvite(req *sip.Request, tx sip.ServerTransaction) {
 		b.countRefused(code)
 		res := sip.NewResponseFromRequest(req, code, reason, nil)
 		if code == 488 {
-			res.AppendHeader(sip.NewHeader("Warning", `305 ensemble "Incompatible media format"`))
+			res.AppendHeader(warningOf(err))
 		}
 		if code == sip.StatusServiceUnavailable {
 			res.AppendHeader(sip.NewHeader("Retry-After", "30"))
@@ -70,6 +70,10 @@ func (b *Bridge) onInvite(req *sip.Request, tx sip.ServerTransaction) {
 	}
 	c := &call{b: b, id: callID(req), offer: off, name: callerName(req), log: log, number: req.Recipient.User}
 	c.gateway = b.cfg.GatewayNumber != "" && c.number == b.cfg.GatewayNumber
+	if err := b.secureMedia(req, c, trunk); err != nil {
+		refuse(err)
+		return
+	}
 	c.sessionTimer.Store(int64(interval))
 	c.refresh()
 	if err := b.admit(c); err != nil {
@@ -112,7 +116,8 @@ func (b *Bridge) onInvite(req *sip.Request, tx sip.ServerTransaction) {
 	}
 	sdp, err := off.answer(c.localRTP(), c.sdpSession, 1)
 	if err == nil {
-		headers := append(timerHeaders(interval), sip.NewHeader("Content-Type", "application/sdp"))
+		contact := b.contactFor(req)
+		headers := append(timerHeaders(interval), sip.NewHeader("Content-Type", "application/sdp"), &contact)
 		err = dialog.Respond(sip.StatusOK, "OK", sdp, headers...) // returns once the ACK came
 	}
 	if err != nil {
@@ -122,7 +127,8 @@ func (b *Bridge) onInvite(req *sip.Request, tx sip.ServerTransaction) {
 	}
 	answered = true
 	c.answered.Store(true)
-	log.Info("sip call answered", "room", c.room, "codec", off.codec.Name, "rtp_remote", off.remote.String(), "name", c.name)
+	log.Info("sip call answered", "room", c.room, "codec", off.codec.Name, "rtp_remote", off.remote.String(), "name", c.name,
+		"transport", req.Transport(), "srtp", c.srtpSuite())
 	go c.run()
 }
 

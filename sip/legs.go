@@ -32,8 +32,15 @@ func (c *call) readRTP() {
 			}
 			return
 		}
+		pkt := buf[:n]
+		if c.srtp != nil {
+			var ok bool
+			if pkt, ok = c.srtp.unprotect(pkt); !ok {
+				continue // not from the far end (or RTCP): never latched on, never played
+			}
+		}
 		var p rtp.Packet
-		if err := p.Unmarshal(buf[:n]); err != nil || p.Version != 2 {
+		if err := p.Unmarshal(pkt); err != nil || p.Version != 2 {
 			continue // not RTP (RTCP multiplexed, or noise)
 		}
 		c.mu.Lock()

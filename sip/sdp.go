@@ -1,6 +1,7 @@
 package sip
 
 import (
+	"errors"
 	"fmt"
 	"net/netip"
 	"strconv"
@@ -24,11 +25,18 @@ type offer struct {
 	direction   string
 	media       []*sdp.MediaDescription // every m= line, for the answer
 	audioIndex  int                     // which of them is the chosen audio
+	// crypto is the far end's chosen a=crypto line when the audio is
+	// RTP/SAVP (nil for RTP/AVP); answerCrypto is ours, set by the call
+	// (srtp.go) before it answers.
+	crypto, answerCrypto *cryptoAttr
 }
 
 // parseOffer reads an SDP offer and picks the first audio codec in the far end's
-// order of preference that the bridge speaks. A body it cannot parse is
-// ErrBadSDP; no usable audio stream is ErrNoCommonCodec.
+// order of preference that the bridge speaks, in the first audio stream over
+// RTP/SAVP that has one (SRTP when the far end offers it), else the first
+// over RTP/AVP. A body it cannot parse is ErrBadSDP; a malformed a=crypto
+// ErrBadCrypto; no usable audio stream is ErrNoCommonCodec, or
+// ErrNoCommonCrypto when an RTP/SAVP stream's keys were what failed.
 func parseOffer(body []byte) (*offer, error) {
 	if len(body) == 0 {
 		return nil, fmt.Errorf("%w: empty body (offerless INVITE is not supported)", ErrBadSDP)
@@ -41,46 +49,67 @@ func parseOffer(body []byte) (*offer, error) {
 		return nil, fmt.Errorf("%w: %w", ErrBadSDP, err)
 	}
 	o := &offer{media: sd.MediaDescriptions, audioIndex: -1, eventPT: -1}
-	for i, m := range sd.MediaDescriptions {
-		if o.audioIndex >= 0 || m.MediaName.Media != "audio" || m.MediaName.Port.Value == 0 {
-			continue
+	var cryptoErr error
+	for _, secure := range []bool{true, false} {
+		for i, m := range sd.MediaDescriptions {
+			if o.audioIndex >= 0 || m.MediaName.Media != "audio" || m.MediaName.Port.Value == 0 {
+				continue
+			}
+			crypto, err := streamCrypto(m)
+			switch {
+			case errors.Is(err, ErrBadCrypto):
+				return nil, err
+			case errors.Is(err, ErrNoCommonCrypto):
+				cryptoErr = err
+				continue
+			case err != nil, (crypto != nil) != secure:
+				continue
+			}
+			if err := o.takeAudio(&sd, i, m); err != nil {
+				return nil, err
+			}
+			if o.audioIndex == i {
+				o.crypto = crypto
+			}
 		}
-		if !slicesHasRTPProfile(m.MediaName.Protos) {
-			continue // SRTP (RTP/SAVP) is not supported yet
-		}
-		c, pt, ok := chooseCodec(m)
-		if !ok {
-			continue
-		}
-		conn := m.ConnectionInformation
-		if conn == nil {
-			conn = sd.ConnectionInformation
-		}
-		if conn == nil || conn.Address == nil {
-			return nil, fmt.Errorf("%w: audio stream without a connection address (c=)", ErrBadSDP)
-		}
-		host := strings.SplitN(conn.Address.Address, "/", 2)[0]
-		addr, err := netip.ParseAddr(host)
-		if err != nil {
-			return nil, fmt.Errorf("%w: connection address %q is not an IP address", ErrBadSDP, conn.Address.Address)
-		}
-		port := m.MediaName.Port.Value
-		if port <= 0 || port > 65535 {
-			return nil, fmt.Errorf("%w: audio port %d", ErrBadSDP, port)
-		}
-		o.remote = netip.AddrPortFrom(addr.Unmap(), uint16(port))
-		o.codec, o.payloadType, o.audioIndex = c, pt, i
-		o.eventPT = eventPayloadType(m)
-		o.direction = direction(m, &sd)
+	}
+	if o.audioIndex < 0 && cryptoErr != nil {
+		return nil, cryptoErr
 	}
 	if o.audioIndex < 0 {
-		return nil, fmt.Errorf("%w: the offer's audio is none of %s over RTP/AVP", ErrNoCommonCodec, codecNames())
+		return nil, fmt.Errorf("%w: the offer's audio is none of %s over RTP/AVP or RTP/SAVP", ErrNoCommonCodec, codecNames())
 	}
 	return o, nil
 }
 
-func slicesHasRTPProfile(protos []string) bool {
-	return strings.Join(protos, "/") == "RTP/AVP"
+// takeAudio makes m, the i-th stream, the offer's audio if it has a codec the
+// bridge speaks.
+func (o *offer) takeAudio(sd *sdp.SessionDescription, i int, m *sdp.MediaDescription) error {
+	c, pt, ok := chooseCodec(m)
+	if !ok {
+		return nil
+	}
+	conn := m.ConnectionInformation
+	if conn == nil {
+		conn = sd.ConnectionInformation
+	}
+	if conn == nil || conn.Address == nil {
+		return fmt.Errorf("%w: audio stream without a connection address (c=)", ErrBadSDP)
+	}
+	host := strings.SplitN(conn.Address.Address, "/", 2)[0]
+	addr, err := netip.ParseAddr(host)
+	if err != nil {
+		return fmt.Errorf("%w: connection address %q is not an IP address", ErrBadSDP, conn.Address.Address)
+	}
+	port := m.MediaName.Port.Value
+	if port <= 0 || port > 65535 {
+		return fmt.Errorf("%w: audio port %d", ErrBadSDP, port)
+	}
+	o.remote = netip.AddrPortFrom(addr.Unmap(), uint16(port))
+	o.codec, o.payloadType, o.audioIndex = c, pt, i
+	o.eventPT = eventPayloadType(m)
+	o.direction = direction(m, sd)
+	return nil
 }
 
 func codecNames() string {
@@ -199,6 +228,13 @@ func (o *offer) answer(local netip.AddrPort, sessionID uint64, version uint64) (
 		formats := []string{strconv.Itoa(int(o.payloadType))}
 		md := &sdp.MediaDescription{
 			MediaName: sdp.MediaName{Media: "audio", Port: sdp.RangedPort{Value: int(local.Port())}, Protos: []string{"RTP", "AVP"}},
+		}
+		if o.crypto != nil {
+			if o.answerCrypto == nil {
+				return nil, fmt.Errorf("sip: an SRTP answer without a key of ours")
+			}
+			md.MediaName.Protos = []string{"RTP", "SAVP"}
+			md.WithValueAttribute("crypto", o.answerCrypto.String())
 		}
 		name := fmt.Sprintf("%d %s/%d", o.payloadType, o.codec.Name, o.codec.ClockRate)
 		if o.codec.Channels > 1 {

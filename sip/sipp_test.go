@@ -114,7 +114,14 @@ func TestSippConcurrentCallsAndTheLimit(t *testing.T) {
 	ctx := t.Context()
 	done := make(chan error, 1)
 	go func() { done <- runSipp(t, ctx, e.bridge, "answered_bridge_hangs_up.xml", number, calls) }()
-	waitFor(t, ctx, fmt.Sprintf("%d answered calls", calls), func() bool { return e.bridge.Answered() == calls })
+	waitFor(t, ctx, fmt.Sprintf("%d answered calls", calls), func() bool {
+		select {
+		case err := <-done: // sipp gave up: say why instead of waiting forever
+			t.Fatalf("sipp ended with %d calls answered: %v", e.bridge.Answered(), err)
+		default:
+		}
+		return e.bridge.Answered() == calls
+	})
 	parts, err := e.api.ListParticipants(ctx, room)
 	if err != nil || len(parts) != calls {
 		t.Fatalf("%d participants in the room, want %d (%v)", len(parts), calls, err)

@@ -14,7 +14,7 @@ func statusOf(err error) (int, string) {
 		return sip.StatusBadRequest, "Bad Request"
 	case errors.Is(err, ErrBadSDP):
 		return sip.StatusBadRequest, "Bad Request (malformed SDP)"
-	case errors.Is(err, ErrNoCommonCodec):
+	case errors.Is(err, ErrNoCommonCodec), errors.Is(err, ErrBadCrypto), errors.Is(err, ErrNoCommonCrypto), errors.Is(err, ErrSRTPRequired):
 		return 488, "Not Acceptable Here"
 	case errors.Is(err, ErrForbidden):
 		return sip.StatusForbidden, "Forbidden"

@@ -17,6 +17,9 @@ type Trunk struct {
 	User, Password string
 	// RequireAuth makes its calls answer a digest challenge (401) first.
 	RequireAuth bool
+	// RequireSRTP refuses its calls whose offer has no SRTP (488), over any
+	// transport (over TLS every call must offer it).
+	RequireSRTP bool
 }
 
 func (t Trunk) validate() error {

@@ -28,7 +28,11 @@ func runSIP(ctx context.Context, args []string) error {
 	fs.StringVar(&s.Listen, "listen", "127.0.0.1:5060", "SIP address, IP:port (UDP and TCP)")
 	fs.StringVar(&s.Domain, "domain", "", "domain of meetings' SIP URIs")
 	fs.StringVar(&s.PublicIP, "public-ip", "", "IP address put in Contact and SDP (default: the listen IP)")
-	transports := fs.String("transports", "udp,tcp", "comma-separated SIP transports")
+	transports := fs.String("transports", "udp,tcp", "comma-separated SIP transports (udp, tcp; TLS: --tls-listen)")
+	fs.StringVar(&s.TLSListen, "tls-listen", "", "SIP over TLS address, IP:port (calls over TLS must offer SRTP)")
+	fs.StringVar(&s.TLSCertFile, "tls-cert-file", "", "PEM certificate chain of --tls-listen")
+	fs.StringVar(&s.TLSKeyFile, "tls-key-file", "", "PEM private key of --tls-cert-file")
+	fs.StringVar(&s.TLSCAFile, "tls-ca-file", "", "PEM CA certificates of the TLS peers the bridge calls (default: the system's)")
 	fs.StringVar(&s.RTPPortRange, "rtp-port-range", "", "MIN-MAX: UDP ports of calls' audio")
 	fs.IntVar(&s.MaxCalls, "max-calls", 0, "calls at once (0 = 100)")
 	fs.StringVar(&s.GatewayNumber, "gateway-number", "", "number of the dial-in gateway that asks for the meeting number")
@@ -63,6 +67,10 @@ func newSIPBridge(s config.SIP, url, key, secret string, log *slog.Logger, onDia
 	if host, port, err := net.SplitHostPort(listen); err == nil && host == "" {
 		listen = net.JoinHostPort("0.0.0.0", port)
 	}
+	tlsListen := s.TLSListen
+	if host, port, err := net.SplitHostPort(tlsListen); err == nil && host == "" {
+		tlsListen = net.JoinHostPort("0.0.0.0", port)
+	}
 	lo, hi := s.RTPPorts()
 	var reg *sip.Registration
 	if s.Registrar != "" {
@@ -70,11 +78,12 @@ func newSIPBridge(s config.SIP, url, key, secret string, log *slog.Logger, onDia
 	}
 	var trunks []sip.Trunk
 	for _, t := range s.Trunks {
-		trunks = append(trunks, sip.Trunk{Name: t.Name, Allow: t.Networks(), User: t.User, Password: t.Password, RequireAuth: t.AuthRequired()})
+		trunks = append(trunks, sip.Trunk{Name: t.Name, Allow: t.Networks(), User: t.User, Password: t.Password, RequireAuth: t.AuthRequired(), RequireSRTP: t.RequireSRTP})
 	}
 	b, err := sip.New(sip.Config{
 		Register: reg, Trunks: trunks, OnDialProgress: onDial,
 		Listen: listen, Domain: s.Domain, PublicIP: s.PublicIP, Transports: s.Transports,
+		TLSListen: tlsListen, TLSCertFile: s.TLSCertFile, TLSKeyFile: s.TLSKeyFile, TLSCAFile: s.TLSCAFile,
 		RTPPortMin: lo, RTPPortMax: hi, MaxCalls: s.MaxCalls, GatewayNumber: s.GatewayNumber,
 		URL: url, APIKey: key, APISecret: secret, Logger: log,
 	})

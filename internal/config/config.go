@@ -232,6 +232,16 @@ type SIP struct {
 	PublicIP string `yaml:"public_ip"`
 	// Transports are udp and tcp (default both).
 	Transports []string `yaml:"transports"`
+	// TLSListen, when set, is the IP:port of SIP over TLS (usually 5061),
+	// with the PEM certificate chain TLSCertFile and its key TLSKeyFile.
+	// Calls over TLS must offer SRTP (SDES keys, RFC 4568).
+	TLSListen   string `yaml:"tls_listen"`
+	TLSCertFile string `yaml:"tls_cert_file"`
+	TLSKeyFile  string `yaml:"tls_key_file"`
+	// TLSCAFile, when set, holds the PEM CA certificates that the TLS peers the
+	// bridge calls (dial-out to sip:...;transport=tls) are checked against;
+	// "" = the system's.
+	TLSCAFile string `yaml:"tls_ca_file"`
 	// RTPPortRange ("20000-20999") holds calls' RTP ports, one per call; "" = any.
 	RTPPortRange string `yaml:"rtp_port_range"`
 	// MaxCalls bounds the calls at once (0 = the bridge's default, 100).
@@ -262,6 +272,9 @@ type SIPTrunk struct {
 	// RequireAuth makes its calls answer a digest challenge (401) first
 	// (default: true when user is set).
 	RequireAuth *bool `yaml:"require_auth"`
+	// RequireSRTP refuses its calls whose offer has no SRTP (SDES) with 488;
+	// calls over TLS need SRTP whatever the trunk.
+	RequireSRTP bool `yaml:"require_srtp"`
 }
 
 // AuthRequired is RequireAuth, defaulting to whether credentials are given.

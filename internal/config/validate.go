@@ -220,6 +220,7 @@ func (c *Config) Validate() error {
 		}
 	}
 	validateSIPBridge(&c.SIP, bad)
+	validateSIPTLS(&c.SIP, bad)
 	if !slices.Contains([]string{"debug", "info", "warn", "error"}, strings.ToLower(c.LogLevel)) {
 		bad("log_level", "%q is not one of debug, info, warn, error", c.LogLevel)
 	}
@@ -290,7 +291,7 @@ func validateSIPBridge(s *SIP, bad func(field, format string, args ...any)) {
 	}
 	for i, t := range s.Transports {
 		if t != "udp" && t != "tcp" {
-			bad(fmt.Sprintf("sip.transports[%d]", i), "%q is not udp or tcp", t)
+			bad(fmt.Sprintf("sip.transports[%d]", i), "%q is not udp or tcp (TLS has its own address: sip.tls_listen)", t)
 		}
 	}
 	if len(s.Transports) > 0 && !slices.Contains(s.Transports, "udp") {
