@@ -3,7 +3,13 @@
 // renews it, a new room is placed atomically on the least-loaded live node, and
 // the node hosting a room keeps its placement alive while the room is open.
 //
-// Keys (prefix "ensemble:"):
+// The client is any redis.UniversalClient: one server, a master behind Redis
+// Sentinel (the client follows a failover; the heartbeat fails meanwhile and
+// retries, the live rooms go on), or Redis Cluster. Every command here touches one
+// key, except Nodes' MGET over all node keys: on Redis Cluster give a hash-tagged
+// Config.KeyPrefix ("{ensemble}:") so that they share a slot.
+//
+// Keys (prefix Config.KeyPrefix, default "ensemble:"):
 //
 //	node:<id>        the node's NodeInfo as JSON, expiring after TTL
 //	nodes            the set of node ids ever registered (pruned of expired ones)

@@ -105,15 +105,8 @@ func (c *Config) Validate() error {
 		bad("data_dir", "empty")
 	}
 
-	if c.Redis.Address != "" {
-		if _, port, err := net.SplitHostPort(c.Redis.Address); err != nil || port == "" {
-			bad("redis.address", "%q is not host:port", c.Redis.Address)
-		}
-	} else if c.Redis.Password != "" {
-		bad("redis.password", "set without redis.address")
-	}
-	if c.Redis.DB < 0 {
-		bad("redis.db", "%d is negative", c.Redis.DB)
+	for _, p := range c.Redis.Options().Problems() {
+		bad(redisKey(p.Field), "%s", p.Reason)
 	}
 
 	for i, u := range c.Webhooks.URLs {
@@ -343,4 +336,22 @@ func validateSIPTrunks(trunks []SIPTrunk, bad func(field, format string, args ..
 			bad(field("allow"), "is required without credentials: the trunk would let every address call")
 		}
 	}
+}
+
+// redisKey is the YAML path of a redisconn.Options field ("SentinelAddresses[1]"
+// is "redis.sentinel.addresses[1]").
+func redisKey(field string) string {
+	name, index, _ := strings.Cut(field, "[")
+	if index != "" {
+		index = "[" + index
+	}
+	key, ok := map[string]string{
+		"Address": "redis.address", "Password": "redis.password", "DB": "redis.db",
+		"MasterName": "redis.sentinel.master_name", "SentinelAddresses": "redis.sentinel.addresses",
+		"SentinelPassword": "redis.sentinel.password", "ClusterAddresses": "redis.cluster_addresses",
+	}[name]
+	if !ok {
+		return "redis"
+	}
+	return key + index
 }
