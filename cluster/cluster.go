@@ -66,6 +66,8 @@ type Config struct {
 	// a hash tag ("{ensemble}:"): Nodes reads all nodes' keys in one MGET, which
 	// Redis Cluster runs only on keys of one slot.
 	KeyPrefix string
+	// Placement chooses the node of a new room (default PolicyLoad).
+	Placement Policy
 	Logger    *slog.Logger
 }
 
@@ -104,6 +106,11 @@ func Join(ctx context.Context, cfg Config) (*Cluster, error) {
 	if cfg.KeyPrefix == "" {
 		cfg.KeyPrefix = DefaultKeyPrefix
 	}
+	policy, err := ParsePolicy(string(cfg.Placement))
+	if err != nil {
+		return nil, err
+	}
+	cfg.Placement = policy
 	c := &Cluster{cfg: cfg, log: cfg.Logger.With("node", cfg.Self.ID), done: make(chan struct{}), self: cfg.Self}
 	c.self.StartedAt = time.Now().UTC()
 	if err := c.beat(ctx); err != nil {
@@ -306,8 +313,9 @@ func (c *Cluster) node(ctx context.Context, id string) (NodeInfo, bool, error) {
 	return n, true, nil
 }
 
-// Place returns the node hosting room, placing it on the least-loaded live node
-// that is not draining when no live node hosts it. Concurrent placements of one
+// Place returns the node hosting room, placing it by the policy (the least-loaded
+// live node that is not draining, of this node's region first with PolicyRegion)
+// when no live node hosts it. Concurrent placements of one
 // room from several nodes agree: the first SET NX wins and the others read it.
 func (c *Cluster) Place(ctx context.Context, room string) (NodeInfo, error) {
 	for attempt := 0; attempt < 3; attempt++ {
@@ -332,7 +340,7 @@ func (c *Cluster) Place(ctx context.Context, room string) (NodeInfo, error) {
 		if err != nil {
 			return NodeInfo{}, err
 		}
-		best, ok := leastLoaded(nodes)
+		best, ok := c.choose(nodes)
 		if !ok {
 			return NodeInfo{}, ErrNoNode
 		}
@@ -347,7 +355,7 @@ func (c *Cluster) Place(ctx context.Context, room string) (NodeInfo, error) {
 			if _, err := pipe.Exec(ctx); err != nil {
 				c.log.Warn("recording a placement failed", "room", room, "err", err)
 			}
-			c.log.Info("room placed", "room", room, "on", best.ID)
+			c.log.Info("room placed", "room", room, "on", best.ID, "region", best.Region, "policy", c.cfg.Placement)
 			return best, nil
 		}
 		// Another node placed it meanwhile: read its choice.

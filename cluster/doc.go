@@ -20,6 +20,15 @@
 // join (a participant reconnecting) places the room again. Placement is one SET NX:
 // two nodes never host the same room.
 //
+// Placement (Config.Placement): PolicyLoad puts a new room on the least-loaded
+// live node (participants + rooms + rooms just placed); PolicyRegion on the
+// least-loaded node of the placing node's region, falling back to the
+// least-loaded node anywhere when that region has none that may take a room. The
+// placing node is the one the room's first participant reached (the entry point
+// of its join): a regional load balancer or geo-DNS sends people to a node near
+// them, so the entry node's region is the participant's, with nothing to trust
+// in the token. Collector exports the live nodes (region and load) for /metrics.
+//
 // Draining (Drain) publishes the node as draining and frees its rooms' placements:
 // their participants, told to join again, land on other nodes. A host whose
 // placement vanished (Redis restarted without its data) takes it back at its next

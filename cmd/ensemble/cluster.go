@@ -36,6 +36,7 @@ func joinCluster(ctx context.Context, cfg *config.Config, rdb redis.UniversalCli
 	self := cluster.NodeInfo{ID: nodeID(cfg), Region: cfg.Cluster.Region, URL: nodeURL(cfg)}
 	c, err := cluster.Join(ctx, cluster.Config{
 		Redis: rdb, Self: self, Logger: log, KeyPrefix: cfg.Redis.Options().KeyTag() + ":",
+		Placement: cluster.Policy(cfg.Cluster.Placement),
 		Load: func() cluster.Load {
 			st := engine.Stats()
 			cpu, egress := guard.Load()
@@ -53,7 +54,7 @@ func joinCluster(ctx context.Context, cfg *config.Config, rdb redis.UniversalCli
 	if err != nil {
 		return nil, err
 	}
-	log.Info("joined the cluster", "node", self.ID, "url", self.URL)
+	log.Info("joined the cluster", "node", self.ID, "region", self.Region, "url", self.URL, "placement", cfg.Cluster.Placement)
 	return c, nil
 }
 

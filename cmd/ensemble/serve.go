@@ -191,6 +191,10 @@ func runServe(ctx context.Context, args []string) error {
 	if clus != nil {
 		defer clus.Close()
 		listNodes = clus.Nodes
+		// /metrics shows what GET /api/v1/nodes lists.
+		if err := srv.RegisterMetrics(clus.Collector()); err != nil {
+			return err
+		}
 	}
 
 	// Hosts sign in through the organisation's identity provider, when configured.

@@ -365,6 +365,10 @@ type Cluster struct {
 	// http://<bind or the default route's address>:<http_port>); not the public
 	// URL, which a load balancer may share among nodes.
 	URL string `yaml:"url"`
+	// Placement chooses the node of a new room: "load" (default, the least-loaded
+	// node) or "region" (the least-loaded node of the region of the node the first
+	// participant reached, else the least-loaded anywhere). Give every node the same.
+	Placement string `yaml:"placement"`
 }
 
 // CORS lists the web origins whose pages may call the API and WHIP/WHEP from a

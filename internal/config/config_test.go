@@ -229,6 +229,8 @@ func TestBadValuesNamed(t *testing.T) {
 		{"redis sentinel address", keys + "redis: {sentinel: {master_name: m, addresses: ['s:1', nope]}}\n", "redis.sentinel.addresses[1]: \"nope\" is not host:port"},
 		{"redis sentinel password alone", keys + "redis: {address: 'h:1', sentinel: {password: x}}\n", "redis.sentinel.password: set without a Sentinel"},
 		{"redis cluster db", keys + "redis: {cluster_addresses: ['c:7000'], db: 3}\n", "redis.db: 3: Redis Cluster has only database 0"},
+		{"placement unknown", keys + "cluster: {placement: nearest}\n", "cluster.placement: \"nearest\" is not load or region"},
+		{"region placement without region", keys + "cluster: {placement: region}\n", "cluster.placement: region needs cluster.region"},
 		{"redis cluster duplicate", keys + "redis: {cluster_addresses: ['c:7000', 'c:7000']}\n", "redis.cluster_addresses[1]: \"c:7000\" is listed twice"},
 		{"webhook url", keys + "webhooks: {urls: [ftp://x]}\n", "webhooks.urls[0]"},
 		{"webhook key", keys + "webhooks: {urls: ['http://h/'], api_key: nope}\n", "webhooks.api_key: \"nope\""},

@@ -83,6 +83,7 @@ func settings() []setting {
 		{"turn.relay_ip", "TURN_RELAY_IP", "turn-relay-ip", "local address of relay sockets", false, setString(func(c *Config) *string { return &c.TURN.RelayIP })},
 		{"cluster.node_id", "NODE_ID", "node-id", "this node's id among the nodes on Redis (default: host name and port)", false, setString(func(c *Config) *string { return &c.Cluster.NodeID })},
 		{"cluster.region", "NODE_REGION", "node-region", "this node's region", false, setString(func(c *Config) *string { return &c.Cluster.Region })},
+		{"cluster.placement", "PLACEMENT", "placement", "where new rooms go: load (the least-loaded node) or region (the least-loaded node of the region of the node the first participant reached)", false, setString(func(c *Config) *string { return &c.Cluster.Placement })},
 		{"cluster.url", "NODE_URL", "node-url", "where the other nodes reach this node's HTTP listener", false, setString(func(c *Config) *string { return &c.Cluster.URL })},
 		{"cors.allowed_origins", "CORS_ALLOWED_ORIGINS", "cors-allowed-origins", "comma-separated web origins allowed to call the API from a browser", false, setList(func(c *Config) *[]string { return &c.CORS.AllowedOrigins })},
 		{"oidc.issuer", "OIDC_ISSUER", "oidc-issuer", "OpenID Connect issuer URL of the hosts' identity provider (\"\" = no sign-in)", false, setString(func(c *Config) *string { return &c.OIDC.Issuer })},

@@ -183,6 +183,15 @@ func (c *Config) Validate() error {
 			bad("cluster.url", "%v", err)
 		}
 	}
+	switch c.Cluster.Placement {
+	case "", "load":
+	case "region":
+		if c.Cluster.Region == "" {
+			bad("cluster.placement", "region needs cluster.region (this node's region)")
+		}
+	default:
+		bad("cluster.placement", "%q is not load or region", c.Cluster.Placement)
+	}
 	if id := c.Cluster.NodeID; strings.ContainsAny(id, " \t\n:/") {
 		bad("cluster.node_id", "%q may not contain blanks, ':' or '/'", id)
 	}
