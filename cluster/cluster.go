@@ -18,7 +18,8 @@ import (
 const (
 	DefaultHeartbeat = 2 * time.Second
 	DefaultTTL       = 6 * time.Second
-	keyPrefix        = "ensemble:"
+	// DefaultKeyPrefix starts the keys of Config.KeyPrefix "".
+	DefaultKeyPrefix = "ensemble:"
 )
 
 // ErrNoNode: no live node may take a new room (all draining, or none registered).
@@ -61,6 +62,12 @@ type Config struct {
 	OpenRooms func() []string
 	Heartbeat time.Duration // default 2 s
 	TTL       time.Duration // default 6 s
+	// KeyPrefix starts every key (default DefaultKeyPrefix). On Redis Cluster give
+	// a hash tag ("{ensemble}:"): Nodes reads all nodes' keys in one MGET, which
+	// Redis Cluster runs only on keys of one slot.
+	KeyPrefix string
+	// Placement chooses the node of a new room (default PolicyLoad).
+	Placement Policy
 	Logger    *slog.Logger
 }
 
@@ -96,6 +103,14 @@ func Join(ctx context.Context, cfg Config) (*Cluster, error) {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
+	if cfg.KeyPrefix == "" {
+		cfg.KeyPrefix = DefaultKeyPrefix
+	}
+	policy, err := ParsePolicy(string(cfg.Placement))
+	if err != nil {
+		return nil, err
+	}
+	cfg.Placement = policy
 	c := &Cluster{cfg: cfg, log: cfg.Logger.With("node", cfg.Self.ID), done: make(chan struct{}), self: cfg.Self}
 	c.self.StartedAt = time.Now().UTC()
 	if err := c.beat(ctx); err != nil {
@@ -134,10 +149,10 @@ func (c *Cluster) run(ctx context.Context) {
 	}
 }
 
-func nodeKey(id string) string   { return keyPrefix + "node:" + id }
-func roomKey(room string) string { return keyPrefix + "room-node:" + room }
-func nodesKey() string           { return keyPrefix + "nodes" }
-func placedKey(id string) string { return keyPrefix + "node-placed:" + id }
+func (c *Cluster) nodeKey(id string) string   { return c.cfg.KeyPrefix + "node:" + id }
+func (c *Cluster) roomKey(room string) string { return c.cfg.KeyPrefix + "room-node:" + room }
+func (c *Cluster) nodesKey() string           { return c.cfg.KeyPrefix + "nodes" }
+func (c *Cluster) placedKey(id string) string { return c.cfg.KeyPrefix + "node-placed:" + id }
 
 // renewOrReclaim extends a room's placement if this node holds it, and takes it
 // back if nobody does (Redis restarted empty, or the key expired while Redis was
@@ -175,8 +190,8 @@ func (c *Cluster) beat(ctx context.Context) error {
 		return err
 	}
 	pipe := c.cfg.Redis.Pipeline()
-	pipe.Set(ctx, nodeKey(info.ID), b, c.cfg.TTL)
-	pipe.SAdd(ctx, nodesKey(), info.ID)
+	pipe.Set(ctx, c.nodeKey(info.ID), b, c.cfg.TTL)
+	pipe.SAdd(ctx, c.nodesKey(), info.ID)
 	if _, err := pipe.Exec(ctx); err != nil {
 		return err
 	}
@@ -185,7 +200,7 @@ func (c *Cluster) beat(ctx context.Context) error {
 	}
 	ttl := c.cfg.TTL.Milliseconds()
 	for _, room := range c.cfg.OpenRooms() {
-		if err := renewOrReclaim.Run(ctx, c.cfg.Redis, []string{roomKey(room)}, info.ID, ttl).Err(); err != nil {
+		if err := renewOrReclaim.Run(ctx, c.cfg.Redis, []string{c.roomKey(room)}, info.ID, ttl).Err(); err != nil {
 			return err
 		}
 	}
@@ -205,7 +220,7 @@ func (c *Cluster) Drain(ctx context.Context) error {
 	}
 	rooms := c.cfg.OpenRooms()
 	for _, room := range rooms {
-		if err := deleteIfOwner.Run(ctx, c.cfg.Redis, []string{roomKey(room)}, c.cfg.Self.ID).Err(); err != nil {
+		if err := deleteIfOwner.Run(ctx, c.cfg.Redis, []string{c.roomKey(room)}, c.cfg.Self.ID).Err(); err != nil {
 			return fmt.Errorf("cluster: free room %q of draining node %s: %w", room, c.cfg.Self.ID, err)
 		}
 	}
@@ -227,7 +242,7 @@ func (c *Cluster) Self() NodeInfo {
 
 // Nodes lists the live nodes, by id.
 func (c *Cluster) Nodes(ctx context.Context) ([]NodeInfo, error) {
-	ids, err := c.cfg.Redis.SMembers(ctx, nodesKey()).Result()
+	ids, err := c.cfg.Redis.SMembers(ctx, c.nodesKey()).Result()
 	if err != nil {
 		return nil, fmt.Errorf("cluster: list nodes: %w", err)
 	}
@@ -236,10 +251,10 @@ func (c *Cluster) Nodes(ctx context.Context) ([]NodeInfo, error) {
 	}
 	keys := make([]string, 0, 2*len(ids))
 	for _, id := range ids {
-		keys = append(keys, nodeKey(id))
+		keys = append(keys, c.nodeKey(id))
 	}
 	for _, id := range ids {
-		keys = append(keys, placedKey(id))
+		keys = append(keys, c.placedKey(id))
 	}
 	vals, err := c.cfg.Redis.MGet(ctx, keys...).Result()
 	if err != nil {
@@ -250,7 +265,7 @@ func (c *Cluster) Nodes(ctx context.Context) ([]NodeInfo, error) {
 		s, ok := v.(string)
 		if !ok {
 			// Expired: the node is gone; forget it.
-			c.cfg.Redis.SRem(ctx, nodesKey(), ids[i])
+			c.cfg.Redis.SRem(ctx, c.nodesKey(), ids[i])
 			continue
 		}
 		var n NodeInfo
@@ -269,7 +284,7 @@ func (c *Cluster) Nodes(ctx context.Context) ([]NodeInfo, error) {
 
 // Host returns the live node hosting room, if any (no placement).
 func (c *Cluster) Host(ctx context.Context, room string) (NodeInfo, bool, error) {
-	id, err := c.cfg.Redis.Get(ctx, roomKey(room)).Result()
+	id, err := c.cfg.Redis.Get(ctx, c.roomKey(room)).Result()
 	if errors.Is(err, redis.Nil) {
 		return NodeInfo{}, false, nil
 	}
@@ -284,7 +299,7 @@ func (c *Cluster) Host(ctx context.Context, room string) (NodeInfo, bool, error)
 }
 
 func (c *Cluster) node(ctx context.Context, id string) (NodeInfo, bool, error) {
-	s, err := c.cfg.Redis.Get(ctx, nodeKey(id)).Result()
+	s, err := c.cfg.Redis.Get(ctx, c.nodeKey(id)).Result()
 	if errors.Is(err, redis.Nil) {
 		return NodeInfo{}, false, nil
 	}
@@ -298,12 +313,13 @@ func (c *Cluster) node(ctx context.Context, id string) (NodeInfo, bool, error) {
 	return n, true, nil
 }
 
-// Place returns the node hosting room, placing it on the least-loaded live node
-// that is not draining when no live node hosts it. Concurrent placements of one
+// Place returns the node hosting room, placing it by the policy (the least-loaded
+// live node that is not draining, of this node's region first with PolicyRegion)
+// when no live node hosts it. Concurrent placements of one
 // room from several nodes agree: the first SET NX wins and the others read it.
 func (c *Cluster) Place(ctx context.Context, room string) (NodeInfo, error) {
 	for attempt := 0; attempt < 3; attempt++ {
-		id, err := c.cfg.Redis.Get(ctx, roomKey(room)).Result()
+		id, err := c.cfg.Redis.Get(ctx, c.roomKey(room)).Result()
 		if err != nil && !errors.Is(err, redis.Nil) {
 			return NodeInfo{}, fmt.Errorf("cluster: room %q: %w", room, err)
 		}
@@ -316,7 +332,7 @@ func (c *Cluster) Place(ctx context.Context, room string) (NodeInfo, error) {
 				return n, nil
 			}
 			// Its host is gone: free the room for a new placement.
-			if err := deleteIfOwner.Run(ctx, c.cfg.Redis, []string{roomKey(room)}, id).Err(); err != nil {
+			if err := deleteIfOwner.Run(ctx, c.cfg.Redis, []string{c.roomKey(room)}, id).Err(); err != nil {
 				return NodeInfo{}, fmt.Errorf("cluster: free room %q of dead node %s: %w", room, id, err)
 			}
 		}
@@ -324,22 +340,22 @@ func (c *Cluster) Place(ctx context.Context, room string) (NodeInfo, error) {
 		if err != nil {
 			return NodeInfo{}, err
 		}
-		best, ok := leastLoaded(nodes)
+		best, ok := c.choose(nodes)
 		if !ok {
 			return NodeInfo{}, ErrNoNode
 		}
-		set, err := c.cfg.Redis.SetNX(ctx, roomKey(room), best.ID, c.cfg.TTL).Result()
+		set, err := c.cfg.Redis.SetNX(ctx, c.roomKey(room), best.ID, c.cfg.TTL).Result()
 		if err != nil {
 			return NodeInfo{}, fmt.Errorf("cluster: place room %q: %w", room, err)
 		}
 		if set {
 			pipe := c.cfg.Redis.Pipeline()
-			pipe.Incr(ctx, placedKey(best.ID))
-			pipe.PExpire(ctx, placedKey(best.ID), 2*c.cfg.Heartbeat)
+			pipe.Incr(ctx, c.placedKey(best.ID))
+			pipe.PExpire(ctx, c.placedKey(best.ID), 2*c.cfg.Heartbeat)
 			if _, err := pipe.Exec(ctx); err != nil {
 				c.log.Warn("recording a placement failed", "room", room, "err", err)
 			}
-			c.log.Info("room placed", "room", room, "on", best.ID)
+			c.log.Info("room placed", "room", room, "on", best.ID, "region", best.Region, "policy", c.cfg.Placement)
 			return best, nil
 		}
 		// Another node placed it meanwhile: read its choice.
@@ -374,5 +390,5 @@ func (c *Cluster) Close() error {
 	<-c.done
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 	defer cancel()
-	return c.cfg.Redis.Del(ctx, nodeKey(c.cfg.Self.ID)).Err()
+	return c.cfg.Redis.Del(ctx, c.nodeKey(c.cfg.Self.ID)).Err()
 }

@@ -27,16 +27,16 @@ import (
 // it, whatever its own view of the placement, so that no request loops.
 const hopHeader = "Ensemble-Forwarded-By"
 
-// joinCluster registers this node on Redis when redis.address is set (nil
-// otherwise).
-func joinCluster(ctx context.Context, cfg *config.Config, engine *sfu.Engine, srv *server.Server, guard *loadguard.Guard, log *slog.Logger) (*cluster.Cluster, error) {
-	if cfg.Redis.Address == "" {
+// joinCluster registers this node on Redis, through the client the store shares,
+// when Redis is configured (nil otherwise).
+func joinCluster(ctx context.Context, cfg *config.Config, rdb redis.UniversalClient, engine *sfu.Engine, srv *server.Server, guard *loadguard.Guard, log *slog.Logger) (*cluster.Cluster, error) {
+	if rdb == nil {
 		return nil, nil
 	}
-	rdb := redis.NewClient(&redis.Options{Addr: cfg.Redis.Address, Password: cfg.Redis.Password, DB: cfg.Redis.DB})
 	self := cluster.NodeInfo{ID: nodeID(cfg), Region: cfg.Cluster.Region, URL: nodeURL(cfg)}
 	c, err := cluster.Join(ctx, cluster.Config{
-		Redis: rdb, Self: self, Logger: log,
+		Redis: rdb, Self: self, Logger: log, KeyPrefix: cfg.Redis.Options().KeyTag() + ":",
+		Placement: cluster.Policy(cfg.Cluster.Placement),
 		Load: func() cluster.Load {
 			st := engine.Stats()
 			cpu, egress := guard.Load()
@@ -52,10 +52,9 @@ func joinCluster(ctx context.Context, cfg *config.Config, engine *sfu.Engine, sr
 		},
 	})
 	if err != nil {
-		rdb.Close()
 		return nil, err
 	}
-	log.Info("joined the cluster", "node", self.ID, "url", self.URL)
+	log.Info("joined the cluster", "node", self.ID, "region", self.Region, "url", self.URL, "placement", cfg.Cluster.Placement)
 	return c, nil
 }
 

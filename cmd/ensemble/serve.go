@@ -56,11 +56,17 @@ func runServe(ctx context.Context, args []string) error {
 	}
 	defer stopPprof()
 
-	// Durable records (rooms, meetings): a bbolt file in the data directory, or Redis.
-	st, err := store.Open(ctx, cfg.DataDir, store.RedisOptions{
-		Address: cfg.Redis.Address, Password: cfg.Redis.Password, DB: cfg.Redis.DB,
-	})
+	// Durable records (rooms, meetings): a bbolt file in the data directory, or Redis,
+	// whose one client the cluster membership shares.
+	rdb, err := connectRedis(ctx, cfg, log)
 	if err != nil {
+		return fmt.Errorf("open store: %w", err)
+	}
+	var st store.Store
+	if rdb != nil {
+		defer rdb.Close() // deferred first: closed after the store and the cluster
+		st = store.NewRedis(rdb, cfg.Redis.Options().KeyTag())
+	} else if st, err = store.Open(ctx, cfg.DataDir, store.RedisOptions{}); err != nil {
 		return fmt.Errorf("open store: %w", err)
 	}
 	defer st.Close()
@@ -176,7 +182,7 @@ func runServe(ctx context.Context, args []string) error {
 	}
 
 	// Several nodes on Redis: register, place rooms, route to their hosts.
-	clus, err := joinCluster(ctx, cfg, engine, srv, guard, log)
+	clus, err := joinCluster(ctx, cfg, rdb, engine, srv, guard, log)
 	if err != nil {
 		return fmt.Errorf("cluster: %w", err)
 	}
@@ -185,6 +191,10 @@ func runServe(ctx context.Context, args []string) error {
 	if clus != nil {
 		defer clus.Close()
 		listNodes = clus.Nodes
+		// /metrics shows what GET /api/v1/nodes lists.
+		if err := srv.RegisterMetrics(clus.Collector()); err != nil {
+			return err
+		}
 	}
 
 	// Hosts sign in through the organisation's identity provider, when configured.

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/ensemble-sfu/ensemble/internal/redisconn"
 	"github.com/ensemble-sfu/ensemble/signalling/auth"
 	"github.com/ensemble-sfu/ensemble/signalling/oidcauth"
 )
@@ -176,12 +177,37 @@ func (l Limits) TrustedProxyNetworks() []netip.Prefix {
 	return out
 }
 
-// Redis is the optional Redis used by multi-node installs; Address "" = none.
+// Redis is the optional Redis used by multi-node installs: one server (Address),
+// a master behind Redis Sentinel (Sentinel), or Redis Cluster (ClusterAddresses);
+// none of them = no Redis. Validate refuses a mix.
 type Redis struct {
-	Address  string `yaml:"address"`
-	Password string `yaml:"password"`
-	DB       int    `yaml:"db"`
+	Address  string        `yaml:"address"`
+	Password string        `yaml:"password"` // the data nodes' password
+	DB       int           `yaml:"db"`
+	Sentinel RedisSentinel `yaml:"sentinel"`
+	// ClusterAddresses are seed nodes of a Redis Cluster (host:port each).
+	ClusterAddresses []string `yaml:"cluster_addresses"`
 }
+
+// RedisSentinel finds the Redis master through Redis Sentinel and follows its
+// failovers.
+type RedisSentinel struct {
+	MasterName string   `yaml:"master_name"` // as in the sentinels' "sentinel monitor"
+	Addresses  []string `yaml:"addresses"`   // host:port of each sentinel
+	Password   string   `yaml:"password"`    // the sentinels' own requirepass, if any
+}
+
+// Options is the Redis client's view of r.
+func (r Redis) Options() redisconn.Options {
+	return redisconn.Options{
+		Address: r.Address, Password: r.Password, DB: r.DB,
+		MasterName: r.Sentinel.MasterName, SentinelAddresses: r.Sentinel.Addresses, SentinelPassword: r.Sentinel.Password,
+		ClusterAddresses: r.ClusterAddresses,
+	}
+}
+
+// Enabled reports whether any Redis is configured.
+func (r Redis) Enabled() bool { return r.Options().Enabled() }
 
 // Webhooks are the URLs told about room events, and the API key whose secret signs
 // the calls ("" with exactly one configured key = that key).
@@ -352,6 +378,10 @@ type Cluster struct {
 	// http://<bind or the default route's address>:<http_port>); not the public
 	// URL, which a load balancer may share among nodes.
 	URL string `yaml:"url"`
+	// Placement chooses the node of a new room: "load" (default, the least-loaded
+	// node) or "region" (the least-loaded node of the region of the node the first
+	// participant reached, else the least-loaded anywhere). Give every node the same.
+	Placement string `yaml:"placement"`
 }
 
 // CORS lists the web origins whose pages may call the API and WHIP/WHEP from a
@@ -416,6 +446,9 @@ func (c *Config) Redacted() Config {
 	}
 	if r.Redis.Password != "" {
 		r.Redis.Password = "REDACTED"
+	}
+	if r.Redis.Sentinel.Password != "" {
+		r.Redis.Sentinel.Password = "REDACTED"
 	}
 	if r.OIDC.ClientSecret != "" {
 		r.OIDC.ClientSecret = "REDACTED"

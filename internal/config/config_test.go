@@ -133,13 +133,43 @@ func TestEnvSettings(t *testing.T) {
 		t.Fatal(err)
 	}
 	if len(c.Keys) != 2 || !slices.Equal(c.NAT1To1IPs, []string{"203.0.113.10", "2001:db8::1"}) ||
-		c.Redis != (Redis{"127.0.0.1:6379", "pw", 2}) || c.ResumeGrace != 45*time.Second ||
+		c.Redis.Address != "127.0.0.1:6379" || c.Redis.Password != "pw" || c.Redis.DB != 2 || c.ResumeGrace != 45*time.Second ||
 		c.Webhooks.APIKey != "b" || c.SIP.Domain != "sip.example.com" || c.DataDir != "/data" ||
 		c.LogLevel != "debug" || c.PublicURL != "http://203.0.113.10:7880" {
 		t.Fatalf("env config: %+v", c)
 	}
 	if r := c.Redacted(); r.Keys["a"] != "REDACTED" || r.Redis.Password != "REDACTED" || c.Keys["a"] != goodSecret {
 		t.Fatalf("Redacted: %+v (original %+v)", r, c.Keys)
+	}
+}
+
+// Sentinel and Cluster settings come from the environment as the others do; the
+// sentinels' password is a secret.
+func TestRedisSentinelAndClusterFromEnv(t *testing.T) {
+	e := map[string]string{
+		"ENSEMBLE_KEYS":                     "a:" + goodSecret,
+		"ENSEMBLE_REDIS_SENTINEL_MASTER":    "mymaster",
+		"ENSEMBLE_REDIS_SENTINEL_ADDRESSES": "10.0.0.1:26379, 10.0.0.2:26379",
+		"ENSEMBLE_REDIS_SENTINEL_PASSWORD":  "spw",
+	}
+	c, err := Load(Options{LookupEnv: env(e)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := c.Redis.Sentinel
+	if s.MasterName != "mymaster" || !slices.Equal(s.Addresses, []string{"10.0.0.1:26379", "10.0.0.2:26379"}) || s.Password != "spw" || !c.Redis.Enabled() {
+		t.Fatalf("sentinel config: %+v", c.Redis)
+	}
+	if r := c.Redacted(); r.Redis.Sentinel.Password != "REDACTED" {
+		t.Fatalf("the sentinel password is not redacted: %+v", r.Redis)
+	}
+	c, err = Load(Options{LookupEnv: env(map[string]string{"ENSEMBLE_KEYS": "a:" + goodSecret,
+		"ENSEMBLE_REDIS_CLUSTER_ADDRESSES": "10.0.0.1:7000,10.0.0.2:7000"})})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(c.Redis.ClusterAddresses, []string{"10.0.0.1:7000", "10.0.0.2:7000"}) || c.Redis.Options().KeyTag() != "{ensemble}" {
+		t.Fatalf("cluster config: %+v", c.Redis)
 	}
 }
 
@@ -191,6 +221,17 @@ func TestBadValuesNamed(t *testing.T) {
 		{"redis password alone", keys + "redis: {password: x}\n", "redis.password: set without"},
 		{"redis address", keys + "redis: {address: localhost}\n", "redis.address"},
 		{"redis db", keys + "redis: {address: 'h:1', db: -1}\n", "redis.db"},
+		{"redis address and sentinel", keys + "redis: {address: 'h:1', sentinel: {master_name: m, addresses: ['s:26379']}}\n", "redis.address: set together with a Sentinel configuration"},
+		{"redis address and cluster", keys + "redis: {address: 'h:1', cluster_addresses: ['c:7000']}\n", "redis.address: set together with cluster addresses"},
+		{"redis sentinel and cluster", keys + "redis: {sentinel: {master_name: m, addresses: ['s:26379']}, cluster_addresses: ['c:7000']}\n", "redis.cluster_addresses: set together with a Sentinel configuration"},
+		{"redis sentinel without master", keys + "redis: {sentinel: {addresses: ['s:26379']}}\n", "redis.sentinel.master_name: empty"},
+		{"redis sentinel without addresses", keys + "redis: {sentinel: {master_name: m}}\n", "redis.sentinel.addresses: empty"},
+		{"redis sentinel address", keys + "redis: {sentinel: {master_name: m, addresses: ['s:1', nope]}}\n", "redis.sentinel.addresses[1]: \"nope\" is not host:port"},
+		{"redis sentinel password alone", keys + "redis: {address: 'h:1', sentinel: {password: x}}\n", "redis.sentinel.password: set without a Sentinel"},
+		{"redis cluster db", keys + "redis: {cluster_addresses: ['c:7000'], db: 3}\n", "redis.db: 3: Redis Cluster has only database 0"},
+		{"placement unknown", keys + "cluster: {placement: nearest}\n", "cluster.placement: \"nearest\" is not load or region"},
+		{"region placement without region", keys + "cluster: {placement: region}\n", "cluster.placement: region needs cluster.region"},
+		{"redis cluster duplicate", keys + "redis: {cluster_addresses: ['c:7000', 'c:7000']}\n", "redis.cluster_addresses[1]: \"c:7000\" is listed twice"},
 		{"webhook url", keys + "webhooks: {urls: [ftp://x]}\n", "webhooks.urls[0]"},
 		{"webhook key", keys + "webhooks: {urls: ['http://h/'], api_key: nope}\n", "webhooks.api_key: \"nope\""},
 		{"public url", keys + "public_url: meet.example.com\n", "public_url:"},

@@ -45,11 +45,12 @@ func (f *settingFlag) Set(v string) error {
 
 // NewFlags defines on fs: --dev, --config and one flag per non-secret setting
 // (--bind, --http-port, --udp-port, --tcp-port, --nat-1to1-ips, --public-url,
-// --data-dir, --log-level, --redis-address, --redis-db, --resume-grace,
+// --data-dir, --log-level, --redis-address, --redis-db, --redis-sentinel-master,
+// --redis-sentinel-addresses, --redis-cluster-addresses, --resume-grace,
 // --drain-timeout, --max-participants, --max-tracks, --max-message-bytes,
 // --webhook-urls, --webhook-api-key, --sip-domain, --sip-phone-number, --oidc-issuer,
 // --oidc-client-id, --oidc-redirect-url, --oidc-session-ttl, --oidc-host-email-domains,
-// --oidc-host-groups, --oidc-groups-claim). Secrets (keys, Redis password, the OIDC
+// --oidc-host-groups, --oidc-groups-claim). Secrets (keys, Redis passwords, the OIDC
 // client and session secrets) come only from the file or the environment.
 func NewFlags(fs *flag.FlagSet) *Flags {
 	f := &Flags{}

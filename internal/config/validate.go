@@ -105,15 +105,8 @@ func (c *Config) Validate() error {
 		bad("data_dir", "empty")
 	}
 
-	if c.Redis.Address != "" {
-		if _, port, err := net.SplitHostPort(c.Redis.Address); err != nil || port == "" {
-			bad("redis.address", "%q is not host:port", c.Redis.Address)
-		}
-	} else if c.Redis.Password != "" {
-		bad("redis.password", "set without redis.address")
-	}
-	if c.Redis.DB < 0 {
-		bad("redis.db", "%d is negative", c.Redis.DB)
+	for _, p := range c.Redis.Options().Problems() {
+		bad(redisKey(p.Field), "%s", p.Reason)
 	}
 
 	for i, u := range c.Webhooks.URLs {
@@ -189,6 +182,15 @@ func (c *Config) Validate() error {
 		if err := checkHTTPURL(u); err != nil {
 			bad("cluster.url", "%v", err)
 		}
+	}
+	switch c.Cluster.Placement {
+	case "", "load":
+	case "region":
+		if c.Cluster.Region == "" {
+			bad("cluster.placement", "region needs cluster.region (this node's region)")
+		}
+	default:
+		bad("cluster.placement", "%q is not load or region", c.Cluster.Placement)
 	}
 	if id := c.Cluster.NodeID; strings.ContainsAny(id, " \t\n:/") {
 		bad("cluster.node_id", "%q may not contain blanks, ':' or '/'", id)
@@ -344,4 +346,22 @@ func validateSIPTrunks(trunks []SIPTrunk, bad func(field, format string, args ..
 			bad(field("allow"), "is required without credentials: the trunk would let every address call")
 		}
 	}
+}
+
+// redisKey is the YAML path of a redisconn.Options field ("SentinelAddresses[1]"
+// is "redis.sentinel.addresses[1]").
+func redisKey(field string) string {
+	name, index, _ := strings.Cut(field, "[")
+	if index != "" {
+		index = "[" + index
+	}
+	key, ok := map[string]string{
+		"Address": "redis.address", "Password": "redis.password", "DB": "redis.db",
+		"MasterName": "redis.sentinel.master_name", "SentinelAddresses": "redis.sentinel.addresses",
+		"SentinelPassword": "redis.sentinel.password", "ClusterAddresses": "redis.cluster_addresses",
+	}[name]
+	if !ok {
+		return "redis"
+	}
+	return key + index
 }

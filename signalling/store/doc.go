@@ -9,9 +9,12 @@
 //     a single node; nothing to install.
 //   - RedisStore (OpenRedis, NewRedis): Redis hashes, so every node of a cluster sees
 //     the same records. Multi-key operations run as Lua scripts (atomic); updates are
-//     compare-and-swap with retries.
+//     compare-and-swap with retries. Redis is one server, a master behind Sentinel
+//     or Redis Cluster (redisconn); on Cluster every key carries the hash tag
+//     "{ensemble}" so that the scripts' keys share a slot (the suite runs on a real
+//     three-master Cluster, and through a real Sentinel failover).
 //
-// Open chooses between them from the configuration (Redis address set or not).
+// Open chooses between them from the configuration (Redis configured or not).
 //
 // Values are JSON in a versioned envelope ({"v":1,"meeting":{...}}): a build that
 // meets a newer format refuses it (ErrInvalid) rather than dropping fields.

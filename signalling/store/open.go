@@ -10,10 +10,10 @@ import (
 // BoltFileName is the store file inside the data directory.
 const BoltFileName = "ensemble.db"
 
-// Open picks the store the configuration asks for: Redis when redis.Address is set
+// Open picks the store the configuration asks for: Redis when one is configured
 // (several nodes), else the bbolt file DataDir/ensemble.db (created with the directory).
 func Open(ctx context.Context, dataDir string, redis RedisOptions) (Store, error) {
-	if redis.Address != "" {
+	if redis.Enabled() {
 		return OpenRedis(ctx, redis)
 	}
 	if dataDir == "" {

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ensemble-sfu/ensemble/internal/redisconn"
 	"github.com/ensemble-sfu/ensemble/signalling/store"
 	"github.com/ensemble-sfu/ensemble/signalling/store/storetest"
 )
@@ -36,7 +37,7 @@ func TestOpenChoosesRedisWithAnAddress(t *testing.T) {
 	addr := storetest.StartRedis(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	s, err := store.Open(ctx, t.TempDir(), store.RedisOptions{Address: addr})
+	s, err := store.Open(ctx, t.TempDir(), store.RedisOptions{Options: redisconn.Options{Address: addr}})
 	if err != nil {
 		t.Fatal(err)
 	}

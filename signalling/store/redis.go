@@ -6,15 +6,17 @@ import (
 	"fmt"
 
 	"github.com/redis/go-redis/v9"
+
+	"github.com/ensemble-sfu/ensemble/internal/redisconn"
 )
 
-// RedisOptions says how to reach Redis.
+// RedisOptions says how to reach Redis: one server, a master behind Sentinel, or
+// Redis Cluster (see redisconn).
 type RedisOptions struct {
-	Address  string // host:port
-	Password string
-	DB       int
-	// Prefix starts every key; default "ensemble". With Redis Cluster, put a hash tag
-	// in it (e.g. "{ensemble}") so that the scripts' keys share a slot.
+	redisconn.Options
+	// Prefix starts every key; default Options.KeyTag(): "ensemble", or on Redis
+	// Cluster the hash tag "{ensemble}", since the scripts' keys (a meeting and its
+	// indexes) must share a slot.
 	Prefix string
 }
 
@@ -37,10 +39,16 @@ var _ Store = (*RedisStore)(nil)
 
 // OpenRedis connects to Redis and checks the connection with PING.
 func OpenRedis(ctx context.Context, opts RedisOptions) (*RedisStore, error) {
-	client := redis.NewClient(&redis.Options{Addr: opts.Address, Password: opts.Password, DB: opts.DB})
+	client, err := redisconn.New(opts.Options)
+	if err != nil {
+		return nil, fmt.Errorf("open redis store: %w: %w", ErrInvalid, err)
+	}
 	if err := client.Ping(ctx).Err(); err != nil {
 		client.Close()
-		return nil, fmt.Errorf("open redis store %s: %w", opts.Address, err)
+		return nil, fmt.Errorf("open redis store %s: %w", opts.Describe(), err)
+	}
+	if opts.Prefix == "" {
+		opts.Prefix = opts.KeyTag()
 	}
 	s := NewRedis(client, opts.Prefix)
 	s.ownsConn = true
@@ -48,7 +56,8 @@ func OpenRedis(ctx context.Context, opts RedisOptions) (*RedisStore, error) {
 }
 
 // NewRedis uses an existing client (shared with cluster routing, say); Close then
-// leaves the client open.
+// leaves the client open. On Redis Cluster, prefix must be a hash tag
+// (redisconn.Options.KeyTag).
 func NewRedis(client redis.UniversalClient, prefix string) *RedisStore {
 	if prefix == "" {
 		prefix = "ensemble"

@@ -11,6 +11,7 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
+	"github.com/ensemble-sfu/ensemble/internal/redisconn"
 	"github.com/ensemble-sfu/ensemble/signalling/meeting"
 	"github.com/ensemble-sfu/ensemble/signalling/store"
 	"github.com/ensemble-sfu/ensemble/signalling/store/storetest"
@@ -33,7 +34,7 @@ func TestOpenRedis(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 
-	s, err := store.OpenRedis(ctx, store.RedisOptions{Address: addr})
+	s, err := store.OpenRedis(ctx, store.RedisOptions{Options: redisconn.Options{Address: addr}})
 	if err != nil {
 		t.Fatalf("OpenRedis: %v", err)
 	}
@@ -41,7 +42,7 @@ func TestOpenRedis(t *testing.T) {
 		t.Fatal(err)
 	}
 	// A second node (its own connection) sees what the first wrote.
-	other, err := store.OpenRedis(ctx, store.RedisOptions{Address: addr})
+	other, err := store.OpenRedis(ctx, store.RedisOptions{Options: redisconn.Options{Address: addr}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -60,7 +61,7 @@ func TestOpenRedis(t *testing.T) {
 
 	short, cancelShort := context.WithTimeout(ctx, 500*time.Millisecond)
 	defer cancelShort()
-	if _, err := store.OpenRedis(short, store.RedisOptions{Address: "127.0.0.1:1"}); err == nil {
+	if _, err := store.OpenRedis(short, store.RedisOptions{Options: redisconn.Options{Address: "127.0.0.1:1"}}); err == nil {
 		t.Fatal("OpenRedis to a closed port succeeded")
 	}
 }
@@ -73,7 +74,7 @@ func TestRedisTwoNodesSameIdempotencyKey(t *testing.T) {
 	defer cancel()
 	var nodes [2]*store.RedisStore
 	for i := range nodes {
-		s, err := store.OpenRedis(ctx, store.RedisOptions{Address: addr})
+		s, err := store.OpenRedis(ctx, store.RedisOptions{Options: redisconn.Options{Address: addr}})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -10,6 +10,8 @@
 //		})
 //	}
 //
-// StartRedis skips the test when redis-server is not installed, but fails it under
-// CI=true.
+// StartRedisSentinel (a master, a replica and a sentinel, to fail over) and
+// StartRedisCluster (three masters joined with redis-cli --cluster create) serve
+// the high-availability tests. They all skip the test when redis-server is not
+// installed, but fail it under CI=true.
 package storetest

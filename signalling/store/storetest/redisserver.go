@@ -85,45 +85,71 @@ func startRedis(t testing.TB, bin string, port int) (string, error) {
 // answers; stop ends it (SIGTERM, which lets it write its files, then SIGKILL
 // after 5 s).
 func launchRedis(bin string, port int, dir string, persistence ...string) (addr string, stop func(), err error) {
-	addr = net.JoinHostPort("127.0.0.1", strconv.Itoa(port))
 	args := append([]string{"--port", strconv.Itoa(port), "--bind", "127.0.0.1"}, persistence...)
 	args = append(args, "--dir", dir, "--daemonize", "no", "--logfile", "")
-	cmd := exec.Command(bin, args...)
-	out := &lockedBuffer{}
-	cmd.Stdout, cmd.Stderr = out, out
-	if err := cmd.Start(); err != nil {
+	p, err := launch(bin, port, args...)
+	if err != nil {
 		return "", nil, err
 	}
-	exited := make(chan error, 1)
-	go func() { exited <- cmd.Wait() }()
-	var once sync.Once
-	stop = func() {
-		once.Do(func() {
-			_ = cmd.Process.Signal(syscall.SIGTERM)
-			select {
-			case <-exited:
-			case <-time.After(5 * time.Second):
-				_ = cmd.Process.Kill()
-				<-exited
-			}
-		})
-	}
+	return p.addr, p.stop, nil
+}
 
+// redisProcess is a running redis-server (a data node or a sentinel).
+type redisProcess struct {
+	addr   string
+	cmd    *exec.Cmd
+	out    *lockedBuffer
+	exited chan struct{}
+	once   sync.Once
+}
+
+// launch runs bin with args, expecting it to listen on 127.0.0.1:port, and waits
+// until it answers PING.
+func launch(bin string, port int, args ...string) (*redisProcess, error) {
+	p := &redisProcess{addr: net.JoinHostPort("127.0.0.1", strconv.Itoa(port)), out: &lockedBuffer{}, exited: make(chan struct{})}
+	p.cmd = exec.Command(bin, args...)
+	p.cmd.Stdout, p.cmd.Stderr = p.out, p.out
+	if err := p.cmd.Start(); err != nil {
+		return nil, err
+	}
+	var waitErr error
+	go func() { waitErr = p.cmd.Wait(); close(p.exited) }()
 	deadline := time.Now().Add(10 * time.Second)
 	for {
-		if ping(addr) == nil {
-			return addr, stop, nil
+		if ping(p.addr) == nil {
+			return p, nil
 		}
 		select {
-		case err := <-exited:
-			return "", nil, fmt.Errorf("redis-server exited (%v): %s", err, out.String())
+		case <-p.exited:
+			return nil, fmt.Errorf("redis-server exited (%v): %s", waitErr, p.out.String())
 		case <-time.After(20 * time.Millisecond):
 		}
 		if time.Now().After(deadline) {
-			stop()
-			return "", nil, fmt.Errorf("redis-server not answering on %s after 10s: %s", addr, out.String())
+			p.stop()
+			return nil, fmt.Errorf("redis-server not answering on %s after 10s: %s", p.addr, p.out.String())
 		}
 	}
+}
+
+// stop ends the process with SIGTERM (it writes its files), then SIGKILL after 5 s.
+func (p *redisProcess) stop() {
+	p.once.Do(func() {
+		_ = p.cmd.Process.Signal(syscall.SIGTERM)
+		select {
+		case <-p.exited:
+		case <-time.After(5 * time.Second):
+			_ = p.cmd.Process.Kill()
+			<-p.exited
+		}
+	})
+}
+
+// kill ends the process at once, as a crash would.
+func (p *redisProcess) kill() {
+	p.once.Do(func() {
+		_ = p.cmd.Process.Kill()
+		<-p.exited
+	})
 }
 
 // ping speaks just enough RESP to know the server is ready, without a client library.
