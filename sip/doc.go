@@ -35,7 +35,10 @@
 // answered at once and waits there, hearing silence, instead of ringing
 // until a phone or proxy gives up; a gateway call waits after its meeting
 // number. Admitted, the caller is in the room; refused, the bridge hangs up
-// (BYE).
+// (BYE). A call the bridge placed (dial-out) does not knock: a room admin
+// chose whom to call, so its token carries the skip_lobby grant, which lets
+// that one participant into that one room and, unlike room_admin, decides
+// nothing for others.
 //
 // Media: the far end's SDP offer (pion/sdp) picks the codec, in its order of
 // preference, among Opus, G.722, PCMU and PCMA over RTP/AVP; telephone-event is
@@ -119,8 +122,7 @@
 // HTTP); trunks for `ensemble sip` (its flags have none: only sip.trunks in
 // the configuration file of `ensemble serve`); video (H.264
 // pass-through); TLS and SRTP; a prompt or music while a caller waits in the lobby (it
-// hears silence); dial-out calls skipping the lobby (the called party waits
-// there like a caller, though a room admin placed the call); in-band DTMF on dial-out
+// hears silence); in-band DTMF on dial-out
 // calls (their answer is expected to carry telephone-event); the tones of
 // in-band keys are not muted in the room.
 package sip
