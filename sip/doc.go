@@ -32,9 +32,10 @@
 //
 // Lobby: a call joins as a guest, so in a room whose lobby is on it knocks
 // (with the caller's name) and waits for a room admin. A dial-in call is then
-// answered at once and waits there, hearing silence, instead of ringing
-// until a phone or proxy gives up; a gateway call waits after its meeting
-// number. Admitted, the caller is in the room; refused, the bridge hangs up
+// answered at once and waits there, instead of ringing until a phone or proxy
+// gives up; a gateway call waits after its meeting number. Waiting, the
+// caller hears a soft beep (WaitingToneHz, 0.4 s every 3 s), so that the line
+// does not seem dead; it stops as soon as the caller is let in. Admitted, the caller is in the room; refused, the bridge hangs up
 // (BYE). A call the bridge placed (dial-out) does not knock: a room admin
 // chose whom to call, so its token carries the skip_lobby grant, which lets
 // that one participant into that one room and, unlike room_admin, decides
@@ -121,8 +122,7 @@
 // events); /readyz and /metrics for a bridge in its own process (it serves no
 // HTTP); trunks for `ensemble sip` (its flags have none: only sip.trunks in
 // the configuration file of `ensemble serve`); video (H.264
-// pass-through); TLS and SRTP; a prompt or music while a caller waits in the lobby (it
-// hears silence); in-band DTMF on dial-out
+// pass-through); TLS and SRTP; in-band DTMF on dial-out
 // calls (their answer is expected to carry telephone-event); the tones of
 // in-band keys are not muted in the room.
 package sip
