@@ -145,27 +145,37 @@ func TestServeSIPTrunksFromTheConfigFile(t *testing.T) {
 		sipPort := freeUDPPort(t)
 		_, stop := startServe(t, freePort(t), "--config", file, "--dev", "--data-dir", t.TempDir(),
 			"--sip-domain", "sip.test", "--sip-listen", "127.0.0.1:"+strconv.Itoa(sipPort))
-		ua, err := sipgo.NewUA()
-		if err != nil {
-			t.Fatal(err)
+		if got := refusedWith(t, ctx, sipPort, "1234567890"); got != tc.status {
+			t.Errorf("trunk %s: call refused %d, want %d", tc.trunk, got, tc.status)
 		}
-		cl, err := sipgo.NewClient(ua, sipgo.WithClientHostname("127.0.0.1"))
-		if err != nil {
-			t.Fatal(err)
-		}
-		dialer := sipgo.DialogUA{Client: cl, ContactHDR: sip.ContactHeader{Address: sip.Uri{User: "test", Host: "127.0.0.1", Port: 5999}}}
-		offer := []byte("v=0\r\no=t 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\nm=audio 5998 RTP/AVP 0\r\na=rtpmap:0 PCMU/8000\r\n")
-		sess, err := dialer.Invite(ctx, sip.Uri{User: "1234567890", Host: "127.0.0.1", Port: sipPort}, offer,
-			sip.NewHeader("Content-Type", "application/sdp"))
-		if err == nil {
-			err = sess.WaitAnswer(ctx, sipgo.AnswerOptions{})
-			sess.Close()
-		}
-		var refused *sipgo.ErrDialogResponse
-		if !errors.As(err, &refused) || refused.Res.StatusCode != tc.status {
-			t.Errorf("trunk %s: call %v, want %d", tc.trunk, err, tc.status)
-		}
-		_ = ua.Close()
 		stop()
 	}
+}
+
+// refusedWith calls number at the bridge on sipPort from 127.0.0.1 and
+// returns the status it was refused with (0: answered, or no answer).
+func refusedWith(t *testing.T, ctx context.Context, sipPort int, number string) int {
+	t.Helper()
+	ua, err := sipgo.NewUA()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ua.Close()
+	cl, err := sipgo.NewClient(ua, sipgo.WithClientHostname("127.0.0.1"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	dialer := sipgo.DialogUA{Client: cl, ContactHDR: sip.ContactHeader{Address: sip.Uri{User: "test", Host: "127.0.0.1", Port: 5999}}}
+	offer := []byte("v=0\r\no=t 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\nm=audio 5998 RTP/AVP 0\r\na=rtpmap:0 PCMU/8000\r\n")
+	sess, err := dialer.Invite(ctx, sip.Uri{User: number, Host: "127.0.0.1", Port: sipPort}, offer,
+		sip.NewHeader("Content-Type", "application/sdp"))
+	if err == nil {
+		err = sess.WaitAnswer(ctx, sipgo.AnswerOptions{})
+		sess.Close()
+	}
+	var refused *sipgo.ErrDialogResponse
+	if errors.As(err, &refused) {
+		return refused.Res.StatusCode
+	}
+	return 0
 }
