@@ -1,16 +1,13 @@
 package sip_test
 
 import (
-	"context"
 	"encoding/binary"
 	"fmt"
 	"math"
 	"os"
 	"path/filepath"
 	"testing"
-	"time"
 
-	"github.com/ensemble-sfu/ensemble/signalling/client"
 	"github.com/ensemble-sfu/ensemble/sip"
 	"github.com/ensemble-sfu/ensemble/sip/internal/tone"
 )
@@ -19,33 +16,13 @@ import (
 // what it hears), and once admitted into a silent room hears it no more.
 func TestBaresipCallerHearsTheWaitingTone(t *testing.T) {
 	room := "lobby-room"
-	e := newEnv(t, func(c *sip.Config) { c.Meetings = pinMeetings{room} }, withLobbyRoom(t, room))
-	ctx, cancel := context.WithTimeout(t.Context(), 60*time.Second)
-	defer cancel()
-	host, err := client.Join(ctx, e.srv.URL, e.srv.Token(room, "host", "join", "subscribe", "room_admin"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer host.Close()
-	knocks := make(chan client.LobbyGuest, 1)
-	go func() {
-		for ev := range host.Events() {
-			if k, ok := ev.(client.LobbyKnock); ok {
-				knocks <- k.Guest
-			}
-		}
-	}()
+	e, ctx, host := newLobbyEnv(t, room, func(c *sip.Config) { c.Meetings = pinMeetings{room} })
 	wav := filepath.Join(t.TempDir(), "silence.wav")
 	if err := writeWAV(wav, 8000, make([]int16, 8000*50)); err != nil {
 		t.Fatal(err)
 	}
 	ua := startBaresip(t, wav, "PCMU/8000/1", "Waiting Phone", fmt.Sprintf("sip:12@127.0.0.1:%d", e.bridge.Addr().Port()))
-	var g client.LobbyGuest
-	select {
-	case g = <-knocks:
-	case <-ctx.Done():
-		t.Fatal("the caller never knocked at the lobby")
-	}
+	g := host.knock(t, ctx)
 
 	// Waiting: the recording has beeps, at the waiting tone's pitch.
 	var before []int16

@@ -9,7 +9,6 @@ import (
 	"net/http"
 	"os"
 	"os/exec"
-	"os/signal"
 	"path/filepath"
 	"slices"
 	"strconv"
@@ -30,15 +29,7 @@ import (
 const sipChildEnv = "ENSEMBLE_TEST_SIP_CHILD"
 
 // runSIPChild is the child's main: bridge until SIGTERM.
-func runSIPChild(args string) int {
-	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, os.Interrupt)
-	defer stop()
-	if err := runSIP(ctx, strings.Split(args, "\t")); err != nil && !errors.Is(err, context.Canceled) {
-		fmt.Fprintln(os.Stderr, "sip:", err)
-		return 1
-	}
-	return 0
-}
+func runSIPChild(args string) int { return runChild("sip", runSIP, args) }
 
 // startSIPProcess runs `ensemble sip` in a child process and waits until its
 // HTTP listener (httpURL) is ready; the test's end stops it (SIGTERM) and
@@ -141,7 +132,7 @@ func TestSIPProcessServesTheServersDialOut(t *testing.T) {
 	if err != nil || !slices.ContainsFunc(parts, func(p protocol.ParticipantInfo) bool { return p.Kind == "sip" && p.Name == "Desk phone" }) {
 		t.Fatalf("participants %+v, %v", parts, err)
 	}
-	waitUntil(t, ctx, "the room to hear the call answered", func() bool {
+	waitFor(t, 30*time.Second, "the room to hear the call answered", func() bool {
 		mu.Lock()
 		defer mu.Unlock()
 		return slices.Contains(announced, "answered")
@@ -149,7 +140,7 @@ func TestSIPProcessServesTheServersDialOut(t *testing.T) {
 	if ready := httpGet(t, bridgeURL+"/readyz"); !strings.Contains(ready, `"calls":1`) || !strings.Contains(ready, `"status":"ready"`) {
 		t.Fatalf("bridge /readyz: %s", ready)
 	}
-	waitUntil(t, ctx, "the bridge's /metrics to count the answered call", func() bool {
+	waitFor(t, 30*time.Second, "the bridge's /metrics to count the answered call", func() bool {
 		return strings.Contains(httpGet(t, bridgeURL+"/metrics"), "ensemble_sip_calls_answered 1")
 	})
 
@@ -169,7 +160,7 @@ func TestSIPProcessServesTheServersDialOut(t *testing.T) {
 		t.Fatal(err)
 	}
 	waitCallState(t, ctx, admin, call, "ended", "answered")
-	waitUntil(t, ctx, "the bridge to have no call", func() bool { return strings.Contains(httpGet(t, bridgeURL+"/readyz"), `"calls":0`) })
+	waitFor(t, 30*time.Second, "the bridge to have no call", func() bool { return strings.Contains(httpGet(t, bridgeURL+"/readyz"), `"calls":0`) })
 }
 
 func httpGet(t *testing.T, url string) string {
@@ -181,15 +172,4 @@ func httpGet(t *testing.T, url string) string {
 	defer res.Body.Close()
 	b, _ := io.ReadAll(res.Body)
 	return string(b)
-}
-
-func waitUntil(t *testing.T, ctx context.Context, what string, cond func() bool) {
-	t.Helper()
-	for !cond() {
-		select {
-		case <-ctx.Done():
-			t.Fatalf("waiting for %s: %v", what, ctx.Err())
-		case <-time.After(50 * time.Millisecond):
-		}
-	}
 }
