@@ -79,8 +79,8 @@ func TestBaresipCallerWaitsInTheLobby(t *testing.T) {
 }
 
 // A caller of the gateway number who types the number of a meeting whose
-// room has its lobby on waits there too; refused, it is hung up (BYE), not
-// asked for another number.
+// room has its lobby on waits there too, hearing the waiting tone; refused,
+// it is hung up (BYE), not asked for another number.
 func TestGatewayCallerRefusedInTheLobby(t *testing.T) {
 	room := "lobby-room"
 	e, ctx, host := newLobbyEnv(t, room, func(c *sip.Config) { c.GatewayNumber = "100"; c.Meetings = pinMeetings{room} })
@@ -91,6 +91,10 @@ func TestGatewayCallerRefusedInTheLobby(t *testing.T) {
 	relay := startSDPStripper(t, net.UDPAddrFromAddrPort(e.bridge.Addr()))
 	ua := startBaresip(t, wav, "PCMU/8000/1", "Gateway Caller", fmt.Sprintf("sip:100@127.0.0.1:%d", relay.port()))
 	g := host.knock(t, ctx)
+	// The prompt stopped at the first key, before the knock: from half a
+	// second after it (baresip's buffers), the caller hears the waiting tone.
+	heard, _ := ua.heardSoFar()
+	ua.hearsWaitingTone(t, ctx, len(heard)+8000/2)
 	if err := host.RefuseGuest(ctx, g.Identity); err != nil {
 		t.Fatal(err)
 	}
