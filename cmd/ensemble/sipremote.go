@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -94,7 +95,7 @@ func (d *remoteSIPDialer) Dial(room, uri, name string) (api.SIPParticipant, erro
 		}
 		return api.SIPParticipant{}, err
 	}
-	lines := bufio.NewReader(res.Body)
+	lines := newDialStateReader(res.Body)
 	first, err := readDialState(lines)
 	if err != nil {
 		res.Body.Close()
@@ -135,15 +136,38 @@ func (d *remoteSIPDialer) follow(c api.SIPParticipant, lines *bufio.Reader) {
 	}
 }
 
-// readDialState reads one JSON line of a dial response.
+// maxDialStateLine bounds one line of a dial response: a call's state is a
+// few hundred bytes, and a broken bridge must not fill the server's memory.
+const maxDialStateLine = 4096
+
+// errBadDialState: a line of a dial response is not a call's state.
+var errBadDialState = errors.New("sip bridge: not a call's state")
+
+// newDialStateReader reads a dial response's lines, each at most
+// maxDialStateLine long.
+func newDialStateReader(body io.Reader) *bufio.Reader { return bufio.NewReaderSize(body, maxDialStateLine) }
+
+// readDialState reads one JSON line of a dial response: a call with an id
+// and one of the states a placed call has.
 func readDialState(r *bufio.Reader) (api.SIPParticipant, error) {
-	line, err := r.ReadBytes('\n')
+	line, err := r.ReadSlice('\n')
+	if errors.Is(err, bufio.ErrBufferFull) {
+		return api.SIPParticipant{}, fmt.Errorf("%w: a line longer than %d bytes", errBadDialState, maxDialStateLine)
+	}
 	if err != nil {
 		return api.SIPParticipant{}, fmt.Errorf("reading a call's state: %w", err)
 	}
 	var c api.SIPParticipant
-	if err := json.Unmarshal(line, &c); err != nil || c.ID == "" || c.State == "" {
-		return api.SIPParticipant{}, fmt.Errorf("a call's state %q is not one", strings.TrimSpace(string(line)))
+	if err := json.Unmarshal(line, &c); err != nil {
+		return api.SIPParticipant{}, fmt.Errorf("%w: %w", errBadDialState, err)
+	}
+	switch sip.DialState(c.State) {
+	case sip.DialDialing, sip.DialRinging, sip.DialAnswered, sip.DialBusy, sip.DialNoAnswer, sip.DialFailed, sip.DialEnded:
+	default:
+		return api.SIPParticipant{}, fmt.Errorf("%w: state %q", errBadDialState, c.State)
+	}
+	if c.ID == "" {
+		return api.SIPParticipant{}, fmt.Errorf("%w: no id", errBadDialState)
 	}
 	return c, nil
 }
