@@ -157,7 +157,7 @@ func (h *bridgeHTTP) dial(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	states, stop := h.progress.subscribe(d.ID)
-	defer stop()
+	defer func() { stop(finalDialState(d.State)) }()
 	h.log.Info("sip call placed for the server", "room", room, "uri", in.URI, "dial_id", d.ID)
 	w.Header().Set("Content-Type", "application/x-ndjson")
 	w.WriteHeader(http.StatusCreated)
@@ -201,11 +201,14 @@ func finalDialState(s sip.DialState) bool {
 
 // dialProgress hands each placed call's new states (Config.OnDialProgress)
 // to the response that placed it. A state reported before that response
-// subscribed (the call moves on while Dial returns) waits for it.
+// subscribed (the call moves on while Dial returns) waits for it; the states
+// of a call whose response ended before the call (the server went away) are
+// dropped until its last.
 type dialProgress struct {
 	mu    sync.Mutex
 	subs  map[string]chan sip.Dialed
 	early map[string][]sip.Dialed
+	gone  map[string]bool
 }
 
 // maxDialStates bounds the states one call can have (dialing, ringing,
@@ -213,7 +216,7 @@ type dialProgress struct {
 const maxDialStates = 16
 
 func newDialProgress() *dialProgress {
-	return &dialProgress{subs: map[string]chan sip.Dialed{}, early: map[string][]sip.Dialed{}}
+	return &dialProgress{subs: map[string]chan sip.Dialed{}, early: map[string][]sip.Dialed{}, gone: map[string]bool{}}
 }
 
 func (p *dialProgress) report(d sip.Dialed) {
@@ -226,14 +229,20 @@ func (p *dialProgress) report(d sip.Dialed) {
 		}
 		return
 	}
+	if p.gone[d.ID] {
+		if finalDialState(d.State) {
+			delete(p.gone, d.ID)
+		}
+		return
+	}
 	if len(p.early[d.ID]) < maxDialStates {
 		p.early[d.ID] = append(p.early[d.ID], d)
 	}
 }
 
 // subscribe returns the call's states from now (and those reported before);
-// stop forgets the call.
-func (p *dialProgress) subscribe(id string) (<-chan sip.Dialed, func()) {
+// stop ends the subscription, saying whether the call had its last state.
+func (p *dialProgress) subscribe(id string) (<-chan sip.Dialed, func(finished bool)) {
 	ch := make(chan sip.Dialed, maxDialStates)
 	p.mu.Lock()
 	for _, d := range p.early[id] {
@@ -242,9 +251,12 @@ func (p *dialProgress) subscribe(id string) (<-chan sip.Dialed, func()) {
 	delete(p.early, id)
 	p.subs[id] = ch
 	p.mu.Unlock()
-	return ch, func() {
+	return ch, func(finished bool) {
 		p.mu.Lock()
 		delete(p.subs, id)
+		if !finished {
+			p.gone[id] = true
+		}
 		p.mu.Unlock()
 	}
 }

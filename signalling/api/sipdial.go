@@ -45,7 +45,7 @@ type DialSIPRequest struct {
 
 func (h *handler) sipOrProblem() *Problem {
 	if h.SIP == nil {
-		return newProblem(http.StatusNotFound, "sip_disabled", "this server runs no SIP bridge (sip.listen)")
+		return newProblem(http.StatusNotFound, "sip_disabled", "this server runs no SIP bridge (sip.listen) and knows none (sip.bridge_url)")
 	}
 	return nil
 }
