@@ -145,7 +145,9 @@ var errBadDialState = errors.New("sip bridge: not a call's state")
 
 // newDialStateReader reads a dial response's lines, each at most
 // maxDialStateLine long.
-func newDialStateReader(body io.Reader) *bufio.Reader { return bufio.NewReaderSize(body, maxDialStateLine) }
+func newDialStateReader(body io.Reader) *bufio.Reader {
+	return bufio.NewReaderSize(body, maxDialStateLine)
+}
 
 // readDialState reads one JSON line of a dial response: a call with an id
 // and one of the states a placed call has.
