@@ -70,7 +70,7 @@ func startSIPProcess(t *testing.T, httpURL string, args ...string) {
 
 // `ensemble sip` in its own process, configured by the sip: section of a
 // YAML file: its trunks refuse an unauthenticated caller (401), its /readyz
-// and /metrics tell its calls, and a server with sip.bridge_url places calls
+// and /metrics tell its registration and its calls, and a server with sip.bridge_url places calls
 // through it: a baresip that answers by itself joins the room, the call's
 // progress reaches the room as at a bridge inside the server, and the API
 // hangs it up. Requests to the bridge signed with another key are refused.
@@ -82,8 +82,11 @@ func TestSIPProcessServesTheServersDialOut(t *testing.T) {
 	serverPort, bridgePort, sipPort := freePort(t), freePort(t), freeUDPPort(t)
 	bridgeURL := "http://127.0.0.1:" + strconv.Itoa(bridgePort)
 	file := filepath.Join(t.TempDir(), "ensemble.yaml")
+	reg := startRegistrar(t)
+	reg.accept.Store(true)
 	if err := writeFile(file, fmt.Sprintf("sip:\n  domain: sip.test\n  listen: 127.0.0.1:%d\n  http: 127.0.0.1:%d\n"+
-		"  trunks:\n    - {name: phones, user: alice, password: s3cret}\n", sipPort, bridgePort)); err != nil {
+		"  registrar: sip:127.0.0.1:%d\n  register_user: bridge\n"+
+		"  trunks:\n    - {name: phones, user: alice, password: s3cret}\n", sipPort, bridgePort, reg.port)); err != nil {
 		t.Fatal(err)
 	}
 	baseURL, stop := startServe(t, serverPort, "--dev", "--data-dir", t.TempDir(), "--sip-domain", "sip.test",
@@ -91,6 +94,12 @@ func TestSIPProcessServesTheServersDialOut(t *testing.T) {
 	defer stop()
 	startSIPProcess(t, bridgeURL, "--dev", "--url", baseURL, "--config", file)
 
+	waitFor(t, 30*time.Second, "the bridge's /readyz to show it registered", func() bool {
+		return strings.Contains(httpGet(t, bridgeURL+"/readyz"), `"registered":true`)
+	})
+	if metrics := httpGet(t, bridgeURL+"/metrics"); !strings.Contains(metrics, "ensemble_sip_registered 1") {
+		t.Fatalf("the bridge's /metrics lacks its registration:\n%s", metrics)
+	}
 	if got := refusedWith(t, ctx, sipPort, "1234567890"); got != http.StatusUnauthorized {
 		t.Fatalf("a caller without credentials was answered %d, want 401 (the file's trunk)", got)
 	}
