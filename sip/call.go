@@ -64,12 +64,15 @@ type call struct {
 
 // tokenFor is the token a call joins with: a participant of kind sip that
 // publishes its microphone, hears the others and sends the caller's key presses
-// (publish_data).
-func tokenFor(cfg *Config, room, identity, name string) (string, error) {
+// (publish_data). A call the bridge placed (dialOut) skips the room's lobby: a
+// room admin chose whom to call. It gets skip_lobby, not room_admin, which
+// would also let the phone admit, mute and remove others.
+func tokenFor(cfg *Config, room, identity, name string, dialOut bool) (string, error) {
 	return auth.Sign(cfg.APIKey, cfg.APISecret, auth.TokenParams{
 		Identity: identity, Name: name, Room: room, Kind: vocab.ParticipantSIP,
-		Grants: auth.Grants{Join: true, Publish: true, Subscribe: true, PublishData: true, Sources: []string{string(vocab.SourceMicrophone)}},
-		TTL:    24 * time.Hour,
+		Grants: auth.Grants{Join: true, Publish: true, Subscribe: true, PublishData: true, Sources: []string{string(vocab.SourceMicrophone)},
+			SkipLobby: dialOut},
+		TTL: 24 * time.Hour,
 	})
 }
 
@@ -115,7 +118,7 @@ func (c *call) joinRoom(ctx context.Context, room string, more ...client.Option)
 	cfg := &c.b.cfg
 	identity := "sip-" + randomID()
 	log := c.log.With("room", room, "identity", identity)
-	tok, err := tokenFor(cfg, room, identity, c.name)
+	tok, err := tokenFor(cfg, room, identity, c.name, c.out != nil)
 	if err != nil {
 		return fmt.Errorf("sip: token: %w", err)
 	}

@@ -110,8 +110,9 @@ func (b *Bridge) Dial(room, uri, name string) (Dialed, error) {
 	b.forgetEndedDials()
 	b.dialed[id] = c.out
 	b.mu.Unlock()
+	placed := c.out.get() // dialing: read before the call can move on
 	go c.dial(ctx, target, room)
-	return c.out.get(), nil
+	return placed, nil
 }
 
 // Dialed returns the state of a placed call of room.

@@ -2,9 +2,7 @@ package sip_test
 
 import (
 	"context"
-	"fmt"
 	"math"
-	"path/filepath"
 	"testing"
 	"time"
 
@@ -22,19 +20,8 @@ func TestDialOutToBaresip(t *testing.T) {
 	defer cancel()
 	_, frames := e.joinListener(t, ctx, room)
 
-	wav := filepath.Join(t.TempDir(), "tone-1k.wav")
-	if err := writeWAV(wav, 8000, (&tone.Sine{Freq: 1000, Rate: 8000, Amplitude: 8000}).Next(8000*30)); err != nil {
-		t.Fatal(err)
-	}
-	ua := startBaresip(t, wav, "PCMU/8000/1", "Desk phone", "")
-	d, err := e.bridge.Dial(room, fmt.Sprintf("sip:tester@127.0.0.1:%d", ua.port), "Salle B")
-	if err != nil {
-		t.Fatal(err)
-	}
-	waitFor(t, ctx, "the answer", func() bool {
-		s, err := e.bridge.Dialed(room, d.ID)
-		return err == nil && s.State == sip.DialAnswered
-	})
+	_, d := e.dialBaresip(t, room)
+	e.waitDialed(t, ctx, d, sip.DialAnswered)
 	heard, err := collect(ctx, frames, 48000*2)
 	if err != nil {
 		t.Fatalf("the room heard %d samples from the called phone: %v", len(heard), err)

@@ -21,7 +21,6 @@ import (
 	"github.com/ensemble-sfu/ensemble/signalling/client"
 	"github.com/ensemble-sfu/ensemble/signalling/webhook"
 	"github.com/ensemble-sfu/ensemble/sip"
-	"github.com/ensemble-sfu/ensemble/sip/internal/tone"
 )
 
 // progressSeen gathers the states a placed call was announced with: by the
@@ -116,15 +115,7 @@ func TestDialOutProgressAnswered(t *testing.T) {
 	ctx, cancel := context.WithTimeout(t.Context(), 60*time.Second)
 	defer cancel()
 	e, room, seen := newProgressEnv(t, ctx)
-	wav := filepath.Join(t.TempDir(), "tone.wav")
-	if err := writeWAV(wav, 8000, (&tone.Sine{Freq: 1000, Rate: 8000, Amplitude: 8000}).Next(8000*30)); err != nil {
-		t.Fatal(err)
-	}
-	ua := startBaresip(t, wav, "PCMU/8000/1", "Desk phone", "")
-	d, err := e.bridge.Dial(room, fmt.Sprintf("sip:tester@127.0.0.1:%d", ua.port), "Salle B")
-	if err != nil {
-		t.Fatal(err)
-	}
+	_, d := e.dialBaresip(t, room)
 	answered := func(states []string) bool { return slices.Contains(states, "answered") }
 	waitFor(t, ctx, "answered, announced both ways", func() bool { h, r := seen.states(); return answered(h) && answered(r) })
 	if err := e.bridge.HangUp(room, d.ID); err != nil {

@@ -32,10 +32,14 @@
 //
 // Lobby: a call joins as a guest, so in a room whose lobby is on it knocks
 // (with the caller's name) and waits for a room admin. A dial-in call is then
-// answered at once and waits there, hearing silence, instead of ringing
-// until a phone or proxy gives up; a gateway call waits after its meeting
-// number. Admitted, the caller is in the room; refused, the bridge hangs up
-// (BYE).
+// answered at once and waits there, instead of ringing until a phone or proxy
+// gives up; a gateway call waits after its meeting number. Waiting, the
+// caller hears a soft beep (WaitingToneHz, 0.4 s every 3 s), so that the line
+// does not seem dead; it stops as soon as the caller is let in. Admitted, the caller is in the room; refused, the bridge hangs up
+// (BYE). A call the bridge placed (dial-out) does not knock: a room admin
+// chose whom to call, so its token carries the skip_lobby grant, which lets
+// that one participant into that one room and, unlike room_admin, decides
+// nothing for others.
 //
 // Media: the far end's SDP offer (pion/sdp) picks the codec, in its order of
 // preference, among Opus, G.722, PCMU and PCMA over RTP/AVP or RTP/SAVP;
@@ -132,31 +136,40 @@
 // progress (dialing, ringing, answered, busy, no_answer, failed with the SIP
 // status, ended) and HangUp ends it (CANCEL or BYE). The room API serves it as
 // POST/GET/DELETE /api/v1/rooms/{room}/sip-participants[/{id}] when the bridge
-// runs inside `ensemble serve`, which also hears each new state
-// (Config.OnDialProgress) and tells it to the webhooks (sip_call_progress) and
-// to the room (a data message from the server, topic sip_call), both with the
-// call as GET shows it.
+// runs inside `ensemble serve` (or in its own process, below), which also
+// hears each new state (Config.OnDialProgress) and tells it to the webhooks
+// (sip_call_progress) and to the room (a data message from the server, topic
+// sip_call), both with the call as GET shows it.
 //
-// Metrics (Collectors, on /metrics of ensemble serve): ensemble_sip_calls,
-// ensemble_sip_calls_answered, ensemble_sip_refused_total{status} and, with a
-// registrar, ensemble_sip_registered,
-// ensemble_sip_registration_expiry_timestamp_seconds and
-// ensemble_sip_register_attempts_total. ensemble serve's /readyz shows the
+// In its own process (`ensemble sip`), the bridge reads the sip: section of
+// a YAML file (--config, as ensemble serve's: trunks and all; flags given
+// override it) and, with --http (sip.http), serves /readyz and /metrics as
+// below and the dial-out of a server configured with sip.bridge_url: the
+// server POSTs /bridge/v1/rooms/{room}/calls with a token for that room
+// signed with the key the bridge holds (sip.bridge_api_key), and the call's
+// states come back as JSON lines on that response, held open until the call
+// ends; DELETE .../calls/{id} hangs up. The server keeps the states for GET
+// and announces them as its own bridge's. Progress rides on the server's own
+// request, so the bridge needs no way to reach the server beyond the one it
+// has, and no secret but the API key is shared (cmd/ensemble: sipremote.go,
+// sipbridgehttp.go).
+//
+// Metrics (Collectors, on /metrics of ensemble serve or ensemble sip --http):
+// ensemble_sip_calls, ensemble_sip_calls_answered,
+// ensemble_sip_refused_total{status} and, with a registrar,
+// ensemble_sip_registered, ensemble_sip_registration_expiry_timestamp_seconds
+// and ensemble_sip_register_attempts_total. Their /readyz shows the
 // calls and the registration (registered, expires, attempts, last_error) under
 // "sip", without making the node unready when the registrar refuses: the
 // node still serves its rooms and the calls sent to its address.
 //
-// Not yet: dial-out from a bridge in its own process (and so its progress
-// events); /readyz and /metrics for a bridge in its own process (it serves no
-// HTTP); trunks for `ensemble sip` (its flags have none: only sip.trunks in
-// the configuration file of `ensemble serve`); video (H.264
-// pass-through); SRTP keyed by DTLS (UDP/TLS/RTP/SAVP) or
-// MIKEY; sips: URIs (dial-out takes sip:...;transport=tls); RTCP, sent or
-// read, plain or SRTCP (the bridge sends none, drops what comes on the RTP
-// port and never reads port+1); the TLS certificate is read at start, not
-// reloaded when it changes; registration over TLS; a prompt or music while a caller waits in the lobby (it
-// hears silence); dial-out calls skipping the lobby (the called party waits
-// there like a caller, though a room admin placed the call); in-band DTMF on dial-out
+// Not yet: a server restarted while its calls go on through a bridge in its
+// own process forgets them (their progress and hang-up); video (H.264
+// pass-through); SRTP keyed by DTLS (UDP/TLS/RTP/SAVP) or MIKEY; sips: URIs
+// (dial-out takes sip:...;transport=tls); RTCP, sent or read, plain or SRTCP
+// (the bridge sends none, drops what comes on the RTP port and never reads
+// port+1); the TLS certificate is read at start, not reloaded when it
+// changes; registration over TLS; in-band DTMF on dial-out
 // calls (their answer is expected to carry telephone-event); the tones of
 // in-band keys are not muted in the room.
 package sip

@@ -9,6 +9,7 @@ import (
 
 	"github.com/emiago/sipgo/sip"
 
+	"github.com/ensemble-sfu/ensemble/signalling/client"
 	"github.com/ensemble-sfu/ensemble/sip/prompts"
 )
 
@@ -38,9 +39,10 @@ func (c *call) runGateway(ctx context.Context, wg *sync.WaitGroup) {
 			var room string
 			room, err = cfg.Meetings.RoomOf(ctx, number)
 			if err == nil {
-				// In a room with its lobby on, this waits (in silence) for a
-				// room admin's decision.
-				if err = c.joinRoom(ctx, room); err == nil {
+				// In a room with its lobby on, this waits for a room admin's
+				// decision, the caller hearing the waiting tone.
+				waiting := client.WithLobbyWaiting(func(client.LobbyWaiting) { c.media.playWaitingTone() })
+				if err = c.joinRoom(ctx, room, waiting); err == nil {
 					c.media.stopPrompt()
 					c.log.Info("sip gateway: meeting number accepted", "room", room, "try", try)
 					c.startRoom(ctx, wg)

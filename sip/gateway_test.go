@@ -7,10 +7,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/ensemble-sfu/ensemble/signalling/client"
 	"github.com/ensemble-sfu/ensemble/sip"
 	"github.com/ensemble-sfu/ensemble/sip/internal/tone"
-	"github.com/ensemble-sfu/ensemble/vocab"
 )
 
 // pinMeetings gives the short number 12 to one room (the sipp scenarios type
@@ -37,29 +35,12 @@ func testGatewayRightNumber(t *testing.T, scenario string) {
 	e := newEnv(t, func(c *sip.Config) { c.GatewayNumber = "100"; c.Meetings = pinMeetings{room} })
 	ctx, cancel := context.WithTimeout(t.Context(), 30*time.Second)
 	defer cancel()
-	alice, err := client.Join(ctx, e.srv.URL, e.srv.Token(room, "alice"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer alice.Close()
-	joined := make(chan vocab.ParticipantInfo, 1)
-	go func() {
-		for ev := range alice.Events() {
-			if j, ok := ev.(client.ParticipantJoined); ok && j.Participant.Kind == vocab.ParticipantSIP {
-				joined <- j.Participant
-			}
-		}
-	}()
+	alice := e.watchRoom(t, ctx, room, "alice")
 	if err := runSipp(t, ctx, e.bridge, scenario, "100", 1); err != nil {
 		t.Fatal(err)
 	}
-	select {
-	case p := <-joined:
-		if p.Name != "Caller 1" {
-			t.Fatalf("joined as %q", p.Name)
-		}
-	case <-ctx.Done():
-		t.Fatal("the gateway caller never joined the room")
+	if p := alice.joinedSIP(t, ctx, "the gateway caller"); p.Name != "Caller 1" {
+		t.Fatalf("joined as %q", p.Name)
 	}
 }
 

@@ -2,7 +2,6 @@ package sip_test
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"math"
 	"net"
@@ -15,9 +14,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/ensemble-sfu/ensemble/signalling/client"
 	"github.com/ensemble-sfu/ensemble/sip"
-	"github.com/ensemble-sfu/ensemble/vocab"
 )
 
 // dtmfPCM is keys as DTMF tones at rate (100 ms on, 100 ms off), after lead
@@ -132,28 +129,7 @@ func TestBaresipInBandDTMFJoinsTheMeeting(t *testing.T) {
 	e := newEnv(t, func(c *sip.Config) { c.GatewayNumber = "100"; c.Meetings = pinMeetings{room} })
 	ctx, cancel := context.WithTimeout(t.Context(), 60*time.Second)
 	defer cancel()
-	alice, err := client.Join(ctx, e.srv.URL, e.srv.Token(room, "alice"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer alice.Close()
-	joined := make(chan vocab.ParticipantInfo, 1)
-	keys := make(chan string, 10)
-	go func() {
-		for ev := range alice.Events() {
-			switch ev := ev.(type) {
-			case client.ParticipantJoined:
-				if ev.Participant.Kind == vocab.ParticipantSIP {
-					joined <- ev.Participant
-				}
-			case client.DataReceived:
-				var m struct{ Digit string }
-				if ev.Topic == "dtmf" && json.Unmarshal(ev.Payload, &m) == nil {
-					keys <- m.Digit
-				}
-			}
-		}
-	}()
+	alice := e.watchRoom(t, ctx, room, "alice")
 	pcm := dtmfPCM("12#", 8000, 1.5)
 	pcm = append(pcm, dtmfPCM("7", 8000, 1.5)...)
 	pcm = append(pcm, make([]int16, 8000*30)...)
@@ -163,19 +139,14 @@ func TestBaresipInBandDTMFJoinsTheMeeting(t *testing.T) {
 	}
 	relay := startSDPStripper(t, net.UDPAddrFromAddrPort(e.bridge.Addr()))
 	ua := startBaresip(t, wav, "PCMU/8000/1", "Tones", fmt.Sprintf("sip:100@127.0.0.1:%d", relay.port()))
-	select {
-	case p := <-joined:
-		if p.Name != "Tones" {
-			t.Fatalf("joined as %q", p.Name)
-		}
-	case <-ctx.Done():
-		t.Fatal("the caller typing tones never joined the room")
+	if p := alice.joinedSIP(t, ctx, "the caller typing tones"); p.Name != "Tones" {
+		t.Fatalf("joined as %q", p.Name)
 	}
 	if relay.stripped.Load() == 0 {
 		t.Fatal("baresip's offer had no telephone-event to take out: the test proves nothing")
 	}
 	select {
-	case k := <-keys:
+	case k := <-alice.keys:
 		if k != "7" {
 			t.Fatalf("the room got key %q, want 7", k)
 		}

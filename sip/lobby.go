@@ -60,10 +60,13 @@ func (c *call) joinOrWait(ctx context.Context, room string) error {
 
 // waitInLobby waits, on the answered call, for the room admin's decision:
 // admitted, the call hears and speaks in the room; refused, it is hung up.
-// The caller hears silence meanwhile.
+// The caller hears the waiting tone meanwhile, which stops as soon as the
+// join returns.
 func (c *call) waitInLobby(ctx context.Context, wg *sync.WaitGroup, p *pendingJoin) {
+	c.media.playWaitingTone()
 	select {
 	case <-p.done:
+		c.media.stopPrompt()
 	case <-ctx.Done():
 		p.cancel()
 		<-p.done

@@ -227,6 +227,7 @@ func (m *audioPath) close() {
 // playback is a prompt being played to the caller, frame by frame.
 type playback struct {
 	pcm  []int16
+	loop []int16       // played again once pcm ran out (the lobby's waiting tone); nil: once
 	done chan struct{} // closed once it was all sent (or replaced)
 	once sync.Once
 }
@@ -238,7 +239,11 @@ func (p *playback) next(out []int16) {
 	n := copy(out, p.pcm)
 	clear(out[n:])
 	p.pcm = p.pcm[n:]
-	if len(p.pcm) == 0 {
+	switch {
+	case len(p.pcm) > 0:
+	case p.loop != nil:
+		p.pcm = p.loop
+	default:
 		p.finish()
 	}
 }

@@ -6,14 +6,12 @@ import (
 	"fmt"
 	"log/slog"
 	"net/netip"
-	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/ensemble-sfu/ensemble/sip"
-	"github.com/ensemble-sfu/ensemble/sip/internal/tone"
 )
 
 // logBuffer is a log destination tests read while the bridge writes to it.
@@ -103,10 +101,7 @@ func TestBaresipAuthenticatesWithDigest(t *testing.T) {
 	_, number := e.meeting(t)
 	ctx, cancel := context.WithTimeout(t.Context(), 30*time.Second)
 	defer cancel()
-	wav := filepath.Join(t.TempDir(), "tone.wav")
-	if err := writeWAV(wav, 8000, (&tone.Sine{Freq: 1000, Rate: 8000, Amplitude: 8000}).Next(8000*30)); err != nil {
-		t.Fatal(err)
-	}
+	wav := sineWAV(t, 1000, 8000)
 	target := fmt.Sprintf("sip:%s@127.0.0.1:%d", number, e.bridge.Addr().Port())
 	ua := startBaresipAccount(t, wav, "PCMU/8000/1", "Desk", target, ";auth_user=alice;auth_pass=s3cret")
 	waitFor(t, ctx, "the authenticated call to be answered", func() bool { return e.bridge.Answered() == 1 })

@@ -25,11 +25,15 @@ import (
 const serveChildEnv = "ENSEMBLE_TEST_SERVE_CHILD"
 
 // runServeChild is the child's main: serve until SIGTERM (or SIGKILL).
-func runServeChild(args string) int {
+func runServeChild(args string) int { return runChild("serve", runServe, args) }
+
+// runChild runs a subcommand (run) with args (tab-separated) until SIGTERM,
+// as main does, and returns the process's exit code.
+func runChild(name string, run func(context.Context, []string) error, args string) int {
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, os.Interrupt)
 	defer stop()
-	if err := runServe(ctx, strings.Split(args, "\t")); err != nil && !errors.Is(err, context.Canceled) {
-		fmt.Fprintln(os.Stderr, "serve:", err)
+	if err := run(ctx, strings.Split(args, "\t")); err != nil && !errors.Is(err, context.Canceled) {
+		fmt.Fprintln(os.Stderr, name+":", err)
 		return 1
 	}
 	return 0

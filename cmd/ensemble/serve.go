@@ -236,6 +236,13 @@ func runServe(ctx context.Context, args []string) error {
 			return err
 		}
 	}
+	if cfg.SIP.BridgeURL != "" {
+		// A bridge in its own process (ensemble sip --http) places the calls.
+		key, secret := cfg.BridgeKey()
+		remote := newRemoteSIPDialer(cfg.SIP.BridgeURL, key, secret, engine, notifier, log)
+		defer remote.Close()
+		dialer = remote
+	}
 
 	// The room HTTP API under /api/, the browser app at / (a meeting at /<room>).
 	// POST /api/v1/nodes/{this node}/drain drains as SIGTERM does.

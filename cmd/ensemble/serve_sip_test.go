@@ -37,35 +37,11 @@ func TestServeRunsTheSIPBridge(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	ua, err := sipgo.NewUA()
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ua.Close()
-	cl, err := sipgo.NewClient(ua, sipgo.WithClientHostname("127.0.0.1"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	dialer := sipgo.DialogUA{Client: cl, ContactHDR: sip.ContactHeader{Address: sip.Uri{User: "test", Host: "127.0.0.1", Port: 5999}}}
-	offer := []byte("v=0\r\no=t 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\nm=audio 5998 RTP/AVP 0\r\na=rtpmap:0 PCMU/8000\r\n")
-	call := func(number string) (*sipgo.DialogClientSession, error) {
-		sess, err := dialer.Invite(ctx, sip.Uri{User: number, Host: "127.0.0.1", Port: sipPort}, offer,
-			sip.NewHeader("Content-Type", "application/sdp"))
-		if err != nil {
-			return nil, err
-		}
-		if err := sess.WaitAnswer(ctx, sipgo.AnswerOptions{}); err != nil {
-			sess.Close()
-			return nil, err
-		}
-		return sess, nil
-	}
-
 	var refused *sipgo.ErrDialogResponse
-	if _, err := call("1234"); !errors.As(err, &refused) || refused.Res.StatusCode != 404 {
+	if _, err := callBridge(t, ctx, sipPort, "1234"); !errors.As(err, &refused) || refused.Res.StatusCode != 404 {
 		t.Fatalf("call to an unknown number: %v, want 404", err)
 	}
-	sess, err := call(m.SIPID)
+	sess, err := callBridge(t, ctx, sipPort, m.SIPID)
 	if err != nil {
 		t.Fatalf("call to the meeting: %v", err)
 	}
@@ -145,27 +121,53 @@ func TestServeSIPTrunksFromTheConfigFile(t *testing.T) {
 		sipPort := freeUDPPort(t)
 		_, stop := startServe(t, freePort(t), "--config", file, "--dev", "--data-dir", t.TempDir(),
 			"--sip-domain", "sip.test", "--sip-listen", "127.0.0.1:"+strconv.Itoa(sipPort))
-		ua, err := sipgo.NewUA()
-		if err != nil {
-			t.Fatal(err)
+		if got := refusedWith(t, ctx, sipPort, "1234567890"); got != tc.status {
+			t.Errorf("trunk %s: call refused %d, want %d", tc.trunk, got, tc.status)
 		}
-		cl, err := sipgo.NewClient(ua, sipgo.WithClientHostname("127.0.0.1"))
-		if err != nil {
-			t.Fatal(err)
-		}
-		dialer := sipgo.DialogUA{Client: cl, ContactHDR: sip.ContactHeader{Address: sip.Uri{User: "test", Host: "127.0.0.1", Port: 5999}}}
-		offer := []byte("v=0\r\no=t 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\nm=audio 5998 RTP/AVP 0\r\na=rtpmap:0 PCMU/8000\r\n")
-		sess, err := dialer.Invite(ctx, sip.Uri{User: "1234567890", Host: "127.0.0.1", Port: sipPort}, offer,
-			sip.NewHeader("Content-Type", "application/sdp"))
-		if err == nil {
-			err = sess.WaitAnswer(ctx, sipgo.AnswerOptions{})
-			sess.Close()
-		}
-		var refused *sipgo.ErrDialogResponse
-		if !errors.As(err, &refused) || refused.Res.StatusCode != tc.status {
-			t.Errorf("trunk %s: call %v, want %d", tc.trunk, err, tc.status)
-		}
-		_ = ua.Close()
 		stop()
 	}
+}
+
+// callBridge calls number at the bridge on sipPort from 127.0.0.1 (PCMU)
+// and returns the answered dialog, or the error the call ended with (a
+// refusal is a *sipgo.ErrDialogResponse). The user agent lives until the
+// test ends.
+func callBridge(t *testing.T, ctx context.Context, sipPort int, number string) (*sipgo.DialogClientSession, error) {
+	t.Helper()
+	ua, err := sipgo.NewUA()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = ua.Close() })
+	cl, err := sipgo.NewClient(ua, sipgo.WithClientHostname("127.0.0.1"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	dialer := sipgo.DialogUA{Client: cl, ContactHDR: sip.ContactHeader{Address: sip.Uri{User: "test", Host: "127.0.0.1", Port: 5999}}}
+	offer := []byte("v=0\r\no=t 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\nm=audio 5998 RTP/AVP 0\r\na=rtpmap:0 PCMU/8000\r\n")
+	sess, err := dialer.Invite(ctx, sip.Uri{User: number, Host: "127.0.0.1", Port: sipPort}, offer,
+		sip.NewHeader("Content-Type", "application/sdp"))
+	if err != nil {
+		return nil, err
+	}
+	if err := sess.WaitAnswer(ctx, sipgo.AnswerOptions{}); err != nil {
+		sess.Close()
+		return nil, err
+	}
+	return sess, nil
+}
+
+// refusedWith calls number at the bridge on sipPort and returns the status
+// it was refused with (0: not refused).
+func refusedWith(t *testing.T, ctx context.Context, sipPort int, number string) int {
+	t.Helper()
+	sess, err := callBridge(t, ctx, sipPort, number)
+	if err == nil {
+		sess.Close()
+	}
+	var refused *sipgo.ErrDialogResponse
+	if errors.As(err, &refused) {
+		return refused.Res.StatusCode
+	}
+	return 0
 }

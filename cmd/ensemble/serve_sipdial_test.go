@@ -6,12 +6,14 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/ensemble-sfu/ensemble/signalling/apiclient"
 	"github.com/ensemble-sfu/ensemble/signalling/apiwire"
 )
 
@@ -20,38 +22,9 @@ import (
 // participant; `ensemble room sip-hangup` (DELETE) hangs it up.
 func TestServeDialsOutThroughTheAPI(t *testing.T) {
 	needSIPCodecs(t)
-	bin, err := exec.LookPath("baresip")
-	if err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatal("baresip is not installed (scripts/test installs it)")
-		}
-		t.Skip("baresip is not installed; scripts/test installs it")
-	}
+	uaPort := startAnsweringBaresip(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
-	uaPort := freeUDPPort(t)
-	dir := t.TempDir()
-	config := fmt.Sprintf("sip_listen 127.0.0.1:%d\naudio_player alsa,null\naudio_source ausine,440\naudio_alert alsa,null\n"+
-		"module_path /usr/lib/baresip/modules\nmodule g711.so\nmodule opus.so\nmodule ausine.so\nmodule alsa.so\nmodule account.so\n", uaPort)
-	if err := os.WriteFile(filepath.Join(dir, "config"), []byte(config), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(filepath.Join(dir, "accounts"), []byte("<sip:phone@127.0.0.1>;regint=0;answermode=auto\n"), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	ua := exec.Command(bin, "-f", dir)
-	var out lockedBuffer
-	ua.Stdout, ua.Stderr = &out, &out
-	if err := ua.Start(); err != nil {
-		t.Fatal(err)
-	}
-	defer func() {
-		_ = ua.Process.Kill()
-		_ = ua.Wait()
-		if t.Failed() {
-			t.Logf("baresip:\n%s", out.String())
-		}
-	}()
 
 	baseURL, stop := startServe(t, freePort(t), "--dev", "--data-dir", t.TempDir(),
 		"--sip-domain", "sip.test", "--sip-listen", "127.0.0.1:"+strconv.Itoa(freeUDPPort(t)))
@@ -67,19 +40,7 @@ func TestServeDialsOutThroughTheAPI(t *testing.T) {
 	if err != nil || call.State != "dialing" {
 		t.Fatalf("dial: %+v, %v", call, err)
 	}
-	for call.State != "answered" {
-		if call.State != "dialing" && call.State != "ringing" {
-			t.Fatalf("call state %+v", call)
-		}
-		select {
-		case <-ctx.Done():
-			t.Fatalf("never answered: %+v", call)
-		case <-time.After(50 * time.Millisecond):
-		}
-		if call, err = admin.SIPParticipant(ctx, "board", call.ID); err != nil {
-			t.Fatal(err)
-		}
-	}
+	waitCallState(t, ctx, admin, call, "answered", "dialing", "ringing")
 	parts, err := admin.ListParticipants(ctx, "board")
 	if err != nil || len(parts) != 1 || parts[0].Kind != "sip" || parts[0].Name != "Desk phone" {
 		t.Fatalf("participants %+v, %v", parts, err)
@@ -87,14 +48,64 @@ func TestServeDialsOutThroughTheAPI(t *testing.T) {
 	if err := runRoom(ctx, []string{"sip-hangup", "--dev", "--url", baseURL, "board", call.ID}); err != nil {
 		t.Fatalf("ensemble room sip-hangup: %v", err)
 	}
-	for call.State != "ended" {
+	waitCallState(t, ctx, admin, call, "ended", "answered")
+}
+
+// startAnsweringBaresip runs a baresip that answers calls by itself (sending
+// a 440 Hz tone) until the test ends, and returns its SIP port (UDP).
+func startAnsweringBaresip(t *testing.T) int {
+	t.Helper()
+	bin, err := exec.LookPath("baresip")
+	if err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatal("baresip is not installed (scripts/test installs it)")
+		}
+		t.Skip("baresip is not installed; scripts/test installs it")
+	}
+	uaPort := freeUDPPort(t)
+	dir := t.TempDir()
+	config := fmt.Sprintf("sip_listen 127.0.0.1:%d\naudio_player alsa,null\naudio_source ausine,440\naudio_alert alsa,null\n"+
+		"module_path /usr/lib/baresip/modules\nmodule g711.so\nmodule opus.so\nmodule ausine.so\nmodule alsa.so\nmodule account.so\n", uaPort)
+	if err := os.WriteFile(filepath.Join(dir, "config"), []byte(config), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "accounts"), []byte("<sip:phone@127.0.0.1>;regint=0;answermode=auto\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	ua := exec.Command(bin, "-f", dir)
+	out := &lockedBuffer{}
+	ua.Stdout, ua.Stderr = out, out
+	if err := ua.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		_ = ua.Process.Kill()
+		_ = ua.Wait()
+		if t.Failed() {
+			t.Logf("baresip:\n%s", out.String())
+		}
+	})
+	return uaPort
+}
+
+// waitCallState polls the API until the placed call is in state want; any
+// state but want and passing fails.
+func waitCallState(t *testing.T, ctx context.Context, admin *apiclient.Client, call apiwire.SIPParticipant, want string, passing ...string) {
+	t.Helper()
+	for {
+		now, err := admin.SIPParticipant(ctx, call.Room, call.ID)
+		switch {
+		case err != nil:
+			t.Fatal(err)
+		case now.State == want:
+			return
+		case !slices.Contains(passing, now.State):
+			t.Fatalf("call state %+v, waiting for %s", now, want)
+		}
 		select {
 		case <-ctx.Done():
-			t.Fatalf("never ended: %+v", call)
+			t.Fatalf("never %s: %+v", want, now)
 		case <-time.After(50 * time.Millisecond):
-		}
-		if call, err = admin.SIPParticipant(ctx, "board", call.ID); err != nil {
-			t.Fatal(err)
 		}
 	}
 }

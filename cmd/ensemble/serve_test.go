@@ -21,6 +21,9 @@ func TestMain(m *testing.M) {
 	if args, ok := os.LookupEnv(serveChildEnv); ok {
 		os.Exit(runServeChild(args))
 	}
+	if args, ok := os.LookupEnv(sipChildEnv); ok {
+		os.Exit(runSIPChild(args))
+	}
 	goleak.VerifyTestMain(m)
 }
 

@@ -284,6 +284,17 @@ type SIP struct {
 	// Trunks are who may call the bridge: an INVITE from an address on no
 	// trunk's allow list is refused 403. None = anyone may call (open dial-in).
 	Trunks []SIPTrunk `yaml:"trunks"`
+	// HTTP is, for `ensemble sip` (the bridge in its own process), the address
+	// (host:port) of its HTTP listener: /readyz, /metrics and the dial-out
+	// endpoint the server calls; "" = none. `ensemble serve` ignores it.
+	HTTP string `yaml:"http"`
+	// BridgeURL is, for `ensemble serve` without Listen, the URL of a bridge
+	// running as its own process (its sip.http): the room API's dial-out goes
+	// there, signed with BridgeAPIKey. "" = no dial-out.
+	BridgeURL string `yaml:"bridge_url"`
+	// BridgeAPIKey names the key (of keys) the bridge was given with
+	// --api-key; "" = the first key by name.
+	BridgeAPIKey string `yaml:"bridge_api_key"`
 }
 
 // SIPTrunk is a party allowed to call the SIP bridge: a PBX or carrier known by

@@ -121,6 +121,8 @@ func settings() []setting {
 		{"sip.registrar", "SIP_REGISTRAR", "sip-registrar", "SIP URI of a registrar the bridge registers at", false, setString(func(c *Config) *string { return &c.SIP.Registrar })},
 		{"sip.register_user", "SIP_REGISTER_USER", "sip-register-user", "user the bridge registers as", false, setString(func(c *Config) *string { return &c.SIP.RegisterUser })},
 		{"sip.register_password", "SIP_REGISTER_PASSWORD", "", "", true, setString(func(c *Config) *string { return &c.SIP.RegisterPassword })},
+		{"sip.bridge_url", "SIP_BRIDGE_URL", "sip-bridge-url", "URL of the HTTP listener of a SIP bridge in its own process (`ensemble sip --http`), for dial-out", false, setString(func(c *Config) *string { return &c.SIP.BridgeURL })},
+		{"sip.bridge_api_key", "SIP_BRIDGE_API_KEY", "sip-bridge-api-key", "the key (of keys) that bridge was given with --api-key (default: the first)", false, setString(func(c *Config) *string { return &c.SIP.BridgeAPIKey })},
 		{"log_level", "LOG_LEVEL", "log-level", "debug, info, warn or error", false, setString(func(c *Config) *string { return &c.LogLevel })},
 	}
 }

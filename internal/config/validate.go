@@ -223,6 +223,7 @@ func (c *Config) Validate() error {
 	}
 	validateSIPBridge(&c.SIP, bad)
 	validateSIPTLS(&c.SIP, bad)
+	validateSIPRemote(c, bad)
 	if !slices.Contains([]string{"debug", "info", "warn", "error"}, strings.ToLower(c.LogLevel)) {
 		bad("log_level", "%q is not one of debug, info, warn, error", c.LogLevel)
 	}

@@ -29,7 +29,7 @@ var ErrSIPBadURI = errors.New("not a SIP URI")
 
 func (h *handler) sipOrProblem() *apiwire.Problem {
 	if h.SIP == nil {
-		return newProblem(http.StatusNotFound, "sip_disabled", "this server runs no SIP bridge (sip.listen)")
+		return newProblem(http.StatusNotFound, "sip_disabled", "this server runs no SIP bridge (sip.listen) and knows none (sip.bridge_url)")
 	}
 	return nil
 }

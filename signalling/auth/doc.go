@@ -4,8 +4,8 @@
 // the token's issuer (iss). The token carries the participant's identity (sub), display
 // name, metadata, room, validity window and Grants — what the holder may do: join,
 // publish (optionally limited to some sources), subscribe, publish data, stay hidden,
-// update its metadata, and, for API clients, room_admin, room_create, room_list and
-// record.
+// update its metadata, enter a room's lobby without knocking (skip_lobby), and, for
+// API clients, room_admin, room_create, room_list and record.
 //
 // Verify checks the token itself and refuses with an *Error whose Code is distinct for
 // each cause (missing, malformed, algorithm other than HS256 — "none" included —,

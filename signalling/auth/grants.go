@@ -24,6 +24,10 @@ type Grants struct {
 	RoomCreate     bool     `json:"room_create,omitempty"`
 	RoomList       bool     `json:"room_list,omitempty"`
 	Record         bool     `json:"record,omitempty"`
+	// SkipLobby lets the holder into a room whose lobby is on without knocking.
+	// Unlike room_admin it decides nothing for others: it is for a participant
+	// a room admin already chose, such as the phone a SIP dial-out called.
+	SkipLobby bool `json:"skip_lobby,omitempty"`
 }
 
 // Grant names, as in the claims JSON.
@@ -38,12 +42,14 @@ const (
 	GrantRoomCreate     = "room_create"
 	GrantRoomList       = "room_list"
 	GrantRecord         = "record"
+	GrantSkipLobby      = "skip_lobby"
 )
 
 // GrantNames lists the boolean grants by their JSON names, in a stable order.
 var GrantNames = []string{
 	GrantJoin, GrantPublish, GrantSubscribe, GrantPublishData, GrantHidden,
 	GrantUpdateMetadata, GrantRoomAdmin, GrantRoomCreate, GrantRoomList, GrantRecord,
+	GrantSkipLobby,
 }
 
 // SourceNames lists the publishable sources a token may name.
@@ -75,6 +81,8 @@ func (g *Grants) field(name string) *bool {
 		return &g.RoomList
 	case GrantRecord:
 		return &g.Record
+	case GrantSkipLobby:
+		return &g.SkipLobby
 	}
 	return nil
 }

@@ -13,8 +13,9 @@ import (
 // door than /rtc (WHIP, WHEP): the same checks as a join at /rtc (the server is
 // not draining, the room record's cap), then the sfu join. The caller has
 // checked the token (claims.CheckJoin) and owns the participant: it closes it.
-// A room whose record has the lobby on admits nobody this way but room admins
-// and hidden participants, since there is nobody to wait in the lobby.
+// A room whose record has the lobby on admits nobody this way but room admins,
+// hidden participants and holders of skip_lobby, since there is nobody to wait
+// in the lobby.
 //
 // A refusal is an error whose HTTP status, code and message Refusal gives.
 func (s *Server) JoinDirect(ctx context.Context, claims *auth.Claims, params sfu.JoinParams) (*sfu.Participant, error) {

@@ -24,9 +24,11 @@ var errServerClosing = errors.New("server: closing")
 
 // mustKnock says whether the joiner waits in the lobby: the room's record has its
 // lobby on, the server has a lobby, and the joiner is neither a room admin nor a
-// hidden participant (a recorder is no guest).
+// hidden participant (a recorder is no guest) nor let in beforehand (skip_lobby:
+// a phone a room admin had the SIP bridge call).
 func (s *Server) mustKnock(rec *store.Room, claims *auth.Claims) bool {
-	return rec != nil && rec.Lobby && s.cfg.Lobby != nil && !claims.Grants.RoomAdmin && !claims.Grants.Hidden
+	g := claims.Grants
+	return rec != nil && rec.Lobby && s.cfg.Lobby != nil && !g.RoomAdmin && !g.Hidden && !g.SkipLobby
 }
 
 // joinThroughLobby upgrades the guest's WebSocket at once, tells it lobby_waiting,

@@ -223,3 +223,20 @@ func TestLobbyAdminHearsQueueAgainAfterResume(t *testing.T) {
 		return
 	}
 }
+
+// A token with skip_lobby enters a lobby room without knocking (the phone a
+// room admin had the SIP bridge call), and decides nothing for others: it
+// hears no knocks and may not admit.
+func TestLobbySkippedWithTheGrant(t *testing.T) {
+	srv, lob, _ := startWithLobby(t, map[string]bool{"r": true})
+	phone := connect(t, srv.RTCURL(srv.Token("r", "phone", "join", "subscribe", "skip_lobby")), protocol.TypeJoin)
+	if n := len(lob.Waiting("r")); n != 0 {
+		t.Fatalf("%d waiting, want none", n)
+	}
+	connect(t, srv.RTCURL(srv.Token("r", "guest")), protocol.TypeLobbyWaiting)
+	phone.send(protocol.TypeLobbyAdmit, 1, protocol.LobbyDecisionRequest{Identity: "guest"})
+	e := phone.waitFor(protocol.TypeError)
+	if msg := e.Body.(protocol.ErrorMessage); e.ReqID != 1 || msg.Code != protocol.CodePermissionDenied {
+		t.Errorf("lobby_admit by a skip_lobby participant: %+v", e)
+	}
+}

@@ -27,7 +27,7 @@ func Run(args []string, stdout, stderr io.Writer, lookupEnv func(string) (string
 		identity = fs.String("identity", "", "participant identity (required unless --admin)")
 		name     = fs.String("name", "", "display name")
 		metadata = fs.String("metadata", "", "participant metadata")
-		grants   = fs.String("grant", "", "comma-separated grants: join,publish,subscribe,publish_data,hidden,update_metadata,room_admin,room_create,room_list,record (default join,publish,subscribe,publish_data,update_metadata)")
+		grants   = fs.String("grant", "", "comma-separated grants: join,publish,subscribe,publish_data,hidden,update_metadata,room_admin,room_create,room_list,record,skip_lobby (default join,publish,subscribe,publish_data,update_metadata)")
 		kind     = fs.String("kind", "", "participant kind: standard, recorder (needs --grant with record), sip, agent or ingress (a WHIP encoder; needs publish) (default standard)")
 		sources  = fs.String("sources", "", "comma-separated publishable sources: camera,microphone,screen_share,screen_share_audio (default all)")
 		admin    = fs.Bool("admin", false, "add room_create, room_list and room_admin (API clients)")

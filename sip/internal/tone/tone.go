@@ -1,6 +1,7 @@
-// Package tone makes and recognises test tones for the SIP bridge's tests: a
-// sine generator that keeps its phase across frames, and the frequency of the
-// strongest spectral peak of PCM (a radix-2 FFT with a Hann window).
+// Package tone makes and recognises tones: a sine generator that keeps its
+// phase across frames (the SIP bridge's tests, and the waiting tone a caller
+// hears in a room's lobby), and the frequency of the strongest spectral peak
+// of PCM (a radix-2 FFT with a Hann window), for the tests.
 package tone
 
 import (
