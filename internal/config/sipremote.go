@@ -60,6 +60,7 @@ func (s SIP) ValidateBridge() error {
 		bad("sip.listen", "is required: the bridge's SIP address, IP:port")
 	}
 	validateSIPBridge(&s, bad)
+	validateSIPTLS(&s, bad)
 	if s.HTTP != "" {
 		if err := checkHostPort(s.HTTP); err != nil {
 			bad("sip.http", "%v", err)
