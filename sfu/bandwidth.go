@@ -265,14 +265,12 @@ func (b *bandwidthEstimate) update(now time.Time, sending int) {
 		// process waits for a CPU says the machine is busy, not the link:
 		// the packets left late, or were read late by a receiver on the same
 		// machine, for every subscriber at once. A lower layer would not
-		// help, so the estimate holds; a probe running now proves nothing
-		// either way and is tried again soon. Loss is still believed.
-		if b.probing {
-			b.probing = false
-			b.nextProbe = now.Add(probeBackoffMin)
-		}
+		// help: the delay is not believed, the estimate holds, and a probe
+		// goes on, judged by what it could send. Loss is still believed.
+		// (Refusing probes while starved kept a subscriber on its lowest
+		// layer for good after a cap was lifted on a busy machine.)
+		congested = false
 		b.lastSource = "twcc-starved"
-		return
 	}
 	if congested {
 		if b.probing {
@@ -323,9 +321,6 @@ func (b *bandwidthEstimate) update(now time.Time, sending int) {
 func (b *bandwidthEstimate) wantProbe(now time.Time, target int) (int, bool) {
 	if b.link == nil || !b.link.sawTWCC(now, 2*time.Second) {
 		return 0, false
-	}
-	if !b.probing && b.starved != nil && b.starved.Starved(now) {
-		return 0, false // its outcome would say more of the machine than of the link
 	}
 	if !b.probing {
 		if target <= b.estimate || now.Before(b.nextProbe) {

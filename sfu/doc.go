@@ -40,7 +40,8 @@
 // the layer it asks for, since a frame it misses is lost from the recording.
 // While the process waits for a CPU (package internal/starvation reads the
 // runtime's scheduling latencies), GCC's delay signal is not taken for
-// congestion and no probe starts: packets sent or read late on a busy machine
+// congestion (it neither lowers the estimate nor fails a probe): packets sent
+// or read late on a busy machine
 // look like a queue on the link, for every subscriber at once, and no lower
 // layer cures that. Loss is still believed.
 //
