@@ -49,6 +49,7 @@ type call struct {
 	mic          atomic.Pointer[client.LocalTrack]
 	hangup       chan string // the call ends for this reason
 	media        *audioPath
+	video        *videoLeg // the far end's camera (video.go); nil without video
 	dtmf         chan rune
 	ended        chan struct{} // closed when the room leg ends (the server closed it)
 	endOnce      sync.Once
@@ -68,7 +69,7 @@ type call struct {
 func tokenFor(cfg *Config, room, identity, name string) (string, error) {
 	return auth.Sign(cfg.APIKey, cfg.APISecret, auth.TokenParams{
 		Identity: identity, Name: name, Room: room, Kind: vocab.ParticipantSIP,
-		Grants: auth.Grants{Join: true, Publish: true, Subscribe: true, PublishData: true, Sources: []string{string(vocab.SourceMicrophone)}},
+		Grants: auth.Grants{Join: true, Publish: true, Subscribe: true, PublishData: true, Sources: []string{string(vocab.SourceMicrophone), string(vocab.SourceCamera)}},
 		TTL:    24 * time.Hour,
 	})
 }
@@ -90,6 +91,9 @@ func (c *call) setUp(ctx context.Context) error {
 	}
 	remote := c.offer.remote
 	c.remote.Store(&remote)
+	if err := c.openVideo(); err != nil {
+		return err
+	}
 	if c.media, err = newAudioPath(c.offer.codec, cfg.JitterFrames); err != nil {
 		return err
 	}
@@ -121,7 +125,7 @@ func (c *call) joinRoom(ctx context.Context, room string, more ...client.Option)
 	}
 	opts := append([]client.Option{
 		client.WithLogger(log),
-		client.WithCodecs(webrtc.MimeTypeOpus, client.MimeTypeTelephoneEvent),
+		client.WithCodecs(c.roomCodecs()...),
 	}, cfg.ClientOptions...)
 	opts = append(opts, more...)
 	cl, err := client.Join(ctx, cfg.URL, tok, opts...)
@@ -133,6 +137,11 @@ func (c *call) joinRoom(ctx context.Context, room string, more ...client.Option)
 		_ = cl.Close()
 		return fmt.Errorf("sip: publish the caller's audio: %w", err)
 	}
+	cam, err := c.publishCamera(ctx, cl)
+	if err != nil {
+		_ = cl.Close()
+		return err
+	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.legsClosed {
@@ -141,6 +150,9 @@ func (c *call) joinRoom(ctx context.Context, room string, more ...client.Option)
 	}
 	c.cl, c.room, c.roomLog = cl, room, log
 	c.mic.Store(mic)
+	if cam != nil {
+		c.video.cam.Store(cam)
+	}
 	return nil
 }
 
@@ -177,6 +189,10 @@ func (c *call) run() {
 	c.lastRTP.Store(time.Now().UnixNano())
 	var wg sync.WaitGroup
 	wg.Go(func() { c.readRTP() })
+	if c.video != nil {
+		wg.Go(c.readVideo)
+		wg.Go(func() { c.watchKeyframes(ctx) })
+	}
 	c.mu.Lock()
 	lobby := c.lobby
 	c.mu.Unlock()
@@ -268,6 +284,7 @@ func (c *call) closeLegs() {
 	if c.rtp != nil {
 		_ = c.rtp.Close()
 	}
+	c.closeVideo()
 }
 
 // tearDown frees everything once no goroutine uses it any more.
@@ -301,6 +318,9 @@ func (c *call) reinvite(req *sip.Request, tx sip.ServerTransaction) {
 	}
 	if err == nil {
 		err = c.rekeySRTP(off)
+	}
+	if err == nil {
+		c.keepVideo(off)
 	}
 	if err != nil {
 		code, reason := statusOf(err)
