@@ -59,6 +59,22 @@
 // spandsp, both with cgo (Debian's libopus-dev and libspandsp-dev); G.711 is a
 // table lookup written from the standard (not worth a library).
 //
+// Video (video.go, videosdp.go): an INVITE whose offer has an m=video line
+// over RTP/AVP or RTP/AVPF with H.264 in packetization mode 1, in a profile
+// the room carries (constrained baseline however spelt, baseline, main or
+// high: answered as 42e01f, 42001f, 4d001f or 64001f, level 3.1), gets that
+// line answered recvonly on a UDP socket of its own, and the caller's H.264
+// is published as the participant's camera track: its RTP is forwarded as
+// it comes (payloads, sequence numbers, timestamps and markers untouched;
+// the room client sets the SSRC and payload type), never decoded. A key
+// frame asked of that track in the room (PLI or FIR from the server) is
+// asked of the caller as RTCP PLI when its offer had a=rtcp-fb nack pli,
+// FIR when only ccm fir, else as SIP INFO picture_fast_update
+// (application/media_control+xml, RFC 5168); once more when its video first
+// comes. Video the bridge cannot take (no H.264, mode 0 only, another
+// profile, over SAVP or DTLS) has its m= line refused with port 0 and the
+// call goes on with audio.
+//
 // Key presses (RFC 4733 telephone-event, SIP INFO, or tones in the audio when
 // no telephone-event was offered) become data messages in the room with
 // topic "dtmf" and the body {"digit":"5"}. The tones themselves are not
@@ -149,8 +165,14 @@
 // Not yet: dial-out from a bridge in its own process (and so its progress
 // events); /readyz and /metrics for a bridge in its own process (it serves no
 // HTTP); trunks for `ensemble sip` (its flags have none: only sip.trunks in
-// the configuration file of `ensemble serve`); video (H.264
-// pass-through); SRTP keyed by DTLS (UDP/TLS/RTP/SAVP) or
+// the configuration file of `ensemble serve`); video towards the caller
+// (it receives no room video: the active speaker's H.264, switched at key
+// frames, and the server asking publishers for an H.264 layer are to come),
+// video on dial-out calls (their offer has none), video over SRTP, video
+// RTCP read (the caller's sender reports and its own PLI are dropped) or
+// receiver reports sent, re-packetizing packets larger than the room's MTU
+// (a room system's packets are passed as they are), a video m= line added
+// by a re-INVITE; SRTP keyed by DTLS (UDP/TLS/RTP/SAVP) or
 // MIKEY; sips: URIs (dial-out takes sip:...;transport=tls); RTCP, sent or
 // read, plain or SRTCP (the bridge sends none, drops what comes on the RTP
 // port and never reads port+1); the TLS certificate is read at start, not
