@@ -63,8 +63,8 @@
 // over RTP/AVP or RTP/AVPF with H.264 in packetization mode 1, in a profile
 // the room carries (constrained baseline however spelt, baseline, main or
 // high: answered as 42e01f, 42001f, 4d001f or 64001f, level 3.1), gets that
-// line answered recvonly on a UDP socket of its own, and the caller's H.264
-// is published as the participant's camera track: its RTP is forwarded as
+// line answered (in the direction the offer allows) on a UDP socket of its
+// own, and the caller's H.264 is published as the participant's camera track: its RTP is forwarded as
 // it comes (payloads, sequence numbers, timestamps and markers untouched;
 // the room client sets the SSRC and payload type), never decoded. A key
 // frame asked of that track in the room (PLI or FIR from the server) is
@@ -74,6 +74,12 @@
 // comes. Video the bridge cannot take (no H.264, mode 0 only, another
 // profile, over SAVP or DTLS) has its m= line refused with port 0 and the
 // call goes on with audio.
+// The other way, the first H.264 camera of the room the call's participant
+// is sent (the bridge's room client takes H.264 when the call has video) goes
+// to the caller until it ends, then the next one: payloads and timestamps as
+// they are, under the bridge's SSRC and the caller's payload type, sequence
+// numbers shifted to its own start, the room's header extensions dropped; a
+// key frame is asked of it in the room when it starts.
 //
 // Key presses (RFC 4733 telephone-event, SIP INFO, or tones in the audio when
 // no telephone-event was offered) become data messages in the room with
@@ -165,10 +171,15 @@
 // Not yet: dial-out from a bridge in its own process (and so its progress
 // events); /readyz and /metrics for a bridge in its own process (it serves no
 // HTTP); trunks for `ensemble sip` (its flags have none: only sip.trunks in
-// the configuration file of `ensemble serve`); video towards the caller
-// (it receives no room video: the active speaker's H.264, switched at key
-// frames, and the server asking publishers for an H.264 layer are to come),
-// video on dial-out calls (their offer has none), video over SRTP, video
+// the configuration file of `ensemble serve`); the active speaker's video
+// to the caller (it gets the first H.264 camera, not the speaker's, and is
+// not switched at key frames), the server asking publishers for an H.264
+// layer when a SIP video participant is in the room (a room with only VP8
+// cameras sends the caller no video), the caller's own PLI/FIR or SIP INFO
+// turned into a key frame request in the room (the room camera's key frames
+// come only at the bridge's first request and the publisher's own interval),
+// room cameras in another H.264 profile than the one answered to the caller
+// (sent as they are), video on dial-out calls (their offer has none), video over SRTP, video
 // RTCP read (the caller's sender reports and its own PLI are dropped) or
 // receiver reports sent, re-packetizing packets larger than the room's MTU
 // (a room system's packets are passed as they are), a video m= line added

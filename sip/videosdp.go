@@ -160,8 +160,8 @@ func roomH264Profile(plid string) (string, bool) {
 }
 
 // answerVideo is the answer's m=video line: the chosen H.264 on our video
-// port. The bridge only receives video yet (the room's video does not reach
-// the far end), so it answers recvonly, or inactive when the far end sends none.
+// port, in the direction the offer allows (the caller's camera to the room,
+// a room camera to the caller).
 func (v *videoOffer) answerVideo(local netip.AddrPort) *sdp.MediaDescription {
 	pt := strconv.Itoa(int(v.payloadType))
 	md := &sdp.MediaDescription{
@@ -178,11 +178,6 @@ func (v *videoOffer) answerVideo(local netip.AddrPort) *sdp.MediaDescription {
 	if v.rtcpMux {
 		md.WithPropertyAttribute("rtcp-mux")
 	}
-	switch v.direction {
-	case "sendrecv", "sendonly":
-		md.WithPropertyAttribute("recvonly")
-	default:
-		md.WithPropertyAttribute("inactive")
-	}
+	md.WithPropertyAttribute(answerDirection(v.direction))
 	return md
 }

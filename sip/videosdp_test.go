@@ -68,8 +68,8 @@ func TestVideoOfferTakesH264InPacketizationModeOne(t *testing.T) {
 	if got := attr(v, "rtcp-fb"); !slices.Equal(got, []string{"97 nack pli"}) {
 		t.Fatalf("rtcp-fb %q", got)
 	}
-	if _, ok := v.Attribute("recvonly"); !ok {
-		t.Fatal("the video answer is not recvonly (the bridge sends no video yet)")
+	if _, ok := v.Attribute("sendrecv"); !ok {
+		t.Fatal("the video answer is not sendrecv")
 	}
 	if sd.MediaDescriptions[0].MediaName.Port.Value != 20000 {
 		t.Fatal("the audio is not answered")
