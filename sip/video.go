@@ -37,6 +37,7 @@ type videoLeg struct {
 	keyframes  atomic.Uint64 // key frames asked of the far end (RTCP or SIP INFO)
 	packetsIn  atomic.Uint64
 	sending    atomic.Bool // a room camera is being sent to the caller
+	roomTrack  atomic.Pointer[client.RemoteTrack]
 	askedFirst bool
 }
 
@@ -114,7 +115,16 @@ func (c *call) readVideo() {
 			return
 		}
 		if n >= 2 && buf[1] >= 192 && buf[1] <= 223 {
-			continue // RTCP on a multiplexed port (RFC 5761): the bridge reads none yet
+			// RTCP, on this port by rtcp-mux or our a=rtcp: a key frame the
+			// caller asks for is asked of the room camera it gets.
+			if asksKeyframe(buf[:n]) {
+				if t := v.roomTrack.Load(); t != nil {
+					if err := t.RequestKeyframe(); err != nil {
+						c.log.Debug("sip video key frame from the room", "err", err)
+					}
+				}
+			}
+			continue
 		}
 		var p rtp.Packet
 		if err := p.Unmarshal(buf[:n]); err != nil || p.Version != 2 {
@@ -256,8 +266,10 @@ func (c *call) takeRoomVideo(t *client.RemoteTrack, wg *sync.WaitGroup) bool {
 	if !v.sending.CompareAndSwap(false, true) {
 		return false
 	}
+	v.roomTrack.Store(t)
 	wg.Go(func() {
 		defer v.sending.Store(false)
+		defer v.roomTrack.Store(nil)
 		c.forwardRoomVideo(t)
 	})
 	return true
@@ -299,4 +311,20 @@ func (c *call) forwardRoomVideo(t *client.RemoteTrack) {
 			}
 		}
 	}
+}
+
+// asksKeyframe reports whether an RTCP compound packet from the caller holds
+// a PLI or a FIR (anything it cannot parse asks for nothing).
+func asksKeyframe(b []byte) bool {
+	pkts, err := rtcp.Unmarshal(b)
+	if err != nil {
+		return false
+	}
+	for _, p := range pkts {
+		switch p.(type) {
+		case *rtcp.PictureLossIndication, *rtcp.FullIntraRequest:
+			return true
+		}
+	}
+	return false
 }

@@ -68,3 +68,32 @@ func TestAskKeyframeSendsPLIOrFIR(t *testing.T) {
 		})
 	}
 }
+
+// The caller's RTCP asks for a key frame when it holds a PLI or FIR, in a
+// compound packet or alone; receiver reports, other feedback and noise do not.
+func TestAsksKeyframe(t *testing.T) {
+	marshal := func(pkts ...rtcp.Packet) []byte {
+		b, err := rtcp.Marshal(pkts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return b
+	}
+	rr := &rtcp.ReceiverReport{SSRC: 1}
+	for name, tc := range map[string]struct {
+		b    []byte
+		want bool
+	}{
+		"PLI":             {marshal(&rtcp.PictureLossIndication{SenderSSRC: 1, MediaSSRC: 2}), true},
+		"RR then PLI":     {marshal(rr, &rtcp.PictureLossIndication{SenderSSRC: 1, MediaSSRC: 2}), true},
+		"FIR":             {marshal(&rtcp.FullIntraRequest{SenderSSRC: 1, FIR: []rtcp.FIREntry{{SSRC: 2}}}), true},
+		"RR":              {marshal(rr), false},
+		"NACK":            {marshal(&rtcp.TransportLayerNack{SenderSSRC: 1, MediaSSRC: 2, Nacks: []rtcp.NackPair{{PacketID: 5}}}), false},
+		"truncated PLI":   {marshal(&rtcp.PictureLossIndication{SenderSSRC: 1, MediaSSRC: 2})[:6], false},
+		"not RTCP at all": {[]byte{0x80, 0xc8, 0xff}, false},
+	} {
+		if got := asksKeyframe(tc.b); got != tc.want {
+			t.Errorf("%s: asksKeyframe = %v, want %v", name, got, tc.want)
+		}
+	}
+}

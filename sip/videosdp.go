@@ -177,6 +177,10 @@ func (v *videoOffer) answerVideo(local netip.AddrPort) *sdp.MediaDescription {
 	}
 	if v.rtcpMux {
 		md.WithPropertyAttribute("rtcp-mux")
+	} else {
+		// RFC 3605: the far end's RTCP (its PLI and FIR) to the one video
+		// socket, told apart from RTP by its packet type.
+		md.WithValueAttribute("rtcp", strconv.Itoa(int(local.Port())))
 	}
 	md.WithPropertyAttribute(answerDirection(v.direction))
 	return md

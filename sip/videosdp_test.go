@@ -68,6 +68,9 @@ func TestVideoOfferTakesH264InPacketizationModeOne(t *testing.T) {
 	if got := attr(v, "rtcp-fb"); !slices.Equal(got, []string{"97 nack pli"}) {
 		t.Fatalf("rtcp-fb %q", got)
 	}
+	if got := attr(v, "rtcp"); !slices.Equal(got, []string{"30000"}) {
+		t.Fatalf("rtcp %q, want the video port (RFC 3605)", got)
+	}
 	if _, ok := v.Attribute("sendrecv"); !ok {
 		t.Fatal("the video answer is not sendrecv")
 	}
