@@ -49,6 +49,7 @@ type call struct {
 	mic          atomic.Pointer[client.LocalTrack]
 	hangup       chan string // the call ends for this reason
 	media        *audioPath
+	video        *videoLeg // the far end's camera (video.go); nil without video
 	dtmf         chan rune
 	ended        chan struct{} // closed when the room leg ends (the server closed it)
 	endOnce      sync.Once
@@ -63,14 +64,15 @@ type call struct {
 }
 
 // tokenFor is the token a call joins with: a participant of kind sip that
-// publishes its microphone, hears the others and sends the caller's key presses
+// publishes its microphone (and a room system's camera), hears the others and sends the caller's key presses
 // (publish_data). A call the bridge placed (dialOut) skips the room's lobby: a
 // room admin chose whom to call. It gets skip_lobby, not room_admin, which
 // would also let the phone admit, mute and remove others.
 func tokenFor(cfg *Config, room, identity, name string, dialOut bool) (string, error) {
 	return auth.Sign(cfg.APIKey, cfg.APISecret, auth.TokenParams{
 		Identity: identity, Name: name, Room: room, Kind: vocab.ParticipantSIP,
-		Grants: auth.Grants{Join: true, Publish: true, Subscribe: true, PublishData: true, Sources: []string{string(vocab.SourceMicrophone)},
+		Grants: auth.Grants{Join: true, Publish: true, Subscribe: true, PublishData: true,
+			Sources:   []string{string(vocab.SourceMicrophone), string(vocab.SourceCamera)},
 			SkipLobby: dialOut},
 		TTL: 24 * time.Hour,
 	})
@@ -93,6 +95,9 @@ func (c *call) setUp(ctx context.Context) error {
 	}
 	remote := c.offer.remote
 	c.remote.Store(&remote)
+	if err := c.openVideo(); err != nil {
+		return err
+	}
 	if c.media, err = newAudioPath(c.offer.codec, cfg.JitterFrames); err != nil {
 		return err
 	}
@@ -124,7 +129,7 @@ func (c *call) joinRoom(ctx context.Context, room string, more ...client.Option)
 	}
 	opts := append([]client.Option{
 		client.WithLogger(log),
-		client.WithCodecs(webrtc.MimeTypeOpus, client.MimeTypeTelephoneEvent),
+		client.WithCodecs(c.roomCodecs()...),
 	}, cfg.ClientOptions...)
 	opts = append(opts, more...)
 	cl, err := client.Join(ctx, cfg.URL, tok, opts...)
@@ -136,6 +141,11 @@ func (c *call) joinRoom(ctx context.Context, room string, more ...client.Option)
 		_ = cl.Close()
 		return fmt.Errorf("sip: publish the caller's audio: %w", err)
 	}
+	cam, err := c.publishCamera(ctx, cl)
+	if err != nil {
+		_ = cl.Close()
+		return err
+	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.legsClosed {
@@ -144,6 +154,9 @@ func (c *call) joinRoom(ctx context.Context, room string, more ...client.Option)
 	}
 	c.cl, c.room, c.roomLog = cl, room, log
 	c.mic.Store(mic)
+	if cam != nil {
+		c.video.cam.Store(cam)
+	}
 	return nil
 }
 
@@ -180,6 +193,10 @@ func (c *call) run() {
 	c.lastRTP.Store(time.Now().UnixNano())
 	var wg sync.WaitGroup
 	wg.Go(func() { c.readRTP() })
+	if c.video != nil {
+		wg.Go(c.readVideo)
+		wg.Go(func() { c.watchKeyframes(ctx) })
+	}
 	c.mu.Lock()
 	lobby := c.lobby
 	c.mu.Unlock()
@@ -271,6 +288,7 @@ func (c *call) closeLegs() {
 	if c.rtp != nil {
 		_ = c.rtp.Close()
 	}
+	c.closeVideo()
 }
 
 // tearDown frees everything once no goroutine uses it any more.
@@ -304,6 +322,9 @@ func (c *call) reinvite(req *sip.Request, tx sip.ServerTransaction) {
 	}
 	if err == nil {
 		err = c.rekeySRTP(off)
+	}
+	if err == nil {
+		c.keepVideo(off)
 	}
 	if err != nil {
 		code, reason := statusOf(err)

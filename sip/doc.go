@@ -63,6 +63,31 @@
 // spandsp, both with cgo (Debian's libopus-dev and libspandsp-dev); G.711 is a
 // table lookup written from the standard (not worth a library).
 //
+// Video (video.go, videosdp.go): an INVITE whose offer has an m=video line
+// over RTP/AVP or RTP/AVPF with H.264 in packetization mode 1, in a profile
+// the room carries (constrained baseline however spelt, baseline, main or
+// high: answered as 42e01f, 42001f, 4d001f or 64001f, level 3.1), gets that
+// line answered (in the direction the offer allows) on a UDP socket of its
+// own, and the caller's H.264 is published as the participant's camera
+// track: its RTP is forwarded as it comes (payloads, sequence numbers,
+// timestamps and markers untouched; the room client sets the SSRC and
+// payload type), never decoded. A key frame asked of that track in the room
+// (PLI or FIR from the server) is asked of the caller as RTCP PLI when its
+// offer had a=rtcp-fb nack pli, FIR when only ccm fir, else as SIP INFO
+// picture_fast_update (application/media_control+xml, RFC 5168); once more
+// when its video first comes. Video the bridge cannot take (no H.264, mode 0
+// only, another profile, over SAVP or DTLS) has its m= line refused with
+// port 0 and the call goes on with audio.
+// The other way, the first H.264 camera of the room the call's participant
+// is sent (the bridge's room client takes H.264 when the call has video)
+// goes to the caller until it ends, then the next one: payloads and
+// timestamps as they are, under the bridge's SSRC and the caller's payload
+// type, sequence numbers shifted to its own start, the room's header
+// extensions dropped. A key frame is asked of it in the room when it
+// starts, and whenever the caller's RTCP holds a PLI or FIR (the answer's
+// a=rtcp, RFC 3605, or rtcp-mux brings the caller's RTCP to the video
+// socket).
+//
 // Key presses (RFC 4733 telephone-event, SIP INFO, or tones in the audio when
 // no telephone-event was offered) become data messages in the room with
 // topic "dtmf" and the body {"digit":"5"}. The tones themselves are not
@@ -164,10 +189,23 @@
 // node still serves its rooms and the calls sent to its address.
 //
 // Not yet: a server restarted while its calls go on through a bridge in its
-// own process forgets them (their progress and hang-up); video (H.264
-// pass-through); SRTP keyed by DTLS (UDP/TLS/RTP/SAVP) or MIKEY; sips: URIs
-// (dial-out takes sip:...;transport=tls); RTCP, sent or read, plain or SRTCP
-// (the bridge sends none, drops what comes on the RTP port and never reads
+// own process forgets them (their progress and hang-up); the active
+// speaker's video to the caller (it gets the first H.264 camera, not the
+// speaker's, and is not switched at key frames); the server asking
+// publishers for an H.264 layer when a SIP video participant is in the room
+// (a room with only VP8 cameras sends the caller no video); the caller's SIP
+// INFO picture_fast_update turned into a key frame request in the room (only
+// its RTCP PLI and FIR are); room cameras in another H.264 profile than the
+// one answered to the caller (sent as they are); video on dial-out calls
+// (their offer has none); video over SRTP; video RTCP beyond PLI and FIR (the
+// caller's reports are dropped, the bridge sends no sender or receiver
+// reports); re-packetizing packets larger than the room's MTU (a room
+// system's packets are passed as they are); a video m= line added by a
+// re-INVITE; SIP INFO picture_fast_update is sent but not yet tried against
+// a real user agent (baresip offers RTCP feedback); SRTP keyed by DTLS
+// (UDP/TLS/RTP/SAVP) or MIKEY; sips: URIs (dial-out takes
+// sip:...;transport=tls); audio RTCP, sent or read, plain or SRTCP (the
+// bridge sends none, drops what comes on the RTP port and never reads
 // port+1); the TLS certificate is read at start, not reloaded when it
 // changes; registration over TLS; in-band DTMF on dial-out
 // calls (their answer is expected to carry telephone-event); the tones of

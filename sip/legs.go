@@ -77,7 +77,9 @@ func (c *call) roomEvents(cl *client.Client, wg *sync.WaitGroup) {
 		case client.TrackSubscribed:
 			t := ev.Track
 			if t.Kind() != vocab.KindAudio {
-				t.Discard()
+				if !c.takeRoomVideo(t, wg) { // video.go: the first H.264 camera goes to the caller
+					t.Discard()
+				}
 				continue
 			}
 			src, err := c.media.addSource(t.TrackSID)

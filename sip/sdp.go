@@ -29,6 +29,11 @@ type offer struct {
 	// RTP/SAVP (nil for RTP/AVP); answerCrypto is ours, set by the call
 	// (srtp.go) before it answers.
 	crypto, answerCrypto *cryptoAttr
+	// video is the far end's H.264 camera the bridge takes (videosdp.go),
+	// nil when it offered none it can take; videoLocal is our video RTP
+	// address, set by the call before it answers.
+	video      *videoOffer
+	videoLocal netip.AddrPort
 }
 
 // parseOffer reads an SDP offer and picks the first audio codec in the far end's
@@ -79,6 +84,7 @@ func parseOffer(body []byte) (*offer, error) {
 	if o.audioIndex < 0 {
 		return nil, fmt.Errorf("%w: the offer's audio is none of %s over RTP/AVP or RTP/SAVP", ErrNoCommonCodec, codecNames())
 	}
+	o.takeVideo(&sd)
 	return o, nil
 }
 
@@ -219,6 +225,10 @@ func (o *offer) answer(local netip.AddrPort, sessionID uint64, version uint64) (
 		TimeDescriptions:      []sdp.TimeDescription{{Timing: sdp.Timing{}}},
 	}
 	for i, m := range o.media {
+		if o.video != nil && i == o.video.index && o.videoLocal.Port() != 0 {
+			sd.MediaDescriptions = append(sd.MediaDescriptions, o.video.answerVideo(o.videoLocal))
+			continue
+		}
 		if i != o.audioIndex {
 			sd.MediaDescriptions = append(sd.MediaDescriptions, &sdp.MediaDescription{
 				MediaName: sdp.MediaName{Media: m.MediaName.Media, Port: sdp.RangedPort{Value: 0}, Protos: m.MediaName.Protos, Formats: m.MediaName.Formats},

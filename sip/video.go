@@ -1,0 +1,330 @@
+package sip
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"net"
+	"net/netip"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/emiago/sipgo/sip"
+	"github.com/pion/rtcp"
+	"github.com/pion/rtp"
+	"github.com/pion/webrtc/v4"
+
+	"github.com/ensemble-sfu/ensemble/signalling/client"
+	"github.com/ensemble-sfu/ensemble/vocab"
+)
+
+// videoLeg is a call's video from the far end: its own UDP socket, and the
+// camera track of the call's participant its H.264 RTP goes to, payloads
+// untouched (the client only sets the negotiated SSRC and payload type).
+// Key frame requests from the room go back as RTCP PLI (or FIR), or as SIP
+// INFO picture_fast_update to a far end that offered no RTCP feedback.
+type videoLeg struct {
+	conn       *net.UDPConn
+	offer      atomic.Pointer[videoOffer]
+	remote     atomic.Pointer[netip.AddrPort] // the far end's video RTP, latched from what arrives
+	mediaSSRC  atomic.Uint32                  // the far end's video SSRC, for PLI
+	ssrc       uint32                         // ours, as RTCP sender
+	firSeq     uint8
+	cam        atomic.Pointer[client.LocalTrack]
+	keyframes  atomic.Uint64 // key frames asked of the far end (RTCP or SIP INFO)
+	packetsIn  atomic.Uint64
+	sending    atomic.Bool // a room camera is being sent to the caller
+	roomTrack  atomic.Pointer[client.RemoteTrack]
+	askedFirst bool
+}
+
+// keyframeInterval bounds how often the far end is asked for a key frame:
+// a room full of subscribers joining asks many times, one is enough.
+const keyframeInterval = 300 * time.Millisecond
+
+// openVideo opens the video socket when the offer has a video stream the
+// bridge takes, and sets the address the answer gives for it.
+func (c *call) openVideo() error {
+	v := c.offer.video
+	if v == nil {
+		return nil
+	}
+	conn, err := listenRTP(c.b.listenIP(), c.b.cfg.RTPPortMin, c.b.cfg.RTPPortMax)
+	if err != nil {
+		return fmt.Errorf("sip: video %w", err)
+	}
+	c.video = &videoLeg{conn: conn, ssrc: rand.Uint32()}
+	c.video.offer.Store(v)
+	remote := v.remote
+	c.video.remote.Store(&remote)
+	c.offer.videoLocal = netip.AddrPortFrom(c.b.public.Addr(), uint16(conn.LocalAddr().(*net.UDPAddr).Port))
+	return nil
+}
+
+// keepVideo carries the call's video over to a re-INVITE's offer: the same
+// socket, and the far end's new address.
+func (c *call) keepVideo(off *offer) {
+	if c.video == nil || off.video == nil {
+		off.video = nil // no socket for video that was not there at the start
+		return
+	}
+	off.videoLocal = netip.AddrPortFrom(c.b.public.Addr(), uint16(c.video.conn.LocalAddr().(*net.UDPAddr).Port))
+	c.video.offer.Store(off.video)
+}
+
+// roomCodecs are the codecs the call's room client takes: Opus and
+// telephone-event, and H.264 when the call has video to publish.
+func (c *call) roomCodecs() []string {
+	codecs := []string{webrtc.MimeTypeOpus, client.MimeTypeTelephoneEvent}
+	if c.video != nil {
+		codecs = append(codecs, webrtc.MimeTypeH264)
+	}
+	return codecs
+}
+
+// publishCamera publishes the far end's video as the participant's camera,
+// in the H.264 profile answered to it.
+func (c *call) publishCamera(ctx context.Context, cl *client.Client) (*client.LocalTrack, error) {
+	if c.video == nil {
+		return nil, nil
+	}
+	v := c.video.offer.Load()
+	cam, err := cl.PublishTrack(ctx, client.TrackOptions{Source: vocab.SourceCamera, MimeType: webrtc.MimeTypeH264,
+		FmtpLine: "profile-level-id=" + v.roomProfile, Name: "sip"})
+	if err != nil {
+		return nil, fmt.Errorf("sip: publish the caller's video: %w", err)
+	}
+	return cam, nil
+}
+
+// readVideo forwards the far end's H.264 RTP to the camera track until the
+// socket closes. RTCP (multiplexed) and other payload types are dropped.
+func (c *call) readVideo() {
+	v := c.video
+	buf := make([]byte, maxRTPPacket)
+	latched := false
+	for {
+		n, from, err := v.conn.ReadFromUDPAddrPort(buf)
+		if err != nil {
+			if !errors.Is(err, net.ErrClosed) {
+				c.log.Debug("sip video read", "err", err)
+			}
+			return
+		}
+		if n >= 2 && buf[1] >= 192 && buf[1] <= 223 {
+			// RTCP, on this port by rtcp-mux or our a=rtcp: a key frame the
+			// caller asks for is asked of the room camera it gets.
+			if asksKeyframe(buf[:n]) {
+				if t := v.roomTrack.Load(); t != nil {
+					if err := t.RequestKeyframe(); err != nil {
+						c.log.Debug("sip video key frame from the room", "err", err)
+					}
+				}
+			}
+			continue
+		}
+		var p rtp.Packet
+		if err := p.Unmarshal(buf[:n]); err != nil || p.Version != 2 {
+			continue
+		}
+		if p.PayloadType != v.offer.Load().payloadType {
+			continue
+		}
+		c.lastRTP.Store(time.Now().UnixNano())
+		if !latched {
+			latched = true
+			from := netipUnmap(from)
+			v.remote.Store(&from)
+		}
+		v.mediaSSRC.Store(p.SSRC)
+		v.packetsIn.Add(1)
+		cam := v.cam.Load()
+		if cam == nil {
+			continue // not in the room yet (gateway, lobby)
+		}
+		if err := cam.WriteRTP(0, &p); err != nil {
+			c.log.Debug("sip video to the room", "err", err)
+		}
+	}
+}
+
+// watchKeyframes asks the far end for a key frame whenever the room asked
+// the camera track for one (a subscriber joined or lost packets), until ctx
+// ends. It also asks once as soon as the far end's video comes: the room's
+// first subscribers asked before it did.
+func (c *call) watchKeyframes(ctx context.Context) {
+	v := c.video
+	tick := time.NewTicker(keyframeInterval)
+	defer tick.Stop()
+	var seen uint64
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick.C:
+		}
+		cam := v.cam.Load()
+		if cam == nil || v.mediaSSRC.Load() == 0 {
+			continue
+		}
+		asked := cam.KeyframeRequests()
+		if asked == seen && v.askedFirst {
+			continue
+		}
+		seen, v.askedFirst = asked, true
+		if err := c.askKeyframe(ctx); err != nil {
+			c.log.Debug("sip video key frame request", "err", err)
+		}
+	}
+}
+
+// askKeyframe sends the far end RTCP PLI (or FIR when it takes only that),
+// or SIP INFO picture_fast_update when it offered no RTCP feedback.
+func (c *call) askKeyframe(ctx context.Context) error {
+	v := c.video
+	off := v.offer.Load()
+	v.keyframes.Add(1)
+	if !off.pli && !off.fir {
+		return c.sendFastUpdate(ctx)
+	}
+	var pkt rtcp.Packet = &rtcp.PictureLossIndication{SenderSSRC: v.ssrc, MediaSSRC: v.mediaSSRC.Load()}
+	if !off.pli {
+		v.firSeq++
+		pkt = &rtcp.FullIntraRequest{SenderSSRC: v.ssrc, FIR: []rtcp.FIREntry{{SSRC: v.mediaSSRC.Load(), SequenceNumber: v.firSeq}}}
+	}
+	b, err := rtcp.Marshal([]rtcp.Packet{pkt})
+	if err != nil {
+		return fmt.Errorf("sip: marshal RTCP: %w", err)
+	}
+	dst := off.rtcpRemote
+	if off.rtcpMux {
+		dst = *v.remote.Load()
+	} else if r := v.remote.Load(); r != nil {
+		// the latched address (NAT) with the SDP's RTCP port
+		dst = netip.AddrPortFrom(r.Addr(), off.rtcpRemote.Port())
+	}
+	if _, err := v.conn.WriteToUDPAddrPort(b, dst); err != nil {
+		return fmt.Errorf("sip: send RTCP to %s: %w", dst, err)
+	}
+	return nil
+}
+
+// fastUpdateBody is the XML of RFC 5168: ask the far end for a full frame.
+const fastUpdateBody = `<?xml version="1.0" encoding="utf-8" ?>
+<media_control><vc_primitive><to_encoder><picture_fast_update/></to_encoder></vc_primitive></media_control>`
+
+// sendFastUpdate asks the far end for a key frame in SIP INFO (RFC 5168), as
+// room systems without RTCP feedback expect.
+func (c *call) sendFastUpdate(ctx context.Context) error {
+	if c.dialog == nil {
+		return nil // a placed call offers no video
+	}
+	invite := c.dialog.InviteRequest
+	info := sip.NewRequest(sip.INFO, invite.Contact().Address)
+	info.SetTransport(invite.Transport())
+	if strings.EqualFold(invite.Transport(), "udp") {
+		local := c.b.Addr()
+		info.Laddr = sip.Addr{IP: net.IP(local.Addr().AsSlice()), Port: int(local.Port()), Hostname: local.Addr().String()}
+	}
+	byeOverTLS(info, invite)
+	info.AppendHeader(sip.NewHeader("Content-Type", "application/media_control+xml"))
+	info.SetBody([]byte(fastUpdateBody))
+	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	res, err := c.dialog.Do(ctx, info)
+	if err != nil {
+		return fmt.Errorf("sip: INFO picture_fast_update: %w", err)
+	}
+	if !res.IsSuccess() {
+		return fmt.Errorf("sip: INFO picture_fast_update answered %d %s", res.StatusCode, res.Reason)
+	}
+	return nil
+}
+
+// closeVideo closes the video socket (its reader ends).
+func (c *call) closeVideo() {
+	if c.video != nil {
+		_ = c.video.conn.Close()
+	}
+}
+
+// takeRoomVideo starts sending a room track to the caller's video when it is
+// H.264, the caller takes video, and no other room camera is being sent (the
+// first one wins until it ends; following the active speaker is to come).
+// It reports whether it took the track (else the caller discards it).
+func (c *call) takeRoomVideo(t *client.RemoteTrack, wg *sync.WaitGroup) bool {
+	v := c.video
+	if v == nil || !strings.EqualFold(t.Codec().MimeType, webrtc.MimeTypeH264) {
+		return false
+	}
+	if d := v.offer.Load().direction; d != "sendrecv" && d != "recvonly" {
+		return false
+	}
+	if !v.sending.CompareAndSwap(false, true) {
+		return false
+	}
+	v.roomTrack.Store(t)
+	wg.Go(func() {
+		defer v.sending.Store(false)
+		defer v.roomTrack.Store(nil)
+		c.forwardRoomVideo(t)
+	})
+	return true
+}
+
+// forwardRoomVideo sends a room camera's H.264 RTP to the caller until the
+// track ends: payloads and timestamps as they are, under our SSRC and the
+// caller's payload type, sequence numbers shifted to our own start (a gap
+// stays a gap), and without the room's header extensions (their ids were
+// negotiated with the server, not with the caller).
+func (c *call) forwardRoomVideo(t *client.RemoteTrack) {
+	v := c.video
+	if err := t.RequestKeyframe(); err != nil {
+		c.log.Debug("sip video key frame from the room", "err", err)
+	}
+	c.log.Info("sip video to the caller", "track", t.TrackSID)
+	base := uint16(rand.Uint32())
+	var first uint16
+	started := false
+	for {
+		p, err := t.ReadRTP()
+		if err != nil {
+			return
+		}
+		if !started {
+			first, started = p.SequenceNumber, true
+		}
+		p.SequenceNumber = base + (p.SequenceNumber - first)
+		p.SSRC = v.ssrc
+		p.PayloadType = v.offer.Load().payloadType
+		p.Extension, p.Extensions = false, nil
+		b, err := p.Marshal()
+		if err != nil {
+			continue
+		}
+		if dst := v.remote.Load(); dst != nil && dst.Port() != 0 && !dst.Addr().IsUnspecified() {
+			if _, err := v.conn.WriteToUDPAddrPort(b, *dst); err != nil {
+				c.log.Debug("sip video send", "err", err)
+			}
+		}
+	}
+}
+
+// asksKeyframe reports whether an RTCP compound packet from the caller holds
+// a PLI or a FIR (anything it cannot parse asks for nothing).
+func asksKeyframe(b []byte) bool {
+	pkts, err := rtcp.Unmarshal(b)
+	if err != nil {
+		return false
+	}
+	for _, p := range pkts {
+		switch p.(type) {
+		case *rtcp.PictureLossIndication, *rtcp.FullIntraRequest:
+			return true
+		}
+	}
+	return false
+}

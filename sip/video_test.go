@@ -1,0 +1,222 @@
+package sip_test
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"image/png"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/pion/webrtc/v4"
+	"github.com/pion/webrtc/v4/pkg/media/h264writer"
+
+	"github.com/ensemble-sfu/ensemble/internal/clips"
+	"github.com/ensemble-sfu/ensemble/signalling/client"
+	"github.com/ensemble-sfu/ensemble/signalling/client/clienttest"
+	"github.com/ensemble-sfu/ensemble/signalling/client/clip"
+	"github.com/ensemble-sfu/ensemble/sip/internal/tone"
+	"github.com/ensemble-sfu/ensemble/vocab"
+)
+
+// videoConfig makes baresip send H.264 (its avcodec module, libx264) from its
+// fakevideo source, show nothing, and keep a snapshot of what it decodes
+// when told (snapshot_recv).
+const videoConfig = `module avcodec.so
+module fakevideo.so
+module snapshot.so
+video_source fakevideo,nil
+video_display fakevideo,nil
+video_size 352x288
+video_fps 15
+video_bitrate 300000
+avcodec_h264enc libx264
+avcodec_h264dec h264
+`
+
+// needBaresipVideo skips the test without baresip's avcodec module (fails it
+// on CI, where scripts/test installs baresip-ffmpeg).
+func needBaresipVideo(t *testing.T) {
+	t.Helper()
+	if _, err := os.Stat("/usr/lib/baresip/modules/avcodec.so"); err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatal("baresip's avcodec module is not installed (scripts/test installs baresip-ffmpeg)")
+		}
+		t.Skip("baresip's avcodec module is not installed; scripts/test installs baresip-ffmpeg")
+	}
+}
+
+// baresip dials a meeting with H.264 video: a Go client in the room receives
+// the call participant's camera track, still H.264 (passed through, not
+// transcoded), and what it received decodes with ffmpeg, frame after frame.
+func TestBaresipVideoReachesTheRoomAsH264(t *testing.T) {
+	needTool(t, "baresip")
+	ffprobe := needTool(t, "ffprobe")
+	ffmpeg := needTool(t, "ffmpeg")
+	needBaresipVideo(t)
+	e := newEnv(t, nil)
+	room, number := e.meeting(t)
+	ctx, cancel := context.WithTimeout(t.Context(), 45*time.Second)
+	defer cancel()
+
+	viewer, err := client.Join(ctx, e.srv.URL, e.srv.Token(room, "viewer"), client.WithCodecs(webrtc.MimeTypeOpus, webrtc.MimeTypeH264))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = viewer.Close() })
+	camera := make(chan *client.RemoteTrack, 1)
+	go func() {
+		for ev := range viewer.Events() {
+			sub, ok := ev.(client.TrackSubscribed)
+			if !ok {
+				continue
+			}
+			p, _ := sub.Track.Participant()
+			if sub.Track.Kind() != vocab.KindVideo || p.Kind != vocab.ParticipantSIP {
+				sub.Track.Discard()
+				continue
+			}
+			camera <- sub.Track
+		}
+	}()
+
+	wav := filepath.Join(t.TempDir(), "tone.wav")
+	if err := writeWAV(wav, 8000, (&tone.Sine{Freq: 1000, Rate: 8000, Amplitude: 8000}).Next(8000*45)); err != nil {
+		t.Fatal(err)
+	}
+	ua := startBaresipWith(t, wav, "PCMU/8000/1", "Salle Zola",
+		fmt.Sprintf("sip:%s@127.0.0.1:%d", number, e.bridge.Addr().Port()), "", videoConfig)
+
+	var track *client.RemoteTrack
+	select {
+	case track = <-camera:
+	case <-ctx.Done():
+		t.Fatal("no camera track of the SIP participant reached the room")
+	}
+	if mime := track.Codec().MimeType; !strings.EqualFold(mime, webrtc.MimeTypeH264) {
+		t.Fatalf("the SIP camera arrives as %s, want H.264 passed through", mime)
+	}
+	if src := track.Info().Source; src != vocab.SourceCamera {
+		t.Fatalf("the SIP video's source is %q, want camera", src)
+	}
+
+	const wantFrames = 45 // three seconds at 15 fps
+	file := filepath.Join(t.TempDir(), "sip.h264")
+	w, err := h264writer.New(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	frames := 0
+	for frames < wantFrames {
+		p, err := track.ReadRTP()
+		if err != nil {
+			t.Fatalf("reading the SIP camera after %d frames: %v", frames, err)
+		}
+		if err := w.WriteRTP(p); err != nil {
+			t.Fatal(err)
+		}
+		if p.Marker {
+			frames++
+		}
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+
+	out, err := exec.CommandContext(ctx, ffprobe, "-v", "error", "-count_frames", "-select_streams", "v:0",
+		"-show_entries", "stream=codec_name,nb_read_frames", "-of", "csv=p=0", file).CombinedOutput()
+	if err != nil {
+		t.Fatalf("ffprobe: %v\n%s", err, out)
+	}
+	fields := strings.Split(strings.TrimSpace(string(out)), ",")
+	if len(fields) != 2 || fields[0] != "h264" {
+		t.Fatalf("ffprobe says %q, want h264 and a frame count", out)
+	}
+	// The file starts at the first key frame the writer saw, so it may hold
+	// fewer frames than were counted; a third of them is well past noise.
+	if n, err := strconv.Atoi(fields[1]); err != nil || n < wantFrames/3 {
+		t.Fatalf("ffprobe decoded %q frames of the SIP camera, want at least %d", fields[1], wantFrames/3)
+	}
+	var stderr bytes.Buffer
+	cmd := exec.CommandContext(ctx, ffmpeg, "-v", "error", "-i", file, "-f", "null", "-")
+	cmd.Stderr = &stderr
+	if err := cmd.Run(); err != nil || stderr.Len() > 0 {
+		t.Fatalf("ffmpeg decoding the SIP camera: %v\n%s", err, stderr.String())
+	}
+	t.Logf("ffmpeg decoded %s frames of the SIP camera without error", fields[1])
+	ua.stop(ctx)
+	waitFor(t, ctx, "the call to end", func() bool { return e.bridge.Calls() == 0 })
+}
+
+// A Go client in the room publishes an H.264 camera; baresip, dialled in with
+// video, receives it through the bridge (passed through, not transcoded) and
+// decodes it: its snapshot module saves the first decoded frame as a PNG of
+// the clip's size.
+func TestBaresipReceivesARoomCameraAsH264(t *testing.T) {
+	needTool(t, "baresip")
+	needBaresipVideo(t)
+	e := newEnv(t, nil)
+	room, number := e.meeting(t)
+	ctx, cancel := context.WithTimeout(t.Context(), 45*time.Second)
+	defer cancel()
+
+	bob, err := client.Join(ctx, e.srv.URL, e.srv.Token(room, "bob"), client.WithCodecs(webrtc.MimeTypeOpus, webrtc.MimeTypeH264))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = bob.Close() })
+	go func() {
+		for ev := range bob.Events() {
+			if sub, ok := ev.(client.TrackSubscribed); ok {
+				sub.Track.Discard()
+			}
+		}
+	}()
+	h264, err := clip.ParseH264(clips.H264, clips.H264FrameRate)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cam, err := bob.PublishTrack(ctx, client.TrackOptions{Source: vocab.SourceCamera, MimeType: webrtc.MimeTypeH264, Width: 640, Height: 360})
+	if err != nil {
+		t.Fatal(err)
+	}
+	playCtx, stopPlay := context.WithCancel(ctx)
+	played := make(chan struct{})
+	go func() { defer close(played); _ = clienttest.PlayClip(playCtx, cam, h264) }()
+	t.Cleanup(func() { stopPlay(); <-played })
+
+	wav := filepath.Join(t.TempDir(), "tone.wav")
+	if err := writeWAV(wav, 8000, (&tone.Sine{Freq: 1000, Rate: 8000, Amplitude: 8000}).Next(8000*45)); err != nil {
+		t.Fatal(err)
+	}
+	snapshot := filepath.Join(t.TempDir(), "recv")
+	// baresip types its -e string into its menu, so a newline ends /dial and
+	// starts /snapshot_recv: the first frame it decodes is saved.
+	ua := startBaresipWith(t, wav, "PCMU/8000/1", "Salle Zola",
+		fmt.Sprintf("sip:%s@127.0.0.1:%d\n/snapshot_recv %s", number, e.bridge.Addr().Port(), snapshot),
+		"", videoConfig)
+
+	waitFor(t, ctx, "baresip's snapshot of the room camera", func() bool {
+		return strings.Contains(ua.out.String(), "png: wrote "+snapshot)
+	})
+	f, err := os.Open(snapshot)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	img, err := png.Decode(f)
+	if err != nil {
+		t.Fatalf("baresip's snapshot %s: %v", snapshot, err)
+	}
+	const width, height = 640, 360 // clips.H264's size (Annex-B carries it only in its SPS)
+	if b := img.Bounds(); b.Dx() != width || b.Dy() != height {
+		t.Fatalf("baresip decoded a %dx%d frame, the room camera is %dx%d", b.Dx(), b.Dy(), width, height)
+	}
+	ua.stop(ctx)
+	waitFor(t, ctx, "the call to end", func() bool { return e.bridge.Calls() == 0 })
+}
