@@ -32,9 +32,7 @@ func TestCompositeRecordingThroughTheAPI(t *testing.T) {
 		t.Fatal(err)
 	}
 	done := e.waitStatus(rec.ID, store.RecordingComplete)
-	ledger.mu.Lock()
-	statuses := slices.Clone(ledger.statuses)
-	ledger.mu.Unlock()
+	statuses, _ := ledger.waitNoted(e, store.RecordingComplete)
 	want := []store.RecordingStatus{store.RecordingRecording, store.RecordingComposing, store.RecordingComplete}
 	if !slices.Equal(statuses, want) {
 		t.Fatalf("statuses %v, want %v", statuses, want)

@@ -44,6 +44,21 @@ func (l *statusLog) Update(ctx context.Context, id string, update func(*store.Re
 	return rec, err
 }
 
+// waitNoted waits until the ledger has noted status s, and returns the
+// statuses noted and whether the objects were whole at complete. The store
+// has a status as soon as it is written, a moment before the ledger's Update
+// returns and notes it: a test that saw the status through the API must wait
+// for the note (seen missing in a loaded run).
+func (l *statusLog) waitNoted(e *env, s store.RecordingStatus) (statuses []store.RecordingStatus, whole bool) {
+	e.waitFor("the ledger to note "+string(s), func() bool {
+		l.mu.Lock()
+		defer l.mu.Unlock()
+		statuses, whole = slices.Clone(l.statuses), l.whole
+		return slices.Contains(statuses, s)
+	})
+	return statuses, whole
+}
+
 // withLedger makes the runner write through l (a statusLog) to its store.
 func withLedger(l *statusLog) func(*jobs.Config) {
 	return func(c *jobs.Config) {
@@ -94,9 +109,7 @@ func TestRecordingUploadedToS3(t *testing.T) {
 		t.Fatal(err)
 	}
 	done := e.waitStatus(rec.ID, store.RecordingComplete)
-	ledger.mu.Lock()
-	statuses, whole := slices.Clone(ledger.statuses), ledger.whole
-	ledger.mu.Unlock()
+	statuses, whole := ledger.waitNoted(e, store.RecordingComplete)
 	want := []store.RecordingStatus{store.RecordingRecording, store.RecordingUploading, store.RecordingComplete}
 	if !slices.Equal(statuses, want) || !whole {
 		t.Fatalf("statuses %v (want %v), objects whole at complete: %v", statuses, want, whole)
