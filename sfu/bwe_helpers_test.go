@@ -471,3 +471,18 @@ func waitLower(t *testing.T, w *layerWatch, layer int, within time.Duration) tim
 	t.Fatalf("no layer below %d within %v (current %d)", layer, within, w.current())
 	return 0
 }
+
+// onHighLayer opens a room where alice publishes a rated simulcast camera
+// and bob receives it, and waits until bob gets the high layer.
+func onHighLayer(t *testing.T, e *Engine, name string) (a, b *testClient, sp *simPublisher, w *layerWatch) {
+	t.Helper()
+	room, _ := e.GetOrCreateRoom(name)
+	a = joinClient(t, room, "alice")
+	b = joinClient(t, room, "bob")
+	watches := b.watchLayers()
+	sp = a.publishSimulcastRated("cam", vocab.SourceCamera)
+	a.negotiatePublisher(false)
+	w = b.watch(watches, sp.info.SID)
+	waitLayer(t, w, 2, rampTimeout)
+	return a, b, sp, w
+}

@@ -28,14 +28,7 @@ func checkClean(t *testing.T, what string, w *layerWatch, allowMissing bool) {
 // switched up at a key frame with no gap in sequence numbers or picture IDs.
 func TestSimulcastRequestedLayerSwitchesAtKeyframe(t *testing.T) {
 	e := newTestEngine(t)
-	room, _ := e.GetOrCreateRoom("requested")
-	a := joinClient(t, room, "alice")
-	b := joinClient(t, room, "bob")
-	watches := b.watchLayers()
-	sp := a.publishSimulcastRated("cam", vocab.SourceCamera)
-	a.negotiatePublisher(false)
-	w := b.watch(watches, sp.info.SID)
-	waitLayer(t, w, 2, rampTimeout)
+	_, b, sp, w := onHighLayer(t, e, "requested")
 
 	if err := b.p.UpdateSubscription(sp.info.SID, SubscriptionSettings{Width: 320, Height: 180}); err != nil {
 		t.Fatal(err)
@@ -126,14 +119,7 @@ func TestSimulcastLayerPerSubscriber(t *testing.T) {
 // again when a subscriber asks for it.
 func TestDynacastStopsAndRestartsLayers(t *testing.T) {
 	e := newTestEngine(t)
-	room, _ := e.GetOrCreateRoom("dynacast")
-	a := joinClient(t, room, "alice")
-	b := joinClient(t, room, "bob")
-	watches := b.watchLayers()
-	sp := a.publishSimulcastRated("cam", vocab.SourceCamera)
-	a.negotiatePublisher(false)
-	w := b.watch(watches, sp.info.SID)
-	waitLayer(t, w, 2, rampTimeout)
+	a, b, sp, w := onHighLayer(t, e, "dynacast")
 
 	if err := b.p.UpdateSubscription(sp.info.SID, SubscriptionSettings{Quality: new(vocab.QualityLow)}); err != nil {
 		t.Fatal(err)

@@ -19,14 +19,7 @@ import (
 // still moves it down.)
 func TestEstimatorHoldsThroughCPUStarvation(t *testing.T) {
 	e := newTestEngine(t)
-	room, _ := e.GetOrCreateRoom("starved")
-	a := joinClient(t, room, "alice")
-	b := joinClient(t, room, "bob")
-	watches := b.watchLayers()
-	sp := a.publishSimulcastRated("cam", vocab.SourceCamera)
-	a.negotiatePublisher(false)
-	w := b.watch(watches, sp.info.SID)
-	waitLayer(t, w, 2, rampTimeout)
+	_, b, _, w := onHighLayer(t, e, "starved")
 	time.Sleep(time.Second)
 
 	from := time.Now()

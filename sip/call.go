@@ -358,21 +358,28 @@ func (c *call) reinvite(req *sip.Request, tx sip.ServerTransaction) {
 	_ = tx.Respond(res)
 }
 
-// bye hangs up. Over UDP it leaves from the SIP port the call came to, not from
-// a new socket: the caller's NAT and firewall only know that one.
+// bye hangs up.
 func (c *call) bye(ctx context.Context) error {
 	if sess := c.outSession(); sess != nil {
 		return sess.Bye(ctx)
 	}
+	return c.dialog.WriteBye(ctx, c.requestToCaller(sip.BYE))
+}
+
+// requestToCaller is a request of the dialog of a call that came in, to the
+// caller. Over UDP it leaves from the SIP port the call came to, not from a new
+// socket: the caller's NAT and firewall only know that one; over TLS it goes
+// back over the caller's connection (backOverTLS).
+func (c *call) requestToCaller(method sip.RequestMethod) *sip.Request {
 	invite := c.dialog.InviteRequest
-	bye := sip.NewRequest(sip.BYE, invite.Contact().Address)
-	bye.SetTransport(invite.Transport())
+	req := sip.NewRequest(method, invite.Contact().Address)
+	req.SetTransport(invite.Transport())
 	if strings.EqualFold(invite.Transport(), "udp") {
 		local := c.b.Addr()
-		bye.Laddr = sip.Addr{IP: net.IP(local.Addr().AsSlice()), Port: int(local.Port()), Hostname: local.Addr().String()}
+		req.Laddr = sip.Addr{IP: net.IP(local.Addr().AsSlice()), Port: int(local.Port()), Hostname: local.Addr().String()}
 	}
-	byeOverTLS(bye, invite)
-	return c.dialog.WriteBye(ctx, bye)
+	backOverTLS(req, invite)
+	return req
 }
 
 // dialogContext ends when the dialog does (the far end's BYE, or CANCEL before

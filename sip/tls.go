@@ -120,12 +120,12 @@ func (b *Bridge) tlsContact() sip.ContactHeader {
 		Port: int(b.TLSAddr().Port()), UriParams: params}}
 }
 
-// byeOverTLS sends a BYE of a dialog that came over TLS back over that
-// connection: a phone behind NAT, or one without a certificate of its own,
-// takes no new TLS connection from us.
-func byeOverTLS(bye, invite *sip.Request) {
+// backOverTLS sends a request of a dialog that came over TLS (a BYE, an INFO)
+// back over that connection: a phone behind NAT, or one without a certificate
+// of its own, takes no new TLS connection from us.
+func backOverTLS(req, invite *sip.Request) {
 	if overTLS(invite) {
-		bye.SetDestination(invite.Source())
+		req.SetDestination(invite.Source())
 	}
 }
 

@@ -222,14 +222,7 @@ func (c *call) sendFastUpdate(ctx context.Context) error {
 	if c.dialog == nil {
 		return nil // a placed call offers no video
 	}
-	invite := c.dialog.InviteRequest
-	info := sip.NewRequest(sip.INFO, invite.Contact().Address)
-	info.SetTransport(invite.Transport())
-	if strings.EqualFold(invite.Transport(), "udp") {
-		local := c.b.Addr()
-		info.Laddr = sip.Addr{IP: net.IP(local.Addr().AsSlice()), Port: int(local.Port()), Hostname: local.Addr().String()}
-	}
-	byeOverTLS(info, invite)
+	info := c.requestToCaller(sip.INFO)
 	info.AppendHeader(sip.NewHeader("Content-Type", "application/media_control+xml"))
 	info.SetBody([]byte(fastUpdateBody))
 	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
