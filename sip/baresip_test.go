@@ -3,6 +3,7 @@ package sip_test
 import (
 	"context"
 	"fmt"
+	"math"
 	"net"
 	"os"
 	"os/exec"
@@ -10,6 +11,8 @@ import (
 	"strings"
 	"sync"
 	"testing"
+
+	"github.com/ensemble-sfu/ensemble/sip/internal/tone"
 )
 
 // needTool skips the test when a program is missing (fails it on CI, where
@@ -181,4 +184,19 @@ func (b *baresip) heard(t *testing.T) ([]int16, int) {
 		t.Fatalf("read %s: %v", files[0], err)
 	}
 	return pcm, rate
+}
+
+// requireHeard440 fails the test unless what baresip recorded of the room (it
+// must have stopped) holds, in its second half, the 440 Hz tone the room's Go
+// client plays.
+func (b *baresip) requireHeard440(t *testing.T) {
+	t.Helper()
+	pcm, rate := b.heard(t)
+	if len(pcm) < rate {
+		t.Fatalf("baresip heard %d samples", len(pcm))
+	}
+	pcm = pcm[len(pcm)/2:]
+	if f, share := tone.Peak(pcm, rate); math.Abs(f-440) > 10 || share < 0.5 {
+		t.Fatalf("baresip heard a peak at %.1f Hz (share %.2f), want 440 Hz", f, share)
+	}
 }

@@ -55,14 +55,7 @@ func TestBaresipDialsInAndBothWaysCarryTheirTone(t *testing.T) {
 				t.Fatalf("the SIP participant is named %q", sipName)
 			}
 			ua.stop(ctx)
-			pcm, rate := ua.heard(t)
-			if len(pcm) < rate {
-				t.Fatalf("baresip heard %d samples", len(pcm))
-			}
-			pcm = pcm[len(pcm)/2:]
-			if f, share := tone.Peak(pcm, rate); math.Abs(f-440) > 10 || share < 0.5 {
-				t.Fatalf("baresip heard a peak at %.1f Hz (share %.2f), want 440 Hz", f, share)
-			}
+			ua.requireHeard440(t)
 			waitFor(t, ctx, "the call to end", func() bool { return e.bridge.Calls() == 0 })
 		})
 	}

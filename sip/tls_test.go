@@ -76,14 +76,7 @@ func TestBaresipOverTLSWithSRTPBothWaysCarryTheirTone(t *testing.T) {
 		t.Fatalf("the call was not answered over TLS with SRTP:\n%s", l)
 	}
 	ua.stop(ctx)
-	pcm, rate := ua.heard(t)
-	if len(pcm) < rate {
-		t.Fatalf("baresip heard %d samples", len(pcm))
-	}
-	pcm = pcm[len(pcm)/2:]
-	if f, share := tone.Peak(pcm, rate); math.Abs(f-440) > 10 || share < 0.5 {
-		t.Fatalf("baresip heard a peak at %.1f Hz (share %.2f), want 440 Hz", f, share)
-	}
+	ua.requireHeard440(t)
 	waitFor(t, ctx, "the call to end", func() bool { return e.bridge.Calls() == 0 })
 }
 
@@ -230,14 +223,7 @@ func TestDialOutOverTLSWithSRTP(t *testing.T) {
 	// the room holds the 440 Hz tone, which it decrypted with our key.
 	waitFor(t, ctx, "baresip to see the hang-up", func() bool { return strings.Contains(ua.out.String(), "session closed") })
 	ua.stop(ctx)
-	pcm, rate := ua.heard(t)
-	if len(pcm) < rate {
-		t.Fatalf("baresip heard %d samples", len(pcm))
-	}
-	pcm = pcm[len(pcm)/2:]
-	if f, share := tone.Peak(pcm, rate); math.Abs(f-440) > 10 || share < 0.5 {
-		t.Fatalf("baresip heard a peak at %.1f Hz (share %.2f), want 440 Hz", f, share)
-	}
+	ua.requireHeard440(t)
 }
 
 // When the bridge hangs up a call that came over TLS (here its participant
