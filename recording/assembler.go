@@ -20,6 +20,15 @@ import (
 // sequence number alone decides, so a frame never comes out twice, whatever
 // state the builder is in. (Frames whose timestamps do not advance are placed
 // one interval on by the timeline.)
+//
+// For video it also refuses a frame whose last packet lacks the marker bit.
+// The sample builder ends a frame at the marker or where the timestamp
+// changes; a sender always marks the end of a frame, so a frame ended by a
+// new timestamp is one whose tail never came: a forwarder that switched
+// layers in the middle of it, or a lost last packet followed by a packet
+// that happens to be next in sequence. Written out, such a frame is a
+// truncated picture that the decoder refuses ("Header size larger than data
+// provided"), so it is dropped and the next frame counts as after a loss.
 type assembler struct {
 	sb       *samplebuilder.SampleBuilder
 	arrivals [ringSize]time.Time
@@ -31,6 +40,13 @@ type assembler struct {
 	haveLastSeq bool
 	// late counts the packets refused because their frame was already out.
 	late int
+
+	// needsMarker says that a frame is whole only if its last packet has
+	// the marker bit (video); brokenBefore that the last frame given up
+	// was refused for lacking it, and truncated counts those frames.
+	needsMarker  bool
+	brokenBefore bool
+	truncated    int
 
 	// The newest packet pushed, and the reorder window in clock units: flush
 	// needs them.
@@ -50,8 +66,10 @@ type assembled struct {
 	lost bool
 }
 
-func newAssembler(depacketizer rtp.Depacketizer, clockRate uint32, maxLate uint16) *assembler {
-	return &assembler{sb: samplebuilder.New(maxLate, depacketizer, clockRate,
+// newAssembler makes the assembler of one track. needsMarker is for video,
+// whose senders mark the last packet of each frame.
+func newAssembler(depacketizer rtp.Depacketizer, clockRate uint32, maxLate uint16, needsMarker bool) *assembler {
+	return &assembler{needsMarker: needsMarker, sb: samplebuilder.New(maxLate, depacketizer, clockRate,
 		samplebuilder.WithRTPHeaders(true), samplebuilder.WithMaxTimeDelay(maxDelay)),
 		windowTicks: uint32(uint64(clockRate) * uint64(maxDelay) / uint64(time.Second))}
 }
@@ -108,8 +126,15 @@ func (a *assembler) pop() (assembled, bool) {
 			continue
 		}
 		first, last := s.RTPHeaders[0].SequenceNumber, s.RTPHeaders[len(s.RTPHeaders)-1].SequenceNumber
-		f := assembled{Sample: s, arrival: a.arrivals[first%ringSize], lost: a.lostBefore(first)}
+		if a.needsMarker && !s.RTPHeaders[len(s.RTPHeaders)-1].Marker {
+			a.lastSeq, a.haveLastSeq = last, true
+			a.brokenBefore = true
+			a.truncated++
+			continue
+		}
+		f := assembled{Sample: s, arrival: a.arrivals[first%ringSize], lost: a.brokenBefore || a.lostBefore(first)}
 		a.lastSeq, a.haveLastSeq = last, true
+		a.brokenBefore = false
 		return f, true
 	}
 }

@@ -42,7 +42,7 @@ func TestAssemblerRefusesRetransmissionsOfFramesOut(t *testing.T) {
 		t.Fatal(err)
 	}
 	pkts := vp8Packets(t, c)
-	a := newAssembler(&codecs.VP8Packet{}, 90000, maxLateVideo)
+	a := newAssembler(&codecs.VP8Packet{}, 90000, maxLateVideo, true)
 	path := filepath.Join(t.TempDir(), "track.webm")
 	w, err := mediafile.Create(path, mediafile.Track{MimeType: webrtc.MimeTypeVP8, Width: c.Width, Height: c.Height})
 	if err != nil {
@@ -93,5 +93,71 @@ func TestAssemblerRefusesRetransmissionsOfFramesOut(t *testing.T) {
 	}
 	if out, _ := exec.Command("ffmpeg", "-nostdin", "-v", "error", "-i", path, "-f", "null", "-").CombinedOutput(); len(out) > 0 {
 		t.Errorf("ffmpeg decoding: %s", out)
+	}
+}
+
+// A frame cut short where a forwarder switched layers: its last packet never
+// came, and the next packet in sequence (the forwarder numbers the new layer
+// on from the old one) starts another frame. The sample builder ends the cut
+// frame at the new timestamp; the assembler drops it, since written out it is
+// a truncated picture the decoder refuses, and flags the frame after it as
+// after a loss, so that the recorder waits for a key frame. A frame cut at the
+// end of the track goes the same way.
+func TestAssemblerDropsFramesWithoutTheirLastPacket(t *testing.T) {
+	c, err := clip.ParseIVF(clips.VP8Low)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := rtp.NewPacketizer(200, 96, 1234, &codecs.VP8Payloader{}, rtp.NewFixedSequencer(100), 90000)
+	var frames [][]*rtp.Packet
+	for _, f := range c.Frames[:20] {
+		frames = append(frames, p.Packetize(f.Data, uint32(f.Duration*90000/time.Second)))
+	}
+	const cut = 7 // a frame in several packets, not the last
+	if len(frames[cut]) < 2 || len(frames[len(frames)-1]) < 2 {
+		t.Fatalf("frames in %d and %d packets, want several", len(frames[cut]), len(frames[len(frames)-1]))
+	}
+	// Drop the last packet of the cut frame and of the last frame, and
+	// number the packets on without the gaps.
+	var pkts []*rtp.Packet
+	for i, f := range frames {
+		if i == cut || i == len(frames)-1 {
+			f = f[:len(f)-1]
+		}
+		for _, q := range f {
+			q.SequenceNumber = uint16(100 + len(pkts))
+			pkts = append(pkts, q)
+		}
+	}
+	a := newAssembler(&codecs.VP8Packet{}, 90000, maxLateVideo, true)
+	origin := time.Unix(1000, 0)
+	var out []assembled
+	for i, q := range pkts {
+		a.push(q, origin.Add(time.Duration(i)*time.Millisecond))
+		for f, ok := a.pop(); ok; f, ok = a.pop() {
+			out = append(out, f)
+		}
+	}
+	a.flush()
+	for f, ok := a.pop(); ok; f, ok = a.pop() {
+		out = append(out, f)
+	}
+	if len(out) != len(frames)-2 {
+		t.Fatalf("%d frames out of %d, want all but the 2 cut", len(out), len(frames))
+	}
+	if a.truncated < 1 { // the one at the end, the sample builder may drop itself
+		t.Errorf("%d frames counted as cut, want the one in the middle at least", a.truncated)
+	}
+	for i, f := range out {
+		src := i
+		if i >= cut {
+			src = i + 1
+		}
+		if f.PacketTimestamp != frames[src][0].Timestamp {
+			t.Fatalf("frame %d has timestamp %d, want frame %d's %d", i, f.PacketTimestamp, src, frames[src][0].Timestamp)
+		}
+		if want := src == cut+1; f.lost != want {
+			t.Errorf("frame %d: lost %v, want %v", src, f.lost, want)
+		}
 	}
 }

@@ -34,7 +34,7 @@ func pushClip(tb testing.TB, a *assembler) (pushed, out int) {
 // At the end of a track every whole frame still held comes out, the last one
 // included, and nothing else (the packet flush pushes is not a frame).
 func TestAssemblerFlushHandsOutEveryFrame(t *testing.T) {
-	a := newAssembler(&codecs.VP8Packet{}, 90000, maxLateVideo)
+	a := newAssembler(&codecs.VP8Packet{}, 90000, maxLateVideo, true)
 	pushed, out := pushClip(t, a)
 	if out >= pushed {
 		t.Fatalf("%d of %d frames out before the flush: the test needs frames held", out, pushed)
@@ -56,7 +56,7 @@ func TestAssemblerFlushHandsOutEveryFrame(t *testing.T) {
 func BenchmarkAssemblerFlush(b *testing.B) {
 	for b.Loop() {
 		b.StopTimer()
-		a := newAssembler(&codecs.VP8Packet{}, 90000, maxLateVideo)
+		a := newAssembler(&codecs.VP8Packet{}, 90000, maxLateVideo, true)
 		pushClip(b, a)
 		b.StartTimer()
 		a.flush()

@@ -95,7 +95,7 @@ func newTrackWriter(rt *client.RemoteTrack, dir string, start time.Time, clocks 
 	if t.kind == vocab.KindAudio {
 		maxLate = maxLateAudio
 	}
-	t.frames = newAssembler(depacketizer(codec.MimeType), t.clock, maxLate)
+	t.frames = newAssembler(depacketizer(codec.MimeType), t.clock, maxLate, t.kind == vocab.KindVideo)
 	return t, nil
 }
 
@@ -138,6 +138,9 @@ func (t *trackWriter) run() []recordedFile {
 	t.closeFile()
 	if t.frames.late > 0 {
 		t.log.Debug("recording: late packets refused", "packets", t.frames.late)
+	}
+	if t.frames.truncated > 0 {
+		t.log.Debug("recording: frames without their last packet dropped", "frames", t.frames.truncated)
 	}
 	return t.files
 }
