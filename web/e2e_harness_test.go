@@ -102,20 +102,29 @@ type page struct {
 	t    *testing.T
 	name string
 	ctx  context.Context
+	log  *pageLog
 }
 
 // newPage opens a tab (the first call reuses the browser's first tab).
 func (b *browser) newPage(name string, first bool) *page {
 	b.t.Helper()
-	if first {
-		return &page{t: b.t, name: name, ctx: b.ctx}
+	ctx := b.ctx
+	if !first {
+		var cancel context.CancelFunc
+		ctx, cancel = chromedp.NewContext(b.ctx)
+		b.t.Cleanup(cancel)
 	}
-	ctx, cancel := chromedp.NewContext(b.ctx)
-	b.t.Cleanup(cancel)
-	if err := chromedp.Do(ctx); err != nil {
+	return b.pageIn(ctx, name)
+}
+
+// pageIn opens the tab of ctx and keeps its log.
+func (b *browser) pageIn(ctx context.Context, name string) *page {
+	b.t.Helper()
+	p := &page{t: b.t, name: name, ctx: ctx, log: &pageLog{}}
+	if err := chromedp.Listen(ctx, p.log.take); err != nil {
 		b.t.Fatalf("open tab %s: %v", name, err)
 	}
-	return &page{t: b.t, name: name, ctx: ctx}
+	return p
 }
 
 func (p *page) do(actions ...chromedp.Action[chromedp.Void]) {
@@ -153,7 +162,12 @@ func (p *page) debugState() string {
 		href: location.href,
 		readyState: document.readyState,
 		title: document.title,
+		script: typeof window.__ensemble,
+		ready: window.__ensemble && __ensemble.ready,
 		screen: window.__ensemble && __ensemble.screen,
+		// What the page fetched and how long each took (ms); a request still
+		// pending has no entry yet.
+		resources: performance.getEntriesByType("resource").map(e => e.name.replace(location.origin, "") + ":" + Math.round(e.duration)),
 		state: window.__ensemble && __ensemble.session && __ensemble.session.state,
 		banner: document.getElementById("banner")?.textContent,
 		prejoinError: document.getElementById("prejoin-error")?.textContent,
@@ -167,7 +181,10 @@ func (p *page) debugState() string {
 		remotes: window.__ensemble && __ensemble.session ? [...__ensemble.session.remotes.values()].map(p => p.info.name + ":" + [...p.tracks.values()].map(t => t.info.source + "=" + t.info.sid + (t.stream ? "+media" : "")).join(",")) : [],
 	})`))
 	if err != nil {
-		return "(no state: " + err.Error() + ")"
+		s = "(no state: " + err.Error() + ")"
+	}
+	if c := p.log.String(); c != "" {
+		s += "\npage's log:\n" + c
 	}
 	return s
 }

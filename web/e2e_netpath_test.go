@@ -26,6 +26,7 @@ func meetAcrossFirewall(t *testing.T, l *netLab, base, room string, want vocab.M
 		// The TURN relay's certificate is the lab's own.
 		chromedp.Flag("ignore-certificate-errors", true),
 	)
+	t.Cleanup(l.logSockets) // before the browser closes its connections
 	alice := b.newPage("alice", true)
 	alice.join(base, room, "Alice")
 

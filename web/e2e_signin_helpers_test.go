@@ -30,10 +30,7 @@ func (b *browser) newIsolatedPage(name string) *page {
 	b.t.Helper()
 	ctx, cancel := chromedp.NewContext(b.ctx, chromedp.WithNewBrowserContext())
 	b.t.Cleanup(cancel)
-	if err := chromedp.Do(ctx); err != nil {
-		b.t.Fatalf("open isolated tab %s: %v", name, err)
-	}
-	return &page{t: b.t, name: name, ctx: ctx}
+	return b.pageIn(ctx, name)
 }
 
 // signIn follows the page's "Sign in" link to the provider's login form, signs in

@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -62,6 +63,13 @@ func newNetLab(t *testing.T) *netLab {
 	t.Cleanup(func() { _ = exec.Command("ip", "netns", "del", l.ns).Run() })
 	l.run("ip", "link", "add", l.hostIf, "type", "veth", "peer", "name", l.nsIf, "netns", l.ns)
 	t.Cleanup(func() { _ = exec.Command("ip", "link", "del", l.hostIf).Run() })
+	// No IPv6 link-local addresses on the link: the kernel would add them when
+	// the link comes up and end their duplicate address detection a second or
+	// two later, and Chromium takes that address change for a new network and
+	// aborts the requests in flight (net::ERR_NETWORK_CHANGED): the page's
+	// modules then never load. Everything in the lab is IPv4.
+	l.run("ip", "link", "set", l.hostIf, "addrgenmode", "none")
+	l.inNS("ip", "link", "set", l.nsIf, "addrgenmode", "none")
 	l.run("ip", "addr", "add", l.hostIP+"/24", "dev", l.hostIf)
 	l.run("ip", "link", "set", l.hostIf, "up")
 	l.inNS("ip", "addr", "add", l.nsIP+"/24", "dev", l.nsIf)
@@ -153,6 +161,19 @@ const (
 	labTURNTLS = 5349
 )
 
+// logSockets logs the TCP sockets on both sides of the lab's link, when the
+// test failed: a request that got no answer shows as a connection stuck in
+// its handshake or with bytes left in a queue. Register it after the clients
+// start, so that it runs while they still hold their connections.
+func (l *netLab) logSockets() {
+	if !l.t.Failed() {
+		return
+	}
+	server, _ := exec.Command("ip", "netns", "exec", l.ns, "ss", "-tanoi").CombinedOutput()
+	clients, _ := exec.Command("ss", "-tanoi", "dst", l.nsIP).CombinedOutput()
+	l.t.Logf("TCP sockets of the server:\n%s\nof the clients, to the server:\n%s", server, clients)
+}
+
 // serve runs `ensemble serve --dev` in the namespace, on nsIP, with the embedded
 // TURN relay on UDP and TLS, until the test ends; it returns the base URL.
 func (l *netLab) serve() string {
@@ -171,7 +192,14 @@ func (l *netLab) serve() string {
 		l.t.Fatal(err)
 	}
 	l.t.Cleanup(func() {
-		_ = cmd.Process.Signal(os.Interrupt)
+		stop := os.Interrupt
+		if l.t.Failed() {
+			// What the server's goroutines were doing: a request the page
+			// waited for in vain shows there. SIGQUIT makes the Go runtime
+			// print every goroutine's stack as it exits.
+			stop = syscall.SIGQUIT
+		}
+		_ = cmd.Process.Signal(stop)
 		done := make(chan struct{})
 		go func() { _ = cmd.Wait(); close(done) }()
 		select {
