@@ -4,10 +4,7 @@ import (
 	"context"
 	"log/slog"
 	"net/http"
-	"os"
-	"os/exec"
 	"strconv"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -21,39 +18,6 @@ import (
 	"github.com/ensemble-sfu/ensemble/signalling/store/storetest"
 	"github.com/ensemble-sfu/ensemble/vocab"
 )
-
-// serveProcess is `ensemble serve` in a child process, which a test can kill.
-type serveProcess struct {
-	url    string
-	cmd    *exec.Cmd
-	exited chan struct{} // closed when the process ended
-	err    error         // its exit status, once exited is closed
-}
-
-// startServeProcess runs `ensemble serve` on port in a child process (the test
-// binary, see runServeChild) and waits until it is ready.
-func startServeProcess(t *testing.T, port int, args ...string) *serveProcess {
-	t.Helper()
-	args = append([]string{"--http-port", strconv.Itoa(port), "--udp-port", "0", "--tcp-port", "-1",
-		"--turn-udp-port", "0", "--log-level", "error"}, args...)
-	p := &serveProcess{url: "http://127.0.0.1:" + strconv.Itoa(port), exited: make(chan struct{})}
-	p.cmd = exec.Command(os.Args[0], "-test.run=^$")
-	p.cmd.Env = append(os.Environ(), serveChildEnv+"="+strings.Join(args, "\t"))
-	p.cmd.Stderr = os.Stderr
-	if err := p.cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	go func() {
-		p.err = p.cmd.Wait()
-		close(p.exited)
-	}()
-	t.Cleanup(func() {
-		_ = p.cmd.Process.Kill()
-		<-p.exited
-	})
-	waitReady(t, p.url, p.exited)
-	return p
-}
 
 // clusterNodeArgs are the arguments of node id of a cluster on redisAddr.
 func clusterNodeArgs(t *testing.T, redisAddr, id string, port int) []string {

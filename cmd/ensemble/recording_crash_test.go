@@ -3,9 +3,7 @@ package main
 import (
 	"context"
 	"os"
-	"os/exec"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -30,25 +28,9 @@ func TestRecordingInterruptedByKill9IsFailedWithItsPartialFiles(t *testing.T) {
 	}
 	dataDir := t.TempDir()
 	port := freePort(t)
-	args := []string{"--dev", "--data-dir", dataDir, "--http-port", strconv.Itoa(port), "--udp-port", "0",
-		"--tcp-port", "-1", "--log-level", "error", "--recording-node", "crash-node", "--recording-min-free-mb", "1"}
-	baseURL := "http://127.0.0.1:" + strconv.Itoa(port)
-	child := exec.Command(os.Args[0], "-test.run=^$")
-	child.Env = append(os.Environ(), serveChildEnv+"="+strings.Join(args, "\t"))
-	child.Stderr = os.Stderr
-	if err := child.Start(); err != nil {
-		t.Fatal(err)
-	}
-	exited := make(chan struct{})
-	go func() {
-		_ = child.Wait()
-		close(exited)
-	}()
-	defer func() {
-		_ = child.Process.Kill()
-		<-exited
-	}()
-	waitReady(t, baseURL, exited)
+	child := startServeProcess(t, port, "--dev", "--data-dir", dataDir,
+		"--recording-node", "crash-node", "--recording-min-free-mb", "1")
+	baseURL := child.url
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
 	admin := adminClient(t, baseURL)
@@ -68,10 +50,10 @@ func TestRecordingInterruptedByKill9IsFailedWithItsPartialFiles(t *testing.T) {
 		}
 		return r.Status == store.RecordingRecording && dirBytes(dir) > 8<<10
 	})
-	if err := child.Process.Kill(); err != nil {
+	if err := child.cmd.Process.Kill(); err != nil {
 		t.Fatal(err)
 	}
-	<-exited
+	<-child.exited
 	stopSpeaking()
 
 	url, stop := startServe(t, port, "--dev", "--data-dir", dataDir, "--recording-node", "crash-node",

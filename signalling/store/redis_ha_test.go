@@ -3,9 +3,7 @@ package store_test
 import (
 	"context"
 	"errors"
-	"fmt"
 	"strings"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -27,10 +25,7 @@ func TestRedisCluster(t *testing.T) {
 	addrs := storetest.StartRedisCluster(t)
 	client := redis.NewClusterClient(&redis.ClusterOptions{Addrs: addrs})
 	t.Cleanup(func() { client.Close() })
-	var n atomic.Int64
-	storetest.Run(t, func(t *testing.T) store.Store {
-		return store.NewRedis(client, fmt.Sprintf("{test%d}", n.Add(1)))
-	})
+	runRedisSuite(t, client, "{test%d}")
 }
 
 // OpenRedis with cluster addresses tags its keys itself: a meeting (one script

@@ -21,11 +21,15 @@ func TestRedis(t *testing.T) {
 	addr := storetest.StartRedis(t)
 	client := redis.NewClient(&redis.Options{Addr: addr})
 	t.Cleanup(func() { client.Close() })
+	runRedisSuite(t, client, "test%d")
+}
 
-	// Every case gets its own key prefix: a fresh, empty store on the same server.
+// runRedisSuite runs the store suite on client, each case under its own key
+// prefix (prefix holds a %d): a fresh, empty store on the same server.
+func runRedisSuite(t *testing.T, client redis.UniversalClient, prefix string) {
 	var n atomic.Int64
 	storetest.Run(t, func(t *testing.T) store.Store {
-		return store.NewRedis(client, fmt.Sprintf("test%d", n.Add(1)))
+		return store.NewRedis(client, fmt.Sprintf(prefix, n.Add(1)))
 	})
 }
 
