@@ -54,6 +54,7 @@ func TestSimulcastRequestedLayerSwitchesAtKeyframe(t *testing.T) {
 // figures of each are logged (BENCHMARKS.md, "Simulcast and bandwidth estimation").
 func TestSimulcastFollowsBandwidthCap(t *testing.T) {
 	e := newTestEngine(t)
+	traceBandwidth(t, e)
 	room, _ := e.GetOrCreateRoom("capped")
 	a := joinClient(t, room, "alice")
 	link := netsim.NewLink(0)
@@ -96,6 +97,7 @@ func TestSimulcastFollowsBandwidthCap(t *testing.T) {
 // same publisher at once.
 func TestSimulcastLayerPerSubscriber(t *testing.T) {
 	e := newTestEngine(t)
+	traceBandwidth(t, e)
 	room, _ := e.GetOrCreateRoom("two-links")
 	a := joinClient(t, room, "alice")
 	fast := joinClient(t, room, "fast")

@@ -1,0 +1,49 @@
+package sfu
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+)
+
+// traceBandwidth samples every subscriber's estimate of e four times a
+// second for the rest of the test, and logs the last samples if the test
+// fails: a layer that never came back then shows whether the estimate stayed
+// low, from which source (twcc, twcc-starved, ...), and whether probes ran.
+func traceBandwidth(t *testing.T, e *Engine) {
+	const keep = 60 // 15 s of samples
+	var lines []string
+	start := time.Now()
+	stop, done := make(chan struct{}), make(chan struct{})
+	go func() {
+		defer close(done)
+		tick := time.NewTicker(250 * time.Millisecond)
+		defer tick.Stop()
+		for {
+			select {
+			case <-stop:
+				return
+			case now := <-tick.C:
+				for _, b := range e.BandwidthStats() {
+					var layers []string
+					for _, l := range b.Tracks {
+						layers = append(layers, fmt.Sprintf("%s/%s paused=%v", l.Quality, l.Reason, l.Paused))
+					}
+					lines = append(lines, fmt.Sprintf("%6.2fs %s: estimate %d sending %d source %s probing %v %s",
+						now.Sub(start).Seconds(), b.Identity, b.EstimateBps, b.SendingBps, b.Source, b.Probing, strings.Join(layers, ", ")))
+				}
+				if len(lines) > keep {
+					lines = lines[len(lines)-keep:]
+				}
+			}
+		}
+	}()
+	t.Cleanup(func() {
+		close(stop)
+		<-done
+		if t.Failed() {
+			t.Logf("the last bandwidth samples:\n%s", strings.Join(lines, "\n"))
+		}
+	})
+}
