@@ -54,6 +54,13 @@ type assembler struct {
 	newestTS    uint32
 	havePushed  bool
 	windowTicks uint32
+
+	// What a new sample builder is made of, when a jump ahead restarts it,
+	// and the frames the old one handed out, still to pop.
+	depacketizer rtp.Depacketizer
+	clockRate    uint32
+	maxLate      uint16
+	handedOut    []*media.Sample
 }
 
 // assembled is one frame out of the assembler.
@@ -69,9 +76,15 @@ type assembled struct {
 // newAssembler makes the assembler of one track. needsMarker is for video,
 // whose senders mark the last packet of each frame.
 func newAssembler(depacketizer rtp.Depacketizer, clockRate uint32, maxLate uint16, needsMarker bool) *assembler {
-	return &assembler{needsMarker: needsMarker, sb: samplebuilder.New(maxLate, depacketizer, clockRate,
-		samplebuilder.WithRTPHeaders(true), samplebuilder.WithMaxTimeDelay(maxDelay)),
+	a := &assembler{needsMarker: needsMarker, depacketizer: depacketizer, clockRate: clockRate, maxLate: maxLate,
 		windowTicks: uint32(uint64(clockRate) * uint64(maxDelay) / uint64(time.Second))}
+	a.sb = a.newBuilder()
+	return a
+}
+
+func (a *assembler) newBuilder() *samplebuilder.SampleBuilder {
+	return samplebuilder.New(a.maxLate, a.depacketizer, a.clockRate,
+		samplebuilder.WithRTPHeaders(true), samplebuilder.WithMaxTimeDelay(maxDelay))
 }
 
 // push adds one packet. The packet must not be changed afterwards.
@@ -79,6 +92,23 @@ func (a *assembler) push(p *rtp.Packet, arrival time.Time) {
 	if a.haveLastSeq && int16(p.SequenceNumber-a.lastSeq) <= 0 {
 		a.late++ // its frame is out already, or was given up
 		return
+	}
+	// Packets far from the newest, either way, are kept from the sample
+	// builder: it scans its whole ring of 65 536 slots for each packet once
+	// its run spans more than its window, a millisecond of CPU a packet that
+	// any publisher could ask for with sequence numbers that jump about
+	// (FuzzAssembler). One far behind is refused as late; one far ahead (a
+	// burst of loss longer than the window) starts a new builder, after the
+	// old one handed out what it held, and its first frame counts as after a
+	// loss.
+	if a.havePushed {
+		switch d := int16(p.SequenceNumber - a.newestSeq); {
+		case d < -int16(a.maxLate):
+			a.late++
+			return
+		case d > int16(a.maxLate):
+			a.restart()
+		}
 	}
 	i := p.SequenceNumber % ringSize
 	a.arrivals[i] = arrival
@@ -115,11 +145,24 @@ func (a *assembler) flush() {
 	}})
 }
 
+// restart hands out what the sample builder holds, keeps it for pop, and
+// starts a new builder.
+func (a *assembler) restart() {
+	a.flush()
+	for s := a.sb.Pop(); s != nil; s = a.sb.Pop() {
+		a.handedOut = append(a.handedOut, s)
+	}
+	a.sb = a.newBuilder()
+	a.havePushed = false
+}
+
 // pop returns the next whole frame, if there is one.
 func (a *assembler) pop() (assembled, bool) {
 	for {
-		s := a.sb.Pop()
-		if s == nil {
+		var s *media.Sample
+		if len(a.handedOut) > 0 {
+			s, a.handedOut = a.handedOut[0], a.handedOut[1:]
+		} else if s = a.sb.Pop(); s == nil {
 			return assembled{}, false
 		}
 		if len(s.RTPHeaders) == 0 || len(s.Data) == 0 {

@@ -161,3 +161,43 @@ func TestAssemblerDropsFramesWithoutTheirLastPacket(t *testing.T) {
 		}
 	}
 }
+
+// A burst of loss longer than the reorder window (the publisher's link went
+// away for a while) restarts the sample builder: the frames before the burst
+// and after it all come out, in order, and the first after it counts as
+// after a loss.
+func TestAssemblerGoesOnAfterALongBurstOfLoss(t *testing.T) {
+	c, err := clip.ParseIVF(clips.VP8Low)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pkts := vp8Packets(t, c)[:20]
+	const burst = 10 // the frame after the burst
+	for _, p := range pkts[burst:] {
+		p.SequenceNumber += maxLateVideo + 100
+	}
+	a := newAssembler(&codecs.VP8Packet{}, 90000, maxLateVideo, true)
+	origin := time.Unix(1000, 0)
+	var out []assembled
+	for i, p := range pkts {
+		a.push(p, origin.Add(time.Duration(i)*c.Frames[0].Duration))
+		for f, ok := a.pop(); ok; f, ok = a.pop() {
+			out = append(out, f)
+		}
+	}
+	a.flush()
+	for f, ok := a.pop(); ok; f, ok = a.pop() {
+		out = append(out, f)
+	}
+	if len(out) != len(pkts) {
+		t.Fatalf("%d frames out of %d", len(out), len(pkts))
+	}
+	for i, f := range out {
+		if f.PacketTimestamp != pkts[i].Timestamp {
+			t.Fatalf("frame %d has timestamp %d, want %d", i, f.PacketTimestamp, pkts[i].Timestamp)
+		}
+		if want := i == burst; f.lost != want {
+			t.Errorf("frame %d: lost %v, want %v", i, f.lost, want)
+		}
+	}
+}
