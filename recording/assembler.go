@@ -169,6 +169,12 @@ func (a *assembler) pop() (assembled, bool) {
 			continue
 		}
 		first, last := s.RTPHeaders[0].SequenceNumber, s.RTPHeaders[len(s.RTPHeaders)-1].SequenceNumber
+		if a.haveLastSeq && int16(first-a.lastSeq) <= 0 {
+			// The builder handed out packets of a frame already out: it
+			// can, after sequence numbers that jumped back and forth
+			// (FuzzAssembler). A frame never comes out twice.
+			continue
+		}
 		if a.needsMarker && !s.RTPHeaders[len(s.RTPHeaders)-1].Marker {
 			a.lastSeq, a.haveLastSeq = last, true
 			a.brokenBefore = true
