@@ -88,9 +88,10 @@ func readFile(name string) []byte {
 
 // joinWithCamera joins room as identity, publishing cam's clip as an H.264
 // camera (looped, and from its key frame again when one is asked) until the
-// test ends. With a level, it also publishes a 440 Hz microphone whose
-// packets carry that audio level. It drops what it receives.
-func (e *env) joinWithCamera(t *testing.T, ctx context.Context, room, identity string, cam roomCamera, level *atomic.Uint32) {
+// test ends (or the client is closed). With a level, it also publishes a
+// 440 Hz microphone whose packets carry that audio level. It drops what it
+// receives.
+func (e *env) joinWithCamera(t *testing.T, ctx context.Context, room, identity string, cam roomCamera, level *atomic.Uint32) *client.Client {
 	t.Helper()
 	opts := []client.Option{client.WithCodecs(webrtc.MimeTypeOpus, webrtc.MimeTypeH264)}
 	if level != nil {
@@ -123,6 +124,7 @@ func (e *env) joinWithCamera(t *testing.T, ctx context.Context, room, identity s
 	if level != nil {
 		publishTone(t, playCtx, c, 440)
 	}
+	return c
 }
 
 // snapshots has a baresip in a call save the next picture it decodes, when
@@ -211,8 +213,9 @@ func isRed(img image.Image) bool {
 // is shown the camera of whoever speaks. Before anyone speaks it shows the
 // first camera published (bob's); alice speaks and baresip decodes her
 // 640x360 pattern; alice falls silent and bob speaks, and baresip decodes his
-// red 320x240 picture again. Each new size comes from the key frame (with
-// its SPS) the call was switched at.
+// red 320x240 picture again; bob leaves, and baresip is shown alice's
+// camera. Each new size comes from the key frame (with its SPS) the call was
+// switched at.
 func TestBaresipSeesTheActiveSpeakersCamera(t *testing.T) {
 	needTool(t, "baresip")
 	needBaresipVideo(t)
@@ -224,7 +227,7 @@ func TestBaresipSeesTheActiveSpeakersCamera(t *testing.T) {
 	var aliceLevel, bobLevel atomic.Uint32
 	aliceLevel.Store(silent)
 	bobLevel.Store(silent)
-	e.joinWithCamera(t, ctx, room, "bob", redCamera, &bobLevel)
+	bob := e.joinWithCamera(t, ctx, room, "bob", redCamera, &bobLevel)
 	e.joinWithCamera(t, ctx, room, "alice", patternCamera, &aliceLevel)
 
 	cons := freeUDPPort(t)
@@ -246,6 +249,10 @@ func TestBaresipSeesTheActiveSpeakersCamera(t *testing.T) {
 	if !isRed(img) {
 		t.Fatalf("baresip shows a 320x240 picture that is not bob's red: %v in the middle", img.At(160, 120))
 	}
+
+	// bob leaves while he speaks: his camera gives way to alice's at once.
+	_ = bob.Close()
+	shots.waitToSee(t, ctx, "alice", patternCamera)
 	ua.stop(ctx)
 	waitFor(t, ctx, "the call to end", func() bool { return e.bridge.Calls() == 0 })
 }
