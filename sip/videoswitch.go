@@ -147,13 +147,6 @@ func (s *videoSwitcher) push(name string, p *rtp.Packet, arrival time.Time) (out
 	return nil, false
 }
 
-func (s *videoSwitcher) curName() string {
-	if s.cur == nil {
-		return ""
-	}
-	return s.cur.name
-}
-
 // flushHeld makes next the camera shown, from the first held packet (its key
 // frame), and returns the held packets rewritten.
 func (s *videoSwitcher) flushHeld() []*rtp.Packet {
