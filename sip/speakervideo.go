@@ -185,7 +185,7 @@ func (s *speakerVideo) noted(n cameraNote) {
 		old := s.shown
 		s.shown = sub.track.TrackSID
 		s.c.video.roomTrack.Store(sub.track)
-		s.c.log.Info("sip video to the caller", "track", s.shown, "was", old)
+		s.c.log.Info("sip video to the caller", "track", s.shown, "publisher", sub.track.ParticipantSID, "previous_track", old)
 		if old != "" && old != s.shown && old != s.wanted {
 			s.unsubscribe(old)
 		}
