@@ -170,7 +170,7 @@ func (c *call) roomClient() *client.Client {
 // startRoom starts hearing the room and forwarding the caller's keys to it.
 func (c *call) startRoom(ctx context.Context, wg *sync.WaitGroup) {
 	cl := c.roomClient()
-	wg.Go(func() { c.roomEvents(cl, wg) })
+	wg.Go(func() { c.roomEvents(ctx, cl, wg) })
 	wg.Go(func() { c.forwardDTMF(ctx, cl) })
 }
 

@@ -78,15 +78,34 @@
 // when its video first comes. Video the bridge cannot take (no H.264, mode 0
 // only, another profile, over SAVP or DTLS) has its m= line refused with
 // port 0 and the call goes on with audio.
-// The other way, the first H.264 camera of the room the call's participant
-// is sent (the bridge's room client takes H.264 when the call has video)
-// goes to the caller until it ends, then the next one: payloads and
-// timestamps as they are, under the bridge's SSRC and the caller's payload
-// type, sequence numbers shifted to its own start, the room's header
-// extensions dropped. A key frame is asked of it in the room when it
-// starts, and whenever the caller's RTCP holds a PLI or FIR (the answer's
-// a=rtcp, RFC 3605, or rtcp-mux brings the caller's RTCP to the video
-// socket).
+// The other way, the caller is shown the camera of the room's active
+// speaker (speakervideo.go), passed through: the bridge's room client takes
+// H.264 when the call has video, and follows the room's ActiveSpeakers
+// events. cameraPicker (speakerpick.go) chooses: the loudest active speaker
+// who is not the caller and publishes an H.264 camera, once they held the
+// floor for speakerHold (1 s: long enough that a "yes" or a cough of
+// someone else does not switch the picture, short enough to follow a
+// conversation); while nobody such speaks, the camera shown stays; at the
+// start, or when the camera shown is unpublished or its participant left,
+// the floor's camera or else the first H.264 camera published is shown at
+// once, and with none left no video is sent until one comes. The room
+// client subscribes to every track (the caller hears all the room's
+// audio), and a camera the caller is not shown is unsubscribed as soon as
+// it arrives; to switch, the bridge subscribes to the new camera and asks
+// it for a key frame (PLI, again every 500 ms until one comes), keeps
+// sending the old one meanwhile, and unsubscribes the old one once the
+// switch is made. videoSwitcher (videoswitch.go) makes the switch at the
+// new camera's key frame (SPS or IDR, h264key.go) and only once the old
+// camera's frame ended (its marker, or the next frame's start when the
+// marker was lost): the key frame is held back until then. The caller gets
+// one stream: the bridge's SSRC and the caller's payload type, sequence
+// numbers going on from one camera to the next with no hole and no reuse
+// (a camera's own losses stay holes), timestamps going forward across a
+// switch by the wall time between the old camera's last frame and the new
+// one's key frame, and without the room's header extensions. A key frame
+// is asked of the camera shown whenever the caller's RTCP holds a PLI or
+// FIR (the answer's a=rtcp, RFC 3605, or rtcp-mux brings the caller's RTCP
+// to the video socket).
 //
 // Key presses (RFC 4733 telephone-event, SIP INFO, or tones in the audio when
 // no telephone-event was offered) become data messages in the room with
@@ -189,9 +208,10 @@
 // node still serves its rooms and the calls sent to its address.
 //
 // Not yet: a server restarted while its calls go on through a bridge in its
-// own process forgets them (their progress and hang-up); the active
-// speaker's video to the caller (it gets the first H.264 camera, not the
-// speaker's, and is not switched at key frames); the server asking
+// own process forgets them (their progress and hang-up); the caller's voice
+// published without RFC 6464 audio levels (a caller is never the room's
+// active speaker, so room systems are not shown each other when they
+// speak); the server asking
 // publishers for an H.264 layer when a SIP video participant is in the room
 // (a room with only VP8 cameras sends the caller no video); the caller's SIP
 // INFO picture_fast_update turned into a key frame request in the room (only

@@ -70,42 +70,71 @@ func (c *call) readRTP() {
 }
 
 // roomEvents follows the room: each audio track of another participant becomes
-// a source of the mix, read by its own goroutine (in wg) until the track ends.
-func (c *call) roomEvents(cl *client.Client, wg *sync.WaitGroup) {
-	for ev := range cl.Events() {
+// a source of the mix, read by its own goroutine (in wg) until the track ends;
+// the cameras go to speakerVideo, which shows the caller the active speaker's.
+func (c *call) roomEvents(ctx context.Context, cl *client.Client, wg *sync.WaitGroup) {
+	sv := c.newSpeakerVideo(ctx, cl, wg)
+	var wake <-chan time.Time
+	var notes <-chan cameraNote
+	if sv != nil {
+		defer sv.stop()
+		wake, notes = sv.timer.C, sv.notes
+	}
+	for {
+		var ev client.Event
+		select {
+		case <-wake:
+			sv.decide(time.Now())
+			continue
+		case n := <-notes:
+			sv.noted(n)
+			continue
+		case e, ok := <-cl.Events():
+			if !ok {
+				return
+			}
+			ev = e
+		}
+		if sv != nil && sv.handle(ev) {
+			continue
+		}
 		switch ev := ev.(type) {
 		case client.TrackSubscribed:
 			t := ev.Track
 			if t.Kind() != vocab.KindAudio {
-				if !c.takeRoomVideo(t, wg) { // video.go: the first H.264 camera goes to the caller
-					t.Discard()
-				}
+				t.Discard() // the call sends no video
 				continue
 			}
-			src, err := c.media.addSource(t.TrackSID)
-			if err != nil {
-				c.log.Warn("sip: cannot hear a room track", "track", t.TrackSID, "err", err)
-				t.Discard()
-				continue
-			}
-			wg.Go(func() {
-				defer c.media.removeSource(t.TrackSID)
-				for {
-					p, err := t.ReadPacket()
-					if err != nil {
-						return
-					}
-					if t.IsTelephoneEvent(p.Packet) {
-						continue
-					}
-					src.jitter.Push(p.Packet)
-				}
-			})
+			c.hear(t, wg)
 		case client.Closed:
 			c.log.Info("sip: room connection closed", "reason", ev.Reason)
 			c.endRoom()
 		}
 	}
+}
+
+// hear makes a room audio track a source of the mix, read by its own
+// goroutine (in wg) until the track ends.
+func (c *call) hear(t *client.RemoteTrack, wg *sync.WaitGroup) {
+	src, err := c.media.addSource(t.TrackSID)
+	if err != nil {
+		c.log.Warn("sip: cannot hear a room track", "track", t.TrackSID, "err", err)
+		t.Discard()
+		return
+	}
+	wg.Go(func() {
+		defer c.media.removeSource(t.TrackSID)
+		for {
+			p, err := t.ReadPacket()
+			if err != nil {
+				return
+			}
+			if t.IsTelephoneEvent(p.Packet) {
+				continue
+			}
+			src.jitter.Push(p.Packet)
+		}
+	})
 }
 
 // keyPressed hands a caller's key (RFC 4733, SIP INFO or a tone in the

@@ -7,8 +7,6 @@ import (
 	"math/rand/v2"
 	"net"
 	"net/netip"
-	"strings"
-	"sync"
 	"sync/atomic"
 	"time"
 
@@ -36,8 +34,7 @@ type videoLeg struct {
 	cam        atomic.Pointer[client.LocalTrack]
 	keyframes  atomic.Uint64 // key frames asked of the far end (RTCP or SIP INFO)
 	packetsIn  atomic.Uint64
-	sending    atomic.Bool // a room camera is being sent to the caller
-	roomTrack  atomic.Pointer[client.RemoteTrack]
+	roomTrack  atomic.Pointer[client.RemoteTrack] // the room camera the caller is shown (speakervideo.go)
 	askedFirst bool
 }
 
@@ -241,68 +238,6 @@ func (c *call) sendFastUpdate(ctx context.Context) error {
 func (c *call) closeVideo() {
 	if c.video != nil {
 		_ = c.video.conn.Close()
-	}
-}
-
-// takeRoomVideo starts sending a room track to the caller's video when it is
-// H.264, the caller takes video, and no other room camera is being sent (the
-// first one wins until it ends; following the active speaker is to come).
-// It reports whether it took the track (else the caller discards it).
-func (c *call) takeRoomVideo(t *client.RemoteTrack, wg *sync.WaitGroup) bool {
-	v := c.video
-	if v == nil || !strings.EqualFold(t.Codec().MimeType, webrtc.MimeTypeH264) {
-		return false
-	}
-	if d := v.offer.Load().direction; d != "sendrecv" && d != "recvonly" {
-		return false
-	}
-	if !v.sending.CompareAndSwap(false, true) {
-		return false
-	}
-	v.roomTrack.Store(t)
-	wg.Go(func() {
-		defer v.sending.Store(false)
-		defer v.roomTrack.Store(nil)
-		c.forwardRoomVideo(t)
-	})
-	return true
-}
-
-// forwardRoomVideo sends a room camera's H.264 RTP to the caller until the
-// track ends: payloads and timestamps as they are, under our SSRC and the
-// caller's payload type, sequence numbers shifted to our own start (a gap
-// stays a gap), and without the room's header extensions (their ids were
-// negotiated with the server, not with the caller).
-func (c *call) forwardRoomVideo(t *client.RemoteTrack) {
-	v := c.video
-	if err := t.RequestKeyframe(); err != nil {
-		c.log.Debug("sip video key frame from the room", "err", err)
-	}
-	c.log.Info("sip video to the caller", "track", t.TrackSID)
-	base := uint16(rand.Uint32())
-	var first uint16
-	started := false
-	for {
-		p, err := t.ReadRTP()
-		if err != nil {
-			return
-		}
-		if !started {
-			first, started = p.SequenceNumber, true
-		}
-		p.SequenceNumber = base + (p.SequenceNumber - first)
-		p.SSRC = v.ssrc
-		p.PayloadType = v.offer.Load().payloadType
-		p.Extension, p.Extensions = false, nil
-		b, err := p.Marshal()
-		if err != nil {
-			continue
-		}
-		if dst := v.remote.Load(); dst != nil && dst.Port() != 0 && !dst.Addr().IsUnspecified() {
-			if _, err := v.conn.WriteToUDPAddrPort(b, *dst); err != nil {
-				c.log.Debug("sip video send", "err", err)
-			}
-		}
 	}
 }
 

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"fmt"
-	"image/png"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -16,10 +15,7 @@ import (
 	"github.com/pion/webrtc/v4"
 	"github.com/pion/webrtc/v4/pkg/media/h264writer"
 
-	"github.com/ensemble-sfu/ensemble/internal/clips"
 	"github.com/ensemble-sfu/ensemble/signalling/client"
-	"github.com/ensemble-sfu/ensemble/signalling/client/clienttest"
-	"github.com/ensemble-sfu/ensemble/signalling/client/clip"
 	"github.com/ensemble-sfu/ensemble/sip/internal/tone"
 	"github.com/ensemble-sfu/ensemble/vocab"
 )
@@ -155,8 +151,8 @@ func TestBaresipVideoReachesTheRoomAsH264(t *testing.T) {
 
 // A Go client in the room publishes an H.264 camera; baresip, dialled in with
 // video, receives it through the bridge (passed through, not transcoded) and
-// decodes it: its snapshot module saves the first decoded frame as a PNG of
-// the clip's size.
+// decodes it: its snapshot module saves a decoded frame as a PNG of the
+// clip's size.
 func TestBaresipReceivesARoomCameraAsH264(t *testing.T) {
 	needTool(t, "baresip")
 	needBaresipVideo(t)
@@ -164,58 +160,14 @@ func TestBaresipReceivesARoomCameraAsH264(t *testing.T) {
 	room, number := e.meeting(t)
 	ctx, cancel := context.WithTimeout(t.Context(), 45*time.Second)
 	defer cancel()
+	e.joinWithCamera(t, ctx, room, "bob", patternCamera, nil)
 
-	bob, err := client.Join(ctx, e.srv.URL, e.srv.Token(room, "bob"), client.WithCodecs(webrtc.MimeTypeOpus, webrtc.MimeTypeH264))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = bob.Close() })
-	go func() {
-		for ev := range bob.Events() {
-			if sub, ok := ev.(client.TrackSubscribed); ok {
-				sub.Track.Discard()
-			}
-		}
-	}()
-	h264, err := clip.ParseH264(clips.H264, clips.H264FrameRate)
-	if err != nil {
-		t.Fatal(err)
-	}
-	cam, err := bob.PublishTrack(ctx, client.TrackOptions{Source: vocab.SourceCamera, MimeType: webrtc.MimeTypeH264, Width: 640, Height: 360})
-	if err != nil {
-		t.Fatal(err)
-	}
-	playCtx, stopPlay := context.WithCancel(ctx)
-	played := make(chan struct{})
-	go func() { defer close(played); _ = clienttest.PlayClip(playCtx, cam, h264) }()
-	t.Cleanup(func() { stopPlay(); <-played })
-
-	wav := filepath.Join(t.TempDir(), "tone.wav")
-	if err := writeWAV(wav, 8000, (&tone.Sine{Freq: 1000, Rate: 8000, Amplitude: 8000}).Next(8000*45)); err != nil {
-		t.Fatal(err)
-	}
-	snapshot := filepath.Join(t.TempDir(), "recv")
-	// baresip types its -e string into its menu, so a newline ends /dial and
-	// starts /snapshot_recv: the first frame it decodes is saved.
-	ua := startBaresipWith(t, wav, "PCMU/8000/1", "Salle Zola",
-		fmt.Sprintf("sip:%s@127.0.0.1:%d\n/snapshot_recv %s", number, e.bridge.Addr().Port(), snapshot),
-		"", videoConfig)
-
-	waitFor(t, ctx, "baresip's snapshot of the room camera", func() bool {
-		return strings.Contains(ua.out.String(), "png: wrote "+snapshot)
-	})
-	f, err := os.Open(snapshot)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	img, err := png.Decode(f)
-	if err != nil {
-		t.Fatalf("baresip's snapshot %s: %v", snapshot, err)
-	}
-	const width, height = 640, 360 // clips.H264's size (Annex-B carries it only in its SPS)
-	if b := img.Bounds(); b.Dx() != width || b.Dy() != height {
-		t.Fatalf("baresip decoded a %dx%d frame, the room camera is %dx%d", b.Dx(), b.Dy(), width, height)
+	cons := freeUDPPort(t)
+	ua := startBaresipWith(t, sineWAV(t, 1000, 8000), "PCMU/8000/1", "Salle Zola",
+		fmt.Sprintf("sip:%s@127.0.0.1:%d", number, e.bridge.Addr().Port()), "", snapshotConfig(cons)+videoConfig)
+	img := newSnapshots(t, ua, cons).take(t, ctx)
+	if b := img.Bounds(); b.Dx() != patternCamera.width || b.Dy() != patternCamera.height {
+		t.Fatalf("baresip decoded a %dx%d frame, the room camera is %dx%d", b.Dx(), b.Dy(), patternCamera.width, patternCamera.height)
 	}
 	ua.stop(ctx)
 	waitFor(t, ctx, "the call to end", func() bool { return e.bridge.Calls() == 0 })
