@@ -134,6 +134,12 @@ var ensembleBinary struct {
 // binary builds `ensemble` once per test process.
 func (l *netLab) binary() string {
 	l.t.Helper()
+	return buildEnsemble(l.t)
+}
+
+// buildEnsemble builds `ensemble` once per test process and returns its path.
+func buildEnsemble(t *testing.T) string {
+	t.Helper()
 	ensembleBinary.once.Do(func() {
 		dir, err := os.MkdirTemp("", "ensemble-bin-")
 		if err != nil {
@@ -147,7 +153,7 @@ func (l *netLab) binary() string {
 		}
 	})
 	if ensembleBinary.err != nil {
-		l.t.Fatalf("build ensemble: %v", ensembleBinary.err)
+		t.Fatalf("build ensemble: %v", ensembleBinary.err)
 	}
 	return ensembleBinary.path
 }

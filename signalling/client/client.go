@@ -47,8 +47,12 @@ type Client struct {
 	self      vocab.ParticipantInfo
 	room      vocab.RoomInfo
 	others    map[string]vocab.ParticipantInfo // by SID
-	local     map[string]*LocalTrack           // by client id
-	remote    map[string]*RemoteTrack          // by track SID
+	// moving holds, by identity, the others of before the room moved until their
+	// new sessions claim them (roommove.go); moveGen counts the moves.
+	moving  map[string]vocab.ParticipantInfo
+	moveGen int
+	local   map[string]*LocalTrack  // by client id
+	remote  map[string]*RemoteTrack // by track SID
 	// remoteCandidates holds candidates that arrived before their connection's
 	// remote description.
 	remoteCandidates map[vocab.Target][]webrtc.ICECandidateInit

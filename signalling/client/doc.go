@@ -57,6 +57,13 @@
 // and subscriptions are kept and the others see nothing. Events tell the owner:
 // Reconnecting, then Resumed or Closed.
 //
+// Room move: a node that drains closes its sessions with room_moved; the client
+// joins again through the same URL (new SID, tracks published again: Rejoined).
+// The others known before come back on the new node under new SIDs; each one, found
+// by identity, is announced as ParticipantMoved (OldSID, the new Participant), not as
+// ParticipantLeft and ParticipantJoined. One not back within 15 s of the rejoin gets
+// its ParticipantLeft then.
+//
 // Lobby: in a room whose lobby is on, Join of a guest blocks (pinging) until a room
 // admin decides; WithLobbyWaiting tells the caller it waits. Admitted, Join returns
 // as usual; refused, it returns an *Error with code "lobby_refused". A room admin's

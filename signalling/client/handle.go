@@ -38,8 +38,15 @@ func (c *Client) handle(msg protocol.ServerMessage) bool {
 		}
 		_, known := c.others[p.SID]
 		c.others[p.SID] = p
+		var old vocab.ParticipantInfo
+		moved := false
+		if !known {
+			old, moved = c.claimMovedLocked(p)
+		}
 		c.mu.Unlock()
-		if msg.Type == protocol.TypeParticipantJoined || !known {
+		if moved {
+			c.events.push(ParticipantMoved{Participant: p, OldSID: old.SID})
+		} else if msg.Type == protocol.TypeParticipantJoined || !known {
 			c.events.push(ParticipantJoined{Participant: p})
 		} else {
 			c.events.push(ParticipantUpdated{Participant: p})
@@ -47,8 +54,13 @@ func (c *Client) handle(msg protocol.ServerMessage) bool {
 	case protocol.ParticipantLeftEvent:
 		c.mu.Lock()
 		delete(c.others, m.Participant.SID)
+		// The old session of one moving with the room ending is its move, not a
+		// leave: ParticipantMoved, or ParticipantLeft after the grace, says the rest.
+		moving := c.heldLocked(m.Participant.Vocab())
 		c.mu.Unlock()
-		c.events.push(ParticipantLeft{Participant: m.Participant.Vocab(), Reason: m.Reason})
+		if !moving {
+			c.events.push(ParticipantLeft{Participant: m.Participant.Vocab(), Reason: m.Reason})
+		}
 	case protocol.TrackPublishedEvent:
 		c.trackPublished(m)
 	case protocol.TrackUnpublishedEvent:
@@ -162,19 +174,30 @@ func (c *Client) applyJoin(jr protocol.JoinResponse, resumed bool) {
 	for _, p := range jr.Others {
 		c.others[p.SID] = p.Vocab()
 	}
-	c.mu.Unlock()
 	if !resumed {
+		c.mu.Unlock()
 		return
 	}
+	var events []Event
 	for sid, p := range old {
-		if _, ok := c.others[sid]; !ok {
-			c.events.push(ParticipantLeft{Participant: p})
+		// One held across the room's move waits for its owner (roommove.go).
+		if _, ok := c.others[sid]; !ok && !c.heldLocked(p) {
+			events = append(events, ParticipantLeft{Participant: p})
 		}
 	}
 	for sid, p := range c.others {
-		if _, ok := old[sid]; !ok {
-			c.events.push(ParticipantJoined{Participant: p})
+		if _, ok := old[sid]; ok {
+			continue
 		}
+		if prev, moved := c.claimMovedLocked(p); moved {
+			events = append(events, ParticipantMoved{Participant: p, OldSID: prev.SID})
+		} else {
+			events = append(events, ParticipantJoined{Participant: p})
+		}
+	}
+	c.mu.Unlock()
+	for _, ev := range events {
+		c.events.push(ev)
 	}
 }
 

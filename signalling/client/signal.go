@@ -278,7 +278,10 @@ func (c *Client) session(ws *websocket.Conn) {
 		var next *websocket.Conn
 		if errors.Is(err, errRoomMoved) {
 			c.log.Info("the room moved to another node; joining again", "url", c.url)
-			next, err = c.rejoin()
+			c.holdOthers()
+			if next, err = c.rejoin(); err == nil {
+				c.awaitMoved()
+			}
 		} else {
 			c.log.Info("signalling connection lost, resuming", "err", err)
 			next, err = c.reconnect()

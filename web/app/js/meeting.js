@@ -99,8 +99,12 @@ export class Meeting {
       if (s.state === "connected") this.banner.show(t("banner.left", { name: displayName(participant) }));
     });
     on("participant-updated", ({ participant }) => this.refreshParticipant(participant));
+    // The room moves to another node: the tile stays, marked, and no banner is shown
+    // unless the participant does not come back (then participant-left says so).
+    on("participant-moving", ({ participant }) => this.refreshParticipant(participant));
+    on("participant-moved", ({ participant, oldSid }) => this.onParticipantMoved(participant, oldSid));
     on("track-added", ({ participant, track }) => this.onTrackAdded(participant, track));
-    on("track-removed", ({ participant, track }) => this.onTrackRemoved(participant, track));
+    on("track-removed", ({ participant, track, moving }) => this.onTrackRemoved(participant, track, moving));
     on("track-muted", ({ participant }) => this.refreshParticipant(participant));
     on("track-layer", ({ participant, track }) => this.tileOf(participant, track)?.setLayer(track.layer));
     on("speakers", ({ speakers }) => this.onSpeakers(speakers));
@@ -200,10 +204,24 @@ export class Meeting {
     return this.grid.get(`${p.info.sid}:${tr.info.source === "screen_share" ? "screen" : "camera"}`);
   }
 
-  onTrackRemoved(p, tr) {
+  /** onTrackRemoved drops a remote track; one that ended with the room's move
+   * leaves its last picture on the camera tile until the participant is back. */
+  onTrackRemoved(p, tr, moving = false) {
     if (tr.info.kind === "audio") this.removeAudio(tr.info.sid);
     else if (tr.info.source === "screen_share") this.grid.remove(`${p.info.sid}:screen`);
+    else if (moving) this.grid.get(`${p.info.sid}:camera`)?.setMoving(true);
     else this.grid.get(`${p.info.sid}:camera`)?.setVideo(null);
+    this.refreshParticipant(p);
+  }
+
+  /** onParticipantMoved: a participant is back after the room's move, with a new
+   * SID; its tiles keep their place under the new key, and its new tracks follow. */
+  onParticipantMoved(p, oldSid) {
+    this.grid.rekey(`${oldSid}:camera`, `${p.info.sid}:camera`);
+    this.grid.rekey(`${oldSid}:screen`, `${p.info.sid}:screen`);
+    const tile = this.grid.get(`${p.info.sid}:camera`);
+    tile?.setMoving(false);
+    tile?.setVideo(null);
     this.refreshParticipant(p);
   }
 
@@ -229,6 +247,12 @@ export class Meeting {
   /** refreshParticipant updates a participant's name and marks from its tracks. */
   refreshParticipant(p) {
     if (!this.session.remotes.has(p.info.sid)) return;
+    if (p.moving) {
+      // Its marks stay as they were until it is back.
+      this.grid.get(`${p.info.sid}:camera`)?.setMoving(true);
+      this.renderPeople();
+      return;
+    }
     const tracks = [...p.tracks.values()];
     const mic = tracks.find((x) => x.info.source === "microphone");
     const cam = tracks.find((x) => x.info.source === "camera");
@@ -318,7 +342,8 @@ export class Meeting {
     } else if (d.state === "connected") {
       this.banner.hide("reconnecting");
       this.banner.hide("draining");
-      if (d.rejoined || d.resumed) this.banner.show(t(d.rejoined ? "banner.rejoined" : "banner.reconnected"));
+      // After a room move the meeting goes on as it was: for the user a reconnection.
+      if (d.rejoined || d.resumed) this.banner.show(t(d.rejoined && !d.moved ? "banner.rejoined" : "banner.reconnected"));
       for (const tile of this.grid.tiles.values()) tile.lastReport = "";
       this.reportAll();
     } else if (d.state === "closed") {

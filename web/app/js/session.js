@@ -10,8 +10,12 @@
 //   state               {state: connecting|connected|reconnecting|closed, reason, error, rejoined}
 //   participant-joined  {participant}          participant-left {participant, reason}
 //   participant-updated {participant}
+//   participant-moving  {participant}          the room moves to another node: the entry stays
+//                                                (participant.moving) until its owner comes back
+//   participant-moved   {participant, oldSid}  its owner came back on the new node: same entry,
+//                                                new SID and tracks (see roommove.js)
 //   track-added         {participant, track}    a remote track has media (track.stream)
-//   track-removed       {participant, track}
+//   track-removed       {participant, track, moving}  moving: the track ended with the room's move
 //   track-muted         {participant, track, muted}
 //   local-track         {source, pub}            own publication changed (published, muted, removed)
 //   speakers            {speakers}               quality {updates}
@@ -29,6 +33,7 @@
 import { SignalClient, SignalError, preflight } from "./signalling.js";
 import { simulcastLayers, sendEncodings, layerInfo } from "./layers.js";
 import { Publications } from "./publications.js";
+import { RoomMove } from "./roommove.js";
 
 const DEFAULT_RESUME_GRACE_MS = 20000;
 
@@ -54,6 +59,7 @@ export class Session extends EventTarget {
     this.orphanMedia = new Map(); // track sid -> {track, stream, receiver} whose info is not known yet
     this.earlyLayers = new Map(); // track sid -> subscription_layer data that came before the track
     this.pubs = new Publications(this);
+    this.move = new RoomMove(this);
     this.resumeGraceMs = DEFAULT_RESUME_GRACE_MS;
     this.iceServers = [];
     this.negotiation = Promise.resolve();
@@ -294,6 +300,11 @@ export class Session extends EventTarget {
     let p = this.remotes.get(info.sid);
     if (p) {
       p.info = info;
+    } else if ((p = this.move.claim(info))) {
+      // Someone we knew before the room moved: the same entry goes on.
+      for (const t of info.tracks || []) this.addTrackInfo(p, t);
+      this.emit("participant-updated", { participant: p });
+      return;
     } else {
       p = { info, tracks: new Map(), quality: "unknown", speaking: false, level: 0 };
       this.remotes.set(info.sid, p);
@@ -311,7 +322,9 @@ export class Session extends EventTarget {
 
   onParticipantLeft(info, reason) {
     const p = this.remotes.get(info?.sid);
-    if (!p) return;
+    // The old session of someone moving with the room ends: that is its move, not a
+    // leave (its entry waits for its new session, or its grace).
+    if (!p || p.moving) return;
     for (const t of p.tracks.values()) this.removeTrack(p, t);
     this.remotes.delete(info.sid);
     this.emit("participant-left", { participant: p, reason });
@@ -357,9 +370,9 @@ export class Session extends EventTarget {
     this.emit("participant-updated", { participant: p });
   }
 
-  removeTrack(p, t) {
+  removeTrack(p, t, { moving = false } = {}) {
     p.tracks.delete(t.info.sid);
-    if (t.stream) this.emit("track-removed", { participant: p, track: t });
+    if (t.stream) this.emit("track-removed", { participant: p, track: t, moving });
   }
 
   onTrackMuted(data) {
@@ -534,7 +547,9 @@ export class Session extends EventTarget {
     const reason = data.reason || "";
     if ((reason === "server_shutdown" || reason === "room_moved") && this.state === "connected") {
       // The node is going away (room_moved: its room goes on on another node): join
-      // again through the same URL, which reaches the room's node now.
+      // again through the same URL, which reaches the room's node now. The others do
+      // the same: keep them on screen until they are back (roommove.js).
+      this.move.hold();
       this.reconnect("shutdown");
       return;
     }
@@ -543,6 +558,7 @@ export class Session extends EventTarget {
 
   finish(reason, message, error) {
     if (this.state === "closed") return;
+    this.move.stop();
     this.signal?.close();
     this.signal = null;
     this.closePeerConnections();
@@ -612,7 +628,8 @@ export class Session extends EventTarget {
     const known = new Set((data.others || []).map((p) => p.sid));
     if (data.others) {
       for (const p of [...this.remotes.values()]) {
-        if (!known.has(p.info.sid)) this.onParticipantLeft(p.info, "");
+        // A moving entry waits for its owner on this node still (its grace runs).
+        if (!known.has(p.info.sid) && !p.moving) this.onParticipantLeft(p.info, "");
       }
     }
     this.setState("connected", { resumed: true });
@@ -652,14 +669,18 @@ export class Session extends EventTarget {
 
   async onRejoined(join) {
     this.closePeerConnections();
-    for (const p of [...this.remotes.values()]) this.onParticipantLeft(p.info, "");
+    // After a room move the held entries stay for their owners to claim; any other
+    // rejoin starts from the join answer.
+    for (const p of [...this.remotes.values()]) if (!p.moving) this.onParticipantLeft(p.info, "");
     this.orphanMedia.clear();
     this.earlyLayers.clear();
     this.negotiation = Promise.resolve();
     this.queuedNegotiation = null;
     this.subQueue = Promise.resolve();
+    const moved = this.move.held;
     this.onJoined(join);
-    this.setState("connected", { rejoined: true });
+    this.move.startGrace();
+    this.setState("connected", { rejoined: true, moved });
     await this.pubs.republishAll();
   }
 

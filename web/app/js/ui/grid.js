@@ -47,6 +47,21 @@ export class Grid {
     this.layout();
   }
 
+  /**
+   * rekey gives a tile a new key, keeping the tile itself: its place, rank, pin,
+   * minimised state and picture. A remote's tiles are keyed by its SID (tests, and
+   * the speaker and quality updates, find them by SID), and the SID changes only when
+   * the room moves to another node: renaming the key then is smaller than threading
+   * a second, stable id through every lookup.
+   */
+  rekey(oldKey, newKey) {
+    const tile = this.tiles.get(oldKey);
+    if (!tile || oldKey === newKey || this.tiles.has(newKey)) return;
+    this.tiles = new Map([...this.tiles].map(([k, v]) => (k === oldKey ? [newKey, v] : [k, v])));
+    tile.setKey(newKey);
+    if (this.pinnedKey === oldKey) this.pinnedKey = newKey;
+  }
+
   pin(key) {
     this.pinnedKey = key;
     for (const tile of this.tiles.values()) tile.setPinned(tile.key === key);

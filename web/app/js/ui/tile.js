@@ -99,8 +99,12 @@ export class Tile {
     this.pausedEl.className = "tile-paused";
     this.pausedEl.hidden = true;
     this.bandwidthPaused = false;
+    this.movingEl = document.createElement("span");
+    this.movingEl.className = "tile-moving";
+    this.movingEl.hidden = true;
+    this.moving = false;
 
-    el.append(this.avatar, this.video, this.pausedEl, bar, tools);
+    el.append(this.avatar, this.video, this.pausedEl, this.movingEl, bar, tools);
     this.setName(o.name || "");
     this.setQuality("unknown");
     this.updateVideoShown();
@@ -217,9 +221,36 @@ export class Tile {
     this.updateVideoShown();
   }
 
+  /** setKey renames the tile (see Grid.rekey). */
+  setKey(key) {
+    this.key = key;
+    this.el.dataset.key = key;
+  }
+
+  /**
+   * setMoving marks a remote whose room moves to another node: the tile keeps what it
+   * showed (the last picture, or the initials) under a "reconnecting" label until
+   * the participant is back. Its old track is gone, so no adaptive request goes out
+   * for it meanwhile.
+   */
+  setMoving(moving) {
+    moving = !!moving;
+    if (moving) {
+      clearTimeout(this.reportTimer);
+      this.trackSid = "";
+    }
+    if (moving === this.moving) return;
+    this.moving = moving;
+    this.el.classList.toggle("moving", moving);
+    this.movingEl.hidden = !moving;
+    this.movingEl.textContent = moving ? t("tile.moving") : "";
+    this.updateLabel();
+  }
+
   updateLabel() {
     const name = this.caller ? `${this.nameEl.textContent}, ${t(this.caller.label)}` : this.nameEl.textContent;
-    this.el.setAttribute("aria-label", this.bandwidthPaused ? `${name}, ${t("tile.pausedBandwidth")}` : name);
+    const state = this.moving ? t("tile.moving") : this.bandwidthPaused ? t("tile.pausedBandwidth") : "";
+    this.el.setAttribute("aria-label", state ? `${name}, ${state}` : name);
   }
 
   setMinimised(min) {
