@@ -6,46 +6,12 @@ import (
 	"testing"
 
 	"github.com/pion/interceptor"
-	"github.com/pion/rtp"
 	"github.com/pion/sdp/v3"
 	"github.com/pion/webrtc/v4"
 
+	"github.com/ensemble-sfu/ensemble/internal/levelstamp"
 	"github.com/ensemble-sfu/ensemble/vocab"
 )
-
-// audioLevelStamper is a client-side interceptor that writes the RFC 6464 audio level
-// extension on every outgoing audio packet, with the level the test sets (0 = loudest,
-// 127 = silence, as on the wire).
-type audioLevelStamper struct{ level *atomic.Uint32 }
-
-func (s audioLevelStamper) NewInterceptor(string) (interceptor.Interceptor, error) {
-	return &audioLevelInterceptor{level: s.level}, nil
-}
-
-type audioLevelInterceptor struct {
-	interceptor.NoOp
-	level *atomic.Uint32
-}
-
-func (a *audioLevelInterceptor) BindLocalStream(info *interceptor.StreamInfo, w interceptor.RTPWriter) interceptor.RTPWriter {
-	var id uint8
-	for _, e := range info.RTPHeaderExtensions {
-		if e.URI == sdp.AudioLevelURI {
-			id = uint8(e.ID)
-		}
-	}
-	if id == 0 {
-		return w
-	}
-	return interceptor.RTPWriterFunc(func(h *rtp.Header, payload []byte, attrs interceptor.Attributes) (int, error) {
-		level := uint8(a.level.Load())
-		ext, err := rtp.AudioLevelExtension{Level: level, Voice: level < 127}.Marshal()
-		if err == nil {
-			_ = h.SetExtension(id, ext)
-		}
-		return w.Write(h, payload, attrs)
-	})
-}
 
 // newSpeakingClientAPI is newClientAPI plus the audio level extension, stamped with
 // the level the test sets.
@@ -62,7 +28,7 @@ func newSpeakingClientAPI(t *testing.T, level *atomic.Uint32) *webrtc.API {
 	if err := webrtc.RegisterDefaultInterceptors(m, reg); err != nil {
 		t.Fatal(err)
 	}
-	reg.Add(audioLevelStamper{level: level})
+	reg.Add(levelstamp.Stamper{Level: level})
 	var s webrtc.SettingEngine
 	s.SetNetworkTypes([]webrtc.NetworkType{webrtc.NetworkTypeUDP4})
 	s.SetIncludeLoopbackCandidate(true)

@@ -14,12 +14,10 @@ import (
 	"testing"
 	"time"
 
-	"github.com/pion/interceptor"
-	"github.com/pion/rtp"
-	"github.com/pion/sdp/v3"
 	"github.com/pion/webrtc/v4"
 
 	"github.com/ensemble-sfu/ensemble/internal/clips"
+	"github.com/ensemble-sfu/ensemble/internal/levelstamp"
 	"github.com/ensemble-sfu/ensemble/signalling/client"
 	"github.com/ensemble-sfu/ensemble/signalling/client/clienttest"
 	"github.com/ensemble-sfu/ensemble/signalling/client/clip"
@@ -32,39 +30,6 @@ const (
 	talking uint32 = 20
 	silent  uint32 = 127
 )
-
-// levelStamper is an interceptor for a Go client: it writes the RFC 6464
-// audio level the test sets on every audio packet it sends, as a browser
-// does from its microphone, so that the room finds who speaks.
-type levelStamper struct{ level *atomic.Uint32 }
-
-func (s levelStamper) NewInterceptor(string) (interceptor.Interceptor, error) {
-	return &levelInterceptor{level: s.level}, nil
-}
-
-type levelInterceptor struct {
-	interceptor.NoOp
-	level *atomic.Uint32
-}
-
-func (l *levelInterceptor) BindLocalStream(info *interceptor.StreamInfo, w interceptor.RTPWriter) interceptor.RTPWriter {
-	var id uint8
-	for _, e := range info.RTPHeaderExtensions {
-		if e.URI == sdp.AudioLevelURI {
-			id = uint8(e.ID)
-		}
-	}
-	if id == 0 {
-		return w
-	}
-	return interceptor.RTPWriterFunc(func(h *rtp.Header, payload []byte, a interceptor.Attributes) (int, error) {
-		level := uint8(l.level.Load())
-		if ext, err := (rtp.AudioLevelExtension{Level: level, Voice: level < 127}).Marshal(); err == nil {
-			_ = h.SetExtension(id, ext)
-		}
-		return w.Write(h, payload, a)
-	})
-}
 
 // roomCamera is what a Go client in a room publishes as its H.264 camera: a
 // clip and its size.
@@ -95,7 +60,7 @@ func (e *env) joinWithCamera(t *testing.T, ctx context.Context, room, identity s
 	t.Helper()
 	opts := []client.Option{client.WithCodecs(webrtc.MimeTypeOpus, webrtc.MimeTypeH264)}
 	if level != nil {
-		opts = append(opts, client.WithInterceptor(levelStamper{level}))
+		opts = append(opts, client.WithInterceptor(levelstamp.Stamper{Level: level}))
 	}
 	c, err := client.Join(ctx, e.srv.URL, e.srv.Token(room, identity), opts...)
 	if err != nil {

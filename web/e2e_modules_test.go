@@ -14,15 +14,7 @@ import (
 // The app's pure modules, imported in the browser from the served files (so the
 // CSP and the content types are exercised too) and checked one function at a time.
 func TestE2EModules(t *testing.T) {
-	ctx, cancel := context.WithTimeout(context.Background(), e2eTimeout)
-	defer cancel()
-	ts := httptest.NewServer(web.Handler())
-	defer ts.Close()
-	b := startBrowser(t, ctx)
-	p := b.newPage("modules", true)
-	p.do(chromedp.Navigate(ts.URL + "/"))
-	p.waitJS("the app", `window.__ensemble && __ensemble.ready`, 10*time.Second)
-	base := "/static/" + web.Version() + "/js/"
+	p, base := openModulesPage(t)
 
 	cases := []struct{ name, expr string }{
 		{"both dictionaries have the same keys", `import("` + base + `i18n.js").then(m => {
@@ -90,4 +82,20 @@ func TestE2EModules(t *testing.T) {
 			}
 		})
 	}
+}
+
+// openModulesPage opens the app's home page, served by the web handler alone
+// (no server behind it), for tests that import its modules and call them; base
+// is the path of the modules.
+func openModulesPage(t *testing.T) (p *page, base string) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), e2eTimeout)
+	t.Cleanup(cancel)
+	ts := httptest.NewServer(web.Handler())
+	t.Cleanup(ts.Close)
+	b := startBrowser(t, ctx)
+	p = b.newPage("modules", true)
+	p.do(chromedp.Navigate(ts.URL + "/"))
+	p.waitJS("the app", `window.__ensemble && __ensemble.ready`, 10*time.Second)
+	return p, "/static/" + web.Version() + "/js/"
 }

@@ -1,14 +1,7 @@
 package web_test
 
 import (
-	"context"
-	"net/http/httptest"
 	"testing"
-	"time"
-
-	"github.com/chromedp/chromedp"
-
-	"github.com/ensemble-sfu/ensemble/web"
 )
 
 // The roster kept across a room's move (roommove.js, session.js, ui/grid.js),
@@ -16,15 +9,7 @@ import (
 // move are fed to its handlers, with no server. Each case returns "" or what went
 // wrong.
 func TestE2ERoomMoveKeepsTheRoster(t *testing.T) {
-	ctx, cancel := context.WithTimeout(context.Background(), e2eTimeout)
-	defer cancel()
-	ts := httptest.NewServer(web.Handler())
-	defer ts.Close()
-	b := startBrowser(t, ctx)
-	p := b.newPage("modules", true)
-	p.do(chromedp.Navigate(ts.URL + "/"))
-	p.waitJS("the app", `window.__ensemble && __ensemble.ready`, 10*time.Second)
-	base := "/static/" + web.Version() + "/js/"
+	p, base := openModulesPage(t)
 
 	// setup makes window.s a Session in a meeting with Alice and Bob (connected, no
 	// network), and window.events the session's participant events as
