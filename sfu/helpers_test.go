@@ -85,8 +85,9 @@ type testClient struct {
 	// connection to the server dropped.
 	holdOffers atomic.Bool
 
-	stop chan struct{}
-	wg   sync.WaitGroup
+	stop     chan struct{}
+	loopDone chan struct{} // closed when loop returned
+	wg       sync.WaitGroup
 }
 
 type receivedTrack struct {
@@ -168,7 +169,7 @@ func joinClient(t *testing.T, room *Room, identity string, mutate ...func(*JoinP
 
 func joinClientAPI(t *testing.T, room *Room, identity string, api *webrtc.API, mutate ...func(*JoinParams)) *testClient {
 	t.Helper()
-	c := &testClient{t: t, name: identity, log: newEventLog(), received: map[string]*receivedTrack{}, stop: make(chan struct{})}
+	c := &testClient{t: t, name: identity, log: newEventLog(), received: map[string]*receivedTrack{}, stop: make(chan struct{}), loopDone: make(chan struct{})}
 	var err error
 	if c.pub, err = api.NewPeerConnection(webrtc.Configuration{}); err != nil {
 		t.Fatal(err)
@@ -235,6 +236,7 @@ func (c *testClient) fail(err error) {
 // loop answers subscriber offers and adds the server's candidates, in order.
 func (c *testClient) loop() {
 	defer c.wg.Done()
+	defer close(c.loopDone)
 	for {
 		c.mu.Lock()
 		i := c.processed
@@ -489,9 +491,15 @@ func (c *testClient) close() {
 	default:
 	}
 	close(c.stop)
+	// The loop first: it may be answering an offer, and an answer starts ICE
+	// gathering, which creates the connection's ICE agent. Closed while the
+	// loop runs, a connection could get its agent after its close, and the
+	// agent's goroutines (its task loop, its mDNS sockets) outlived the test:
+	// goleak found them once at the end of the package.
+	<-c.loopDone
 	_ = c.pub.GracefulClose()
 	_ = c.sub.GracefulClose()
-	c.wg.Wait()
+	c.wg.Wait() // the readers end with their connections
 	if c.p != nil {
 		c.p.Close(vocab.ReasonClientLeft)
 	}
