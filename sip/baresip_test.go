@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"math"
-	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -12,6 +11,7 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/ensemble-sfu/ensemble/internal/testport"
 	"github.com/ensemble-sfu/ensemble/sip/internal/tone"
 )
 
@@ -56,40 +56,14 @@ func (l *lockedBuffer) String() string {
 	return l.b.String()
 }
 
-// freeUDPPort finds a free loopback UDP port for baresip's SIP (it cannot be
-// told to pick one itself and report it).
-func freeUDPPort(t *testing.T) int {
-	t.Helper()
-	c, err := net.ListenPacket("udp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
-	return c.LocalAddr().(*net.UDPAddr).Port
-}
+// freeUDPPort finds a free loopback port for baresip's SIP (it cannot be told
+// to pick one itself and report it), outside the ephemeral range (see
+// internal/testport).
+func freeUDPPort(t *testing.T) int { return testport.UDPAndTCP(t, 1) }
 
 // freeSIPPort finds a loopback port free for baresip's SIP over UDP and TCP,
 // with the next one free for its TLS (it binds all three).
-func freeSIPPort(t *testing.T) int {
-	t.Helper()
-	for range 100 {
-		port := freeUDPPort(t)
-		var held []net.Listener
-		for _, p := range []int{port, port + 1} {
-			if l, err := net.Listen("tcp", fmt.Sprintf("127.0.0.1:%d", p)); err == nil {
-				held = append(held, l)
-			}
-		}
-		for _, l := range held {
-			_ = l.Close()
-		}
-		if len(held) == 2 {
-			return port
-		}
-	}
-	t.Fatal("no loopback port free for baresip over UDP, TCP and TLS")
-	return 0
-}
+func freeSIPPort(t *testing.T) int { return testport.UDPAndTCP(t, 2) }
 
 // startBaresip dials target with audio read from the WAV file source, saving what
 // it hears under dir (sndfile: dump-*-dec.wav), with only codecs allowed

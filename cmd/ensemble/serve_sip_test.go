@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"io"
-	"net"
 	"net/http"
 	"os"
 	"slices"
@@ -16,6 +15,7 @@ import (
 	"github.com/emiago/sipgo"
 	"github.com/emiago/sipgo/sip"
 
+	"github.com/ensemble-sfu/ensemble/internal/testport"
 	"github.com/ensemble-sfu/ensemble/signalling/apiwire"
 	bridge "github.com/ensemble-sfu/ensemble/sip"
 )
@@ -27,7 +27,7 @@ func TestServeRunsTheSIPBridge(t *testing.T) {
 	needSIPCodecs(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
-	sipPort := freeUDPPort(t)
+	sipPort := freeSIPPort(t)
 	baseURL, stop := startServe(t, freePort(t), "--dev", "--data-dir", t.TempDir(),
 		"--sip-domain", "sip.test", "--sip-listen", "127.0.0.1:"+strconv.Itoa(sipPort))
 	defer stop()
@@ -77,15 +77,9 @@ func TestServeRunsTheSIPBridge(t *testing.T) {
 	}
 }
 
-func freeUDPPort(t *testing.T) int {
-	t.Helper()
-	c, err := net.ListenPacket("udp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
-	return c.LocalAddr().(*net.UDPAddr).Port
-}
+// freeSIPPort is a loopback port for a SIP listener, free on UDP and TCP (the
+// bridge binds both) and outside the ephemeral range (see internal/testport).
+func freeSIPPort(t *testing.T) int { return testport.UDPAndTCP(t, 1) }
 
 // needSIPCodecs skips (outside CI) or fails (CI) a test of the bridge in a binary
 // built without its codecs (build tag sipcodecs; scripts/test sets it).
@@ -118,7 +112,7 @@ func TestServeSIPTrunksFromTheConfigFile(t *testing.T) {
 		if err := writeFile(file, "sip:\n  trunks:\n    - "+tc.trunk+"\n"); err != nil {
 			t.Fatal(err)
 		}
-		sipPort := freeUDPPort(t)
+		sipPort := freeSIPPort(t)
 		_, stop := startServe(t, freePort(t), "--config", file, "--dev", "--data-dir", t.TempDir(),
 			"--sip-domain", "sip.test", "--sip-listen", "127.0.0.1:"+strconv.Itoa(sipPort))
 		if got := refusedWith(t, ctx, sipPort, "1234567890"); got != tc.status {

@@ -27,7 +27,7 @@ func TestServeDialsOutThroughTheAPI(t *testing.T) {
 	defer cancel()
 
 	baseURL, stop := startServe(t, freePort(t), "--dev", "--data-dir", t.TempDir(),
-		"--sip-domain", "sip.test", "--sip-listen", "127.0.0.1:"+strconv.Itoa(freeUDPPort(t)))
+		"--sip-domain", "sip.test", "--sip-listen", "127.0.0.1:"+strconv.Itoa(freeSIPPort(t)))
 	defer stop()
 	admin := adminClient(t, baseURL)
 	if _, err := admin.CreateRoom(ctx, apiwire.CreateRoomRequest{Name: "board"}); err != nil {
@@ -62,7 +62,7 @@ func startAnsweringBaresip(t *testing.T) int {
 		}
 		t.Skip("baresip is not installed; scripts/test installs it")
 	}
-	uaPort := freeUDPPort(t)
+	uaPort := freeSIPPort(t)
 	dir := t.TempDir()
 	config := fmt.Sprintf("sip_listen 127.0.0.1:%d\naudio_player alsa,null\naudio_source ausine,440\naudio_alert alsa,null\n"+
 		"module_path /usr/lib/baresip/modules\nmodule g711.so\nmodule opus.so\nmodule ausine.so\nmodule alsa.so\nmodule account.so\n", uaPort)

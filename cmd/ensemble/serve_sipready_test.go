@@ -68,7 +68,7 @@ func TestServeShowsTheSIPRegistration(t *testing.T) {
 	defer cancel()
 	reg := startRegistrar(t)
 	baseURL, stop := startServe(t, freePort(t), "--dev", "--data-dir", t.TempDir(),
-		"--sip-domain", "sip.test", "--sip-listen", "127.0.0.1:"+strconv.Itoa(freeUDPPort(t)),
+		"--sip-domain", "sip.test", "--sip-listen", "127.0.0.1:"+strconv.Itoa(freeSIPPort(t)),
 		"--sip-registrar", "sip:127.0.0.1:"+strconv.Itoa(reg.port), "--sip-register-user", "bridge")
 	defer stop()
 

@@ -22,7 +22,7 @@ func TestServeSIPOverTLS(t *testing.T) {
 	certFile, keyFile := cert.Files(t, t.TempDir())
 	tlsPort := freePort(t)
 	_, stop := startServe(t, freePort(t), "--dev", "--data-dir", t.TempDir(),
-		"--sip-domain", "sip.test", "--sip-listen", "127.0.0.1:"+strconv.Itoa(freeUDPPort(t)),
+		"--sip-domain", "sip.test", "--sip-listen", "127.0.0.1:"+strconv.Itoa(freeSIPPort(t)),
 		"--sip-tls-listen", "127.0.0.1:"+strconv.Itoa(tlsPort), "--sip-tls-cert-file", certFile, "--sip-tls-key-file", keyFile)
 	defer stop()
 

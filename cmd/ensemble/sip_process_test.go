@@ -80,7 +80,7 @@ func TestSIPProcessServesTheServersDialOut(t *testing.T) {
 	uaPort := startAnsweringBaresip(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
-	serverPort, bridgePort, sipPort := freePort(t), freePort(t), freeUDPPort(t)
+	serverPort, bridgePort, sipPort := freePort(t), freePort(t), freeSIPPort(t)
 	bridgeURL := "http://127.0.0.1:" + strconv.Itoa(bridgePort)
 	file := filepath.Join(t.TempDir(), "ensemble.yaml")
 	reg := startRegistrar(t)
