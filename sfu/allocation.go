@@ -51,9 +51,12 @@ type SubscriberBandwidth struct {
 	Identity       string
 	EstimateBps    int
 	SendingBps     int
-	Source         string // "twcc", "remb", "initial", or "twcc-starved" (delay ignored: the machine is starved of CPU)
-	Probing        bool
-	Tracks         []SubscriptionLayer
+	// Source: "twcc", "remb", "initial", "twcc-starved" (delay ignored: the
+	// machine is starved of CPU) or "no-feedback" (a TWCC link silent for 2 s:
+	// nothing sent, or nothing came back).
+	Source  string
+	Probing bool
+	Tracks  []SubscriptionLayer
 }
 
 // allocateAll shares every subscriber's estimate among its tracks.
@@ -84,7 +87,7 @@ func (a *roomActivity) allocate(p *Participant, now time.Time) {
 	}
 	st := a.allocs[p.sid]
 	if st == nil {
-		st = &subscriberAlloc{est: newBandwidthEstimate(sub.link, a.room.engine.starvation), sent: map[string]SubscriptionLayer{},
+		st = &subscriberAlloc{est: newBandwidthEstimate(sub.link, a.room.engine.starvation, &a.room.engine.estimateCeiling), sent: map[string]SubscriptionLayer{},
 			upSince: map[string]time.Time{}, lastAt: now}
 		a.allocs[p.sid] = st
 	}
@@ -120,6 +123,9 @@ func (a *roomActivity) allocate(p *Participant, now time.Time) {
 
 	st.probeDown, st.padRate = nil, 0
 	var upgradeCost int // what the first track held back by bandwidth needs to go one step up
+	// pausedCarrier carries the padding when every video is paused for
+	// bandwidth: a probe is then the only way back (see wantProbe).
+	var pausedCarrier *forward.DownTrack
 	var using int
 	for i, dec := range decisions {
 		s := subs[i]
@@ -161,12 +167,18 @@ func (a *roomActivity) allocate(p *Participant, now time.Time) {
 		if st.probeDown == nil && !dec.Paused {
 			st.probeDown = s.down // the highest priority forwarded video carries the padding
 		}
+		if pausedCarrier == nil && dec.Paused {
+			pausedCarrier = s.down
+		}
 		a.announceLayer(p, st, s, dec)
 	}
 	for sid := range st.sent {
 		if !slices.ContainsFunc(subs, func(s *subscription) bool { return s.track.sid == sid }) {
 			delete(st.sent, sid)
 		}
+	}
+	if st.probeDown == nil {
+		st.probeDown = pausedCarrier
 	}
 	if upgradeCost > 0 {
 		// Probe for what the upgrade needs once the budget's margin is taken.

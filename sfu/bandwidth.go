@@ -163,6 +163,10 @@ func (e *linkEstimator) GetTargetBitrate() int             { return e.gcc.GetTar
 func (e *linkEstimator) OnTargetBitrateChange(f func(int)) { e.gcc.OnTargetBitrateChange(f) }
 func (e *linkEstimator) GetStats() map[string]any          { return e.gcc.GetStats() }
 func (e *linkEstimator) Close() error                      { return e.gcc.Close() }
+
+// everSentTWCC reports whether the subscriber has sent TWCC feedback at all.
+func (e *linkEstimator) everSentTWCC() bool { return e.twccAt.Load() != 0 }
+
 func (e *linkEstimator) sawTWCC(now time.Time, within time.Duration) bool {
 	at := e.twccAt.Load()
 	return at != 0 && now.UnixNano()-at < int64(within)
@@ -225,6 +229,8 @@ type bandwidthEstimate struct {
 	// starved tells when the machine is too busy to send and read packets
 	// on time (nil: never): see update.
 	starved *starvation.Meter
+	// ceiling, when set and above 0, caps the estimate (Engine.estimateCeiling).
+	ceiling *atomic.Int64
 
 	probing     bool
 	probeTarget int
@@ -240,8 +246,23 @@ type bandwidthEstimate struct {
 	lastSource   string
 }
 
-func newBandwidthEstimate(link *linkEstimator, starved *starvation.Meter) *bandwidthEstimate {
-	return &bandwidthEstimate{link: link, starved: starved, estimate: initialEstimate, probeBackoff: probeBackoffMin, lastSource: "initial"}
+func newBandwidthEstimate(link *linkEstimator, starved *starvation.Meter, ceiling *atomic.Int64) *bandwidthEstimate {
+	return &bandwidthEstimate{link: link, starved: starved, ceiling: ceiling, estimate: initialEstimate,
+		probeBackoff: probeBackoffMin, lastSource: "initial"}
+}
+
+// capped applies the test ceiling, if any, and reports whether it is set.
+func (b *bandwidthEstimate) capped() bool {
+	if b.ceiling == nil {
+		return false
+	}
+	c := int(b.ceiling.Load())
+	if c <= 0 {
+		return false
+	}
+	b.estimate = min(b.estimate, c)
+	b.probing = false
+	return true
 }
 
 // update refreshes the estimate from the link's signals; sending is the
@@ -250,11 +271,22 @@ func (b *bandwidthEstimate) update(now time.Time, sending int) {
 	if b.link == nil {
 		return
 	}
+	defer b.capped()
 	if !b.link.sawTWCC(now, 2*time.Second) {
 		// A client that sends only REMB: take its word, down to rembFloor.
 		if at := b.link.rembAt.Load(); at != 0 && now.UnixNano()-at < int64(rembTTL) {
 			b.estimate = clampEstimate(max(int(b.link.remb.Load()), rembFloor))
 			b.lastSource = "remb"
+			return
+		}
+		// No feedback because nothing is sent (every video paused), or
+		// none came back for the probe's padding: the estimate holds, and
+		// a probe with no answer counts as failed.
+		if b.link.everSentTWCC() {
+			b.lastSource = "no-feedback"
+		}
+		if b.probing && now.Sub(b.probeStart) >= probeDuration {
+			b.failProbe(now)
 		}
 		return
 	}
@@ -274,10 +306,8 @@ func (b *bandwidthEstimate) update(now time.Time, sending int) {
 	}
 	if congested {
 		if b.probing {
-			b.probing = false
 			b.guardUntil = now.Add(probeGuard)
-			b.nextProbe = now.Add(b.probeBackoff)
-			b.probeBackoff = min(2*b.probeBackoff, probeBackoffMax)
+			b.failProbe(now)
 		}
 		// GCC drops to 0.85 times the rate it saw received, which a stall of
 		// this machine or of the receiver can make tiny: a link that carried
@@ -315,11 +345,26 @@ func (b *bandwidthEstimate) update(now time.Time, sending int) {
 	}
 }
 
+// failProbe ends a probe that congested the link or got no feedback, and
+// waits longer before the next one.
+func (b *bandwidthEstimate) failProbe(now time.Time) {
+	b.probing = false
+	b.nextProbe = now.Add(b.probeBackoff)
+	b.probeBackoff = min(2*b.probeBackoff, probeBackoffMax)
+}
+
 // wantProbe starts a probe toward target (bits per second) when the
 // allocator would give more with more bandwidth; it reports whether a probe
 // runs and at what total rate padding should fill up to.
+//
+// A link probes once it has sent TWCC feedback at all, not only while the
+// feedback is fresh: a subscriber whose every video was paused for bandwidth
+// receives nothing, so sends no feedback, and only a probe's padding can
+// bring feedback, and its video, back. (Requiring fresh feedback kept such a
+// subscriber paused for good after its link recovered.) A REMB-only link,
+// which never sent TWCC feedback, is not probed: nothing would answer.
 func (b *bandwidthEstimate) wantProbe(now time.Time, target int) (int, bool) {
-	if b.link == nil || !b.link.sawTWCC(now, 2*time.Second) {
+	if b.link == nil || !b.link.everSentTWCC() || b.capped() {
 		return 0, false
 	}
 	if !b.probing {

@@ -24,7 +24,7 @@ func newTestLink(t *testing.T) *linkEstimator {
 // A client that sends REMB and no transport-cc feedback is taken at its word.
 func TestEstimateFollowsREMBWithoutTWCC(t *testing.T) {
 	link := newTestLink(t)
-	b := newBandwidthEstimate(link, nil)
+	b := newBandwidthEstimate(link, nil, nil)
 	now := time.Now()
 	b.update(now, 0)
 	if b.estimate != initialEstimate || b.lastSource != "initial" {
@@ -54,6 +54,47 @@ func TestEstimateFollowsREMBWithoutTWCC(t *testing.T) {
 	b.update(time.Now(), 0)
 	if b.estimate != rembFloor {
 		t.Errorf("after REMB 18000: %d, want the floor %d", b.estimate, rembFloor)
+	}
+}
+
+// A link that answered with TWCC feedback and then fell silent, because
+// every video was paused and nothing is sent to it, is still probed: only a
+// probe's padding can bring feedback back. A probe that gets no answer fails
+// and the next waits longer.
+func TestSilentTWCCLinkIsStillProbed(t *testing.T) {
+	link := newTestLink(t)
+	b := newBandwidthEstimate(link, nil, nil)
+	t0 := time.Now()
+	link.twccAt.Store(t0.UnixNano()) // feedback came once
+	b.estimate = 100_000
+	now := t0.Add(10 * time.Second)
+	b.update(now, 0)
+	if b.estimate != 100_000 || b.lastSource != "no-feedback" {
+		t.Fatalf("silent link: estimate %d from %s, want 100000 held, from no-feedback", b.estimate, b.lastSource)
+	}
+	target, ok := b.wantProbe(now, 250_000)
+	if !ok || target != 250_000 {
+		t.Fatalf("silent link not probed: %d, %v", target, ok)
+	}
+	now = now.Add(probeDuration)
+	b.update(now, 250_000)
+	if b.probing {
+		t.Fatal("a probe with no feedback did not end")
+	}
+	if _, ok := b.wantProbe(now.Add(probeBackoffMin/2), 250_000); ok {
+		t.Error("probed again before the back-off")
+	}
+	if _, ok := b.wantProbe(now.Add(probeBackoffMin), 250_000); !ok {
+		t.Error("not probed again after the back-off")
+	}
+}
+
+// A link that never sent TWCC feedback is not probed: nothing would answer.
+func TestLinkWithoutTWCCIsNotProbed(t *testing.T) {
+	b := newBandwidthEstimate(newTestLink(t), nil, nil)
+	b.estimate = 100_000
+	if _, ok := b.wantProbe(time.Now(), 250_000); ok {
+		t.Error("probing a link that never sent TWCC feedback")
 	}
 }
 

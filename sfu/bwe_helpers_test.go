@@ -248,6 +248,7 @@ type layerWatch struct {
 	lastPic     int
 	picJumps    int // frames whose picture ID does not follow the previous one
 	padding     int
+	media       int // packets with a payload
 }
 
 type layerChange struct {
@@ -275,6 +276,7 @@ func (w *layerWatch) onPacket(p *rtp.Packet, now time.Time) {
 		return
 	}
 	w.seq(p.SequenceNumber)
+	w.media++
 	if len(p.Payload) < 5 {
 		return
 	}
@@ -327,6 +329,13 @@ func (w *layerWatch) current() int {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	return w.layer
+}
+
+// counts returns the media and padding packets received so far.
+func (w *layerWatch) counts() (media, padding int) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.media, w.padding
 }
 
 func (w *layerWatch) snapshot() (missing, badSwitches, picJumps, received int) {

@@ -2,17 +2,19 @@ package sfu
 
 import (
 	"fmt"
+	"os"
 	"strings"
 	"testing"
 	"time"
 )
 
 // traceBandwidth samples every subscriber's estimate of e four times a
-// second for the rest of the test, and logs the last samples if the test
-// fails: a layer that never came back then shows whether the estimate stayed
-// low, from which source (twcc, twcc-starved, ...), and whether probes ran.
+// second for the rest of the test, and logs the last samples (50 s) if the
+// test fails, or always with ENSEMBLE_TRACE_BANDWIDTH=1: a layer that never
+// came back then shows whether the estimate stayed low, from which source
+// (twcc, twcc-starved, no-feedback, ...), and whether probes ran.
 func traceBandwidth(t *testing.T, e *Engine) {
-	const keep = 60 // 15 s of samples
+	const keep = 200 // 50 s of samples, per subscriber
 	var lines []string
 	start := time.Now()
 	stop, done := make(chan struct{}), make(chan struct{})
@@ -42,7 +44,7 @@ func traceBandwidth(t *testing.T, e *Engine) {
 	t.Cleanup(func() {
 		close(stop)
 		<-done
-		if t.Failed() {
+		if t.Failed() || os.Getenv("ENSEMBLE_TRACE_BANDWIDTH") != "" {
 			t.Logf("the last bandwidth samples:\n%s", strings.Join(lines, "\n"))
 		}
 	})

@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"net"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/pion/dtls/v3"
@@ -38,9 +39,13 @@ type Engine struct {
 	// starvation is shared by the estimators of every room: it measures
 	// the process.
 	starvation *starvation.Meter
-	stats      engineStats
-	ctx        context.Context
-	cancel     context.CancelFunc
+	// estimateCeiling, while above 0, caps every subscriber's estimate and
+	// stops probing (tests only: it puts a link's estimate where a test
+	// needs it without depending on how fast GCC reacts to a shaped link).
+	estimateCeiling atomic.Int64
+	stats           engineStats
+	ctx             context.Context
+	cancel          context.CancelFunc
 
 	udpConn *udpbatch.Conn
 	udpMux  *ice.UDPMuxDefault

@@ -67,7 +67,7 @@ func FuzzLinkEstimatorRTCP(f *testing.F) {
 		if remb == nil {
 			return
 		}
-		b := newBandwidthEstimate(link, nil)
+		b := newBandwidthEstimate(link, nil, nil)
 		b.update(time.Now(), 0)
 		want := math.Min(maxEstimate, math.Max(rembFloor, float64(remb.Bitrate)))
 		if math.Abs(float64(b.estimate)-want) > 1 || b.lastSource != "remb" {

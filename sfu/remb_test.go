@@ -20,7 +20,7 @@ func TestHugeREMBGivesTheMaximumEstimate(t *testing.T) {
 		if err := link.WriteRTCP([]rtcp.Packet{&rtcp.ReceiverEstimatedMaximumBitrate{Bitrate: tc.bps, SSRCs: []uint32{1}}}, nil); err != nil {
 			t.Fatal(err)
 		}
-		b := newBandwidthEstimate(link, nil)
+		b := newBandwidthEstimate(link, nil, nil)
 		b.update(time.Now(), 0)
 		if b.estimate != tc.want {
 			t.Errorf("REMB %v bit/s: estimate %d, want %d", tc.bps, b.estimate, tc.want)

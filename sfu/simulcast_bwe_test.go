@@ -93,6 +93,74 @@ func TestSimulcastFollowsBandwidthCap(t *testing.T) {
 	checkClean(t, "down and up", w, true)
 }
 
+// A subscriber whose estimate falls below the lowest layer has its video
+// paused, so it receives nothing and sends no feedback; only a probe's
+// padding, on the paused track, can show that its link recovered. The video
+// must come back (it stayed paused for good when probes needed fresh feedback
+// and padding needed a forwarded track).
+//
+// The estimate is put below the lowest layer by the engine's test ceiling:
+// driving it there with a shaped link depends on how fast Pion's GCC reacts
+// to heavy loss, which varies from run to run. Everything after is real: the
+// padding, the feedback, the probe's verdict, the key frame.
+func TestPausedVideoComesBackWithoutFeedback(t *testing.T) {
+	e := newTestEngine(t)
+	traceBandwidth(t, e)
+	room, _ := e.GetOrCreateRoom("paused")
+	a := joinClient(t, room, "alice")
+	b := joinClient(t, room, "bob")
+	watches := b.watchLayers()
+	sp := a.publishSimulcastRated("cam", vocab.SourceCamera)
+	a.negotiatePublisher(false)
+	w := b.watch(watches, sp.info.SID)
+	waitLayer(t, w, 2, rampTimeout)
+
+	e.estimateCeiling.Store(60_000) // below the low layer (100 kbit/s)
+	b.waitLayerEvent(sp.info.SID, "paused for bandwidth", func(ev SubscriptionLayer) bool {
+		return ev.Paused && ev.Reason == vocab.LayerBandwidth
+	})
+	waitSource(t, e, "bob", "no-feedback")
+	media0, padding0 := w.counts()
+	lifted := time.Now()
+	e.estimateCeiling.Store(0)
+	b.waitLayerEvent(sp.info.SID, "resumed", func(ev SubscriptionLayer) bool { return !ev.Paused })
+	// Two seconds of video (the high layer is 4 packets a frame at 30 frames
+	// a second) on the high layer.
+	deadline := time.Now().Add(reactTimeout)
+	for {
+		media, _ := w.counts()
+		if media-media0 >= 240 && w.current() == 2 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("video not back on the high layer within %v: %d media packets since, layer %d", reactTimeout, media-media0, w.current())
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	_, padding := w.counts()
+	t.Logf("video back on the high layer %v after the ceiling was lifted; %d padding packets of the probe on the paused track",
+		time.Since(lifted).Round(time.Millisecond), padding-padding0)
+	if padding == padding0 {
+		t.Error("no padding reached the subscriber while its video was paused: what brought the feedback back?")
+	}
+	checkClean(t, "paused and back", w, false)
+}
+
+// waitSource waits until identity's estimate comes from source.
+func waitSource(t *testing.T, e *Engine, identity, source string) {
+	t.Helper()
+	deadline := time.Now().Add(testTimeout)
+	for time.Now().Before(deadline) {
+		for _, b := range e.BandwidthStats() {
+			if b.Identity == identity && b.Source == source {
+				return
+			}
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	t.Fatalf("%s's estimate never came from %s", identity, source)
+}
+
 // Point 3: two subscribers with different links get different layers of the
 // same publisher at once.
 func TestSimulcastLayerPerSubscriber(t *testing.T) {

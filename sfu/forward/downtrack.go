@@ -69,8 +69,9 @@ type DownTrack struct {
 	// curTemporal is the temporal layer forwarded now; it follows temporal at
 	// frame starts (down) and at layer-sync frames (up).
 	curTemporal int32
-	lastMarker  bool  // the last packet written ended a frame (padding may follow)
-	lastReport  int64 // monoNanos of the last sender report sent; 0 = none
+	lastMarker  bool   // the last packet written ended a frame (padding may follow)
+	lastSrcTS   uint32 // the publisher's timestamp of the last packet written
+	lastReport  int64  // monoNanos of the last sender report sent; 0 = none
 	// dropHook, when set (tests only), makes the forwarder skip writing the
 	// packet with this outgoing sequence number, as if lost on the way.
 	dropHook func(outSeq uint16) bool

@@ -68,7 +68,9 @@ const paddingSize = 255
 // sent. Not for the media path: the allocator calls it a few times a second.
 func (d *DownTrack) WritePadding(n int) int {
 	b := d.bind.Load()
-	if b == nil || n <= 0 || d.up.kindAudio || d.paused.Load() || d.bwPaused.Load() {
+	// A track paused for bandwidth may carry padding: it is how a subscriber
+	// whose every video is paused gets probed (see finishesFrame).
+	if b == nil || n <= 0 || d.up.kindAudio || d.paused.Load() {
 		return 0
 	}
 	d.mu.Lock()

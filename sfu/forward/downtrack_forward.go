@@ -13,7 +13,7 @@ import (
 // called on the layer's reader goroutine and must not allocate or block on
 // anything but the write itself.
 func (d *DownTrack) forward(p *inPacket) {
-	if d.paused.Load() || d.bwPaused.Load() {
+	if d.paused.Load() || (d.bwPaused.Load() && !d.finishesFrame(p)) {
 		return
 	}
 	b := d.bind.Load()
@@ -39,6 +39,21 @@ func (d *DownTrack) forward(p *inPacket) {
 	if due {
 		d.sendReport(sr)
 	}
+}
+
+// finishesFrame tells whether p is the rest of the frame the subscriber was
+// being sent when the allocator paused it: that frame is finished, so the
+// subscriber never holds a truncated frame, and probing padding, which may
+// only follow the end of a frame, can then be sent on the paused track (a
+// subscriber whose every video is paused has no other way to show that its
+// link recovered).
+func (d *DownTrack) finishesFrame(p *inPacket) bool {
+	if p.layer != d.cur.Load() {
+		return false
+	}
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return !d.lastMarker && p.pkt.Timestamp == d.lastSrcTS
 }
 
 // forwardLocked rewrites and writes p (d.mu held), and returns the sender report
@@ -158,6 +173,7 @@ func (d *DownTrack) write(b *binding, p *inPacket, payload []byte) {
 	d.packets.Add(1)
 	d.bytes.Add(uint64(d.hdr.MarshalSize() + len(payload)))
 	d.lastMarker = d.hdr.Marker
+	d.lastSrcTS = p.pkt.Timestamp
 }
 
 // fillHeader builds the subscriber's header for a packet with source header
