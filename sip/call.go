@@ -130,6 +130,7 @@ func (c *call) joinRoom(ctx context.Context, room string, more ...client.Option)
 	opts := append([]client.Option{
 		client.WithLogger(log),
 		client.WithCodecs(c.roomCodecs()...),
+		client.WithInterceptor(c.media.levelStamper()),
 	}, cfg.ClientOptions...)
 	opts = append(opts, more...)
 	cl, err := client.Join(ctx, cfg.URL, tok, opts...)

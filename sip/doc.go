@@ -52,6 +52,14 @@
 //	room → caller: each room audio track (Opus) → jitter buffer → Opus decoder at the
 //	               leg's rate → mix of the loudest three → encoder of the leg → RTP
 //
+// Each packet of the caller's voice carries the RFC 6464 audio level
+// (urn:ietf:params:rtp-hdrext:ssrc-audio-level, negotiated by the room
+// client's media engine as a browser's) of the frame the bridge decoded from
+// the leg: its RMS in -dBov, and the V bit from -50 dBov up (audiolevel.go).
+// The room's speaker detector reads nothing else, so a caller who speaks is
+// an active speaker like anyone, and a room system is shown another room
+// system that speaks.
+//
 // The caller's voice enters the room as Opus, not as the leg's G.711 or G.722
 // passed through: every browser, the recorder (Ogg/Opus) and the mixing of the
 // other calls then get the one codec they all take, with in-band FEC. Room
@@ -208,10 +216,7 @@
 // node still serves its rooms and the calls sent to its address.
 //
 // Not yet: a server restarted while its calls go on through a bridge in its
-// own process forgets them (their progress and hang-up); the caller's voice
-// published without RFC 6464 audio levels (a caller is never the room's
-// active speaker, so room systems are not shown each other when they
-// speak); the server asking
+// own process forgets them (their progress and hang-up); the server asking
 // publishers for an H.264 layer when a SIP video participant is in the room
 // (a room with only VP8 cameras sends the caller no video); the caller's SIP
 // INFO picture_fast_update turned into a key frame request in the room (only

@@ -5,11 +5,13 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/pion/rtp"
 	"github.com/pion/webrtc/v4/pkg/media"
 
+	"github.com/ensemble-sfu/ensemble/internal/levelstamp"
 	"github.com/ensemble-sfu/ensemble/signalling/client"
 	"github.com/ensemble-sfu/ensemble/sip/internal/codec"
 	"github.com/ensemble-sfu/ensemble/sip/internal/dtmf"
@@ -38,6 +40,11 @@ type audioPath struct {
 	upPCM    []int16
 	tones    *dtmf.Detector // in-band keys, when the far end offered no telephone-event
 	onKey    func(rune)
+	// level and voice are the RFC 6464 level (and V bit) of the caller's frame
+	// being sent, set by up before it writes the frame: the room client's
+	// interceptor (levelStamper) writes them on the frame's packet.
+	level atomic.Uint32
+	voice atomic.Bool
 
 	downEnc codec.Encoder
 	mu      sync.Mutex
@@ -77,7 +84,16 @@ func newAudioPath(leg codec.Info, depth int) (*audioPath, error) {
 		return nil, err
 	}
 	m.out = make([]int16, m.frame)
+	m.level.Store(silenceLevel)
 	return m, nil
+}
+
+// levelStamper is the interceptor, for the call's room client, that writes the
+// caller's level on each packet of its microphone track. The pump is the
+// track's only writer and up sets the level before the write, which stamps
+// it on the same goroutine: each packet carries its own frame's level.
+func (m *audioPath) levelStamper() levelstamp.Stamper {
+	return levelstamp.Stamper{Level: &m.level, Voice: &m.voice}
 }
 
 func (m *audioPath) setPayloadType(pt uint8) { m.pt = pt }
@@ -136,6 +152,9 @@ func (m *audioPath) up(mic *client.LocalTrack) error {
 	if mic == nil {
 		return nil
 	}
+	level := audioLevel(frame)
+	m.level.Store(uint32(level))
+	m.voice.Store(level <= voiceLevel)
 	payload, err := m.upEnc.Encode(frame)
 	if err != nil {
 		return err

@@ -139,19 +139,25 @@ func (s *speakerVideo) subscribed(t *client.RemoteTrack) {
 }
 
 // read pushes a camera's packets through the switcher to the caller until
-// its track ends.
+// its track ends. The packets to send and the datagram they are written into
+// are the reader's own, kept from one packet to the next: the camera shown
+// costs no allocation per packet past Pion's read.
 func (s *speakerVideo) read(sub *cameraSub) {
 	v := s.c.video
+	var out []*rtp.Packet
+	buf := make([]byte, 1500)
 	for {
 		p, err := sub.track.ReadRTP()
 		if err != nil {
 			s.note(cameraNote{name: sub.name, ended: true})
 			return
 		}
-		out, switched := s.sw.push(sub.name, p, time.Now())
+		var switched bool
+		out, switched = s.sw.push(sub.name, p, time.Now(), out[:0])
 		for _, q := range out {
-			s.c.sendVideo(v, q)
+			buf = s.c.sendVideo(v, q, buf)
 		}
+		clear(out) // the packets sent are garbage now
 		if switched {
 			s.note(cameraNote{name: sub.name, switched: true})
 		}
@@ -260,17 +266,22 @@ func (s *speakerVideo) unsubscribe(track string) {
 }
 
 // sendVideo sends one packet of the outgoing video to the caller, under our
-// SSRC and the caller's payload type.
-func (c *call) sendVideo(v *videoLeg, p *rtp.Packet) {
+// SSRC and the caller's payload type, marshalled into buf (grown when too
+// small, and returned to be used again).
+func (c *call) sendVideo(v *videoLeg, p *rtp.Packet, buf []byte) []byte {
 	p.SSRC = v.ssrc
 	p.PayloadType = v.offer.Load().payloadType
-	b, err := p.Marshal()
+	if n := p.MarshalSize(); cap(buf) < n {
+		buf = make([]byte, n)
+	}
+	n, err := p.MarshalTo(buf[:cap(buf)])
 	if err != nil {
-		return
+		return buf
 	}
 	if dst := v.remote.Load(); dst != nil && dst.Port() != 0 && !dst.Addr().IsUnspecified() {
-		if _, err := v.conn.WriteToUDPAddrPort(b, *dst); err != nil {
+		if _, err := v.conn.WriteToUDPAddrPort(buf[:n], *dst); err != nil {
 			c.log.Debug("sip video send", "err", err)
 		}
 	}
+	return buf
 }

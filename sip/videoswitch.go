@@ -17,12 +17,15 @@ import (
 // camera goes on and the new one's key frame is held back.
 //
 // Sources are named by the caller of push (a subscription of a camera); the
-// readers of several cameras push from their own goroutines.
+// readers of several cameras push from their own goroutines. A packet pushed
+// is the switcher's: it is rewritten in place, not copied, so that a camera
+// shown costs no allocation per packet (a room camera sends hundreds a
+// second to each caller).
 type videoSwitcher struct {
 	mu      sync.Mutex
 	cur     *switchSource // what the caller gets now
 	next    *switchSource // switched to at its next key frame
-	held    []heldPacket  // next's key frame, waiting for cur's frame to end
+	held    []heldPacket  // next's key frame, waiting for cur's frame to end (its array kept)
 	started bool          // something was sent: seq and ts go on from it
 	seq     uint16        // the last sequence number sent
 	ts      uint32        // the timestamp of the last frame sent
@@ -62,12 +65,21 @@ func (s *videoSwitcher) switchTo(name string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.cur != nil && s.cur.name == name {
-		s.next, s.held = nil, nil
+		s.next = nil
+		s.dropHeld()
 		return
 	}
 	if s.next == nil || s.next.name != name {
-		s.next, s.held = &switchSource{name: name}, nil
+		s.next = &switchSource{name: name}
+		s.dropHeld()
 	}
+}
+
+// dropHeld forgets the packets held back, keeping their array for the next
+// switch.
+func (s *videoSwitcher) dropHeld() {
+	clear(s.held)
+	s.held = s.held[:0]
 }
 
 // sourceGone forgets a camera that ended. Gone while shown, nothing is sent
@@ -80,7 +92,8 @@ func (s *videoSwitcher) sourceGone(name string) {
 		s.cur = nil
 	}
 	if s.next != nil && s.next.name == name {
-		s.next, s.held = nil, nil
+		s.next = nil
+		s.dropHeld()
 	}
 }
 
@@ -98,30 +111,36 @@ func (s *videoSwitcher) showing() (cur, next string) {
 	return cur, next
 }
 
-// push takes a packet of camera name that came at arrival and returns the
-// packets to send to the caller, rewritten (SSRC and payload type are the
-// caller's to set), and whether this packet made a switch (the camera
+// push takes a packet of camera name that came at arrival and appends to out
+// the packets to send to the caller, rewritten (SSRC and payload type are the
+// caller's to set), and says whether this packet made a switch (the camera
 // switched away from may be unsubscribed). Packets of other cameras, of the
 // camera switched to before its key frame, and older than a camera's first
 // packet forwarded are dropped.
-func (s *videoSwitcher) push(name string, p *rtp.Packet, arrival time.Time) (out []*rtp.Packet, switched bool) {
+//
+// p becomes the switcher's: it is rewritten in place and may be held back
+// and returned by a later push, of either camera. The caller must not touch
+// it again but through out, and out's packets are the caller's to send. A
+// reader that passes its own out[:0] each time pushes the camera shown
+// without allocating.
+func (s *videoSwitcher) push(name string, p *rtp.Packet, arrival time.Time, out []*rtp.Packet) ([]*rtp.Packet, bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	switch {
 	case s.cur != nil && s.cur.name == name:
 		src := s.cur
 		if int16(p.SequenceNumber-src.firstSeq) < 0 {
-			return nil, false
+			return out, false
 		}
 		if len(s.held) > 0 && src.inFrame && p.Timestamp != src.lastTS {
 			// A new frame of the old camera while its last one had no
 			// marker (lost): that frame is over all the same. Switch
 			// before this packet.
-			return s.flushHeld(), true
+			return s.flushHeld(out), true
 		}
 		out = append(out, s.rewrite(src, p, arrival))
 		if len(s.held) > 0 && !src.inFrame {
-			return append(out, s.flushHeld()...), true
+			return s.flushHeld(out), true
 		}
 		return out, false
 	case s.next != nil && s.next.name == name:
@@ -131,27 +150,27 @@ func (s *videoSwitcher) push(name string, p *rtp.Packet, arrival time.Time) (out
 		if len(s.held) > 0 {
 			s.held = append(s.held, heldPacket{p, arrival})
 			if s.cur == nil || len(s.held) >= maxHeld { // the old camera ended, or is stuck mid-frame
-				return s.flushHeld(), true
+				return s.flushHeld(out), true
 			}
-			return nil, false
+			return out, false
 		}
 		if !frameStart || !h264Keyframe(p.Payload) {
-			return nil, false
+			return out, false
 		}
-		s.held = []heldPacket{{p, arrival}}
+		s.held = append(s.held, heldPacket{p, arrival})
 		if s.cur != nil && s.cur.inFrame {
-			return nil, false // the old camera ends its frame first
+			return out, false // the old camera ends its frame first
 		}
-		return s.flushHeld(), true
+		return s.flushHeld(out), true
 	}
-	return nil, false
+	return out, false
 }
 
 // flushHeld makes next the camera shown, from the first held packet (its key
-// frame), and returns the held packets rewritten.
-func (s *videoSwitcher) flushHeld() []*rtp.Packet {
+// frame), and appends the held packets, rewritten, to out.
+func (s *videoSwitcher) flushHeld(out []*rtp.Packet) []*rtp.Packet {
 	src, held := s.next, s.held
-	s.cur, s.next, s.held = src, nil, nil
+	s.cur, s.next = src, nil
 	key := held[0]
 	src.firstSeq = key.p.SequenceNumber
 	src.seqOffset = s.seq + 1 - key.p.SequenceNumber
@@ -163,34 +182,34 @@ func (s *videoSwitcher) flushHeld() []*rtp.Packet {
 	}
 	src.tsOffset = ts - key.p.Timestamp
 	src.seen, src.inFrame = false, false
-	out := make([]*rtp.Packet, 0, len(held))
 	for _, h := range held {
 		if int16(h.p.SequenceNumber-src.firstSeq) < 0 {
 			continue
 		}
 		out = append(out, s.rewrite(src, h.p, h.arrival))
 	}
+	s.dropHeld()
 	return out
 }
 
-// rewrite numbers a packet of src in the outgoing stream. It returns a copy
-// of the header over the same payload, without the room's header extensions
-// (their ids were negotiated with the server, not with the caller).
+// rewrite numbers a packet of src in the outgoing stream, in place, and
+// takes off the room's header extensions (their ids were negotiated with the
+// server, not with the caller).
 func (s *videoSwitcher) rewrite(src *switchSource, p *rtp.Packet, arrival time.Time) *rtp.Packet {
-	q := &rtp.Packet{Header: p.Header, Payload: p.Payload}
-	q.Extension, q.Extensions, q.ExtensionProfile = false, nil, 0
-	q.SequenceNumber = p.SequenceNumber + src.seqOffset
-	q.Timestamp = p.Timestamp + src.tsOffset
-	if !src.seen || p.Timestamp != src.lastTS {
-		if !s.started || int32(q.Timestamp-s.ts) > 0 {
-			s.ts, s.tsWall = q.Timestamp, arrival
+	seq, ts := p.SequenceNumber, p.Timestamp // in the camera's own numbering
+	p.Extension, p.Extensions, p.ExtensionProfile = false, p.Extensions[:0], 0
+	p.SequenceNumber = seq + src.seqOffset
+	p.Timestamp = ts + src.tsOffset
+	if !src.seen || ts != src.lastTS {
+		if !s.started || int32(p.Timestamp-s.ts) > 0 {
+			s.ts, s.tsWall = p.Timestamp, arrival
 		}
 	}
-	if !s.started || int16(q.SequenceNumber-s.seq) > 0 {
-		s.seq = q.SequenceNumber
+	if !s.started || int16(p.SequenceNumber-s.seq) > 0 {
+		s.seq = p.SequenceNumber
 		src.inFrame = !p.Marker
 	}
-	src.seen, src.lastTS = true, p.Timestamp
+	src.seen, src.lastTS = true, ts
 	s.started = true
-	return q
+	return p
 }

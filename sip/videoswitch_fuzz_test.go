@@ -25,6 +25,7 @@ func FuzzVideoSwitcher(f *testing.F) {
 		var maxSeq uint16
 		var lastTS uint32
 		started := false
+		var out []*rtp.Packet // kept from packet to packet, as a camera's reader does
 		for len(data) >= 4 {
 			rec := data[:4]
 			data = data[4:]
@@ -40,14 +41,15 @@ func FuzzVideoSwitcher(f *testing.F) {
 			now = now.Add(time.Duration(rec[2]) * time.Millisecond)
 			payload := []byte{rec[3], rec[3] & 0x85, 0, 1, 0x65}
 			p := &rtp.Packet{Header: rtp.Header{Version: 2, SequenceNumber: seq[src], Timestamp: ts[src], Marker: rec[0]&0x80 != 0}, Payload: payload}
-			out, switched := sw.push(names[src], p, now)
+			var switched bool
+			out, switched = sw.push(names[src], p, now, out[:0])
 			if len(out) == 0 {
 				continue
 			}
 			newFrom := len(out) // where the camera switched to starts in out
 			if switched {
 				newFrom = 0
-				if cur, _ := sw.showing(); cur != names[src] && &out[0].Payload[0] == &p.Payload[0] {
+				if cur, _ := sw.showing(); cur != names[src] && out[0] == p {
 					newFrom = 1 // the old camera's last packet, then the held key frame
 				}
 				if newFrom >= len(out) {

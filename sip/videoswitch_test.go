@@ -72,18 +72,31 @@ func requireOneStream(t *testing.T, got []*rtp.Packet) {
 	}
 }
 
-// feeder pushes frames into a switcher with arrival times 33 ms apart.
+// feeder pushes frames into a switcher with arrival times 33 ms apart,
+// collecting what it sends in out. The switcher rewrites the packets it is
+// given in place, as a camera's reader hands them over: a packet pushed
+// twice would be a test's mistake, and fails it.
 type feeder struct {
-	sw  *videoSwitcher
-	now time.Time
-	out []*rtp.Packet
-	sw1 int // switches seen
+	t      *testing.T
+	sw     *videoSwitcher
+	now    time.Time
+	out    []*rtp.Packet
+	sw1    int // switches seen
+	pushed map[*rtp.Packet]bool
 }
 
 func (f *feeder) push(name string, pkts ...*rtp.Packet) {
+	f.t.Helper()
+	if f.pushed == nil {
+		f.pushed = map[*rtp.Packet]bool{}
+	}
 	for _, p := range pkts {
-		out, switched := f.sw.push(name, p, f.now)
-		f.out = append(f.out, out...)
+		if f.pushed[p] {
+			f.t.Fatalf("packet %d of %s pushed twice", p.SequenceNumber, name)
+		}
+		f.pushed[p] = true
+		var switched bool
+		f.out, switched = f.sw.push(name, p, f.now, f.out)
 		if switched {
 			f.sw1++
 		}
@@ -96,7 +109,7 @@ func (f *feeder) tick() { f.now = f.now.Add(33 * time.Millisecond) }
 // sent, and the stream starts at the switcher's own sequence number.
 func TestVideoSwitcherStartsAtAKeyFrame(t *testing.T) {
 	a := packetize(t, clips.H264, 100, 70) // key frames at 0 and 60
-	f := &feeder{sw: newVideoSwitcher(5000, 777), now: time.Unix(1000, 0)}
+	f := &feeder{t: t, sw: newVideoSwitcher(5000, 777), now: time.Unix(1000, 0)}
 	f.sw.switchTo("a")
 	for _, fr := range a[1:] {
 		f.push("a", fr.pkts...)
@@ -125,7 +138,7 @@ func TestVideoSwitcherStartsAtAKeyFrame(t *testing.T) {
 func TestVideoSwitcherSwitchesAtAKeyFrameAfterTheOldFrameEnds(t *testing.T) {
 	a := packetize(t, clips.H264, 60000, 30)
 	b := packetize(t, redClip, 9, 40) // key frames at 0 and 30
-	f := &feeder{sw: newVideoSwitcher(65530, 1<<32-5000), now: time.Unix(1000, 0)}
+	f := &feeder{t: t, sw: newVideoSwitcher(65530, 1<<32-5000), now: time.Unix(1000, 0)}
 	f.sw.switchTo("a")
 	for i := range 5 {
 		f.push("a", a[i].pkts...)
@@ -192,7 +205,7 @@ func TestVideoSwitcherSwitchesAtAKeyFrameAfterTheOldFrameEnds(t *testing.T) {
 func TestVideoSwitcherSwitchesWhenTheOldFramesMarkerIsLost(t *testing.T) {
 	a := packetize(t, clips.H264, 1, 10)
 	b := packetize(t, redClip, 1, 1)
-	f := &feeder{sw: newVideoSwitcher(1, 1), now: time.Unix(1000, 0)}
+	f := &feeder{t: t, sw: newVideoSwitcher(1, 1), now: time.Unix(1000, 0)}
 	f.sw.switchTo("a")
 	f.push("a", a[0].pkts...)
 	f.tick()
@@ -219,7 +232,7 @@ func TestVideoSwitcherSwitchesWhenTheOldFramesMarkerIsLost(t *testing.T) {
 func TestVideoSwitcherSwitchesWhenTheOldCameraIsGone(t *testing.T) {
 	a := packetize(t, clips.H264, 1, 10)
 	b := packetize(t, redClip, 1, 2)
-	f := &feeder{sw: newVideoSwitcher(1, 1), now: time.Unix(1000, 0)}
+	f := &feeder{t: t, sw: newVideoSwitcher(1, 1), now: time.Unix(1000, 0)}
 	f.sw.switchTo("a")
 	f.push("a", a[0].pkts...)
 	f.push("a", a[1].pkts[0])
@@ -249,7 +262,7 @@ func TestVideoSwitcherSwitchesWhenTheOldCameraIsGone(t *testing.T) {
 func TestVideoSwitcherSwitchBackCancels(t *testing.T) {
 	a := packetize(t, clips.H264, 1, 3)
 	b := packetize(t, redClip, 1, 1)
-	f := &feeder{sw: newVideoSwitcher(1, 1), now: time.Unix(1000, 0)}
+	f := &feeder{t: t, sw: newVideoSwitcher(1, 1), now: time.Unix(1000, 0)}
 	f.sw.switchTo("a")
 	f.push("a", a[0].pkts...)
 	f.sw.switchTo("b")

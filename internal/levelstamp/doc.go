@@ -2,7 +2,8 @@
 // level on every audio packet a client sends, as a browser does from what its
 // microphone measures. Clients that play recorded Opus without decoding it (the
 // tests' Go clients) use it to speak or fall silent on cue, so that the room
-// finds its active speaker.
+// finds its active speaker; the SIP bridge sets it, before each frame it
+// sends, to the level of the caller's decoded voice.
 //
 //	var level atomic.Uint32
 //	level.Store(127)                     // silence
