@@ -1,6 +1,7 @@
 package sfu
 
 import (
+	"fmt"
 	"net"
 	"sync"
 	"sync/atomic"
@@ -241,6 +242,7 @@ type layerWatch struct {
 	since       time.Time
 	changes     []layerChange
 	badSwitches int // layer changes not on a key frame
+	badDetail   []string
 	started     bool
 	highest     uint16
 	received    int
@@ -302,6 +304,10 @@ func (w *layerWatch) onPacket(p *rtp.Packet, now time.Time) {
 	if layer != w.layer {
 		if !key {
 			w.badSwitches++
+			if len(w.badDetail) < 5 {
+				w.badDetail = append(w.badDetail, fmt.Sprintf("seq %d: layer %d -> %d, start=%v, %d bytes, after %d missing",
+					p.SequenceNumber, w.layer, layer, start, len(p.Payload), len(w.missing)))
+			}
 		}
 		w.layer = layer
 		w.changes = append(w.changes, layerChange{now, layer})

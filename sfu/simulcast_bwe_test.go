@@ -1,6 +1,7 @@
 package sfu
 
 import (
+	"strings"
 	"testing"
 	"time"
 
@@ -14,7 +15,10 @@ func checkClean(t *testing.T, what string, w *layerWatch, allowMissing bool) {
 	t.Helper()
 	missing, bad, jumps, received := w.snapshot()
 	if bad > 0 {
-		t.Errorf("%s: %d layer changes did not start on a key frame", what, bad)
+		w.mu.Lock()
+		detail := strings.Join(w.badDetail, "; ")
+		w.mu.Unlock()
+		t.Errorf("%s: %d layer changes did not start on a key frame: %s", what, bad, detail)
 	}
 	if jumps > 0 {
 		t.Errorf("%s: %d picture ID jumps", what, jumps)
