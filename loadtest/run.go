@@ -144,6 +144,7 @@ func (r *runner) newParticipant(room int, publisher bool) *participant {
 		identity:  fmt.Sprintf("%s-%d", role, r.nextID),
 		room:      fmt.Sprintf("%s-%d", r.cfg.RoomPrefix, room),
 		publisher: publisher,
+		light:     !publisher && r.cfg.SubscriberMode == SubscriberLight,
 	}
 }
 
