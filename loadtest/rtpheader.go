@@ -85,7 +85,10 @@ func parseRTPHeader(b []byte, twccID, captureID uint8, h *rtpHeader) error {
 	case profile&extProfileTwoByteMask == extProfileTwoByte:
 		return h.readElements(b[n+4:end], true, twccID, captureID)
 	}
-	return nil // a profile of RFC 3550's own: nothing of ours in it
+	// A profile of RFC 3550's own holds nothing of ours; nor does RFC 9335's
+	// (0xC0DE, 0xC2DE: the elements are encrypted), which light subscribers
+	// decline to negotiate.
+	return nil
 }
 
 // readElements walks the elements of one extension block. Of each id looked for
@@ -109,7 +112,7 @@ func (h *rtpHeader) readElements(ext []byte, twoByte bool, twccID, captureID uin
 		} else {
 			id, size = ext[i]>>4, int(ext[i]&0x0f)+1
 			i++
-			if id == 15 { // reserved: the rest of the block is not to be read
+			if id == 15 || id == 0 { // reserved, or padding with a length: stop reading
 				return nil
 			}
 		}
