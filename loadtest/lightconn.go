@@ -34,7 +34,12 @@ func (n *lightNet) ListenUDP(network string, laddr *net.UDPAddr) (transport.UDPC
 		_ = c.Close()
 		return nil, fmt.Errorf("light subscriber: socket of type %T cannot be read header-only", c)
 	}
-	return &lightConn{UDPConn: uc, recv: n.recv}, nil
+	batch, err := newRecvBatch(uc)
+	if err != nil {
+		_ = uc.Close()
+		return nil, err
+	}
+	return &lightConn{UDPConn: uc, recv: n.recv, batch: batch}, nil
 }
 
 // lightConn is a UDP socket whose reads skip the datagrams its receiver takes.
@@ -42,15 +47,27 @@ func (n *lightNet) ListenUDP(network string, laddr *net.UDPAddr) (transport.UDPC
 // *net.UDPConn, so ICE looks for that method) or ReadFrom; both are covered.
 type lightConn struct {
 	*net.UDPConn
-	recv *lightReceiver
+	recv    *lightReceiver
+	batch   *recvBatch
+	batchAt time.Time // when the batch was read: the arrival time of its datagrams
 }
 
-// ReadFromAddrPort returns the next datagram the receiver does not take.
+// ReadFromAddrPort returns the next datagram the receiver does not take. Only
+// Pion's ICE agent reads the socket, from one goroutine, so the batch needs no
+// lock.
 func (c *lightConn) ReadFromAddrPort(b []byte) (int, netip.AddrPort, error) {
 	for {
-		n, addr, err := c.UDPConn.ReadFromUDPAddrPort(b)
-		if err != nil || !c.recv.onDatagram(b[:n], time.Now()) {
-			return n, addr, err
+		d, addr, ok := c.batch.take()
+		if !ok {
+			if err := c.batch.fill(); err != nil {
+				return 0, netip.AddrPort{}, err
+			}
+			c.batchAt = time.Now()
+			continue
+		}
+		if !c.recv.onDatagram(d, c.batchAt) {
+			// Not media: Pion's. The rest of the batch waits for the next call.
+			return copy(b, d), addr, nil
 		}
 	}
 }
