@@ -48,7 +48,8 @@ func TestLightSubscriberMatchesFull(t *testing.T) {
 		}
 	}()
 	waitFor(t, "both subscribers on the top layer, estimated from TWCC", func() bool {
-		return onTopLayer(srv.Engine.BandwidthStats(), full.identity) && onTopLayer(srv.Engine.BandwidthStats(), light.identity)
+		return onTopLayer(srv.Engine.BandwidthStats(), full.identity) && onTopLayer(srv.Engine.BandwidthStats(), light.identity) &&
+			receivingVideo(full) && receivingVideo(light)
 	})
 	lightVideo, fullVideo := videoStream(t, light), videoStream(t, full)
 	now := time.Now()
@@ -116,6 +117,18 @@ func onTopLayer(stats []sfu.SubscriberBandwidth, identity string) bool {
 			if tr.Quality == vocab.QualityHigh && !tr.Paused {
 				return true
 			}
+		}
+	}
+	return false
+}
+
+// receivingVideo reports whether p has a video stream with packets.
+func receivingVideo(p *participant) bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for _, s := range p.streams {
+		if s.video && s.Snapshot(time.Now()).Received > 0 {
+			return true
 		}
 	}
 	return false

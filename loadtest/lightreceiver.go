@@ -123,7 +123,13 @@ func (r *lightReceiver) onDatagram(b []byte, now time.Time) bool {
 		SequenceNumber: h.seq,
 		Timestamp:      h.timestamp,
 		Marker:         h.marker,
-		PayloadBytes:   max(len(b)-h.headerLen-srtpTagLen, 0),
+	}
+	// The padding's length is in the payload's last byte, encrypted. A packet
+	// with the P bit is taken for padding alone: the server's bandwidth probes
+	// are such packets, media is not padded, and a full subscriber counts no
+	// payload for a probe either.
+	if !h.padding {
+		info.PayloadBytes = max(len(b)-h.headerLen-srtpTagLen, 0)
 	}
 	if h.hasCapture {
 		info.CaptureTime = rtp.AbsCaptureTimeExtension{Timestamp: h.captureNTP}.CaptureTime()

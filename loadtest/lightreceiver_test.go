@@ -53,6 +53,11 @@ func TestLightPathCountsAndAllocatesNothing(t *testing.T) {
 	if snap.Received != 3001 || snap.Lost() != 0 || snap.Bytes != 3001*1100 {
 		t.Fatalf("received %d lost %d bytes %d, want 3001 packets of 1100 bytes", snap.Received, snap.Lost(), snap.Bytes)
 	}
+	lp.pkt[0] |= 0x20 // a padding-only probe: counted, with no payload
+	lp.next()
+	if snap := lp.stream.stats.Snapshot(lp.now); snap.Received != 3002 || snap.Bytes != 3001*1100 {
+		t.Fatalf("after a padding packet: received %d bytes %d, want 3002 packets and no more bytes", snap.Received, snap.Bytes)
+	}
 	if held := lp.recv.recorder.PacketsHeld(); held == 0 {
 		t.Fatal("no transport-wide sequence number recorded")
 	}
