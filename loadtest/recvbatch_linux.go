@@ -71,19 +71,23 @@ func (rb *recvBatch) fill() error {
 // MSG_DONTWAIT never blocks, so the raw call (no scheduler hand-off) suffices.
 func (rb *recvBatch) recvmmsg(fd uintptr) bool {
 	s := &rb.sys
-	n, _, errno := unix.RawSyscall6(unix.SYS_RECVMMSG, fd, uintptr(unsafe.Pointer(&s.hdrs[0])),
-		recvBatchSize, unix.MSG_DONTWAIT, 0, 0)
-	switch errno {
-	case 0:
-		s.got = int(n)
+	for {
+		n, _, errno := unix.RawSyscall6(unix.SYS_RECVMMSG, fd, uintptr(unsafe.Pointer(&s.hdrs[0])),
+			recvBatchSize, unix.MSG_DONTWAIT, 0, 0)
+		switch errno {
+		case 0:
+			s.got = int(n)
+			return true
+		case unix.EAGAIN:
+			return false
+		case unix.EINTR:
+			// Try again now: the poller is edge-triggered and would not wake
+			// for datagrams already queued.
+			continue
+		}
+		s.errno = errno
 		return true
-	case unix.EAGAIN:
-		return false
-	case unix.EINTR:
-		return false // retried after the poller says readable, which it still is
 	}
-	s.errno = errno
-	return true
 }
 
 func sockaddrAddrPort(sa *unix.RawSockaddrInet6) netip.AddrPort {

@@ -112,6 +112,13 @@ func TestRunWithChurn(t *testing.T) {
 	}
 }
 
+func TestCommandRefusesUnknownSubscriberMode(t *testing.T) {
+	err := Command(context.Background(), []string{"--dev", "--subscriber-mode", "half"}, io.Discard, io.Discard)
+	if err == nil || !strings.Contains(err.Error(), `subscriber mode "half": want light or full`) {
+		t.Fatalf("got %v, want the mode refused by name", err)
+	}
+}
+
 func TestCommandRefusesRemoteServer(t *testing.T) {
 	err := Command(context.Background(), []string{"--dev", "--url", "ws://192.0.2.1:7880"}, io.Discard, io.Discard)
 	if err == nil || !strings.Contains(err.Error(), "loopback") {
