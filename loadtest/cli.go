@@ -23,6 +23,7 @@ func Command(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		dev     bool
 		quality string
 		jsonOut string
+		mode    string
 	)
 	fs.StringVar(&cfg.URL, "url", "ws://127.0.0.1:7880", "server URL (ws:// or wss://)")
 	fs.StringVar(&cfg.APIKey, "api-key", "", "API key that signs the participants' tokens")
@@ -31,6 +32,7 @@ func Command(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	fs.IntVar(&cfg.Rooms, "rooms", 1, "number of rooms")
 	fs.IntVar(&cfg.Publishers, "publishers", 2, "publishers per room (each also subscribes)")
 	fs.IntVar(&cfg.Subscribers, "subscribers", 0, "subscribe-only participants per room")
+	fs.StringVar(&mode, "subscriber-mode", "full", "how subscribe-only participants receive: full (decrypt every packet, for correctness) or light (RTP headers only, for many subscribers)")
 	fs.DurationVar(&cfg.Duration, "duration", 30*time.Second, "how long to measure, once every participant has joined")
 	fs.DurationVar(&cfg.JoinTimeout, "join-timeout", DefaultJoinTimeout, "longest time given to the joins before measuring")
 	fs.StringVar(&quality, "video-quality", "high", "highest video layer published: low, medium or high")
@@ -52,6 +54,7 @@ func Command(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		return fmt.Errorf("unexpected argument %q", fs.Arg(0))
 	}
 	cfg.Quality = VideoQuality(quality)
+	cfg.SubscriberMode = SubscriberMode(mode)
 	if dev {
 		if cfg.APIKey != "" || cfg.APISecret != "" {
 			return errors.New("--dev and --api-key/--api-secret exclude each other")

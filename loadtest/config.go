@@ -19,15 +19,32 @@ const (
 	VideoHigh   VideoQuality = "high"
 )
 
+// SubscriberMode is how the subscribe-only participants receive media.
+type SubscriberMode string
+
+// Subscriber modes.
+const (
+	// SubscriberFull decrypts and reads every packet through Pion, as a real client
+	// does: the mode for correctness runs.
+	SubscriberFull SubscriberMode = "full"
+	// SubscriberLight completes ICE and DTLS for real but reads only the RTP header
+	// of each SRTP packet (it is sent in the clear), and sends the congestion
+	// control feedback itself: the mode for many subscribers on few cores.
+	SubscriberLight SubscriberMode = "light"
+)
+
 // Config is one load-test run.
 type Config struct {
 	URL         string // ws://host:port (the /rtc path is added when missing)
 	APIKey      string
 	APISecret   string
 	Rooms       int
-	Publishers  int           // per room
-	Subscribers int           // per room, subscribe-only
-	Duration    time.Duration // measured time, after every participant has joined
+	Publishers  int // per room
+	Subscribers int // per room, subscribe-only
+	// SubscriberMode is how the subscribe-only participants receive (default full).
+	// Publishers, which also subscribe, always receive in full.
+	SubscriberMode SubscriberMode
+	Duration       time.Duration // measured time, after every participant has joined
 	// JoinTimeout bounds the join phase before Duration starts (default 2 min).
 	JoinTimeout time.Duration
 	Quality     VideoQuality
@@ -86,6 +103,13 @@ func (c *Config) Validate() error {
 	case VideoLow, VideoMedium, VideoHigh:
 	default:
 		return fmt.Errorf("video quality %q: want low, medium or high", c.Quality)
+	}
+	switch c.SubscriberMode {
+	case "":
+		c.SubscriberMode = SubscriberFull
+	case SubscriberFull, SubscriberLight:
+	default:
+		return fmt.Errorf("subscriber mode %q: want light or full", c.SubscriberMode)
 	}
 	if c.RoomPrefix == "" {
 		c.RoomPrefix = "loadtest"

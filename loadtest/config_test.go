@@ -34,8 +34,8 @@ func TestConfigDerivesMetricsURL(t *testing.T) {
 	if err := c.Validate(); err != nil {
 		t.Fatal(err)
 	}
-	if c.MetricsURL != "http://127.0.0.1:7880/metrics" || c.Quality != VideoHigh {
-		t.Fatalf("metrics %q quality %q", c.MetricsURL, c.Quality)
+	if c.MetricsURL != "http://127.0.0.1:7880/metrics" || c.Quality != VideoHigh || c.SubscriberMode != SubscriberFull {
+		t.Fatalf("metrics %q quality %q subscriber mode %q", c.MetricsURL, c.Quality, c.SubscriberMode)
 	}
 }
 
@@ -48,6 +48,7 @@ func TestConfigRefusesBadValues(t *testing.T) {
 		"no key":       {URL: "ws://127.0.0.1", Rooms: 1, Publishers: 1, Duration: time.Second},
 		"nobody":       {URL: "ws://127.0.0.1", APIKey: "k", APISecret: "s", Rooms: 1, Duration: time.Second},
 		"churn < zero": {URL: "ws://127.0.0.1", APIKey: "k", APISecret: "s", Rooms: 1, Publishers: 1, Duration: time.Second, Churn: -1},
+		"bad mode":     {URL: "ws://127.0.0.1", APIKey: "k", APISecret: "s", Rooms: 1, Publishers: 1, Duration: time.Second, SubscriberMode: "half"},
 	} {
 		if err := c.Validate(); err == nil {
 			t.Errorf("%s: accepted", name)

@@ -47,6 +47,8 @@ type participant struct {
 	identity  string
 	room      string
 	publisher bool
+	light     bool           // a light subscriber (SubscriberLight)
+	recv      *lightReceiver // its media path, when light
 	joinStart time.Time
 
 	client  *client.Client
@@ -69,11 +71,17 @@ func (p *participant) join(ctx context.Context, r *runner) error {
 		return err
 	}
 	ctx, p.cancel = context.WithCancel(ctx)
-	c, err := client.Join(ctx, r.cfg.URL, token,
-		client.WithLogger(r.log.With("identity", p.identity)),
-		client.WithInterceptor(CaptureTimeStamper{}),
-		client.WithSettingEngine(settingEngineWith(r.net)),
-	)
+	log := r.log.With("identity", p.identity)
+	opts := []client.Option{client.WithLogger(log), client.WithInterceptor(CaptureTimeStamper{})}
+	if p.light {
+		p.recv = newLightReceiver(p.sawFirstFrame)
+		opts = append(opts, client.WithInterceptor(rtcpWriterTap{r: p.recv}),
+			client.WithRTPHeaderEncryptionPolicy(webrtc.RTPHeaderEncryptionPolicyDisable),
+			client.WithSettingEngine(lightSettings(&lightNet{bigBufferNet: r.net, recv: p.recv})))
+	} else {
+		opts = append(opts, client.WithSettingEngine(settingEngineWith(r.net)))
+	}
+	c, err := client.Join(ctx, r.cfg.URL, token, opts...)
 	if err != nil {
 		p.cancel()
 		return fmt.Errorf("join %s/%s: %w", p.room, p.identity, err)
@@ -81,6 +89,10 @@ func (p *participant) join(ctx context.Context, r *runner) error {
 	p.client = c
 	p.wg.Add(1)
 	go func() { defer p.wg.Done(); p.consumeEvents(ctx) }()
+	if p.light {
+		p.wg.Add(1)
+		go func() { defer p.wg.Done(); p.recv.runFeedback(ctx, log) }()
+	}
 	if p.publisher {
 		if err := p.publish(ctx, r); err != nil {
 			p.stop()
@@ -142,6 +154,10 @@ func (p *participant) consumeEvents(ctx context.Context) {
 			}
 			switch ev := ev.(type) {
 			case client.TrackSubscribed:
+				if p.light {
+					p.watchLight(ev.Track)
+					continue
+				}
 				p.wg.Add(1)
 				go func() { defer p.wg.Done(); p.read(ctx, ev.Track) }()
 			case client.TrackUnpublished:
@@ -179,11 +195,7 @@ func (p *participant) read(ctx context.Context, t *client.RemoteTrack) {
 			return
 		}
 		now := time.Now()
-		p.mu.Lock()
-		if p.firstFrame.IsZero() {
-			p.firstFrame = now
-		}
-		p.mu.Unlock()
+		p.sawFirstFrame(now)
 		stats.OnPacket(PacketInfo{
 			Arrival:        now,
 			SequenceNumber: pkt.SequenceNumber,
@@ -193,6 +205,15 @@ func (p *participant) read(ctx context.Context, t *client.RemoteTrack) {
 			CaptureTime:    captureTime(&pkt.Header, captureID),
 		})
 	}
+}
+
+// sawFirstFrame records the arrival of the participant's first remote packet.
+func (p *participant) sawFirstFrame(now time.Time) {
+	p.mu.Lock()
+	if p.firstFrame.IsZero() {
+		p.firstFrame = now
+	}
+	p.mu.Unlock()
 }
 
 func receiverExtensionID(r *webrtc.RTPReceiver, uri string) uint8 {

@@ -60,6 +60,8 @@ func Run(ctx context.Context, cfg Config, progress io.Writer) (*Report, error) {
 	// The server figures start once everyone has joined: the joins' DTLS
 	// handshakes are not forwarding work.
 	start, startErr := ScrapeServer(ctx, httpClient, cfg.MetricsURL)
+	measuredFrom := time.Now()
+	cpuStart, haveCPU := selfCPU()
 	if startErr != nil {
 		fmt.Fprintf(progress, "loadtest: server metrics unavailable (%v); server figures will be null\n", startErr)
 	}
@@ -93,6 +95,11 @@ loop:
 	elapsed := time.Since(began)
 	end, endErr := ScrapeServer(context.Background(), httpClient, cfg.MetricsURL)
 	report := r.report(time.Now(), elapsed)
+	report.DurationMeasuredS = time.Since(measuredFrom).Seconds()
+	if cpuEnd, ok := selfCPU(); ok && haveCPU {
+		cpu := (cpuEnd - cpuStart).Seconds()
+		report.GeneratorCPUSeconds = &cpu
+	}
 	if startErr == nil && endErr == nil {
 		report.addServer(start, end)
 	}
@@ -144,6 +151,7 @@ func (r *runner) newParticipant(room int, publisher bool) *participant {
 		identity:  fmt.Sprintf("%s-%d", role, r.nextID),
 		room:      fmt.Sprintf("%s-%d", r.cfg.RoomPrefix, room),
 		publisher: publisher,
+		light:     !publisher && r.cfg.SubscriberMode == SubscriberLight,
 	}
 }
 
@@ -247,12 +255,13 @@ func (r *runner) report(now time.Time, elapsed time.Duration) *Report {
 	active := append([]*participant(nil), r.active...)
 	all := append(append([]*participant(nil), r.active...), r.retired...)
 	rep := &Report{
-		Participants: len(active),
-		Rooms:        r.cfg.Rooms,
-		DurationS:    elapsed.Seconds(),
-		Joins:        r.joins,
-		JoinFailures: r.failed,
-		Errors:       append([]string(nil), r.errors...),
+		Participants:   len(active),
+		Rooms:          r.cfg.Rooms,
+		DurationS:      elapsed.Seconds(),
+		Joins:          r.joins,
+		JoinFailures:   r.failed,
+		Errors:         append([]string(nil), r.errors...),
+		SubscriberMode: string(r.cfg.SubscriberMode),
 	}
 	r.mu.Unlock()
 

@@ -65,6 +65,33 @@ func TestRunAgainstRealServer(t *testing.T) {
 	}
 }
 
+// `--subscriber-mode light` through Run: every track of the light subscribers is
+// subscribed and measured, and the report carries the generator's own CPU.
+func TestRunWithLightSubscribers(t *testing.T) {
+	_, cfg := startServer(t)
+	cfg.Publishers, cfg.Subscribers, cfg.Simulcast, cfg.SubscriberMode = 1, 3, true, SubscriberLight
+	cfg.Duration = 3 * time.Second
+
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	rep, err := Run(ctx, cfg, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var table strings.Builder
+	_ = rep.WriteTable(&table)
+	t.Logf("report:\n%s", table.String())
+	if rep.TracksExpected != 6 || rep.TracksSubscribed != 6 || rep.JoinFailures != 0 {
+		t.Errorf("tracks %d of %d, join failures %d: want 6 of 6 and none (errors %v)", rep.TracksSubscribed, rep.TracksExpected, rep.JoinFailures, rep.Errors)
+	}
+	if rep.PacketsReceived == 0 || rep.LossPct > 2 || rep.DelayMS.Count == 0 || rep.JoinMS.Count != 3 {
+		t.Errorf("received %d packets, loss %.2f%%, %d delay samples, %d join times", rep.PacketsReceived, rep.LossPct, rep.DelayMS.Count, rep.JoinMS.Count)
+	}
+	if rep.SubscriberMode != "light" || rep.GeneratorCPUSeconds == nil || *rep.GeneratorCPUSeconds <= 0 {
+		t.Errorf("subscriber mode %q, generator CPU %v", rep.SubscriberMode, rep.GeneratorCPUSeconds)
+	}
+}
+
 // Churn replaces participants while media keeps flowing; every replacement joins.
 func TestRunWithChurn(t *testing.T) {
 	_, cfg := startServer(t)
@@ -82,6 +109,13 @@ func TestRunWithChurn(t *testing.T) {
 	}
 	if rep.Participants != 3 {
 		t.Errorf("%d participants at the end, want 3", rep.Participants)
+	}
+}
+
+func TestCommandRefusesUnknownSubscriberMode(t *testing.T) {
+	err := Command(context.Background(), []string{"--dev", "--subscriber-mode", "half"}, io.Discard, io.Discard)
+	if err == nil || !strings.Contains(err.Error(), `subscriber mode "half": want light or full`) {
+		t.Fatalf("got %v, want the mode refused by name", err)
 	}
 }
 

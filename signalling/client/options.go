@@ -26,6 +26,7 @@ type options struct {
 	room          string
 	requestTime   time.Duration
 	interceptors  []interceptor.Factory
+	headerCrypto  webrtc.RTPHeaderEncryptionPolicy
 	lobbyWaiting  func(LobbyWaiting)
 }
 
@@ -94,6 +95,16 @@ func WithRoom(name string) Option { return func(o *options) { o.room = name } }
 // WithRequestTimeout bounds how long a request waits for its answer when the
 // caller's context has no earlier deadline (default 10 s).
 func WithRequestTimeout(d time.Duration) Option { return func(o *options) { o.requestTime = d } }
+
+// WithRTPHeaderEncryptionPolicy sets whether the client's connections negotiate
+// the encryption of RTP header extensions (RFC 9335, "cryptex"); the default is
+// Pion's, webrtc.RTPHeaderEncryptionPolicyNegotiate. The load generator's light
+// subscribers pass webrtc.RTPHeaderEncryptionPolicyDisable: they read the
+// transport-wide sequence number and abs-capture-time without decrypting, as a
+// browser without cryptex receives them.
+func WithRTPHeaderEncryptionPolicy(p webrtc.RTPHeaderEncryptionPolicy) Option {
+	return func(o *options) { o.headerCrypto = p }
+}
 
 // WithInterceptor adds a Pion interceptor to both of the client's connections, after
 // the default ones (the load generator stamps abs-capture-time with one).

@@ -99,7 +99,7 @@ func (c *Client) newAPI(serverURL string, ids *streamIDs) (*webrtc.API, error) {
 // session that jr starts (a join, or a rejoin on another node: the old ones are
 // closed by then).
 func (c *Client) newPeerConnections(serverURL string, jr protocol.JoinResponse) error {
-	cfg := webrtc.Configuration{SDPSemantics: webrtc.SDPSemanticsUnifiedPlan}
+	cfg := webrtc.Configuration{SDPSemantics: webrtc.SDPSemanticsUnifiedPlan, RTPHeaderEncryptionPolicy: c.opts.headerCrypto}
 	for _, s := range jr.ICEServers {
 		cfg.ICEServers = append(cfg.ICEServers, webrtc.ICEServer{URLs: s.URLs, Username: s.Username, Credential: s.Credential})
 	}
