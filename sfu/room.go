@@ -241,7 +241,9 @@ func (r *Room) removeParticipant(p *Participant) (empty bool) {
 
 // participantLeft announces p's departure and closes the room when it was the last.
 func (r *Room) participantLeft(p *Participant, info vocab.ParticipantInfo, reason vocab.CloseReason, empty bool) {
-	r.engine.stats.participants.Add(-1)
+	if p.relay == nil { // a ghost is counted on its own node
+		r.engine.stats.participants.Add(-1)
+	}
 	if p.announced.Load() {
 		if !info.Hidden {
 			r.broadcast(ParticipantLeft{Participant: info, Reason: reason}, p)
@@ -249,7 +251,7 @@ func (r *Room) participantLeft(p *Participant, info vocab.ParticipantInfo, reaso
 		if p.kind == vocab.ParticipantRecorder {
 			r.broadcast(RoomUpdated{Room: r.Info()}, p)
 		}
-		if h := r.engine.cfg.Hooks.ParticipantLeft; h != nil {
+		if h := r.engine.cfg.Hooks.ParticipantLeft; h != nil && p.relay == nil {
 			h(r.Info(), info, reason)
 		}
 	}

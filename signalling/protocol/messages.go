@@ -86,6 +86,16 @@ type AddTrackRequest struct {
 	Width    int          `json:"width,omitempty"`
 	Height   int          `json:"height,omitempty"`
 	Layers   []LayerInfo  `json:"layers,omitempty"` // simulcast layers, lowest first; empty for one stream
+	// Owner, from a relay only (another node, package cascade), names the
+	// participant of the relay's node the track is published for.
+	Owner *RelayedOwner `json:"owner,omitempty"`
+}
+
+// RelayedOwner is the participant of another node a relay publishes a track for.
+type RelayedOwner struct {
+	Identity string `json:"identity"`
+	Name     string `json:"name,omitempty"`
+	Metadata string `json:"metadata,omitempty"`
 }
 
 // MuteRequest mutes or unmutes one of the participant's own tracks.

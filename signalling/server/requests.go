@@ -36,10 +36,17 @@ func (p *peer) handle(c *conn, msg protocol.ClientMessage) {
 			c.sendError(id, protocol.CodePermissionDenied, publishDenied(perms, req.Source))
 			return
 		}
-		info, err := part.AddTrack(req.ClientID, sfu.TrackRequest{
+		treq := sfu.TrackRequest{
 			Name: req.Name, Kind: req.Kind, Source: req.Source, Muted: req.Muted,
 			Width: req.Width, Height: req.Height, Layers: protocol.VocabLayers(req.Layers),
-		})
+		}
+		var info vocab.TrackInfo
+		var err error
+		if o := req.Owner; o != nil {
+			info, err = part.AddRelayedTrack(sfu.RelayedOwner{Identity: o.Identity, Name: o.Name, Metadata: o.Metadata}, req.ClientID, treq)
+		} else {
+			info, err = part.AddTrack(req.ClientID, treq)
+		}
 		if err != nil {
 			p.fail(c, id, msg.Type, err)
 			return
