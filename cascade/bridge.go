@@ -103,6 +103,8 @@ func (b *Bridge) pump(from, to *client.Client, crossed prometheus.Counter) {
 					defer b.wg.Done()
 					b.relay(ev.Track, to, crossed)
 				}()
+			case client.DataReceived:
+				b.relayData(ev, to)
 			case client.Closed:
 				b.log.Info("relay leg closed", "reason", ev.Reason)
 				return
@@ -185,4 +187,17 @@ func (b *Bridge) Close() error {
 	b.stop()
 	b.wg.Wait()
 	return nil
+}
+
+// relayData sends a data message of one leg's room into the other's, on behalf
+// of its sender there; the relay in that room routes it on to the
+// destinations it names (or everyone). Sent in order, from the pump.
+func (b *Bridge) relayData(ev client.DataReceived, to *client.Client) {
+	ctx, cancel := context.WithTimeout(b.ctx, publishTimeout)
+	defer cancel()
+	from := ev.FromIdentity
+	err := to.SendData(ctx, ev.Payload, client.DataOptions{Kind: ev.Kind, Topic: ev.Topic, To: ev.To, From: &from})
+	if err != nil {
+		b.log.Debug("relaying a data message failed", "from", from, "err", err)
+	}
 }

@@ -171,3 +171,31 @@ func (r *Room) LocalParticipants() int {
 	}
 	return n
 }
+
+// SendRelayedData sends a data message a relay received on its node from
+// fromIdentity ("" for a message of the server), as if it came from there:
+// from the relayed participant when it has one here.
+func (p *Participant) SendRelayedData(fromIdentity string, pkt DataPacket) error {
+	if p.kind != vocab.ParticipantRelay {
+		return fmt.Errorf("%w: only a relay sends data on behalf of another participant", ErrPermissionDenied)
+	}
+	if pkt.Kind == "" {
+		pkt.Kind = vocab.DataReliable
+	}
+	if pkt.Kind != vocab.DataReliable && pkt.Kind != vocab.DataLossy {
+		return fmt.Errorf("%w: data kind %q", ErrInvalidArgument, pkt.Kind)
+	}
+	p.mu.Lock()
+	closed, g := p.closed, p.ghosts[fromIdentity]
+	p.mu.Unlock()
+	if closed {
+		return ErrParticipantClosed
+	}
+	from := p
+	pkt.FromSID, pkt.FromIdentity = "", fromIdentity
+	if g != nil {
+		from, pkt.FromSID = g, g.sid
+	}
+	p.room.routeData(pkt, from)
+	return nil
+}

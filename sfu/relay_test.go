@@ -71,6 +71,41 @@ func TestRelayPublishesForItsOwners(t *testing.T) {
 		t.Errorf("%d participants shown (want alice, bob, cyd), %d local (want alice)", shown, room.LocalParticipants())
 	}
 
+	// Data: the relay speaks for bob; a message to bob goes to the relay,
+	// which is told its destination; a broadcast from bob skips the relay.
+	if err := relay.p.SendRelayedData("bob", DataPacket{Topic: "from-bob"}); err != nil {
+		t.Fatal(err)
+	}
+	alice.waitEvent("bob's message", isEvent(func(d DataReceived) bool {
+		return d.Packet.Topic == "from-bob" && d.Packet.FromIdentity == "bob" && d.Packet.FromSID == bob.SID()
+	}))
+	if err := alice.p.SendData(DataPacket{Topic: "to-bob", DestinationIdentities: []string{"bob", "cyd"}}); err != nil {
+		t.Fatal(err)
+	}
+	relay.waitEvent("alice's message to bob", isEvent(func(d DataReceived) bool {
+		return d.Packet.Topic == "to-bob" && len(d.Packet.DestinationIdentities) == 2
+	}))
+	if err := alice.p.SendData(DataPacket{Topic: "to-all"}); err != nil {
+		t.Fatal(err)
+	}
+	relay.waitEvent("alice's broadcast", isEvent(func(d DataReceived) bool { return d.Packet.Topic == "to-all" }))
+	for _, ev := range relay.log.all() {
+		if d, ok := ev.(DataReceived); ok && d.Packet.Topic == "from-bob" {
+			t.Error("the relay got back the message it sent for bob")
+		}
+		if d, ok := ev.(DataReceived); ok && d.Packet.Topic == "to-bob" && d.Packet.FromIdentity != "alice" {
+			t.Errorf("alice's message reached the relay from %q", d.Packet.FromIdentity)
+		}
+	}
+	if n := countEvents[DataReceived](relay.log); n != 2 {
+		t.Errorf("the relay got %d messages, want alice's two (to bob and cyd once, and to all)", n)
+	}
+	for _, ev := range alice.log.all() {
+		if d, ok := ev.(DataReceived); ok && len(d.Packet.DestinationIdentities) > 0 {
+			t.Error("a participant was told a message's destinations")
+		}
+	}
+
 	// Bob's last track goes: bob leaves. The relay leaves: cyd goes with it.
 	if err := relay.p.Unpublish(bobMic.SID); err != nil {
 		t.Fatal(err)

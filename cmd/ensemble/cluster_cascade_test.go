@@ -29,6 +29,13 @@ type cascadeMember struct {
 	mu       sync.Mutex
 	packets  map[string]*atomic.Int64 // by publisher identity + "/" + kind
 	tracks   map[string]*client.RemoteTrack
+	data     map[string]int // messages received, by sender identity + "/" + topic
+}
+
+func (m *cascadeMember) messages(from, topic string) int {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.data[from+"/"+topic]
 }
 
 func (m *cascadeMember) received(from string, kind vocab.Kind) int64 {
@@ -54,7 +61,7 @@ func joinCascade(t *testing.T, ctx context.Context, baseURL, room, identity stri
 	if err != nil {
 		t.Fatalf("%s joins %s through %s: %v", identity, room, baseURL, err)
 	}
-	m := &cascadeMember{identity: identity, c: c, packets: map[string]*atomic.Int64{}, tracks: map[string]*client.RemoteTrack{}}
+	m := &cascadeMember{identity: identity, c: c, packets: map[string]*atomic.Int64{}, tracks: map[string]*client.RemoteTrack{}, data: map[string]int{}}
 	opus, err := clip.ParseOgg(clips.Opus)
 	if err != nil {
 		t.Fatal(err)
@@ -84,6 +91,12 @@ func joinCascade(t *testing.T, ctx context.Context, baseURL, room, identity stri
 			case <-playCtx.Done():
 				return
 			case ev := <-c.Events():
+				if d, ok := ev.(client.DataReceived); ok {
+					m.mu.Lock()
+					m.data[d.FromIdentity+"/"+d.Topic]++
+					m.mu.Unlock()
+					continue
+				}
 				s, ok := ev.(client.TrackSubscribed)
 				if !ok {
 					continue
@@ -245,6 +258,35 @@ func spanRoom(t *testing.T, nodes int, names []string, cameras int, videoPackets
 			}
 			return pub.camera.KeyframeRequests() > before
 		})
+	}
+
+	// Data messages are room-wide: a broadcast from the last node reaches
+	// everyone once, a message to one participant reaches that one only
+	// (checked once a later broadcast arrived everywhere).
+	last, first := members[len(members)-1], members[0]
+	send := func(topic string, to ...string) {
+		if err := last.c.SendData(ctx, []byte(topic), client.DataOptions{Topic: topic, To: to}); err != nil {
+			t.Fatalf("%s sends %s: %v", last.identity, topic, err)
+		}
+	}
+	send("hello")
+	send("private", first.identity)
+	send("after")
+	for _, m := range members[:len(members)-1] {
+		waitFor(t, 10*time.Second, m.identity+" receiving "+last.identity+"'s messages", func() bool {
+			return m.messages(last.identity, "after") == 1
+		})
+		wantPrivate := 0
+		if m == first {
+			wantPrivate = 1
+		}
+		if hello, private := m.messages(last.identity, "hello"), m.messages(last.identity, "private"); hello != 1 || private != wantPrivate {
+			t.Errorf("%s received the broadcast %d times and the message to %s %d times, want 1 and %d",
+				m.identity, hello, first.identity, private, wantPrivate)
+		}
+	}
+	if n := last.messages(last.identity, "hello"); n != 0 {
+		t.Errorf("%s received its own broadcast back %d times", last.identity, n)
 	}
 
 	// Each satellite sends its two participants' four tracks to the host once,

@@ -132,6 +132,9 @@ type SendDataRequest struct {
 	Topic                 string         `json:"topic,omitempty"`
 	Payload               []byte         `json:"payload"` // base64 in JSON
 	DestinationIdentities []string       `json:"destination_identities,omitempty"`
+	// FromIdentity, from a relay only (package cascade), is who sent the
+	// message on the relay's node; "" is that node's server.
+	FromIdentity *string `json:"from_identity,omitempty"`
 }
 
 // UpdateMetadataRequest changes the participant's own name or metadata.
@@ -217,6 +220,9 @@ type DataEvent struct {
 	Payload      []byte         `json:"payload"`
 	FromSID      string         `json:"from_sid,omitempty"`
 	FromIdentity string         `json:"from_identity,omitempty"`
+	// DestinationIdentities are told to a relay only, which routes the
+	// message on, on its node.
+	DestinationIdentities []string `json:"destination_identities,omitempty"`
 }
 
 // CloseEvent ends a session.

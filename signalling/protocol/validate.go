@@ -194,6 +194,11 @@ func (m SendDataRequest) validate() error {
 	if len(m.DestinationIdentities) > maxDestinations {
 		return invalid("at most %d destination_identities", maxDestinations)
 	}
+	if m.FromIdentity != nil {
+		if err := label.Check(*m.FromIdentity, label.MaxNameRunes); err != nil {
+			return invalid("from_identity %v", err)
+		}
+	}
 	for i, id := range m.DestinationIdentities {
 		if id == "" {
 			return invalid("destination_identities[%d] is empty", i)

@@ -85,9 +85,14 @@ func (p *peer) handle(c *conn, msg protocol.ClientMessage) {
 			c.sendError(id, protocol.CodePermissionDenied, `your token lacks the "publish_data" grant`)
 			return
 		}
-		p.reply(c, id, msg.Type, part.SendData(sfu.DataPacket{
+		pkt := sfu.DataPacket{
 			Kind: req.Kind, Topic: req.Topic, Payload: req.Payload, DestinationIdentities: req.DestinationIdentities,
-		}))
+		}
+		if req.FromIdentity != nil {
+			p.reply(c, id, msg.Type, part.SendRelayedData(*req.FromIdentity, pkt))
+			return
+		}
+		p.reply(c, id, msg.Type, part.SendData(pkt))
 	case protocol.UpdateMetadataRequest:
 		if !perms.CanUpdateMetadata {
 			c.sendError(id, protocol.CodePermissionDenied, `your token lacks the "update_metadata" grant`)
