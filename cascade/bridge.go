@@ -9,6 +9,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/pion/rtp"
+	"github.com/pion/sdp/v3"
 	"github.com/pion/webrtc/v4"
 	"github.com/prometheus/client_golang/prometheus"
 
@@ -148,11 +150,13 @@ func (b *Bridge) relay(rt *client.RemoteTrack, to *client.Client, crossed promet
 	}
 	crossed.Inc()
 	b.log.Info("track relayed", "track", rt.TrackSID, "participant", owner.Identity, "as", lt.SID())
+	exts := extensionMap(rt, lt)
 	for {
 		p, err := rt.ReadRTP()
 		if err != nil {
 			break
 		}
+		exts.rewrite(&p.Header)
 		if rt.IsTelephoneEvent(p) {
 			err = lt.WriteTelephoneEvent(p)
 		} else {
@@ -199,5 +203,46 @@ func (b *Bridge) relayData(ev client.DataReceived, to *client.Client) {
 	err := to.SendData(ctx, ev.Payload, client.DataOptions{Kind: ev.Kind, Topic: ev.Topic, To: ev.To, From: &from})
 	if err != nil {
 		b.log.Debug("relaying a data message failed", "from", from, "err", err)
+	}
+}
+
+// relayedExtensions are the header extensions that cross a relay: the audio
+// level (active speakers are room-wide). The rest are the far leg's (transport
+// ones, written anew by the near leg) and are dropped.
+var relayedExtensions = []string{sdp.AudioLevelURI}
+
+// extMap maps the extension ids a track arrives with to the ones it leaves with.
+type extMap []struct{ from, to uint8 }
+
+func extensionMap(rt *client.RemoteTrack, lt *client.LocalTrack) extMap {
+	var m extMap
+	for _, uri := range relayedExtensions {
+		var from uint8
+		for _, e := range rt.Receiver.GetParameters().HeaderExtensions {
+			if e.URI == uri && e.ID > 0 && e.ID < 256 {
+				from = uint8(e.ID)
+			}
+		}
+		if to := lt.ExtensionID(uri); from != 0 && to != 0 {
+			m = append(m, struct{ from, to uint8 }{from, to})
+		}
+	}
+	return m
+}
+
+// rewrite keeps the relayed extensions of h under their new ids, and drops the others.
+func (m extMap) rewrite(h *rtp.Header) {
+	if !h.Extension {
+		return
+	}
+	var vals [][]byte
+	for _, e := range m {
+		vals = append(vals, h.GetExtension(e.from))
+	}
+	h.Extension, h.Extensions, h.ExtensionProfile = false, nil, 0
+	for i, e := range m {
+		if vals[i] != nil {
+			_ = h.SetExtension(e.to, vals[i])
+		}
 	}
 }

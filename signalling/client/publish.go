@@ -422,3 +422,19 @@ func qualitiesRise(layers []vocab.LayerInfo) bool {
 	}
 	return len(layers) > 1 || len(layers) == 1 && layers[0].Quality != vocab.QualityLow
 }
+
+// ExtensionID is the RTP header extension id the publisher connection
+// negotiated for uri on the track (0: none), for a relay that copies packets
+// received with other ids.
+func (t *LocalTrack) ExtensionID(uri string) uint8 {
+	s := t.rtpSender()
+	if s == nil {
+		return 0
+	}
+	for _, e := range s.GetParameters().HeaderExtensions {
+		if e.URI == uri && e.ID > 0 && e.ID < 256 {
+			return uint8(e.ID)
+		}
+	}
+	return 0
+}
