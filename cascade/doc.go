@@ -59,9 +59,26 @@
 // a peer node) and ensemble_relay_tracks_in_total{peer} (tracks it received from
 // one), counted by the Bridge when it publishes a track on a leg.
 //
+// # Data messages and active speakers
+//
+// A relay receives the data messages of its room like anyone, and is told
+// their destinations; the Bridge sends each into the other room on behalf of
+// its sender (send_data's from_identity), where the relay routes it to the
+// destinations there. A relayed participant's messages never go back to its
+// relay, and a message to a relayed participant goes to its relay once. The
+// audio level (RFC 6464) crosses under the extension id the near leg
+// negotiated, so the relayed participant's node finds it speaking too.
+//
 // # Not yet
 //
-// Simulcast crosses as its highest layer only (the satellite's subscribers get
-// that one layer); data messages and active-speaker levels do not cross yet;
-// a relayed participant appears on the other node once it publishes a track.
+//   - Simulcast crosses as its highest layer only: the relay asks for the top
+//     layer, and the satellite's subscribers get that one layer (the SFU's
+//     UpTrack would need the relayed layers published as simulcast).
+//   - A relayed participant appears on the other node once it publishes a
+//     track, and leaves when its last track is unpublished; mute, name and
+//     metadata changes do not cross yet.
+//   - The origin is a single point: a satellite whose origin dies keeps its
+//     local room, and its bridge ends; nothing re-bridges to a new host yet.
+//   - Bridges are per room and per satellite; two satellites exchange media
+//     through the origin (one more hop, and the origin's egress).
 package cascade

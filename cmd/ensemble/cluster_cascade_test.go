@@ -30,7 +30,7 @@ type cascadeMember struct {
 	mu       sync.Mutex
 	packets  map[string]*atomic.Int64 // by publisher identity + "/" + kind
 	tracks   map[string]*client.RemoteTrack
-	data     map[string]int // messages received, by sender identity + "/" + topic
+	data     map[string]int  // messages received, by sender identity + "/" + topic
 	speakers map[string]bool // identities announced as active speakers
 	level    atomic.Uint32   // the audio level its microphone stamps (127: silence)
 }
