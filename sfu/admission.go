@@ -24,7 +24,7 @@ func (e *RoomFullError) Is(target error) bool { return target == ErrRoomFull }
 // is always hidden. It is the one place where the kind decides policy; the rest
 // of the package reads the permissions.
 func kindPermissions(kind vocab.ParticipantKind, perms vocab.Permissions) vocab.Permissions {
-	if kind == vocab.ParticipantRecorder {
+	if kind == vocab.ParticipantRecorder || kind == vocab.ParticipantRelay {
 		perms.Hidden = true
 	}
 	return perms

@@ -110,7 +110,8 @@ func (a *roomActivity) allocate(p *Participant, now time.Time) {
 	}
 	st.est.update(now, st.sending)
 	budget := int(float64(st.est.estimate) * budgetShare)
-	if p.kind == vocab.ParticipantRecorder {
+	if p.kind == vocab.ParticipantRecorder || p.kind == vocab.ParticipantRelay {
+		// A relay, like a recorder, serves a whole node from what it gets.
 		// A frame a recorder misses is missing from the recording for good,
 		// and a recorder runs beside the servers, on their network: it gets
 		// every track at the layer it asks for (losses are still repaired by

@@ -325,13 +325,20 @@ func (c *testClient) onTrack(remote *webrtc.TrackRemote, _ *webrtc.RTPReceiver) 
 // publish adds a synthetic track and starts sending it until the client closes.
 func (c *testClient) publish(clientID string, kind vocab.Kind) vocab.TrackInfo {
 	c.t.Helper()
+	return c.publishWith(clientID, kind, c.p.AddTrack)
+}
+
+// publishWith is publish declaring the track with add (a relay's
+// AddRelayedTrack for an owner).
+func (c *testClient) publishWith(clientID string, kind vocab.Kind, add func(string, TrackRequest) (vocab.TrackInfo, error)) vocab.TrackInfo {
+	c.t.Helper()
 	req := TrackRequest{Name: clientID, Kind: kind, Source: vocab.SourceMicrophone}
 	mime := webrtc.MimeTypeOpus
 	if kind == vocab.KindVideo {
 		req.Source, mime = vocab.SourceCamera, webrtc.MimeTypeVP8
 		req.Width, req.Height = 320, 240
 	}
-	info, err := c.p.AddTrack(clientID, req)
+	info, err := add(clientID, req)
 	if err != nil {
 		c.t.Fatalf("%s AddTrack: %v", c.name, err)
 	}

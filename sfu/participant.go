@@ -49,6 +49,14 @@ type Participant struct {
 	tracks   []*publishedTrack        // in the order they were requested
 	subs     map[string]*subscription // by track SID
 	closed   bool
+	// On a relay: its ghosts by identity, and the ghost each of its streams
+	// (by client track id) is for (relay.go).
+	ghosts  map[string]*Participant
+	relayed map[string]*Participant
+
+	// relay is set on a ghost: the relay whose publisher connection carries
+	// its tracks. Set before the ghost is known to anyone, never changed.
+	relay *Participant
 
 	sinkMu     sync.Mutex // serializes events so that they arrive in order
 	sink       EventSink
@@ -78,6 +86,8 @@ func newParticipant(r *Room, params JoinParams) *Participant {
 		metadata:      params.Metadata,
 		perms:         clonePermissions(params.Permissions),
 		subs:          map[string]*subscription{},
+		ghosts:        map[string]*Participant{},
+		relayed:       map[string]*Participant{},
 		sink:          params.Sink,
 		done:          make(chan struct{}),
 		closedAll:     make(chan struct{}),
@@ -260,6 +270,8 @@ func (p *Participant) Close(reason vocab.CloseReason) {
 	subs := p.subs
 	p.subs = map[string]*subscription{}
 	pub, sub := p.pub, p.sub
+	ghosts := p.ghosts
+	p.ghosts = map[string]*Participant{}
 	p.mu.Unlock()
 	close(p.done)
 	info := p.Info()
@@ -290,6 +302,10 @@ func (p *Participant) Close(reason vocab.CloseReason) {
 	}
 	for _, t := range tracks {
 		t.closeMedia(&p.room.engine.stats)
+	}
+	// A relay's ghosts go with it, once its connection (their media) is closed.
+	for _, g := range ghosts {
+		g.Close(reason)
 	}
 	p.room.activity.speakers.Remove(p.sid)
 	p.send(Closed{Reason: reason})

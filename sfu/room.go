@@ -182,17 +182,48 @@ func (r *Room) SendData(pkt DataPacket) {
 	r.routeData(pkt, nil)
 }
 
-// routeData delivers pkt to its destinations, never back to from.
+// routeData delivers pkt to its destinations, never back to from nor, when
+// from is a relayed participant, to its relay (the node it came from). A
+// relayed destination's message goes to its relay, once per relay; only relays
+// are told the destinations (to route the message on, on their node).
 func (r *Room) routeData(pkt DataPacket, from *Participant) {
-	ev := DataReceived{Packet: pkt}
-	if len(pkt.DestinationIdentities) == 0 {
-		r.broadcast(ev, from)
+	toRelay := DataReceived{Packet: pkt}
+	pkt.DestinationIdentities = nil
+	toPerson := DataReceived{Packet: pkt}
+	deliver := func(p *Participant) {
+		if p.kind == vocab.ParticipantRelay {
+			p.send(toRelay)
+		} else {
+			p.send(toPerson)
+		}
+	}
+	var fromRelay *Participant
+	if from != nil {
+		fromRelay = from.relay
+	}
+	if len(toRelay.Packet.DestinationIdentities) == 0 {
+		for _, p := range r.snapshot() {
+			if (from != nil && p.identity == from.identity) || (fromRelay != nil && p == fromRelay) {
+				continue
+			}
+			deliver(p)
+		}
 		return
 	}
-	for _, id := range pkt.DestinationIdentities {
-		if p, ok := r.Participant(id); ok && p != from {
-			p.send(ev)
+	sent := map[*Participant]bool{}
+	for _, id := range toRelay.Packet.DestinationIdentities {
+		p, ok := r.Participant(id)
+		if !ok || p == from {
+			continue
 		}
+		if p.relay != nil {
+			p = p.relay // on its own node
+		}
+		if sent[p] || p == fromRelay || p == from {
+			continue
+		}
+		sent[p] = true
+		deliver(p)
 	}
 }
 
@@ -241,7 +272,9 @@ func (r *Room) removeParticipant(p *Participant) (empty bool) {
 
 // participantLeft announces p's departure and closes the room when it was the last.
 func (r *Room) participantLeft(p *Participant, info vocab.ParticipantInfo, reason vocab.CloseReason, empty bool) {
-	r.engine.stats.participants.Add(-1)
+	if p.relay == nil { // a ghost is counted on its own node
+		r.engine.stats.participants.Add(-1)
+	}
 	if p.announced.Load() {
 		if !info.Hidden {
 			r.broadcast(ParticipantLeft{Participant: info, Reason: reason}, p)
@@ -249,7 +282,7 @@ func (r *Room) participantLeft(p *Participant, info vocab.ParticipantInfo, reaso
 		if p.kind == vocab.ParticipantRecorder {
 			r.broadcast(RoomUpdated{Room: r.Info()}, p)
 		}
-		if h := r.engine.cfg.Hooks.ParticipantLeft; h != nil {
+		if h := r.engine.cfg.Hooks.ParticipantLeft; h != nil && p.relay == nil {
 			h(r.Info(), info, reason)
 		}
 	}

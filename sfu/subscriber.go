@@ -57,8 +57,8 @@ func (p *Participant) Subscribe(trackSID string) error {
 	if t == nil || t.up.Load() == nil {
 		return fmt.Errorf("%w: %s", ErrTrackNotFound, trackSID)
 	}
-	if pub.identity == p.identity {
-		return fmt.Errorf("%w: cannot subscribe to own track %s", ErrInvalidArgument, trackSID)
+	if !p.receivesFrom(pub) {
+		return fmt.Errorf("%w: cannot subscribe to own (or own relayed) track %s", ErrInvalidArgument, trackSID)
 	}
 	return p.subscribeTrack(pub, t)
 }
@@ -117,7 +117,7 @@ func (p *Participant) subscribeToAll() {
 		return
 	}
 	for _, q := range p.room.snapshot() {
-		if q.identity == p.identity || q.Permissions().Hidden {
+		if !p.receivesFrom(q) || q.Permissions().Hidden {
 			continue
 		}
 		for _, t := range q.liveTracks() {

@@ -135,6 +135,10 @@ func (p *Participant) liveTracks() []*publishedTrack {
 // onTrack receives one incoming stream (one per simulcast layer) and feeds it
 // to the UpTrack of the matching request.
 func (p *Participant) onTrack(remote *webrtc.TrackRemote, receiver *webrtc.RTPReceiver) {
+	if g := p.relayedGhost(remote.ID()); g != nil {
+		g.onTrack(remote, receiver) // a relay's stream for one of its ghosts
+		return
+	}
 	kind := vocab.Kind(remote.Kind().String())
 	p.mu.Lock()
 	if p.closed {
@@ -185,11 +189,15 @@ func (p *Participant) matchTrackLocked(id string, kind vocab.Kind) *publishedTra
 }
 
 func (p *Participant) upTrackConfig(t *publishedTrack, remote *webrtc.TrackRemote, receiver *webrtc.RTPReceiver) forward.UpTrackConfig {
+	conn := p.pub
+	if p.relay != nil {
+		conn = p.relay.pub // a ghost's media arrive on its relay's connection
+	}
 	cfg := forward.UpTrackConfig{
 		TrackSID: t.sid,
 		Kind:     remote.Kind(),
 		Codec:    remote.Codec(),
-		SendPLI:  p.pub.sendPLI,
+		SendPLI:  conn.sendPLI,
 		Logger:   p.log,
 	}
 	for _, l := range t.info.Layers {
@@ -218,7 +226,7 @@ func (p *Participant) announceTrack(t *publishedTrack, info vocab.TrackInfo, hid
 		h(p.room.Info(), p.Info(), info)
 	}
 	for _, q := range p.room.snapshot() {
-		if q.identity == p.identity || !q.autoSubscribe || !q.Permissions().CanSubscribe {
+		if !q.receivesFrom(p) || !q.autoSubscribe || !q.Permissions().CanSubscribe {
 			continue
 		}
 		if err := q.subscribeTrack(p, t); err != nil {
@@ -262,6 +270,9 @@ func (p *Participant) Unpublish(trackSID string) error {
 	i := slices.IndexFunc(p.tracks, func(t *publishedTrack) bool { return t.sid == trackSID })
 	if i < 0 {
 		p.mu.Unlock()
+		if p.kind == vocab.ParticipantRelay {
+			return p.unpublishRelayed(trackSID)
+		}
 		return fmt.Errorf("%w: %s", ErrTrackNotFound, trackSID)
 	}
 	t := p.tracks[i]

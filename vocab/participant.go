@@ -23,12 +23,16 @@ const (
 	// encoder such as OBS, GStreamer or ffmpeg); it is shown and counts like a
 	// person, publishes and receives nothing.
 	ParticipantIngress ParticipantKind = "ingress"
+	// ParticipantRelay is another node of the cluster carrying a room across nodes
+	// (package cascade): it publishes tracks on behalf of the participants of its
+	// node and receives the tracks of this one. It is never shown and never counts.
+	ParticipantRelay ParticipantKind = "relay"
 )
 
 // Valid reports whether k is a known kind (the empty kind is valid: standard).
 func (k ParticipantKind) Valid() bool {
 	switch k {
-	case "", ParticipantStandard, ParticipantRecorder, ParticipantSIP, ParticipantAgent, ParticipantIngress:
+	case "", ParticipantStandard, ParticipantRecorder, ParticipantSIP, ParticipantAgent, ParticipantIngress, ParticipantRelay:
 		return true
 	}
 	return false

@@ -21,6 +21,7 @@ import (
 	"github.com/ensemble-sfu/ensemble/sfu"
 	"github.com/ensemble-sfu/ensemble/signalling/auth"
 	"github.com/ensemble-sfu/ensemble/signalling/server"
+	"github.com/ensemble-sfu/ensemble/vocab"
 )
 
 // hopHeader marks a request one node forwarded to the room's host: the host serves
@@ -78,7 +79,11 @@ func nodeURL(cfg *config.Config) string {
 // node; the media goes straight to the host's media ports, which its ICE candidates
 // name), so that clients need no redirect logic and any node can be the entry point
 // behind a load balancer. Everything else is served here.
-func routeToHost(local http.Handler, c *cluster.Cluster, verifier *auth.Verifier, log *slog.Logger) http.Handler {
+//
+// With perNode > 0 a room spans nodes (package cascade): a join goes to the node
+// PlaceParticipant chooses, and a relay's join (another node's bridge, which
+// dials the node it means) is served where it arrives.
+func routeToHost(local http.Handler, c *cluster.Cluster, perNode int, verifier *auth.Verifier, log *slog.Logger) http.Handler {
 	self := c.Self().ID
 	proxies := map[string]*httputil.ReverseProxy{}
 	proxyTo := func(n cluster.NodeInfo) (*httputil.ReverseProxy, error) {
@@ -142,7 +147,7 @@ func routeToHost(local http.Handler, c *cluster.Cluster, verifier *auth.Verifier
 			return
 		}
 		if place {
-			host, err = c.Place(r.Context(), room)
+			host, err = c.PlaceParticipant(r.Context(), room, perNode)
 		} else {
 			var ok bool
 			host, ok, err = c.Host(r.Context(), room)
@@ -182,8 +187,8 @@ func roomOf(r *http.Request, verifier *auth.Verifier) (room string, place bool) 
 			tok, _ = bearer(r)
 		}
 		claims, err := verifier.Verify(tok)
-		if err != nil || claims.Room == "" {
-			return "", false // refused here, with the precise reason
+		if err != nil || claims.Room == "" || claims.Kind == vocab.ParticipantRelay {
+			return "", false // refused here with the precise reason, or a relay served here
 		}
 		return claims.Room, true
 	}

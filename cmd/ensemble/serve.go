@@ -118,6 +118,12 @@ func runServe(ctx context.Context, args []string) error {
 	defer stopLeases()
 	go recorder.WatchLeases(leases)
 
+	// Rooms spanning nodes (cluster.max_participants_per_node): relay tokens
+	// are signed with the first API key, which every node shares.
+	relayKey := cfg.Keys.Names()[0]
+	cas := newCascader(cfg.Cluster.MaxParticipantsPerNode, relayKey, cfg.Keys[relayKey], log)
+	cas.nearURL = loopbackURL(inner.Addr())
+
 	udpMin, udpMax := cfg.PortRange()
 	// The engine is not tied to ctx: on a signal we drain first, then close it.
 	engine, err := sfu.NewEngine(context.Background(), sfu.Config{
@@ -130,7 +136,7 @@ func runServe(ctx context.Context, args []string) error {
 		MaxParticipantsPerRoom:  cfg.Limits.MaxParticipantsPerRoom,
 		MaxTracksPerParticipant: cfg.Limits.MaxTracksPerParticipant,
 		MaxRooms:                cfg.Limits.MaxRooms,
-		Hooks:                   withAutoRecord(sfuhooks.Of(notifier), recorder),
+		Hooks:                   cas.hooks(withAutoRecord(sfuhooks.Of(notifier), recorder)),
 		Logger:                  log,
 	})
 	if err != nil {
@@ -195,6 +201,12 @@ func runServe(ctx context.Context, args []string) error {
 		if err := srv.RegisterMetrics(clus.Collector()); err != nil {
 			return err
 		}
+		if err := srv.RegisterMetrics(cas.counters.Collectors()...); err != nil {
+			return err
+		}
+		cas.engine.Store(engine)
+		cas.clus.Store(clus)
+		defer cas.close() // before the engine and the cluster close
 	}
 
 	// Hosts sign in through the organisation's identity provider, when configured.
@@ -275,7 +287,7 @@ func runServe(ctx context.Context, args []string) error {
 
 	root := srv.Handler()
 	if clus != nil {
-		root = routeToHost(root, clus, verifier, log)
+		root = routeToHost(root, clus, cfg.Cluster.MaxParticipantsPerNode, verifier, log)
 	}
 	handler := publicEdge(cfg, root, verifier)
 	httpSrv := server.NewHTTPServer(handler, server.HTTPTimeouts{}, log)

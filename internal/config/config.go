@@ -393,6 +393,11 @@ type Cluster struct {
 	// node) or "region" (the least-loaded node of the region of the node the first
 	// participant reached, else the least-loaded anywhere). Give every node the same.
 	Placement string `yaml:"placement"`
+	// MaxParticipantsPerNode spans a room over several nodes (package cascade):
+	// a join goes to another node once the room's host serves this many of its
+	// participants, and the nodes relay each track to each other once. 0 (the
+	// default) keeps every room on its host. Give every node the same.
+	MaxParticipantsPerNode int `yaml:"max_participants_per_node"`
 }
 
 // CORS lists the web origins whose pages may call the API and WHIP/WHEP from a

@@ -231,6 +231,7 @@ func TestBadValuesNamed(t *testing.T) {
 		{"redis cluster db", keys + "redis: {cluster_addresses: ['c:7000'], db: 3}\n", "redis.db: 3: Redis Cluster has only database 0"},
 		{"placement unknown", keys + "cluster: {placement: nearest}\n", "cluster.placement: \"nearest\" is not load or region"},
 		{"region placement without region", keys + "cluster: {placement: region}\n", "cluster.placement: region needs cluster.region"},
+		{"negative participants per node", keys + "cluster: {max_participants_per_node: -1}\n", "cluster.max_participants_per_node: -1 is negative"},
 		{"redis cluster duplicate", keys + "redis: {cluster_addresses: ['c:7000', 'c:7000']}\n", "redis.cluster_addresses[1]: \"c:7000\" is listed twice"},
 		{"webhook url", keys + "webhooks: {urls: [ftp://x]}\n", "webhooks.urls[0]"},
 		{"webhook key", keys + "webhooks: {urls: ['http://h/'], api_key: nope}\n", "webhooks.api_key: \"nope\""},

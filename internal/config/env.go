@@ -84,6 +84,7 @@ func settings() []setting {
 		{"cluster.node_id", "NODE_ID", "node-id", "this node's id among the nodes on Redis (default: host name and port)", false, setString(func(c *Config) *string { return &c.Cluster.NodeID })},
 		{"cluster.region", "NODE_REGION", "node-region", "this node's region", false, setString(func(c *Config) *string { return &c.Cluster.Region })},
 		{"cluster.placement", "PLACEMENT", "placement", "where new rooms go: load (the least-loaded node) or region (the least-loaded node of the region of the node the first participant reached)", false, setString(func(c *Config) *string { return &c.Cluster.Placement })},
+		{"cluster.max_participants_per_node", "MAX_PARTICIPANTS_PER_NODE", "max-participants-per-node", "participants of one room on one node before the room spans another node (0 = rooms stay on their host)", false, setInt(func(c *Config) *int { return &c.Cluster.MaxParticipantsPerNode })},
 		{"cluster.url", "NODE_URL", "node-url", "where the other nodes reach this node's HTTP listener", false, setString(func(c *Config) *string { return &c.Cluster.URL })},
 		{"cors.allowed_origins", "CORS_ALLOWED_ORIGINS", "cors-allowed-origins", "comma-separated web origins allowed to call the API from a browser", false, setList(func(c *Config) *[]string { return &c.CORS.AllowedOrigins })},
 		{"oidc.issuer", "OIDC_ISSUER", "oidc-issuer", "OpenID Connect issuer URL of the hosts' identity provider (\"\" = no sign-in)", false, setString(func(c *Config) *string { return &c.OIDC.Issuer })},

@@ -192,6 +192,9 @@ func (c *Config) Validate() error {
 	default:
 		bad("cluster.placement", "%q is not load or region", c.Cluster.Placement)
 	}
+	if n := c.Cluster.MaxParticipantsPerNode; n < 0 {
+		bad("cluster.max_participants_per_node", "%d is negative (0 keeps rooms on their host)", n)
+	}
 	if id := c.Cluster.NodeID; strings.ContainsAny(id, " \t\n:/") {
 		bad("cluster.node_id", "%q may not contain blanks, ':' or '/'", id)
 	}

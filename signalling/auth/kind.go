@@ -9,10 +9,11 @@ import (
 // CheckKind refuses a token whose kind is unknown (CodeUnknownKind), a
 // recorder's token that may not record room (CheckRecord): only a recorder of
 // this room may join it as one, since a recorder is hidden from everyone; and an
-// ingress token without the publish grant.
+// ingress token without the publish grant; a relay's token without the
+// room_admin grant for exactly this room.
 func (c *Claims) CheckKind(room string) error {
 	if !c.Kind.Valid() {
-		return newError(CodeUnknownKind, fmt.Sprintf("participant kind %q is not standard, recorder, sip, agent or ingress", truncateClaim(string(c.Kind))), nil)
+		return newError(CodeUnknownKind, fmt.Sprintf("participant kind %q is not standard, recorder, sip, agent, ingress or relay", truncateClaim(string(c.Kind))), nil)
 	}
 	switch c.Kind {
 	case vocab.ParticipantRecorder:
@@ -21,6 +22,15 @@ func (c *Claims) CheckKind(room string) error {
 		// An ingress is a stream pushed in by WHIP: a token that may not publish
 		// has nothing to push.
 		return c.CheckGrant(GrantPublish)
+	case vocab.ParticipantRelay:
+		// A relay publishes on behalf of other participants (another node's):
+		// only a room admin of exactly this room may be one. Nodes mint it.
+		if err := c.CheckGrant(GrantRoomAdmin); err != nil {
+			return err
+		}
+		if c.Room != room {
+			return newError(CodeWrongRoom, fmt.Sprintf("a relay token is for room %q, not for room %q", c.Room, room), nil)
+		}
 	}
 	return nil
 }

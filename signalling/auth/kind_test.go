@@ -105,3 +105,27 @@ func TestIngressNeedsPublish(t *testing.T) {
 		t.Errorf("ingress with publish: %v", err)
 	}
 }
+
+// A relay speaks for other participants: only a room admin of exactly its room
+// is one.
+func TestRelayNeedsRoomAdminOfItsRoom(t *testing.T) {
+	v := testVerifier()
+	relay := func(room string, g Grants) *Claims {
+		c, err := v.Verify(mustSign(t, TokenParams{Identity: "relay-node-2", Room: room, Kind: vocab.ParticipantRelay, Grants: g}))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return c
+	}
+	full := Grants{Join: true, Publish: true, Subscribe: true, RoomAdmin: true}
+	if err := relay("a", full).CheckJoin("a"); err != nil {
+		t.Errorf("a relay with room_admin of its room: %v", err)
+	}
+	var e *Error
+	if err := relay("a", Grants{Join: true, Publish: true, Subscribe: true}).CheckJoin("a"); !errors.As(err, &e) || e.Code != CodeMissingGrant {
+		t.Errorf("a relay without room_admin: %v, want %s", err, CodeMissingGrant)
+	}
+	if err := relay("", full).CheckKind("a"); !errors.As(err, &e) || e.Code != CodeWrongRoom {
+		t.Errorf("a relay token naming no room: %v, want %s", err, CodeWrongRoom)
+	}
+}

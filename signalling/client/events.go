@@ -58,6 +58,9 @@ type DataReceived struct {
 	Payload      []byte
 	FromSID      string
 	FromIdentity string // "" when the server sent it
+	// To are the message's destinations, told to a relay only (package
+	// cascade); empty otherwise.
+	To []string
 }
 
 // Reconnecting says the signalling connection dropped and the client is resuming.

@@ -110,7 +110,7 @@ func (c *Client) handle(msg protocol.ServerMessage) bool {
 	case protocol.ConnectionQualityEvent:
 		c.events.push(ConnectionQuality{Updates: vocabSlice(m.Updates, protocol.ConnectionQualityInfo.Vocab)})
 	case protocol.DataEvent:
-		c.events.push(DataReceived{Kind: m.Kind, Topic: m.Topic, Payload: m.Payload, FromSID: m.FromSID, FromIdentity: m.FromIdentity})
+		c.events.push(DataReceived{Kind: m.Kind, Topic: m.Topic, Payload: m.Payload, FromSID: m.FromSID, FromIdentity: m.FromIdentity, To: m.DestinationIdentities})
 	case protocol.DrainingEvent:
 		c.events.push(Draining{})
 	case protocol.LobbyGuestEvent:

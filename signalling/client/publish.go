@@ -42,6 +42,12 @@ type TrackOptions struct {
 	Layers []vocab.LayerInfo
 	// Muted publishes the track muted.
 	Muted bool
+	// Owner, for a relay only (another node of the cluster, package cascade),
+	// publishes the track on behalf of this participant of the relay's node.
+	Owner *protocol.RelayedOwner
+	// OnKeyframeRequest, when set, is called from the track's RTCP reader at
+	// each PLI or FIR, so that a relay passes the request on to the source.
+	OnKeyframeRequest func()
 }
 
 // LocalTrack is a track the client publishes: write encoded frames to it
@@ -289,7 +295,7 @@ func (c *Client) attachTrack(ctx context.Context, t *LocalTrack) error {
 	o := t.opts
 	msg, err := c.request(ctx, protocol.TypeAddTrack, protocol.AddTrackRequest{
 		ClientID: t.ClientID, Name: o.Name, Kind: o.Kind, Source: o.Source, Muted: t.muted.Load(),
-		Width: o.Width, Height: o.Height, Layers: protocol.FromLayers(o.Layers),
+		Width: o.Width, Height: o.Height, Layers: protocol.FromLayers(o.Layers), Owner: o.Owner,
 	})
 	if err != nil {
 		return err
@@ -363,6 +369,9 @@ func (t *LocalTrack) readRTCP(sender *webrtc.RTPSender, rid string) {
 			case *rtcp.PictureLossIndication, *rtcp.FullIntraRequest:
 				t.keyframes.Add(1)
 				t.layers.keyframes[layer].Add(1)
+				if f := t.opts.OnKeyframeRequest; f != nil {
+					f()
+				}
 			case *rtcp.TransportLayerNack:
 				for _, pair := range p.Nacks {
 					t.nacks.Add(uint64(len(pair.PacketList())))
@@ -412,4 +421,20 @@ func qualitiesRise(layers []vocab.LayerInfo) bool {
 		}
 	}
 	return len(layers) > 1 || len(layers) == 1 && layers[0].Quality != vocab.QualityLow
+}
+
+// ExtensionID is the RTP header extension id the publisher connection
+// negotiated for uri on the track (0: none), for a relay that copies packets
+// received with other ids.
+func (t *LocalTrack) ExtensionID(uri string) uint8 {
+	s := t.rtpSender()
+	if s == nil {
+		return 0
+	}
+	for _, e := range s.GetParameters().HeaderExtensions {
+		if e.URI == uri && e.ID > 0 && e.ID < 256 {
+			return uint8(e.ID)
+		}
+	}
+	return 0
 }

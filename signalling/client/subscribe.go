@@ -59,6 +59,9 @@ type DataOptions struct {
 	Topic string
 	// To lists destination identities; empty means everyone else in the room.
 	To []string
+	// From, for a relay only (package cascade), sends the message on behalf
+	// of this participant of the relay's node ("" for its server).
+	From *string
 }
 
 // SendData sends a data message through the server.
@@ -67,7 +70,7 @@ func (c *Client) SendData(ctx context.Context, payload []byte, o DataOptions) er
 		o.Kind = vocab.DataReliable
 	}
 	_, err := c.request(ctx, protocol.TypeSendData, protocol.SendDataRequest{
-		Kind: o.Kind, Topic: o.Topic, Payload: payload, DestinationIdentities: o.To,
+		Kind: o.Kind, Topic: o.Topic, Payload: payload, DestinationIdentities: o.To, FromIdentity: o.From,
 	})
 	return err
 }

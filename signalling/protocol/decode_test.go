@@ -23,10 +23,12 @@ func TestDecodeClientAcceptsEveryRequest(t *testing.T) {
 		{`{"type":"leave"}`, TypeLeave, nil},
 		{`{"type":"update_metadata","data":{"name":"Ann","future_field":1}}`, TypeUpdateMetadata, nil},
 		{`{"type":"send_data","data":{"kind":"lossy","payload":"aGk="}}`, TypeSendData, nil},
+		{`{"type":"send_data","data":{"kind":"lossy","payload":"aGk=","from_identity":""}}`, TypeSendData, nil},
 		{`{"type":"subscribe","data":{"track_sids":["a","b"],"subscribe":true}}`, TypeSubscribe, nil},
 		{`{"type":"update_subscription","data":{"track_sid":"a","quality":"low"}}`, TypeUpdateSubscription, nil},
 		{`{"type":"trickle","data":{"target":"subscriber","candidate":{"candidate":"candidate:1 1 udp 1 127.0.0.1 5000 typ host"}}}`, TypeTrickle, nil},
 		{`{"type":"add_track","req_id":3,"data":{"cid":"c1","kind":"video","source":"camera","layers":[{"quality":"low"},{"quality":"high"}]}}`, TypeAddTrack, nil},
+		{`{"type":"add_track","data":{"cid":"c1","kind":"audio","source":"microphone","owner":{"identity":"ada","name":"Ada"}}}`, TypeAddTrack, nil},
 	}
 	for _, tc := range tests {
 		msg, err := DecodeClient([]byte(tc.in))
@@ -70,6 +72,9 @@ func TestDecodeClientRefusesPrecisely(t *testing.T) {
 		{`{"type":"add_track","data":{"cid":"a","kind":"video","source":"hologram"}}`, CodeInvalidArgument, "hologram", 0},
 		{`{"type":"add_track","data":{"cid":"a","kind":"audio","source":"camera"}}`, CodeInvalidArgument, "source camera carries video", 0},
 		{`{"type":"add_track","data":{"cid":"a","kind":"video","source":"camera","layers":[{"quality":"ultra"}]}}`, CodeInvalidArgument, "layers[0]", 0},
+		{`{"type":"add_track","data":{"cid":"a","kind":"audio","source":"microphone","owner":{"name":"Ada"}}}`, CodeInvalidArgument, "owner.identity is empty", 0},
+		{`{"type":"add_track","data":{"cid":"a","kind":"audio","source":"microphone","owner":{"identity":"a\u202eb"}}}`, CodeInvalidArgument, "owner.identity", 0},
+		{`{"type":"send_data","data":{"kind":"reliable","payload":"aGk=","from_identity":"a\u202eb"}}`, CodeInvalidArgument, "from_identity", 0},
 		{`{"type":"mute","data":{"muted":true}}`, CodeInvalidArgument, "track_sid is required", 0},
 		{`{"type":"subscribe","data":{"track_sids":[]}}`, CodeInvalidArgument, "at least one", 0},
 		{`{"type":"update_subscription","data":{"track_sid":"a","quality":"best"}}`, CodeInvalidArgument, "best", 0},
@@ -114,6 +119,7 @@ func TestEncodeDecodeServerRoundTrip(t *testing.T) {
 func FuzzDecodeClientMessage(f *testing.F) {
 	f.Add([]byte(`{"type":"offer","req_id":1,"data":{"sdp":"v=0"}}`))
 	f.Add([]byte(`{"type":"add_track","req_id":2,"data":{"cid":"c","kind":"video","source":"camera"}}`))
+	f.Add([]byte(`{"type":"add_track","req_id":3,"data":{"cid":"c","kind":"audio","source":"microphone","owner":{"identity":"ada","name":"Ada","metadata":"{}"}}}`))
 	f.Fuzz(func(t *testing.T, b []byte) {
 		msg, err := DecodeClient(b)
 		if err != nil {

@@ -86,6 +86,16 @@ type AddTrackRequest struct {
 	Width    int          `json:"width,omitempty"`
 	Height   int          `json:"height,omitempty"`
 	Layers   []LayerInfo  `json:"layers,omitempty"` // simulcast layers, lowest first; empty for one stream
+	// Owner, from a relay only (another node, package cascade), names the
+	// participant of the relay's node the track is published for.
+	Owner *RelayedOwner `json:"owner,omitempty"`
+}
+
+// RelayedOwner is the participant of another node a relay publishes a track for.
+type RelayedOwner struct {
+	Identity string `json:"identity"`
+	Name     string `json:"name,omitempty"`
+	Metadata string `json:"metadata,omitempty"`
 }
 
 // MuteRequest mutes or unmutes one of the participant's own tracks.
@@ -122,6 +132,9 @@ type SendDataRequest struct {
 	Topic                 string         `json:"topic,omitempty"`
 	Payload               []byte         `json:"payload"` // base64 in JSON
 	DestinationIdentities []string       `json:"destination_identities,omitempty"`
+	// FromIdentity, from a relay only (package cascade), is who sent the
+	// message on the relay's node; "" is that node's server.
+	FromIdentity *string `json:"from_identity,omitempty"`
 }
 
 // UpdateMetadataRequest changes the participant's own name or metadata.
@@ -207,6 +220,9 @@ type DataEvent struct {
 	Payload      []byte         `json:"payload"`
 	FromSID      string         `json:"from_sid,omitempty"`
 	FromIdentity string         `json:"from_identity,omitempty"`
+	// DestinationIdentities are told to a relay only, which routes the
+	// message on, on its node.
+	DestinationIdentities []string `json:"destination_identities,omitempty"`
 }
 
 // CloseEvent ends a session.

@@ -80,6 +80,20 @@ func (m AddTrackRequest) validate() error {
 	if err := validDimensions(m.Width, m.Height); err != nil {
 		return err
 	}
+	if o := m.Owner; o != nil {
+		if o.Identity == "" {
+			return invalid("owner.identity is empty")
+		}
+		if err := label.Check(o.Identity, label.MaxNameRunes); err != nil {
+			return invalid("owner.identity %v", err)
+		}
+		if err := label.Check(o.Name, label.MaxNameRunes); err != nil {
+			return invalid("owner.name %v", err)
+		}
+		if err := label.CheckMetadata(o.Metadata, label.MaxMetadataBytes); err != nil {
+			return invalid("owner.metadata %v", err)
+		}
+	}
 	if len(m.Layers) > 0 && m.Kind != vocab.KindVideo {
 		return invalid("only video tracks have simulcast layers")
 	}
@@ -179,6 +193,11 @@ func (m SendDataRequest) validate() error {
 	}
 	if len(m.DestinationIdentities) > maxDestinations {
 		return invalid("at most %d destination_identities", maxDestinations)
+	}
+	if m.FromIdentity != nil {
+		if err := label.Check(*m.FromIdentity, label.MaxNameRunes); err != nil {
+			return invalid("from_identity %v", err)
+		}
 	}
 	for i, id := range m.DestinationIdentities {
 		if id == "" {

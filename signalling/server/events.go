@@ -33,6 +33,7 @@ func eventMessage(ev sfu.Event) (outMsg, bool) {
 		p := e.Packet
 		return outMsg{typ: protocol.TypeData, data: protocol.DataEvent{
 			Kind: p.Kind, Topic: p.Topic, Payload: p.Payload, FromSID: p.FromSID, FromIdentity: p.FromIdentity,
+			DestinationIdentities: p.DestinationIdentities, // set for relays only (sfu routeData)
 		}, lossy: p.Kind == vocab.DataLossy}, true
 	case sfu.RoomUpdated:
 		return outMsg{typ: protocol.TypeRoomUpdated, data: protocol.RoomUpdatedEvent{Room: protocol.FromRoom(e.Room)}}, true

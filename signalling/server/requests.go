@@ -36,10 +36,17 @@ func (p *peer) handle(c *conn, msg protocol.ClientMessage) {
 			c.sendError(id, protocol.CodePermissionDenied, publishDenied(perms, req.Source))
 			return
 		}
-		info, err := part.AddTrack(req.ClientID, sfu.TrackRequest{
+		treq := sfu.TrackRequest{
 			Name: req.Name, Kind: req.Kind, Source: req.Source, Muted: req.Muted,
 			Width: req.Width, Height: req.Height, Layers: protocol.VocabLayers(req.Layers),
-		})
+		}
+		var info vocab.TrackInfo
+		var err error
+		if o := req.Owner; o != nil {
+			info, err = part.AddRelayedTrack(sfu.RelayedOwner{Identity: o.Identity, Name: o.Name, Metadata: o.Metadata}, req.ClientID, treq)
+		} else {
+			info, err = part.AddTrack(req.ClientID, treq)
+		}
 		if err != nil {
 			p.fail(c, id, msg.Type, err)
 			return
@@ -78,9 +85,14 @@ func (p *peer) handle(c *conn, msg protocol.ClientMessage) {
 			c.sendError(id, protocol.CodePermissionDenied, `your token lacks the "publish_data" grant`)
 			return
 		}
-		p.reply(c, id, msg.Type, part.SendData(sfu.DataPacket{
+		pkt := sfu.DataPacket{
 			Kind: req.Kind, Topic: req.Topic, Payload: req.Payload, DestinationIdentities: req.DestinationIdentities,
-		}))
+		}
+		if req.FromIdentity != nil {
+			p.reply(c, id, msg.Type, part.SendRelayedData(*req.FromIdentity, pkt))
+			return
+		}
+		p.reply(c, id, msg.Type, part.SendData(pkt))
 	case protocol.UpdateMetadataRequest:
 		if !perms.CanUpdateMetadata {
 			c.sendError(id, protocol.CodePermissionDenied, `your token lacks the "update_metadata" grant`)

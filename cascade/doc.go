@@ -1,0 +1,84 @@
+// Package cascade spans one room over several nodes: a room past one node's
+// capacity (cluster.max_participants_per_node) gets participants on more nodes
+// than its host, and each published track crosses to each other node once.
+//
+// # Topology
+//
+// The room's host (its placement in Redis, package cluster) is the origin. Every
+// other node serving participants of the room (a satellite) runs one Bridge for
+// it: two connections made with package signalling/client, each joining as a
+// participant of kind "relay" (vocab.ParticipantRelay):
+//
+//	origin room (host node)  <== relay leg "far"  (WebRTC node to node) ==  Bridge
+//	satellite room (this)    <== relay leg "near" (WebRTC on loopback)  ==  (on the satellite)
+//
+// Each leg subscribes to every track of its room except the ones the Bridge
+// itself put there, and the Bridge publishes each received track on the other
+// leg on behalf of its real owner. The topology is a star around the origin: a
+// track of satellite B reaches satellite C through the origin A, crossing each
+// node boundary once (B to A, A to C), and no track comes back to where it came
+// from, since a relay never receives the tracks it published itself.
+//
+// # Why a participant of kind relay, through the client (checked against the code)
+//
+//   - Everything a node-to-node hop needs already exists between a client and a
+//     node: ICE/DTLS/SRTP through the node's muxed ports, NACK, PLI, TWCC, the
+//     join protocol, the routing of a join to the room's host
+//     (cmd/ensemble routeToHost). A relay is one more client, with no second
+//     media transport to secure and open in firewalls.
+//   - The SFU needed one new idea, the relayed participant ("ghost", sfu/relay.go):
+//     a relay's add_track may name an owner (AddTrackRequest.Owner); the track is
+//     published by a participant of that identity that has no connection of its
+//     own, its media arriving on the relay's publisher connection. Rosters,
+//     TrackPublished, auto-subscription, active-speaker sources and key-frame
+//     requests (the UpTrack's PLI goes out on the relay's connection) then work
+//     unchanged: local participants see the remote ones, not one "relay".
+//   - The relay itself is hidden (never in rosters or events) and does not count
+//     toward capacity, like a recorder; like a recorder it receives every track
+//     at the layer it asks for (the highest), not the share of a bandwidth
+//     estimate, since what it misses is missed by a whole node.
+//   - Only a token of kind relay with the room_admin grant for exactly this room
+//     is a relay: a relay speaks for others. Nodes mint it with the shared key.
+//   - The near leg costs one loopback WebRTC hop on the satellite (received media
+//     is decrypted and encrypted once more). An in-process UpTrack fed from the
+//     far leg would remove it; the SFU's UpTrack reads a Pion TrackRemote today,
+//     so the loopback keeps the SFU unchanged on its media path.
+//
+// # Placement of participants
+//
+// cluster.Cluster.PlaceParticipant chooses the node that serves a join: the
+// room's host while it has fewer than max_participants_per_node local
+// participants, else a node already serving the room with room left, else the
+// least-loaded live node. Each node writes its local count of the room in Redis
+// (room-load:<room>) as participants join and leave. The room's size is bounded
+// by the cluster's nodes, not one node.
+//
+// # Counters
+//
+// /metrics has ensemble_relay_tracks_out_total{peer} (tracks this node sent to
+// a peer node) and ensemble_relay_tracks_in_total{peer} (tracks it received from
+// one), counted by the Bridge when it publishes a track on a leg.
+//
+// # Data messages and active speakers
+//
+// A relay receives the data messages of its room like anyone, and is told
+// their destinations; the Bridge sends each into the other room on behalf of
+// its sender (send_data's from_identity), where the relay routes it to the
+// destinations there. A relayed participant's messages never go back to its
+// relay, and a message to a relayed participant goes to its relay once. The
+// audio level (RFC 6464) crosses under the extension id the near leg
+// negotiated, so the relayed participant's node finds it speaking too.
+//
+// # Not yet
+//
+//   - Simulcast crosses as its highest layer only: the relay asks for the top
+//     layer, and the satellite's subscribers get that one layer (the SFU's
+//     UpTrack would need the relayed layers published as simulcast).
+//   - A relayed participant appears on the other node once it publishes a
+//     track, and leaves when its last track is unpublished; mute, name and
+//     metadata changes do not cross yet.
+//   - The origin is a single point: a satellite whose origin dies keeps its
+//     local room, and its bridge ends; nothing re-bridges to a new host yet.
+//   - Bridges are per room and per satellite; two satellites exchange media
+//     through the origin (one more hop, and the origin's egress).
+package cascade

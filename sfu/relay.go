@@ -1,0 +1,201 @@
+package sfu
+
+import (
+	"fmt"
+
+	"github.com/ensemble-sfu/ensemble/vocab"
+)
+
+// A relay (vocab.ParticipantRelay) is another node carrying the room across
+// nodes (package cascade). It publishes tracks on behalf of the participants of
+// its node: each owner becomes a relayed participant of this room (a "ghost"),
+// shown in rosters like anyone, whose tracks' media arrive on the relay's
+// publisher connection. A ghost has no connection of its own: it receives
+// nothing and its events go nowhere; it leaves when the relay does, or when
+// its last track is unpublished. A relay never receives its own ghosts'
+// tracks, so that no track goes back to the node it came from.
+
+// RelayedOwner is the participant of another node a relay publishes for.
+type RelayedOwner struct {
+	Identity, Name, Metadata string
+}
+
+// ghostPermissions let a relayed participant publish any source: what its
+// owner may publish was checked on the owner's node.
+var ghostPermissions = vocab.Permissions{
+	CanPublish:     true,
+	CanPublishData: true,
+	Sources: []vocab.Source{
+		vocab.SourceCamera, vocab.SourceMicrophone, vocab.SourceScreenShare, vocab.SourceScreenShareAudio,
+	},
+}
+
+// discardSink swallows a ghost's events: nobody listens on its behalf.
+type discardSink struct{}
+
+func (discardSink) Send(Event) {}
+
+// IsRelayed reports whether the participant is a relayed one (a ghost).
+func (p *Participant) IsRelayed() bool { return p.relay != nil }
+
+// AddRelayedTrack declares a track a relay is about to send on behalf of owner,
+// who joins the room as a relayed participant with its first track.
+func (p *Participant) AddRelayedTrack(owner RelayedOwner, clientID string, req TrackRequest) (vocab.TrackInfo, error) {
+	if p.kind != vocab.ParticipantRelay {
+		return vocab.TrackInfo{}, fmt.Errorf("%w: only a relay publishes on behalf of another participant", ErrPermissionDenied)
+	}
+	if owner.Identity == "" {
+		return vocab.TrackInfo{}, fmt.Errorf("%w: empty owner identity", ErrInvalidArgument)
+	}
+	if owner.Identity == p.identity {
+		return vocab.TrackInfo{}, fmt.Errorf("%w: a relay cannot publish for itself as owner", ErrInvalidArgument)
+	}
+	g, err := p.room.ghostFor(p, owner)
+	if err != nil {
+		return vocab.TrackInfo{}, err
+	}
+	info, err := g.AddTrack(clientID, req)
+	if err != nil {
+		return vocab.TrackInfo{}, err
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.closed {
+		return vocab.TrackInfo{}, ErrParticipantClosed
+	}
+	if _, dup := p.relayed[clientID]; dup {
+		return vocab.TrackInfo{}, fmt.Errorf("%w: track %q already added", ErrInvalidArgument, clientID)
+	}
+	p.relayed[clientID] = g
+	return info, nil
+}
+
+// ghostFor returns the relay's ghost for owner, creating and announcing it.
+func (r *Room) ghostFor(relay *Participant, owner RelayedOwner) (*Participant, error) {
+	r.mu.Lock()
+	if r.closing {
+		r.mu.Unlock()
+		return nil, ErrRoomClosed
+	}
+	if q, ok := r.participants[owner.Identity]; ok {
+		r.mu.Unlock()
+		if q.relay == relay {
+			return q, nil
+		}
+		return nil, fmt.Errorf("%w: participant %q is already in the room", ErrInvalidArgument, owner.Identity)
+	}
+	g := newParticipant(r, JoinParams{
+		Identity: owner.Identity, Name: owner.Name, Metadata: owner.Metadata,
+		Kind: vocab.ParticipantStandard, Permissions: ghostPermissions, Sink: discardSink{},
+	})
+	g.relay = relay
+	r.participants[owner.Identity] = g
+	r.mu.Unlock()
+
+	relay.mu.Lock()
+	closed := relay.closed
+	if !closed {
+		relay.ghosts[owner.Identity] = g
+	}
+	relay.mu.Unlock()
+	if closed {
+		g.Close(vocab.ReasonClientLeft)
+		return nil, ErrParticipantClosed
+	}
+	g.announced.Store(true)
+	r.broadcast(ParticipantJoined{Participant: g.Info()}, g)
+	g.log.Info("relayed participant joined", "relay", relay.identity)
+	return g, nil
+}
+
+// relayedGhost is the ghost whose track the relay's stream clientID carries.
+func (p *Participant) relayedGhost(clientID string) *Participant {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.relayed[clientID]
+}
+
+// unpublishRelayed removes a ghost's track the relay published; the ghost
+// leaves with its last track.
+func (p *Participant) unpublishRelayed(trackSID string) error {
+	p.mu.Lock()
+	var g *Participant
+	for _, q := range p.ghosts {
+		if q.publishedTrack(trackSID) != nil {
+			g = q
+			break
+		}
+	}
+	p.mu.Unlock()
+	if g == nil {
+		return fmt.Errorf("%w: %s", ErrTrackNotFound, trackSID)
+	}
+	if err := g.Unpublish(trackSID); err != nil {
+		return err
+	}
+	g.mu.Lock()
+	last := len(g.tracks) == 0
+	g.mu.Unlock()
+	if last {
+		p.mu.Lock()
+		if p.ghosts[g.identity] == g {
+			delete(p.ghosts, g.identity)
+		}
+		for cid, q := range p.relayed {
+			if q == g {
+				delete(p.relayed, cid)
+			}
+		}
+		p.mu.Unlock()
+		g.Close(vocab.ReasonClientLeft)
+	}
+	return nil
+}
+
+// receivesFrom reports whether p may receive q's tracks: never its own, nor,
+// for a relay, those of its own ghosts.
+func (p *Participant) receivesFrom(q *Participant) bool {
+	return q.identity != p.identity && q.relay != p
+}
+
+// LocalParticipants counts the participants shown to others that are on this
+// node: relayed ones (another node's) and hidden ones are not.
+func (r *Room) LocalParticipants() int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	n := 0
+	for _, p := range r.participants {
+		if p.relay == nil && p.counted.Load() {
+			n++
+		}
+	}
+	return n
+}
+
+// SendRelayedData sends a data message a relay received on its node from
+// fromIdentity ("" for a message of the server), as if it came from there:
+// from the relayed participant when it has one here.
+func (p *Participant) SendRelayedData(fromIdentity string, pkt DataPacket) error {
+	if p.kind != vocab.ParticipantRelay {
+		return fmt.Errorf("%w: only a relay sends data on behalf of another participant", ErrPermissionDenied)
+	}
+	if pkt.Kind == "" {
+		pkt.Kind = vocab.DataReliable
+	}
+	if pkt.Kind != vocab.DataReliable && pkt.Kind != vocab.DataLossy {
+		return fmt.Errorf("%w: data kind %q", ErrInvalidArgument, pkt.Kind)
+	}
+	p.mu.Lock()
+	closed, g := p.closed, p.ghosts[fromIdentity]
+	p.mu.Unlock()
+	if closed {
+		return ErrParticipantClosed
+	}
+	from := p
+	pkt.FromSID, pkt.FromIdentity = "", fromIdentity
+	if g != nil {
+		from, pkt.FromSID = g, g.sid
+	}
+	p.room.routeData(pkt, from)
+	return nil
+}
