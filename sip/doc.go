@@ -184,9 +184,14 @@
 // Bridge.Registration tells the state.
 //
 // Dial-out: Bridge.Dial calls a sip: URI (offering Opus, G.722, PCMU, PCMA and
-// telephone-event) and joins the answered call to a room; Dialed tells its
-// progress (dialing, ringing, answered, busy, no_answer, failed with the SIP
-// status, ended) and HangUp ends it (CANCEL or BYE). The room API serves it as
+// telephone-event, and H.264 video, dialvideo.go: packetization mode 1,
+// constrained baseline 42e01f, RTCP PLI and FIR, its RTCP on the video
+// socket) and joins the answered call to a room; when the answer takes the
+// video, the call has the video of a call that came in (its camera
+// published, the active speaker's camera sent to it), else audio only
+// (over TLS no video is offered yet); Dialed tells its progress (dialing,
+// ringing, answered, busy, no_answer, failed with the SIP status, ended)
+// and HangUp ends it (CANCEL or BYE). The room API serves it as
 // POST/GET/DELETE /api/v1/rooms/{room}/sip-participants[/{id}] when the bridge
 // runs inside `ensemble serve` (or in its own process, below), which also
 // hears each new state (Config.OnDialProgress) and tells it to the webhooks
@@ -221,8 +226,7 @@
 // (a room with only VP8 cameras sends the caller no video); the caller's SIP
 // INFO picture_fast_update turned into a key frame request in the room (only
 // its RTCP PLI and FIR are); room cameras in another H.264 profile than the
-// one answered to the caller (sent as they are); video on dial-out calls
-// (their offer has none); video over SRTP; video RTCP beyond PLI and FIR (the
+// one answered to the caller (sent as they are); video over SRTP; video RTCP beyond PLI and FIR (the
 // caller's reports are dropped, the bridge sends no sender or receiver
 // reports); re-packetizing packets larger than the room's MTU (a room
 // system's packets are passed as they are); a video m= line added by a

@@ -216,15 +216,12 @@ const fastUpdateBody = `<?xml version="1.0" encoding="utf-8" ?>
 // sendFastUpdate asks the far end for a key frame in SIP INFO (RFC 5168), as
 // room systems without RTCP feedback expect.
 func (c *call) sendFastUpdate(ctx context.Context) error {
-	if c.dialog == nil {
-		return nil // a placed call offers no video
-	}
-	info := c.requestToCaller(sip.INFO)
+	info := c.requestInDialog(sip.INFO)
 	info.AppendHeader(sip.NewHeader("Content-Type", "application/media_control+xml"))
 	info.SetBody([]byte(fastUpdateBody))
 	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
 	defer cancel()
-	res, err := c.dialog.Do(ctx, info)
+	res, err := c.doInDialog(ctx, info)
 	if err != nil {
 		return fmt.Errorf("sip: INFO picture_fast_update: %w", err)
 	}
