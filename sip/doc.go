@@ -84,8 +84,15 @@
 // offer had a=rtcp-fb nack pli, FIR when only ccm fir, else as SIP INFO
 // picture_fast_update (application/media_control+xml, RFC 5168); once more
 // when its video first comes. Video the bridge cannot take (no H.264, mode 0
-// only, another profile, over SAVP or DTLS) has its m= line refused with
-// port 0 and the call goes on with audio.
+// only, another profile, DTLS, or not protected as the audio is) has its
+// m= line refused with port 0 and the call goes on with audio. A call
+// whose audio is SRTP takes video over RTP/SAVP or RTP/SAVPF with SDES keys
+// of its own (videosrtp.go: its own contexts, the first usable a=crypto,
+// answered with a fresh key of the bridge's under its tag), and refuses
+// video in clear beside it; a plain call refuses SRTP video. The caller's
+// RTCP on the video socket is then SRTCP, and so are the bridge's PLI and
+// FIR; a packet that does not authenticate is dropped before the bridge
+// latches onto its source.
 // The other way, the caller is shown the camera of the room's active
 // speaker (speakervideo.go), passed through: the bridge's room client takes
 // H.264 when the call has video, and follows the room's ActiveSpeakers
@@ -226,7 +233,7 @@
 // (a room with only VP8 cameras sends the caller no video); the caller's SIP
 // INFO picture_fast_update turned into a key frame request in the room (only
 // its RTCP PLI and FIR are); room cameras in another H.264 profile than the
-// one answered to the caller (sent as they are); video over SRTP; video RTCP beyond PLI and FIR (the
+// one answered to the caller (sent as they are); video RTCP beyond PLI and FIR (the
 // caller's reports are dropped, the bridge sends no sender or receiver
 // reports); re-packetizing packets larger than the room's MTU (a room
 // system's packets are passed as they are); a video m= line added by a

@@ -35,6 +35,7 @@ type videoLeg struct {
 	keyframes  atomic.Uint64 // key frames asked of the far end (RTCP or SIP INFO)
 	packetsIn  atomic.Uint64
 	roomTrack  atomic.Pointer[client.RemoteTrack] // the room camera the caller is shown (speakervideo.go)
+	srtp       *srtpLeg                           // nil for plain RTP (videosrtp.go)
 	askedFirst bool
 }
 
@@ -54,6 +55,9 @@ func (c *call) openVideo() error {
 		return fmt.Errorf("sip: video %w", err)
 	}
 	c.video = &videoLeg{conn: conn, ssrc: rand.Uint32()}
+	if err := c.secureVideo(v); err != nil {
+		return err
+	}
 	c.video.offer.Store(v)
 	remote := v.remote
 	c.video.remote.Store(&remote)
@@ -64,7 +68,7 @@ func (c *call) openVideo() error {
 // keepVideo carries the call's video over to a re-INVITE's offer: the same
 // socket, and the far end's new address.
 func (c *call) keepVideo(off *offer) {
-	if c.video == nil || off.video == nil {
+	if c.video == nil || off.video == nil || !c.rekeyVideo(off.video) {
 		off.video = nil // no socket for video that was not there at the start
 		return
 	}
@@ -111,10 +115,14 @@ func (c *call) readVideo() {
 			}
 			return
 		}
-		if n >= 2 && buf[1] >= 192 && buf[1] <= 223 {
+		pkt, isRTCP, ok := v.open(buf[:n])
+		if !ok {
+			continue // a forgery, a replay, or in clear on an SRTP call: never latched on
+		}
+		if isRTCP {
 			// RTCP, on this port by rtcp-mux or our a=rtcp: a key frame the
 			// caller asks for is asked of the room camera it gets.
-			if asksKeyframe(buf[:n]) {
+			if asksKeyframe(pkt) {
 				if t := v.roomTrack.Load(); t != nil {
 					if err := t.RequestKeyframe(); err != nil {
 						c.log.Debug("sip video key frame from the room", "err", err)
@@ -124,7 +132,7 @@ func (c *call) readVideo() {
 			continue
 		}
 		var p rtp.Packet
-		if err := p.Unmarshal(buf[:n]); err != nil || p.Version != 2 {
+		if err := p.Unmarshal(pkt); err != nil || p.Version != 2 {
 			continue
 		}
 		if p.PayloadType != v.offer.Load().payloadType {
@@ -195,6 +203,9 @@ func (c *call) askKeyframe(ctx context.Context) error {
 	b, err := rtcp.Marshal([]rtcp.Packet{pkt})
 	if err != nil {
 		return fmt.Errorf("sip: marshal RTCP: %w", err)
+	}
+	if b, err = v.seal(b, true); err != nil {
+		return fmt.Errorf("sip: SRTCP: %w", err)
 	}
 	dst := off.rtcpRemote
 	if off.rtcpMux {
