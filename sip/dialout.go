@@ -161,11 +161,9 @@ func (c *call) dial(ctx context.Context, target sip.Uri, room string) {
 		fail(DialFailed, 0, err)
 		return
 	}
-	if c.sdesOffered == nil { // video is keyed by SDES only on plain calls for now
-		if err := c.prepareDialVideo(); err != nil {
-			fail(DialFailed, 0, err)
-			return
-		}
+	if err := c.prepareDialVideo(); err != nil {
+		fail(DialFailed, 0, err)
+		return
 	}
 	body, err := c.offerSDP()
 	if err != nil {
@@ -238,7 +236,7 @@ func (c *call) dial(ctx context.Context, target sip.Uri, room string) {
 	answered = true
 	c.answered.Store(true)
 	c.out.set(func(d *Dialed) { d.State = DialAnswered })
-	c.log.Info("sip dial-out answered", "codec", c.offer.codec.Name, "srtp", c.srtpSuite(), "video", c.video != nil)
+	c.log.Info("sip dial-out answered", "codec", c.offer.codec.Name, "srtp", c.srtpSuite(), "video", c.video != nil, "video_srtp", c.videoSRTPSuite())
 	go func() {
 		c.run()
 		sess.Close()
@@ -257,7 +255,10 @@ func (c *call) takeAnswer(ctx context.Context, sess *sipgo.DialogClientSession, 
 		_ = sess.Ack(ctx)
 		return err
 	}
-	c.takeAnswerVideo(ans)
+	if err := c.takeAnswerVideo(ans); err != nil {
+		_ = sess.Ack(ctx)
+		return err
+	}
 	c.mu.Lock()
 	c.offer = ans
 	c.mu.Unlock()

@@ -36,6 +36,17 @@ func (c *call) prepareDialVideo() error {
 	}
 	c.video = &videoLeg{conn: conn, ssrc: rand.Uint32()}
 	c.offer.videoLocal = netip.AddrPortFrom(c.b.public.Addr(), uint16(conn.LocalAddr().(*net.UDPAddr).Port))
+	if c.sdesOffered != nil {
+		// Over TLS the video is offered as the audio is, SRTP only, with
+		// keys of its own.
+		for i, suite := range dialSuites {
+			line, err := newLocalCrypto(uint32(i+1), suite)
+			if err != nil {
+				return err
+			}
+			c.videoSDESOffered = append(c.videoSDESOffered, line)
+		}
+	}
 	return nil
 }
 
@@ -45,6 +56,12 @@ func (c *call) offerVideo() *sdp.MediaDescription {
 	pt := strconv.Itoa(dialH264PT)
 	md := &sdp.MediaDescription{MediaName: sdp.MediaName{Media: "video", Port: sdp.RangedPort{Value: int(local.Port())},
 		Protos: []string{"RTP", "AVP"}, Formats: []string{pt}}}
+	if c.videoSDESOffered != nil {
+		md.MediaName.Protos = []string{"RTP", "SAVP"}
+		for _, line := range c.videoSDESOffered {
+			md.WithValueAttribute("crypto", line.String())
+		}
+	}
 	md.WithValueAttribute("rtpmap", pt+" H264/90000")
 	md.WithValueAttribute("fmtp", pt+" profile-level-id="+dialH264Profile+";packetization-mode=1")
 	md.WithValueAttribute("rtcp-fb", pt+" nack pli")
@@ -54,22 +71,47 @@ func (c *call) offerVideo() *sdp.MediaDescription {
 	return md
 }
 
-// takeAnswerVideo gives the call the video the answer accepted, or closes
-// the video socket when it accepted none.
-func (c *call) takeAnswerVideo(ans *offer) {
+// takeAnswerVideo gives the call the video the answer accepted (keyed with
+// the offered line of the answer's tag over TLS), or closes the video
+// socket when it accepted none. The answer's video is protected as its
+// audio is (takeVideo), so SRTP audio never comes with video in clear.
+func (c *call) takeAnswerVideo(ans *offer) error {
 	v := c.video
 	if v == nil {
-		return
+		return nil
 	}
 	ans.videoLocal = c.offer.videoLocal
 	if ans.video == nil {
 		_ = v.conn.Close()
 		c.video = nil
-		return
+		return nil
+	}
+	if ans.video.crypto != nil {
+		leg, err := c.answeredVideoKeys(ans.video.crypto)
+		if err != nil {
+			return err
+		}
+		v.srtp = leg
 	}
 	v.offer.Store(ans.video)
 	remote := ans.video.remote
 	v.remote.Store(&remote)
+	return nil
+}
+
+// answeredVideoKeys is the video SRTP of a placed call: our offered line
+// of the answer's tag, in its suite, with the far end's key.
+func (c *call) answeredVideoKeys(ans *cryptoAttr) (*srtpLeg, error) {
+	for _, line := range c.videoSDESOffered {
+		if line.tag != ans.tag {
+			continue
+		}
+		if line.suite != ans.suite {
+			return nil, fmt.Errorf("%w: the answer's video tag %d is in %s, offered in %s", ErrBadCrypto, line.tag, ans.suite, line.suite)
+		}
+		return newSRTPLegWith(line, ans)
+	}
+	return nil, fmt.Errorf("%w: the answer's video tag %d was not offered", ErrBadCrypto, ans.tag)
 }
 
 // requestInDialog is a request of the call's dialog to the far end:

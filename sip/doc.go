@@ -167,8 +167,9 @@
 // calls over UDP and TCP as well.
 // Dial-out to a URI with transport=tls goes over TLS (the far end checked
 // against Config.TLSCAFile, sip.tls_ca_file, else the system's roots) with
-// the TLS Contact, offering SRTP only (AES_CM_128_HMAC_SHA1_80 and _32); an
-// answer without SRTP fails the call.
+// the TLS Contact, offering SRTP only (AES_CM_128_HMAC_SHA1_80 and _32), the
+// video too (RTP/SAVP, keys of its own); an answer without SRTP audio fails
+// the call, and video in clear in the answer is not taken.
 //
 // Trunks (Config.Trunks): with none, anyone may call (open dial-in). With
 // some, an INVITE from an address on no trunk's allow-list (CIDRs) is refused
@@ -195,10 +196,9 @@
 // constrained baseline 42e01f, RTCP PLI and FIR, its RTCP on the video
 // socket) and joins the answered call to a room; when the answer takes the
 // video, the call has the video of a call that came in (its camera
-// published, the active speaker's camera sent to it), else audio only
-// (over TLS no video is offered yet); Dialed tells its progress (dialing,
-// ringing, answered, busy, no_answer, failed with the SIP status, ended)
-// and HangUp ends it (CANCEL or BYE). The room API serves it as
+// published, the active speaker's camera sent to it), else audio only;
+// Dialed tells its progress (dialing, ringing, answered, busy, no_answer,
+// failed with the SIP status, ended) and HangUp ends it (CANCEL or BYE). The room API serves it as
 // POST/GET/DELETE /api/v1/rooms/{room}/sip-participants[/{id}] when the bridge
 // runs inside `ensemble serve` (or in its own process, below), which also
 // hears each new state (Config.OnDialProgress) and tells it to the webhooks
