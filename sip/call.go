@@ -198,6 +198,7 @@ func (c *call) run() {
 	if c.video != nil {
 		wg.Go(c.readVideo)
 		wg.Go(func() { c.watchKeyframes(ctx) })
+		wg.Go(func() { c.sendSenderReports(ctx) })
 	}
 	c.mu.Lock()
 	lobby := c.lobby

@@ -120,7 +120,10 @@
 // one's key frame, and without the room's header extensions. A key frame
 // is asked of the camera shown whenever the caller's RTCP holds a PLI or
 // FIR (the answer's a=rtcp, RFC 3605, or rtcp-mux brings the caller's RTCP
-// to the video socket).
+// to the video socket). Every 5 s, once it sent video, the bridge sends the
+// caller an RTCP sender report of that stream (videosr.go: NTP and RTP time
+// of one instant, packets and octets sent, with its CNAME), where the
+// caller's RTCP goes, for devices that line up sound and picture by them.
 //
 // Key presses (RFC 4733 telephone-event, SIP INFO, or tones in the audio when
 // no telephone-event was offered) become data messages in the room with
@@ -233,10 +236,12 @@
 // (a room with only VP8 cameras sends the caller no video); the caller's SIP
 // INFO picture_fast_update turned into a key frame request in the room (only
 // its RTCP PLI and FIR are); room cameras in another H.264 profile than the
-// one answered to the caller (sent as they are); video RTCP beyond PLI and FIR (the
-// caller's reports are dropped, the bridge sends no sender or receiver
-// reports); re-packetizing packets larger than the room's MTU (a room
-// system's packets are passed as they are); a video m= line added by a
+// one answered to the caller (sent as they are); video RTCP beyond PLI,
+// FIR and the bridge's sender reports (the caller's reports are dropped,
+// the bridge sends no receiver reports, and its reports' RTP time follows
+// the last packet sent, not the camera's capture clock); re-packetizing
+// packets larger than the room's MTU (a room system's packets are passed
+// as they are); a video m= line added by a
 // re-INVITE; SIP INFO picture_fast_update is sent but not yet tried against
 // a real user agent (baresip offers RTCP feedback); SRTP keyed by DTLS
 // (UDP/TLS/RTP/SAVP) or MIKEY; sips: URIs (dial-out takes

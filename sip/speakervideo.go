@@ -286,6 +286,8 @@ func (c *call) sendVideo(v *videoLeg, p *rtp.Packet, buf []byte) []byte {
 	if dst := v.remote.Load(); dst != nil && dst.Port() != 0 && !dst.Addr().IsUnspecified() {
 		if _, err := v.conn.WriteToUDPAddrPort(out, *dst); err != nil {
 			c.log.Debug("sip video send", "err", err)
+		} else {
+			v.out.sent(p.Timestamp, len(p.Payload), time.Now())
 		}
 	}
 	return buf

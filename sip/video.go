@@ -36,6 +36,7 @@ type videoLeg struct {
 	packetsIn  atomic.Uint64
 	roomTrack  atomic.Pointer[client.RemoteTrack] // the room camera the caller is shown (speakervideo.go)
 	srtp       *srtpLeg                           // nil for plain RTP (videosrtp.go)
+	out        sentVideo                          // what was sent, for the sender reports (videosr.go)
 	askedFirst bool
 }
 
@@ -207,13 +208,7 @@ func (c *call) askKeyframe(ctx context.Context) error {
 	if b, err = v.seal(b, true); err != nil {
 		return fmt.Errorf("sip: SRTCP: %w", err)
 	}
-	dst := off.rtcpRemote
-	if off.rtcpMux {
-		dst = *v.remote.Load()
-	} else if r := v.remote.Load(); r != nil {
-		// the latched address (NAT) with the SDP's RTCP port
-		dst = netip.AddrPortFrom(r.Addr(), off.rtcpRemote.Port())
-	}
+	dst := v.rtcpDestination()
 	if _, err := v.conn.WriteToUDPAddrPort(b, dst); err != nil {
 		return fmt.Errorf("sip: send RTCP to %s: %w", dst, err)
 	}
