@@ -39,28 +39,29 @@ type call struct {
 	sdpVersion uint64
 	room       string
 
-	rtp          *net.UDPConn
-	srtp         *srtpLeg                       // nil for RTP/AVP
-	sdesOffered  []cryptoAttr                   // our keys in a placed call's offer over TLS
-	remote       atomic.Pointer[netip.AddrPort] // where RTP goes: the SDP's address, then where it comes from
-	lastRTP      atomic.Int64                   // unix nanoseconds of the last RTP packet from the far end
-	gateway      bool                           // called at the gateway number: asks for the meeting number
-	cl           *client.Client                 // the room leg (under mu: the gateway joins late)
-	mic          atomic.Pointer[client.LocalTrack]
-	hangup       chan string // the call ends for this reason
-	media        *audioPath
-	video        *videoLeg // the far end's camera (video.go); nil without video
-	dtmf         chan rune
-	ended        chan struct{} // closed when the room leg ends (the server closed it)
-	endOnce      sync.Once
-	answered     atomic.Bool
-	sessionTimer atomic.Int64 // RFC 4028 interval in nanoseconds; 0 without one
-	refreshed    atomic.Int64 // unix nanoseconds of the last refresh
-	mu           sync.Mutex
-	tornDown     bool
-	legsClosed   bool
-	lobby        *pendingJoin // a join waiting in the room's lobby at the answer (under mu)
-	roomLog      *slog.Logger // c.log with the room and identity, once joined (under mu)
+	rtp              *net.UDPConn
+	srtp             *srtpLeg                       // nil for RTP/AVP
+	sdesOffered      []cryptoAttr                   // our keys in a placed call's offer over TLS
+	videoSDESOffered []cryptoAttr                   // and those of its video (dialvideo.go)
+	remote           atomic.Pointer[netip.AddrPort] // where RTP goes: the SDP's address, then where it comes from
+	lastRTP          atomic.Int64                   // unix nanoseconds of the last RTP packet from the far end
+	gateway          bool                           // called at the gateway number: asks for the meeting number
+	cl               *client.Client                 // the room leg (under mu: the gateway joins late)
+	mic              atomic.Pointer[client.LocalTrack]
+	hangup           chan string // the call ends for this reason
+	media            *audioPath
+	video            *videoLeg // the far end's camera (video.go); nil without video
+	dtmf             chan rune
+	ended            chan struct{} // closed when the room leg ends (the server closed it)
+	endOnce          sync.Once
+	answered         atomic.Bool
+	sessionTimer     atomic.Int64 // RFC 4028 interval in nanoseconds; 0 without one
+	refreshed        atomic.Int64 // unix nanoseconds of the last refresh
+	mu               sync.Mutex
+	tornDown         bool
+	legsClosed       bool
+	lobby            *pendingJoin // a join waiting in the room's lobby at the answer (under mu)
+	roomLog          *slog.Logger // c.log with the room and identity, once joined (under mu)
 }
 
 // tokenFor is the token a call joins with: a participant of kind sip that
@@ -197,6 +198,7 @@ func (c *call) run() {
 	if c.video != nil {
 		wg.Go(c.readVideo)
 		wg.Go(func() { c.watchKeyframes(ctx) })
+		wg.Go(func() { c.sendSenderReports(ctx) })
 	}
 	c.mu.Lock()
 	lobby := c.lobby

@@ -161,6 +161,10 @@ func (c *call) dial(ctx context.Context, target sip.Uri, room string) {
 		fail(DialFailed, 0, err)
 		return
 	}
+	if err := c.prepareDialVideo(); err != nil {
+		fail(DialFailed, 0, err)
+		return
+	}
 	body, err := c.offerSDP()
 	if err != nil {
 		fail(DialFailed, 0, err)
@@ -232,7 +236,7 @@ func (c *call) dial(ctx context.Context, target sip.Uri, room string) {
 	answered = true
 	c.answered.Store(true)
 	c.out.set(func(d *Dialed) { d.State = DialAnswered })
-	c.log.Info("sip dial-out answered", "codec", c.offer.codec.Name, "srtp", c.srtpSuite())
+	c.log.Info("sip dial-out answered", "codec", c.offer.codec.Name, "srtp", c.srtpSuite(), "video", c.video != nil, "video_srtp", c.videoSRTPSuite())
 	go func() {
 		c.run()
 		sess.Close()
@@ -248,6 +252,10 @@ func (c *call) takeAnswer(ctx context.Context, sess *sipgo.DialogClientSession, 
 		err = c.takeAnswerCrypto(ans)
 	}
 	if err != nil {
+		_ = sess.Ack(ctx)
+		return err
+	}
+	if err := c.takeAnswerVideo(ans); err != nil {
 		_ = sess.Ack(ctx)
 		return err
 	}
@@ -296,7 +304,8 @@ const (
 	dialEventPT = 101
 )
 
-// offerSDP is the bridge's offer: every codec it speaks, Opus first.
+// offerSDP is the bridge's offer: every codec it speaks, Opus first, and
+// H.264 video when the call has a video socket (dialvideo.go).
 func (c *call) offerSDP() ([]byte, error) {
 	local := c.localRTP()
 	ip := local.Addr().String()
@@ -327,6 +336,9 @@ func (c *call) offerSDP() ([]byte, error) {
 	md.WithPropertyAttribute("sendrecv")
 	c.offerCrypto(md)
 	sd.MediaDescriptions = []*sdp.MediaDescription{md}
+	if c.video != nil {
+		sd.MediaDescriptions = append(sd.MediaDescriptions, c.offerVideo())
+	}
 	return sd.Marshal()
 }
 

@@ -84,8 +84,15 @@
 // offer had a=rtcp-fb nack pli, FIR when only ccm fir, else as SIP INFO
 // picture_fast_update (application/media_control+xml, RFC 5168); once more
 // when its video first comes. Video the bridge cannot take (no H.264, mode 0
-// only, another profile, over SAVP or DTLS) has its m= line refused with
-// port 0 and the call goes on with audio.
+// only, another profile, DTLS, or not protected as the audio is) has its
+// m= line refused with port 0 and the call goes on with audio. A call
+// whose audio is SRTP takes video over RTP/SAVP or RTP/SAVPF with SDES keys
+// of its own (videosrtp.go: its own contexts, the first usable a=crypto,
+// answered with a fresh key of the bridge's under its tag), and refuses
+// video in clear beside it; a plain call refuses SRTP video. The caller's
+// RTCP on the video socket is then SRTCP, and so are the bridge's PLI and
+// FIR; a packet that does not authenticate is dropped before the bridge
+// latches onto its source.
 // The other way, the caller is shown the camera of the room's active
 // speaker (speakervideo.go), passed through: the bridge's room client takes
 // H.264 when the call has video, and follows the room's ActiveSpeakers
@@ -113,7 +120,10 @@
 // one's key frame, and without the room's header extensions. A key frame
 // is asked of the camera shown whenever the caller's RTCP holds a PLI or
 // FIR (the answer's a=rtcp, RFC 3605, or rtcp-mux brings the caller's RTCP
-// to the video socket).
+// to the video socket). Every 5 s, once it sent video, the bridge sends the
+// caller an RTCP sender report of that stream (videosr.go: NTP and RTP time
+// of one instant, packets and octets sent, with its CNAME), where the
+// caller's RTCP goes, for devices that line up sound and picture by them.
 //
 // Key presses (RFC 4733 telephone-event, SIP INFO, or tones in the audio when
 // no telephone-event was offered) become data messages in the room with
@@ -160,8 +170,9 @@
 // calls over UDP and TCP as well.
 // Dial-out to a URI with transport=tls goes over TLS (the far end checked
 // against Config.TLSCAFile, sip.tls_ca_file, else the system's roots) with
-// the TLS Contact, offering SRTP only (AES_CM_128_HMAC_SHA1_80 and _32); an
-// answer without SRTP fails the call.
+// the TLS Contact, offering SRTP only (AES_CM_128_HMAC_SHA1_80 and _32), the
+// video too (RTP/SAVP, keys of its own); an answer without SRTP audio fails
+// the call, and video in clear in the answer is not taken.
 //
 // Trunks (Config.Trunks): with none, anyone may call (open dial-in). With
 // some, an INVITE from an address on no trunk's allow-list (CIDRs) is refused
@@ -184,9 +195,13 @@
 // Bridge.Registration tells the state.
 //
 // Dial-out: Bridge.Dial calls a sip: URI (offering Opus, G.722, PCMU, PCMA and
-// telephone-event) and joins the answered call to a room; Dialed tells its
-// progress (dialing, ringing, answered, busy, no_answer, failed with the SIP
-// status, ended) and HangUp ends it (CANCEL or BYE). The room API serves it as
+// telephone-event, and H.264 video, dialvideo.go: packetization mode 1,
+// constrained baseline 42e01f, RTCP PLI and FIR, its RTCP on the video
+// socket) and joins the answered call to a room; when the answer takes the
+// video, the call has the video of a call that came in (its camera
+// published, the active speaker's camera sent to it), else audio only;
+// Dialed tells its progress (dialing, ringing, answered, busy, no_answer,
+// failed with the SIP status, ended) and HangUp ends it (CANCEL or BYE). The room API serves it as
 // POST/GET/DELETE /api/v1/rooms/{room}/sip-participants[/{id}] when the bridge
 // runs inside `ensemble serve` (or in its own process, below), which also
 // hears each new state (Config.OnDialProgress) and tells it to the webhooks
@@ -221,11 +236,12 @@
 // (a room with only VP8 cameras sends the caller no video); the caller's SIP
 // INFO picture_fast_update turned into a key frame request in the room (only
 // its RTCP PLI and FIR are); room cameras in another H.264 profile than the
-// one answered to the caller (sent as they are); video on dial-out calls
-// (their offer has none); video over SRTP; video RTCP beyond PLI and FIR (the
-// caller's reports are dropped, the bridge sends no sender or receiver
-// reports); re-packetizing packets larger than the room's MTU (a room
-// system's packets are passed as they are); a video m= line added by a
+// one answered to the caller (sent as they are); video RTCP beyond PLI,
+// FIR and the bridge's sender reports (the caller's reports are dropped,
+// the bridge sends no receiver reports, and its reports' RTP time follows
+// the last packet sent, not the camera's capture clock); re-packetizing
+// packets larger than the room's MTU (a room system's packets are passed
+// as they are); a video m= line added by a
 // re-INVITE; SIP INFO picture_fast_update is sent but not yet tried against
 // a real user agent (baresip offers RTCP feedback); SRTP keyed by DTLS
 // (UDP/TLS/RTP/SAVP) or MIKEY; sips: URIs (dial-out takes

@@ -28,6 +28,12 @@ type goUA struct {
 // call is answered and acknowledged; the test hangs up at its end.
 func dialGoUA(t *testing.T, ctx context.Context, target string) *goUA {
 	t.Helper()
+	return dialGoUAWith(t, ctx, target, "")
+}
+
+// dialGoUAWith is dialGoUA with more m= lines in the offer, after the audio.
+func dialGoUAWith(t *testing.T, ctx context.Context, target, moreMedia string) *goUA {
+	t.Helper()
 	conn, err := net.ListenUDP("udp4", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
 	if err != nil {
 		t.Fatal(err)
@@ -48,7 +54,7 @@ func dialGoUA(t *testing.T, ctx context.Context, target string) *goUA {
 	}
 	port := conn.LocalAddr().(*net.UDPAddr).Port
 	offer := fmt.Sprintf("v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\n"+
-		"m=audio %d RTP/AVP 0\r\na=rtpmap:0 PCMU/8000\r\na=ptime:20\r\na=sendrecv\r\n", port)
+		"m=audio %d RTP/AVP 0\r\na=rtpmap:0 PCMU/8000\r\na=ptime:20\r\na=sendrecv\r\n", port) + moreMedia
 	from := sip.NewParams()
 	from.Add("tag", sip.GenerateTagN(16))
 	dialog := sipgo.DialogUA{Client: cl, ContactHDR: sip.ContactHeader{Address: sip.Uri{Scheme: "sip", User: "bench", Host: "127.0.0.1"}}}

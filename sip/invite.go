@@ -128,7 +128,7 @@ func (b *Bridge) onInvite(req *sip.Request, tx sip.ServerTransaction) {
 	answered = true
 	c.answered.Store(true)
 	log.Info("sip call answered", "room", c.room, "codec", off.codec.Name, "rtp_remote", off.remote.String(), "name", c.name,
-		"transport", req.Transport(), "srtp", c.srtpSuite())
+		"transport", req.Transport(), "srtp", c.srtpSuite(), "video", c.video != nil, "video_srtp", c.videoSRTPSuite())
 	go c.run()
 }
 

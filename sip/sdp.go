@@ -226,6 +226,9 @@ func (o *offer) answer(local netip.AddrPort, sessionID uint64, version uint64) (
 	}
 	for i, m := range o.media {
 		if o.video != nil && i == o.video.index && o.videoLocal.Port() != 0 {
+			if o.video.crypto != nil && o.video.answerCrypto == nil {
+				return nil, fmt.Errorf("sip: an SRTP video answer without a key of ours")
+			}
 			sd.MediaDescriptions = append(sd.MediaDescriptions, o.video.answerVideo(o.videoLocal))
 			continue
 		}

@@ -278,9 +278,16 @@ func (c *call) sendVideo(v *videoLeg, p *rtp.Packet, buf []byte) []byte {
 	if err != nil {
 		return buf
 	}
+	out, err := v.seal(buf[:n], false)
+	if err != nil {
+		c.log.Debug("sip video SRTP encrypt", "err", err)
+		return buf // not sent in clear
+	}
 	if dst := v.remote.Load(); dst != nil && dst.Port() != 0 && !dst.Addr().IsUnspecified() {
-		if _, err := v.conn.WriteToUDPAddrPort(buf[:n], *dst); err != nil {
+		if _, err := v.conn.WriteToUDPAddrPort(out, *dst); err != nil {
 			c.log.Debug("sip video send", "err", err)
+		} else {
+			v.out.sent(p.Timestamp, len(p.Payload), time.Now())
 		}
 	}
 	return buf

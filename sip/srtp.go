@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 	"sync/atomic"
 
 	"github.com/emiago/sipgo/sip"
@@ -36,6 +37,12 @@ func streamCrypto(m *sdp.MediaDescription) (*cryptoAttr, error) {
 	default:
 		return nil, fmt.Errorf("%w: profile %s (RTP/AVP, or RTP/SAVP with SDES keys)", ErrNoCommonCodec, proto)
 	}
+	return chooseCrypto(m)
+}
+
+// chooseCrypto is the first usable a=crypto line of a stream over SRTP: a
+// malformed line is ErrBadCrypto, none usable ErrNoCommonCrypto.
+func chooseCrypto(m *sdp.MediaDescription) (*cryptoAttr, error) {
 	var lines []cryptoAttr
 	for _, a := range m.Attributes {
 		if a.Key != "crypto" {
@@ -70,7 +77,8 @@ func streamCrypto(m *sdp.MediaDescription) (*cryptoAttr, error) {
 // comes with the far end's.
 type srtpLeg struct {
 	local  cryptoAttr    // our key, in the far end's chosen suite and tag
-	out    *srtp.Context // encrypts; the pump's only
+	outMu  sync.Mutex    // the video's senders (camera readers, key frame requests) share out
+	out    *srtp.Context // encrypts
 	in     atomic.Pointer[srtp.Context]
 	remote atomic.Pointer[cryptoAttr] // the far end's current line
 	plain  []byte                     // the reader's decryption buffer
@@ -149,7 +157,24 @@ func sameKeys(a, b *cryptoAttr) bool {
 
 // protect encrypts an RTP packet for the far end.
 func (l *srtpLeg) protect(pkt []byte) ([]byte, error) {
+	l.outMu.Lock()
+	defer l.outMu.Unlock()
 	return l.out.EncryptRTP(nil, pkt, nil)
+}
+
+// protectRTCP encrypts an RTCP compound packet for the far end (SRTCP).
+func (l *srtpLeg) protectRTCP(pkt []byte) ([]byte, error) {
+	l.outMu.Lock()
+	defer l.outMu.Unlock()
+	return l.out.EncryptRTCP(nil, pkt, nil)
+}
+
+// unprotectRTCP authenticates and decrypts SRTCP from the far end (ok false
+// for a forgery, a replay or RTCP in clear). Only the reader of the leg's
+// socket calls it.
+func (l *srtpLeg) unprotectRTCP(pkt []byte) (plain []byte, ok bool) {
+	plain, err := l.in.Load().DecryptRTCP(l.plain, pkt, nil)
+	return plain, err == nil
 }
 
 // unprotect authenticates and decrypts a packet from the far end: RTP comes

@@ -161,34 +161,14 @@ func TestTLSConfigRefused(t *testing.T) {
 // SRTP, and hanging up ends it. baresip's certificate (the same self-signed
 // one) is checked against Config.TLSCAFile.
 func TestDialOutOverTLSWithSRTP(t *testing.T) {
-	certFile, keyFile := selfSigned(t)
-	logs := &logBuffer{}
-	e := newEnv(t, func(c *sip.Config) {
-		c.TLSListen, c.TLSCertFile, c.TLSKeyFile, c.TLSCAFile = "127.0.0.1:0", certFile, keyFile, certFile
-		c.Logger = slog.New(slog.NewTextHandler(logs, nil))
-	})
+	e, certFile, keyFile, logs := newTLSDialEnv(t)
 	room, _ := e.meeting(t)
 	ctx, cancel := context.WithTimeout(t.Context(), 60*time.Second)
 	defer cancel()
 	alice, frames := e.joinListener(t, ctx, room)
 	publishTone(t, ctx, alice, 440)
 
-	// baresip serves TLS with the certificate and key in one PEM file.
-	both := filepath.Join(t.TempDir(), "baresip.pem")
-	certPEM, _ := os.ReadFile(certFile)
-	keyPEM, _ := os.ReadFile(keyFile)
-	if err := os.WriteFile(both, append(certPEM, keyPEM...), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	wav := filepath.Join(t.TempDir(), "tone-1k.wav")
-	if err := writeWAV(wav, 8000, (&tone.Sine{Freq: 1000, Rate: 8000, Amplitude: 8000}).Next(8000*30)); err != nil {
-		t.Fatal(err)
-	}
-	ua := startBaresipWith(t, wav, "PCMU/8000/1", "Desk phone", "", ";mediaenc=srtp-mand",
-		fmt.Sprintf("module srtp.so\nsip_certificate %s\nsip_cafile %s\n", both, certFile))
-	// TCP has no retransmission to cover baresip's start: its TLS port (its
-	// SIP port + 1) must be listening before the call.
-	waitFor(t, ctx, "baresip to start", func() bool { return strings.Contains(ua.out.String(), "baresip is ready") })
+	ua := startBaresipTLSCallee(t, ctx, certFile, keyFile, "")
 	d, err := e.bridge.Dial(room, fmt.Sprintf("sip:tester@127.0.0.1:%d;transport=tls", ua.port+1), "Salle B")
 	if err != nil {
 		t.Fatal(err)
@@ -274,4 +254,42 @@ func TestSippTrunkRequiresSRTP(t *testing.T) {
 		}
 	}
 	waitFor(t, t.Context(), "the calls to end", func() bool { return e.bridge.Calls() == 0 })
+}
+
+// newTLSDialEnv is newEnv with SIP over TLS that dials out too, trusting
+// its own self-signed certificate (Config.TLSCAFile), which the baresip
+// called serves as well; the bridge's log is kept in logs.
+func newTLSDialEnv(t *testing.T) (e *env, certFile, keyFile string, logs *logBuffer) {
+	t.Helper()
+	certFile, keyFile = selfSigned(t)
+	logs = &logBuffer{}
+	e = newEnv(t, func(c *sip.Config) {
+		c.TLSListen, c.TLSCertFile, c.TLSKeyFile, c.TLSCAFile = "127.0.0.1:0", certFile, keyFile, certFile
+		c.Logger = slog.New(slog.NewTextHandler(logs, nil))
+	})
+	return e, certFile, keyFile, logs
+}
+
+// startBaresipTLSCallee starts a baresip that answers by itself over TLS
+// (its SIP port + 1) with SRTP mandatory, sending a 1 kHz tone, with more
+// lines of config, and waits until it is ready.
+func startBaresipTLSCallee(t *testing.T, ctx context.Context, certFile, keyFile, moreConfig string) *baresip {
+	t.Helper()
+	// baresip serves TLS with the certificate and key in one PEM file.
+	both := filepath.Join(t.TempDir(), "baresip.pem")
+	certPEM, _ := os.ReadFile(certFile)
+	keyPEM, _ := os.ReadFile(keyFile)
+	if err := os.WriteFile(both, append(certPEM, keyPEM...), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	wav := filepath.Join(t.TempDir(), "tone-1k.wav")
+	if err := writeWAV(wav, 8000, (&tone.Sine{Freq: 1000, Rate: 8000, Amplitude: 8000}).Next(8000*30)); err != nil {
+		t.Fatal(err)
+	}
+	ua := startBaresipWith(t, wav, "PCMU/8000/1", "Desk phone", "", ";mediaenc=srtp-mand",
+		fmt.Sprintf("module srtp.so\nsip_certificate %s\nsip_cafile %s\n", both, certFile)+moreConfig)
+	// TCP has no retransmission to cover baresip's start: its TLS port (its
+	// SIP port + 1) must be listening before the call.
+	waitFor(t, ctx, "baresip to start", func() bool { return strings.Contains(ua.out.String(), "baresip is ready") })
+	return ua
 }

@@ -35,6 +35,8 @@ type videoLeg struct {
 	keyframes  atomic.Uint64 // key frames asked of the far end (RTCP or SIP INFO)
 	packetsIn  atomic.Uint64
 	roomTrack  atomic.Pointer[client.RemoteTrack] // the room camera the caller is shown (speakervideo.go)
+	srtp       *srtpLeg                           // nil for plain RTP (videosrtp.go)
+	out        sentVideo                          // what was sent, for the sender reports (videosr.go)
 	askedFirst bool
 }
 
@@ -54,6 +56,9 @@ func (c *call) openVideo() error {
 		return fmt.Errorf("sip: video %w", err)
 	}
 	c.video = &videoLeg{conn: conn, ssrc: rand.Uint32()}
+	if err := c.secureVideo(v); err != nil {
+		return err
+	}
 	c.video.offer.Store(v)
 	remote := v.remote
 	c.video.remote.Store(&remote)
@@ -64,7 +69,7 @@ func (c *call) openVideo() error {
 // keepVideo carries the call's video over to a re-INVITE's offer: the same
 // socket, and the far end's new address.
 func (c *call) keepVideo(off *offer) {
-	if c.video == nil || off.video == nil {
+	if c.video == nil || off.video == nil || !c.rekeyVideo(off.video) {
 		off.video = nil // no socket for video that was not there at the start
 		return
 	}
@@ -111,10 +116,14 @@ func (c *call) readVideo() {
 			}
 			return
 		}
-		if n >= 2 && buf[1] >= 192 && buf[1] <= 223 {
+		pkt, isRTCP, ok := v.open(buf[:n])
+		if !ok {
+			continue // a forgery, a replay, or in clear on an SRTP call: never latched on
+		}
+		if isRTCP {
 			// RTCP, on this port by rtcp-mux or our a=rtcp: a key frame the
 			// caller asks for is asked of the room camera it gets.
-			if asksKeyframe(buf[:n]) {
+			if asksKeyframe(pkt) {
 				if t := v.roomTrack.Load(); t != nil {
 					if err := t.RequestKeyframe(); err != nil {
 						c.log.Debug("sip video key frame from the room", "err", err)
@@ -124,7 +133,7 @@ func (c *call) readVideo() {
 			continue
 		}
 		var p rtp.Packet
-		if err := p.Unmarshal(buf[:n]); err != nil || p.Version != 2 {
+		if err := p.Unmarshal(pkt); err != nil || p.Version != 2 {
 			continue
 		}
 		if p.PayloadType != v.offer.Load().payloadType {
@@ -196,13 +205,10 @@ func (c *call) askKeyframe(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("sip: marshal RTCP: %w", err)
 	}
-	dst := off.rtcpRemote
-	if off.rtcpMux {
-		dst = *v.remote.Load()
-	} else if r := v.remote.Load(); r != nil {
-		// the latched address (NAT) with the SDP's RTCP port
-		dst = netip.AddrPortFrom(r.Addr(), off.rtcpRemote.Port())
+	if b, err = v.seal(b, true); err != nil {
+		return fmt.Errorf("sip: SRTCP: %w", err)
 	}
+	dst := v.rtcpDestination()
 	if _, err := v.conn.WriteToUDPAddrPort(b, dst); err != nil {
 		return fmt.Errorf("sip: send RTCP to %s: %w", dst, err)
 	}
@@ -216,15 +222,12 @@ const fastUpdateBody = `<?xml version="1.0" encoding="utf-8" ?>
 // sendFastUpdate asks the far end for a key frame in SIP INFO (RFC 5168), as
 // room systems without RTCP feedback expect.
 func (c *call) sendFastUpdate(ctx context.Context) error {
-	if c.dialog == nil {
-		return nil // a placed call offers no video
-	}
-	info := c.requestToCaller(sip.INFO)
+	info := c.requestInDialog(sip.INFO)
 	info.AppendHeader(sip.NewHeader("Content-Type", "application/media_control+xml"))
 	info.SetBody([]byte(fastUpdateBody))
 	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
 	defer cancel()
-	res, err := c.dialog.Do(ctx, info)
+	res, err := c.doInDialog(ctx, info)
 	if err != nil {
 		return fmt.Errorf("sip: INFO picture_fast_update: %w", err)
 	}

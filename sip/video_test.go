@@ -52,35 +52,15 @@ func needBaresipVideo(t *testing.T) {
 // transcoded), and what it received decodes with ffmpeg, frame after frame.
 func TestBaresipVideoReachesTheRoomAsH264(t *testing.T) {
 	needTool(t, "baresip")
-	ffprobe := needTool(t, "ffprobe")
-	ffmpeg := needTool(t, "ffmpeg")
+	needTool(t, "ffprobe")
+	needTool(t, "ffmpeg")
 	needBaresipVideo(t)
 	e := newEnv(t, nil)
 	room, number := e.meeting(t)
 	ctx, cancel := context.WithTimeout(t.Context(), 45*time.Second)
 	defer cancel()
 
-	viewer, err := client.Join(ctx, e.srv.URL, e.srv.Token(room, "viewer"), client.WithCodecs(webrtc.MimeTypeOpus, webrtc.MimeTypeH264))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = viewer.Close() })
-	camera := make(chan *client.RemoteTrack, 1)
-	go func() {
-		for ev := range viewer.Events() {
-			sub, ok := ev.(client.TrackSubscribed)
-			if !ok {
-				continue
-			}
-			p, _ := sub.Track.Participant()
-			if sub.Track.Kind() != vocab.KindVideo || p.Kind != vocab.ParticipantSIP {
-				sub.Track.Discard()
-				continue
-			}
-			camera <- sub.Track
-		}
-	}()
-
+	camera := e.watchSIPCamera(t, ctx, room)
 	wav := filepath.Join(t.TempDir(), "tone.wav")
 	if err := writeWAV(wav, 8000, (&tone.Sine{Freq: 1000, Rate: 8000, Amplitude: 8000}).Next(8000*45)); err != nil {
 		t.Fatal(err)
@@ -88,19 +68,43 @@ func TestBaresipVideoReachesTheRoomAsH264(t *testing.T) {
 	ua := startBaresipWith(t, wav, "PCMU/8000/1", "Salle Zola",
 		fmt.Sprintf("sip:%s@127.0.0.1:%d", number, e.bridge.Addr().Port()), "", videoConfig)
 
-	var track *client.RemoteTrack
-	select {
-	case track = <-camera:
-	case <-ctx.Done():
-		t.Fatal("no camera track of the SIP participant reached the room")
-	}
-	if mime := track.Codec().MimeType; !strings.EqualFold(mime, webrtc.MimeTypeH264) {
-		t.Fatalf("the SIP camera arrives as %s, want H.264 passed through", mime)
-	}
-	if src := track.Info().Source; src != vocab.SourceCamera {
-		t.Fatalf("the SIP video's source is %q, want camera", src)
-	}
+	track := awaitSIPCamera(t, ctx, camera)
+	requireDecodableH264(t, ctx, track)
+	ua.stop(ctx)
+	waitFor(t, ctx, "the call to end", func() bool { return e.bridge.Calls() == 0 })
+}
 
+// A Go client in the room publishes an H.264 camera; baresip, dialled in with
+// video, receives it through the bridge (passed through, not transcoded) and
+// decodes it: its snapshot module saves a decoded frame as a PNG of the
+// clip's size.
+func TestBaresipReceivesARoomCameraAsH264(t *testing.T) {
+	needTool(t, "baresip")
+	needBaresipVideo(t)
+	e := newEnv(t, nil)
+	room, number := e.meeting(t)
+	ctx, cancel := context.WithTimeout(t.Context(), 45*time.Second)
+	defer cancel()
+	e.joinWithCamera(t, ctx, room, "bob", patternCamera, nil)
+
+	cons := freeUDPPort(t)
+	ua := startBaresipWith(t, sineWAV(t, 1000, 8000), "PCMU/8000/1", "Salle Zola",
+		fmt.Sprintf("sip:%s@127.0.0.1:%d", number, e.bridge.Addr().Port()), "", snapshotConfig(cons)+videoConfig)
+	img := newSnapshots(t, ua, cons).take(t, ctx)
+	if b := img.Bounds(); b.Dx() != patternCamera.width || b.Dy() != patternCamera.height {
+		t.Fatalf("baresip decoded a %dx%d frame, the room camera is %dx%d", b.Dx(), b.Dy(), patternCamera.width, patternCamera.height)
+	}
+	ua.stop(ctx)
+	waitFor(t, ctx, "the call to end", func() bool { return e.bridge.Calls() == 0 })
+}
+
+// requireDecodableH264 reads three seconds of a camera track (15 fps) into
+// an H.264 file and fails the test unless ffprobe counts its frames and
+// ffmpeg decodes it without an error.
+func requireDecodableH264(t *testing.T, ctx context.Context, track *client.RemoteTrack) {
+	t.Helper()
+	ffprobe := needTool(t, "ffprobe")
+	ffmpeg := needTool(t, "ffmpeg")
 	const wantFrames = 45 // three seconds at 15 fps
 	file := filepath.Join(t.TempDir(), "sip.h264")
 	w, err := h264writer.New(file)
@@ -145,30 +149,52 @@ func TestBaresipVideoReachesTheRoomAsH264(t *testing.T) {
 		t.Fatalf("ffmpeg decoding the SIP camera: %v\n%s", err, stderr.String())
 	}
 	t.Logf("ffmpeg decoded %s frames of the SIP camera without error", fields[1])
-	ua.stop(ctx)
-	waitFor(t, ctx, "the call to end", func() bool { return e.bridge.Calls() == 0 })
 }
 
-// A Go client in the room publishes an H.264 camera; baresip, dialled in with
-// video, receives it through the bridge (passed through, not transcoded) and
-// decodes it: its snapshot module saves a decoded frame as a PNG of the
-// clip's size.
-func TestBaresipReceivesARoomCameraAsH264(t *testing.T) {
-	needTool(t, "baresip")
-	needBaresipVideo(t)
-	e := newEnv(t, nil)
-	room, number := e.meeting(t)
-	ctx, cancel := context.WithTimeout(t.Context(), 45*time.Second)
-	defer cancel()
-	e.joinWithCamera(t, ctx, room, "bob", patternCamera, nil)
-
-	cons := freeUDPPort(t)
-	ua := startBaresipWith(t, sineWAV(t, 1000, 8000), "PCMU/8000/1", "Salle Zola",
-		fmt.Sprintf("sip:%s@127.0.0.1:%d", number, e.bridge.Addr().Port()), "", snapshotConfig(cons)+videoConfig)
-	img := newSnapshots(t, ua, cons).take(t, ctx)
-	if b := img.Bounds(); b.Dx() != patternCamera.width || b.Dy() != patternCamera.height {
-		t.Fatalf("baresip decoded a %dx%d frame, the room camera is %dx%d", b.Dx(), b.Dy(), patternCamera.width, patternCamera.height)
+// watchSIPCamera joins room as a viewer that takes H.264, and hands over the
+// camera track of the SIP participant when it is subscribed.
+func (e *env) watchSIPCamera(t *testing.T, ctx context.Context, room string) <-chan *client.RemoteTrack {
+	t.Helper()
+	viewer, err := client.Join(ctx, e.srv.URL, e.srv.Token(room, "viewer"), client.WithCodecs(webrtc.MimeTypeOpus, webrtc.MimeTypeH264))
+	if err != nil {
+		t.Fatal(err)
 	}
-	ua.stop(ctx)
-	waitFor(t, ctx, "the call to end", func() bool { return e.bridge.Calls() == 0 })
+	t.Cleanup(func() { _ = viewer.Close() })
+	camera := make(chan *client.RemoteTrack, 1)
+	go func() {
+		for ev := range viewer.Events() {
+			sub, ok := ev.(client.TrackSubscribed)
+			if !ok {
+				continue
+			}
+			p, _ := sub.Track.Participant()
+			if sub.Track.Kind() != vocab.KindVideo || p.Kind != vocab.ParticipantSIP {
+				sub.Track.Discard()
+				continue
+			}
+			camera <- sub.Track
+		}
+	}()
+
+	return camera
+}
+
+// awaitSIPCamera waits for the SIP participant's camera and fails the test
+// unless it is H.264 (passed through, not transcoded) from a camera source.
+func awaitSIPCamera(t *testing.T, ctx context.Context, camera <-chan *client.RemoteTrack) *client.RemoteTrack {
+	t.Helper()
+	var track *client.RemoteTrack
+	select {
+	case track = <-camera:
+	case <-ctx.Done():
+		t.Fatal("no camera track of the SIP participant reached the room")
+	}
+	if mime := track.Codec().MimeType; !strings.EqualFold(mime, webrtc.MimeTypeH264) {
+		t.Fatalf("the SIP camera arrives as %s, want H.264 passed through", mime)
+	}
+	if src := track.Info().Source; src != vocab.SourceCamera {
+		t.Fatalf("the SIP video's source is %q, want camera", src)
+	}
+
+	return track
 }

@@ -22,22 +22,36 @@ type videoOffer struct {
 	rtcpMux     bool
 	pli, fir    bool // the far end takes RTCP PLI / FIR (a=rtcp-fb)
 	direction   string
+	// crypto is the far end's chosen a=crypto line when the video is
+	// RTP/SAVP(F); answerCrypto ours, set by the call (videosrtp.go).
+	crypto, answerCrypto *cryptoAttr
 }
 
 // takeVideo picks the offer's first video stream with H.264 in packetization
-// mode 1 in a profile the room carries, over plain RTP (the bridge keys no
-// SRTP for video yet: with SRTP audio the video is refused). Anything else
-// leaves o.video nil, and the answer refuses the line (port 0).
+// mode 1 in a profile the room carries, protected as the audio is: over
+// plain RTP (RTP/AVP, RTP/AVPF) when the audio is, over SRTP keyed by SDES
+// (RTP/SAVP, RTP/SAVPF with a usable a=crypto) when the audio is SRTP, so
+// that a call's video is never in clear beside encrypted audio, nor the
+// reverse. Anything else leaves o.video nil, and the answer refuses the
+// line (port 0).
 func (o *offer) takeVideo(sd *sdp.SessionDescription) {
-	if o.crypto != nil {
-		return
-	}
 	for i, m := range sd.MediaDescriptions {
 		if m.MediaName.Media != "video" || m.MediaName.Port.Value <= 0 || m.MediaName.Port.Value > 65535 {
 			continue
 		}
-		proto := strings.Join(m.MediaName.Protos, "/")
-		if proto != "RTP/AVP" && proto != "RTP/AVPF" {
+		var crypto *cryptoAttr
+		switch strings.Join(m.MediaName.Protos, "/") {
+		case "RTP/AVP", "RTP/AVPF":
+			if o.crypto != nil {
+				continue
+			}
+		case "RTP/SAVP", "RTP/SAVPF":
+			c, err := chooseCrypto(m)
+			if o.crypto == nil || err != nil {
+				continue
+			}
+			crypto = c
+		default:
 			continue
 		}
 		pt, profile, ok := chooseH264(m)
@@ -57,7 +71,7 @@ func (o *offer) takeVideo(sd *sdp.SessionDescription) {
 		}
 		port := uint16(m.MediaName.Port.Value)
 		v := &videoOffer{index: i, remote: netip.AddrPortFrom(addr.Unmap(), port), payloadType: pt, roomProfile: profile,
-			protos: m.MediaName.Protos, direction: direction(m, sd)}
+			protos: m.MediaName.Protos, direction: direction(m, sd), crypto: crypto}
 		v.rtcpRemote = netip.AddrPortFrom(addr.Unmap(), port+1)
 		for _, a := range m.Attributes {
 			switch a.Key {
@@ -166,6 +180,9 @@ func (v *videoOffer) answerVideo(local netip.AddrPort) *sdp.MediaDescription {
 	pt := strconv.Itoa(int(v.payloadType))
 	md := &sdp.MediaDescription{
 		MediaName: sdp.MediaName{Media: "video", Port: sdp.RangedPort{Value: int(local.Port())}, Protos: v.protos, Formats: []string{pt}},
+	}
+	if v.answerCrypto != nil {
+		md.WithValueAttribute("crypto", v.answerCrypto.String())
 	}
 	md.WithValueAttribute("rtpmap", pt+" H264/90000")
 	md.WithValueAttribute("fmtp", pt+" profile-level-id="+v.roomProfile+";packetization-mode=1")

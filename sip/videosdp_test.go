@@ -25,6 +25,13 @@ func answerOf(t *testing.T, body string) (*offer, *sdp.SessionDescription) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	return answerOfOffer(t, o)
+}
+
+// answerOfOffer gives the offer's video a local port and returns the offer
+// and its answer parsed.
+func answerOfOffer(t *testing.T, o *offer) (*offer, *sdp.SessionDescription) {
+	t.Helper()
 	o.videoLocal = netip.MustParseAddrPort("127.0.0.1:30000")
 	b, err := o.answer(netip.MustParseAddrPort("127.0.0.1:20000"), 1, 1)
 	if err != nil {
@@ -119,18 +126,35 @@ func TestRoomH264Profile(t *testing.T) {
 }
 
 // FuzzVideoOffer feeds offers with video: a video stream taken is H.264 in a
-// profile the room carries, on another m= line than the audio, and its
-// answer offers back the same payload type and profile in mode 1.
+// profile the room carries, on another m= line than the audio, protected as
+// the audio is, and its answer offers back the same payload type and
+// profile in mode 1 (with a key of ours when it is SRTP).
 func FuzzVideoOffer(f *testing.F) {
 	f.Add([]byte(baresipOffer))
 	f.Fuzz(func(t *testing.T, body []byte) {
 		o, err := parseOffer(body)
-		if err != nil || o.crypto != nil {
+		if err != nil {
 			return
 		}
 		v := o.video
 		if v == nil {
 			return
+		}
+		if (v.crypto == nil) != (o.crypto == nil) {
+			t.Fatalf("video crypto %+v beside audio crypto %+v", v.crypto, o.crypto)
+		}
+		if o.crypto != nil {
+			for _, c := range []**cryptoAttr{&o.answerCrypto, &v.answerCrypto} {
+				remote := o.crypto
+				if c == &v.answerCrypto {
+					remote = v.crypto
+				}
+				leg, err := newSRTPLeg(remote)
+				if err != nil {
+					return // keys that parse but make no context: refused at the call
+				}
+				*c = &leg.local
+			}
 		}
 		if v.index == o.audioIndex || v.index < 0 || v.index >= len(o.media) || v.payloadType < 96 || v.payloadType > 127 ||
 			!slices.Contains([]string{"42e01f", "42001f", "4d001f", "64001f"}, v.roomProfile) || !v.remote.IsValid() {
@@ -146,6 +170,7 @@ func FuzzVideoOffer(f *testing.F) {
 			t.Fatalf("our answer does not parse: %v\n%s", err, ans)
 		}
 		if back.video == nil || back.video.payloadType != v.payloadType || back.video.roomProfile != v.roomProfile ||
+			(v.crypto != nil && (back.video.crypto == nil || back.video.crypto.tag != v.crypto.tag)) ||
 			!strings.Contains(string(ans), "packetization-mode=1") {
 			t.Fatalf("answer's video %+v, offer's %+v\n%s", back.video, v, ans)
 		}
