@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ensemble-sfu/ensemble/signalling/client"
 	"github.com/ensemble-sfu/ensemble/sip"
 )
 
@@ -34,6 +35,16 @@ func TestDialOutWithVideo(t *testing.T) {
 	}
 	e.waitDialed(t, ctx, d, sip.DialAnswered)
 
+	requireVideoBothWaysThenHangUp(t, ctx, e, ua, cons, camera, room, d)
+}
+
+// requireVideoBothWaysThenHangUp checks a dialled call's video: the room's
+// Go client decodes the called party's H.264, and baresip (console on
+// port cons) decodes the room's camera at its size; then it hangs up and
+// waits for the call to end.
+func requireVideoBothWaysThenHangUp(t *testing.T, ctx context.Context, e *env, ua *baresip, cons int,
+	camera <-chan *client.RemoteTrack, room string, d sip.Dialed) {
+	t.Helper()
 	requireDecodableH264(t, ctx, awaitSIPCamera(t, ctx, camera))
 	img := newSnapshots(t, ua, cons).take(t, ctx)
 	if b := img.Bounds(); b.Dx() != patternCamera.width || b.Dy() != patternCamera.height {

@@ -136,7 +136,9 @@
 // Retry-After, a request in no dialog 481; CANCEL before the answer stops the
 // join (sipgo answers 200 and 487). A call ends on BYE from either side, when
 // the room connection closes, and when no RTP came for MediaTimeout (30 s);
-// a re-INVITE in the same codec holds (sendonly, inactive) or resumes it.
+// a re-INVITE in the same codec holds (sendonly, inactive) or resumes it,
+// the video as the audio: a video line on hold gets no camera, and on resume
+// the camera shown is asked for a key frame.
 // Session timers (RFC 4028): a caller's Session-Expires is granted with
 // refresher=uac (422 with Min-SE under MinSessionExpires), refreshed by
 // re-INVITE or UPDATE, and a session nobody refreshed is hung up.

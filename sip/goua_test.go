@@ -22,6 +22,9 @@ type goUA struct {
 	sess   *sipgo.DialogClientSession
 	rtp    *net.UDPConn
 	remote netip.AddrPort // the bridge's RTP address, from its answer
+	// version is the SDP version of the last offer (the o= line), raised
+	// by each re-INVITE.
+	version int
 }
 
 // dialGoUA calls target (sip:<number>@127.0.0.1:<port>) and returns once the
@@ -87,7 +90,7 @@ func dialGoUAWith(t *testing.T, ctx context.Context, target, moreMedia string) *
 		t.Fatal(err)
 	}
 	remote := netip.AddrPortFrom(ip, uint16(answer.MediaDescriptions[0].MediaName.Port.Value))
-	return &goUA{sess: sess, rtp: conn, remote: remote}
+	return &goUA{sess: sess, rtp: conn, remote: remote, version: 1}
 }
 
 // send sends one PCMU packet to the bridge.

@@ -267,10 +267,15 @@ func (s *speakerVideo) unsubscribe(track string) {
 
 // sendVideo sends one packet of the outgoing video to the caller, under our
 // SSRC and the caller's payload type, marshalled into buf (grown when too
-// small, and returned to be used again).
+// small, and returned to be used again); nothing while the far end holds the
+// video.
 func (c *call) sendVideo(v *videoLeg, p *rtp.Packet, buf []byte) []byte {
+	off := v.offer.Load()
+	if !off.farEndReceives() {
+		return buf // on hold
+	}
 	p.SSRC = v.ssrc
-	p.PayloadType = v.offer.Load().payloadType
+	p.PayloadType = off.payloadType
 	if n := p.MarshalSize(); cap(buf) < n {
 		buf = make([]byte, n)
 	}

@@ -74,7 +74,16 @@ func (c *call) keepVideo(off *offer) {
 		return
 	}
 	off.videoLocal = netip.AddrPortFrom(c.b.public.Addr(), uint16(c.video.conn.LocalAddr().(*net.UDPAddr).Port))
-	c.video.offer.Store(off.video)
+	was := c.video.offer.Swap(off.video)
+	if !was.farEndReceives() && off.video.farEndReceives() {
+		// Resumed from hold: the far end's decoder starts again at a key
+		// frame of the camera it is shown.
+		if t := c.video.roomTrack.Load(); t != nil {
+			if err := t.RequestKeyframe(); err != nil {
+				c.log.Debug("sip video key frame from the room", "err", err)
+			}
+		}
+	}
 }
 
 // roomCodecs are the codecs the call's room client takes: Opus and
@@ -201,7 +210,13 @@ func (c *call) askKeyframe(ctx context.Context) error {
 		v.firSeq++
 		pkt = &rtcp.FullIntraRequest{SenderSSRC: v.ssrc, FIR: []rtcp.FIREntry{{SSRC: v.mediaSSRC.Load(), SequenceNumber: v.firSeq}}}
 	}
-	b, err := rtcp.Marshal([]rtcp.Packet{pkt})
+	return v.sendRTCP(pkt)
+}
+
+// sendRTCP marshals pkts into one compound packet, protects it when the
+// video is SRTP, and sends it where the caller reads its video RTCP.
+func (v *videoLeg) sendRTCP(pkts ...rtcp.Packet) error {
+	b, err := rtcp.Marshal(pkts)
 	if err != nil {
 		return fmt.Errorf("sip: marshal RTCP: %w", err)
 	}

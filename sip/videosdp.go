@@ -27,6 +27,13 @@ type videoOffer struct {
 	crypto, answerCrypto *cryptoAttr
 }
 
+// farEndReceives reports whether the far end takes the video the bridge
+// sends: not while it holds the video (sendonly or inactive, RFC 6337), when
+// nothing is sent to it.
+func (v *videoOffer) farEndReceives() bool {
+	return v != nil && (v.direction == "sendrecv" || v.direction == "recvonly")
+}
+
 // takeVideo picks the offer's first video stream with H.264 in packetization
 // mode 1 in a profile the room carries, protected as the audio is: over
 // plain RTP (RTP/AVP, RTP/AVPF) when the audio is, over SRTP keyed by SDES

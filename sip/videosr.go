@@ -90,19 +90,8 @@ func (c *call) sendSenderReport(now time.Time) error {
 	if !ok {
 		return nil
 	}
-	b, err := rtcp.Marshal([]rtcp.Packet{&sr, &rtcp.SourceDescription{Chunks: []rtcp.SourceDescriptionChunk{{
-		Source: v.ssrc, Items: []rtcp.SourceDescriptionItem{{Type: rtcp.SDESCNAME, Text: v.cname()}}}}}})
-	if err != nil {
-		return fmt.Errorf("sip: marshal RTCP: %w", err)
-	}
-	if b, err = v.seal(b, true); err != nil {
-		return fmt.Errorf("sip: SRTCP: %w", err)
-	}
-	dst := v.rtcpDestination()
-	if _, err := v.conn.WriteToUDPAddrPort(b, dst); err != nil {
-		return fmt.Errorf("sip: send RTCP to %s: %w", dst, err)
-	}
-	return nil
+	return v.sendRTCP(&sr, &rtcp.SourceDescription{Chunks: []rtcp.SourceDescriptionChunk{{
+		Source: v.ssrc, Items: []rtcp.SourceDescriptionItem{{Type: rtcp.SDESCNAME, Text: v.cname()}}}}})
 }
 
 // cname is the RTCP CNAME of the bridge's video stream.

@@ -71,16 +71,5 @@ func TestDialOutOverTLSWithSRTPVideo(t *testing.T) {
 	if l := logs.String(); !strings.Contains(l, "sip dial-out answered") || !strings.Contains(l, "video=true video_srtp=AES_CM_128_HMAC_SHA1_") {
 		t.Fatalf("the call's video was not answered with SRTP:\n%s", l)
 	}
-	requireDecodableH264(t, ctx, awaitSIPCamera(t, ctx, camera))
-	img := newSnapshots(t, ua, cons).take(t, ctx)
-	if b := img.Bounds(); b.Dx() != patternCamera.width || b.Dy() != patternCamera.height {
-		t.Fatalf("baresip decoded a %dx%d frame, the room camera is %dx%d", b.Dx(), b.Dy(), patternCamera.width, patternCamera.height)
-	}
-	if err := e.bridge.HangUp(room, d.ID); err != nil {
-		t.Fatal(err)
-	}
-	waitFor(t, ctx, "the call to end", func() bool {
-		s, _ := e.bridge.Dialed(room, d.ID)
-		return s.State == sip.DialEnded && e.bridge.Calls() == 0
-	})
+	requireVideoBothWaysThenHangUp(t, ctx, e, ua, cons, camera, room, d)
 }
