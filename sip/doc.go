@@ -120,7 +120,8 @@
 // one's key frame, and without the room's header extensions. A key frame
 // is asked of the camera shown whenever the caller's RTCP holds a PLI or
 // FIR (the answer's a=rtcp, RFC 3605, or rtcp-mux brings the caller's RTCP
-// to the video socket). Every 5 s, once it sent video, the bridge sends the
+// to the video socket), or the caller sends SIP INFO picture_fast_update
+// (RFC 5168; a body that is not that XML is answered 400). Every 5 s, once it sent video, the bridge sends the
 // caller an RTCP sender report of that stream (videosr.go: NTP and RTP time
 // of one instant, packets and octets sent, with its CNAME), where the
 // caller's RTCP goes, for devices that line up sound and picture by them.
@@ -235,9 +236,7 @@
 // Not yet: a server restarted while its calls go on through a bridge in its
 // own process forgets them (their progress and hang-up); the server asking
 // publishers for an H.264 layer when a SIP video participant is in the room
-// (a room with only VP8 cameras sends the caller no video); the caller's SIP
-// INFO picture_fast_update turned into a key frame request in the room (only
-// its RTCP PLI and FIR are); room cameras in another H.264 profile than the
+// (a room with only VP8 cameras sends the caller no video); room cameras in another H.264 profile than the
 // one answered to the caller (sent as they are); video RTCP beyond PLI,
 // FIR and the bridge's sender reports (the caller's reports are dropped,
 // the bridge sends no receiver reports, and its reports' RTP time follows

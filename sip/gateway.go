@@ -110,7 +110,9 @@ func (c *call) readNumber(ctx context.Context) (string, error) {
 }
 
 // onInfo takes keys sent in SIP INFO (application/dtmf-relay, "Signal=5"),
-// the way some phones send them instead of RFC 4733.
+// the way some phones send them instead of RFC 4733, and requests for a full
+// frame (application/media_control+xml, RFC 5168), the way some room
+// systems ask for a key frame instead of RTCP PLI.
 func (b *Bridge) onInfo(req *sip.Request, tx sip.ServerTransaction) {
 	b.mu.Lock()
 	c := b.active[callID(req)]
@@ -119,12 +121,16 @@ func (b *Bridge) onInfo(req *sip.Request, tx sip.ServerTransaction) {
 		_ = tx.Respond(sip.NewResponseFromRequest(req, sip.StatusCallTransactionDoesNotExists, "Call/Transaction Does Not Exist", nil))
 		return
 	}
+	ct := ""
+	if h := req.ContentType(); h != nil {
+		ct = h.Value()
+	}
+	if strings.HasPrefix(ct, "application/media_control+xml") {
+		c.onMediaControl(req, tx)
+		return
+	}
 	digit, ok := dtmfRelaySignal(req.Body())
 	if !ok {
-		ct := ""
-		if h := req.ContentType(); h != nil {
-			ct = h.Value()
-		}
 		if strings.HasPrefix(ct, "application/dtmf-relay") {
 			_ = tx.Respond(sip.NewResponseFromRequest(req, sip.StatusBadRequest, "Bad Request (no Signal)", nil))
 			return

@@ -58,6 +58,13 @@ func readFile(name string) []byte {
 // receives.
 func (e *env) joinWithCamera(t *testing.T, ctx context.Context, room, identity string, cam roomCamera, level *atomic.Uint32) *client.Client {
 	t.Helper()
+	c, _ := e.joinWithCameraTrack(t, ctx, room, identity, cam, level)
+	return c
+}
+
+// joinWithCameraTrack is joinWithCamera that also returns the camera track.
+func (e *env) joinWithCameraTrack(t *testing.T, ctx context.Context, room, identity string, cam roomCamera, level *atomic.Uint32) (*client.Client, *client.LocalTrack) {
+	t.Helper()
 	opts := []client.Option{client.WithCodecs(webrtc.MimeTypeOpus, webrtc.MimeTypeH264)}
 	if level != nil {
 		opts = append(opts, client.WithInterceptor(levelstamp.Stamper{Level: level}))
@@ -89,7 +96,7 @@ func (e *env) joinWithCamera(t *testing.T, ctx context.Context, room, identity s
 	if level != nil {
 		publishTone(t, playCtx, c, 440)
 	}
-	return c
+	return c, track
 }
 
 // snapshots has a baresip in a call save the next picture it decodes, when

@@ -252,6 +252,26 @@ func (c *call) sendFastUpdate(ctx context.Context) error {
 	return nil
 }
 
+// onMediaControl answers a SIP INFO of RFC 5168: picture_fast_update asks
+// the room camera the caller is shown for a key frame, as an RTCP PLI from
+// the caller does. A body that is not that XML is refused with 400.
+func (c *call) onMediaControl(req *sip.Request, tx sip.ServerTransaction) {
+	asks, err := asksFastUpdate(req.Body())
+	if err != nil {
+		c.log.Warn("sip INFO refused", "status", sip.StatusBadRequest, "err", err)
+		_ = tx.Respond(sip.NewResponseFromRequest(req, sip.StatusBadRequest, "Bad Request (media_control)", nil))
+		return
+	}
+	if asks && c.video != nil {
+		if t := c.video.roomTrack.Load(); t != nil {
+			if err := t.RequestKeyframe(); err != nil {
+				c.log.Debug("sip video key frame from the room", "err", err)
+			}
+		}
+	}
+	_ = tx.Respond(sip.NewResponseFromRequest(req, sip.StatusOK, "OK", nil))
+}
+
 // closeVideo closes the video socket (its reader ends).
 func (c *call) closeVideo() {
 	if c.video != nil {
