@@ -28,6 +28,12 @@ const (
 	// probeDuration: padding must flow this long without congestion for a
 	// probe to succeed.
 	probeDuration = 700 * time.Millisecond
+	// starvedProbeWait is how long a probe waits for its first feedback while
+	// the machine is starved of CPU: the receiver's feedback (100 ms apart
+	// when it runs on time) can then come seconds late, and a probe failed
+	// for a silence the machine caused kept a subscriber paused for good on a
+	// loaded machine.
+	starvedProbeWait = 3 * time.Second
 	// probeBackoff grows from min to max after each failed probe.
 	probeBackoffMin = 1 * time.Second
 	probeBackoffMax = 4 * time.Second
@@ -228,7 +234,7 @@ type bandwidthEstimate struct {
 	estimate int
 	// starved tells when the machine is too busy to send and read packets
 	// on time (nil: never): see update.
-	starved *starvation.Meter
+	starved cpuStarvation
 	// ceiling, when set and above 0, caps the estimate (Engine.estimateCeiling).
 	ceiling *atomic.Int64
 
@@ -246,9 +252,23 @@ type bandwidthEstimate struct {
 	lastSource   string
 }
 
+// cpuStarvation is what the estimator asks of a starvation.Meter.
+type cpuStarvation interface {
+	Starved(now time.Time) bool
+}
+
 func newBandwidthEstimate(link *linkEstimator, starved *starvation.Meter, ceiling *atomic.Int64) *bandwidthEstimate {
-	return &bandwidthEstimate{link: link, starved: starved, ceiling: ceiling, estimate: initialEstimate,
+	b := &bandwidthEstimate{link: link, ceiling: ceiling, estimate: initialEstimate,
 		probeBackoff: probeBackoffMin, lastSource: "initial"}
+	if starved != nil { // a nil *Meter in the interface would not read as nil
+		b.starved = starved
+	}
+	return b
+}
+
+// isStarved reports whether the machine is (or just was) starved of CPU.
+func (b *bandwidthEstimate) isStarved(now time.Time) bool {
+	return b.starved != nil && b.starved.Starved(now)
 }
 
 // capped applies the test ceiling, if any, and reports whether it is set.
@@ -281,18 +301,26 @@ func (b *bandwidthEstimate) update(now time.Time, sending int) {
 		}
 		// No feedback because nothing is sent (every video paused), or
 		// none came back for the probe's padding: the estimate holds, and
-		// a probe with no answer counts as failed.
+		// a probe with no answer counts as failed, unless the machine is
+		// starved, when the answer may only be late.
 		if b.link.everSentTWCC() {
 			b.lastSource = "no-feedback"
 		}
-		if b.probing && now.Sub(b.probeStart) >= probeDuration {
-			b.failProbe(now)
+		if b.probing {
+			wait := probeDuration
+			if b.isStarved(now) {
+				wait = starvedProbeWait
+				b.lastSource = "no-feedback-starved"
+			}
+			if now.Sub(b.probeStart) >= wait {
+				b.failProbe(now)
+			}
 		}
 		return
 	}
 	b.lastSource = "twcc"
 	congested, lossy := b.link.congested()
-	if congested && !lossy && b.starved != nil && b.starved.Starved(now) {
+	if congested && !lossy && b.isStarved(now) {
 		// Feedback that shows packets arriving later and later while this
 		// process waits for a CPU says the machine is busy, not the link:
 		// the packets left late, or were read late by a receiver on the same

@@ -120,3 +120,43 @@ func BenchmarkLinkEstimatorWrite(b *testing.B) {
 		}
 	}
 }
+
+// starvedFor is a starvation reading fixed by the test.
+type starvedFor struct{ until time.Time }
+
+func (s starvedFor) Starved(now time.Time) bool { return now.Before(s.until) }
+
+// A probe on a silent link waits longer for its answer while the machine is
+// starved of CPU: the feedback may only be late. On a loaded machine, failing
+// it after probeDuration kept a paused subscriber paused, probe after probe.
+func TestSilentProbeWaitsForLateFeedbackWhileStarved(t *testing.T) {
+	link := newTestLink(t)
+	b := newBandwidthEstimate(link, nil, nil)
+	t0 := time.Now()
+	link.twccAt.Store(t0.UnixNano())
+	b.estimate = 100_000
+	now := t0.Add(10 * time.Second)
+	b.starved = starvedFor{until: now.Add(time.Hour)}
+	if _, ok := b.wantProbe(now, 250_000); !ok {
+		t.Fatal("silent link not probed")
+	}
+	b.update(now.Add(probeDuration), 250_000)
+	if !b.probing || b.lastSource != "no-feedback-starved" {
+		t.Fatalf("starved: probe ended after %v without feedback (source %s)", probeDuration, b.lastSource)
+	}
+	b.update(now.Add(starvedProbeWait), 250_000)
+	if b.probing {
+		t.Fatalf("starved: probe still running after %v without feedback", starvedProbeWait)
+	}
+
+	// Once the starvation is over, the usual wait applies again.
+	b.starved = starvedFor{}
+	later := now.Add(time.Minute)
+	if _, ok := b.wantProbe(later, 250_000); !ok {
+		t.Fatal("not probed again")
+	}
+	b.update(later.Add(probeDuration), 250_000)
+	if b.probing {
+		t.Fatal("a probe with no feedback on a machine that is not starved did not end")
+	}
+}

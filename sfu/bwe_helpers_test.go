@@ -251,6 +251,11 @@ type layerWatch struct {
 	picJumps    int // frames whose picture ID does not follow the previous one
 	padding     int
 	media       int // packets with a payload
+	// gap: a sequence number was skipped since the last media packet. The
+	// skip may sit before padding packets (a probe after a lost frame), so
+	// "contiguous" alone would take the next media packet for the one after
+	// the padding's predecessor.
+	gap bool
 }
 
 type layerChange struct {
@@ -266,6 +271,9 @@ func (w *layerWatch) onPacket(p *rtp.Packet, now time.Time) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	contiguous := w.started && p.SequenceNumber == w.highest+1
+	if w.started && !contiguous && int16(p.SequenceNumber-w.highest) > 0 {
+		w.gap = true
+	}
 	if w.started && int16(p.SequenceNumber-w.highest) <= 0 {
 		// A late or repaired packet: it fills a gap, it does not change
 		// what the receiver decodes now.
@@ -282,7 +290,9 @@ func (w *layerWatch) onPacket(p *rtp.Packet, now time.Time) {
 	if len(p.Payload) < 5 {
 		return
 	}
-	if !contiguous && w.started {
+	afterGap := w.gap
+	w.gap = false
+	if afterGap {
 		// After a loss the receiver waits for a key frame anyway: only a
 		// change between consecutive packets tells about the forwarder.
 		w.lastPic = -1
@@ -500,4 +510,36 @@ func onHighLayer(t *testing.T, e *Engine, name string) (a, b *testClient, sp *si
 	w = b.watch(watches, sp.info.SID)
 	waitLayer(t, w, 2, rampTimeout)
 	return a, b, sp, w
+}
+
+// The watcher judges a layer change only between consecutive packets: a lost
+// key frame followed by probing padding is a loss, not a switch off a key frame.
+func TestLayerWatchTakesAGapBeforePaddingAsALoss(t *testing.T) {
+	frame := func(seq uint16, layer byte, key bool) *rtp.Packet {
+		vp8 := byte(0x11) // P bit set: a delta frame
+		if key {
+			vp8 = 0x10
+		}
+		return &rtp.Packet{Header: rtp.Header{SequenceNumber: seq}, Payload: []byte{0x90, 0x80, 0x80, byte(seq), vp8, layer}}
+	}
+	padding := func(seq uint16) *rtp.Packet { return &rtp.Packet{Header: rtp.Header{SequenceNumber: seq}} }
+	now := time.Now()
+
+	w := newLayerWatch()
+	w.onPacket(frame(1, 1, true), now)
+	// seq 2, layer 0's key frame, is lost; a probe's padding follows it.
+	w.onPacket(padding(3), now)
+	w.onPacket(padding(4), now)
+	w.onPacket(frame(5, 0, false), now)
+	if _, bad, _, _ := w.snapshot(); bad != 0 {
+		t.Errorf("a loss before padding counted as %d bad switches: %v", bad, w.badDetail)
+	}
+
+	w = newLayerWatch()
+	w.onPacket(frame(1, 1, true), now)
+	w.onPacket(padding(2), now)
+	w.onPacket(frame(3, 0, false), now)
+	if _, bad, _, _ := w.snapshot(); bad != 1 {
+		t.Errorf("a switch off a key frame after padding counted as %d bad switches, want 1", bad)
+	}
 }

@@ -48,14 +48,20 @@ type DownTrack struct {
 	cfg DownTrackConfig
 	log *slog.Logger
 
-	bind     atomic.Pointer[binding]
-	paused   atomic.Bool
-	bwPaused atomic.Bool           // paused by the bandwidth allocator, not the subscriber
-	temporal atomic.Int32          // highest temporal layer wanted (maxTemporal = all)
-	target   atomic.Int32          // Quality wanted
-	cur      atomic.Pointer[layer] // layer forwarded; nil = waiting for a key frame
-	closed   atomic.Bool
-	srSink   atomic.Pointer[rtcpSink] // where sender reports go; nil until Start
+	bind atomic.Pointer[binding]
+	// pauseMu orders the pause transitions (the subscriber's and the
+	// allocator's, on different goroutines); forward reads the flags alone.
+	pauseMu sync.Mutex
+	paused  atomic.Bool
+	// beforeResync, set by tests, runs as a resume begins: a packet forwarded
+	// there must be refused.
+	beforeResync func()
+	bwPaused     atomic.Bool           // paused by the bandwidth allocator, not the subscriber
+	temporal     atomic.Int32          // highest temporal layer wanted (maxTemporal = all)
+	target       atomic.Int32          // Quality wanted
+	cur          atomic.Pointer[layer] // layer forwarded; nil = waiting for a key frame
+	closed       atomic.Bool
+	srSink       atomic.Pointer[rtcpSink] // where sender reports go; nil until Start
 
 	// Forwarding state, guarded by mu: packets of different layers arrive on
 	// different goroutines, and retransmissions read the history.
@@ -202,10 +208,31 @@ func (d *DownTrack) Unbind(webrtc.TrackLocalContext) error {
 // paused; on resume the sequence numbers continue without a gap and the
 // timestamps jump by the time elapsed, from the next key frame.
 func (d *DownTrack) SetPaused(paused bool) {
-	if d.paused.Swap(paused) == paused || paused {
+	d.setPause(&d.paused, paused)
+}
+
+// setPause sets one of the two pause flags. A resume forgets the layer
+// forwarded before the flag is cleared, not after: a packet forwarded in
+// between would be a frame whose predecessors the subscriber never got, with
+// no sequence gap to tell it so (the sequence numbers continue).
+func (d *DownTrack) setPause(flag *atomic.Bool, paused bool) {
+	d.pauseMu.Lock()
+	defer d.pauseMu.Unlock()
+	if paused || !flag.Load() {
+		flag.Store(paused)
 		return
 	}
-	d.resync()
+	other := &d.bwPaused
+	if flag == &d.bwPaused {
+		other = &d.paused
+	}
+	if !other.Load() { // else the stream stays paused: the resync waits for that resume
+		if d.beforeResync != nil {
+			d.beforeResync()
+		}
+		d.resync()
+	}
+	flag.Store(false)
 }
 
 // Paused reports whether the subscription is paused.

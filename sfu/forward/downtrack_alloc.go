@@ -21,12 +21,7 @@ const allTemporalFrom = 3
 // from SetPaused (the subscriber's own wish): either one stops the stream. On
 // resume the stream continues without a sequence gap from the next key frame.
 func (d *DownTrack) SetBandwidthPaused(paused bool) {
-	if d.bwPaused.Swap(paused) == paused || paused {
-		return
-	}
-	if !d.paused.Load() {
-		d.resync()
-	}
+	d.setPause(&d.bwPaused, paused)
 }
 
 // BandwidthPaused reports whether the allocator paused the subscription.

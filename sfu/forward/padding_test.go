@@ -84,3 +84,40 @@ func TestBandwidthPauseFinishesTheFrameAndLetsPaddingThrough(t *testing.T) {
 		t.Fatal("padding written on a track the subscriber paused")
 	}
 }
+
+// A resume forgets the layer before it lets packets through: a delta frame
+// forwarded as the resume begins would reach the subscriber with no sequence
+// gap, after frames it never got.
+func TestResumeWaitsForAKeyFrameFromItsFirstInstant(t *testing.T) {
+	for _, pause := range []struct {
+		name string
+		set  func(*DownTrack, bool)
+	}{
+		{"bandwidth", (*DownTrack).SetBandwidthPaused},
+		{"subscriber", (*DownTrack).SetPaused},
+	} {
+		t.Run(pause.name, func(t *testing.T) {
+			up := NewUpTrack(UpTrackConfig{TrackSID: "TR_v", Kind: webrtc.RTPCodecTypeVideo, Codec: vp8Codec})
+			l := attachLayer(up, vocab.QualityHigh, 1111)
+			w := &fakeWriter{}
+			d := bindDown(t, up, w, 5000, 0)
+			clk := newClock()
+			l.handle(marshal(t, 1111, 96, pktSpec{seq: 10, ts: 3000, payload: vp8Key(1), marker: true, level: -1}), clk.next(0))
+			pause.set(d, true)
+			l.handle(marshal(t, 1111, 96, pktSpec{seq: 11, ts: 6000, payload: vp8Delta(2), marker: true, level: -1}), clk.next(0))
+			d.beforeResync = func() {
+				l.handle(marshal(t, 1111, 96, pktSpec{seq: 12, ts: 9000, payload: vp8Delta(3), marker: true, level: -1}), clk.next(0))
+			}
+			pause.set(d, false)
+			l.handle(marshal(t, 1111, 96, pktSpec{seq: 13, ts: 12000, payload: vp8Delta(4), marker: true, level: -1}), clk.next(0))
+			l.handle(marshal(t, 1111, 96, pktSpec{seq: 14, ts: 15000, payload: vp8Key(5), marker: true, level: -1}), clk.next(0))
+			pkts := w.take()
+			if len(pkts) != 2 {
+				t.Fatalf("%d packets written, want 2: the key frame before the pause and the one after", len(pkts))
+			}
+			if pkts[1].hdr.SequenceNumber != pkts[0].hdr.SequenceNumber+1 {
+				t.Fatalf("sequence gap across the pause: %d after %d", pkts[1].hdr.SequenceNumber, pkts[0].hdr.SequenceNumber)
+			}
+		})
+	}
+}
