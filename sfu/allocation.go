@@ -56,7 +56,11 @@ type SubscriberBandwidth struct {
 	// nothing sent, or nothing came back).
 	Source  string
 	Probing bool
-	Tracks  []SubscriptionLayer
+	// LastProbe is how the last probe ended: "raised" (the estimate rose to
+	// its target), "no-answer", "congested", "lossy", or "short" (the
+	// padding could not be sent at the probe's rate); "" before any.
+	LastProbe string
+	Tracks    []SubscriptionLayer
 }
 
 // allocateAll shares every subscriber's estimate among its tracks.
@@ -191,7 +195,7 @@ func (a *roomActivity) allocate(p *Participant, now time.Time) {
 	p.bandwidth.Store(&SubscriberBandwidth{
 		Room: a.room.name, ParticipantSID: p.sid, Identity: p.identity,
 		EstimateBps: st.est.estimate, SendingBps: st.sending, Source: st.est.lastSource,
-		Probing: st.est.probing, Tracks: slicesFromMap(st.sent),
+		Probing: st.est.probing, LastProbe: st.est.lastProbe, Tracks: slicesFromMap(st.sent),
 	})
 }
 

@@ -250,6 +250,10 @@ type bandwidthEstimate struct {
 	nextProbe    time.Time
 	probeBackoff time.Duration
 	lastSource   string
+	// lastProbe is the verdict of the last probe, for the stats: "raised",
+	// "no-answer", "congested", "lossy" or "short" (padding could not be
+	// sent at the rate).
+	lastProbe string
 }
 
 // cpuStarvation is what the estimator asks of a starvation.Meter.
@@ -313,7 +317,7 @@ func (b *bandwidthEstimate) update(now time.Time, sending int) {
 				b.lastSource = "no-feedback-starved"
 			}
 			if now.Sub(b.probeStart) >= wait {
-				b.failProbe(now)
+				b.failProbe(now, "no-answer")
 			}
 		}
 		return
@@ -335,7 +339,11 @@ func (b *bandwidthEstimate) update(now time.Time, sending int) {
 	if congested {
 		if b.probing {
 			b.guardUntil = now.Add(probeGuard)
-			b.failProbe(now)
+			verdict := "congested"
+			if lossy {
+				verdict = "lossy"
+			}
+			b.failProbe(now, verdict)
 		}
 		// GCC drops to 0.85 times the rate it saw received, which a stall of
 		// this machine or of the receiver can make tiny: a link that carried
@@ -365,18 +373,21 @@ func (b *bandwidthEstimate) update(now time.Time, sending int) {
 			// The link carried (most of) the probe without congestion.
 			b.estimate = clampEstimate(max(b.estimate, b.probeTarget))
 			b.probeBackoff = probeBackoffMin
+			b.lastProbe = "raised"
 			return
 		}
 		// Padding could not be sent at the rate (no frame boundary, paused):
 		// try again later.
 		b.nextProbe = now.Add(b.probeBackoff)
+		b.lastProbe = "short"
 	}
 }
 
 // failProbe ends a probe that congested the link or got no feedback, and
 // waits longer before the next one.
-func (b *bandwidthEstimate) failProbe(now time.Time) {
+func (b *bandwidthEstimate) failProbe(now time.Time, verdict string) {
 	b.probing = false
+	b.lastProbe = verdict
 	b.nextProbe = now.Add(b.probeBackoff)
 	b.probeBackoff = min(2*b.probeBackoff, probeBackoffMax)
 }
