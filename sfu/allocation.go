@@ -51,9 +51,11 @@ type SubscriberBandwidth struct {
 	Identity       string
 	EstimateBps    int
 	SendingBps     int
-	// Source: "twcc", "remb", "initial", "twcc-starved" (delay ignored: the
-	// machine is starved of CPU) or "no-feedback" (a TWCC link silent for 2 s:
-	// nothing sent, or nothing came back).
+	// Source of the estimate: "initial", "twcc", "remb"; "twcc-starved"
+	// (rising delay not believed: the machine is starved of CPU);
+	// "no-feedback" (a TWCC link silent for 2 s: nothing sent, or nothing
+	// came back); "no-feedback-starved" (the same while starved: a probe
+	// waits longer for its answer).
 	Source  string
 	Probing bool
 	// LastProbe is how the last probe ended: "raised" (the estimate rose to
