@@ -206,10 +206,16 @@ func (b *Bridge) relayData(ev client.DataReceived, to *client.Client) {
 	}
 }
 
+// absCaptureTimeURI names abs-capture-time: the sender's capture time of a
+// packet's frame, which receivers use to measure end-to-end delay (and
+// libwebrtc to keep audio and video in sync); it means the same across a relay.
+const absCaptureTimeURI = "http://www.webrtc.org/experiments/rtp-hdrext/abs-capture-time"
+
 // relayedExtensions are the header extensions that cross a relay: the audio
-// level (active speakers are room-wide). The rest are the far leg's (transport
-// ones, written anew by the near leg) and are dropped.
-var relayedExtensions = []string{sdp.AudioLevelURI}
+// level (active speakers are room-wide) and abs-capture-time (end to end). The
+// rest are the far leg's (transport ones, written anew by the near leg) and
+// are dropped.
+var relayedExtensions = [...]string{sdp.AudioLevelURI, absCaptureTimeURI}
 
 // extMap maps the extension ids a track arrives with to the ones it leaves with.
 type extMap []struct{ from, to uint8 }
@@ -230,16 +236,18 @@ func extensionMap(rt *client.RemoteTrack, lt *client.LocalTrack) extMap {
 	return m
 }
 
-// rewrite keeps the relayed extensions of h under their new ids, and drops the others.
+// rewrite keeps the relayed extensions of h under their new ids, and drops
+// the others. It allocates nothing: the values are slices of the packet, and
+// the header's extension list is reused.
 func (m extMap) rewrite(h *rtp.Header) {
 	if !h.Extension {
 		return
 	}
-	var vals [][]byte
-	for _, e := range m {
-		vals = append(vals, h.GetExtension(e.from))
+	var vals [len(relayedExtensions)][]byte
+	for i, e := range m {
+		vals[i] = h.GetExtension(e.from)
 	}
-	h.Extension, h.Extensions, h.ExtensionProfile = false, nil, 0
+	h.Extension, h.Extensions, h.ExtensionProfile = false, h.Extensions[:0], 0
 	for i, e := range m {
 		if vals[i] != nil {
 			_ = h.SetExtension(e.to, vals[i])
