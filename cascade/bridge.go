@@ -49,6 +49,9 @@ type Bridge struct {
 	wg        sync.WaitGroup
 	done      chan struct{}
 	closeOnce sync.Once
+	// The simulcast tracks whose layer streams are being gathered, by SID.
+	layersMu sync.Mutex
+	layers   map[string]*layerGroup
 }
 
 // Start joins both rooms as a relay and starts relaying; it returns once both
@@ -100,6 +103,17 @@ func (b *Bridge) pump(from, to *client.Client, crossed prometheus.Counter) {
 			}
 			switch ev := ev.(type) {
 			case client.TrackSubscribed:
+				if n := simulcastLayers(ev.Track); n > 0 {
+					g, first := b.addLayer(ev.Track, n)
+					if first {
+						b.wg.Add(1)
+						go func() {
+							defer b.wg.Done()
+							b.relayLayers(g, to, crossed)
+						}()
+					}
+					continue
+				}
 				b.wg.Add(1)
 				go func() {
 					defer b.wg.Done()
