@@ -29,6 +29,7 @@ type layerGroup struct {
 	want    int // declared layers
 	mu      sync.Mutex
 	streams []*client.RemoteTrack
+	taken   bool          // the streams were published: later ones are dropped
 	full    chan struct{} // closed once want streams arrived
 }
 
@@ -58,11 +59,15 @@ func (b *Bridge) addLayer(rt *client.RemoteTrack, layers int) (g *layerGroup, fi
 		b.layers[rt.TrackSID] = g
 	}
 	g.mu.Lock()
+	defer g.mu.Unlock()
+	if g.taken {
+		rt.Discard() // came after its track was published without it
+		return g, false
+	}
 	g.streams = append(g.streams, rt)
 	if len(g.streams) == g.want {
 		close(g.full)
 	}
-	g.mu.Unlock()
 	return g, !ok
 }
 
@@ -85,6 +90,7 @@ func (b *Bridge) relayLayers(g *layerGroup, to *client.Client, crossed prometheu
 	cancel()
 	g.mu.Lock()
 	streams := slices.Clone(g.streams)
+	g.taken = true
 	g.mu.Unlock()
 	slices.SortFunc(streams, func(x, y *client.RemoteTrack) int { return int(streamQuality(x)) - int(streamQuality(y)) })
 	top := streams[len(streams)-1]

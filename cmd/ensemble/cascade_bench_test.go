@@ -34,10 +34,14 @@ import (
 //     clock), matched by its abs-capture-time, which crosses the relay; the
 //     extra delay of the hop is arrival at B minus arrival at A.
 //   - CPU: each server process's user+system time (/proc/<pid>/stat) over a
-//     window before B's subscriber joins (no bridge) and over one after; the
-//     difference divided by the packets B's SFU received from the bridge in
-//     the window (ensemble_sfu_rtp_packets_total{direction="in"} on B, whose
-//     only publisher is the bridge) is the CPU per relayed packet on each node.
+//     window before B's subscriber joins (no bridge), one while it receives
+//     (the bridge relays), and one after it left (B closed its bridge); the
+//     CPU with the relay less the mean of the two without, divided by the
+//     packets B's SFU received from the bridge in the window
+//     (ensemble_sfu_rtp_packets_total{direction="in"} on B, whose only
+//     publisher is the bridge), is the CPU per relayed packet on each node.
+//     The windows before and after bracket the one with the relay, so that a
+//     drift of the machine's load moves the baseline less.
 //
 // A measure, not a test (no bound asserted); run it without -race:
 //
@@ -89,16 +93,21 @@ func TestRelayHopCost(t *testing.T) {
 	with := measureNodes(t, window, a, b)
 	subA.record(false)
 	subB.record(false)
+	subB.leave()
+	waitFor(t, 30*time.Second, "node-2 closing its bridge", func() bool { return gaugeValue(t, b.url, "ensemble_sfu_participants") == 0 })
+	time.Sleep(settle)
+	after := measureNodes(t, window, a, b)
 
 	relayed := with.packetsIn[1]
 	if relayed == 0 {
 		t.Fatal("node-2 received no packet from the bridge in the window")
 	}
-	t.Logf("load average before: %s; with the relay: %s", before.load, with.load)
+	t.Logf("load average at the end of each window: before %s; with the relay %s; after %s", before.load, with.load, after.load)
 	for i, name := range []string{"node-1 (origin)", "node-2 (satellite)"} {
-		t.Logf("%s: %.2f%% of a core without the relay, %.2f%% with it; %.1f µs of CPU per relayed packet (%d packets relayed in %s)",
-			name, 100*before.cores[i], 100*with.cores[i],
-			(with.cores[i]-before.cores[i])*with.wall.Seconds()/float64(relayed)*1e6, relayed, with.wall.Round(time.Millisecond))
+		base := (before.cores[i] + after.cores[i]) / 2
+		t.Logf("%s: %.2f%% of a core before the relay, %.2f%% with it, %.2f%% after; %.1f µs of CPU per relayed packet (%d packets relayed in %s)",
+			name, 100*before.cores[i], 100*with.cores[i], 100*after.cores[i],
+			(with.cores[i]-base)*with.wall.Seconds()/float64(relayed)*1e6, relayed, with.wall.Round(time.Millisecond))
 	}
 	for _, kind := range []vocab.Kind{vocab.KindAudio, vocab.KindVideo} {
 		var viaA, viaB, extra []time.Duration
@@ -166,6 +175,17 @@ func publishCaptureStamped(t *testing.T, ctx context.Context, baseURL, room, ide
 	})
 }
 
+// gaugeValue reads an unlabelled metric of a node's /metrics (0 when absent).
+func gaugeValue(t *testing.T, baseURL, name string) float64 {
+	t.Helper()
+	m := regexp.MustCompile(`(?m)^` + regexp.QuoteMeta(name) + ` (\S+)`).FindStringSubmatch(metricsText(t, baseURL))
+	if m == nil {
+		return 0
+	}
+	f, _ := strconv.ParseFloat(m[1], 64)
+	return f
+}
+
 // delayRecorder is a subscriber that notes, while recording, when each packet
 // arrived, by kind and abs-capture-time (as its 64-bit NTP value).
 type delayRecorder struct {
@@ -173,6 +193,7 @@ type delayRecorder struct {
 	recording bool
 	subs      int
 	seen      map[vocab.Kind]map[uint64]time.Time
+	leave     func() // leaves the room (once)
 }
 
 func newDelayRecorder(t *testing.T, ctx context.Context, baseURL, room, identity string) *delayRecorder {
@@ -199,11 +220,12 @@ func newDelayRecorder(t *testing.T, ctx context.Context, baseURL, room, identity
 			}
 		}
 	})
-	t.Cleanup(func() {
+	r.leave = sync.OnceFunc(func() {
 		close(done)
 		_ = c.Close()
 		wg.Wait()
 	})
+	t.Cleanup(r.leave)
 	return r
 }
 
