@@ -4,8 +4,10 @@ import (
 	"context"
 	"encoding/binary"
 	"fmt"
+	"io"
 	"log/slog"
 	"maps"
+	"net/http"
 	"os"
 	"regexp"
 	"slices"
@@ -45,7 +47,10 @@ import (
 //
 // A measure, not a test (no bound asserted); run it without -race:
 //
-//	ENSEMBLE_BENCH_RELAY_PUBLISHERS=2 ENSEMBLE_BENCH_SECONDS=20 go test -run TestRelayHopCost -v -count=1 ./cmd/ensemble/
+//	ENSEMBLE_BENCH_RELAY_PUBLISHERS=3 ENSEMBLE_BENCH_SECONDS=20 go test -run TestRelayHopCost -v -count=1 ./cmd/ensemble/
+//
+// ENSEMBLE_BENCH_RELAY_PROFILE=FILE also writes a CPU profile of node-2 taken
+// over the window with the relay (go tool pprof -top FILE).
 func TestRelayHopCost(t *testing.T) {
 	pubs, _ := strconv.Atoi(os.Getenv("ENSEMBLE_BENCH_RELAY_PUBLISHERS"))
 	if pubs <= 0 {
@@ -60,11 +65,16 @@ func TestRelayHopCost(t *testing.T) {
 	defer cancel()
 
 	redisAddr := storetest.StartRedis(t)
+	profile := os.Getenv("ENSEMBLE_BENCH_RELAY_PROFILE")
+	pprofAddr := "127.0.0.1:" + strconv.Itoa(freePort(t))
 	var nodes [2]*serveProcess
 	for i := range nodes {
 		port := freePort(t)
 		args := append(clusterNodeArgs(t, redisAddr, fmt.Sprintf("node-%d", i+1), port),
 			"--max-participants-per-node", strconv.Itoa(pubs+1))
+		if i == 1 && profile != "" {
+			args = append(args, "--pprof", pprofAddr)
+		}
 		nodes[i] = startServeProcess(t, port, args...)
 	}
 	a, b := nodes[0], nodes[1]
@@ -90,7 +100,16 @@ func TestRelayHopCost(t *testing.T) {
 	time.Sleep(settle)
 	subA.record(true)
 	subB.record(true)
+	profiled := make(chan error, 1)
+	if profile != "" {
+		go func() { profiled <- saveCPUProfile(pprofAddr, window, profile) }()
+	}
 	with := measureNodes(t, window, a, b)
+	if profile != "" {
+		if err := <-profiled; err != nil {
+			t.Errorf("profile of node-2: %v", err)
+		}
+	}
 	subA.record(false)
 	subB.record(false)
 	subB.leave()
@@ -173,6 +192,27 @@ func publishCaptureStamped(t *testing.T, ctx context.Context, baseURL, room, ide
 		_ = c.Close()
 		wg.Wait()
 	})
+}
+
+// saveCPUProfile writes a CPU profile of the server whose profiler listens on
+// addr, taken over d, to file.
+func saveCPUProfile(addr string, d time.Duration, file string) error {
+	resp, err := http.Get(fmt.Sprintf("http://%s/debug/pprof/profile?seconds=%d", addr, int(d.Seconds())))
+	if err != nil {
+		return fmt.Errorf("fetch the profile: %w", err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return fmt.Errorf("fetch the profile: HTTP %d", resp.StatusCode)
+	}
+	raw, err := io.ReadAll(resp.Body)
+	if err != nil {
+		return fmt.Errorf("read the profile: %w", err)
+	}
+	if err := os.WriteFile(file, raw, 0o600); err != nil {
+		return fmt.Errorf("write the profile: %w", err)
+	}
+	return nil
 }
 
 // gaugeValue reads an unlabelled metric of a node's /metrics (0 when absent).
