@@ -79,6 +79,7 @@ func (p *Participant) subscribeTrack(pub *Participant, t *publishedTrack) error 
 	pub.mu.Lock() // not while holding p.mu: two participants may subscribe to each other
 	source := t.info.Source
 	pub.mu.Unlock()
+	layers := p.relayLayers(pub, t) // takes pub.mu too
 	p.mu.Lock()
 	if p.closed {
 		p.mu.Unlock()
@@ -95,7 +96,7 @@ func (p *Participant) subscribeTrack(pub *Participant, t *publishedTrack) error 
 		return nil
 	}
 	var subs []*subscription
-	for _, l := range p.relayLayers(pub, t) {
+	for _, l := range layers {
 		s := &subscription{track: t, stats: &p.room.engine.stats, source: source, pubSID: pub.sid, pinned: true, key: l.key}
 		s.requested.Store(int32(l.quality))
 		s.down = forward.NewDownTrack(up, forward.DownTrackConfig{TrackID: l.trackID, StreamID: pub.sid, Logger: p.log,
@@ -147,7 +148,7 @@ type relayLayer struct {
 // needed on its node or not: dynacast at the origin keeps them all on (one
 // layer's bitrate is small beside the top one, and a satellite subscriber
 // whose link drops then gets its layer at once). Nil for anyone but a relay,
-// and for a track of one layer.
+// and for a track of one layer. Not called with p.mu held (it takes pub.mu).
 func (p *Participant) relayLayers(pub *Participant, t *publishedTrack) []relayLayer {
 	if p.kind != vocab.ParticipantRelay {
 		return nil
