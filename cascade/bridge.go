@@ -49,6 +49,9 @@ type Bridge struct {
 	wg        sync.WaitGroup
 	done      chan struct{}
 	closeOnce sync.Once
+	// The simulcast tracks whose layer streams are being gathered, by SID.
+	layersMu sync.Mutex
+	layers   map[string]*layerGroup
 }
 
 // Start joins both rooms as a relay and starts relaying; it returns once both
@@ -100,6 +103,17 @@ func (b *Bridge) pump(from, to *client.Client, crossed prometheus.Counter) {
 			}
 			switch ev := ev.(type) {
 			case client.TrackSubscribed:
+				if n := simulcastLayers(ev.Track); n > 0 {
+					g, first := b.addLayer(ev.Track, n)
+					if first {
+						b.wg.Add(1)
+						go func() {
+							defer b.wg.Done()
+							b.relayLayers(g, to, crossed)
+						}()
+					}
+					continue
+				}
 				b.wg.Add(1)
 				go func() {
 					defer b.wg.Done()
@@ -206,10 +220,16 @@ func (b *Bridge) relayData(ev client.DataReceived, to *client.Client) {
 	}
 }
 
+// absCaptureTimeURI names abs-capture-time: the sender's capture time of a
+// packet's frame, which receivers use to measure end-to-end delay (and
+// libwebrtc to keep audio and video in sync); it means the same across a relay.
+const absCaptureTimeURI = "http://www.webrtc.org/experiments/rtp-hdrext/abs-capture-time"
+
 // relayedExtensions are the header extensions that cross a relay: the audio
-// level (active speakers are room-wide). The rest are the far leg's (transport
-// ones, written anew by the near leg) and are dropped.
-var relayedExtensions = []string{sdp.AudioLevelURI}
+// level (active speakers are room-wide) and abs-capture-time (end to end). The
+// rest are the far leg's (transport ones, written anew by the near leg) and
+// are dropped.
+var relayedExtensions = [...]string{sdp.AudioLevelURI, absCaptureTimeURI}
 
 // extMap maps the extension ids a track arrives with to the ones it leaves with.
 type extMap []struct{ from, to uint8 }
@@ -230,16 +250,18 @@ func extensionMap(rt *client.RemoteTrack, lt *client.LocalTrack) extMap {
 	return m
 }
 
-// rewrite keeps the relayed extensions of h under their new ids, and drops the others.
+// rewrite keeps the relayed extensions of h under their new ids, and drops
+// the others. It allocates nothing: the values are slices of the packet, and
+// the header's extension list is reused.
 func (m extMap) rewrite(h *rtp.Header) {
 	if !h.Extension {
 		return
 	}
-	var vals [][]byte
-	for _, e := range m {
-		vals = append(vals, h.GetExtension(e.from))
+	var vals [len(relayedExtensions)][]byte
+	for i, e := range m {
+		vals[i] = h.GetExtension(e.from)
 	}
-	h.Extension, h.Extensions, h.ExtensionProfile = false, nil, 0
+	h.Extension, h.Extensions, h.ExtensionProfile = false, h.Extensions[:0], 0
 	for i, e := range m {
 		if vals[i] != nil {
 			_ = h.SetExtension(e.to, vals[i])

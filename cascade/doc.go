@@ -35,8 +35,22 @@
 //     unchanged: local participants see the remote ones, not one "relay".
 //   - The relay itself is hidden (never in rosters or events) and does not count
 //     toward capacity, like a recorder; like a recorder it receives every track
-//     at the layer it asks for (the highest), not the share of a bandwidth
-//     estimate, since what it misses is missed by a whole node.
+//     whole, not the share of a bandwidth estimate, since what it misses is
+//     missed by a whole node.
+//
+// # Simulcast
+//
+// A relay receives each layer of a simulcast video on a stream of its own,
+// pinned to that layer (sfu: a relay's subscription; the top layer under the
+// track's SID, the others under vocab.LayerTrackID), and the Bridge publishes
+// the track on the other leg once, as simulcast with the same layers
+// (layers.go). That node's allocator then gives each of its subscribers the
+// layer its bandwidth or request allows, and its dynacast stops at the Bridge
+// the layers nobody there receives. Between the nodes every layer crosses
+// while the Bridge is there (the relay's pinned streams keep them all needed
+// at the origin): the lower layers cost little beside the top one, and a
+// subscriber whose link drops gets its layer at once. A key-frame request on
+// one layer goes back to that layer's stream.
 //   - Only a token of kind relay with the room_admin grant for exactly this room
 //     is a relay: a relay speaks for others. Nodes mint it with the shared key.
 //   - The near leg costs one loopback WebRTC hop on the satellite (received media
@@ -57,7 +71,8 @@
 //
 // /metrics has ensemble_relay_tracks_out_total{peer} (tracks this node sent to
 // a peer node) and ensemble_relay_tracks_in_total{peer} (tracks it received from
-// one), counted by the Bridge when it publishes a track on a leg.
+// one), counted by the Bridge when it publishes a track on a leg (a simulcast
+// track once, whatever its layers).
 //
 // # Data messages and active speakers
 //
@@ -71,9 +86,9 @@
 //
 // # Not yet
 //
-//   - Simulcast crosses as its highest layer only: the relay asks for the top
-//     layer, and the satellite's subscribers get that one layer (the SFU's
-//     UpTrack would need the relayed layers published as simulcast).
+//   - A simulcast track whose publisher declares a layer it never sends is
+//     published on the other leg after publishTimeout, with the layers that
+//     came; a layer stream that comes later is dropped.
 //   - A relayed participant appears on the other node once it publishes a
 //     track, and leaves when its last track is unpublished; mute, name and
 //     metadata changes do not cross yet.

@@ -34,3 +34,30 @@ func TestExtensionRewriteKeepsTheAudioLevelOnly(t *testing.T) {
 		t.Errorf("extensions left without a map: %+v", h2)
 	}
 }
+
+// abs-capture-time crosses too (end-to-end delay across nodes), and the
+// rewrite of a received packet allocates nothing.
+func TestExtensionRewriteKeepsTheCaptureTimeWithoutAllocating(t *testing.T) {
+	m := extMap{{from: 1, to: 3}, {from: 2, to: 4}}
+	level, capture, twcc := []byte{0x94}, []byte{1, 2, 3, 4, 5, 6, 7, 8}, []byte{0, 1}
+	h := rtp.Header{Extensions: make([]rtp.Extension, 0, 4)}
+	allocs := testing.AllocsPerRun(100, func() {
+		h = rtp.Header{Extension: true, ExtensionProfile: rtp.ExtensionProfileOneByte, Extensions: h.Extensions[:0]}
+		_ = h.SetExtension(1, level)
+		_ = h.SetExtension(2, capture)
+		_ = h.SetExtension(7, twcc)
+		m.rewrite(&h)
+	})
+	if got := h.GetExtension(4); !bytes.Equal(got, capture) {
+		t.Errorf("abs-capture-time under id 4: %x", got)
+	}
+	if got := h.GetExtension(3); !bytes.Equal(got, level) {
+		t.Errorf("audio level under id 3: %x", got)
+	}
+	if h.GetExtension(7) != nil || len(h.Extensions) != 2 {
+		t.Errorf("extensions after the rewrite: %+v", h.Extensions)
+	}
+	if allocs != 0 {
+		t.Errorf("the rewrite allocates %.0f times per packet", allocs)
+	}
+}

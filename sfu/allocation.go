@@ -85,7 +85,9 @@ func (a *roomActivity) allocate(p *Participant, now time.Time) {
 	sub := p.sub
 	subs := make([]*subscription, 0, len(p.subs))
 	for _, s := range p.subs {
-		subs = append(subs, s)
+		if !s.pinned { // a relay's layer streams keep their layer
+			subs = append(subs, s)
+		}
 	}
 	p.mu.Unlock()
 	if sub == nil {

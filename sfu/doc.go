@@ -37,7 +37,11 @@
 // it also tells publishers which layers nobody needs (PublisherLayers,
 // dynacast.go). Engine.BandwidthStats exposes the estimates and choices. A
 // recorder (vocab.ParticipantRecorder) is the exception: it gets every track at
-// the layer it asks for, since a frame it misses is lost from the recording.
+// the layer it asks for, since a frame it misses is lost from the recording. A
+// relay (vocab.ParticipantRelay, package cascade) is outside the allocator too:
+// it receives each layer of a simulcast video on a DownTrack of its own pinned
+// to that layer (subscriber.go relayLayers), so that its node republishes the
+// track as simulcast.
 // While the process waits for a CPU (package internal/starvation reads the
 // runtime's scheduling latencies), GCC's delay signal is not taken for
 // congestion (it neither lowers the estimate nor fails a probe): packets sent

@@ -31,6 +31,12 @@ type subscription struct {
 	pubSID     string
 	requested  atomic.Int32 // best quality wanted (vocab.Quality)
 	userPaused atomic.Bool
+	// key is the subscription's key in Participant.subs: the track SID, or
+	// for one layer of a relay's (pinned), vocab.LayerTrackID.
+	key string
+	// pinned: a relay's stream of one simulcast layer, outside the
+	// allocator (see relayLayers).
+	pinned bool
 }
 
 // detach stops forwarding at once; the connection is changed later.
@@ -73,6 +79,7 @@ func (p *Participant) subscribeTrack(pub *Participant, t *publishedTrack) error 
 	pub.mu.Lock() // not while holding p.mu: two participants may subscribe to each other
 	source := t.info.Source
 	pub.mu.Unlock()
+	layers := p.relayLayers(pub, t) // takes pub.mu too
 	p.mu.Lock()
 	if p.closed {
 		p.mu.Unlock()
@@ -88,27 +95,83 @@ func (p *Participant) subscribeTrack(pub *Participant, t *publishedTrack) error 
 		p.mu.Unlock()
 		return nil
 	}
-	s := &subscription{track: t, stats: &p.room.engine.stats, source: source, pubSID: pub.sid}
-	s.requested.Store(int32(vocab.QualityHigh))
-	s.down = forward.NewDownTrack(up, forward.DownTrackConfig{TrackID: t.sid, StreamID: pub.sid, Logger: p.log})
-	p.subs[t.sid] = s
+	var subs []*subscription
+	for _, l := range layers {
+		s := &subscription{track: t, stats: &p.room.engine.stats, source: source, pubSID: pub.sid, pinned: true, key: l.key}
+		s.requested.Store(int32(l.quality))
+		s.down = forward.NewDownTrack(up, forward.DownTrackConfig{TrackID: l.trackID, StreamID: pub.sid, Logger: p.log,
+			Pinned: true, Layer: l.quality})
+		subs = append(subs, s)
+	}
+	if subs == nil {
+		s := &subscription{track: t, stats: &p.room.engine.stats, source: source, pubSID: pub.sid, key: t.sid}
+		s.requested.Store(int32(vocab.QualityHigh))
+		s.down = forward.NewDownTrack(up, forward.DownTrackConfig{TrackID: t.sid, StreamID: pub.sid, Logger: p.log})
+		subs = append(subs, s)
+	}
+	for _, s := range subs {
+		p.subs[s.key] = s
+	}
 	p.mu.Unlock()
-	p.room.engine.stats.subscriptions.Add(1)
+	p.room.engine.stats.subscriptions.Add(int64(len(subs)))
 
 	conn.change(func(pc *webrtc.PeerConnection) {
-		sender, err := pc.AddTrack(s.down)
-		if err != nil {
-			p.log.Warn("add subscribed track", "track", t.sid, "err", err)
-			return
+		for _, s := range subs {
+			sender, err := pc.AddTrack(s.down)
+			if err != nil {
+				p.log.Warn("add subscribed track", "track", s.key, "err", err)
+				continue
+			}
+			s.sender = sender
+			s.down.Start(sender)
 		}
-		s.sender = sender
-		s.down.Start(sender)
 	})
 	// Unpublished while being added: undo.
 	if t.retracted.Load() {
 		p.dropSubscription(t.sid)
 	}
 	return nil
+}
+
+// relayLayer is one simulcast layer a relay receives on a stream of its own.
+type relayLayer struct {
+	key, trackID string
+	quality      vocab.Quality
+}
+
+// relayLayers are the streams on which a relay receives a simulcast video
+// track: one per declared layer, each pinned to it, so that the relay's node
+// republishes the track as simulcast and its allocator gives each local
+// subscriber the layer its bandwidth allows. The top layer keeps the track's
+// SID as its key and track id (what every subscriber sees); the others get
+// vocab.LayerTrackID. Every layer is relayed while the relay is subscribed,
+// needed on its node or not: dynacast at the origin keeps them all on (one
+// layer's bitrate is small beside the top one, and a satellite subscriber
+// whose link drops then gets its layer at once). Nil for anyone but a relay,
+// and for a track of one layer. Not called with p.mu held (it takes pub.mu).
+func (p *Participant) relayLayers(pub *Participant, t *publishedTrack) []relayLayer {
+	if p.kind != vocab.ParticipantRelay {
+		return nil
+	}
+	pub.mu.Lock()
+	layers := t.infoLocked().Layers
+	pub.mu.Unlock()
+	if len(layers) < 2 {
+		return nil
+	}
+	top := layers[0].Quality
+	for _, l := range layers {
+		top = max(top, l.Quality)
+	}
+	out := make([]relayLayer, 0, len(layers))
+	for _, l := range layers {
+		id := vocab.LayerTrackID(t.sid, l.Quality)
+		if l.Quality == top {
+			id = t.sid
+		}
+		out = append(out, relayLayer{key: id, trackID: id, quality: l.Quality})
+	}
+	return out
 }
 
 // subscribeToAll subscribes to every live track of the others (AutoSubscribe).
@@ -136,27 +199,39 @@ func (p *Participant) Unsubscribe(trackSID string) error {
 	return nil
 }
 
-// dropSubscription ends the subscription to trackSID if there is one.
+// dropSubscription ends the subscription to trackSID if there is one (for a
+// relay, the stream of each of its layers).
 func (p *Participant) dropSubscription(trackSID string) bool {
+	keys := [1 + vocab.NumQualities]string{trackSID}
+	for i, q := range vocab.Qualities() {
+		keys[1+i] = vocab.LayerTrackID(trackSID, q)
+	}
+	var dropped []*subscription
 	p.mu.Lock()
-	s, ok := p.subs[trackSID]
-	delete(p.subs, trackSID)
+	for _, k := range keys {
+		if s, ok := p.subs[k]; ok {
+			dropped = append(dropped, s)
+			delete(p.subs, k)
+		}
+	}
 	conn := p.sub
 	p.mu.Unlock()
-	if !ok {
+	if len(dropped) == 0 {
 		return false
 	}
-	p.room.engine.stats.subscriptions.Add(-1)
-	s.detach()
-	conn.change(func(pc *webrtc.PeerConnection) {
-		if s.sender != nil {
-			if err := pc.RemoveTrack(s.sender); err != nil {
-				p.log.Debug("remove subscribed track", "track", trackSID, "err", err)
+	p.room.engine.stats.subscriptions.Add(-int64(len(dropped)))
+	for _, s := range dropped {
+		s.detach()
+		conn.change(func(pc *webrtc.PeerConnection) {
+			if s.sender != nil {
+				if err := pc.RemoveTrack(s.sender); err != nil {
+					p.log.Debug("remove subscribed track", "track", s.key, "err", err)
+				}
 			}
-		}
-		// The sender is stopped: the RTCP reader ends.
-		s.closeMedia()
-	}, s.closeMedia)
+			// The sender is stopped: the RTCP reader ends.
+			s.closeMedia()
+		}, s.closeMedia)
+	}
 	return true
 }
 

@@ -21,6 +21,13 @@ type DownTrackConfig struct {
 	Logger   *slog.Logger
 	// The target quality starts at QualityHigh (the highest available
 	// layer); call SetTargetQuality to change it.
+	//
+	// Pinned forwards the layer of quality Layer and no other, even when it
+	// stops (a relay carries each layer of a simulcast track on a DownTrack
+	// of its own, package cascade: falling back to another layer would send
+	// that layer twice).
+	Pinned bool
+	Layer  vocab.Quality
 }
 
 // binding is what Bind learnt from the subscriber's PeerConnection, published
@@ -131,6 +138,9 @@ func NewDownTrack(up *UpTrack, cfg DownTrackConfig) *DownTrack {
 	}
 	d.log = d.log.With(slog.String("down_track", cfg.TrackID))
 	d.target.Store(int32(vocab.QualityHigh))
+	if cfg.Pinned {
+		d.target.Store(int32(min(cfg.Layer, vocab.QualityHigh)))
+	}
 	d.temporal.Store(maxTemporal)
 	d.curTemporal = maxTemporal
 	d.seq.Init(up.clockRate)
@@ -242,6 +252,9 @@ func (d *DownTrack) Paused() bool { return d.paused.Load() }
 // layer not above q. The switch happens at the next key frame of the new
 // layer, which is requested from the publisher at once.
 func (d *DownTrack) SetTargetQuality(q vocab.Quality) {
+	if d.cfg.Pinned {
+		return // its layer was chosen once
+	}
 	if q > vocab.QualityHigh {
 		q = vocab.QualityHigh
 	}
@@ -250,7 +263,7 @@ func (d *DownTrack) SetTargetQuality(q vocab.Quality) {
 		return
 	}
 	now := monoNanos(time.Now())
-	if want := d.up.desiredLayer(q, now); want != nil && want != d.cur.Load() {
+	if want := d.wantLayer(now); want != nil && want != d.cur.Load() {
 		want.requestKeyframe(now)
 	}
 }
@@ -268,7 +281,7 @@ func (d *DownTrack) resync() {
 		return
 	}
 	now := monoNanos(time.Now())
-	if want := d.up.desiredLayer(vocab.Quality(d.target.Load()), now); want != nil {
+	if want := d.wantLayer(now); want != nil {
 		want.requestKeyframe(now)
 	}
 }
@@ -323,4 +336,13 @@ func (d *DownTrack) Close() {
 		_ = d.sender.SetReadDeadline(time.Now())
 	}
 	<-d.done
+}
+
+// wantLayer is the layer the DownTrack should forward: its pinned layer, or
+// the best available one not above its target.
+func (d *DownTrack) wantLayer(now int64) *layer {
+	if d.cfg.Pinned {
+		return d.up.slots[d.target.Load()].Load()
+	}
+	return d.up.desiredLayer(vocab.Quality(d.target.Load()), now)
 }

@@ -5,7 +5,6 @@ import (
 	"github.com/pion/rtp"
 
 	"github.com/ensemble-sfu/ensemble/sfu/rewrite"
-	"github.com/ensemble-sfu/ensemble/vocab"
 )
 
 // forward writes one received packet to the subscriber, if it belongs to the
@@ -23,7 +22,7 @@ func (d *DownTrack) forward(p *inPacket) {
 	if p.layer != d.cur.Load() {
 		// Not the layer being forwarded: only the wanted layer's key frame
 		// is of interest, to switch to it.
-		want := d.up.desiredLayer(vocab.Quality(d.target.Load()), p.arrival)
+		want := d.wantLayer(p.arrival)
 		if p.layer != want {
 			return
 		}

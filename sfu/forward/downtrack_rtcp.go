@@ -9,7 +9,6 @@ import (
 	"github.com/pion/webrtc/v4"
 
 	"github.com/ensemble-sfu/ensemble/sfu/rewrite"
-	"github.com/ensemble-sfu/ensemble/vocab"
 )
 
 // rtxMinInterval: a packet NACKed again sooner than this after being
@@ -123,7 +122,7 @@ func (d *DownTrack) keyframeRequested(now time.Time) {
 	mono := monoNanos(now)
 	l := d.cur.Load()
 	if l == nil {
-		l = d.up.desiredLayer(vocab.Quality(d.target.Load()), mono)
+		l = d.wantLayer(mono)
 	}
 	if l != nil && !d.up.kindAudio {
 		l.requestKeyframe(mono)

@@ -320,7 +320,7 @@ func (u *UpTrack) requestKeyframeFor(q vocab.Quality) {
 		return
 	}
 	for _, d := range *u.downs.Load() {
-		if d.cur.Load() != l && u.desiredLayer(vocab.Quality(d.target.Load()), now) == l {
+		if d.cur.Load() != l && d.wantLayer(now) == l {
 			l.requestKeyframe(now)
 			return
 		}

@@ -70,7 +70,7 @@ func (c *Client) handle(msg protocol.ServerMessage) bool {
 			c.others[m.ParticipantSID] = p
 		}
 		own := m.ParticipantSID == c.self.SID
-		delete(c.remote, m.TrackSID)
+		c.forgetRemoteLocked(m.TrackSID)
 		var gone *LocalTrack
 		if own { // unpublished by the server (an admin), or the ack of ours
 			for cid, t := range c.local {

@@ -48,6 +48,10 @@ type TrackOptions struct {
 	// OnKeyframeRequest, when set, is called from the track's RTCP reader at
 	// each PLI or FIR, so that a relay passes the request on to the source.
 	OnKeyframeRequest func()
+	// OnLayerKeyframeRequest, when set, is called likewise with the index of
+	// the layer asked for (in Layers; 0 without simulcast), so that a relay
+	// asks the source of that layer.
+	OnLayerKeyframeRequest func(layer int)
 }
 
 // LocalTrack is a track the client publishes: write encoded frames to it
@@ -371,6 +375,9 @@ func (t *LocalTrack) readRTCP(sender *webrtc.RTPSender, rid string) {
 				t.layers.keyframes[layer].Add(1)
 				if f := t.opts.OnKeyframeRequest; f != nil {
 					f()
+				}
+				if f := t.opts.OnLayerKeyframeRequest; f != nil {
+					f(layer)
 				}
 			case *rtcp.TransportLayerNack:
 				for _, pair := range p.Nacks {

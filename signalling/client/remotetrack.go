@@ -20,6 +20,12 @@ type RemoteTrack struct {
 	// them as the WebRTC stream id and track id).
 	ParticipantSID string
 	TrackSID       string
+	// LayerOnly is set for a relay's stream of one simulcast layer (below the
+	// top one) of the track TrackSID: the server sends a relay each layer of a
+	// simulcast track on a stream of its own (vocab.LayerTrackID), the top one
+	// under the track's SID. Layer is that stream's quality.
+	LayerOnly bool
+	Layer     vocab.Quality
 	// Track and Receiver are Pion's, for what this type does not cover.
 	Track    *webrtc.TrackRemote
 	Receiver *webrtc.RTPReceiver
@@ -193,6 +199,7 @@ func ntpTime(ntp uint64) time.Time {
 // newRemoteTrack describes a track that arrived on the subscriber connection.
 func (c *Client) newRemoteTrack(tr *webrtc.TrackRemote, recv *webrtc.RTPReceiver) *RemoteTrack {
 	rt := &RemoteTrack{ParticipantSID: tr.StreamID(), TrackSID: tr.ID(), Track: tr, Receiver: recv, c: c, eventPT: -1}
+	rt.TrackSID, rt.Layer, rt.LayerOnly = vocab.ParseLayerTrackID(tr.ID())
 	rt.codec = tr.Codec()
 	codecs := recv.GetParameters().Codecs
 	if strings.EqualFold(rt.codec.MimeType, MimeTypeTelephoneEvent) {
@@ -218,7 +225,7 @@ func (c *Client) onTrack(tr *webrtc.TrackRemote, recv *webrtc.RTPReceiver) {
 	c.mu.Lock()
 	closed := c.closed
 	if !closed {
-		c.remote[rt.TrackSID] = rt
+		c.remote[tr.ID()] = rt // a layer stream under its own id
 	}
 	c.mu.Unlock()
 	if closed {

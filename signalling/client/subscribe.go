@@ -16,6 +16,15 @@ func (c *Client) RemoteTrack(trackSID string) (*RemoteTrack, bool) {
 	return t, ok
 }
 
+// forgetRemoteLocked drops the received track sid and its layer streams
+// (c.mu held).
+func (c *Client) forgetRemoteLocked(sid string) {
+	delete(c.remote, sid)
+	for _, q := range vocab.Qualities() {
+		delete(c.remote, vocab.LayerTrackID(sid, q))
+	}
+}
+
 // Subscribe asks for tracks of others (needed with WithAutoSubscribe(false)).
 func (c *Client) Subscribe(ctx context.Context, trackSIDs ...string) error {
 	_, err := c.request(ctx, protocol.TypeSubscribe, protocol.SubscribeRequest{TrackSIDs: trackSIDs, Subscribe: true})
@@ -28,7 +37,7 @@ func (c *Client) Unsubscribe(ctx context.Context, trackSIDs ...string) error {
 	if err == nil {
 		c.mu.Lock()
 		for _, sid := range trackSIDs {
-			delete(c.remote, sid)
+			c.forgetRemoteLocked(sid)
 		}
 		c.mu.Unlock()
 	}
