@@ -132,15 +132,7 @@ func joinCascade(t *testing.T, ctx context.Context, baseURL, room, identity stri
 				m.mu.Lock()
 				m.packets[key], m.tracks[key] = n, s.Track
 				m.mu.Unlock()
-				rt := s.Track
-				wg.Go(func() {
-					for {
-						if _, err := rt.ReadRTP(); err != nil {
-							return
-						}
-						n.Add(1)
-					}
-				})
+				countPackets(&wg, s.Track, n)
 			}
 		}
 	})

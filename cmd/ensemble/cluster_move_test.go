@@ -73,14 +73,7 @@ func followRoom(t *testing.T, ctx context.Context, pubURL, subURL, room string) 
 			case client.Rejoined:
 				f.subMoves.Add(1)
 			case client.TrackSubscribed:
-				wg.Go(func() {
-					for {
-						if _, err := ev.Track.ReadRTP(); err != nil {
-							return
-						}
-						f.received.Add(1)
-					}
-				})
+				countPackets(&wg, ev.Track, &f.received)
 			}
 		}
 	})

@@ -53,14 +53,7 @@ func liveRoomAcross(t *testing.T, ctx context.Context, pubURL, subURL, room stri
 	wg.Go(func() { _ = clienttest.PlayClip(playCtx, track, opus) })
 	var n atomic.Int64
 	rt := waitTrack(t, sub)
-	wg.Go(func() {
-		for {
-			if _, err := rt.ReadRTP(); err != nil {
-				return
-			}
-			n.Add(1)
-		}
-	})
+	countPackets(&wg, rt, &n)
 	t.Cleanup(func() {
 		stopPlay()
 		_ = pub.Close()
