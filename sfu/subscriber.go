@@ -21,6 +21,9 @@ type SubscriptionSettings struct {
 
 // subscription is one track of another participant sent to this one.
 type subscription struct {
+	// sid is the track subscribed to, as the subscriber knows it; track is
+	// where the media comes from: that track, or its backup (backup.go).
+	sid    string
 	track  *publishedTrack
 	down   *forward.DownTrack
 	sender *webrtc.RTPSender // set once added to the connection
@@ -66,13 +69,20 @@ func (p *Participant) Subscribe(trackSID string) error {
 // subscribeTrack adds a DownTrack for t to the subscriber connection. Already
 // subscribed is not an error.
 func (p *Participant) subscribeTrack(pub *Participant, t *publishedTrack) error {
-	up := t.up.Load()
-	if up == nil || t.retracted.Load() {
+	if t.up.Load() == nil || t.retracted.Load() {
 		return fmt.Errorf("%w: %s", ErrTrackNotFound, t.sid)
 	}
 	pub.mu.Lock() // not while holding p.mu: two participants may subscribe to each other
-	source := t.info.Source
+	source, mime := t.info.Source, t.info.MimeType
 	pub.mu.Unlock()
+	src, err := p.mediaSource(t, mime)
+	if err != nil {
+		return err
+	}
+	up := src.up.Load()
+	if up == nil || src.retracted.Load() {
+		return fmt.Errorf("%w: %s", ErrTrackNotFound, t.sid)
+	}
 	p.mu.Lock()
 	if p.closed {
 		p.mu.Unlock()
@@ -88,7 +98,7 @@ func (p *Participant) subscribeTrack(pub *Participant, t *publishedTrack) error 
 		p.mu.Unlock()
 		return nil
 	}
-	s := &subscription{track: t, stats: &p.room.engine.stats, source: source, pubSID: pub.sid}
+	s := &subscription{sid: t.sid, track: src, stats: &p.room.engine.stats, source: source, pubSID: pub.sid}
 	s.requested.Store(int32(vocab.QualityHigh))
 	s.down = forward.NewDownTrack(up, forward.DownTrackConfig{TrackID: t.sid, StreamID: pub.sid, Logger: p.log})
 	p.subs[t.sid] = s
@@ -107,6 +117,8 @@ func (p *Participant) subscribeTrack(pub *Participant, t *publishedTrack) error 
 	// Unpublished while being added: undo.
 	if t.retracted.Load() {
 		p.dropSubscription(t.sid)
+	} else if src.retracted.Load() {
+		p.dropSubscriptionFrom(t.sid, src)
 	}
 	return nil
 }
@@ -138,9 +150,20 @@ func (p *Participant) Unsubscribe(trackSID string) error {
 
 // dropSubscription ends the subscription to trackSID if there is one.
 func (p *Participant) dropSubscription(trackSID string) bool {
+	return p.dropSubscriptionFrom(trackSID, nil)
+}
+
+// dropSubscriptionFrom ends the subscription to trackSID if there is one and,
+// with from, only if its media come from there (a backup).
+func (p *Participant) dropSubscriptionFrom(trackSID string, from *publishedTrack) bool {
 	p.mu.Lock()
 	s, ok := p.subs[trackSID]
-	delete(p.subs, trackSID)
+	if ok && from != nil && s.track != from {
+		ok = false
+	}
+	if ok {
+		delete(p.subs, trackSID)
+	}
 	conn := p.sub
 	p.mu.Unlock()
 	if !ok {
