@@ -68,6 +68,7 @@ func (a *roomActivity) run(done <-chan struct{}) {
 				ps := a.room.snapshot()
 				a.allocateAll(now, ps)
 				a.dynacast(now, ps)
+				a.backups(ps)
 			}
 			a.pad()
 		}

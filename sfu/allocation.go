@@ -144,21 +144,21 @@ func (a *roomActivity) allocate(p *Participant, now time.Time) {
 		}
 		q := dec.Quality
 		cur := s.down.TargetQuality()
-		prev, known := st.sent[s.track.sid]
+		prev, known := st.sent[s.sid]
 		heldBack := known && (prev.Reason == vocab.LayerBandwidth)
 		switch {
 		case dec.Paused || q <= cur || !heldBack:
-			delete(st.upSince, s.track.sid)
-		case st.upSince[s.track.sid].IsZero():
+			delete(st.upSince, s.sid)
+		case st.upSince[s.sid].IsZero():
 			// The bandwidth allowed more only just now: wait for it to last,
 			// so that a layer near the edge does not flap (each switch costs
 			// a key frame).
-			st.upSince[s.track.sid] = now
+			st.upSince[s.sid] = now
 			dec = holdDecision(dec, cur, prev)
-		case now.Sub(st.upSince[s.track.sid]) < upgradeHold:
+		case now.Sub(st.upSince[s.sid]) < upgradeHold:
 			dec = holdDecision(dec, cur, prev)
 		default:
-			delete(st.upSince, s.track.sid)
+			delete(st.upSince, s.sid)
 		}
 		q = dec.Quality
 		if !dec.Paused && cur != q {
@@ -182,7 +182,7 @@ func (a *roomActivity) allocate(p *Participant, now time.Time) {
 		a.announceLayer(p, st, s, dec)
 	}
 	for sid := range st.sent {
-		if !slices.ContainsFunc(subs, func(s *subscription) bool { return s.track.sid == sid }) {
+		if !slices.ContainsFunc(subs, func(s *subscription) bool { return s.sid == sid }) {
 			delete(st.sent, sid)
 		}
 	}
@@ -216,7 +216,7 @@ func (a *roomActivity) pad() {
 
 // allocTrack describes a subscription to the allocator.
 func (a *roomActivity) allocTrack(s *subscription) bwalloc.Track {
-	t := bwalloc.Track{ID: s.track.sid, MaxQuality: vocab.Quality(s.requested.Load()), Priority: bwalloc.PriorityVideo}
+	t := bwalloc.Track{ID: s.sid, MaxQuality: vocab.Quality(s.requested.Load()), Priority: bwalloc.PriorityVideo}
 	up := s.track.up.Load()
 	if up == nil {
 		return t
@@ -276,13 +276,13 @@ func nextStepCost(t bwalloc.Track, dec bwalloc.Decision) int {
 // announceLayer tells the subscriber which layer it gets, when that changed.
 func (a *roomActivity) announceLayer(p *Participant, st *subscriberAlloc, s *subscription, dec bwalloc.Decision) {
 	ev := SubscriptionLayer{
-		TrackSID:    s.track.sid,
+		TrackSID:    s.sid,
 		Quality:     min(dec.Quality, vocab.QualityHigh),
 		Paused:      dec.Paused,
 		Reason:      vocab.LayerReason(dec.Reason),
 		EstimateBps: st.est.estimate,
 	}
-	if pub, t := a.room.findTrack(s.track.sid); t != nil {
+	if pub, t := a.room.findTrack(s.sid); t != nil {
 		pub.mu.Lock()
 		for _, l := range t.info.Layers {
 			if l.Quality == ev.Quality {
@@ -294,14 +294,14 @@ func (a *roomActivity) announceLayer(p *Participant, st *subscriberAlloc, s *sub
 		}
 		pub.mu.Unlock()
 	}
-	prev, ok := st.sent[s.track.sid]
+	prev, ok := st.sent[s.sid]
 	same := ok && prev.Quality == ev.Quality && prev.Paused == ev.Paused && prev.Reason == ev.Reason
 	if same {
 		prev.EstimateBps = ev.EstimateBps
-		st.sent[s.track.sid] = prev
+		st.sent[s.sid] = prev
 		return
 	}
-	st.sent[s.track.sid] = ev
+	st.sent[s.sid] = ev
 	p.send(ev)
 }
 

@@ -49,6 +49,14 @@
 // look like a queue on the link, for every subscriber at once, and no lower
 // layer cures that. Loss is still believed.
 //
+// Backups (backup.go): a participant says which video codecs it decodes
+// (JoinParams.VideoCodecs; a SIP room system takes H.264 only). While someone
+// who cannot decode a camera's or screen share's codec but decodes H.264 is in
+// the room, its publisher is asked for an H.264 backup (PublisherBackup); the
+// backup is a codec variant of its primary: in no roster (the primary's
+// TrackInfo names BackupMimeType), sent under the primary's SID to those who
+// cannot decode the primary, muted and removed with it. Nothing is transcoded.
+//
 // Admission and room lifetime are decided in one place, under the room's lock
 // (admission.go): the capacity rule (shown participants count; hidden ones and
 // recorders neither count nor are refused), what a participant kind implies (a

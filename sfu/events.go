@@ -102,6 +102,15 @@ type PublisherLayers struct {
 	Layers   []PublisherLayer
 }
 
+// PublisherBackup asks a publisher to send a backup of one of its video
+// tracks in MimeType (Enabled), because someone in the room cannot decode the
+// track's codec, or tells it that nobody needs the backup any more (backup.go).
+type PublisherBackup struct {
+	TrackSID string
+	MimeType string
+	Enabled  bool
+}
+
 // Closed ends the session; no event follows it.
 type Closed struct{ Reason vocab.CloseReason }
 
@@ -124,3 +133,4 @@ func (Closed) isEvent()                  {}
 func (RoomUpdated) isEvent()             {}
 func (SubscriptionLayer) isEvent()       {}
 func (PublisherLayers) isEvent()         {}
+func (PublisherBackup) isEvent()         {}

@@ -93,6 +93,8 @@ type testClient struct {
 type receivedTrack struct {
 	streamID string
 	kind     webrtc.RTPCodecType
+	mime     string
+	ssrc     uint32
 	packets  atomic.Int64
 
 	mu      sync.Mutex
@@ -304,7 +306,7 @@ func (c *testClient) handle(ev Event) {
 }
 
 func (c *testClient) onTrack(remote *webrtc.TrackRemote, _ *webrtc.RTPReceiver) {
-	rt := &receivedTrack{streamID: remote.StreamID(), kind: remote.Kind()}
+	rt := &receivedTrack{streamID: remote.StreamID(), kind: remote.Kind(), mime: remote.Codec().MimeType, ssrc: uint32(remote.SSRC())}
 	c.mu.Lock()
 	c.received[remote.ID()] = rt
 	c.mu.Unlock()

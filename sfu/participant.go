@@ -22,6 +22,11 @@ type JoinParams struct {
 	AutoSubscribe bool
 	// Sink receives the participant's events; it must not block.
 	Sink EventSink
+	// VideoCodecs are the video codecs (MIME types) the participant decodes;
+	// nil is every codec the server accepts. A video in another codec reaches
+	// it through the track's backup (backup.go), which the server asks its
+	// publisher for while such a participant is in the room.
+	VideoCodecs []string
 	// ClientOffers says the client offers on both connections (WHIP, WHEP):
 	// the server sends no SubscriberOffer, and AnswerSubscriberOffer answers the
 	// client's offer for the tracks subscribed before it.
@@ -38,6 +43,7 @@ type Participant struct {
 	autoSubscribe bool
 	clientOffers  bool
 	kind          vocab.ParticipantKind
+	videoCodecs   []string // JoinParams.VideoCodecs; nil: all
 	// counted mirrors countsTowardCapacity(perms), readable under the room's
 	// lock without the participant's.
 	counted atomic.Bool
@@ -80,6 +86,7 @@ func newParticipant(r *Room, params JoinParams) *Participant {
 		identity:      params.Identity,
 		joinedAt:      time.Now(),
 		autoSubscribe: params.AutoSubscribe,
+		videoCodecs:   slices.Clone(params.VideoCodecs),
 		clientOffers:  params.ClientOffers,
 		kind:          params.Kind,
 		name:          params.Name,
@@ -148,7 +155,7 @@ func (p *Participant) Info() vocab.ParticipantInfo {
 		Tracks:   []vocab.TrackInfo{},
 	}
 	for _, t := range p.tracks {
-		if t.live {
+		if t.live && t.backupOf == nil { // a backup is shown as its primary's BackupMimeType
 			info.Tracks = append(info.Tracks, t.infoLocked())
 		}
 	}

@@ -21,6 +21,9 @@ type SubscriptionSettings struct {
 
 // subscription is one track of another participant sent to this one.
 type subscription struct {
+	// sid is the track subscribed to, as the subscriber knows it; track is
+	// where the media comes from: that track, or its backup (backup.go).
+	sid    string
 	track  *publishedTrack
 	down   *forward.DownTrack
 	sender *webrtc.RTPSender // set once added to the connection
@@ -72,14 +75,24 @@ func (p *Participant) Subscribe(trackSID string) error {
 // subscribeTrack adds a DownTrack for t to the subscriber connection. Already
 // subscribed is not an error.
 func (p *Participant) subscribeTrack(pub *Participant, t *publishedTrack) error {
-	up := t.up.Load()
-	if up == nil || t.retracted.Load() {
+	if t.up.Load() == nil || t.retracted.Load() {
 		return fmt.Errorf("%w: %s", ErrTrackNotFound, t.sid)
 	}
 	pub.mu.Lock() // not while holding p.mu: two participants may subscribe to each other
-	source := t.info.Source
+	source, mime := t.info.Source, t.info.MimeType
 	pub.mu.Unlock()
-	layers := p.relayLayers(pub, t) // takes pub.mu too
+	src, err := p.mediaSource(t, mime)
+	if err != nil {
+		return err
+	}
+	up := src.up.Load()
+	if up == nil || src.retracted.Load() {
+		return fmt.Errorf("%w: %s", ErrTrackNotFound, t.sid)
+	}
+	var layers []relayLayer
+	if src == t { // a relay decodes every codec: it never takes a backup
+		layers = p.relayLayers(pub, t) // takes pub.mu too
+	}
 	p.mu.Lock()
 	if p.closed {
 		p.mu.Unlock()
@@ -97,14 +110,14 @@ func (p *Participant) subscribeTrack(pub *Participant, t *publishedTrack) error 
 	}
 	var subs []*subscription
 	for _, l := range layers {
-		s := &subscription{track: t, stats: &p.room.engine.stats, source: source, pubSID: pub.sid, pinned: true, key: l.key}
+		s := &subscription{sid: t.sid, track: src, stats: &p.room.engine.stats, source: source, pubSID: pub.sid, pinned: true, key: l.key}
 		s.requested.Store(int32(l.quality))
 		s.down = forward.NewDownTrack(up, forward.DownTrackConfig{TrackID: l.trackID, StreamID: pub.sid, Logger: p.log,
 			Pinned: true, Layer: l.quality})
 		subs = append(subs, s)
 	}
 	if subs == nil {
-		s := &subscription{track: t, stats: &p.room.engine.stats, source: source, pubSID: pub.sid, key: t.sid}
+		s := &subscription{sid: t.sid, track: src, stats: &p.room.engine.stats, source: source, pubSID: pub.sid, key: t.sid}
 		s.requested.Store(int32(vocab.QualityHigh))
 		s.down = forward.NewDownTrack(up, forward.DownTrackConfig{TrackID: t.sid, StreamID: pub.sid, Logger: p.log})
 		subs = append(subs, s)
@@ -129,6 +142,8 @@ func (p *Participant) subscribeTrack(pub *Participant, t *publishedTrack) error 
 	// Unpublished while being added: undo.
 	if t.retracted.Load() {
 		p.dropSubscription(t.sid)
+	} else if src.retracted.Load() {
+		p.dropSubscriptionFrom(t.sid, src)
 	}
 	return nil
 }
@@ -202,6 +217,13 @@ func (p *Participant) Unsubscribe(trackSID string) error {
 // dropSubscription ends the subscription to trackSID if there is one (for a
 // relay, the stream of each of its layers).
 func (p *Participant) dropSubscription(trackSID string) bool {
+	return p.dropSubscriptionFrom(trackSID, nil)
+}
+
+// dropSubscriptionFrom ends the subscription to trackSID if there is one (for
+// a relay, the stream of each of its layers) and, with from, only if its media
+// come from there (a backup).
+func (p *Participant) dropSubscriptionFrom(trackSID string, from *publishedTrack) bool {
 	keys := [1 + vocab.NumQualities]string{trackSID}
 	for i, q := range vocab.Qualities() {
 		keys[1+i] = vocab.LayerTrackID(trackSID, q)
@@ -209,7 +231,7 @@ func (p *Participant) dropSubscription(trackSID string) bool {
 	var dropped []*subscription
 	p.mu.Lock()
 	for _, k := range keys {
-		if s, ok := p.subs[k]; ok {
+		if s, ok := p.subs[k]; ok && (from == nil || s.track == from) {
 			dropped = append(dropped, s)
 			delete(p.subs, k)
 		}

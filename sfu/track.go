@@ -21,6 +21,10 @@ type TrackRequest struct {
 	Muted         bool
 	Width, Height int
 	Layers        []vocab.LayerInfo
+	// BackupOf makes the track the backup of one of the participant's own
+	// video tracks (its SID), sent in MimeType (backup.go).
+	BackupOf string
+	MimeType string
 }
 
 // publishedTrack is one track a participant declared; it becomes live when its
@@ -36,11 +40,23 @@ type publishedTrack struct {
 	// dynacastOff has bit q set while the publisher was told to stop the
 	// layer of quality q.
 	dynacastOff atomic.Uint32
+
+	// backupOf is the primary track of a backup (nil for a primary); mime
+	// is the codec the backup declared. Both are set at AddTrack, then fixed.
+	backupOf   *publishedTrack
+	backupMime string
+	// backup is the live backup of a primary (nil: none), and backupWanted
+	// what the publisher was last told of it (publisher_backup).
+	backup       atomic.Pointer[publishedTrack]
+	backupWanted atomic.Bool
 }
 
 func (t *publishedTrack) infoLocked() vocab.TrackInfo {
 	info := t.info
 	info.Layers = slices.Clone(info.Layers)
+	if b := t.backup.Load(); b != nil {
+		info.BackupMimeType = b.info.MimeType // the same owner's mu guards it
+	}
 	return info
 }
 
@@ -83,15 +99,21 @@ func (p *Participant) AddTrack(clientID string, req TrackRequest) (vocab.TrackIn
 	if !p.perms.CanPublishSource(req.Source) {
 		return vocab.TrackInfo{}, fmt.Errorf("%w: cannot publish %s", ErrPermissionDenied, req.Source)
 	}
-	if len(p.tracks) >= p.room.engine.cfg.MaxTracksPerParticipant {
-		return vocab.TrackInfo{}, fmt.Errorf("%w: %d already", ErrTooManyTracks, len(p.tracks))
-	}
 	for _, t := range p.tracks {
 		if t.clientID == clientID {
 			return vocab.TrackInfo{}, fmt.Errorf("%w: track %q already added", ErrInvalidArgument, clientID)
 		}
 	}
-	t := &publishedTrack{sid: newSID("TR_"), clientID: clientID}
+	var primary *publishedTrack
+	if req.BackupOf != "" || req.MimeType != "" {
+		var err error
+		if primary, err = p.backupPrimaryLocked(req); err != nil {
+			return vocab.TrackInfo{}, err
+		}
+	} else if n := p.primaryCountLocked(); n >= p.room.engine.cfg.MaxTracksPerParticipant {
+		return vocab.TrackInfo{}, fmt.Errorf("%w: %d already", ErrTooManyTracks, n)
+	}
+	t := &publishedTrack{sid: newSID("TR_"), clientID: clientID, backupOf: primary, backupMime: req.MimeType}
 	t.info = vocab.TrackInfo{
 		SID:       t.sid,
 		Name:      req.Name,
@@ -107,25 +129,26 @@ func (p *Participant) AddTrack(clientID string, req TrackRequest) (vocab.TrackIn
 	return t.infoLocked(), nil
 }
 
-// publishedTrack finds one of p's tracks by SID.
+// publishedTrack finds one of p's tracks the others see (not a backup) by SID.
 func (p *Participant) publishedTrack(sid string) *publishedTrack {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	for _, t := range p.tracks {
-		if t.sid == sid {
+		if t.sid == sid && t.backupOf == nil {
 			return t
 		}
 	}
 	return nil
 }
 
-// liveTracks lists p's tracks whose media arrived.
+// liveTracks lists p's tracks whose media arrived, but for backups (which
+// subscriptions reach through their primary).
 func (p *Participant) liveTracks() []*publishedTrack {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	var live []*publishedTrack
 	for _, t := range p.tracks {
-		if t.live {
+		if t.live && t.backupOf == nil {
 			live = append(live, t)
 		}
 	}
@@ -168,6 +191,10 @@ func (p *Participant) onTrack(remote *webrtc.TrackRemote, receiver *webrtc.RTPRe
 	p.log.Debug("media received", "track", t.sid, "rid", remote.RID(), "codec", remote.Codec().MimeType)
 	if first {
 		p.room.engine.stats.tracks.Add(1)
+		if t.backupOf != nil {
+			p.announceBackup(t, info, hidden)
+			return
+		}
 		p.announceTrack(t, info, hidden)
 	}
 }
@@ -252,11 +279,20 @@ func (p *Participant) SetTrackMuted(trackSID string, muted bool) error {
 	changed := t.info.Muted != muted
 	t.info.Muted = muted
 	live, hidden := t.live, p.perms.Hidden
+	backups := p.backupsOfLocked(t)
+	for _, b := range backups {
+		b.info.Muted = muted
+	}
 	p.mu.Unlock()
 	if up := t.up.Load(); up != nil {
 		up.SetMuted(muted)
 	}
-	if changed && live && !hidden {
+	for _, b := range backups { // a muted camera's backup is muted with it
+		if up := b.up.Load(); up != nil {
+			up.SetMuted(muted)
+		}
+	}
+	if changed && live && !hidden && t.backupOf == nil {
 		p.room.broadcast(TrackMuted{ParticipantSID: p.sid, TrackSID: trackSID, Muted: muted}, p)
 	}
 	return nil
@@ -277,15 +313,26 @@ func (p *Participant) Unpublish(trackSID string) error {
 	}
 	t := p.tracks[i]
 	p.tracks = slices.Delete(p.tracks, i, i+1)
+	// The backups of a track go with it.
+	backups := p.backupsOfLocked(t)
+	p.tracks = slices.DeleteFunc(p.tracks, func(x *publishedTrack) bool { return x.backupOf == t })
 	hidden := p.perms.Hidden
 	p.mu.Unlock()
 	p.retractTrack(t, hidden)
 	t.closeMedia(&p.room.engine.stats)
+	for _, b := range backups {
+		p.retractTrack(b, hidden)
+		b.closeMedia(&p.room.engine.stats)
+	}
 	return nil
 }
 
 // retractTrack ends every subscription to t and announces its end.
 func (p *Participant) retractTrack(t *publishedTrack, hidden bool) {
+	if t.backupOf != nil {
+		p.retractBackup(t)
+		return
+	}
 	t.retracted.Store(true)
 	for _, q := range p.room.snapshot() {
 		if q != p {

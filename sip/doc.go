@@ -97,7 +97,10 @@
 // speaker (speakervideo.go), passed through: the bridge's room client takes
 // H.264 when the call has video, and follows the room's ActiveSpeakers
 // events. cameraPicker (speakerpick.go) chooses: the loudest active speaker
-// who is not the caller and publishes an H.264 camera, once they held the
+// who is not the caller and publishes an H.264 camera (or a camera with an
+// H.264 backup: the room client declares H.264 as its only video codec, so
+// the room asks publishers of VP8 cameras for an H.264 backup and sends it
+// under the camera's SID), once they held the
 // floor for speakerHold (1 s: long enough that a "yes" or a cough of
 // someone else does not switch the picture, short enough to follow a
 // conversation); while nobody such speaks, the camera shown stays; at the
@@ -234,9 +237,10 @@
 // node still serves its rooms and the calls sent to its address.
 //
 // Not yet: a server restarted while its calls go on through a bridge in its
-// own process forgets them (their progress and hang-up); the server asking
-// publishers for an H.264 layer when a SIP video participant is in the room
-// (a room with only VP8 cameras sends the caller no video); room cameras in another H.264 profile than the
+// own process forgets them (their progress and hang-up); a VP8 (or VP9, AV1)
+// camera whose publisher cannot send an H.264 backup is not shown to the
+// caller (nothing is transcoded; the web app does not send backups yet);
+// room cameras in another H.264 profile than the
 // one answered to the caller (sent as they are); video RTCP beyond PLI,
 // FIR and the bridge's sender reports (the caller's reports are dropped,
 // the bridge sends no receiver reports, and its reports' RTP time follows

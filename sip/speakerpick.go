@@ -20,8 +20,8 @@ import (
 // follows the conversation without flapping.
 const speakerHold = time.Second
 
-// roomCamera is an H.264 camera of another participant, one the caller can be
-// shown as it is.
+// roomCamera is an H.264 camera of another participant (or one with an H.264
+// backup), one the caller can be shown as it is.
 type roomCamera struct {
 	participant string // SID
 	track       string // SID
@@ -46,10 +46,16 @@ func newCameraPicker(self string, hold time.Duration) *cameraPicker {
 	return &cameraPicker{self: self, hold: hold}
 }
 
-// published notes a track of another participant: an H.264 camera becomes
-// one the caller may be shown.
+// published notes a track of another participant, or its description again:
+// a camera in H.264, or with an H.264 backup (which the room sends the call
+// under the camera's SID, since it takes H.264 only), is one the caller may
+// be shown; a camera whose backup went away is no longer.
 func (p *cameraPicker) published(participant string, t vocab.TrackInfo) {
-	if participant == p.self || t.Source != vocab.SourceCamera || !strings.EqualFold(t.MimeType, webrtc.MimeTypeH264) {
+	if participant == p.self || t.Source != vocab.SourceCamera {
+		return
+	}
+	if !strings.EqualFold(t.MimeType, webrtc.MimeTypeH264) && !strings.EqualFold(t.BackupMimeType, webrtc.MimeTypeH264) {
+		p.unpublished(t.SID)
 		return
 	}
 	if p.cameraIndex(t.SID) >= 0 {

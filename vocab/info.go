@@ -23,6 +23,11 @@ type TrackInfo struct {
 	Height    int
 	Simulcast bool
 	Layers    []LayerInfo
+	// BackupMimeType is the codec of the track's backup while one is live
+	// ("" none): the same picture, published beside the track in another
+	// codec, which subscribers that cannot decode MimeType receive under
+	// the track's SID instead.
+	BackupMimeType string
 }
 
 // ParticipantInfo is the public description of a participant.

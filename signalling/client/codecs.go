@@ -2,6 +2,7 @@ package client
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/pion/rtp"
@@ -168,4 +169,15 @@ func payloaderFor(mime string) rtp.Payloader {
 		return &codecs.G711Payloader{}
 	}
 	return nil
+}
+
+// videoMimeTypes lists the distinct video codecs among cs.
+func videoMimeTypes(cs []codec) []string {
+	out := []string{}
+	for _, c := range cs {
+		if c.kind == webrtc.RTPCodecTypeVideo && !slices.ContainsFunc(out, func(m string) bool { return strings.EqualFold(m, c.MimeType) }) {
+			out = append(out, c.MimeType)
+		}
+	}
+	return out
 }

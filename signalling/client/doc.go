@@ -70,6 +70,15 @@
 // client gets LobbyKnock and LobbyLeft events and decides with AdmitGuest and
 // RefuseGuest.
 //
+// Backups: WithCodecs limits what the client decodes; it tells the server its
+// video codecs (video_codecs), and a video in another codec reaches it through
+// the publisher's backup, under the video's SID. A camera published with
+// TrackOptions.Backup (the same picture in H.264, from a source the caller
+// plays) gets its backup published when the server asks (publisher_backup, a
+// PublisherBackup event) and unpublished when it says nobody needs it; a
+// track without such a source ignores the request. The backup is not in
+// LocalTracks (LocalTrack.Backup) and is muted and unpublished with its track.
+//
 // Tests: package clienttest has a Network (WithNet) that cuts the media and
 // signalling paths for a while, breaks the WebSocket or loses chosen RTP packets,
 // and PlayClip, which plays the embedded test clips on a LocalTrack.

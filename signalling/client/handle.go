@@ -117,6 +117,8 @@ func (c *Client) handle(msg protocol.ServerMessage) bool {
 		c.handleLobby(msg.Type, m)
 	case protocol.PublisherLayersEvent:
 		c.handlePublisherLayers(m)
+	case protocol.PublisherBackupEvent:
+		c.handlePublisherBackup(m)
 	case protocol.SubscriptionLayerEvent:
 		c.events.push(subscriptionLayer(m))
 	case protocol.CloseEvent:

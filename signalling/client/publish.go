@@ -52,6 +52,11 @@ type TrackOptions struct {
 	// the layer asked for (in Layers; 0 without simulcast), so that a relay
 	// asks the source of that layer.
 	OnLayerKeyframeRequest func(layer int)
+	// Backup, on a video track, is its picture in another codec, published
+	// when the server asks for it (backup.go); nil ignores such requests.
+	Backup *BackupSource
+
+	backupOf *LocalTrack // set on a backup: its primary
 }
 
 // LocalTrack is a track the client publishes: write encoded frames to it
@@ -72,6 +77,7 @@ type LocalTrack struct {
 	nacks     atomic.Uint64 // sequence numbers the receiver asked for again
 	gone      chan struct{}
 	goneOnce  sync.Once
+	backup    backupState // this track's backup, when the server asks for one
 
 	mu     sync.Mutex
 	info   vocab.TrackInfo
@@ -103,6 +109,11 @@ func (t *LocalTrack) Codec() webrtc.RTPCodecParameters { return t.streams[0].cod
 // Muted reports whether the track is muted (writes are dropped then).
 func (t *LocalTrack) Muted() bool { return t.muted.Load() }
 
+// isMuted: a backup is muted with its primary.
+func (t *LocalTrack) isMuted() bool {
+	return t.muted.Load() || t.opts.backupOf != nil && t.opts.backupOf.muted.Load()
+}
+
 // KeyframeRequests counts the PLI and FIR the track received; a player restarts at a
 // keyframe when it grows.
 func (t *LocalTrack) KeyframeRequests() uint64 { return t.keyframes.Load() }
@@ -124,7 +135,7 @@ func (t *LocalTrack) WriteSample(layer int, s media.Sample) error {
 	if layer < 0 || layer >= len(t.streams) {
 		return fmt.Errorf("%w: no layer %d", ErrInvalidOptions, layer)
 	}
-	if t.muted.Load() || t.layers.disabled[layer].Load() {
+	if t.isMuted() || t.layers.disabled[layer].Load() {
 		return nil
 	}
 	if err := t.streams[layer].writeSample(s); err != nil {
@@ -140,7 +151,7 @@ func (t *LocalTrack) WriteRTP(layer int, p *rtp.Packet) error {
 	if layer < 0 || layer >= len(t.streams) {
 		return fmt.Errorf("%w: no layer %d", ErrInvalidOptions, layer)
 	}
-	if t.muted.Load() || t.layers.disabled[layer].Load() {
+	if t.isMuted() || t.layers.disabled[layer].Load() {
 		return nil
 	}
 	if err := t.streams[layer].writeRTP(p, false); err != nil {
@@ -219,6 +230,9 @@ func normalise(o TrackOptions) (TrackOptions, error) {
 		return o, fmt.Errorf("%w: simulcast layers on an audio track", ErrInvalidOptions)
 	}
 	o.Layers = append([]vocab.LayerInfo(nil), o.Layers...)
+	if err := checkBackupSource(o); err != nil {
+		return o, err
+	}
 	// Qualities that do not rise from layer to layer (left at their zero value)
 	// are given by position; the top layer is high whatever the count, so 2
 	// layers are low+high.
@@ -250,6 +264,11 @@ func (c *Client) PublishTrack(ctx context.Context, o TrackOptions) (*LocalTrack,
 	}
 	if (cd.kind == webrtc.RTPCodecTypeVideo) != (o.Kind == vocab.KindVideo) {
 		return nil, fmt.Errorf("%w: %s track with codec %s", ErrInvalidOptions, o.Kind, cd.MimeType)
+	}
+	if b := o.Backup; b != nil {
+		if _, err := pickCodec(c.codecs, b.MimeType, b.FmtpLine); err != nil {
+			return nil, fmt.Errorf("backup source: %w", err)
+		}
 	}
 	self := c.Self()
 	cid := "TR_" + self.SID + "_" + strconv.FormatUint(trackCounter.Add(1), 10)
@@ -297,10 +316,14 @@ func (c *Client) PublishTrack(ctx context.Context, o TrackOptions) (*LocalTrack,
 // again for each track, on the new node and the new connection.
 func (c *Client) attachTrack(ctx context.Context, t *LocalTrack) error {
 	o := t.opts
-	msg, err := c.request(ctx, protocol.TypeAddTrack, protocol.AddTrackRequest{
+	req := protocol.AddTrackRequest{
 		ClientID: t.ClientID, Name: o.Name, Kind: o.Kind, Source: o.Source, Muted: t.muted.Load(),
 		Width: o.Width, Height: o.Height, Layers: protocol.FromLayers(o.Layers), Owner: o.Owner,
-	})
+	}
+	if o.backupOf != nil {
+		req.BackupOf, req.MimeType = o.backupOf.SID(), t.streams[0].codec.MimeType
+	}
+	msg, err := c.request(ctx, protocol.TypeAddTrack, req)
 	if err != nil {
 		return err
 	}
@@ -321,6 +344,14 @@ func (c *Client) attachTrack(ctx context.Context, t *LocalTrack) error {
 	prefs := []webrtc.RTPCodecParameters{cd.RTPCodecParameters}
 	if ev, ok := eventCodec(c.codecs, cd.ClockRate); ok && cd.kind == webrtc.RTPCodecTypeAudio {
 		prefs = append(prefs, ev.RTPCodecParameters)
+	}
+	if b := o.Backup; b != nil {
+		// The backup's codec is negotiated here too, after the track's own:
+		// once a connection negotiated video, Pion takes no codec it did not
+		// negotiate on a new transceiver, and the backup comes later.
+		if bc, err := pickCodec(c.codecs, b.MimeType, b.FmtpLine); err == nil {
+			prefs = append(prefs, bc.RTPCodecParameters)
+		}
 	}
 	if err := tr.SetCodecPreferences(prefs); err != nil {
 		_ = pub.RemoveTrack(tr.Sender())
@@ -391,6 +422,9 @@ func (t *LocalTrack) readRTCP(sender *webrtc.RTPSender, rid string) {
 // Unpublish removes a track: the server tells the others, and the publisher
 // connection renegotiates.
 func (c *Client) Unpublish(ctx context.Context, t *LocalTrack) error {
+	if t.opts.backupOf == nil {
+		c.dropBackup(t) // the server removes it with its primary
+	}
 	c.mu.Lock()
 	_, ok := c.local[t.ClientID]
 	delete(c.local, t.ClientID)
@@ -409,13 +443,15 @@ func (c *Client) Unpublish(ctx context.Context, t *LocalTrack) error {
 	return err
 }
 
-// LocalTracks lists the published tracks.
+// LocalTracks lists the published tracks, without backups (LocalTrack.Backup).
 func (c *Client) LocalTracks() []*LocalTrack {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	out := make([]*LocalTrack, 0, len(c.local))
 	for _, t := range c.local {
-		out = append(out, t)
+		if t.opts.backupOf == nil {
+			out = append(out, t)
+		}
 	}
 	return out
 }

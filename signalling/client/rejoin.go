@@ -112,9 +112,15 @@ func (c *Client) republish() {
 	c.mu.Lock()
 	tracks := make([]*LocalTrack, 0, len(c.local))
 	for _, t := range c.local {
-		tracks = append(tracks, t)
+		if t.opts.backupOf == nil {
+			tracks = append(tracks, t)
+		}
 	}
 	c.mu.Unlock()
+	// Backups are not declared again: the new node asks for those it needs.
+	for _, t := range tracks {
+		c.dropBackup(t)
+	}
 	if len(tracks) == 0 {
 		return
 	}

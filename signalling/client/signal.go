@@ -54,6 +54,11 @@ func (c *Client) dial(ctx context.Context, resumeSID string) (*websocket.Conn, p
 	if !c.opts.autoSubscribe {
 		q.Set("auto_subscribe", "false")
 	}
+	if c.opts.codecs != nil {
+		// Limited codecs: the server gives a video in another codec through its
+		// backup, and asks its publisher for one.
+		q.Set("video_codecs", strings.Join(videoMimeTypes(c.codecs), ","))
+	}
 	if c.opts.room != "" {
 		q.Set("room", c.opts.room)
 	}

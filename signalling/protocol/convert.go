@@ -82,6 +82,7 @@ func FromTrack(t vocab.TrackInfo) TrackInfo {
 	return TrackInfo{
 		SID: t.SID, Name: t.Name, Kind: t.Kind, Source: t.Source, MimeType: strings.ToLower(t.MimeType), Muted: t.Muted,
 		Width: t.Width, Height: t.Height, Simulcast: t.Simulcast, Layers: FromLayers(t.Layers),
+		BackupMimeType: strings.ToLower(t.BackupMimeType),
 	}
 }
 
@@ -90,6 +91,7 @@ func (t TrackInfo) Vocab() vocab.TrackInfo {
 	return vocab.TrackInfo{
 		SID: t.SID, Name: t.Name, Kind: t.Kind, Source: t.Source, MimeType: t.MimeType, Muted: t.Muted,
 		Width: t.Width, Height: t.Height, Simulcast: t.Simulcast, Layers: VocabLayers(t.Layers),
+		BackupMimeType: t.BackupMimeType,
 	}
 }
 

@@ -120,6 +120,7 @@ func FuzzDecodeClientMessage(f *testing.F) {
 	f.Add([]byte(`{"type":"offer","req_id":1,"data":{"sdp":"v=0"}}`))
 	f.Add([]byte(`{"type":"add_track","req_id":2,"data":{"cid":"c","kind":"video","source":"camera"}}`))
 	f.Add([]byte(`{"type":"add_track","req_id":3,"data":{"cid":"c","kind":"audio","source":"microphone","owner":{"identity":"ada","name":"Ada","metadata":"{}"}}}`))
+	f.Add([]byte(`{"type":"add_track","req_id":4,"data":{"cid":"c2","kind":"video","source":"camera","backup_of":"TR_1","mime_type":"video/H264","width":640,"height":360}}`))
 	f.Fuzz(func(t *testing.T, b []byte) {
 		msg, err := DecodeClient(b)
 		if err != nil {

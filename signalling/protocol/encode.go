@@ -33,7 +33,7 @@ func Encode(typ string, reqID uint32, data any) ([]byte, error) {
 // data DataEvent; close CloseEvent; error ErrorMessage; pong PingMessage; draining
 // DrainingEvent; lobby_waiting LobbyWaitingEvent; lobby_knock and lobby_left
 // LobbyGuestEvent; subscription_layer SubscriptionLayerEvent; publisher_layers
-// PublisherLayersEvent; ack nil.
+// PublisherLayersEvent; publisher_backup PublisherBackupEvent; ack nil.
 type ServerMessage struct {
 	Type  string
 	ReqID uint32
@@ -90,6 +90,8 @@ func DecodeServer(b []byte) (ServerMessage, error) {
 		body = &SubscriptionLayerEvent{}
 	case TypePublisherLayers:
 		body = &PublisherLayersEvent{}
+	case TypePublisherBackup:
+		body = &PublisherBackupEvent{}
 	default:
 		return msg, nil
 	}
@@ -142,6 +144,8 @@ func deref(v any) any {
 	case *SubscriptionLayerEvent:
 		return *p
 	case *PublisherLayersEvent:
+		return *p
+	case *PublisherBackupEvent:
 		return *p
 	}
 	return v

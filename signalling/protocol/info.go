@@ -32,6 +32,9 @@ type TrackInfo struct {
 	Height    int          `json:"height,omitempty"`
 	Simulcast bool         `json:"simulcast"`
 	Layers    []LayerInfo  `json:"layers,omitempty"`
+	// BackupMimeType is the codec of the track's backup while one is live:
+	// subscribers that cannot decode MimeType receive it under this SID.
+	BackupMimeType string `json:"backup_mime_type,omitempty"`
 }
 
 // ParticipantInfo is the public description of a participant.

@@ -89,6 +89,14 @@ type AddTrackRequest struct {
 	// Owner, from a relay only (another node, package cascade), names the
 	// participant of the relay's node the track is published for.
 	Owner *RelayedOwner `json:"owner,omitempty"`
+	// BackupOf makes the track the backup of one of the sender's own video
+	// tracks (its SID): the same picture in another codec, named by MimeType,
+	// for subscribers that cannot decode the primary (see publisher_backup).
+	// Nobody else sees it as a track of its own.
+	BackupOf string `json:"backup_of,omitempty"`
+	// MimeType is the codec a backup is sent in ("video/H264"); only with
+	// BackupOf.
+	MimeType string `json:"mime_type,omitempty"`
 }
 
 // RelayedOwner is the participant of another node a relay publishes a track for.

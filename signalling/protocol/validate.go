@@ -1,6 +1,9 @@
 package protocol
 
 import (
+	"slices"
+	"strings"
+
 	"github.com/pion/ice/v4"
 
 	"github.com/ensemble-sfu/ensemble/internal/label"
@@ -94,6 +97,9 @@ func (m AddTrackRequest) validate() error {
 			return invalid("owner.metadata %v", err)
 		}
 	}
+	if err := m.validateBackup(); err != nil {
+		return err
+	}
 	if len(m.Layers) > 0 && m.Kind != vocab.KindVideo {
 		return invalid("only video tracks have simulcast layers")
 	}
@@ -126,6 +132,45 @@ func (m AddTrackRequest) validate() error {
 		}
 	}
 	return nil
+}
+
+// VideoCodecs are the video codecs the server accepts: those a backup may be
+// sent in (add_track mime_type) and a client may say it decodes (the
+// video_codecs parameter of /rtc).
+var VideoCodecs = []string{"video/VP8", "video/H264", "video/VP9", "video/AV1"}
+
+// validateBackup checks backup_of and mime_type: both or neither, on one
+// camera or screen share stream of its own. That the primary is the sender's
+// own video track, without a backup yet and in another codec, the server
+// checks against the room.
+func (m AddTrackRequest) validateBackup() error {
+	if m.BackupOf == "" {
+		if m.MimeType != "" {
+			return invalid("mime_type is only declared for a backup (with backup_of)")
+		}
+		return nil
+	}
+	if err := requireSID("backup_of", m.BackupOf); err != nil {
+		return err
+	}
+	if m.Kind != vocab.KindVideo {
+		return invalid("backup_of: only a video track is a backup, not %s", m.Kind)
+	}
+	if m.Owner != nil {
+		return invalid("backup_of: a relay's track is not a backup")
+	}
+	if len(m.Layers) > 0 {
+		return invalid("backup_of: a backup is one stream, without simulcast layers")
+	}
+	if m.MimeType == "" {
+		return invalid("mime_type is required with backup_of (the backup's codec, such as video/H264)")
+	}
+	for _, c := range VideoCodecs {
+		if strings.EqualFold(c, m.MimeType) {
+			return nil
+		}
+	}
+	return invalid("mime_type %q is not one of %s", truncate(m.MimeType, 40), strings.Join(VideoCodecs, ", "))
 }
 
 // maxRIDLen is RFC 8851's limit on a restriction identifier (16 characters is what
@@ -222,4 +267,25 @@ func (m UpdateMetadataRequest) validate() error {
 		}
 	}
 	return nil
+}
+
+// ParseVideoCodecs reads the video_codecs parameter of /rtc: the video codecs a
+// client decodes, comma-separated MIME types of VideoCodecs in any case
+// ("video/H264,video/VP8"); empty is none (a client without video). The
+// result is in VideoCodecs' spelling.
+func ParseVideoCodecs(v string) ([]string, error) {
+	out := []string{}
+	if v == "" {
+		return out, nil
+	}
+	for i, m := range strings.Split(v, ",") {
+		j := slices.IndexFunc(VideoCodecs, func(c string) bool { return strings.EqualFold(c, strings.TrimSpace(m)) })
+		if j < 0 {
+			return nil, invalid("video_codecs[%d] %q is not one of %s", i, truncate(m, 40), strings.Join(VideoCodecs, ", "))
+		}
+		if !slices.Contains(out, VideoCodecs[j]) {
+			out = append(out, VideoCodecs[j])
+		}
+	}
+	return out, nil
 }

@@ -65,7 +65,29 @@ func (s *Server) checkRequest(r *http.Request) (*auth.Claims, string, error) {
 			return nil, "", &httpError{http.StatusBadRequest, protocol.CodeBadRequest, "auto_subscribe must be true or false"}
 		}
 	}
+	if _, err := videoCodecs(r); err != nil {
+		return nil, "", err
+	}
 	return claims, room, nil
+}
+
+// videoCodecs reads the video_codecs parameter: the video codecs the client
+// decodes, nil (every codec) when it is absent.
+func videoCodecs(r *http.Request) ([]string, error) {
+	q := r.URL.Query()
+	if !q.Has("video_codecs") {
+		return nil, nil
+	}
+	codecs, err := protocol.ParseVideoCodecs(q.Get("video_codecs"))
+	if err != nil {
+		var de *protocol.DecodeError
+		msg := err.Error()
+		if errors.As(err, &de) {
+			msg = de.Message
+		}
+		return nil, &httpError{http.StatusBadRequest, protocol.CodeBadRequest, msg}
+	}
+	return codecs, nil
 }
 
 // token is the access token of r: the access_token query parameter, else the
@@ -124,9 +146,10 @@ func (s *Server) join(w http.ResponseWriter, r *http.Request, claims *auth.Claim
 		s.refuse(w, r, err)
 		return
 	}
+	codecs, _ := videoCodecs(r) // checked by checkRequest
 	params := sfu.JoinParams{
 		Identity: claims.Identity(), Name: claims.Name, Metadata: claims.Metadata, Kind: claims.Kind,
-		Permissions: claims.Grants.Permissions(), AutoSubscribe: autoSubscribe,
+		Permissions: claims.Grants.Permissions(), AutoSubscribe: autoSubscribe, VideoCodecs: codecs,
 	}
 	if s.mustKnock(rec, claims) {
 		s.joinThroughLobby(w, r, claims, roomName, rec, params, log)

@@ -56,6 +56,7 @@ func FuzzRTCRequest(f *testing.F) {
 	f.Add("", uint8(2), "", "", false)
 	f.Add("auto_subscribe=maybe", uint8(1), "", "", true)
 	f.Add("auto_subscribe=false", uint8(1), "", "", true)
+	f.Add("video_codecs=video/H264,h263", uint8(1), "", "", true)
 	f.Add("resume="+aliceSID, uint8(0), "", "", true)
 	f.Add("protocol=99", uint8(3), "Bearer x.y.z", "", false)
 	f.Add("access_token=%zz&room=%00", uint8(3), "Basic abc", "", true)

@@ -39,6 +39,7 @@ func (p *peer) handle(c *conn, msg protocol.ClientMessage) {
 		treq := sfu.TrackRequest{
 			Name: req.Name, Kind: req.Kind, Source: req.Source, Muted: req.Muted,
 			Width: req.Width, Height: req.Height, Layers: protocol.VocabLayers(req.Layers),
+			BackupOf: req.BackupOf, MimeType: req.MimeType,
 		}
 		var info vocab.TrackInfo
 		var err error
@@ -145,7 +146,7 @@ func errorCode(err error) string {
 		return protocol.CodeTooManyTracks
 	case errors.Is(err, sfu.ErrInvalidSDP):
 		return protocol.CodeInvalidSDP
-	case errors.Is(err, sfu.ErrInvalidArgument), errors.Is(err, sfu.ErrNoOfferOutstanding):
+	case errors.Is(err, sfu.ErrInvalidArgument), errors.Is(err, sfu.ErrNoOfferOutstanding), errors.Is(err, sfu.ErrCodecNotDecodable):
 		return protocol.CodeInvalidArgument
 	case errors.Is(err, sfu.ErrParticipantClosed), errors.Is(err, sfu.ErrRoomClosed), errors.Is(err, sfu.ErrEngineClosed):
 		return protocol.CodeParticipantClosed
