@@ -56,9 +56,17 @@ func (c *Client) handle(msg protocol.ServerMessage) bool {
 		delete(c.others, m.Participant.SID)
 		// The old session of one moving with the room ending is its move, not a
 		// leave: ParticipantMoved, or ParticipantLeft after the grace, says the rest.
-		moving := c.heldLocked(m.Participant.Vocab())
+		left := m.Participant.Vocab()
+		moving := c.heldLocked(left)
+		// A session the server ends because the room moves may be told to
+		// the others before their own sessions end (the node closes them one
+		// by one): held like the others, it is a move too.
+		heldNow := !moving && m.Reason == vocab.ReasonRoomMoved && c.holdLocked(left)
 		c.mu.Unlock()
-		if !moving {
+		if heldNow {
+			c.awaitMoved() // a ParticipantLeft after the grace if this client does not move
+		}
+		if !moving && !heldNow {
 			c.events.push(ParticipantLeft{Participant: m.Participant.Vocab(), Reason: m.Reason})
 		}
 	case protocol.TrackPublishedEvent:

@@ -42,6 +42,19 @@ func (c *Client) holdOthers() {
 	c.moveGen++
 }
 
+// holdLocked holds p, whose session ended because the room moves, for its
+// owner's new session to take over; false if it has no identity to be claimed by.
+func (c *Client) holdLocked(p vocab.ParticipantInfo) bool {
+	if p.Identity == "" {
+		return false
+	}
+	if c.moving == nil {
+		c.moving = map[string]vocab.ParticipantInfo{}
+	}
+	c.moving[p.Identity] = p
+	return true
+}
+
 // heldLocked says whether p, a participant of before the move, waits for its owner.
 func (c *Client) heldLocked(p vocab.ParticipantInfo) bool {
 	held, ok := c.moving[p.Identity]
