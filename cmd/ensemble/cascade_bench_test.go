@@ -20,7 +20,6 @@ import (
 	"github.com/ensemble-sfu/ensemble/internal/clips"
 	"github.com/ensemble-sfu/ensemble/loadtest"
 	"github.com/ensemble-sfu/ensemble/signalling/client"
-	"github.com/ensemble-sfu/ensemble/signalling/client/clienttest"
 	"github.com/ensemble-sfu/ensemble/signalling/client/clip"
 	"github.com/ensemble-sfu/ensemble/signalling/store/storetest"
 	"github.com/ensemble-sfu/ensemble/vocab"
@@ -174,24 +173,7 @@ func publishCaptureStamped(t *testing.T, ctx context.Context, baseURL, room, ide
 	if err != nil {
 		t.Fatal(err)
 	}
-	playCtx, stop := context.WithCancel(context.Background())
-	var wg sync.WaitGroup
-	wg.Go(func() { _ = clienttest.PlayClip(playCtx, mic, opus) })
-	wg.Go(func() { _ = clienttest.PlayClip(playCtx, cam, vp8) })
-	wg.Go(func() {
-		for {
-			select {
-			case <-playCtx.Done():
-				return
-			case <-c.Events():
-			}
-		}
-	})
-	t.Cleanup(func() {
-		stop()
-		_ = c.Close()
-		wg.Wait()
-	})
+	playUntilTestEnds(t, c, map[*client.LocalTrack][]*clip.Clip{mic: {opus}, cam: {vp8}})
 }
 
 // saveCPUProfile writes a CPU profile of the server whose profiler listens on

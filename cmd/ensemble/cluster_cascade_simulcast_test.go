@@ -11,7 +11,6 @@ import (
 
 	"github.com/ensemble-sfu/ensemble/internal/clips"
 	"github.com/ensemble-sfu/ensemble/signalling/client"
-	"github.com/ensemble-sfu/ensemble/signalling/client/clienttest"
 	"github.com/ensemble-sfu/ensemble/signalling/client/clip"
 	"github.com/ensemble-sfu/ensemble/signalling/store/storetest"
 	"github.com/ensemble-sfu/ensemble/vocab"
@@ -85,23 +84,7 @@ func publishSimulcast(t *testing.T, ctx context.Context, baseURL, room, identity
 	if err != nil {
 		t.Fatal(err)
 	}
-	playCtx, stop := context.WithCancel(context.Background())
-	var wg sync.WaitGroup
-	wg.Go(func() { _ = clienttest.PlayClip(playCtx, cam, layers...) })
-	wg.Go(func() {
-		for {
-			select {
-			case <-playCtx.Done():
-				return
-			case <-c.Events():
-			}
-		}
-	})
-	t.Cleanup(func() {
-		stop()
-		_ = c.Close()
-		wg.Wait()
-	})
+	playUntilTestEnds(t, c, map[*client.LocalTrack][]*clip.Clip{cam: layers})
 }
 
 // keyframeWatcher is a subscriber that notes the width of the last VP8 key
