@@ -239,7 +239,8 @@
 // Not yet: a server restarted while its calls go on through a bridge in its
 // own process forgets them (their progress and hang-up); a VP8 (or VP9, AV1)
 // camera whose publisher cannot send an H.264 backup is not shown to the
-// caller (nothing is transcoded; the web app does not send backups yet);
+// caller (nothing is transcoded; the web app and the Go client send
+// backups, a browser without an H.264 encoder does not);
 // room cameras in another H.264 profile than the
 // one answered to the caller (sent as they are); video RTCP beyond PLI,
 // FIR and the bridge's sender reports (the caller's reports are dropped,

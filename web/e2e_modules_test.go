@@ -28,6 +28,22 @@ func TestE2EModules(t *testing.T) {
 			return l.length === 3 && l.map(x => x.rid).join() === "q,h,f" && l.map(x => x.scaleResolutionDownBy).join() === "4,2,1"
 				&& l[0].width === 320 && l[2].height === 720 && l.map(x => x.quality).join() === "low,medium,high"
 				&& m.simulcastLayers(640, 480).map(x => x.rid).join() === "h,f" && m.simulcastLayers(320, 240).length === 0; })`},
+		{"an H.264 backup prefers constrained baseline in packetization-mode 1, and no other codec", `import("` + base + `backup.js").then(m => {
+			const caps = {codecs: [
+				{mimeType: "video/VP8"},
+				{mimeType: "video/H264", sdpFmtpLine: "level-asymmetry-allowed=1;packetization-mode=1;profile-level-id=4d001f"},
+				{mimeType: "video/H264", sdpFmtpLine: "level-asymmetry-allowed=1;packetization-mode=0;profile-level-id=42e01f"},
+				{mimeType: "video/H264", sdpFmtpLine: "level-asymmetry-allowed=1;packetization-mode=1;profile-level-id=42001f"},
+				{mimeType: "video/H264", sdpFmtpLine: "level-asymmetry-allowed=1;packetization-mode=1;profile-level-id=42e01f"},
+				{mimeType: "video/rtx", sdpFmtpLine: "apt=96"}]};
+			const got = m.backupCodecs("video/H264", caps).map(c => /profile-level-id=(\w+)/.exec(c.sdpFmtpLine)[1]).join();
+			return got === "42e01f,42001f,4d001f" && m.backupCodecs("video/AV1", caps).length === 0
+				&& m.backupCodecs("video/VP8", caps).length === 1 && m.backupCodecs("video/H264", null).length === 0; })`},
+		{"a backup is at most 720 lines high", `import("` + base + `backup.js").then(m => {
+			const big = m.backupEncoding(1920, 1080), small = m.backupEncoding(640, 360), unknown = m.backupEncoding(0, 0);
+			return big.scaleResolutionDownBy === 1.5 && big.width === 1280 && big.height === 720 && big.maxBitrate === 1500000
+				&& small.scaleResolutionDownBy === 1 && small.width === 640 && small.maxBitrate === 500000
+				&& unknown.scaleResolutionDownBy === 1 && unknown.width === 0 && unknown.maxBitrate === 1500000; })`},
 		{"a tile gets the smallest layer that covers it", `import("` + base + `layers.js").then(m => {
 			const l = m.simulcastLayers(1280, 720);
 			return m.qualityFor(320, 180, l) === "low" && m.qualityFor(600, 340, l) === "medium" && m.qualityFor(1200, 680, l) === "high"

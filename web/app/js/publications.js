@@ -6,16 +6,23 @@
 // (dynacast) turns simulcast encodings nobody receives off, and back on.
 
 import { simulcastLayers, sendEncodings, layerInfo } from "./layers.js";
+import { backupCodecs, backupEncoding } from "./backup.js";
 
 export class Publications {
   constructor(session) {
     this.session = session;
     this.bySource = new Map(); // source -> pub
     this.stream = new MediaStream(); // one msid stream for all our tracks
+    this.backupWanted = new Map(); // track sid -> {mimeType, enabled}, from publisher_backup
   }
 
   byCid(cid) {
     for (const pub of this.bySource.values()) if (pub.cid === cid) return pub;
+    return null;
+  }
+
+  bySid(sid) {
+    for (const pub of this.bySource.values()) if (pub.sid && pub.sid === sid) return pub;
     return null;
   }
 
@@ -123,13 +130,112 @@ export class Publications {
   }
 
   acknowledge(cid, info) {
+    if (!info?.sid) return;
+    for (const p of this.bySource.values()) {
+      if (p.backup?.cid === cid) p.backup.sid = info.sid;
+    }
     const pub = this.byCid(cid);
-    if (!pub || !info?.sid) return;
+    if (!pub) return;
     const first = !pub.sid;
     pub.sid = info.sid;
     pub.info = info;
     pub.sidReady(info.sid);
     if (first) this.changed(pub.source, pub);
+    // A publisher_backup that came before our track_published is obeyed now.
+    if (first && this.backupWanted.has(pub.sid)) this.queueBackup(pub);
+  }
+
+  /** setBackup obeys publisher_backup: while enabled, someone in the room cannot
+   * decode the track's codec but decodes mimeType, and the track is sent a second
+   * time in mimeType (a clone of the track on a sender of its own, declared with
+   * backup_of) until the server says nobody needs it. A browser that cannot encode
+   * mimeType ignores the request. Calls are queued per publication, as each
+   * renegotiates. */
+  setBackup(trackSid, mimeType, enabled) {
+    this.backupWanted.set(trackSid, { mimeType, enabled: !!enabled });
+    const pub = this.bySid(trackSid);
+    if (!pub) return Promise.resolve(false); // obeyed when our track_published comes
+    return this.queueBackup(pub);
+  }
+
+  queueBackup(pub) {
+    const run = () => this.applyBackup(pub);
+    pub.backupQueue = (pub.backupQueue || Promise.resolve()).then(run, run);
+    return pub.backupQueue.catch((err) => {
+      this.session.log("warn", "publisher_backup: the backup could not be sent", err);
+      return false;
+    });
+  }
+
+  async applyBackup(pub) {
+    const want = this.backupWanted.get(pub.sid);
+    const wanted = !!want?.enabled && pub.kind === "video" && this.bySource.get(pub.source) === pub && !!pub.track;
+    if (pub.backup && (!wanted || pub.backup.mimeType !== want.mimeType)) await this.stopBackup(pub, true);
+    if (!wanted || pub.backup) return false;
+    const s = this.session;
+    const caps = globalThis.RTCRtpSender?.getCapabilities?.("video");
+    const codecs = backupCodecs(want.mimeType, caps);
+    if (codecs.length === 0 || !s.publisher || !s.signal) {
+      s.log("info", `publisher_backup: this browser cannot send ${want.mimeType}; the backup is not sent`);
+      return false;
+    }
+    const track = pub.track.clone();
+    track.enabled = !pub.muted;
+    const enc = backupEncoding(pub.width, pub.height);
+    const backup = { cid: track.id, track, mimeType: want.mimeType, sid: "", transceiver: null };
+    pub.backup = backup;
+    const req = {
+      cid: backup.cid,
+      name: pub.source,
+      kind: "video",
+      source: pub.source,
+      muted: pub.muted,
+      backup_of: pub.sid,
+      mime_type: want.mimeType,
+    };
+    if (enc.width) req.width = enc.width;
+    if (enc.height) req.height = enc.height;
+    const res = await s.signal.request("add_track", req);
+    if (res.type === "track_published") backup.sid = res.data.track.sid;
+    if (pub.backup !== backup) return false; // the track was unpublished meanwhile
+    backup.transceiver = s.publisher.addTransceiver(track, {
+      direction: "sendonly",
+      streams: [this.stream],
+      sendEncodings: [{ scaleResolutionDownBy: enc.scaleResolutionDownBy, maxBitrate: enc.maxBitrate }],
+    });
+    // The codec list pins the backup's codec; a browser that refuses it would send
+    // its default codec, which the server does not take as a backup: stop then.
+    try {
+      backup.transceiver.setCodecPreferences(codecs);
+    } catch (err) {
+      await this.stopBackup(pub, true);
+      throw err;
+    }
+    await s.negotiate();
+    this.changed(pub.source, pub);
+    return true;
+  }
+
+  /** stopBackup stops the backup's sender and clone; with unpublish, also tells the
+   * server (which removes a backup by itself when its track is unpublished). */
+  async stopBackup(pub, unpublish) {
+    const b = pub.backup;
+    if (!b) return;
+    pub.backup = null;
+    const s = this.session;
+    if (b.transceiver && s.publisher) {
+      try {
+        s.publisher.removeTrack(b.transceiver.sender);
+        b.transceiver.stop();
+      } catch {
+        // the connection is already closed
+      }
+    }
+    b.track.stop();
+    if (unpublish && b.sid && s.signal) {
+      await s.signal.request("unpublish", { track_sid: b.sid }).catch((err) => s.log("warn", "unpublish backup", err));
+    }
+    if (unpublish) await s.negotiate().catch(() => {});
   }
 
   /** setMuted mutes or unmutes a publication: the track is disabled (silence or
@@ -139,6 +245,7 @@ export class Publications {
     if (!pub) return;
     pub.muted = muted;
     if (pub.track) pub.track.enabled = !muted;
+    if (pub.backup) pub.backup.track.enabled = !muted;
     this.changed(source, pub);
     const sid = await pub.sidPromise;
     await this.session.signal?.request("mute", { track_sid: sid, muted });
@@ -151,6 +258,13 @@ export class Publications {
     if (!pub) return;
     pub.track = track;
     if (pub.transceiver) await pub.transceiver.sender.replaceTrack(track);
+    if (pub.backup) {
+      const old = pub.backup.track;
+      pub.backup.track = track ? track.clone() : old;
+      if (track) pub.backup.track.enabled = !pub.muted;
+      await pub.backup.transceiver?.sender.replaceTrack(track ? pub.backup.track : null);
+      if (track) old.stop();
+    }
     this.changed(source, pub);
   }
 
@@ -158,6 +272,8 @@ export class Publications {
     const pub = this.bySource.get(source);
     if (!pub) return;
     this.bySource.delete(source);
+    if (pub.sid) this.backupWanted.delete(pub.sid);
+    await this.stopBackup(pub, false); // the server removes it with its track
     const s = this.session;
     if (pub.transceiver && s.publisher) {
       try {
@@ -177,7 +293,9 @@ export class Publications {
   /** republishAll publishes every track again on new connections (after a fresh join). */
   async republishAll() {
     const old = [...this.bySource.values()];
+    this.backupWanted.clear(); // the server asks again for the new tracks
     for (const pub of old) {
+      await this.stopBackup(pub, false); // its sender went with the old connection
       let sidReady;
       pub.sid = "";
       pub.transceiver = null;

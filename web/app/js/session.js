@@ -129,6 +129,7 @@ export class Session extends EventTarget {
     on("room_updated", (d) => this.setRoom(d.data.room));
     on("lobby_waiting", (d) => this.onLobbyWaiting(d.data));
     on("publisher_layers", (d) => this.pubs.setLayers(d.data.track_sid, d.data.layers));
+    on("publisher_backup", (d) => this.pubs.setBackup(d.data.track_sid, d.data.mime_type, d.data.enabled));
     on("subscription_layer", (d) => this.onSubscriptionLayer(d.data));
     on("lobby_knock", (d) => this.onLobbyKnock(d.data.guest));
     on("lobby_left", (d) => this.onLobbyLeft(d.data.guest, d.data.reason));
