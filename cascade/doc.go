@@ -64,8 +64,10 @@
 // room's host while it has fewer than max_participants_per_node local
 // participants, else a node already serving the room with room left, else the
 // least-loaded live node. Each node writes its local count of the room in Redis
-// (room-load:<room>) as participants join and leave. The room's size is bounded
-// by the cluster's nodes, not one node.
+// (room-load:<room>) as participants join and leave, and a join takes a seat on
+// the node chosen, atomically, until that node counts it: joins in the same
+// instant never put more than the limit on one node (cluster/seats.go). The
+// room's size is bounded by the cluster's nodes, not one node.
 //
 // # Counters
 //

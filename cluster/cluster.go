@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -68,6 +69,9 @@ type Config struct {
 	KeyPrefix string
 	// Placement chooses the node of a new room (default PolicyLoad).
 	Placement Policy
+	// SeatHold is how long a seat PlaceParticipant takes waits for its join
+	// (default DefaultSeatHold; see seats.go).
+	SeatHold time.Duration
 	Logger    *slog.Logger
 }
 
@@ -77,6 +81,8 @@ type Cluster struct {
 	log  *slog.Logger
 	stop context.CancelFunc
 	done chan struct{}
+
+	seatSeq atomic.Uint64 // makes this node's seat ids unique (seats.go)
 
 	mu       sync.Mutex
 	self     NodeInfo
@@ -105,6 +111,9 @@ func Join(ctx context.Context, cfg Config) (*Cluster, error) {
 	}
 	if cfg.KeyPrefix == "" {
 		cfg.KeyPrefix = DefaultKeyPrefix
+	}
+	if cfg.SeatHold <= 0 {
+		cfg.SeatHold = DefaultSeatHold
 	}
 	policy, err := ParsePolicy(string(cfg.Placement))
 	if err != nil {
