@@ -72,7 +72,7 @@ type Config struct {
 	// SeatHold is how long a seat PlaceParticipant takes waits for its join
 	// (default DefaultSeatHold; see seats.go).
 	SeatHold time.Duration
-	Logger    *slog.Logger
+	Logger   *slog.Logger
 }
 
 // Cluster is this node's membership. Close it to leave.
