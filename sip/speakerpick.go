@@ -38,8 +38,13 @@ type cameraPicker struct {
 	self    string        // the caller's participant SID: never shown
 	hold    time.Duration // speakerHold
 	cameras []roomCamera  // in the order they were published
-	floor   string        // the participant holding the floor ("" nobody)
-	since   time.Time     // since when
+	// talking is the room's last list of active speakers, kept because the
+	// room sends it only when it changes: a speaker whose camera is published
+	// after they were named (a room system's audio comes before its video)
+	// takes the floor when the camera comes, not at the next change.
+	talking []vocab.SpeakerInfo
+	floor   string    // the participant holding the floor ("" nobody)
+	since   time.Time // since when
 }
 
 func newCameraPicker(self string, hold time.Duration) *cameraPicker {
@@ -83,8 +88,15 @@ func (p *cameraPicker) left(participant string) {
 // loudest of them with an H.264 camera, not the caller, holds the floor, from
 // now on unless they held it already. Nobody such: nobody holds it.
 func (p *cameraPicker) speakers(list []vocab.SpeakerInfo, now time.Time) {
+	p.talking = append(p.talking[:0], list...)
+	p.refloor(now)
+}
+
+// refloor gives the floor to the loudest speaker of the last list who is not
+// the caller and has an H.264 camera now.
+func (p *cameraPicker) refloor(now time.Time) {
 	floor := ""
-	for _, s := range list {
+	for _, s := range p.talking {
 		if s.ParticipantSID != p.self && p.cameraOf(s.ParticipantSID) != "" {
 			floor = s.ParticipantSID
 			break
@@ -99,6 +111,7 @@ func (p *cameraPicker) speakers(list []vocab.SpeakerInfo, now time.Time) {
 // when to ask again if the floor's holder has not held it long enough yet
 // (0: not before the next change).
 func (p *cameraPicker) pick(shown string, now time.Time) (track string, recheck time.Duration) {
+	p.refloor(now) // cameras came or went since the last list
 	shownLive := shown != "" && p.cameraIndex(shown) >= 0
 	if cam := p.cameraOf(p.floor); cam != "" && cam != shown {
 		if !shownLive {

@@ -89,3 +89,26 @@ func TestCameraPicker(t *testing.T) {
 		t.Fatalf("a camera published again: picked %q", got)
 	}
 }
+
+// A room system's audio is published before its video: the room names it a
+// speaker while it has no camera yet, and sends no new list while the same
+// people go on speaking. Its camera, published then, takes the floor from
+// that moment, without waiting for the list to change.
+func TestCameraPickerSpeakerWhoseCameraComesLater(t *testing.T) {
+	t0 := time.Unix(1000, 0)
+	at := func(ms int) time.Time { return t0.Add(time.Duration(ms) * time.Millisecond) }
+	p := newCameraPicker("PA_zola", time.Second)
+	p.published("PA_carol", h264Camera("TR_carol"))
+	shown, _ := p.pick("", at(0))
+	p.speakers(speaking("PA_hugo", "PA_zola"), at(100))
+	if got, _ := p.pick(shown, at(100)); got != "TR_carol" {
+		t.Fatalf("hugo speaks without a camera: picked %q, want carol's kept", got)
+	}
+	p.published("PA_hugo", h264Camera("TR_hugo"))
+	if got, recheck := p.pick(shown, at(500)); got != "TR_carol" || recheck != time.Second {
+		t.Fatalf("hugo's camera published: picked %q, recheck in %v; want carol's for a second more", got, recheck)
+	}
+	if got, _ := p.pick(shown, at(1500)); got != "TR_hugo" {
+		t.Fatalf("hugo held the floor a second with his camera: picked %q", got)
+	}
+}
