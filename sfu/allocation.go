@@ -118,14 +118,19 @@ func (a *roomActivity) allocate(p *Participant, now time.Time) {
 	}
 	st.est.update(now, st.sending)
 	budget := int(float64(st.est.estimate) * budgetShare)
-	if p.kind == vocab.ParticipantRecorder || p.kind == vocab.ParticipantRelay {
+	switch p.kind {
+	case vocab.ParticipantRecorder, vocab.ParticipantRelay, vocab.ParticipantSIP:
 		// A relay, like a recorder, serves a whole node from what it gets.
 		// A frame a recorder misses is missing from the recording for good,
 		// and a recorder runs beside the servers, on their network: it gets
 		// every track at the layer it asks for (losses are still repaired by
 		// NACK). Held to the estimate, its video was paused while the
 		// estimate ramped up after it joined, and whenever a busy recorder's
-		// late feedback read as congestion.
+		// late feedback read as congestion. The SIP bridge is the same: it
+		// runs in the server or beside it, takes one camera per call, and
+		// the room system's own link is the SIP side's (its SDP bandwidth),
+		// which no TWCC feedback on this leg measures; a busy machine's late
+		// feedback paused a room system's picture for good.
 		budget = unlimitedBudget
 	}
 	decisions := bwalloc.Allocate(budget, tracks)

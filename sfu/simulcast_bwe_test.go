@@ -272,14 +272,21 @@ func TestAllocatorKeepsScreenShare(t *testing.T) {
 
 // A recorder is never held back by its bandwidth estimate: behind a link capped
 // below the high layer, where a participant is moved down (the test above), it
-// keeps the high layer it asked for.
+// keeps the high layer it asked for. Nor is the SIP bridge's participant, which
+// runs beside the server and sends a room system one camera.
 func TestRecorderKeepsTheLayerItAsksFor(t *testing.T) {
+	for _, kind := range []vocab.ParticipantKind{vocab.ParticipantRecorder, vocab.ParticipantSIP} {
+		t.Run(string(kind), func(t *testing.T) { testKeepsTheLayerItAsksFor(t, kind) })
+	}
+}
+
+func testKeepsTheLayerItAsksFor(t *testing.T, kind vocab.ParticipantKind) {
 	e := newTestEngine(t)
 	room, _ := e.GetOrCreateRoom("recorded-capped")
 	a := joinClient(t, room, "alice")
 	link := netsim.NewLink(0)
 	rec := joinClientAPI(t, room, "rec", newShapedClientAPI(t, link), func(p *JoinParams) {
-		p.Kind = vocab.ParticipantRecorder
+		p.Kind = kind
 		p.Permissions = vocab.Permissions{CanSubscribe: true}
 	})
 	watches := rec.watchLayers()
@@ -294,17 +301,17 @@ func TestRecorderKeepsTheLayerItAsksFor(t *testing.T) {
 	deadline := time.Now().Add(reactTimeout)
 	for estimate(e, "rec") >= 800_000 {
 		if time.Now().After(deadline) {
-			t.Fatalf("the recorder's estimate stayed at %d bit/s behind a 550 kbit/s link", estimate(e, "rec"))
+			t.Fatalf("the %s's estimate stayed at %d bit/s behind a 550 kbit/s link", kind, estimate(e, "rec"))
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
 	time.Sleep(5 * allocEvery)
 	if l := w.current(); l != 2 {
-		t.Fatalf("the recorder was moved to layer %d under a capped link", l)
+		t.Fatalf("the %s was moved to layer %d under a capped link", kind, l)
 	}
 	for _, ev := range rec.log.all() {
 		if sl, ok := ev.(SubscriptionLayer); ok && sl.Reason == vocab.LayerBandwidth && sl.Quality != vocab.QualityHigh {
-			t.Fatalf("the recorder was told its layer is lowered for bandwidth: %+v", sl)
+			t.Fatalf("the %s was told its layer is lowered for bandwidth: %+v", kind, sl)
 		}
 	}
 }

@@ -100,13 +100,18 @@
 // who is not the caller and publishes an H.264 camera (or a camera with an
 // H.264 backup: the room client declares H.264 as its only video codec, so
 // the room asks publishers of VP8 cameras for an H.264 backup and sends it
-// under the camera's SID), once they held the
-// floor for speakerHold (1 s: long enough that a "yes" or a cough of
-// someone else does not switch the picture, short enough to follow a
-// conversation); while nobody such speaks, the camera shown stays; at the
+// under the camera's SID), once they held the floor for speakerHold (1 s:
+// long enough that a "yes" or a cough of someone else does not switch the
+// picture, short enough to follow a conversation). The floor is given again
+// whenever a camera comes or goes, not only on a new list of speakers: the
+// room sends that list only when it changes, and a room system's audio is
+// published before its video. While nobody such speaks, the camera shown stays; at the
 // start, or when the camera shown is unpublished or its participant left,
 // the floor's camera or else the first H.264 camera published is shown at
-// once, and with none left no video is sent until one comes. The room
+// once, and with none left no video is sent until one comes. As a
+// participant of kind sip, the room client gets the layers it asks for
+// whatever its bandwidth estimate says, like a recorder: it runs in or
+// beside the server, and the caller's own link is the SIP side's. The room
 // client subscribes to every track (the caller hears all the room's
 // audio), and a camera the caller is not shown is unsubscribed as soon as
 // it arrives; to switch, the bridge subscribes to the new camera and asks

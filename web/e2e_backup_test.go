@@ -11,9 +11,11 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/chromedp"
 	"github.com/pion/webrtc/v4"
 	"github.com/pion/webrtc/v4/pkg/media/h264writer"
 
+	"github.com/ensemble-sfu/ensemble/signalling/auth"
 	"github.com/ensemble-sfu/ensemble/signalling/client"
 	"github.com/ensemble-sfu/ensemble/vocab"
 )
@@ -39,8 +41,11 @@ func TestE2EBrowserSendsAnH264BackupForAnH264OnlyParticipant(t *testing.T) {
 		t.Fatal("alice sends a backup before anyone needs one")
 	}
 
-	// The room system: audio in Opus, video in H.264 only.
-	rs, err := client.Join(ctx, srv.URL, srv.Token(room, "room-system"), client.WithCodecs(webrtc.MimeTypeOpus, webrtc.MimeTypeH264))
+	// The room system, as the SIP bridge joins it: a participant of kind sip,
+	// audio in Opus, video in H.264 only.
+	rsToken := srv.TokenWith(auth.TokenParams{Identity: "room-system", Name: "Salle Zola", Room: room,
+		Kind: vocab.ParticipantSIP, Grants: auth.DefaultParticipantGrants(), TTL: time.Hour})
+	rs, err := client.Join(ctx, srv.URL, rsToken, client.WithCodecs(webrtc.MimeTypeOpus, webrtc.MimeTypeH264))
 	if err != nil {
 		t.Fatalf("H.264-only client join: %v", err)
 	}
@@ -93,6 +98,9 @@ func TestE2EBrowserSendsAnH264BackupForAnH264OnlyParticipant(t *testing.T) {
 			if err != nil {
 				return
 			}
+			if len(p.Payload) == 0 {
+				continue // probing padding, not the picture
+			}
 			packets.Add(1)
 			_ = w.WriteRTP(p)
 		}
@@ -118,6 +126,25 @@ func TestE2EBrowserSendsAnH264BackupForAnH264OnlyParticipant(t *testing.T) {
 	}
 	if !containsFold(codecs, webrtc.MimeTypeH264) || !containsFold(codecs, webrtc.MimeTypeVP8) {
 		t.Fatalf("alice's video senders encode %v, want VP8 and H.264", codecs)
+	}
+
+	// Camera off: the backup's clone is stopped too (a live clone would keep
+	// the camera's light on). Camera on: a new clone, and the backup flows again.
+	_ = eval[bool](alice, `(window.__backupClone = __ensemble.session.pubs.get("camera").backup.track, true)`)
+	alice.do(chromedp.Click(chromedp.CSS("#ctl-cam")))
+	alice.waitJS("the backup's clone stopped with the camera", `__backupClone.readyState === "ended"
+		&& __ensemble.session.pubs.get("camera").backup.transceiver.sender.track === null`, 10*time.Second)
+	before := packets.Load()
+	alice.do(chromedp.Click(chromedp.CSS("#ctl-cam")))
+	alice.waitJS("a new clone sent as the backup", `(() => { const b = __ensemble.session.pubs.get("camera").backup;
+		return b.track && b.track.readyState === "live" && b.track !== __backupClone && b.transceiver.sender.track === b.track; })()`, 10*time.Second)
+	deadline = time.Now().Add(20 * time.Second)
+	for time.Now().Before(deadline) && packets.Load() < before+50 {
+		time.Sleep(200 * time.Millisecond)
+	}
+	if n := packets.Load() - before; n < 50 {
+		out := eval[string](alice, `__ensemble.session.publisher.getStats().then(st => JSON.stringify([...st.values()].filter(r => r.type === "outbound-rtp" && r.kind === "video").map(r => ({ssrc: r.ssrc, rid: r.rid, frames: r.framesEncoded, sent: r.packetsSent, pli: r.pliCount, fir: r.firCount, keys: r.keyFramesEncoded, active: r.active, limit: r.qualityLimitationReason}))))`)
+		t.Fatalf("after the camera came back, the H.264-only client received %d packets in 20 s\n%s\n%s", n, out, alice.debugState())
 	}
 
 	// The room system leaves: nobody needs the backup, and the browser stops it.

@@ -198,7 +198,8 @@ export class Publications {
     const res = await s.signal.request("add_track", req);
     if (res.type === "track_published") backup.sid = res.data.track.sid;
     if (pub.backup !== backup) return false; // the track was unpublished meanwhile
-    backup.transceiver = s.publisher.addTransceiver(track, {
+    // backup.track, not track: the camera may have changed or gone meanwhile.
+    backup.transceiver = s.publisher.addTransceiver(backup.track || "video", {
       direction: "sendonly",
       streams: [this.stream],
       sendEncodings: [{ scaleResolutionDownBy: enc.scaleResolutionDownBy, maxBitrate: enc.maxBitrate }],
@@ -231,7 +232,7 @@ export class Publications {
         // the connection is already closed
       }
     }
-    b.track.stop();
+    b.track?.stop();
     if (unpublish && b.sid && s.signal) {
       await s.signal.request("unpublish", { track_sid: b.sid }).catch((err) => s.log("warn", "unpublish backup", err));
     }
@@ -245,7 +246,7 @@ export class Publications {
     if (!pub) return;
     pub.muted = muted;
     if (pub.track) pub.track.enabled = !muted;
-    if (pub.backup) pub.backup.track.enabled = !muted;
+    if (pub.backup?.track) pub.backup.track.enabled = !muted;
     this.changed(source, pub);
     const sid = await pub.sidPromise;
     await this.session.signal?.request("mute", { track_sid: sid, muted });
@@ -259,11 +260,15 @@ export class Publications {
     pub.track = track;
     if (pub.transceiver) await pub.transceiver.sender.replaceTrack(track);
     if (pub.backup) {
+      // The backup sends a clone of its own: a clone keeps the camera open, so
+      // the old one is stopped whether a new track comes or none (camera off).
       const old = pub.backup.track;
-      pub.backup.track = track ? track.clone() : old;
-      if (track) pub.backup.track.enabled = !pub.muted;
-      await pub.backup.transceiver?.sender.replaceTrack(track ? pub.backup.track : null);
-      if (track) old.stop();
+      pub.backup.track = track ? track.clone() : null;
+      if (pub.backup.track) pub.backup.track.enabled = !pub.muted;
+      await pub.backup.transceiver?.sender.replaceTrack(pub.backup.track);
+      old?.stop();
+    } else if (track && this.backupWanted.get(pub.sid)?.enabled) {
+      this.queueBackup(pub); // asked while the camera was off
     }
     this.changed(source, pub);
   }
