@@ -2,9 +2,7 @@ package storetest
 
 import (
 	"context"
-	"os"
 	"os/exec"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -19,28 +17,10 @@ import (
 func StartRedisCluster(t testing.TB) []string {
 	t.Helper()
 	bin := redisServer(t)
-	cli, err := exec.LookPath("redis-cli")
-	if err != nil {
-		// Skipped only outside CI: under CI=true a missing tool fails.
-		const msg = "redis-cli not found (apt-get install redis-tools)"
-		if os.Getenv("CI") == "true" {
-			t.Fatal(msg)
-		}
-		t.Skip(msg)
-	}
+	cli := redisCLI(t)
 	addrs := make([]string, 3)
 	for i := range addrs {
-		p := launchOnFreePort(t, bin, func(port int) []string {
-			dir := t.TempDir()
-			bus, err := freePort() // the cluster bus, named since port+10000 may be taken
-			if err != nil {
-				t.Fatalf("find a free port: %v", err)
-			}
-			return append(dataNodeArgs(port, dir), "--cluster-enabled", "yes",
-				"--cluster-config-file", dir+"/nodes.conf", "--cluster-port", strconv.Itoa(bus),
-				"--cluster-node-timeout", "2000")
-		})
-		addrs[i] = p.addr
+		addrs[i] = launchOnFreePort(t, bin, func(port int) []string { return clusterNodeArgs(t, port) }).addr
 	}
 	args := append([]string{"--cluster", "create"}, addrs...)
 	args = append(args, "--cluster-replicas", "0", "--cluster-yes")

@@ -1,0 +1,97 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/ensemble-sfu/ensemble/signalling/apiwire"
+	"github.com/ensemble-sfu/ensemble/signalling/store/storetest"
+)
+
+// clusterKeyTag is the hash tag every key of the nodes carries on Redis
+// Cluster: all of them live on the shard that serves its slot.
+const clusterKeyTag = "{ensemble}"
+
+// The shard of a Redis Cluster (three masters, a replica each) that holds the
+// nodes' keys loses its master (SIGKILL) under two nodes: the cluster promotes
+// its replica, both nodes register again through it, the live room's media
+// never stops and nobody moves, the meeting is still there, and a room created
+// afterwards is placed and carries media.
+func TestRedisClusterShardFailoverKeepsRoomsAndMeetings(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts a Redis Cluster with replicas and server processes")
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 150*time.Second)
+	defer cancel()
+	rc := storetest.StartRedisClusterHA(t)
+	var urls []string
+	for i := range 2 {
+		port := freePort(t)
+		p := startServeProcess(t, port, "--dev", "--data-dir", t.TempDir(),
+			"--redis-cluster-addresses", strings.Join(rc.Addrs, ","),
+			"--node-id", fmt.Sprintf("node-%d", i+1), "--node-url", "http://127.0.0.1:"+strconv.Itoa(port))
+		urls = append(urls, p.url)
+	}
+	admin := adminClient(t, urls[1])
+	waitFor(t, 10*time.Second, "two nodes registered", func() bool {
+		nodes, err := admin.ListNodes(ctx)
+		return err == nil && len(nodes) == 2
+	})
+	m, _, err := admin.CreateMeeting(ctx, apiwire.CreateMeetingRequest{Title: "Through the shard's failover",
+		Start: "2030-02-04T09:00:00Z", End: "2030-02-04T10:00:00Z"}, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := followRoom(t, ctx, urls[0], urls[1], m.Room)
+	keepsFlowing(t, "before the failover", f.received.Load)
+	host := roomNode(t, ctx, urls[0], m.Room)
+	if err := rc.WaitReplicated(ctx, clusterKeyTag); err != nil {
+		t.Fatal(err)
+	}
+
+	dead, err := rc.KillMaster(ctx, clusterKeyTag)
+	if err != nil {
+		t.Fatal(err)
+	}
+	killed := time.Now()
+	keepsFlowing(t, "while the shard's master is dead", f.received.Load)
+	waitFor(t, 30*time.Second, "the cluster promoted the shard's replica", func() bool {
+		cur, err := rc.MasterOf(ctx, clusterKeyTag)
+		return err == nil && cur != dead
+	})
+	t.Logf("replica promoted %v after the kill", time.Since(killed).Round(100*time.Millisecond))
+	promoted := time.Now()
+	waitFor(t, 30*time.Second, "both nodes registered on the promoted replica", func() bool {
+		nodes, err := admin.ListNodes(ctx)
+		if err != nil || len(nodes) != 2 {
+			return false
+		}
+		for _, n := range nodes {
+			if n.UpdatedAt.Before(promoted) {
+				return false
+			}
+		}
+		return true
+	})
+	keepsFlowing(t, "after the failover", f.received.Load)
+	for _, u := range urls {
+		if got := roomNode(t, ctx, u, m.Room); got != host {
+			t.Errorf("after the failover %s says the room is on %q, want %q", u, got, host)
+		}
+	}
+	if n := f.pubMoves.Load() + f.subMoves.Load(); n != 0 {
+		t.Errorf("%d rejoins during the failover, want none", n)
+	}
+	if _, err := admin.MeetingICS(ctx, m.ID); err != nil {
+		t.Errorf("the meeting after the failover: %v", err)
+	}
+	received := liveRoomAcross(t, ctx, urls[1], urls[0], "after-failover")
+	keepsFlowing(t, "a room created after the failover", received)
+	if got := roomNode(t, ctx, urls[0], "after-failover"); got != "node-1" && got != "node-2" {
+		t.Errorf("the new room is on %q", got)
+	}
+}
