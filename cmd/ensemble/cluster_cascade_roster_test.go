@@ -34,7 +34,9 @@ func (m *rosterMember) mutes(trackSID string) []bool {
 	return append([]bool(nil), m.muted[trackSID]...)
 }
 
-func (m *rosterMember) sees(identity string) (vocab.ParticipantInfo, bool) { return m.c.Other(identity) }
+func (m *rosterMember) sees(identity string) (vocab.ParticipantInfo, bool) {
+	return m.c.Other(identity)
+}
 
 func joinRoster(t *testing.T, ctx context.Context, baseURL, room, identity string) *rosterMember {
 	t.Helper()
