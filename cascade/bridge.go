@@ -137,6 +137,9 @@ func (b *Bridge) pump(from, to *client.Client, crossed prometheus.Counter) {
 				if ev.ParticipantSID != from.Self().SID {
 					b.sourceMuted(ev.TrackSID, ev.Muted)
 				}
+			case client.TrackUnpublished:
+				// No mute follows; a mute seen after its relay ended is dropped.
+				b.unrelayed(ev.TrackSID)
 			case client.DataReceived:
 				b.relayData(ev, to)
 			case client.Closed:

@@ -117,7 +117,9 @@ func (b *Bridge) applyMute(sid string, m *relayedMute) {
 	}
 }
 
-// unrelayed forgets the track sid, whose relay ended.
+// unrelayed forgets the track sid, whose relay ended or which was
+// unpublished. A relay still publishing it makes its entry again (published)
+// and forgets it when it ends.
 func (b *Bridge) unrelayed(sid string) {
 	b.mutesMu.Lock()
 	defer b.mutesMu.Unlock()
