@@ -52,6 +52,9 @@ type Bridge struct {
 	// The simulcast tracks whose layer streams are being gathered, by SID.
 	layersMu sync.Mutex
 	layers   map[string]*layerGroup
+	// The mute of each relayed track, by its SID on its source's leg (roster.go).
+	mutesMu sync.Mutex
+	mutes   map[string]*relayedMute
 }
 
 // Start joins both rooms as a relay and starts relaying; it returns once both
@@ -75,7 +78,8 @@ func Start(ctx context.Context, cfg Config) (*Bridge, error) {
 		return nil, fmt.Errorf("cascade: join room %q on this node: %w", cfg.Room, err)
 	}
 	bctx, cancel := context.WithCancel(context.Background())
-	b := &Bridge{cfg: cfg, log: log, far: far, near: near, ctx: bctx, cancel: cancel, done: make(chan struct{})}
+	b := &Bridge{cfg: cfg, log: log, far: far, near: near, ctx: bctx, cancel: cancel, done: make(chan struct{}),
+		mutes: map[string]*relayedMute{}}
 	b.wg.Add(2)
 	go b.pump(far, near, cfg.Counters.In.WithLabelValues(cfg.Peer))
 	go b.pump(near, far, cfg.Counters.Out.WithLabelValues(cfg.Peer))
@@ -86,11 +90,13 @@ func Start(ctx context.Context, cfg Config) (*Bridge, error) {
 // Done is closed once either leg ended (the bridge is closing).
 func (b *Bridge) Done() <-chan struct{} { return b.done }
 
-// pump publishes on to every track from subscribes to, on behalf of its owner;
-// it ends with either leg.
+// pump publishes on to every track from subscribes to, on behalf of its owner,
+// and keeps from's participants in to's roster (roster.go); it ends with
+// either leg.
 func (b *Bridge) pump(from, to *client.Client, crossed prometheus.Counter) {
 	defer b.wg.Done()
 	defer b.stop()
+	b.declareAll(from, to)
 	for {
 		select {
 		case <-b.ctx.Done():
@@ -119,6 +125,21 @@ func (b *Bridge) pump(from, to *client.Client, crossed prometheus.Counter) {
 					defer b.wg.Done()
 					b.relay(ev.Track, to, crossed)
 				}()
+			case client.ParticipantJoined:
+				b.declare(to, ev.Participant)
+			case client.ParticipantUpdated:
+				if ev.Participant.SID != from.Self().SID {
+					b.declare(to, ev.Participant)
+				}
+			case client.ParticipantLeft:
+				b.remove(to, ev.Participant)
+			case client.TrackMuted:
+				if ev.ParticipantSID != from.Self().SID {
+					b.sourceMuted(ev.TrackSID, ev.Muted)
+				}
+			case client.TrackUnpublished:
+				// No mute follows; a mute seen after its relay ended is dropped.
+				b.unrelayed(ev.TrackSID)
 			case client.DataReceived:
 				b.relayData(ev, to)
 			case client.Closed:
@@ -141,9 +162,10 @@ func (b *Bridge) relay(rt *client.RemoteTrack, to *client.Client, crossed promet
 	codec := rt.Codec()
 	opts := client.TrackOptions{
 		Kind: rt.Kind(), Source: info.Source, Name: info.Name, MimeType: codec.MimeType,
-		Width: info.Width, Height: info.Height,
+		Width: info.Width, Height: info.Height, Muted: b.publishMuted(rt.TrackSID, info.Muted),
 		Owner: &protocol.RelayedOwner{Identity: owner.Identity, Name: owner.Name, Metadata: owner.Metadata},
 	}
+	defer b.unrelayed(rt.TrackSID)
 	if strings.EqualFold(codec.MimeType, webrtc.MimeTypeH264) {
 		opts.FmtpLine = codec.SDPFmtpLine
 	}
@@ -163,6 +185,7 @@ func (b *Bridge) relay(rt *client.RemoteTrack, to *client.Client, crossed promet
 		return
 	}
 	crossed.Inc()
+	b.published(rt.TrackSID, lt)
 	b.log.Info("track relayed", "track", rt.TrackSID, "participant", owner.Identity, "as", lt.SID())
 	exts := extensionMap(rt, lt)
 	for {

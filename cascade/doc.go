@@ -38,6 +38,19 @@
 //     whole, not the share of a bandwidth estimate, since what it misses is
 //     missed by a whole node.
 //
+// # Roster
+//
+// The participants cross as well as their tracks (roster.go): each leg hears
+// its room's participants join, change and leave, and the Bridge declares
+// each on the other leg as soon as it is there, with or without tracks
+// (client.DeclareRelayed, protocol relay_participant), again when its name or
+// metadata change, and removes it when it leaves (client.RemoveRelayed), the
+// tracks published for it going with it. A TrackMuted of a relayed track's
+// source mutes the track the Bridge published for it on the other leg, so
+// that node's participants hear of it and its media stop there too. No loop:
+// the sfu tells a relay nothing of the participants it declared or published
+// for (joins, changes, mutes, departures), as it never sends it their tracks.
+//
 // # Simulcast
 //
 // A relay receives each layer of a simulcast video on a stream of its own,
@@ -91,9 +104,9 @@
 //   - A simulcast track whose publisher declares a layer it never sends is
 //     published on the other leg after publishTimeout, with the layers that
 //     came; a layer stream that comes later is dropped.
-//   - A relayed participant appears on the other node once it publishes a
-//     track, and leaves when its last track is unpublished; mute, name and
-//     metadata changes do not cross yet.
+//   - A relayed participant leaves the other node with the reason client_left,
+//     whatever the reason it left its own; it is of kind standard there, and
+//     its joined_at is when the Bridge declared it.
 //   - The origin is a single point: a satellite whose origin dies keeps its
 //     local room, and its bridge ends; nothing re-bridges to a new host yet.
 //   - Bridges are per room and per satellite; two satellites exchange media

@@ -116,7 +116,7 @@ func (b *Bridge) relayLayers(g *layerGroup, to *client.Client, crossed prometheu
 	}
 	opts := client.TrackOptions{
 		Kind: vocab.KindVideo, Source: info.Source, Name: info.Name, MimeType: codec.MimeType,
-		Width: info.Width, Height: info.Height, Layers: layers,
+		Width: info.Width, Height: info.Height, Layers: layers, Muted: b.publishMuted(sid, info.Muted),
 		Owner: &protocol.RelayedOwner{Identity: owner.Identity, Name: owner.Name, Metadata: owner.Metadata},
 		OnLayerKeyframeRequest: func(layer int) {
 			if layer >= 0 && layer < len(streams) {
@@ -126,6 +126,7 @@ func (b *Bridge) relayLayers(g *layerGroup, to *client.Client, crossed prometheu
 			}
 		},
 	}
+	defer b.unrelayed(sid)
 	if strings.EqualFold(codec.MimeType, webrtc.MimeTypeH264) {
 		opts.FmtpLine = codec.SDPFmtpLine
 	}
@@ -140,6 +141,7 @@ func (b *Bridge) relayLayers(g *layerGroup, to *client.Client, crossed prometheu
 		return
 	}
 	crossed.Inc()
+	b.published(sid, lt)
 	b.log.Info("simulcast track relayed", "track", sid, "participant", owner.Identity, "as", lt.SID(), "layers", len(layers))
 	var wg sync.WaitGroup
 	for i, rt := range streams {

@@ -63,6 +63,7 @@ type Participant struct {
 	// relay is set on a ghost: the relay whose publisher connection carries
 	// its tracks. Set before the ghost is known to anyone, never changed.
 	relay *Participant
+	ghost ghostState // on a ghost, under mu
 
 	sinkMu     sync.Mutex // serializes events so that they arrive in order
 	sink       EventSink

@@ -11,9 +11,13 @@ import (
 // its node: each owner becomes a relayed participant of this room (a "ghost"),
 // shown in rosters like anyone, whose tracks' media arrive on the relay's
 // publisher connection. A ghost has no connection of its own: it receives
-// nothing and its events go nowhere; it leaves when the relay does, or when
-// its last track is unpublished. A relay never receives its own ghosts'
-// tracks, so that no track goes back to the node it came from.
+// nothing and its events go nowhere. A relay declares a ghost as soon as its
+// owner joins its node (DeclareRelayed: with or without tracks, and again when
+// its name or metadata change), and removes it when its owner leaves
+// (RemoveRelayed); a ghost never declared, only published for, leaves with its
+// last track. Every ghost leaves with its relay. A relay never receives its
+// own ghosts' tracks nor hears of them (joins, changes, mutes, departures), so
+// that nothing goes back to the node it came from.
 
 // RelayedOwner is the participant of another node a relay publishes for.
 type RelayedOwner struct {
@@ -35,20 +39,86 @@ type discardSink struct{}
 
 func (discardSink) Send(Event) {}
 
+// ghostState is what a ghost keeps of its declaration, under its mu.
+type ghostState struct {
+	// declared: its relay declared it (DeclareRelayed), so it stays without
+	// tracks until its relay removes it.
+	declared bool
+}
+
 // IsRelayed reports whether the participant is a relayed one (a ghost).
 func (p *Participant) IsRelayed() bool { return p.relay != nil }
+
+// checkRelayedOwner refuses an owner a relay p may not speak for.
+func (p *Participant) checkRelayedOwner(identity, what string) error {
+	if p.kind != vocab.ParticipantRelay {
+		return fmt.Errorf("%w: only a relay %s", ErrPermissionDenied, what)
+	}
+	if identity == "" {
+		return fmt.Errorf("%w: empty owner identity", ErrInvalidArgument)
+	}
+	if identity == p.identity {
+		return fmt.Errorf("%w: a relay cannot relay itself", ErrInvalidArgument)
+	}
+	return nil
+}
+
+// DeclareRelayed makes owner, a participant of the relay's node, a relayed
+// participant of this room now, with or without tracks, until RemoveRelayed
+// (or the relay leaves). Declared again, its name and metadata are updated
+// and the others get ParticipantUpdated when they changed.
+func (p *Participant) DeclareRelayed(owner RelayedOwner) error {
+	if err := p.checkRelayedOwner(owner.Identity, "declares a participant of another node"); err != nil {
+		return err
+	}
+	g, err := p.room.ghostFor(p, owner)
+	if err != nil {
+		return err
+	}
+	g.mu.Lock()
+	if g.closed {
+		g.mu.Unlock()
+		return ErrParticipantClosed
+	}
+	g.ghost.declared = true
+	changed := g.name != owner.Name || g.metadata != owner.Metadata
+	g.name, g.metadata = owner.Name, owner.Metadata
+	g.mu.Unlock()
+	if changed {
+		p.room.broadcast(ParticipantUpdated{Participant: g.Info()}, g)
+	}
+	return nil
+}
+
+// RemoveRelayed makes the relayed participant identity leave the room (its
+// owner left the relay's node), with its tracks.
+func (p *Participant) RemoveRelayed(identity string) error {
+	if err := p.checkRelayedOwner(identity, "removes a participant of another node"); err != nil {
+		return err
+	}
+	p.mu.Lock()
+	g := p.ghosts[identity]
+	if g != nil {
+		delete(p.ghosts, identity)
+		for cid, q := range p.relayed {
+			if q == g {
+				delete(p.relayed, cid)
+			}
+		}
+	}
+	p.mu.Unlock()
+	if g == nil {
+		return fmt.Errorf("%w: this relay relays no participant %q", ErrInvalidArgument, identity)
+	}
+	g.Close(vocab.ReasonClientLeft)
+	return nil
+}
 
 // AddRelayedTrack declares a track a relay is about to send on behalf of owner,
 // who joins the room as a relayed participant with its first track.
 func (p *Participant) AddRelayedTrack(owner RelayedOwner, clientID string, req TrackRequest) (vocab.TrackInfo, error) {
-	if p.kind != vocab.ParticipantRelay {
-		return vocab.TrackInfo{}, fmt.Errorf("%w: only a relay publishes on behalf of another participant", ErrPermissionDenied)
-	}
-	if owner.Identity == "" {
-		return vocab.TrackInfo{}, fmt.Errorf("%w: empty owner identity", ErrInvalidArgument)
-	}
-	if owner.Identity == p.identity {
-		return vocab.TrackInfo{}, fmt.Errorf("%w: a relay cannot publish for itself as owner", ErrInvalidArgument)
+	if err := p.checkRelayedOwner(owner.Identity, "publishes on behalf of another participant"); err != nil {
+		return vocab.TrackInfo{}, err
 	}
 	g, err := p.room.ghostFor(p, owner)
 	if err != nil {
@@ -115,26 +185,40 @@ func (p *Participant) relayedGhost(clientID string) *Participant {
 	return p.relayed[clientID]
 }
 
-// unpublishRelayed removes a ghost's track the relay published; the ghost
-// leaves with its last track.
-func (p *Participant) unpublishRelayed(trackSID string) error {
+// ghostOfTrack is the relay's ghost that publishes trackSID.
+func (p *Participant) ghostOfTrack(trackSID string) (*Participant, error) {
 	p.mu.Lock()
-	var g *Participant
+	defer p.mu.Unlock()
 	for _, q := range p.ghosts {
 		if q.publishedTrack(trackSID) != nil {
-			g = q
-			break
+			return q, nil
 		}
 	}
-	p.mu.Unlock()
-	if g == nil {
-		return fmt.Errorf("%w: %s", ErrTrackNotFound, trackSID)
+	return nil, fmt.Errorf("%w: %s", ErrTrackNotFound, trackSID)
+}
+
+// muteRelayed mutes or unmutes a ghost's track the relay published: its
+// owner muted it on the relay's node.
+func (p *Participant) muteRelayed(trackSID string, muted bool) error {
+	g, err := p.ghostOfTrack(trackSID)
+	if err != nil {
+		return err
+	}
+	return g.SetTrackMuted(trackSID, muted)
+}
+
+// unpublishRelayed removes a ghost's track the relay published; a ghost
+// never declared leaves with its last track.
+func (p *Participant) unpublishRelayed(trackSID string) error {
+	g, err := p.ghostOfTrack(trackSID)
+	if err != nil {
+		return err
 	}
 	if err := g.Unpublish(trackSID); err != nil {
 		return err
 	}
 	g.mu.Lock()
-	last := len(g.tracks) == 0
+	last := len(g.tracks) == 0 && !g.ghost.declared
 	g.mu.Unlock()
 	if last {
 		p.mu.Lock()

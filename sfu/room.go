@@ -331,10 +331,12 @@ func (r *Room) snapshot() []*Participant {
 }
 
 // broadcast sends ev to every participant except the ones sharing except's
-// identity (a participant and the one replacing it).
+// identity (a participant and the one replacing it) and, when except is a
+// relayed participant, its relay: what a relay put in the room never goes
+// back to the node it came from (relay.go).
 func (r *Room) broadcast(ev Event, except *Participant) {
 	for _, p := range r.snapshot() {
-		if except != nil && p.identity == except.identity {
+		if except != nil && (p.identity == except.identity || except.relay == p) {
 			continue
 		}
 		p.send(ev)

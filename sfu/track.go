@@ -274,6 +274,9 @@ func (p *Participant) SetTrackMuted(trackSID string, muted bool) error {
 	}
 	if t == nil {
 		p.mu.Unlock()
+		if p.kind == vocab.ParticipantRelay {
+			return p.muteRelayed(trackSID, muted)
+		}
 		return fmt.Errorf("%w: %s", ErrTrackNotFound, trackSID)
 	}
 	changed := t.info.Muted != muted

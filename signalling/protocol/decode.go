@@ -27,6 +27,7 @@ import (
 //	ping                 PingMessage
 //	lobby_admit          LobbyDecisionRequest
 //	lobby_refuse         LobbyDecisionRequest
+//	relay_participant    RelayParticipantRequest
 //	leave                nil
 type ClientMessage struct {
 	Type  string
@@ -126,6 +127,12 @@ func DecodeClient(b []byte) (ClientMessage, error) {
 		msg.Body = m
 	case TypeLobbyAdmit, TypeLobbyRefuse:
 		var m LobbyDecisionRequest
+		if verr = decodeData(data, &m, true); verr == nil {
+			verr = m.validate()
+		}
+		msg.Body = m
+	case TypeRelayParticipant:
+		var m RelayParticipantRequest
 		if verr = decodeData(data, &m, true); verr == nil {
 			verr = m.validate()
 		}

@@ -104,6 +104,8 @@ func (p *peer) handle(c *conn, msg protocol.ClientMessage) {
 		c.send(outMsg{typ: protocol.TypePong, reqID: id, data: req})
 	case protocol.LobbyDecisionRequest:
 		p.decideLobby(c, id, msg.Type, req)
+	case protocol.RelayParticipantRequest:
+		p.relayParticipant(c, id, msg.Type, req)
 	default:
 		if msg.Type == protocol.TypeLeave {
 			c.ack(id)
@@ -112,6 +114,21 @@ func (p *peer) handle(c *conn, msg protocol.ClientMessage) {
 		}
 		c.sendError(id, protocol.CodeInternal, fmt.Sprintf("request %q is not handled by this server", msg.Type))
 	}
+}
+
+// relayParticipant declares, updates or removes a participant of a relay's
+// node: a relay speaks for others, so its token must be a room admin's too
+// (the sfu refuses any kind but relay).
+func (p *peer) relayParticipant(c *conn, id uint32, typ string, req protocol.RelayParticipantRequest) {
+	if !c.roomAdmin {
+		c.sendError(id, protocol.CodePermissionDenied, `your token lacks the "room_admin" grant (needed to relay participants)`)
+		return
+	}
+	if req.Left {
+		p.reply(c, id, typ, p.part.RemoveRelayed(req.Identity))
+		return
+	}
+	p.reply(c, id, typ, p.part.DeclareRelayed(sfu.RelayedOwner{Identity: req.Identity, Name: req.Name, Metadata: req.Metadata}))
 }
 
 // reply acks a request that succeeded or refuses one that failed.

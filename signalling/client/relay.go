@@ -1,0 +1,31 @@
+package client
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/ensemble-sfu/ensemble/signalling/protocol"
+)
+
+// DeclareRelayed puts a participant of a relay's node in the room, or updates
+// its name and metadata when it is there already (relay_participant): for a
+// relay only (package cascade), whose token has the room_admin grant. The
+// participant stays, with or without tracks, until RemoveRelayed or until the
+// relay leaves.
+func (c *Client) DeclareRelayed(ctx context.Context, owner protocol.RelayedOwner) error {
+	req := protocol.RelayParticipantRequest{Identity: owner.Identity, Name: owner.Name, Metadata: owner.Metadata}
+	if _, err := c.request(ctx, protocol.TypeRelayParticipant, req); err != nil {
+		return fmt.Errorf("client: declare relayed participant %q: %w", owner.Identity, err)
+	}
+	return nil
+}
+
+// RemoveRelayed takes a participant the relay declared (or published for) out
+// of the room, with its tracks: it left the relay's node.
+func (c *Client) RemoveRelayed(ctx context.Context, identity string) error {
+	req := protocol.RelayParticipantRequest{Identity: identity, Left: true}
+	if _, err := c.request(ctx, protocol.TypeRelayParticipant, req); err != nil {
+		return fmt.Errorf("client: remove relayed participant %q: %w", identity, err)
+	}
+	return nil
+}

@@ -1,0 +1,50 @@
+package protocol
+
+import (
+	"strings"
+	"testing"
+)
+
+func TestRelayParticipantDecodes(t *testing.T) {
+	tests := []struct {
+		in   string
+		want RelayParticipantRequest
+	}{
+		{`{"type":"relay_participant","req_id":5,"data":{"identity":"ada"}}`, RelayParticipantRequest{Identity: "ada"}},
+		{`{"type":"relay_participant","req_id":5,"data":{"identity":"ada","name":"Ada","metadata":"{\"hand\":true}"}}`,
+			RelayParticipantRequest{Identity: "ada", Name: "Ada", Metadata: `{"hand":true}`}},
+		{`{"type":"relay_participant","req_id":5,"data":{"identity":"ada","left":true}}`, RelayParticipantRequest{Identity: "ada", Left: true}},
+	}
+	for _, tc := range tests {
+		msg, err := DecodeClient([]byte(tc.in))
+		if err != nil {
+			t.Fatalf("%s: %v", tc.in, err)
+		}
+		if msg.Type != TypeRelayParticipant || msg.ReqID != 5 || msg.Body != tc.want {
+			t.Errorf("%s decoded as %+v", tc.in, msg)
+		}
+	}
+}
+
+func TestRelayParticipantRefusedPrecisely(t *testing.T) {
+	long := strings.Repeat("x", 200)
+	tests := []struct{ in, code, mention string }{
+		{`{"type":"relay_participant","req_id":1}`, CodeInvalidArgument, "relay_participant: data is required"},
+		{`{"type":"relay_participant","req_id":1,"data":{}}`, CodeInvalidArgument, "relay_participant: identity is required"},
+		{`{"type":"relay_participant","req_id":1,"data":{"identity":7}}`, CodeMalformedMessage, `"identity"`},
+		{`{"type":"relay_participant","req_id":1,"data":{"identity":"ada","left":"yes"}}`, CodeMalformedMessage, `"left" must be a boolean`},
+		{`{"type":"relay_participant","req_id":1,"data":{"identity":"ada","Left":true}}`, CodeMalformedMessage, "Left"},
+		{`{"type":"relay_participant","req_id":1,"data":{"identity":"` + long + `"}}`, CodeInvalidArgument, "relay_participant: identity "},
+		{`{"type":"relay_participant","req_id":1,"data":{"identity":"ada\u0007"}}`, CodeInvalidArgument, "relay_participant: identity "},
+		{`{"type":"relay_participant","req_id":1,"data":{"identity":"ada","name":"` + long + `"}}`, CodeInvalidArgument, "relay_participant: name "},
+		{`{"type":"relay_participant","req_id":1,"data":{"identity":"ada","metadata":"` + strings.Repeat("m", 70000) + `"}}`, CodeInvalidArgument, "relay_participant: metadata "},
+		{`{"type":"relay_participant","req_id":1,"data":{"identity":"ada","left":true,"name":"Ada"}}`, CodeInvalidArgument, "name and metadata are not sent with left"},
+	}
+	for _, tc := range tests {
+		_, err := DecodeClient([]byte(tc.in))
+		de, ok := err.(*DecodeError)
+		if !ok || de.Code != tc.code || !strings.Contains(de.Message, tc.mention) || de.ReqID != 1 {
+			t.Errorf("DecodeClient(%.80s) = %v; want %s mentioning %q with req_id 1", tc.in, err, tc.code, tc.mention)
+		}
+	}
+}
