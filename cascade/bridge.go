@@ -163,7 +163,7 @@ func (b *Bridge) relay(rt *client.RemoteTrack, to *client.Client, crossed promet
 	opts := client.TrackOptions{
 		Kind: rt.Kind(), Source: info.Source, Name: info.Name, MimeType: codec.MimeType,
 		Width: info.Width, Height: info.Height, Muted: b.publishMuted(rt.TrackSID, info.Muted),
-		Owner: &protocol.RelayedOwner{Identity: owner.Identity, Name: owner.Name, Metadata: owner.Metadata},
+		Owner: &protocol.RelayedOwner{Identity: owner.Identity, Name: owner.Name, Metadata: owner.Metadata, Kind: relayedKind(owner.Kind)},
 	}
 	defer b.unrelayed(rt.TrackSID)
 	if strings.EqualFold(codec.MimeType, webrtc.MimeTypeH264) {

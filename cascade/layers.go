@@ -117,7 +117,7 @@ func (b *Bridge) relayLayers(g *layerGroup, to *client.Client, crossed prometheu
 	opts := client.TrackOptions{
 		Kind: vocab.KindVideo, Source: info.Source, Name: info.Name, MimeType: codec.MimeType,
 		Width: info.Width, Height: info.Height, Layers: layers, Muted: b.publishMuted(sid, info.Muted),
-		Owner: &protocol.RelayedOwner{Identity: owner.Identity, Name: owner.Name, Metadata: owner.Metadata},
+		Owner: &protocol.RelayedOwner{Identity: owner.Identity, Name: owner.Name, Metadata: owner.Metadata, Kind: relayedKind(owner.Kind)},
 		OnLayerKeyframeRequest: func(layer int) {
 			if layer >= 0 && layer < len(streams) {
 				if err := streams[layer].RequestKeyframe(); err != nil {

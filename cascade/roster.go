@@ -34,7 +34,7 @@ func (b *Bridge) declare(to *client.Client, o vocab.ParticipantInfo) {
 	}
 	ctx, cancel := context.WithTimeout(b.ctx, publishTimeout)
 	defer cancel()
-	owner := protocol.RelayedOwner{Identity: o.Identity, Name: o.Name, Metadata: o.Metadata}
+	owner := protocol.RelayedOwner{Identity: o.Identity, Name: o.Name, Metadata: o.Metadata, Kind: relayedKind(o.Kind)}
 	if err := to.DeclareRelayed(ctx, owner); err != nil && b.ctx.Err() == nil {
 		b.log.Warn("relaying a participant failed", "participant", o.Identity, "err", err)
 	}
@@ -125,3 +125,7 @@ func (b *Bridge) unrelayed(sid string) {
 	defer b.mutesMu.Unlock()
 	delete(b.mutes, sid)
 }
+
+// relayedKind is the kind a participant is relayed with: its own (a SIP
+// caller stays one on the other nodes), standard when empty.
+func relayedKind(k vocab.ParticipantKind) vocab.ParticipantKind { return k.OrStandard() }

@@ -22,6 +22,9 @@ import (
 // RelayedOwner is the participant of another node a relay publishes for.
 type RelayedOwner struct {
 	Identity, Name, Metadata string
+	// Kind is the owner's kind on its node (empty: standard); a ghost keeps
+	// the kind it was first relayed with.
+	Kind vocab.ParticipantKind
 }
 
 // ghostPermissions let a relayed participant publish any source: what its
@@ -63,12 +66,23 @@ func (p *Participant) checkRelayedOwner(identity, what string) error {
 	return nil
 }
 
+// checkOwnerKind refuses a relayed kind that would loop (relay) or is unknown.
+func checkOwnerKind(k vocab.ParticipantKind) error {
+	if !k.Valid() || k == vocab.ParticipantRelay {
+		return fmt.Errorf("%w: a relayed participant of kind %q", ErrInvalidArgument, k)
+	}
+	return nil
+}
+
 // DeclareRelayed makes owner, a participant of the relay's node, a relayed
 // participant of this room now, with or without tracks, until RemoveRelayed
 // (or the relay leaves). Declared again, its name and metadata are updated
 // and the others get ParticipantUpdated when they changed.
 func (p *Participant) DeclareRelayed(owner RelayedOwner) error {
 	if err := p.checkRelayedOwner(owner.Identity, "declares a participant of another node"); err != nil {
+		return err
+	}
+	if err := checkOwnerKind(owner.Kind); err != nil {
 		return err
 	}
 	g, err := p.room.ghostFor(p, owner)
@@ -120,6 +134,9 @@ func (p *Participant) AddRelayedTrack(owner RelayedOwner, clientID string, req T
 	if err := p.checkRelayedOwner(owner.Identity, "publishes on behalf of another participant"); err != nil {
 		return vocab.TrackInfo{}, err
 	}
+	if err := checkOwnerKind(owner.Kind); err != nil {
+		return vocab.TrackInfo{}, err
+	}
 	g, err := p.room.ghostFor(p, owner)
 	if err != nil {
 		return vocab.TrackInfo{}, err
@@ -156,7 +173,7 @@ func (r *Room) ghostFor(relay *Participant, owner RelayedOwner) (*Participant, e
 	}
 	g := newParticipant(r, JoinParams{
 		Identity: owner.Identity, Name: owner.Name, Metadata: owner.Metadata,
-		Kind: vocab.ParticipantStandard, Permissions: ghostPermissions, Sink: discardSink{},
+		Kind: owner.Kind.OrStandard(), Permissions: ghostPermissions, Sink: discardSink{},
 	})
 	g.relay = relay
 	r.participants[owner.Identity] = g

@@ -92,6 +92,11 @@ func TestRelayDeclaresItsOwners(t *testing.T) {
 	if err := relay.p.DeclareRelayed(RelayedOwner{}); !errors.Is(err, ErrInvalidArgument) {
 		t.Errorf("a relay declaring an empty identity: %v, want ErrInvalidArgument", err)
 	}
+	for _, k := range []vocab.ParticipantKind{vocab.ParticipantRelay, "robot"} {
+		if err := relay.p.DeclareRelayed(RelayedOwner{Identity: "zed", Kind: k}); !errors.Is(err, ErrInvalidArgument) {
+			t.Errorf("a relay declaring a participant of kind %q: %v, want ErrInvalidArgument", k, err)
+		}
+	}
 	if err := relay.p.RemoveRelayed("alice"); !errors.Is(err, ErrInvalidArgument) {
 		t.Errorf("a relay removing a participant it does not relay: %v, want ErrInvalidArgument", err)
 	}
@@ -121,4 +126,25 @@ func TestRelayDeclaresItsOwners(t *testing.T) {
 			}
 		}
 	}
+}
+
+// A relayed participant keeps its kind: a SIP caller on another node is a SIP
+// caller here too (the app shows it as a phone or a room system).
+func TestRelayedParticipantKeepsItsKind(t *testing.T) {
+	e := newTestEngine(t)
+	room, _ := e.GetOrCreateRoom("relayed-kind")
+	alice := joinClient(t, room, "alice")
+	relay := joinClient(t, room, "relay-node-2", func(p *JoinParams) { p.Kind = vocab.ParticipantRelay })
+	if err := relay.p.DeclareRelayed(RelayedOwner{Identity: "salle-zola", Name: "Salle Zola", Kind: vocab.ParticipantSIP}); err != nil {
+		t.Fatal(err)
+	}
+	alice.waitEvent("the room system joined as a SIP participant", isEvent(func(j ParticipantJoined) bool {
+		return j.Participant.Identity == "salle-zola" && j.Participant.Kind == vocab.ParticipantSIP
+	}))
+	if err := relay.p.DeclareRelayed(RelayedOwner{Identity: "bob"}); err != nil {
+		t.Fatal(err)
+	}
+	alice.waitEvent("bob joined as a standard participant", isEvent(func(j ParticipantJoined) bool {
+		return j.Participant.Identity == "bob" && j.Participant.Kind == vocab.ParticipantStandard
+	}))
 }

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/ensemble-sfu/ensemble/internal/clips"
+	"github.com/ensemble-sfu/ensemble/signalling/auth"
 	"github.com/ensemble-sfu/ensemble/signalling/client"
 	"github.com/ensemble-sfu/ensemble/signalling/client/clienttest"
 	"github.com/ensemble-sfu/ensemble/signalling/client/clip"
@@ -40,8 +41,14 @@ func (m *rosterMember) sees(identity string) (vocab.ParticipantInfo, bool) {
 
 func joinRoster(t *testing.T, ctx context.Context, baseURL, room, identity string) *rosterMember {
 	t.Helper()
+	return joinRosterAs(t, ctx, baseURL, room, identity, participantToken(t, room, identity))
+}
+
+// joinRosterAs is joinRoster with a token of the caller's.
+func joinRosterAs(t *testing.T, ctx context.Context, baseURL, room, identity, token string) *rosterMember {
+	t.Helper()
 	m := &rosterMember{identity: identity, muted: map[string][]bool{}}
-	c, err := client.Join(ctx, baseURL, participantToken(t, room, identity), client.WithLogger(slog.New(slog.DiscardHandler)))
+	c, err := client.Join(ctx, baseURL, token, client.WithLogger(slog.New(slog.DiscardHandler)))
 	if err != nil {
 		t.Fatalf("%s joins %s through %s: %v", identity, room, baseURL, err)
 	}
@@ -101,7 +108,13 @@ func TestClusterCascadeRosterCrossesNodes(t *testing.T) {
 	ada := joinRoster(t, ctx, urls[0], room, "ada")
 	amy := joinRoster(t, ctx, urls[1], room, "amy")
 	bob := joinRoster(t, ctx, urls[0], room, "bob")
-	cyd := joinRoster(t, ctx, urls[1], room, "cyd")
+	// cyd is a room system, through the SIP bridge: of kind sip on every node.
+	cydToken, err := auth.Sign(auth.DevAPIKey, auth.DevAPISecret, auth.TokenParams{Identity: "cyd", Room: room,
+		Kind: vocab.ParticipantSIP, Grants: auth.DefaultParticipantGrants(), TTL: time.Hour})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cyd := joinRosterAs(t, ctx, urls[1], room, "cyd", cydToken)
 	if host := roomNode(t, ctx, urls[0], room); urlOf[host] == "" {
 		t.Fatalf("the room is hosted on %q", host)
 	}
@@ -121,6 +134,13 @@ func TestClusterCascadeRosterCrossesNodes(t *testing.T) {
 			}
 			return true
 		})
+	}
+
+	if o, ok := ada.sees("cyd"); !ok || o.Kind != vocab.ParticipantSIP {
+		t.Errorf("ada sees cyd, a SIP participant on the other node, as %+v", o)
+	}
+	if o, ok := cyd.sees("ada"); !ok || o.Kind != vocab.ParticipantStandard {
+		t.Errorf("cyd sees ada as %+v, want a standard participant", o)
 	}
 
 	// Name and metadata cross both ways.

@@ -13,7 +13,7 @@ import (
 // participant stays, with or without tracks, until RemoveRelayed or until the
 // relay leaves.
 func (c *Client) DeclareRelayed(ctx context.Context, owner protocol.RelayedOwner) error {
-	req := protocol.RelayParticipantRequest{Identity: owner.Identity, Name: owner.Name, Metadata: owner.Metadata}
+	req := protocol.RelayParticipantRequest{Identity: owner.Identity, Name: owner.Name, Metadata: owner.Metadata, Kind: owner.Kind}
 	if _, err := c.request(ctx, protocol.TypeRelayParticipant, req); err != nil {
 		return fmt.Errorf("client: declare relayed participant %q: %w", owner.Identity, err)
 	}

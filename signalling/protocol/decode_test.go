@@ -74,6 +74,7 @@ func TestDecodeClientRefusesPrecisely(t *testing.T) {
 		{`{"type":"add_track","data":{"cid":"a","kind":"video","source":"camera","layers":[{"quality":"ultra"}]}}`, CodeInvalidArgument, "layers[0]", 0},
 		{`{"type":"add_track","data":{"cid":"a","kind":"audio","source":"microphone","owner":{"name":"Ada"}}}`, CodeInvalidArgument, "owner.identity is empty", 0},
 		{`{"type":"add_track","data":{"cid":"a","kind":"audio","source":"microphone","owner":{"identity":"a\u202eb"}}}`, CodeInvalidArgument, "owner.identity", 0},
+		{`{"type":"add_track","data":{"cid":"a","kind":"audio","source":"microphone","owner":{"identity":"ada","kind":"relay"}}}`, CodeInvalidArgument, `owner.kind "relay": a relay is never relayed`, 0},
 		{`{"type":"send_data","data":{"kind":"reliable","payload":"aGk=","from_identity":"a\u202eb"}}`, CodeInvalidArgument, "from_identity", 0},
 		{`{"type":"mute","data":{"muted":true}}`, CodeInvalidArgument, "track_sid is required", 0},
 		{`{"type":"subscribe","data":{"track_sids":[]}}`, CodeInvalidArgument, "at least one", 0},

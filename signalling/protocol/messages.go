@@ -104,6 +104,9 @@ type RelayedOwner struct {
 	Identity string `json:"identity"`
 	Name     string `json:"name,omitempty"`
 	Metadata string `json:"metadata,omitempty"`
+	// Kind is the participant's kind on its node (a SIP caller stays one
+	// across nodes); empty is standard. Never relay.
+	Kind vocab.ParticipantKind `json:"kind,omitempty"`
 }
 
 // MuteRequest mutes or unmutes one of the participant's own tracks.

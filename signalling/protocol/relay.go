@@ -1,6 +1,11 @@
 package protocol
 
-import "github.com/ensemble-sfu/ensemble/internal/label"
+import (
+	"fmt"
+
+	"github.com/ensemble-sfu/ensemble/internal/label"
+	"github.com/ensemble-sfu/ensemble/vocab"
+)
 
 // TypeRelayParticipant is sent by a relay (a participant of kind relay with the
 // room_admin grant: another node carrying the room, package cascade) to put a
@@ -17,7 +22,10 @@ type RelayParticipantRequest struct {
 	Identity string `json:"identity"`
 	Name     string `json:"name,omitempty"`
 	Metadata string `json:"metadata,omitempty"`
-	Left     bool   `json:"left,omitempty"`
+	// Kind is the participant's kind on the relay's node, fixed when it is
+	// first declared; empty is standard. Never relay (a relay is not shown).
+	Kind vocab.ParticipantKind `json:"kind,omitempty"`
+	Left bool                  `json:"left,omitempty"`
 }
 
 func (m RelayParticipantRequest) validate() error {
@@ -28,16 +36,32 @@ func (m RelayParticipantRequest) validate() error {
 		return invalid("identity %v", err)
 	}
 	if m.Left {
-		if m.Name != "" || m.Metadata != "" {
-			return invalid("name and metadata are not sent with left (the participant leaves)")
+		if m.Name != "" || m.Metadata != "" || m.Kind != "" {
+			return invalid("name, metadata and kind are not sent with left (the participant leaves)")
 		}
 		return nil
+	}
+	if err := checkRelayedKind(m.Kind); err != nil {
+		return invalid("kind %v", err)
 	}
 	if err := label.Check(m.Name, label.MaxNameRunes); err != nil {
 		return invalid("name %v", err)
 	}
 	if err := label.CheckMetadata(m.Metadata, label.MaxMetadataBytes); err != nil {
 		return invalid("metadata %v", err)
+	}
+	return nil
+}
+
+// checkRelayedKind refuses a relayed participant's kind that is unknown, or
+// relay: relays are hidden, never relayed, and one relayed as a participant
+// would loop between the nodes.
+func checkRelayedKind(k vocab.ParticipantKind) error {
+	if !k.Valid() {
+		return fmt.Errorf("%q is not a participant kind", k)
+	}
+	if k == vocab.ParticipantRelay {
+		return fmt.Errorf("%q: a relay is never relayed", k)
 	}
 	return nil
 }

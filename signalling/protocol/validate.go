@@ -96,6 +96,9 @@ func (m AddTrackRequest) validate() error {
 		if err := label.CheckMetadata(o.Metadata, label.MaxMetadataBytes); err != nil {
 			return invalid("owner.metadata %v", err)
 		}
+		if err := checkRelayedKind(o.Kind); err != nil {
+			return invalid("owner.kind %v", err)
+		}
 	}
 	if err := m.validateBackup(); err != nil {
 		return err

@@ -44,7 +44,7 @@ func (p *peer) handle(c *conn, msg protocol.ClientMessage) {
 		var info vocab.TrackInfo
 		var err error
 		if o := req.Owner; o != nil {
-			info, err = part.AddRelayedTrack(sfu.RelayedOwner{Identity: o.Identity, Name: o.Name, Metadata: o.Metadata}, req.ClientID, treq)
+			info, err = part.AddRelayedTrack(sfu.RelayedOwner{Identity: o.Identity, Name: o.Name, Metadata: o.Metadata, Kind: o.Kind}, req.ClientID, treq)
 		} else {
 			info, err = part.AddTrack(req.ClientID, treq)
 		}
@@ -128,7 +128,7 @@ func (p *peer) relayParticipant(c *conn, id uint32, typ string, req protocol.Rel
 		p.reply(c, id, typ, p.part.RemoveRelayed(req.Identity))
 		return
 	}
-	p.reply(c, id, typ, p.part.DeclareRelayed(sfu.RelayedOwner{Identity: req.Identity, Name: req.Name, Metadata: req.Metadata}))
+	p.reply(c, id, typ, p.part.DeclareRelayed(sfu.RelayedOwner{Identity: req.Identity, Name: req.Name, Metadata: req.Metadata, Kind: req.Kind}))
 }
 
 // reply acks a request that succeeded or refuses one that failed.
