@@ -107,8 +107,6 @@
 //   - A relayed participant leaves the other node with the reason client_left,
 //     whatever the reason it left its own, and its joined_at is when the
 //     Bridge declared it. (Its kind crosses: a SIP caller stays one.)
-//   - The origin is a single point: a satellite whose origin dies keeps its
-//     local room, and its bridge ends; nothing re-bridges to a new host yet.
 //   - Bridges are per room and per satellite; two satellites exchange media
 //     through the origin (one more hop, and the origin's egress).
 package cascade
