@@ -132,7 +132,7 @@ func (b *Bridge) pump(from, to *client.Client, crossed prometheus.Counter) {
 					b.declare(to, ev.Participant)
 				}
 			case client.ParticipantLeft:
-				b.remove(to, ev.Participant)
+				b.remove(to, ev.Participant, ev.Reason)
 			case client.TrackMuted:
 				if ev.ParticipantSID != from.Self().SID {
 					b.sourceMuted(ev.TrackSID, ev.Muted)

@@ -104,9 +104,11 @@
 //   - A simulcast track whose publisher declares a layer it never sends is
 //     published on the other leg after publishTimeout, with the layers that
 //     came; a layer stream that comes later is dropped.
-//   - A relayed participant leaves the other node with the reason client_left,
-//     whatever the reason it left its own, and its joined_at is when the
-//     Bridge declared it. (Its kind crosses: a SIP caller stays one.)
+//   - A relayed participant's joined_at is when the Bridge declared it. (Its
+//     kind and its leave reason cross.)
+//   - Removing a participant through the API reaches the room's host, which
+//     only takes a relayed participant out of its own roster; its own node
+//     keeps it.
 //   - Bridges are per room and per satellite; two satellites exchange media
 //     through the origin (one more hop, and the origin's egress).
 package cascade

@@ -40,8 +40,8 @@ func (b *Bridge) declare(to *client.Client, o vocab.ParticipantInfo) {
 	}
 }
 
-// remove takes o out of to's room: it left the other leg's.
-func (b *Bridge) remove(to *client.Client, o vocab.ParticipantInfo) {
+// remove takes o out of to's room: it left the other leg's, for reason.
+func (b *Bridge) remove(to *client.Client, o vocab.ParticipantInfo, reason vocab.CloseReason) {
 	if o.Hidden || o.Kind == vocab.ParticipantRelay {
 		return
 	}
@@ -49,7 +49,7 @@ func (b *Bridge) remove(to *client.Client, o vocab.ParticipantInfo) {
 	defer cancel()
 	// Refused when the participant was never declared there (it joined and
 	// left between the bridge's join and its first read): nothing to undo.
-	if err := to.RemoveRelayed(ctx, o.Identity); err != nil && b.ctx.Err() == nil {
+	if err := to.RemoveRelayed(ctx, o.Identity, reason); err != nil && b.ctx.Err() == nil {
 		b.log.Debug("removing a relayed participant", "participant", o.Identity, "err", err)
 	}
 }

@@ -105,8 +105,9 @@ func (p *Participant) DeclareRelayed(owner RelayedOwner) error {
 }
 
 // RemoveRelayed makes the relayed participant identity leave the room (its
-// owner left the relay's node), with its tracks.
-func (p *Participant) RemoveRelayed(identity string) error {
+// owner left the relay's node, for reason: empty is client_left), with its
+// tracks.
+func (p *Participant) RemoveRelayed(identity string, reason vocab.CloseReason) error {
 	if err := p.checkRelayedOwner(identity, "removes a participant of another node"); err != nil {
 		return err
 	}
@@ -124,7 +125,10 @@ func (p *Participant) RemoveRelayed(identity string) error {
 	if g == nil {
 		return fmt.Errorf("%w: this relay relays no participant %q", ErrInvalidArgument, identity)
 	}
-	g.Close(vocab.ReasonClientLeft)
+	if reason == "" {
+		reason = vocab.ReasonClientLeft
+	}
+	g.Close(reason)
 	return nil
 }
 

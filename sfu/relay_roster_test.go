@@ -80,7 +80,7 @@ func TestRelayDeclaresItsOwners(t *testing.T) {
 	if err := alice.p.DeclareRelayed(RelayedOwner{Identity: "eve"}); !errors.Is(err, ErrPermissionDenied) {
 		t.Errorf("a standard participant declaring another: %v, want ErrPermissionDenied", err)
 	}
-	if err := alice.p.RemoveRelayed("bob"); !errors.Is(err, ErrPermissionDenied) {
+	if err := alice.p.RemoveRelayed("bob", ""); !errors.Is(err, ErrPermissionDenied) {
 		t.Errorf("a standard participant removing a relayed one: %v, want ErrPermissionDenied", err)
 	}
 	if err := relay.p.DeclareRelayed(RelayedOwner{Identity: "alice"}); !errors.Is(err, ErrInvalidArgument) {
@@ -97,18 +97,20 @@ func TestRelayDeclaresItsOwners(t *testing.T) {
 			t.Errorf("a relay declaring a participant of kind %q: %v, want ErrInvalidArgument", k, err)
 		}
 	}
-	if err := relay.p.RemoveRelayed("alice"); !errors.Is(err, ErrInvalidArgument) {
+	if err := relay.p.RemoveRelayed("alice", ""); !errors.Is(err, ErrInvalidArgument) {
 		t.Errorf("a relay removing a participant it does not relay: %v, want ErrInvalidArgument", err)
 	}
 
-	if err := relay.p.RemoveRelayed("bob"); err != nil {
+	if err := relay.p.RemoveRelayed("bob", ""); err != nil {
 		t.Fatal(err)
 	}
-	alice.waitEvent("bob left", isEvent(func(l ParticipantLeft) bool { return l.Participant.Identity == "bob" }))
+	alice.waitEvent("bob left, for the reason he left his node", isEvent(func(l ParticipantLeft) bool {
+		return l.Participant.Identity == "bob" && l.Reason == vocab.ReasonClientLeft
+	}))
 	if _, ok := room.Participant("bob"); ok {
 		t.Error("bob is still in the room")
 	}
-	if err := relay.p.RemoveRelayed("bob"); !errors.Is(err, ErrInvalidArgument) {
+	if err := relay.p.RemoveRelayed("bob", ""); !errors.Is(err, ErrInvalidArgument) {
 		t.Errorf("removing bob twice: %v, want ErrInvalidArgument", err)
 	}
 	if n := countEvents[ParticipantUpdated](alice.log); n != 1 {
@@ -146,5 +148,23 @@ func TestRelayedParticipantKeepsItsKind(t *testing.T) {
 	}
 	alice.waitEvent("bob joined as a standard participant", isEvent(func(j ParticipantJoined) bool {
 		return j.Participant.Identity == "bob" && j.Participant.Kind == vocab.ParticipantStandard
+	}))
+}
+
+// A relayed participant leaves for the reason it left its own node: removed
+// there by a room admin, it is removed here too, not a plain leave.
+func TestRelayedParticipantLeavesForItsReason(t *testing.T) {
+	e := newTestEngine(t)
+	room, _ := e.GetOrCreateRoom("relayed-reason")
+	alice := joinClient(t, room, "alice")
+	relay := joinClient(t, room, "relay-node-2", func(p *JoinParams) { p.Kind = vocab.ParticipantRelay })
+	if err := relay.p.DeclareRelayed(RelayedOwner{Identity: "bob"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := relay.p.RemoveRelayed("bob", vocab.ReasonRemoved); err != nil {
+		t.Fatal(err)
+	}
+	alice.waitEvent("bob removed", isEvent(func(l ParticipantLeft) bool {
+		return l.Participant.Identity == "bob" && l.Reason == vocab.ReasonRemoved
 	}))
 }

@@ -21,3 +21,13 @@ const (
 	// the room's new node.
 	ReasonRoomMoved CloseReason = "room_moved"
 )
+
+// Valid reports whether r is one of the close reasons above.
+func (r CloseReason) Valid() bool {
+	switch r {
+	case ReasonClientLeft, ReasonRemoved, ReasonRoomDeleted, ReasonDuplicateIdentity, ReasonServerShutdown,
+		ReasonTokenExpired, ReasonResumeTimeout, ReasonTransportFailure, ReasonLobbyRefused, ReasonRoomMoved:
+		return true
+	}
+	return false
+}

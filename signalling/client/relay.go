@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"github.com/ensemble-sfu/ensemble/signalling/protocol"
+	"github.com/ensemble-sfu/ensemble/vocab"
 )
 
 // DeclareRelayed puts a participant of a relay's node in the room, or updates
@@ -21,9 +22,10 @@ func (c *Client) DeclareRelayed(ctx context.Context, owner protocol.RelayedOwner
 }
 
 // RemoveRelayed takes a participant the relay declared (or published for) out
-// of the room, with its tracks: it left the relay's node.
-func (c *Client) RemoveRelayed(ctx context.Context, identity string) error {
-	req := protocol.RelayParticipantRequest{Identity: identity, Left: true}
+// of the room, with its tracks: it left the relay's node, for reason (empty:
+// client_left), which the others are told.
+func (c *Client) RemoveRelayed(ctx context.Context, identity string, reason vocab.CloseReason) error {
+	req := protocol.RelayParticipantRequest{Identity: identity, Left: true, Reason: reason}
 	if _, err := c.request(ctx, protocol.TypeRelayParticipant, req); err != nil {
 		return fmt.Errorf("client: remove relayed participant %q: %w", identity, err)
 	}

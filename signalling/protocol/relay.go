@@ -26,6 +26,10 @@ type RelayParticipantRequest struct {
 	// first declared; empty is standard. Never relay (a relay is not shown).
 	Kind vocab.ParticipantKind `json:"kind,omitempty"`
 	Left bool                  `json:"left,omitempty"`
+	// Reason, with Left only, is why the participant left the relay's node
+	// (removed, token_expired, ...); the others here are told the same.
+	// Empty is client_left.
+	Reason vocab.CloseReason `json:"reason,omitempty"`
 }
 
 func (m RelayParticipantRequest) validate() error {
@@ -39,7 +43,13 @@ func (m RelayParticipantRequest) validate() error {
 		if m.Name != "" || m.Metadata != "" || m.Kind != "" {
 			return invalid("name, metadata and kind are not sent with left (the participant leaves)")
 		}
+		if m.Reason != "" && !m.Reason.Valid() {
+			return invalid("reason %q is not a close reason", m.Reason)
+		}
 		return nil
+	}
+	if m.Reason != "" {
+		return invalid("reason is sent with left only")
 	}
 	if err := checkRelayedKind(m.Kind); err != nil {
 		return invalid("kind %v", err)

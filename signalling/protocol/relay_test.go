@@ -17,6 +17,7 @@ func TestRelayParticipantDecodes(t *testing.T) {
 			RelayParticipantRequest{Identity: "ada", Name: "Ada", Metadata: `{"hand":true}`}},
 		{`{"type":"relay_participant","req_id":5,"data":{"identity":"ada","left":true}}`, RelayParticipantRequest{Identity: "ada", Left: true}},
 		{`{"type":"relay_participant","req_id":5,"data":{"identity":"salle-zola","kind":"sip"}}`, RelayParticipantRequest{Identity: "salle-zola", Kind: vocab.ParticipantSIP}},
+		{`{"type":"relay_participant","req_id":5,"data":{"identity":"ada","left":true,"reason":"removed"}}`, RelayParticipantRequest{Identity: "ada", Left: true, Reason: vocab.ReasonRemoved}},
 	}
 	for _, tc := range tests {
 		msg, err := DecodeClient([]byte(tc.in))
@@ -46,6 +47,8 @@ func TestRelayParticipantRefusedPrecisely(t *testing.T) {
 		{`{"type":"relay_participant","req_id":1,"data":{"identity":"ada","kind":"relay"}}`, CodeInvalidArgument, `relay_participant: kind "relay": a relay is never relayed`},
 		{`{"type":"relay_participant","req_id":1,"data":{"identity":"ada","kind":"robot"}}`, CodeInvalidArgument, `relay_participant: kind "robot" is not a participant kind`},
 		{`{"type":"relay_participant","req_id":1,"data":{"identity":"ada","kind":7}}`, CodeMalformedMessage, `"kind"`},
+		{`{"type":"relay_participant","req_id":1,"data":{"identity":"ada","left":true,"reason":"bored"}}`, CodeInvalidArgument, `relay_participant: reason "bored" is not a close reason`},
+		{`{"type":"relay_participant","req_id":1,"data":{"identity":"ada","reason":"removed"}}`, CodeInvalidArgument, "relay_participant: reason is sent with left only"},
 	}
 	for _, tc := range tests {
 		_, err := DecodeClient([]byte(tc.in))

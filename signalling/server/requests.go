@@ -125,7 +125,7 @@ func (p *peer) relayParticipant(c *conn, id uint32, typ string, req protocol.Rel
 		return
 	}
 	if req.Left {
-		p.reply(c, id, typ, p.part.RemoveRelayed(req.Identity))
+		p.reply(c, id, typ, p.part.RemoveRelayed(req.Identity, req.Reason))
 		return
 	}
 	p.reply(c, id, typ, p.part.DeclareRelayed(sfu.RelayedOwner{Identity: req.Identity, Name: req.Name, Metadata: req.Metadata, Kind: req.Kind}))
