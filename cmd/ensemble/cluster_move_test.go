@@ -29,6 +29,7 @@ func clusterNodeArgs(t *testing.T, redisAddr, id string, port int) []string {
 // that follow their room from node to node (room_moved, and a rejoin when the
 // session is forgotten): the count of packets received goes on across moves.
 type followedRoom struct {
+	room               string
 	pub, sub           *client.Client
 	received           atomic.Int64
 	pubMoves, subMoves atomic.Int64 // Rejoined events
@@ -44,7 +45,7 @@ func followRoom(t *testing.T, ctx context.Context, pubURL, subURL, room string) 
 		}
 		return c
 	}
-	f := &followedRoom{pub: join("pub", pubURL), sub: join("sub", subURL)}
+	f := &followedRoom{room: room, pub: join("pub", pubURL), sub: join("sub", subURL)}
 	opus, err := clip.ParseOgg(clips.Opus)
 	if err != nil {
 		t.Fatal(err)

@@ -37,19 +37,7 @@ func TestSentinelFailoverKeepsRoomsAndMeetings(t *testing.T) {
 		p := startServeProcess(t, port, sentinelNodeArgs(t, rs, fmt.Sprintf("node-%d", i+1), port)...)
 		urls = append(urls, p.url)
 	}
-	admin := adminClient(t, urls[1])
-	waitFor(t, 10*time.Second, "two nodes registered", func() bool {
-		nodes, err := admin.ListNodes(ctx)
-		return err == nil && len(nodes) == 2
-	})
-	m, _, err := admin.CreateMeeting(ctx, apiwire.CreateMeetingRequest{Title: "Through the failover",
-		Start: "2030-02-04T09:00:00Z", End: "2030-02-04T10:00:00Z"}, "")
-	if err != nil {
-		t.Fatal(err)
-	}
-	f := followRoom(t, ctx, urls[0], urls[1], m.Room)
-	keepsFlowing(t, "before the failover", f.received.Load)
-	host := roomNode(t, ctx, urls[0], m.Room)
+	f, host, meetingID := meetingLiveOnTwoNodes(t, ctx, urls, "Through the failover")
 	if err := rs.WaitReplicated(ctx); err != nil {
 		t.Fatal(err)
 	}
@@ -62,31 +50,7 @@ func TestSentinelFailoverKeepsRoomsAndMeetings(t *testing.T) {
 		return err == nil && cur == rs.Replica
 	})
 	t.Logf("replica promoted %v after the kill", time.Since(killed).Round(100*time.Millisecond))
-	promoted := time.Now()
-	waitFor(t, 30*time.Second, "both nodes registered on the new master", func() bool {
-		nodes, err := admin.ListNodes(ctx)
-		if err != nil || len(nodes) != 2 {
-			return false
-		}
-		for _, n := range nodes {
-			if n.UpdatedAt.Before(promoted) {
-				return false
-			}
-		}
-		return true
-	})
-	keepsFlowing(t, "after the failover", f.received.Load)
-	for _, u := range urls {
-		if got := roomNode(t, ctx, u, m.Room); got != host {
-			t.Errorf("after the failover %s says the room is on %q, want %q", u, got, host)
-		}
-	}
-	if n := f.pubMoves.Load() + f.subMoves.Load(); n != 0 {
-		t.Errorf("%d rejoins during the failover, want none", n)
-	}
-	if _, err := admin.MeetingICS(ctx, m.ID); err != nil {
-		t.Errorf("the meeting after the failover: %v", err)
-	}
+	checkAfterFailover(t, ctx, urls, f, host, meetingID, time.Now())
 	received := liveRoomAcross(t, ctx, urls[1], urls[0], "after-failover")
 	keepsFlowing(t, "a room created after the failover", received)
 	if got := roomNode(t, ctx, urls[0], "after-failover"); got != "node-1" && got != "node-2" {
@@ -130,4 +94,59 @@ func TestRedisClusterModeServesRooms(t *testing.T) {
 	if err != nil || len(nodes) != 2 {
 		t.Fatalf("nodes: %+v, %v", nodes, err)
 	}
+}
+
+// checkAfterFailover checks two nodes once Redis failed over (its new master
+// promoted at promoted): both register again on it, the live room f, hosted
+// on host, kept its media without a rejoin and stayed there, and the meeting
+// is still there.
+func checkAfterFailover(t *testing.T, ctx context.Context, urls []string, f *followedRoom, host, meetingID string, promoted time.Time) {
+	t.Helper()
+	admin := adminClient(t, urls[1])
+	waitFor(t, 30*time.Second, "both nodes registered on the new master", func() bool {
+		nodes, err := admin.ListNodes(ctx)
+		if err != nil || len(nodes) != 2 {
+			return false
+		}
+		for _, n := range nodes {
+			if n.UpdatedAt.Before(promoted) {
+				return false
+			}
+		}
+		return true
+	})
+	keepsFlowing(t, "after the failover", f.received.Load)
+	room := f.room
+	for _, u := range urls {
+		if got := roomNode(t, ctx, u, room); got != host {
+			t.Errorf("after the failover %s says the room is on %q, want %q", u, got, host)
+		}
+	}
+	if n := f.pubMoves.Load() + f.subMoves.Load(); n != 0 {
+		t.Errorf("%d rejoins during the failover, want none", n)
+	}
+	if _, err := admin.MeetingICS(ctx, meetingID); err != nil {
+		t.Errorf("the meeting after the failover: %v", err)
+	}
+}
+
+// meetingLiveOnTwoNodes waits for both nodes of urls to register, creates a
+// meeting titled title and follows its room live across them (publisher
+// through the first, subscriber through the second); it returns the room,
+// the node hosting it and the meeting's id.
+func meetingLiveOnTwoNodes(t *testing.T, ctx context.Context, urls []string, title string) (f *followedRoom, host, meetingID string) {
+	t.Helper()
+	admin := adminClient(t, urls[1])
+	waitFor(t, 10*time.Second, "two nodes registered", func() bool {
+		nodes, err := admin.ListNodes(ctx)
+		return err == nil && len(nodes) == 2
+	})
+	m, _, err := admin.CreateMeeting(ctx, apiwire.CreateMeetingRequest{Title: title,
+		Start: "2030-02-04T09:00:00Z", End: "2030-02-04T10:00:00Z"}, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	f = followRoom(t, ctx, urls[0], urls[1], m.Room)
+	keepsFlowing(t, "before the failover", f.received.Load)
+	return f, roomNode(t, ctx, urls[0], m.Room), m.ID
 }

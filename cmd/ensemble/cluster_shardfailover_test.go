@@ -9,7 +9,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/ensemble-sfu/ensemble/signalling/apiwire"
 	"github.com/ensemble-sfu/ensemble/signalling/client"
 	"github.com/ensemble-sfu/ensemble/signalling/store/storetest"
 )
@@ -39,19 +38,7 @@ func TestRedisClusterShardFailoverKeepsRoomsAndMeetings(t *testing.T) {
 			"--node-id", fmt.Sprintf("node-%d", i+1), "--node-url", "http://127.0.0.1:"+strconv.Itoa(port))
 		urls = append(urls, p.url)
 	}
-	admin := adminClient(t, urls[1])
-	waitFor(t, 10*time.Second, "two nodes registered", func() bool {
-		nodes, err := admin.ListNodes(ctx)
-		return err == nil && len(nodes) == 2
-	})
-	m, _, err := admin.CreateMeeting(ctx, apiwire.CreateMeetingRequest{Title: "Through the shard's failover",
-		Start: "2030-02-04T09:00:00Z", End: "2030-02-04T10:00:00Z"}, "")
-	if err != nil {
-		t.Fatal(err)
-	}
-	f := followRoom(t, ctx, urls[0], urls[1], m.Room)
-	keepsFlowing(t, "before the failover", f.received.Load)
-	host := roomNode(t, ctx, urls[0], m.Room)
+	f, host, meetingID := meetingLiveOnTwoNodes(t, ctx, urls, "Through the shard's failover")
 	if err := rc.WaitReplicated(ctx, clusterKeyTag); err != nil {
 		t.Fatal(err)
 	}
@@ -77,31 +64,7 @@ func TestRedisClusterShardFailoverKeepsRoomsAndMeetings(t *testing.T) {
 		return err == nil && cur != dead
 	})
 	t.Logf("replica promoted %v after the kill", time.Since(killed).Round(100*time.Millisecond))
-	promoted := time.Now()
-	waitFor(t, 30*time.Second, "both nodes registered on the promoted replica", func() bool {
-		nodes, err := admin.ListNodes(ctx)
-		if err != nil || len(nodes) != 2 {
-			return false
-		}
-		for _, n := range nodes {
-			if n.UpdatedAt.Before(promoted) {
-				return false
-			}
-		}
-		return true
-	})
-	keepsFlowing(t, "after the failover", f.received.Load)
-	for _, u := range urls {
-		if got := roomNode(t, ctx, u, m.Room); got != host {
-			t.Errorf("after the failover %s says the room is on %q, want %q", u, got, host)
-		}
-	}
-	if n := f.pubMoves.Load() + f.subMoves.Load(); n != 0 {
-		t.Errorf("%d rejoins during the failover, want none", n)
-	}
-	if _, err := admin.MeetingICS(ctx, m.ID); err != nil {
-		t.Errorf("the meeting after the failover: %v", err)
-	}
+	checkAfterFailover(t, ctx, urls, f, host, meetingID, time.Now())
 	received := liveRoomAcross(t, ctx, urls[1], urls[0], "during-failover")
 	keepsFlowing(t, "the room refused during the failover, joined again after it", received)
 	if got := roomNode(t, ctx, urls[0], "during-failover"); got != "node-1" && got != "node-2" {
