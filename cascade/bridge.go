@@ -15,7 +15,6 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/ensemble-sfu/ensemble/signalling/client"
-	"github.com/ensemble-sfu/ensemble/signalling/protocol"
 )
 
 // publishTimeout bounds the publication of one relayed track on a leg.
@@ -163,7 +162,7 @@ func (b *Bridge) relay(rt *client.RemoteTrack, to *client.Client, crossed promet
 	opts := client.TrackOptions{
 		Kind: rt.Kind(), Source: info.Source, Name: info.Name, MimeType: codec.MimeType,
 		Width: info.Width, Height: info.Height, Muted: b.publishMuted(rt.TrackSID, info.Muted),
-		Owner: &protocol.RelayedOwner{Identity: owner.Identity, Name: owner.Name, Metadata: owner.Metadata, Kind: relayedKind(owner.Kind)},
+		Owner: relayedOwner(owner),
 	}
 	defer b.unrelayed(rt.TrackSID)
 	if strings.EqualFold(codec.MimeType, webrtc.MimeTypeH264) {

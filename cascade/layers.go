@@ -11,7 +11,6 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/ensemble-sfu/ensemble/signalling/client"
-	"github.com/ensemble-sfu/ensemble/signalling/protocol"
 	"github.com/ensemble-sfu/ensemble/vocab"
 )
 
@@ -117,7 +116,7 @@ func (b *Bridge) relayLayers(g *layerGroup, to *client.Client, crossed prometheu
 	opts := client.TrackOptions{
 		Kind: vocab.KindVideo, Source: info.Source, Name: info.Name, MimeType: codec.MimeType,
 		Width: info.Width, Height: info.Height, Layers: layers, Muted: b.publishMuted(sid, info.Muted),
-		Owner: &protocol.RelayedOwner{Identity: owner.Identity, Name: owner.Name, Metadata: owner.Metadata, Kind: relayedKind(owner.Kind)},
+		Owner: relayedOwner(owner),
 		OnLayerKeyframeRequest: func(layer int) {
 			if layer >= 0 && layer < len(streams) {
 				if err := streams[layer].RequestKeyframe(); err != nil {

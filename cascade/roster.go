@@ -29,20 +29,19 @@ func (b *Bridge) declareAll(from, to *client.Client) {
 
 // declare puts o, of the other leg's room, in to's room, or updates it there.
 func (b *Bridge) declare(to *client.Client, o vocab.ParticipantInfo) {
-	if o.Hidden || o.Kind == vocab.ParticipantRelay {
-		return // never shown, so never relayed (defensive: a relay is hidden)
+	if !relayable(o) {
+		return
 	}
 	ctx, cancel := context.WithTimeout(b.ctx, publishTimeout)
 	defer cancel()
-	owner := protocol.RelayedOwner{Identity: o.Identity, Name: o.Name, Metadata: o.Metadata, Kind: relayedKind(o.Kind)}
-	if err := to.DeclareRelayed(ctx, owner); err != nil && b.ctx.Err() == nil {
+	if err := to.DeclareRelayed(ctx, *relayedOwner(o)); err != nil && b.ctx.Err() == nil {
 		b.log.Warn("relaying a participant failed", "participant", o.Identity, "err", err)
 	}
 }
 
 // remove takes o out of to's room: it left the other leg's, for reason.
 func (b *Bridge) remove(to *client.Client, o vocab.ParticipantInfo, reason vocab.CloseReason) {
-	if o.Hidden || o.Kind == vocab.ParticipantRelay {
+	if !relayable(o) {
 		return
 	}
 	ctx, cancel := context.WithTimeout(b.ctx, publishTimeout)
@@ -126,6 +125,15 @@ func (b *Bridge) unrelayed(sid string) {
 	delete(b.mutes, sid)
 }
 
-// relayedKind is the kind a participant is relayed with: its own (a SIP
-// caller stays one on the other nodes), standard when empty.
-func relayedKind(k vocab.ParticipantKind) vocab.ParticipantKind { return k.OrStandard() }
+// relayable reports whether a participant crosses the bridge: not one nobody
+// sees (defensive for a relay, which is hidden).
+func relayable(o vocab.ParticipantInfo) bool {
+	return !o.Hidden && o.Kind != vocab.ParticipantRelay
+}
+
+// relayedOwner is how a participant of one leg is named on the other, for its
+// tracks (add_track's owner) and itself (relay_participant): its identity,
+// name, metadata and kind (a SIP caller stays one on the other nodes).
+func relayedOwner(o vocab.ParticipantInfo) *protocol.RelayedOwner {
+	return &protocol.RelayedOwner{Identity: o.Identity, Name: o.Name, Metadata: o.Metadata, Kind: o.Kind.OrStandard()}
+}

@@ -63,7 +63,9 @@ type Participant struct {
 	// relay is set on a ghost: the relay whose publisher connection carries
 	// its tracks. Set before the ghost is known to anyone, never changed.
 	relay *Participant
-	ghost ghostState // on a ghost, under mu
+	// declared, on a ghost: its relay declared it (DeclareRelayed), so it
+	// stays without tracks until its relay removes it. Under mu.
+	declared bool
 
 	sinkMu     sync.Mutex // serializes events so that they arrive in order
 	sink       EventSink

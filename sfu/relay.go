@@ -42,13 +42,6 @@ type discardSink struct{}
 
 func (discardSink) Send(Event) {}
 
-// ghostState is what a ghost keeps of its declaration, under its mu.
-type ghostState struct {
-	// declared: its relay declared it (DeclareRelayed), so it stays without
-	// tracks until its relay removes it.
-	declared bool
-}
-
 // IsRelayed reports whether the participant is a relayed one (a ghost).
 func (p *Participant) IsRelayed() bool { return p.relay != nil }
 
@@ -94,7 +87,7 @@ func (p *Participant) DeclareRelayed(owner RelayedOwner) error {
 		g.mu.Unlock()
 		return ErrParticipantClosed
 	}
-	g.ghost.declared = true
+	g.declared = true
 	changed := g.name != owner.Name || g.metadata != owner.Metadata
 	g.name, g.metadata = owner.Name, owner.Metadata
 	g.mu.Unlock()
@@ -239,7 +232,7 @@ func (p *Participant) unpublishRelayed(trackSID string) error {
 		return err
 	}
 	g.mu.Lock()
-	last := len(g.tracks) == 0 && !g.ghost.declared
+	last := len(g.tracks) == 0 && !g.declared
 	g.mu.Unlock()
 	if last {
 		p.mu.Lock()

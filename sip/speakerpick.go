@@ -84,16 +84,15 @@ func (p *cameraPicker) left(participant string) {
 	}
 }
 
-// speakers takes the room's active speakers (loudest first) at now: the
-// loudest of them with an H.264 camera, not the caller, holds the floor, from
-// now on unless they held it already. Nobody such: nobody holds it.
-func (p *cameraPicker) speakers(list []vocab.SpeakerInfo, now time.Time) {
+// speakers takes the room's active speakers (loudest first); the next pick
+// gives the floor from them (refloor).
+func (p *cameraPicker) speakers(list []vocab.SpeakerInfo) {
 	p.talking = append(p.talking[:0], list...)
-	p.refloor(now)
 }
 
 // refloor gives the floor to the loudest speaker of the last list who is not
-// the caller and has an H.264 camera now.
+// the caller and has an H.264 camera now, from now on unless they held it
+// already; nobody such: nobody holds it.
 func (p *cameraPicker) refloor(now time.Time) {
 	floor := ""
 	for _, s := range p.talking {

@@ -64,7 +64,7 @@ func TestCameraPicker(t *testing.T) {
 		{4000, []string{}, "TR_bob", 0}, // silence: keep
 	} {
 		if step.speakers != nil {
-			p.speakers(speaking(step.speakers...), at(step.ms))
+			p.speakers(speaking(step.speakers...))
 		}
 		got, recheck := p.pick(shown, at(step.ms))
 		if got != step.want || recheck != step.recheck {
@@ -79,7 +79,7 @@ func TestCameraPicker(t *testing.T) {
 		t.Fatalf("the shown camera unpublished: picked %q", got)
 	}
 	shown = "TR_alice"
-	p.speakers(speaking("PA_alice"), at(4200))
+	p.speakers(speaking("PA_alice"))
 	p.left("PA_alice")
 	if got, _ := p.pick(shown, at(4300)); got != "" {
 		t.Fatalf("every H.264 camera gone: picked %q, want none", got)
@@ -100,7 +100,7 @@ func TestCameraPickerSpeakerWhoseCameraComesLater(t *testing.T) {
 	p := newCameraPicker("PA_zola", time.Second)
 	p.published("PA_carol", h264Camera("TR_carol"))
 	shown, _ := p.pick("", at(0))
-	p.speakers(speaking("PA_hugo", "PA_zola"), at(100))
+	p.speakers(speaking("PA_hugo", "PA_zola"))
 	if got, _ := p.pick(shown, at(100)); got != "TR_carol" {
 		t.Fatalf("hugo speaks without a camera: picked %q, want carol's kept", got)
 	}

@@ -104,7 +104,7 @@ func (s *speakerVideo) handle(ev client.Event) bool {
 	case client.ParticipantLeft:
 		s.pick.left(ev.Participant.SID)
 	case client.ActiveSpeakers:
-		s.pick.speakers(ev.Speakers, now)
+		s.pick.speakers(ev.Speakers)
 	case client.TrackSubscribed:
 		if ev.Track.Kind() == vocab.KindAudio {
 			return false
