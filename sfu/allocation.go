@@ -55,12 +55,15 @@ type SubscriberBandwidth struct {
 	// (rising delay not believed: the machine is starved of CPU);
 	// "no-feedback" (a TWCC link silent for 2 s: nothing sent, or nothing
 	// came back); "no-feedback-starved" (the same while starved: a probe
-	// waits longer for its answer).
+	// waits longer for its answer); "twcc-unconfirmed" (GCC sees
+	// congestion that the latest feedback shows neither as loss nor as a
+	// queue: the estimate holds).
 	Source  string
 	Probing bool
 	// LastProbe is how the last probe ended: "raised" (the estimate rose to
-	// its target), "no-answer", "congested", "lossy", or "short" (the
-	// padding could not be sent at the probe's rate); "" before any.
+	// its target), "no-answer", "congested" (the probe's packets queued),
+	// "lossy" (they were lost), or "short" (the padding could not be sent at
+	// the probe's rate); "" before any.
 	LastProbe string
 	Tracks    []SubscriptionLayer
 }

@@ -1,24 +1,29 @@
 package sfu
 
 import (
+	"encoding/binary"
 	"math"
 	"sync"
 	"sync/atomic"
 	"time"
 
+	"github.com/ensemble-sfu/ensemble/sfu/internal/probe"
 	"github.com/ensemble-sfu/ensemble/sfu/internal/starvation"
 	"github.com/pion/interceptor"
 	"github.com/pion/interceptor/pkg/cc"
 	"github.com/pion/interceptor/pkg/gcc"
 	"github.com/pion/rtcp"
 	"github.com/pion/rtp"
+	"github.com/pion/sdp/v3"
 )
 
 // Bandwidth estimation toward subscribers. Pion's GCC (send-side, from TWCC
 // feedback) tells when the link is congested; on top of it the allocator's
 // estimate is raised only by a successful probe, because GCC alone never goes
 // much above what is sent (1.5 times the received rate) and a subscriber that
-// receives a low layer would never be seen able to take a higher one.
+// receives a low layer would never be seen able to take a higher one. A probe
+// is judged by the feedback on its own packets (package probe), not by GCC,
+// whose state dates from the last media it saw.
 const (
 	// initialEstimate is trusted until the link proves it wrong; a small
 	// value would start every meeting with paused videos.
@@ -28,6 +33,21 @@ const (
 	// probeDuration: padding must flow this long without congestion for a
 	// probe to succeed.
 	probeDuration = 700 * time.Millisecond
+	// probeAnswerWait is how long after probeDuration a probe waits for the
+	// feedback on most of its packets before it is judged on what came.
+	probeAnswerWait = 500 * time.Millisecond
+	// A probe fails when more than probeLossLimit of its reported packets
+	// were lost (and at least probeLossMin of them), or when the one-way
+	// delay of its packets grew by more than probeDelayLimit: the link's
+	// queue filled.
+	probeLossLimit  = 0.1
+	probeLossMin    = 3
+	probeDelayLimit = 100 * time.Millisecond
+	// GCC's congestion is believed when the feedback of the last
+	// confirmWindow shows more than probeLossLimit lost, or the delay grown
+	// by congestionDelayLimit (see update).
+	confirmWindow        = time.Second
+	congestionDelayLimit = 50 * time.Millisecond
 	// starvedProbeWait is how long a probe waits for its first feedback while
 	// the machine is starved of CPU: the receiver's feedback (100 ms apart
 	// when it runs on time) can then come seconds late, and a probe failed
@@ -104,7 +124,10 @@ func (r *estimatorRegistry) take(pcID string) *linkEstimator {
 // linkEstimator wraps GCC to learn, from the RTCP it sees, whether the
 // subscriber sends TWCC feedback and what REMB it sends.
 type linkEstimator struct {
-	gcc        *gcc.SendSideBWE
+	gcc *gcc.SendSideBWE
+	// probe reads the feedback on the packets sent: it judges probes and
+	// confirms GCC's congestion with fresh feedback.
+	probe      probe.Meter
 	twccAt     atomic.Int64 // unix nanos of the last TWCC feedback
 	remb       atomic.Int64 // bits per second of the last REMB
 	rembAt     atomic.Int64
@@ -116,7 +139,18 @@ var _ cc.BandwidthEstimator = (*linkEstimator)(nil)
 
 func (e *linkEstimator) AddStream(info *interceptor.StreamInfo, w interceptor.RTPWriter) interceptor.RTPWriter {
 	inner := e.gcc.AddStream(info, w)
+	var twccID uint8
+	for _, x := range info.RTPHeaderExtensions {
+		if x.URI == sdp.TransportCCURI && x.ID > 0 && x.ID < 256 {
+			twccID = uint8(x.ID)
+		}
+	}
 	return interceptor.RTPWriterFunc(func(h *rtp.Header, payload []byte, a interceptor.Attributes) (int, error) {
+		if twccID != 0 {
+			if raw := h.GetExtension(twccID); len(raw) >= 2 {
+				e.probe.Sent(binary.BigEndian.Uint16(raw), time.Now())
+			}
+		}
 		if a != nil {
 			return inner.Write(h, payload, a)
 		}
@@ -139,7 +173,11 @@ func (e *linkEstimator) WriteRTCP(pkts []rtcp.Packet, attrs interceptor.Attribut
 	now := time.Now().UnixNano()
 	for _, p := range pkts {
 		switch p := p.(type) {
-		case *rtcp.TransportLayerCC, *rtcp.CCFeedbackReport:
+		case *rtcp.TransportLayerCC:
+			e.twccAt.Store(now)
+			e.feedbacks.Add(1)
+			e.probe.Feedback(p)
+		case *rtcp.CCFeedbackReport:
 			e.twccAt.Store(now)
 			e.feedbacks.Add(1)
 		case *rtcp.ReceiverEstimatedMaximumBitrate:
@@ -239,6 +277,10 @@ type bandwidthEstimate struct {
 	ceiling *atomic.Int64
 
 	probing     bool
+	probeTotals probe.Totals // the meter's counts when the probe started
+	// recent holds the meter's counts at each update, for the last
+	// confirmWindow of feedback.
+	recent      []stampedTotals
 	probeTarget int
 	probePeak   int // highest rate sent during the probe
 	// A probe that fails congests the link itself: until guardUntil the
@@ -254,6 +296,11 @@ type bandwidthEstimate struct {
 	// "no-answer", "congested", "lossy" or "short" (padding could not be
 	// sent at the rate).
 	lastProbe string
+}
+
+type stampedTotals struct {
+	at time.Time
+	t  probe.Totals
 }
 
 // cpuStarvation is what the estimator asks of a starvation.Meter.
@@ -285,7 +332,7 @@ func (b *bandwidthEstimate) capped() bool {
 		return false
 	}
 	b.estimate = min(b.estimate, c)
-	b.probing = false
+	b.endProbe()
 	return true
 }
 
@@ -296,6 +343,11 @@ func (b *bandwidthEstimate) update(now time.Time, sending int) {
 		return
 	}
 	defer b.capped()
+	b.remember(now)
+	if b.probing {
+		b.probePeak = max(b.probePeak, sending)
+		b.judgeProbe(now)
+	}
 	if !b.link.sawTWCC(now, 2*time.Second) {
 		// A client that sends only REMB: take its word, down to rembFloor.
 		if at := b.link.rembAt.Load(); at != 0 && now.UnixNano()-at < int64(rembTTL) {
@@ -304,47 +356,49 @@ func (b *bandwidthEstimate) update(now time.Time, sending int) {
 			return
 		}
 		// No feedback because nothing is sent (every video paused), or
-		// none came back for the probe's padding: the estimate holds, and
-		// a probe with no answer counts as failed, unless the machine is
-		// starved, when the answer may only be late.
+		// none came back for the probe's padding: the estimate holds (a
+		// probe with no answer fails in judgeProbe).
 		if b.link.everSentTWCC() {
 			b.lastSource = "no-feedback"
-		}
-		if b.probing {
-			wait := probeDuration
-			if b.isStarved(now) {
-				wait = starvedProbeWait
+			if b.probing && b.isStarved(now) {
 				b.lastSource = "no-feedback-starved"
-			}
-			if now.Sub(b.probeStart) >= wait {
-				b.failProbe(now, "no-answer")
 			}
 		}
 		return
 	}
 	b.lastSource = "twcc"
-	congested, lossy := b.link.congested()
+	if b.probing {
+		// The probe is judged by the feedback on its own packets; GCC's
+		// state may date from media sent before a pause. Its target is
+		// still followed up while it sees no congestion.
+		if congested, _ := b.link.congested(); !congested {
+			b.followTargetUp(now)
+		}
+		return
+	}
+	congested, _ := b.link.congested()
+	lossy, queued := b.confirmed(now)
 	if congested && !lossy && b.isStarved(now) {
 		// Feedback that shows packets arriving later and later while this
 		// process waits for a CPU says the machine is busy, not the link:
 		// the packets left late, or were read late by a receiver on the same
 		// machine, for every subscriber at once. A lower layer would not
-		// help: the delay is not believed, the estimate holds, and a probe
-		// goes on, judged by what it could send. Loss is still believed.
-		// (Refusing probes while starved kept a subscriber on its lowest
-		// layer for good after a cap was lifted on a busy machine.)
+		// help: the delay is not believed and the estimate holds. Loss is
+		// still believed.
 		congested = false
 		b.lastSource = "twcc-starved"
 	}
+	if congested && !lossy && !queued {
+		// GCC's state can be seconds old (it changes only with the feedback
+		// it reads, and a paused subscriber sends none), or its delay
+		// detector can trip on a burst: without fresh loss or a queue in the
+		// feedback itself, the congestion is not believed. (A probe that
+		// succeeded was undone at once by such a stale "decrease".) Nor is
+		// its target followed up: the estimate holds.
+		b.lastSource = "twcc-unconfirmed"
+		return
+	}
 	if congested {
-		if b.probing {
-			b.guardUntil = now.Add(probeGuard)
-			verdict := "congested"
-			if lossy {
-				verdict = "lossy"
-			}
-			b.failProbe(now, verdict)
-		}
 		// GCC drops to 0.85 times the rate it saw received, which a stall of
 		// this machine or of the receiver can make tiny: a link that carried
 		// what was just sent is not below half of it. Repeated congestion
@@ -355,38 +409,105 @@ func (b *bandwidthEstimate) update(now time.Time, sending int) {
 		}
 		if g < b.estimate {
 			b.estimate = clampEstimate(g)
+			// No probe into a link just seen congested: its padding would
+			// only be lost with the media.
+			b.nextProbe = later(b.nextProbe, now.Add(b.probeBackoff))
 		}
 		return
 	}
-	// Without congestion GCC's own target grows (slowly, up to 1.5 times what
-	// is sent): follow it up, never down.
+	b.followTargetUp(now)
+}
+
+func later(a, b time.Time) time.Time {
+	if a.After(b) {
+		return a
+	}
+	return b
+}
+
+// confirmed reports whether the feedback of the last confirmWindow shows
+// loss, and whether the delay of the latest packets shows a queue (not
+// believed while the machine is starved of CPU).
+func (b *bandwidthEstimate) confirmed(now time.Time) (lossy, queued bool) {
+	w := b.recent[len(b.recent)-1].t.Sub(b.recent[0].t)
+	lossy = w.Lost >= probeLossMin && w.LossRatio() > probeLossLimit
+	queued = b.link.probe.DelayGrowth() > congestionDelayLimit && !b.isStarved(now)
+	return lossy, queued
+}
+
+// remember keeps the meter's counts of the last confirmWindow.
+func (b *bandwidthEstimate) remember(now time.Time) {
+	b.recent = append(b.recent, stampedTotals{now, b.link.probe.Totals()})
+	for len(b.recent) > 1 && now.Sub(b.recent[1].at) >= confirmWindow {
+		b.recent = b.recent[1:]
+	}
+}
+
+// followTargetUp follows GCC's own target up, never down: without
+// congestion it grows (slowly, up to 1.5 times what is sent).
+func (b *bandwidthEstimate) followTargetUp(now time.Time) {
 	if g := b.link.GetTargetBitrate(); g > b.estimate && !now.Before(b.guardUntil) {
 		b.estimate = clampEstimate(g)
 	}
-	if !b.probing {
+}
+
+// judgeProbe ends the running probe when the feedback on its packets says
+// the link could not carry it (loss, or a queue filling), or once it has run
+// its course and its feedback came: raised when the padding reached (most
+// of) the target, "short" when it could not be sent at that rate.
+func (b *bandwidthEstimate) judgeProbe(now time.Time) {
+	r := b.link.probe.Totals().Sub(b.probeTotals)
+	starved := b.isStarved(now)
+	lossy := r.Lost >= probeLossMin && r.LossRatio() > probeLossLimit
+	// A machine starved of CPU delays every packet, sent and read: growing
+	// delay is not believed then (loss still is).
+	queued := b.link.probe.DelayGrowth() > probeDelayLimit && !starved
+	elapsed := now.Sub(b.probeStart)
+	if elapsed < probeDuration && !lossy && !queued {
 		return
 	}
-	b.probePeak = max(b.probePeak, sending)
-	if now.Sub(b.probeStart) >= probeDuration {
-		b.probing = false
-		if b.probePeak >= b.probeTarget*8/10 {
-			// The link carried (most of) the probe without congestion.
-			b.estimate = clampEstimate(max(b.estimate, b.probeTarget))
-			b.probeBackoff = probeBackoffMin
-			b.lastProbe = "raised"
-			return
-		}
+	wait := probeDuration + probeAnswerWait
+	if starved {
+		// The receiver's feedback, 100 ms apart when it runs on time, can
+		// then come seconds late: a probe failed for a silence the machine
+		// caused kept a subscriber paused for good on a loaded machine.
+		wait = starvedProbeWait
+	}
+	answered := r.Reported() > 0 && r.Reported() >= (r.Sent+1)/2
+	if !lossy && !queued && !answered && elapsed < wait {
+		return // the feedback on most of the probe is still to come
+	}
+	switch {
+	case lossy:
+		b.failProbe(now, "lossy")
+		b.guardUntil = now.Add(probeGuard)
+	case queued:
+		b.failProbe(now, "congested")
+		b.guardUntil = now.Add(probeGuard)
+	case r.Reported() == 0:
+		b.failProbe(now, "no-answer")
+	case b.probePeak >= b.probeTarget*8/10:
+		// The link carried (most of) the probe without loss or queueing.
+		b.endProbe()
+		b.estimate = clampEstimate(max(b.estimate, b.probeTarget))
+		b.probeBackoff = probeBackoffMin
+		b.lastProbe = "raised"
+	default:
 		// Padding could not be sent at the rate (no frame boundary, paused):
 		// try again later.
+		b.endProbe()
 		b.nextProbe = now.Add(b.probeBackoff)
 		b.lastProbe = "short"
 	}
 }
 
+// endProbe stops probing.
+func (b *bandwidthEstimate) endProbe() { b.probing = false }
+
 // failProbe ends a probe that congested the link or got no feedback, and
 // waits longer before the next one.
 func (b *bandwidthEstimate) failProbe(now time.Time, verdict string) {
-	b.probing = false
+	b.endProbe()
 	b.lastProbe = verdict
 	b.nextProbe = now.Add(b.probeBackoff)
 	b.probeBackoff = min(2*b.probeBackoff, probeBackoffMax)
@@ -412,6 +533,11 @@ func (b *bandwidthEstimate) wantProbe(now time.Time, target int) (int, bool) {
 		}
 		b.probing, b.probeStart, b.probeTarget, b.probePeak = true, now, target, 0
 		b.preProbe = b.estimate
+		// The probe is judged by the packets sent from now on, and their
+		// delay against each other's only: after a pause the last delay
+		// seen can be seconds old.
+		b.probeTotals = b.link.probe.Totals()
+		b.link.probe.ResetDelay()
 	}
 	return b.probeTarget, true
 }

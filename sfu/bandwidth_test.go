@@ -76,10 +76,14 @@ func TestSilentTWCCLinkIsStillProbed(t *testing.T) {
 	if !ok || target != 250_000 {
 		t.Fatalf("silent link not probed: %d, %v", target, ok)
 	}
-	now = now.Add(probeDuration)
+	b.update(now.Add(probeDuration), 250_000)
+	if !b.probing {
+		t.Fatal("a probe ended before its feedback could come")
+	}
+	now = now.Add(probeDuration + probeAnswerWait)
 	b.update(now, 250_000)
-	if b.probing {
-		t.Fatal("a probe with no feedback did not end")
+	if b.probing || b.lastProbe != "no-answer" {
+		t.Fatalf("a probe with no feedback did not end as no-answer (probing %v, %q)", b.probing, b.lastProbe)
 	}
 	if _, ok := b.wantProbe(now.Add(probeBackoffMin/2), 250_000); ok {
 		t.Error("probed again before the back-off")
@@ -155,7 +159,7 @@ func TestSilentProbeWaitsForLateFeedbackWhileStarved(t *testing.T) {
 	if _, ok := b.wantProbe(later, 250_000); !ok {
 		t.Fatal("not probed again")
 	}
-	b.update(later.Add(probeDuration), 250_000)
+	b.update(later.Add(probeDuration+probeAnswerWait), 250_000)
 	if b.probing {
 		t.Fatal("a probe with no feedback on a machine that is not starved did not end")
 	}
