@@ -145,7 +145,13 @@ func (e *linkEstimator) AddStream(info *interceptor.StreamInfo, w interceptor.RT
 			twccID = uint8(x.ID)
 		}
 	}
+	rtxSSRC := info.SSRCRetransmission
 	return interceptor.RTPWriterFunc(func(h *rtp.Header, payload []byte, a interceptor.Attributes) (int, error) {
+		if rtxSSRC != 0 && h.SSRC == rtxSSRC {
+			// Retransmissions carry no transport-wide number (see package
+			// twccext), and GCC refuses a packet without one.
+			return w.Write(h, payload, a)
+		}
 		if twccID != 0 {
 			if raw := h.GetExtension(twccID); len(raw) >= 2 {
 				e.probe.Sent(binary.BigEndian.Uint16(raw), time.Now())

@@ -24,6 +24,13 @@ var simRates = [3]int{100_000, 300_000, 800_000}
 // newShapedClientAPI is newClientAPI whose sockets receive through link.
 func newShapedClientAPI(t *testing.T, link *netsim.Link) *webrtc.API {
 	t.Helper()
+	return newShapedClientAPIWith(t, link)
+}
+
+// newShapedClientAPIWith is newShapedClientAPI with more interceptors,
+// registered before Pion's own (so that they sit below them).
+func newShapedClientAPIWith(t *testing.T, link *netsim.Link, first ...interceptor.Factory) *webrtc.API {
+	t.Helper()
 	m := &webrtc.MediaEngine{}
 	if err := m.RegisterDefaultCodecs(); err != nil {
 		t.Fatal(err)
@@ -32,6 +39,9 @@ func newShapedClientAPI(t *testing.T, link *netsim.Link) *webrtc.API {
 		t.Fatal(err)
 	}
 	reg := &interceptor.Registry{}
+	for _, f := range first {
+		reg.Add(f)
+	}
 	if err := webrtc.RegisterDefaultInterceptors(m, reg); err != nil {
 		t.Fatal(err)
 	}

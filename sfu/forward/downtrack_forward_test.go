@@ -331,6 +331,28 @@ func TestNACKIsAnsweredFromCache(t *testing.T) {
 	}
 }
 
+// A packet NACKed over and over is retransmitted maxRetransmits times, not
+// for as long as it is cached: a receiver that never takes the copies (or a
+// link that drops them all) must not turn the forwarder into a storm.
+func TestRetransmissionsOfOnePacketAreBounded(t *testing.T) {
+	up := newVideoUp(nil, nil)
+	l := attachLayer(up, vocab.QualityHigh, 1)
+	w := &fakeWriter{}
+	d := bindDown(t, up, w, 55, 77)
+	c := newClock()
+	l.handle(marshal(t, 1, 96, pktSpec{seq: 500, ts: 1, payload: vp8Key(3), marker: true, level: -1}), c.next(0))
+	lost := w.take()[0]
+	resent := 0
+	for range 3 * maxRetransmits {
+		handleRTCP(t, d, []rtcp.Packet{&rtcp.TransportLayerNack{MediaSSRC: 55,
+			Nacks: []rtcp.NackPair{{PacketID: lost.hdr.SequenceNumber}}}}, c.next(2*rtxMinInterval))
+		resent += len(w.take())
+	}
+	if resent != maxRetransmits {
+		t.Fatalf("%d retransmissions of one packet NACKed %d times, want %d", resent, 3*maxRetransmits, maxRetransmits)
+	}
+}
+
 func TestPLIIsForwardedRateLimited(t *testing.T) {
 	var plis atomic.Int32
 	up := newVideoUp(&plis, nil)

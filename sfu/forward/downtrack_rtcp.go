@@ -15,6 +15,14 @@ import (
 // retransmitted is not sent again (the first copy is likely still in flight).
 const rtxMinInterval = 50 * time.Millisecond
 
+// maxRetransmits bounds how often one packet is retransmitted. A receiver
+// that keeps NACKing a packet it was sent several times (a client that reads
+// retransmissions without telling its NACK generator, or a link that drops
+// them all) would otherwise get a copy every rtxMinInterval for as long as
+// the packet is cached: on a capped link, hundreds of packets a second that
+// the link drops again, crowding out the media and the probes.
+const maxRetransmits = 4
+
 // Start reads the RTCP the subscriber sends for this track (call it after
 // pc.AddTrack returned sender): NACKs are answered from the UpTrack's packet
 // cache, PLI and FIR are passed to the publisher (rate limited), receiver
@@ -155,7 +163,7 @@ func (d *DownTrack) retransmit(b *binding, outSeq uint16, now time.Time) {
 	mono := monoNanos(now)
 	d.mu.Lock()
 	e := d.hist.lookup(outSeq)
-	if e == nil || (e.lastRTX != 0 && mono-e.lastRTX < int64(rtxMinInterval)) {
+	if e == nil || e.rtxCount >= maxRetransmits || (e.lastRTX != 0 && mono-e.lastRTX < int64(rtxMinInterval)) {
 		d.mu.Unlock()
 		if e == nil {
 			d.rtxMisses.Add(1)
@@ -163,6 +171,7 @@ func (d *DownTrack) retransmit(b *binding, outSeq uint16, now time.Time) {
 		return
 	}
 	e.lastRTX = mono
+	e.rtxCount++
 	sent := *e
 	d.mu.Unlock()
 

@@ -13,6 +13,7 @@ type sentPacket struct {
 	vp9       bool  // the VP9 descriptor was rewritten
 	event     bool  // a telephone event (its own payload type)
 	lastRTX   int64 // monoNanos of the last retransmission; 0 = never
+	rtxCount  uint8 // retransmissions so far (at most maxRetransmits)
 }
 
 // history is a ring of sentPackets indexed by outgoing sequence number.

@@ -49,13 +49,14 @@ func (i *Interceptor) BindLocalStream(info *interceptor.StreamInfo, writer inter
 	if id == 0 { // not negotiated for this stream
 		return writer
 	}
-	return &stampingWriter{ic: i, id: id, next: writer}
+	return &stampingWriter{ic: i, id: id, rtxSSRC: info.SSRCRetransmission, next: writer}
 }
 
 type stampingWriter struct {
-	ic   *Interceptor
-	id   uint8
-	next interceptor.RTPWriter
+	ic      *Interceptor
+	id      uint8
+	rtxSSRC uint32 // 0: the stream has no RTX stream
+	next    interceptor.RTPWriter
 }
 
 // Write sets the extension and passes the packet on. The header keeps pointing
@@ -64,6 +65,17 @@ type stampingWriter struct {
 func (w *stampingWriter) Write(h *rtp.Header, payload []byte, a interceptor.Attributes) (int, error) {
 	if h == nil {
 		return 0, ErrNilHeader
+	}
+	if w.rtxSSRC != 0 && h.SSRC == w.rtxSSRC {
+		// Retransmissions go unnumbered. A receiver addresses its feedback
+		// to the SSRC of the last numbered packet it got (Chrome and Pion
+		// both do), and Pion reads a sender's RTCP on its primary SSRC only:
+		// feedback addressed to the RTX SSRC was dropped unread, so while
+		// retransmissions flowed (on a lossy link, exactly when it matters)
+		// the estimator went blind. Their bytes are then not measured; the
+		// media's loss and delay still are.
+		_ = h.DelExtension(w.id) // a reused header may still carry one
+		return w.next.Write(h, payload, a)
 	}
 	ic := w.ic
 	ic.mu.Lock()

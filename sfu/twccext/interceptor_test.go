@@ -2,6 +2,7 @@ package twccext
 
 import (
 	"errors"
+	"slices"
 	"sync"
 	"testing"
 
@@ -133,5 +134,37 @@ func BenchmarkWrite(b *testing.B) {
 	b.ReportAllocs()
 	for b.Loop() {
 		_, _ = w.Write(h, payload, nil)
+	}
+}
+
+// Retransmissions on the RTX SSRC carry no transport-wide number (a number
+// left on a reused header included), and take none from the media's run: a
+// receiver addresses its feedback to the SSRC of the last numbered packet,
+// and feedback addressed to an RTX SSRC is never read by Pion.
+func TestRetransmissionsAreNotNumbered(t *testing.T) {
+	ic, _ := Factory{}.NewInterceptor("")
+	info := &interceptor.StreamInfo{SSRC: 10, SSRCRetransmission: 11,
+		RTPHeaderExtensions: []interceptor.RTPHeaderExtension{{URI: sdp.TransportCCURI, ID: 3}}}
+	var got []string
+	w := ic.BindLocalStream(info, interceptor.RTPWriterFunc(func(h *rtp.Header, _ []byte, _ interceptor.Attributes) (int, error) {
+		var ext rtp.TransportCCExtension
+		if raw := h.GetExtension(3); raw == nil {
+			got = append(got, "none")
+		} else if err := ext.Unmarshal(raw); err != nil {
+			t.Fatal(err)
+		} else {
+			got = append(got, string(rune('0'+ext.TransportSequence)))
+		}
+		return 0, nil
+	}))
+	reused := &rtp.Header{Version: 2, SSRC: 10}
+	for _, ssrc := range []uint32{10, 11, 10, 11} {
+		reused.SSRC = ssrc
+		if _, err := w.Write(reused, nil, nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if want := []string{"0", "none", "1", "none"}; !slices.Equal(got, want) {
+		t.Fatalf("transport numbers %v, want %v", got, want)
 	}
 }
