@@ -36,8 +36,8 @@ type retryLog struct {
 const retryMessage = "join refused, the server is busy; trying again"
 
 func (r *retryLog) Enabled(context.Context, slog.Level) bool { return true }
-func (r *retryLog) WithAttrs([]slog.Attr) slog.Handler      { return r }
-func (r *retryLog) WithGroup(string) slog.Handler           { return r }
+func (r *retryLog) WithAttrs([]slog.Attr) slog.Handler       { return r }
+func (r *retryLog) WithGroup(string) slog.Handler            { return r }
 func (r *retryLog) Handle(_ context.Context, rec slog.Record) error {
 	if rec.Message != retryMessage {
 		return nil
