@@ -16,7 +16,8 @@ import (
 
 // A node that may host one room refuses the join of a second room with 503
 // server_overloaded and Retry-After (10 s): the page says the server is busy and
-// when it tries again, and joins by itself once the first room has closed.
+// when it tries again, with a button that stops trying, and joins by itself once
+// the first room has closed.
 func TestE2EBusyServerJoinIsRetriedByItself(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), e2eTimeout)
 	defer cancel()
@@ -46,6 +47,15 @@ func TestE2EBusyServerJoinIsRetriedByItself(t *testing.T) {
 	if screen := eval[string](p, `__ensemble.screen`); screen != "prejoin" {
 		t.Errorf("screen %q while the server is busy, want prejoin", screen)
 	}
+
+	// Stopping gives the pre-join screen back, saying so; joining again meets
+	// the busy server again.
+	p.do(chromedp.Click(chromedp.CSS("#pj-busy-cancel")))
+	p.waitJS("the join stopped", `document.getElementById("prejoin-busy").hidden && !document.getElementById("pj-join").disabled
+		&& document.getElementById("prejoin-error").textContent.includes("You stopped trying to join")`, 5*time.Second)
+	p.do(chromedp.Click(chromedp.CSS("#pj-join")))
+	p.waitJS("the busy message again, the stop's message gone", `!document.getElementById("prejoin-busy").hidden
+		&& document.getElementById("prejoin-error").textContent === ""`, 15*time.Second)
 
 	if err := holder.Leave(ctx); err != nil {
 		t.Fatalf("the first room's participant leaves: %v", err)
