@@ -74,6 +74,15 @@ func TestE2EModules(t *testing.T) {
 			const refused = await run([waiting, [300, {type: "close", data: {reason: "lobby_refused", message: "no"}}]]);
 			const full = await run([[0, {type: "error", data: {code: "lobby_full"}}]]);
 			return admitted === "true:join" && refused === "true:lobby_refused" && full === "false:lobby_full"; })`},
+		{"a 503's wait is its Retry-After within 1 to 10 s, plus at most a tenth", `import("` + base + `busy.js").then(m => {
+			const busy = (ra) => ({status: 503, code: "server_overloaded", retryAfter: ra});
+			return m.busyWaitMs(busy(10), () => 0) === 10000 && m.busyWaitMs(busy(10), () => 0.999) === 10999
+				&& m.busyWaitMs(busy(0), () => 0) === 1000 && m.busyWaitMs(busy(3600), () => 0) === 10000
+				&& m.busyWaitMs({status: 403, code: "room_full"}) === null && m.busyWaitMs({status: 429, retryAfter: 5}) === null
+				&& m.sessionRetryWaitMs({status: 503, code: "server_draining", retryAfter: 5}, 300) === 300
+				&& m.sessionRetryWaitMs({status: 503, code: "node_unavailable", retryAfter: 2}, 300) >= 2000
+				&& m.parseRetryAfter("10") === 10 && m.parseRetryAfter("") === 0 && m.parseRetryAfter("soon") === 0
+				&& m.parseRetryAfter(new Date(60000).toUTCString(), 0) === 60; })`},
 		{"problem codes from RFC 9457 bodies", `import("` + base + `token.js").then(m =>
 			m.problemCode({code: "guests_not_allowed"}) === "guests_not_allowed" && m.problemCode({type: "https://x/problems/room_full"}) === "room_full"
 			&& m.problemCode({type: "about:blank"}) === "" && m.problemCode(null) === "")`},

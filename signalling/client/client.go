@@ -71,6 +71,9 @@ type reply struct {
 // Join connects to the server at url (http(s):// or ws(s)://, with or without the
 // /rtc path) with an access token, and returns once the server accepted the
 // participant. A refusal is an *Error carrying the server's code (ErrorCode).
+// A join refused with 503 (the node is busy: past its budget, its room's node
+// unreachable, its store failing over) is tried again after the server's
+// Retry-After, within WithJoinRetry's budget; any other refusal returns at once.
 // ctx bounds the join only: the session lives until Leave, Close or the server ends it.
 func Join(ctx context.Context, url, token string, opts ...Option) (*Client, error) {
 	o := defaultOptions()
@@ -106,7 +109,7 @@ func Join(ctx context.Context, url, token string, opts ...Option) (*Client, erro
 		remoteReady:      map[vocab.Target]bool{},
 		done:             make(chan struct{}),
 	}
-	ws, jr, err := c.dial(ctx, "")
+	ws, jr, err := c.dialJoin(ctx)
 	if err != nil {
 		cancel()
 		return nil, err

@@ -49,6 +49,15 @@
 // trickle both ways. A subscribed track's WebRTC stream id is the publisher's SID and
 // its track id the track SID; RemoteTrack carries both.
 //
+// Busy server: a join refused with 503 (server_overloaded: the node is past its
+// budget; node_unavailable: the room's node does not answer; the room's record
+// unreadable while its store fails over) is tried again after the server's
+// Retry-After (bounded to 1–10 s, with a little jitter), logged at Info, until
+// the budget of WithJoinRetry (DefaultJoinRetry, 30 s) or ctx runs out; it then
+// fails with ErrServerBusy wrapping the last refusal, and says how many tries it
+// made. Every other refusal (401, 403, 404, 429, ...) returns at once. Resume and
+// rejoin wait a busy node's Retry-After the same way within their own windows.
+//
 // Resume: when the WebSocket drops without a close message, the client dials again
 // with resume=<sid> until the server's grace period (JoinResponse.ResumeGraceMS) is
 // over. Requests made meanwhile wait for the new connection; a request whose answer

@@ -3,6 +3,7 @@ package client
 import (
 	"errors"
 	"fmt"
+	"time"
 )
 
 // Sentinel errors of the client.
@@ -36,6 +37,10 @@ type Error struct {
 	HTTPStatus int
 	// Op names what the client was doing ("join", "add_track", ...).
 	Op string
+	// RetryAfter is the wait the server asked for with a refused join's
+	// Retry-After header (503 server_overloaded, node_unavailable, ...); 0 when
+	// it named none.
+	RetryAfter time.Duration
 }
 
 func (e *Error) Error() string {

@@ -28,6 +28,7 @@ type options struct {
 	interceptors  []interceptor.Factory
 	headerCrypto  webrtc.RTPHeaderEncryptionPolicy
 	lobbyWaiting  func(LobbyWaiting)
+	joinRetry     time.Duration
 }
 
 func defaultOptions() options {
@@ -36,6 +37,7 @@ func defaultOptions() options {
 		autoSubscribe: true,
 		resume:        true,
 		requestTime:   10 * time.Second,
+		joinRetry:     DefaultJoinRetry,
 	}
 }
 
@@ -91,6 +93,14 @@ func WithHTTPClient(c *http.Client) Option { return func(o *options) { o.httpCli
 // WithRoom asks for a room by name in the query; the token must allow it. Without it
 // the token's room is used.
 func WithRoom(name string) Option { return func(o *options) { o.room = name } }
+
+// WithJoinRetry bounds how long Join keeps trying a join the server refuses with
+// 503 (busy: see Join) before it returns the last refusal; 0 returns the first
+// refusal at once. The default is DefaultJoinRetry. The caller's context bounds
+// the retries too.
+func WithJoinRetry(total time.Duration) Option {
+	return func(o *options) { o.joinRetry = max(total, 0) }
+}
 
 // WithRequestTimeout bounds how long a request waits for its answer when the
 // caller's context has no earlier deadline (default 10 s).

@@ -31,7 +31,7 @@ func (Rejoined) isEvent() {}
 // rejoin joins again through the same URL without resume, on new connections,
 // and publishes the local tracks again. Refusals that may pass (the room's node
 // draining or unreachable while the cluster re-places the room) are retried
-// until rejoinTime.
+// until rejoinTime, a busy node's no sooner than its Retry-After.
 func (c *Client) rejoin() (*websocket.Conn, error) {
 	c.dropMedia()
 	deadline := time.Now().Add(rejoinTime)
@@ -60,13 +60,12 @@ func (c *Client) rejoin() (*websocket.Conn, error) {
 		if !passing(err) {
 			return nil, fmt.Errorf("client: rejoin: %w", err)
 		}
-		if time.Now().Add(backoff).After(deadline) {
+		wait := sessionRetryWait(err, backoff)
+		if time.Now().Add(wait).After(deadline) {
 			return nil, fmt.Errorf("client: rejoin: gave up after %d attempts in %v: %w", attempt, rejoinTime, err)
 		}
-		c.log.Debug("rejoin attempt failed", "attempt", attempt, "err", err)
-		select {
-		case <-time.After(backoff):
-		case <-c.ctx.Done():
+		c.log.Debug("rejoin attempt failed", "attempt", attempt, "wait", wait.Round(time.Millisecond), "err", err)
+		if !sleepCtx(c.ctx, wait) {
 			return nil, ErrClosed
 		}
 		backoff = min(2*backoff, time.Second)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/http"
 	"time"
 
 	"github.com/coder/websocket"
@@ -44,22 +45,32 @@ func (c *Client) reconnect() (*websocket.Conn, error) {
 			c.goTracked(c.restartPublisherICE)
 			return ws, nil
 		}
-		var e *Error
-		if errors.As(err, &e) && e.Code != protocol.CodeServerDraining && e.Code != protocol.CodeInternal && e.Code != protocol.CodeNodeUnavailable {
+		if !resumePassing(err) {
 			// The server refused for good: nothing to resume, token expired, ...
 			return nil, fmt.Errorf("%w: %w", ErrResumeFailed, err)
 		}
-		if time.Now().Add(backoff).After(deadline) {
+		wait := sessionRetryWait(err, backoff)
+		if time.Now().Add(wait).After(deadline) {
 			return nil, fmt.Errorf("%w: grace period of %v over after %d attempts: %w", ErrResumeFailed, grace, attempt, err)
 		}
-		c.log.Debug("resume attempt failed", "attempt", attempt, "err", err)
-		select {
-		case <-time.After(backoff):
-		case <-c.ctx.Done():
+		c.log.Debug("resume attempt failed", "attempt", attempt, "wait", wait.Round(time.Millisecond), "err", err)
+		if !sleepCtx(c.ctx, wait) {
 			return nil, ErrClosed
 		}
 		backoff = min(2*backoff, time.Second)
 	}
+}
+
+// resumePassing tells the failed resumes worth trying again: no answer at all,
+// any 503 (the node is busy or draining, the room's node unreachable), or an
+// internal error.
+func resumePassing(err error) bool {
+	var e *Error
+	if !errors.As(err, &e) {
+		return true
+	}
+	return e.HTTPStatus == http.StatusServiceUnavailable ||
+		e.Code == protocol.CodeServerDraining || e.Code == protocol.CodeInternal || e.Code == protocol.CodeNodeUnavailable
 }
 
 // restartPublisherICE renegotiates the publisher connection with new ICE

@@ -131,7 +131,7 @@ func closeReason(err error) string {
 
 // refusalFromHTTP reads the server's JSON {"code","message"} from a refused handshake.
 func refusalFromHTTP(op string, resp *http.Response) error {
-	e := &Error{Op: op, HTTPStatus: resp.StatusCode}
+	e := &Error{Op: op, HTTPStatus: resp.StatusCode, RetryAfter: parseRetryAfter(resp.Header.Get("Retry-After"), time.Now())}
 	var body []byte
 	if resp.Body != nil {
 		body, _ = io.ReadAll(io.LimitReader(resp.Body, 4096))

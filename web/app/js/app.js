@@ -139,16 +139,20 @@ async function join(room, fromLink, choice, banner) {
     waited = true;
     waiting(room, session);
   });
+  const busy = busyNotice(session);
   try {
     await session.join();
   } catch (err) {
     if (fromLink && isTokenProblem(err.code)) forgetToken(room);
+    if (err.code === "join_cancelled") throw new Error(t("busy.cancelled"));
     if (!waited) throw new Error(joinErrorText(err));
     // The wait ended without a join: the pre-join screen is gone, say it on its own.
     stopTrack(choice.camTrack);
     stopTrack(choice.micTrack);
     lobbyEnded(err);
     return;
+  } finally {
+    busy.end();
   }
   const meeting = new Meeting({
     session,
@@ -162,6 +166,45 @@ async function join(room, fromLink, choice, banner) {
   exposed.meeting = meeting;
   show("meeting");
   await meeting.start(choice);
+}
+
+/** busyNotice says on the pre-join screen, while the server is busy, when the
+ * join is tried again (a countdown), with a button that stops trying. end()
+ * takes it away. */
+function busyNotice(session) {
+  const box = $("prejoin-busy");
+  const text = $("prejoin-busy-text");
+  const cancel = $("pj-busy-cancel");
+  let timer = 0;
+  let shown = -1;
+  const render = (until) => {
+    const seconds = Math.max(0, Math.ceil((until - Date.now()) / 1000));
+    // Only a new number is written: the text is a live region.
+    if (seconds !== shown) text.textContent = t("busy.retrying", { seconds });
+    shown = seconds;
+  };
+  const onBusy = (ev) => {
+    clearInterval(timer);
+    shown = -1;
+    box.hidden = false;
+    cancel.disabled = false;
+    render(ev.detail.until);
+    timer = setInterval(() => render(ev.detail.until), 250);
+  };
+  cancel.onclick = () => {
+    cancel.disabled = true;
+    session.cancelJoin();
+  };
+  session.addEventListener("busy", onBusy);
+  return {
+    end() {
+      clearInterval(timer);
+      session.removeEventListener("busy", onBusy);
+      cancel.onclick = null;
+      box.hidden = true;
+      text.textContent = "";
+    },
+  };
 }
 
 function isTokenProblem(code) {
@@ -188,6 +231,8 @@ export function joinErrorText(err) {
     case "missing_grant":
     case "room_full":
     case "server_draining":
+    case "server_overloaded":
+    case "node_unavailable":
     case "lobby_full":
     case "unreachable":
       return t(`error.${code}`);

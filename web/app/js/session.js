@@ -26,6 +26,8 @@
 //   track-layer         {participant, track, layer}  the layer of a remote video we receive and why
 //                                                    (layer: {quality, width, height, paused, reason, estimate_bps})
 //   lobby-waiting       {room, identity, name}  this guest waits in the room's lobby (state "waiting")
+//   busy                {code, waitMs, until, tries}  join() was refused with 503 and tries again at
+//                                                until (ms since the epoch); cancelJoin() stops it
 //   lobby               {guests, knocked}        room admins: who waits in the lobby now (guests:
 //                                                [{identity, name, since}], oldest first); knocked is
 //                                                the guest who just knocked, if any
@@ -34,13 +36,16 @@ import { SignalClient, SignalError, preflight } from "./signalling.js";
 import { simulcastLayers, sendEncodings, layerInfo } from "./layers.js";
 import { Publications } from "./publications.js";
 import { RoomMove } from "./roommove.js";
+import { busyWaitMs, sessionRetryWaitMs } from "./busy.js";
 
 const DEFAULT_RESUME_GRACE_MS = 20000;
+const DEFAULT_BUSY_BUDGET_MS = 5 * 60 * 1000;
 
 export class Session extends EventTarget {
   /**
    * @param {object} opts url: the /rtc address; token; room (checked against the token's); refreshToken: async () => token
-   *   for a fresh join when the first token expired (optional); log(level, msg, data)
+   *   for a fresh join when the first token expired (optional); busyBudgetMs: how long join() tries
+   *   a busy server (default 5 min); log(level, msg, data)
    */
   constructor(opts) {
     super();
@@ -66,6 +71,9 @@ export class Session extends EventTarget {
     this.subQueue = Promise.resolve();
     this.pendingCandidates = { publisher: [], subscriber: [] };
     this.reconnecting = null;
+    // How long join() keeps trying a busy server; people can stop it sooner.
+    this.busyBudgetMs = opts.busyBudgetMs ?? DEFAULT_BUSY_BUDGET_MS;
+    this.cancelBusyPause = null;
     this.lobby = new Map(); // room admins: identity -> {identity, name, since} waiting in the lobby
   }
 
@@ -79,18 +87,55 @@ export class Session extends EventTarget {
   }
 
   /** join connects and resolves with the JoinResponse; it rejects with a
-   * SignalError whose code says why (from the preflight when the upgrade failed). */
+   * SignalError whose code says why (from the preflight when the upgrade failed).
+   * A join refused with 503 (the server is busy: see busy.js) is tried again after
+   * the server's Retry-After, each wait announced by a "busy" event {code, waitMs,
+   * until, tries}, until busyBudgetMs is spent (then the last refusal rejects) or
+   * cancelJoin() is called (then code join_cancelled). */
   async join() {
     this.setState("connecting");
-    try {
-      const msg = await this.openSignal("");
-      this.onJoined(msg.data);
-      this.setState("connected");
-      return msg.data;
-    } catch (err) {
-      this.setState("closed", { error: err });
-      throw err;
+    const giveUpAt = Date.now() + this.busyBudgetMs;
+    for (let tries = 1; ; tries++) {
+      try {
+        const msg = await this.openSignal("");
+        this.onJoined(msg.data);
+        this.setState("connected");
+        return msg.data;
+      } catch (err) {
+        const wait = busyWaitMs(err);
+        if (wait === null || Date.now() + wait > giveUpAt) {
+          this.setState("closed", { error: err });
+          throw err;
+        }
+        this.log("info", `join refused, the server is busy (${err.code}); trying again in ${wait} ms`, { tries });
+        this.emit("busy", { code: err.code, waitMs: wait, until: Date.now() + wait, tries });
+        if (!(await this.busyPause(wait))) {
+          const cancelled = new SignalError("join_cancelled", "the join was cancelled while the server was busy");
+          this.setState("closed", { error: cancelled });
+          throw cancelled;
+        }
+      }
     }
+  }
+
+  /** busyPause waits ms; it resolves false at once when cancelJoin is called. */
+  busyPause(ms) {
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        this.cancelBusyPause = null;
+        resolve(true);
+      }, ms);
+      this.cancelBusyPause = () => {
+        clearTimeout(timer);
+        this.cancelBusyPause = null;
+        resolve(false);
+      };
+    });
+  }
+
+  /** cancelJoin stops a join waiting for a busy server to try again. */
+  cancelJoin() {
+    this.cancelBusyPause?.();
   }
 
   /** openSignal connects a new SignalClient; on failure it asks the preflight why. */
@@ -104,7 +149,7 @@ export class Session extends EventTarget {
       if (err instanceof SignalError && err.code === "connect_failed") {
         const why = await preflight(this.url, this.token, resume, this.roomName);
         if (why.unreachable) throw new SignalError("unreachable", "server unreachable");
-        if (!why.ok) throw new SignalError(why.code, why.message, why.status);
+        if (!why.ok) throw new SignalError(why.code, why.message, why.status, why.retryAfter);
       }
       throw err;
     }
@@ -597,6 +642,7 @@ export class Session extends EventTarget {
     let delay = 300;
     let canResume = why === "network" && this.me?.sid;
     while (canResume && Date.now() < deadline && this.state === "reconnecting") {
+      let wait = delay;
       try {
         const msg = await this.openSignal(this.me.sid);
         if (msg.type === "resumed") {
@@ -611,8 +657,9 @@ export class Session extends EventTarget {
         this.log("debug", `resume failed: ${code}`, err);
         if (code === "resume_unavailable" || err.status === 410) canResume = false;
         else if (err.status === 401 || err.status === 403) return this.finish("", "", err);
+        wait = sessionRetryWaitMs(err, delay);
       }
-      await sleep(delay);
+      await sleep(wait);
       delay = Math.min(delay * 2, 3000);
     }
     await this.freshJoin(why === "shutdown" ? Date.now() + 60000 : Date.now() + 120000);
@@ -644,6 +691,7 @@ export class Session extends EventTarget {
   async freshJoin(deadline) {
     let delay = 500;
     while (Date.now() < deadline && this.state === "reconnecting") {
+      let wait = delay;
       try {
         const msg = await this.openSignal("");
         await this.onRejoined(msg.data);
@@ -661,8 +709,9 @@ export class Session extends EventTarget {
           }
         }
         if (err.status === 401 || err.status === 403) return this.finish("", err.message, err);
+        wait = sessionRetryWaitMs(err, delay);
       }
-      await sleep(delay);
+      await sleep(wait);
       delay = Math.min(delay * 2, 5000);
     }
     if (this.state === "reconnecting") this.finish("resume_timeout");

@@ -8,15 +8,19 @@
 // fails, preflight() repeats the request as a plain fetch, which the server answers
 // with the status and {code, message} the upgrade would have had (426 if all is well).
 
+import { parseRetryAfter } from "./busy.js";
+
 export const PROTOCOL_VERSION = 1;
 
 /** SignalError is a refusal by the server or a failure to reach it. */
 export class SignalError extends Error {
-  constructor(code, message, status = 0) {
+  /** retryAfter: the seconds a 503's Retry-After asked for (0: none). */
+  constructor(code, message, status = 0, retryAfter = 0) {
     super(message || code);
     this.name = "SignalError";
     this.code = code;
     this.status = status;
+    this.retryAfter = retryAfter;
   }
 }
 
@@ -44,7 +48,8 @@ export function rtcQuery(token, resume, room) {
 /** preflight asks the server why a connection to /rtc with this token would be
  * refused: it repeats the same URL as a plain fetch, which the server checks as it
  * checks an upgrade (answering 426 when all is well, since it is not an upgrade).
- * It resolves with {ok: true}, {status, code, message} for a refusal, or
+ * It resolves with {ok: true}, {status, code, message, retryAfter} for a refusal
+ * (retryAfter: the seconds of the Retry-After header, 0 without one), or
  * {unreachable: true} when no HTTP answer came. */
 export async function preflight(url, token, resume, room, fetchImpl = globalThis.fetch) {
   const u = new URL(rtcURL(url));
@@ -64,7 +69,12 @@ export async function preflight(url, token, resume, room, fetchImpl = globalThis
     // not JSON: keep the status only
   }
   const code = body.code || `http_${res.status}`;
-  return { status: res.status, code, message: body.message || body.detail || res.statusText };
+  return {
+    status: res.status,
+    code,
+    message: body.message || body.detail || res.statusText,
+    retryAfter: parseRetryAfter(res.headers?.get?.("Retry-After")),
+  };
 }
 
 export class SignalClient extends EventTarget {

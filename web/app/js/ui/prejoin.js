@@ -196,6 +196,8 @@ export class Prejoin {
     }
     this.joinBtn.disabled = true;
     this.joinBtn.textContent = t("prejoin.joining");
+    // A new try: the last join's error no longer holds, the devices' still do.
+    this.renderErrors();
     try {
       while (this.opening.size > 0) await Promise.allSettled([...this.opening]);
       await this.onJoin({
