@@ -66,7 +66,10 @@ func Start(ctx context.Context, cfg Config) (*Bridge, error) {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
 	log := cfg.Logger.With("room", cfg.Room, "peer", cfg.Peer)
-	opts := append([]client.Option{client.WithAutoSubscribe(true), client.WithLogger(log)}, cfg.Options...)
+	// A busy node is not waited for here: the cascader tries the bridge
+	// again every second, and a join held for a node's Retry-After would
+	// keep it from seeing the room's host change meanwhile.
+	opts := append([]client.Option{client.WithAutoSubscribe(true), client.WithLogger(log), client.WithJoinRetry(0)}, cfg.Options...)
 	far, err := client.Join(ctx, cfg.FarURL, cfg.Token, opts...)
 	if err != nil {
 		return nil, fmt.Errorf("cascade: join room %q on node %s: %w", cfg.Room, cfg.Peer, err)

@@ -22,6 +22,11 @@ import (
 	"github.com/ensemble-sfu/ensemble/vocab"
 )
 
+// sipJoinRetry is how long a call's join tries a busy node again (503 with
+// Retry-After): a room system dialling in waits a few seconds rather than
+// being turned away, and an INVITE's answer is still well within its 32 s.
+const sipJoinRetry = 12 * time.Second
+
 // call is one SIP call bridged into a room: the SIP dialog, its RTP socket, and
 // the room participant (a signalling/client) that publishes the caller's voice
 // and hears the room.
@@ -130,6 +135,9 @@ func (c *call) joinRoom(ctx context.Context, room string, more ...client.Option)
 	}
 	opts := append([]client.Option{
 		client.WithLogger(log),
+		// A busy node is tried again for a while, well within the time a
+		// caller's INVITE waits for its answer.
+		client.WithJoinRetry(sipJoinRetry),
 		client.WithCodecs(c.roomCodecs()...),
 		client.WithInterceptor(c.media.levelStamper()),
 	}, cfg.ClientOptions...)
