@@ -177,7 +177,7 @@ func (c *cascader) runBridge(ctx context.Context, room string, host cluster.Node
 	}
 	b, err := cascade.Start(ctx, cascade.Config{
 		Room: room, Peer: host.ID, FarURL: host.URL, NearURL: c.nearURL, Token: token,
-		Counters: c.counters, Logger: c.log,
+		Counters: c.counters, Logger: c.log, Owners: roomOwners{engine: c.engine.Load(), room: room},
 	})
 	if err != nil {
 		c.log.Warn("bridging the room to its host failed", "room", room, "host", host.ID, "err", err)
