@@ -1,6 +1,7 @@
 package cascade
 
 import (
+	"context"
 	"fmt"
 
 	"github.com/ensemble-sfu/ensemble/signalling/client"
@@ -65,4 +66,23 @@ func (b *Bridge) sourceOf(sid string) (string, bool) {
 	defer b.mutesMu.Unlock()
 	src, ok := b.sources[sid]
 	return src, ok
+}
+
+// Departure is a participant of this node that left, and why.
+type Departure struct {
+	Identity string
+	Reason   vocab.CloseReason
+}
+
+// Farewell removes from the origin, for their reasons, participants of this
+// node that left just before the bridge closes. The last one to leave is why
+// it closes: its leave, on its way through the near leg, would not cross,
+// and the origin would see it leave with the relay, for another reason. One
+// that crossed already is refused there, which changes nothing.
+func (b *Bridge) Farewell(ctx context.Context, left []Departure) {
+	for _, d := range left {
+		if err := b.far.RemoveRelayed(ctx, d.Identity, d.Reason); err != nil && ctx.Err() == nil {
+			b.log.Debug("farewell of a participant of this node", "participant", d.Identity, "err", err)
+		}
+	}
 }
