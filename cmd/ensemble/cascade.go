@@ -233,8 +233,8 @@ func (c *cascader) hostMoved(ctx context.Context, room string, host cluster.Node
 	return !ok || cur.ID != host.ID
 }
 
-// stopBridge stops room's bridge, once it told the host that left (if
-// not nil) left.
+// stopBridge stops room's bridge; left (when not nil), whose leave is why,
+// is removed from the host first, for its reason.
 func (c *cascader) stopBridge(room string, left *cascade.Departure) {
 	c.mu.Lock()
 	run := c.bridges[room]
