@@ -33,6 +33,9 @@ type Config struct {
 	Token    string
 	Counters *Counters
 	Logger   *slog.Logger
+	// Owners acts on this node's participants for an administrator of the
+	// origin (admin.go); nil drops such actions.
+	Owners Owners
 	// Options are added to both legs' client options (tests give a net).
 	Options []client.Option
 }
@@ -54,6 +57,9 @@ type Bridge struct {
 	// The mute of each relayed track, by its SID on its source's leg (roster.go).
 	mutesMu sync.Mutex
 	mutes   map[string]*relayedMute
+	// The SID each relayed track has on its source's leg, by the SID it got
+	// on the other leg (admin.go). Under mutesMu.
+	sources map[string]string
 }
 
 // Start joins both rooms as a relay and starts relaying; it returns once both
@@ -81,7 +87,7 @@ func Start(ctx context.Context, cfg Config) (*Bridge, error) {
 	}
 	bctx, cancel := context.WithCancel(context.Background())
 	b := &Bridge{cfg: cfg, log: log, far: far, near: near, ctx: bctx, cancel: cancel, done: make(chan struct{}),
-		mutes: map[string]*relayedMute{}}
+		mutes: map[string]*relayedMute{}, sources: map[string]string{}}
 	b.wg.Add(2)
 	go b.pump(far, near, cfg.Counters.In.WithLabelValues(cfg.Peer))
 	go b.pump(near, far, cfg.Counters.Out.WithLabelValues(cfg.Peer))
@@ -144,6 +150,14 @@ func (b *Bridge) pump(from, to *client.Client, crossed prometheus.Counter) {
 				b.unrelayed(ev.TrackSID)
 			case client.DataReceived:
 				b.relayData(ev, to)
+			case client.RelayedAdmin:
+				// From the origin only: it names this node's participants.
+				// The near leg hears it when this node's API acted on a
+				// relayed participant (Redis unavailable); the origin is
+				// not acted on from here.
+				if from == b.far {
+					b.administer(ev)
+				}
 			case client.Closed:
 				b.log.Info("relay leg closed", "reason", ev.Reason)
 				return

@@ -50,6 +50,20 @@
 // that node's participants hear of it and its media stop there too. No loop:
 // the sfu tells a relay nothing of the participants it declared or published
 // for (joins, changes, mutes, departures), as it never sends it their tracks.
+// The last participants of this node to leave close the bridge: Farewell
+// removes them from the origin first, for their reasons, since their leave may
+// still be on its way through the near leg.
+//
+// # Administration
+//
+// The API acts on the origin, where a participant of this node is a relayed
+// copy. The origin tells the far leg what an administrator did to it
+// (client.RelayedAdmin: removed, a track muted, its name, metadata or
+// permissions changed), and the Bridge does the same to the participant
+// itself through Config.Owners (admin.go), a mute naming this node's track
+// for the one it published there. What follows crosses back as any change of
+// the participant does: it leaves with reason removed, its track's mute stops
+// its media at the source, its new name is declared again.
 //
 // # Simulcast
 //
@@ -106,9 +120,8 @@
 //     came; a layer stream that comes later is dropped.
 //   - A relayed participant's joined_at is when the Bridge declared it. (Its
 //     kind and its leave reason cross.)
-//   - Removing a participant through the API reaches the room's host, which
-//     only takes a relayed participant out of its own roster; its own node
-//     keeps it.
+//   - An API action on a relayed participant answers once its relay was
+//     told; its copy on the origin follows the participant's own node.
 //   - Bridges are per room and per satellite; two satellites exchange media
 //     through the origin (one more hop, and the origin's egress).
 package cascade

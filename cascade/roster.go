@@ -98,6 +98,9 @@ func (b *Bridge) sourceMuted(sid string, muted bool) {
 // tells it a change seen while it was being published.
 func (b *Bridge) published(sid string, lt *client.LocalTrack) {
 	m := b.muteOf(sid, lt.Muted())
+	b.mutesMu.Lock()
+	b.sources[lt.SID()] = sid
+	b.mutesMu.Unlock()
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	m.lt = lt
@@ -123,6 +126,11 @@ func (b *Bridge) unrelayed(sid string) {
 	b.mutesMu.Lock()
 	defer b.mutesMu.Unlock()
 	delete(b.mutes, sid)
+	for as, src := range b.sources {
+		if src == sid {
+			delete(b.sources, as)
+		}
+	}
 }
 
 // relayable reports whether a participant crosses the bridge: not one nobody

@@ -140,6 +140,9 @@ func (p *Participant) SID() string { return p.sid }
 // Identity is the participant's identity (unique in its room).
 func (p *Participant) Identity() string { return p.identity }
 
+// Kind is what the participant is, fixed at its join.
+func (p *Participant) Kind() vocab.ParticipantKind { return p.kind }
+
 // Done is closed once the participant is closed.
 func (p *Participant) Done() <-chan struct{} { return p.done }
 
@@ -184,12 +187,18 @@ func (p *Participant) SetPermissions(perms vocab.Permissions) {
 // UpdateInfo changes the participant's name and/or metadata (nil keeps the
 // value); the others get ParticipantUpdated.
 func (p *Participant) UpdateInfo(name, metadata *string) error {
+	return p.updateInfo(name, metadata, false)
+}
+
+// updateInfo is UpdateInfo; admin (SetInfo) changes them whatever p's
+// CanUpdateMetadata.
+func (p *Participant) updateInfo(name, metadata *string, admin bool) error {
 	p.mu.Lock()
 	if p.closed {
 		p.mu.Unlock()
 		return ErrParticipantClosed
 	}
-	if !p.perms.CanUpdateMetadata {
+	if !admin && !p.perms.CanUpdateMetadata {
 		p.mu.Unlock()
 		return fmt.Errorf("%w: cannot update metadata", ErrPermissionDenied)
 	}

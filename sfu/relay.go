@@ -17,7 +17,9 @@ import (
 // (RemoveRelayed); a ghost never declared, only published for, leaves with its
 // last track. Every ghost leaves with its relay. A relay never receives its
 // own ghosts' tracks nor hears of them (joins, changes, mutes, departures), so
-// that nothing goes back to the node it came from.
+// that nothing goes back to the node it came from. An administrator acting on
+// a ghost (relayadmin.go) is the exception: the relay is told, so that its
+// node acts on the participant itself.
 
 // RelayedOwner is the participant of another node a relay publishes for.
 type RelayedOwner struct {

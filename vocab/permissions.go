@@ -27,3 +27,29 @@ func (p Permissions) CanPublishSource(src Source) bool {
 	}
 	return false
 }
+
+// PermissionsChange changes some of a participant's permissions (an
+// administrator's update): a nil field keeps its value. Hidden is fixed at the
+// join and never changes.
+type PermissionsChange struct {
+	CanPublish, CanSubscribe, CanPublishData, CanUpdateMetadata *bool
+	// Sources, when not nil, replaces the sources the participant may publish.
+	Sources []Source
+}
+
+// Apply returns p with the change made.
+func (c PermissionsChange) Apply(p Permissions) Permissions {
+	set := func(dst *bool, v *bool) {
+		if v != nil {
+			*dst = *v
+		}
+	}
+	set(&p.CanPublish, c.CanPublish)
+	set(&p.CanSubscribe, c.CanSubscribe)
+	set(&p.CanPublishData, c.CanPublishData)
+	set(&p.CanUpdateMetadata, c.CanUpdateMetadata)
+	if c.Sources != nil {
+		p.Sources = append([]Source(nil), c.Sources...)
+	}
+	return p
+}

@@ -45,7 +45,13 @@ type cascader struct {
 	done    chan struct{} // closed by close: retries stop waiting
 }
 
-type bridgeRun struct{ stop context.CancelFunc }
+type bridgeRun struct {
+	stop context.CancelFunc
+	// left are the participants whose leave stopped the bridge (this node
+	// has none of the room left): told to the host before it closes, since
+	// their leave may not have crossed yet. Under cascader.mu.
+	left []cascade.Departure
+}
 
 func newCascader(perNode int, key, secret string, log *slog.Logger) *cascader {
 	return &cascader{perNode: perNode, key: key, secret: secret, counters: cascade.NewCounters(),
@@ -69,7 +75,7 @@ func (c *cascader) hooks(h sfu.Hooks) sfu.Hooks {
 			left(room, p, reason)
 		}
 		if !p.Hidden {
-			c.roomChanged(room.Name)
+			c.reconcile(room.Name, false, &cascade.Departure{Identity: p.Identity, Reason: reason})
 		}
 	}
 	return h
@@ -78,12 +84,14 @@ func (c *cascader) hooks(h sfu.Hooks) sfu.Hooks {
 // roomChanged publishes this node's count of room's participants (before the
 // join is answered, so that the next join's routing sees it) and starts or
 // stops the room's bridge.
-func (c *cascader) roomChanged(room string) { c.reconcile(room, false) }
+func (c *cascader) roomChanged(room string) { c.reconcile(room, false, nil) }
 
 // reconcile is roomChanged; with place, a room hosted nowhere (its host died)
 // is placed again rather than left unbridged: this node still serves some of
 // its participants, who must meet the others again wherever they rejoin.
-func (c *cascader) reconcile(room string, place bool) {
+// left, when a participant's leave is the change, is told to the host if the
+// bridge stops for it.
+func (c *cascader) reconcile(room string, place bool, left *cascade.Departure) {
 	clus, engine := c.clus.Load(), c.engine.Load()
 	if clus == nil || engine == nil || c.perNode <= 0 {
 		return
@@ -98,7 +106,7 @@ func (c *cascader) reconcile(room string, place bool) {
 		c.log.Warn("recording the room's load failed", "room", room, "err", err)
 	}
 	if n == 0 {
-		c.stopBridge(room)
+		c.stopBridge(room, left)
 		return
 	}
 	host, ok, err := clus.Host(ctx, room)
@@ -133,7 +141,7 @@ func (c *cascader) retryBridge(room string) {
 		select {
 		case <-c.done:
 		case <-t.C:
-			c.reconcile(room, true)
+			c.reconcile(room, true, nil)
 		}
 	})
 }
@@ -151,7 +159,7 @@ func (c *cascader) startBridge(room string, host cluster.NodeInfo) {
 	run := &bridgeRun{stop: stop}
 	c.bridges[room] = run
 	c.wg.Go(func() {
-		ended := c.runBridge(ctx, room, host)
+		ended := c.runBridge(ctx, room, host, run)
 		stop()
 		c.mu.Lock()
 		if c.bridges[room] == run {
@@ -165,8 +173,9 @@ func (c *cascader) startBridge(room string, host cluster.NodeInfo) {
 }
 
 // runBridge runs a bridge of room to host until ctx ends (false) or the
-// bridge ends by itself or cannot start (true).
-func (c *cascader) runBridge(ctx context.Context, room string, host cluster.NodeInfo) bool {
+// bridge ends by itself or cannot start (true). Stopped because this node has
+// none of the room left, it tells the host of run's last departures first.
+func (c *cascader) runBridge(ctx context.Context, room string, host cluster.NodeInfo, run *bridgeRun) bool {
 	token, err := auth.Sign(c.key, c.secret, auth.TokenParams{
 		Identity: "relay-" + c.clus.Load().Self().ID, Room: room, Kind: vocab.ParticipantRelay, TTL: relayTokenTTL,
 		Grants: auth.Grants{Join: true, Publish: true, Subscribe: true, PublishData: true, RoomAdmin: true},
@@ -177,7 +186,7 @@ func (c *cascader) runBridge(ctx context.Context, room string, host cluster.Node
 	}
 	b, err := cascade.Start(ctx, cascade.Config{
 		Room: room, Peer: host.ID, FarURL: host.URL, NearURL: c.nearURL, Token: token,
-		Counters: c.counters, Logger: c.log,
+		Counters: c.counters, Logger: c.log, Owners: roomOwners{engine: c.engine.Load(), room: room},
 	})
 	if err != nil {
 		c.log.Warn("bridging the room to its host failed", "room", room, "host", host.ID, "err", err)
@@ -193,6 +202,12 @@ func (c *cascader) runBridge(ctx context.Context, room string, host cluster.Node
 	for {
 		select {
 		case <-ctx.Done():
+			c.mu.Lock()
+			left := run.left
+			c.mu.Unlock()
+			farewell, cancel := context.WithTimeout(context.Background(), bridgeRetry)
+			b.Farewell(farewell, left)
+			cancel()
 			return false
 		case <-b.Done():
 			c.log.Info("the bridge to the room's host ended; bridging again", "room", room, "host", host.ID)
@@ -218,9 +233,14 @@ func (c *cascader) hostMoved(ctx context.Context, room string, host cluster.Node
 	return !ok || cur.ID != host.ID
 }
 
-func (c *cascader) stopBridge(room string) {
+// stopBridge stops room's bridge; left (when not nil), whose leave is why,
+// is removed from the host first, for its reason.
+func (c *cascader) stopBridge(room string, left *cascade.Departure) {
 	c.mu.Lock()
 	run := c.bridges[room]
+	if run != nil && left != nil {
+		run.left = append(run.left, *left)
+	}
 	c.mu.Unlock()
 	if run != nil {
 		run.stop()

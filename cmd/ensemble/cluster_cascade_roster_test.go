@@ -25,8 +25,16 @@ type rosterMember struct {
 	identity string
 	c        *client.Client
 	mu       sync.Mutex
-	muted    map[string][]bool // TrackMuted by track SID, in order
-	packets  atomic.Int64      // of every track it receives
+	muted    map[string][]bool            // TrackMuted by track SID, in order
+	left     map[string]vocab.CloseReason // ParticipantLeft's reason by identity
+	packets  atomic.Int64                 // of every track it receives
+}
+
+// leftFor is why identity left, as m was told ("" while it was not).
+func (m *rosterMember) leftFor(identity string) vocab.CloseReason {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.left[identity]
 }
 
 func (m *rosterMember) mutes(trackSID string) []bool {
@@ -47,7 +55,7 @@ func joinRoster(t *testing.T, ctx context.Context, baseURL, room, identity strin
 // joinRosterAs is joinRoster with a token of the caller's.
 func joinRosterAs(t *testing.T, ctx context.Context, baseURL, room, identity, token string) *rosterMember {
 	t.Helper()
-	m := &rosterMember{identity: identity, muted: map[string][]bool{}}
+	m := &rosterMember{identity: identity, muted: map[string][]bool{}, left: map[string]vocab.CloseReason{}}
 	c, err := client.Join(ctx, baseURL, token, client.WithLogger(slog.New(slog.DiscardHandler)))
 	if err != nil {
 		t.Fatalf("%s joins %s through %s: %v", identity, room, baseURL, err)
@@ -60,8 +68,15 @@ func joinRosterAs(t *testing.T, ctx context.Context, baseURL, room, identity, to
 			select {
 			case <-stop:
 				return
-			case ev := <-c.Events():
+			case ev, ok := <-c.Events():
+				if !ok {
+					return // closed (the reason is c.CloseReason)
+				}
 				switch ev := ev.(type) {
+				case client.ParticipantLeft:
+					m.mu.Lock()
+					m.left[ev.Participant.Identity] = ev.Reason
+					m.mu.Unlock()
 				case client.TrackMuted:
 					m.mu.Lock()
 					m.muted[ev.TrackSID] = append(m.muted[ev.TrackSID], ev.Muted)

@@ -52,7 +52,11 @@ func (h *handler) listParticipants(req *request) *apiwire.Problem {
 	}
 	out := apiwire.ParticipantList{Participants: []protocol.ParticipantInfo{}}
 	if live != nil {
-		out.Participants = append(out.Participants, protocol.FromParticipants(live.Participants())...)
+		// A relay (another node carrying the room, package cascade) is
+		// this node's machinery, not a participant: the participants it
+		// relays are listed instead, once each.
+		ps := slices.DeleteFunc(live.Participants(), func(p vocab.ParticipantInfo) bool { return p.Kind == vocab.ParticipantRelay })
+		out.Participants = append(out.Participants, protocol.FromParticipants(ps)...)
 	}
 	writeJSON(req.w, http.StatusOK, out)
 	return nil
@@ -66,7 +70,9 @@ func (h *handler) lookupParticipant(req *request) (*sfu.Participant, *apiwire.Pr
 		return nil, p
 	}
 	if live != nil {
-		if part, ok := live.Participant(identity); ok {
+		// Not a relay: removing one would take every participant of its
+		// node out of this room's view (they come back as it rejoins).
+		if part, ok := live.Participant(identity); ok && part.Kind() != vocab.ParticipantRelay {
 			return part, nil
 		}
 	}
@@ -88,8 +94,11 @@ func (h *handler) removeParticipant(req *request) *apiwire.Problem {
 	if p != nil {
 		return p
 	}
-	part.Close(vocab.ReasonRemoved)
-	h.log.Info("participant removed", "room", req.r.PathValue("room"), "participant", part.Identity(), "by", req.claims.APIKey())
+	// A participant of another node (relayed) is removed there, and leaves
+	// here when that node says it left: see sfu Participant.Remove.
+	part.Remove()
+	h.log.Info("participant removed", "room", req.r.PathValue("room"), "participant", part.Identity(),
+		"relayed", part.IsRelayed(), "by", req.claims.APIKey())
 	req.w.WriteHeader(http.StatusNoContent)
 	return nil
 }
@@ -133,56 +142,22 @@ func (h *handler) updateParticipant(req *request) *apiwire.Problem {
 	if p != nil {
 		return p
 	}
+	// The sfu's admin paths: a participant of another node (relayed) is
+	// changed there too, and a relayed one's permissions only there (the
+	// answer shows its permissions here).
 	if in.Name != nil || in.Metadata != nil {
-		if err := setInfo(part, in.Name, in.Metadata); err != nil {
+		if err := part.SetInfo(in.Name, in.Metadata); err != nil {
 			return participantGone(req, err)
 		}
 	}
-	if in.Permissions != nil {
-		perm := part.Permissions()
-		set := func(dst *bool, v *bool) {
-			if v != nil {
-				*dst = *v
-			}
-		}
-		set(&perm.CanPublish, in.Permissions.CanPublish)
-		set(&perm.CanSubscribe, in.Permissions.CanSubscribe)
-		set(&perm.CanPublishData, in.Permissions.CanPublishData)
-		set(&perm.CanUpdateMetadata, in.Permissions.CanUpdateMetadata)
-		if in.Permissions.Sources != nil {
-			perm.Sources = slices.Clone(in.Permissions.Sources)
-		}
-		part.SetPermissions(perm)
+	if perm := in.Permissions; perm != nil {
+		part.ChangePermissions(vocab.PermissionsChange{
+			CanPublish: perm.CanPublish, CanSubscribe: perm.CanSubscribe, CanPublishData: perm.CanPublishData,
+			CanUpdateMetadata: perm.CanUpdateMetadata, Sources: perm.Sources,
+		})
 	}
 	writeJSON(req.w, http.StatusOK, participantView(part))
 	return nil
-}
-
-// infoSetter is an admin path to change a participant's name and metadata whatever
-// its own permissions; used when the sfu provides it.
-type infoSetter interface {
-	SetInfo(name, metadata *string) error
-}
-
-// setInfo changes the participant's name or metadata on behalf of an admin.
-// sfu.Participant.UpdateInfo checks the participant's own CanUpdateMetadata (it is
-// the client's request path), so without an admin path we lend that permission for
-// the call. A concurrent SetPermissions may be overwritten by the restore: a window
-// the admin path closes.
-func setInfo(p *sfu.Participant, name, metadata *string) error {
-	if s, ok := any(p).(infoSetter); ok {
-		return s.SetInfo(name, metadata)
-	}
-	perm := p.Permissions()
-	if perm.CanUpdateMetadata {
-		return p.UpdateInfo(name, metadata)
-	}
-	lent := perm
-	lent.CanUpdateMetadata = true
-	p.SetPermissions(lent)
-	err := p.UpdateInfo(name, metadata)
-	p.SetPermissions(perm)
-	return err
 }
 
 func participantGone(req *request, err error) *apiwire.Problem {
@@ -206,7 +181,7 @@ func (h *handler) muteTrack(req *request) *apiwire.Problem {
 		return p
 	}
 	sid := req.r.PathValue("track")
-	if err := part.SetTrackMuted(sid, *in.Muted); err != nil {
+	if err := part.MuteTrack(sid, *in.Muted); err != nil {
 		if errors.Is(err, sfu.ErrTrackNotFound) {
 			return newProblem(http.StatusNotFound, "track_not_found",
 				fmt.Sprintf("participant %q has no track %q", part.Identity(), sid))

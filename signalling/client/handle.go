@@ -127,6 +127,9 @@ func (c *Client) handle(msg protocol.ServerMessage) bool {
 		c.handlePublisherLayers(m)
 	case protocol.PublisherBackupEvent:
 		c.handlePublisherBackup(m)
+	case protocol.RelayedAdminEvent:
+		c.events.push(RelayedAdmin{Identity: m.Identity, Action: m.Action, TrackSID: m.TrackSID, Muted: m.Muted,
+			Name: m.Name, Metadata: m.Metadata, Permissions: m.Permissions.Vocab()})
 	case protocol.SubscriptionLayerEvent:
 		c.events.push(subscriptionLayer(m))
 	case protocol.CloseEvent:

@@ -31,3 +31,18 @@ func (c *Client) RemoveRelayed(ctx context.Context, identity string, reason voca
 	}
 	return nil
 }
+
+// RelayedAdmin, to a relay only (package cascade), says that an administrator
+// acted on the room's node on a participant this relay declared or published
+// for: the relay's node is to do the same to the participant itself.
+// TrackSID (RelayedMute) is the SID the relay's own track got in this room.
+type RelayedAdmin struct {
+	Identity       string
+	Action         vocab.RelayedAction
+	TrackSID       string
+	Muted          bool
+	Name, Metadata *string
+	Permissions    *vocab.PermissionsChange
+}
+
+func (RelayedAdmin) isEvent() {}

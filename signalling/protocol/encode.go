@@ -33,7 +33,8 @@ func Encode(typ string, reqID uint32, data any) ([]byte, error) {
 // data DataEvent; close CloseEvent; error ErrorMessage; pong PingMessage; draining
 // DrainingEvent; lobby_waiting LobbyWaitingEvent; lobby_knock and lobby_left
 // LobbyGuestEvent; subscription_layer SubscriptionLayerEvent; publisher_layers
-// PublisherLayersEvent; publisher_backup PublisherBackupEvent; ack nil.
+// PublisherLayersEvent; publisher_backup PublisherBackupEvent; relayed_admin
+// RelayedAdminEvent; ack nil.
 type ServerMessage struct {
 	Type  string
 	ReqID uint32
@@ -92,6 +93,8 @@ func DecodeServer(b []byte) (ServerMessage, error) {
 		body = &PublisherLayersEvent{}
 	case TypePublisherBackup:
 		body = &PublisherBackupEvent{}
+	case TypeRelayedAdmin:
+		body = &RelayedAdminEvent{}
 	default:
 		return msg, nil
 	}
@@ -146,6 +149,8 @@ func deref(v any) any {
 	case *PublisherLayersEvent:
 		return *p
 	case *PublisherBackupEvent:
+		return *p
+	case *RelayedAdminEvent:
 		return *p
 	}
 	return v

@@ -37,6 +37,11 @@ func eventMessage(ev sfu.Event) (outMsg, bool) {
 		}, lossy: p.Kind == vocab.DataLossy}, true
 	case sfu.RoomUpdated:
 		return outMsg{typ: protocol.TypeRoomUpdated, data: protocol.RoomUpdatedEvent{Room: protocol.FromRoom(e.Room)}}, true
+	case sfu.RelayedAdmin:
+		return outMsg{typ: protocol.TypeRelayedAdmin, data: protocol.RelayedAdminEvent{
+			Identity: e.Identity, Action: e.Action, TrackSID: e.TrackSID, Muted: e.Muted,
+			Name: e.Name, Metadata: e.Metadata, Permissions: protocol.FromPermissionsChange(e.Permissions),
+		}}, true
 	case sfu.Closed:
 		return outMsg{typ: protocol.TypeClose, data: protocol.CloseEvent{Reason: e.Reason, Message: closeMessage(e.Reason)}, final: true}, true
 	}
