@@ -42,12 +42,19 @@
 // it receives each layer of a simulcast video on a DownTrack of its own pinned
 // to that layer (subscriber.go relayLayers), so that its node republishes the
 // track as simulcast.
-// While the process waits for a CPU (package internal/starvation reads the
-// runtime's scheduling latencies), GCC's delay signal is not taken for
-// congestion (it neither lowers the estimate nor fails a probe): packets sent
-// or read late on a busy machine
-// look like a queue on the link, for every subscriber at once, and no lower
-// layer cures that. Loss is still believed.
+// GCC's state changes only with the feedback it reads, so it can be seconds
+// old (a subscriber whose videos are paused sends none): package
+// internal/probe reads the TWCC feedback itself, a probe is judged by the
+// feedback on its own packets (loss, or their delay growing), and GCC's
+// congestion lowers the estimate only when the last second of feedback shows
+// loss or a queue. While the process waits for a CPU (package
+// internal/starvation reads the runtime's scheduling latencies), growing delay
+// is not taken for congestion (it neither lowers the estimate nor fails a
+// probe): packets sent or read late on a busy machine look like a queue on
+// the link, for every subscriber at once, and no lower layer cures that. Loss
+// is still believed. Retransmissions on an RTX SSRC carry no transport-wide
+// number (package twccext): a receiver addresses its feedback to the SSRC of
+// the last numbered packet, and Pion reads no RTCP addressed to an RTX SSRC.
 //
 // Backups (backup.go): a participant says which video codecs it decodes
 // (JoinParams.VideoCodecs; a SIP room system takes H.264 only). While someone
