@@ -7,14 +7,9 @@ import (
 	"net/http"
 	"slices"
 	"strconv"
-	"sync"
 	"testing"
 	"time"
 
-	"github.com/ensemble-sfu/ensemble/internal/clips"
-	"github.com/ensemble-sfu/ensemble/signalling/client"
-	"github.com/ensemble-sfu/ensemble/signalling/client/clienttest"
-	"github.com/ensemble-sfu/ensemble/signalling/client/clip"
 	"github.com/ensemble-sfu/ensemble/signalling/protocol"
 	"github.com/ensemble-sfu/ensemble/signalling/store/storetest"
 	"github.com/ensemble-sfu/ensemble/vocab"
@@ -91,18 +86,7 @@ func TestClusterCascadeAPIActsOnSatelliteParticipants(t *testing.T) {
 	checkListed("ada", "amy", "bob", "cyd")
 
 	// bob publishes a microphone; ada (host) and cyd (satellite) receive it.
-	opus, err := clip.ParseOgg(clips.Opus)
-	if err != nil {
-		t.Fatal(err)
-	}
-	mic, err := bob.c.PublishTrack(ctx, client.TrackOptions{Source: vocab.SourceMicrophone})
-	if err != nil {
-		t.Fatal(err)
-	}
-	playCtx, stopPlay := context.WithCancel(context.Background())
-	var play sync.WaitGroup
-	play.Go(func() { _ = clienttest.PlayClip(playCtx, mic, opus) })
-	defer func() { stopPlay(); play.Wait() }()
+	publishPlayingMicrophone(ctx, t, bob.c)
 	for _, m := range []*rosterMember{ada, cyd} {
 		waitFor(t, 20*time.Second, m.identity+" receiving bob's microphone", func() bool { return m.packets.Load() >= 25 })
 	}

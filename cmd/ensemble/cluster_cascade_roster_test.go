@@ -179,18 +179,7 @@ func TestClusterCascadeRosterCrossesNodes(t *testing.T) {
 	// bob (satellite) publishes a microphone and mutes it: the host's
 	// participants hear of the mute and of the unmute, and its media stop
 	// there meanwhile.
-	opus, err := clip.ParseOgg(clips.Opus)
-	if err != nil {
-		t.Fatal(err)
-	}
-	mic, err := bob.c.PublishTrack(ctx, client.TrackOptions{Source: vocab.SourceMicrophone})
-	if err != nil {
-		t.Fatal(err)
-	}
-	playCtx, stopPlay := context.WithCancel(context.Background())
-	var play sync.WaitGroup
-	play.Go(func() { _ = clienttest.PlayClip(playCtx, mic, opus) })
-	defer func() { stopPlay(); play.Wait() }()
+	mic := publishPlayingMicrophone(ctx, t, bob.c)
 	micOn := func(m *rosterMember) (string, bool) {
 		p, ok := m.sees("bob")
 		if !ok || len(p.Tracks) != 1 {
@@ -260,4 +249,23 @@ func TestClusterCascadeRosterCrossesNodes(t *testing.T) {
 	if _, ok := cyd.sees("ada"); !ok {
 		t.Error("cyd no longer sees ada")
 	}
+}
+
+// publishPlayingMicrophone publishes a microphone on c that plays the Opus
+// clip over and over until the test ends.
+func publishPlayingMicrophone(ctx context.Context, t *testing.T, c *client.Client) *client.LocalTrack {
+	t.Helper()
+	opus, err := clip.ParseOgg(clips.Opus)
+	if err != nil {
+		t.Fatal(err)
+	}
+	mic, err := c.PublishTrack(ctx, client.TrackOptions{Source: vocab.SourceMicrophone})
+	if err != nil {
+		t.Fatal(err)
+	}
+	playCtx, stopPlay := context.WithCancel(context.Background())
+	var play sync.WaitGroup
+	play.Go(func() { _ = clienttest.PlayClip(playCtx, mic, opus) })
+	t.Cleanup(func() { stopPlay(); play.Wait() })
+	return mic
 }
