@@ -143,9 +143,9 @@ func TestDialOutProgressBusy(t *testing.T) {
 	ctx, cancel := context.WithTimeout(t.Context(), 60*time.Second)
 	defer cancel()
 	e, room, seen := newProgressEnv(t, ctx)
-	port := freeUDPPort(t)
+	port, mediaPort := sippPorts(t)
 	callee := exec.CommandContext(ctx, needTool(t, "sipp"), "-sf", filepath.Join("testdata", "sipp", "uas_busy.xml"),
-		"-i", "127.0.0.1", "-p", strconv.Itoa(port), "-mp", strconv.Itoa(freeUDPPort(t)), "-m", "1", "-nostdin",
+		"-i", "127.0.0.1", "-p", strconv.Itoa(port), "-mp", strconv.Itoa(mediaPort), "-m", "1", "-nostdin",
 		"-timeout", "60s", "-timeout_error")
 	done := make(chan error, 1)
 	out := &lockedBuffer{}

@@ -21,10 +21,10 @@ func TestRegisterAtARegistrar(t *testing.T) {
 	bin := needTool(t, "sipp")
 	ctx, cancel := context.WithTimeout(t.Context(), 60*time.Second)
 	defer cancel()
-	port := freeUDPPort(t)
+	port, mediaPort := sippPorts(t)
 	dir := t.TempDir()
 	registrar := exec.CommandContext(ctx, bin, "-sf", filepath.Join("testdata", "sipp", "registrar.xml"),
-		"-i", "127.0.0.1", "-p", strconv.Itoa(port), "-mp", strconv.Itoa(freeUDPPort(t)), "-m", "1",
+		"-i", "127.0.0.1", "-p", strconv.Itoa(port), "-mp", strconv.Itoa(mediaPort), "-m", "1",
 		"-nostdin", "-timeout", "60s", "-timeout_error", "-trace_err", "-error_file", filepath.Join(dir, "errors.log"))
 	out := &lockedBuffer{}
 	registrar.Stdout, registrar.Stderr = out, out

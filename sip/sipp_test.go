@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"github.com/ensemble-sfu/ensemble/internal/testport"
 	"os/exec"
 	"path/filepath"
 	"strconv"
@@ -28,13 +29,14 @@ func runSippFrom(t *testing.T, ctx context.Context, b *sip.Bridge, scenario, num
 	t.Helper()
 	bin := needTool(t, "sipp")
 	dir := t.TempDir()
+	sipPort, mediaPort := sippPorts(t)
 	args := []string{
 		fmt.Sprintf("127.0.0.1:%d", b.Addr().Port()),
 		"-sf", filepath.Join("testdata", "sipp", scenario),
 		"-s", number,
 		"-i", local,
-		"-p", strconv.Itoa(freeUDPPort(t)),
-		"-mp", strconv.Itoa(freeUDPPort(t)),
+		"-p", strconv.Itoa(sipPort),
+		"-mp", strconv.Itoa(mediaPort),
 		"-m", strconv.Itoa(calls), "-l", strconv.Itoa(calls), "-r", strconv.Itoa(max(calls/2, 1)),
 		"-nostdin", "-timeout", "90s", "-timeout_error",
 		"-trace_err", "-error_file", filepath.Join(dir, "errors.log"),
@@ -209,4 +211,15 @@ func TestSippSessionTimer(t *testing.T) {
 		}
 	}
 	waitFor(t, t.Context(), "the call to end", func() bool { return e.bridge.Calls() == 0 })
+}
+
+// sippPorts picks sipp's SIP port and its media port (-mp) together, among
+// consecutive ports free at once: sipp binds the media port and the two after
+// it (RTCP, and the video echo two above), and two separate picks could give
+// one of those to the SIP port (a bind that failed with "address already in
+// use" once in a CI run).
+func sippPorts(t *testing.T) (sipPort, mediaPort int) {
+	t.Helper()
+	first := testport.UDPAndTCP(t, 4)
+	return first, first + 1
 }
