@@ -9,12 +9,12 @@ import (
 
 	"github.com/ensemble-sfu/ensemble/sfu/internal/probe"
 	"github.com/ensemble-sfu/ensemble/sfu/internal/starvation"
+	"github.com/ensemble-sfu/ensemble/sfu/twccext"
 	"github.com/pion/interceptor"
 	"github.com/pion/interceptor/pkg/cc"
 	"github.com/pion/interceptor/pkg/gcc"
 	"github.com/pion/rtcp"
 	"github.com/pion/rtp"
-	"github.com/pion/sdp/v3"
 )
 
 // Bandwidth estimation toward subscribers. Pion's GCC (send-side, from TWCC
@@ -139,12 +139,7 @@ var _ cc.BandwidthEstimator = (*linkEstimator)(nil)
 
 func (e *linkEstimator) AddStream(info *interceptor.StreamInfo, w interceptor.RTPWriter) interceptor.RTPWriter {
 	inner := e.gcc.AddStream(info, w)
-	var twccID uint8
-	for _, x := range info.RTPHeaderExtensions {
-		if x.URI == sdp.TransportCCURI && x.ID > 0 && x.ID < 256 {
-			twccID = uint8(x.ID)
-		}
-	}
+	twccID := twccext.ExtensionID(info)
 	rtxSSRC := info.SSRCRetransmission
 	return interceptor.RTPWriterFunc(func(h *rtp.Header, payload []byte, a interceptor.Attributes) (int, error) {
 		if rtxSSRC != 0 && h.SSRC == rtxSSRC {
@@ -222,20 +217,21 @@ func (e *linkEstimator) sawTWCC(now time.Time, within time.Duration) bool {
 	return at != 0 && now.UnixNano()-at < int64(within)
 }
 
-// congested reports whether GCC sees the link overused or lossy now, and
-// whether it is lossy.
-func (e *linkEstimator) congested() (congested, lossy bool) {
+// congested reports whether GCC sees the link overused or lossy now (its
+// view, which the estimator checks against fresh feedback: see update).
+func (e *linkEstimator) congested() bool {
 	st := e.gcc.GetStats()
 	usage, _ := st["usage"].(string)
 	state, _ := st["state"].(string)
 	loss, _ := st["averageLoss"].(float64)
-	lossy = loss > 0.1
-	return usage == "overuse" || state == "decrease" || lossy, lossy
+	return usage == "overuse" || state == "decrease" || loss > 0.1
 }
 
 // passthroughPacer sends every packet at once through the writer of its
-// stream. Unlike gcc.NoOpPacer it also takes the RTX SSRC of a stream, which
-// the DownTrack writes through the same writer.
+// stream. Unlike gcc.NoOpPacer it also takes a packet of an SSRC it was not
+// given, through the last stream's writer (every writer reaches the same
+// transport); retransmissions on a stream's RTX SSRC no longer come here (see
+// linkEstimator.AddStream).
 type passthroughPacer struct {
 	mu      sync.RWMutex
 	writers map[uint32]interceptor.RTPWriter
@@ -377,12 +373,12 @@ func (b *bandwidthEstimate) update(now time.Time, sending int) {
 		// The probe is judged by the feedback on its own packets; GCC's
 		// state may date from media sent before a pause. Its target is
 		// still followed up while it sees no congestion.
-		if congested, _ := b.link.congested(); !congested {
+		if !b.link.congested() {
 			b.followTargetUp(now)
 		}
 		return
 	}
-	congested, _ := b.link.congested()
+	congested := b.link.congested()
 	lossy, queued := b.confirmed(now)
 	if congested && !lossy && b.isStarved(now) {
 		// Feedback that shows packets arriving later and later while this

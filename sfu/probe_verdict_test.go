@@ -67,7 +67,7 @@ func startProbe(t *testing.T, starved cpuStarvation) (*probedLink, *bandwidthEst
 		return 10 * time.Millisecond
 	})
 	l.feedback()
-	if congested, _ := l.link.congested(); !congested {
+	if !l.link.congested() {
 		t.Fatal("GCC does not see the link congested after 50 % loss")
 	}
 	b := newBandwidthEstimate(l.link, nil, nil)

@@ -39,17 +39,22 @@ var _ interceptor.Interceptor = (*Interceptor)(nil)
 
 // BindLocalStream implements interceptor.Interceptor.
 func (i *Interceptor) BindLocalStream(info *interceptor.StreamInfo, writer interceptor.RTPWriter) interceptor.RTPWriter {
-	var id uint8
-	for _, e := range info.RTPHeaderExtensions {
-		if e.URI == sdp.TransportCCURI && e.ID > 0 && e.ID < 256 {
-			id = uint8(e.ID)
-			break
-		}
-	}
+	id := ExtensionID(info)
 	if id == 0 { // not negotiated for this stream
 		return writer
 	}
 	return &stampingWriter{ic: i, id: id, rtxSSRC: info.SSRCRetransmission, next: writer}
+}
+
+// ExtensionID is the ID the stream negotiated for the transport-wide sequence
+// number, or 0 when it did not.
+func ExtensionID(info *interceptor.StreamInfo) uint8 {
+	for _, e := range info.RTPHeaderExtensions {
+		if e.URI == sdp.TransportCCURI && e.ID > 0 && e.ID < 256 {
+			return uint8(e.ID)
+		}
+	}
+	return 0
 }
 
 type stampingWriter struct {
