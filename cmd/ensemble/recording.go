@@ -20,7 +20,12 @@ import (
 // newRecordingRunner builds the runner of the recordings the API starts: inside
 // this process, its recorders joining through addr, or (recording.workers)
 // queued for record workers.
-func newRecordingRunner(ctx context.Context, cfg *config.Config, st store.Store, hooks *webhook.Notifier, addr net.Addr, log *slog.Logger) (*jobs.Runner, error) {
+//
+// On a cluster (onCluster not nil) a recording is named after the cluster node
+// that runs it (unless recording.node says otherwise: two nodes on one host
+// must not share a name, or one's restart would fail the other's recordings),
+// holds a lease, and is continued by the room's next host if that node is lost.
+func newRecordingRunner(ctx context.Context, cfg *config.Config, st store.Store, hooks *webhook.Notifier, addr net.Addr, onCluster *recordingCluster, log *slog.Logger) (*jobs.Runner, error) {
 	key, secret, ok := recorderKey(cfg.Keys)
 	if !ok && !cfg.Recording.Workers {
 		log.Warn("recording unavailable: no API key to sign the recorders' tokens")
@@ -29,9 +34,17 @@ func newRecordingRunner(ctx context.Context, cfg *config.Config, st store.Store,
 	if err != nil {
 		return nil, err
 	}
+	node := nodeName(cfg.Recording.Node)
+	var clus jobs.Cluster
+	if onCluster != nil {
+		clus = onCluster
+		if cfg.Recording.Node == "" {
+			node = nodeID(cfg)
+		}
+	}
 	r, err := jobs.New(jobs.Config{
-		Store: st, URL: loopbackURL(addr), APIKey: key, APISecret: secret,
-		Dir: cfg.Recording.Dir, Storage: storage, Node: nodeName(cfg.Recording.Node),
+		Store: st, URL: loopbackURL(addr), APIKey: key, APISecret: secret, Cluster: clus,
+		Dir: cfg.Recording.Dir, Storage: storage, Node: node,
 		MaxConcurrent: cfg.Recording.MaxConcurrent, MinFreeBytes: uint64(cfg.Recording.MinFreeMB) << 20,
 		FFmpeg: cfg.Recording.FFmpeg, Webhooks: hooks, Logger: log, Queue: cfg.Recording.Workers,
 	})

@@ -104,7 +104,11 @@ func runServe(ctx context.Context, args []string) error {
 		}
 		defer inner.Close()
 	}
-	recorder, err := newRecordingRunner(ctx, cfg, st, notifier, inner.Addr(), log)
+	var recCluster *recordingCluster // set once the node joined the cluster
+	if rdb != nil {
+		recCluster = &recordingCluster{}
+	}
+	recorder, err := newRecordingRunner(ctx, cfg, st, notifier, inner.Addr(), recCluster, log)
 	if err != nil {
 		return err
 	}
@@ -206,6 +210,7 @@ func runServe(ctx context.Context, args []string) error {
 		}
 		cas.engine.Store(engine)
 		cas.clus.Store(clus)
+		recCluster.clus.Store(clus)
 		defer cas.close() // before the engine and the cluster close
 	}
 

@@ -11,7 +11,8 @@ import (
 // ParticipantJoined is the sfu hook of auto_record (the server chains it after its
 // own): when someone (not a recorder, not hidden) joins a room whose record has
 // auto_record and that is not being recorded, a recording of the per-track files
-// starts. The sfu calls hooks synchronously, so the store is read on a goroutine of
+// starts; on a cluster, a recording of the room whose node was lost is first
+// continued here (takeOver). The sfu calls hooks synchronously, so the store is read on a goroutine of
 // the Runner's. Taking vocab values, not sfu types, keeps the media plane out of the
 // record workers that link this package.
 func (r *Runner) ParticipantJoined(room vocab.RoomInfo, p vocab.ParticipantInfo) {
@@ -33,6 +34,11 @@ func (r *Runner) ParticipantJoined(room vocab.RoomInfo, p vocab.ParticipantInfo)
 func (r *Runner) autoRecord(room string) {
 	ctx, cancel := context.WithTimeout(context.Background(), ledgerTimeout)
 	defer cancel()
+	// A recording whose node was lost goes on here first (cluster.go); auto_record
+	// then finds the room recorded.
+	if _, err := r.takeOver(ctx, room); err != nil {
+		r.log.Error("recording: a lost node's recording not taken over", "room", room, "err", err)
+	}
 	rec, err := r.cfg.Store.GetRoom(ctx, room)
 	if err != nil || !rec.AutoRecord {
 		return

@@ -45,8 +45,9 @@ func (r *Runner) RenewLease(ctx context.Context, id, node string, files []store.
 }
 
 // ExpireLeases marks failed every unfinished recording whose worker's lease
-// lapsed at now: the worker died or lost the server. Its files are those of
-// its last renewal, listed as partial. It returns their ids.
+// lapsed at now: the worker died or lost the server (or, for a cluster node's
+// own recording, the node is no longer registered). Its files are those of its
+// last renewal, listed as partial. It returns their ids.
 func (r *Runner) ExpireLeases(ctx context.Context, now time.Time) ([]string, error) {
 	if r.cfg.Store == nil {
 		return nil, nil
@@ -60,21 +61,22 @@ func (r *Runner) ExpireLeases(ctx context.Context, now time.Time) ([]string, err
 		if rec.Status.Ended() || rec.LeaseUntil.IsZero() || !now.After(rec.LeaseUntil) {
 			continue
 		}
+		why := fmt.Sprintf("record worker %s stopped renewing its claim (it died or lost the server)", rec.Node)
+		if rec.InClusterNode {
+			// A node still registered is alive: its renewals were held up (Redis
+			// unreachable for a while), and it still records.
+			if live, err := r.nodeLive(ctx, rec.Node); err != nil || live {
+				continue
+			}
+			why = fmt.Sprintf("node %s was lost", rec.Node)
+		}
 		var expired bool
 		_, err := r.cfg.Ledger.Update(ctx, rec.ID, func(x *store.Recording) error {
 			if x.Status.Ended() || x.LeaseUntil.IsZero() || !now.After(x.LeaseUntil) {
 				return nil // renewed or ended meanwhile
 			}
 			expired = true
-			x.Reason = fmt.Sprintf("interrupted while %s: record worker %s stopped renewing its claim (it died or lost the server) at %s; the files are partial",
-				x.Status, x.Node, x.LeaseUntil.Format(time.RFC3339))
-			x.Status, x.EndedAt = store.RecordingFailed, now.UTC()
-			files := make([]store.RecordingFile, len(x.Files))
-			for i, f := range x.Files {
-				f.Partial = true
-				files[i] = f
-			}
-			x.Files = files
+			failLost(x, now, why)
 			return nil
 		})
 		if err != nil {
@@ -86,6 +88,15 @@ func (r *Runner) ExpireLeases(ctx context.Context, now time.Time) ([]string, err
 		}
 	}
 	return failed, nil
+}
+
+// nodeLive says whether the cluster node id is registered (true without a
+// cluster: nothing is judged lost then).
+func (r *Runner) nodeLive(ctx context.Context, id string) (bool, error) {
+	if r.cfg.Cluster == nil {
+		return true, nil
+	}
+	return r.cfg.Cluster.NodeLive(ctx, id)
 }
 
 // WatchLeases runs ExpireLeases every quarter of LeaseTTL until ctx ends (a

@@ -36,6 +36,10 @@ func (r *Runner) record(j *job) {
 	defer recorded()
 	id, room := j.rec.ID, j.rec.Room
 	log := r.log.With("recording", id, "room", room)
+	if j.rec.InClusterNode {
+		stopRenewing := r.renewWhileRecording(j.rec)
+		defer stopRenewing()
+	}
 	dir := filepath.Join(r.cfg.Dir, id)
 
 	layout := recording.LayoutNone

@@ -53,6 +53,10 @@ type Config struct {
 	// LeaseTTL is how long a record worker's claim holds without a renewal
 	// (default DefaultLeaseTTL); see ExpireLeases.
 	LeaseTTL time.Duration
+	// Cluster, on a node of a cluster, makes this node's recordings hold a
+	// lease like a worker's and lets the room's next host fail and continue a
+	// recording whose node was lost (see cluster.go). Nil on a single server.
+	Cluster Cluster
 }
 
 // Runner runs recordings on this node.
@@ -159,6 +163,12 @@ func (r *Runner) Admit() error {
 // its recorder joins. It refuses a room that is being recorded already
 // (ErrAlreadyRecording), and beyond the limits (ErrBusy, ErrNoSpace).
 func (r *Runner) Start(ctx context.Context, room string, opts store.RecordingOptions) (store.Recording, error) {
+	return r.start(ctx, room, opts, "")
+}
+
+// start is Start of a recording that continues recording continues (empty for
+// a new one).
+func (r *Runner) start(ctx context.Context, room string, opts store.RecordingOptions, continues string) (store.Recording, error) {
 	if err := checkOptions(opts); err != nil {
 		return store.Recording{}, err
 	}
@@ -191,6 +201,8 @@ func (r *Runner) Start(ctx context.Context, room string, opts store.RecordingOpt
 		CreatedAt: time.Now().UTC(), Location: r.location(id), Files: []store.RecordingFile{}}
 	if r.cfg.Queue {
 		rec.Node, rec.Location = "", ""
+	} else if r.cfg.Cluster != nil {
+		rec.InClusterNode, rec.LeaseUntil, rec.Continues = true, time.Now().Add(r.cfg.LeaseTTL).UTC(), continues
 	}
 	if err := r.cfg.Store.CreateRecording(ctx, rec); err != nil {
 		return store.Recording{}, fmt.Errorf("recording: %w", err)

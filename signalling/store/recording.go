@@ -47,11 +47,21 @@ type Recording struct {
 	// Node is who records it (a server's or a record worker's name); empty
 	// while the job waits for a worker to claim it.
 	Node string `json:"node,omitempty"`
-	// LeaseUntil is, for a recording a record worker claimed, when its claim
-	// lapses unless the worker renews it: a worker that died or lost the
-	// server stops renewing, and the server then marks the recording failed
-	// (package recording/jobs, ExpireLeases). Zero for a server's own.
+	// LeaseUntil is, for a recording a record worker claimed (or a cluster
+	// node's own), when its claim lapses unless the worker renews it: a worker
+	// that died or lost the server stops renewing, and the server then marks
+	// the recording failed (package recording/jobs, ExpireLeases). Zero for a
+	// single server's own.
 	LeaseUntil time.Time `json:"lease_until,omitzero"`
+	// InClusterNode says that Node is a cluster node's id and the recording runs
+	// inside that server: it holds a lease too, and ends when that node is lost
+	// (a record worker's recording does not: its worker is not a cluster node).
+	InClusterNode bool `json:"in_cluster_node,omitempty"`
+	// Continues is the recording this one continues: that one's node was lost
+	// while it recorded, and the room's new host went on recording. ContinuedBy
+	// is the other way round.
+	Continues   string `json:"continues,omitempty"`
+	ContinuedBy string `json:"continued_by,omitempty"`
 	// StopRequested is set by a stop request, for the node that records.
 	StopRequested bool      `json:"stop_requested,omitempty"`
 	CreatedAt     time.Time `json:"created_at"`
