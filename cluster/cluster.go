@@ -208,12 +208,22 @@ func (c *Cluster) beat(ctx context.Context) error {
 		return nil // its rooms are being placed elsewhere: renew none
 	}
 	ttl := c.cfg.TTL.Milliseconds()
-	for _, room := range c.cfg.OpenRooms() {
+	rooms := c.cfg.OpenRooms()
+	for _, room := range rooms {
 		if err := renewOrReclaim.Run(ctx, c.cfg.Redis, []string{c.roomKey(room)}, info.ID, ttl).Err(); err != nil {
 			return err
 		}
 	}
-	return nil
+	// The rooms' admissions last while they are open here (admissions.go).
+	if len(rooms) == 0 {
+		return nil
+	}
+	pipe = c.cfg.Redis.Pipeline()
+	for _, room := range rooms {
+		pipe.PExpire(ctx, c.admittedKey(room), AdmissionTTL)
+	}
+	_, err = pipe.Exec(ctx)
+	return err
 }
 
 // Drain marks the node draining in Redis at once (no new placement goes to it) and

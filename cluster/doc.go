@@ -15,6 +15,8 @@
 //	nodes            the set of node ids ever registered (pruned of expired ones)
 //	room-node:<room> the id of the node hosting the room, expiring after TTL
 //	                 unless the host renews it
+//	room-admitted:<room> the identities a room admin let in through the lobby,
+//	                 expiring AdmissionTTL after the room was last open
 //
 // A node that dies stops renewing: within TTL its rooms have no host, and the next
 // join (a participant reconnecting) places the room again. Placement is one SET NX:

@@ -128,6 +128,10 @@ func runServe(ctx context.Context, args []string) error {
 	cas := newCascader(cfg.Cluster.MaxParticipantsPerNode, relayKey, cfg.Keys[relayKey], log)
 	cas.nearURL = loopbackURL(inner.Addr())
 
+	// The lobby's admissions outlive a node on a cluster (admissions.go).
+	admissions := &clusterAdmissions{log: log}
+	defer admissions.close()
+
 	udpMin, udpMax := cfg.PortRange()
 	// The engine is not tied to ctx: on a signal we drain first, then close it.
 	engine, err := sfu.NewEngine(context.Background(), sfu.Config{
@@ -140,7 +144,7 @@ func runServe(ctx context.Context, args []string) error {
 		MaxParticipantsPerRoom:  cfg.Limits.MaxParticipantsPerRoom,
 		MaxTracksPerParticipant: cfg.Limits.MaxTracksPerParticipant,
 		MaxRooms:                cfg.Limits.MaxRooms,
-		Hooks:                   cas.hooks(withAutoRecord(sfuhooks.Of(notifier), recorder)),
+		Hooks:                   cas.hooks(admissions.withForgottenOnRemoval(withAutoRecord(sfuhooks.Of(notifier), recorder))),
 		Logger:                  log,
 	})
 	if err != nil {
@@ -177,6 +181,7 @@ func runServe(ctx context.Context, args []string) error {
 		Verifier:        verifier,
 		Store:           st,
 		Lobby:           lob,
+		Admissions:      admissions,
 		Logger:          log,
 		ResumeGrace:     cfg.ResumeGrace,
 		MaxMessageBytes: int64(cfg.Limits.MaxMessageBytes),
@@ -211,6 +216,7 @@ func runServe(ctx context.Context, args []string) error {
 		cas.engine.Store(engine)
 		cas.clus.Store(clus)
 		recCluster.clus.Store(clus)
+		admissions.clus.Store(clus)
 		defer cas.close() // before the engine and the cluster close
 	}
 

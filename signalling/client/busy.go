@@ -86,6 +86,19 @@ func (c *Client) dialJoin(ctx context.Context) (*websocket.Conn, protocol.JoinRe
 	}
 	for try := 1; ; try++ {
 		ws, jr, err := c.dial(ctx, "")
+		if errors.Is(err, errKnockAgain) && ctx.Err() == nil {
+			// Still waiting to be let in: the budget of busy refusals starts again.
+			c.log.Info("the lobby's connection ended before a decision; knocking again", "why", err, "url", c.url)
+			if !sleepCtx(ctx, knockAgainWait+rand.N(knockAgainWait)) {
+				return nil, protocol.JoinResponse{}, fmt.Errorf("client: join: %w while knocking again: %w", ctx.Err(), err)
+			}
+			start, end = time.Now(), time.Now().Add(c.opts.joinRetry)
+			if d, ok := ctx.Deadline(); ok && d.Before(end) {
+				end = d
+			}
+			try = 0
+			continue
+		}
 		wait, busy := busyWait(err)
 		if err == nil || !busy || c.opts.joinRetry == 0 {
 			return ws, jr, err

@@ -2,12 +2,14 @@ package client
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sync"
 	"time"
 
 	"github.com/coder/websocket"
 	"github.com/ensemble-sfu/ensemble/signalling/protocol"
+	"github.com/ensemble-sfu/ensemble/vocab"
 )
 
 // LobbyWaiting says the client waits in the room's lobby: Join blocks until a room
@@ -72,6 +74,40 @@ func (c *Client) handleLobby(typ string, m protocol.LobbyGuestEvent) {
 	}
 }
 
+// errKnockAgain: the guest's wait in the lobby ended without a decision because
+// the connection went (the node holding the lobby was lost) or the node moved
+// the room (room_moved). The decision is still to come, on the room's next host:
+// Join knocks again there, through the same URL.
+var errKnockAgain = errors.New("client: the lobby's connection ended before a decision")
+
+// knockAgainWait is the least wait before knocking again (up to twice it, so
+// that the guests of a lost node do not all come back at once).
+const knockAgainWait = 500 * time.Millisecond
+
+// errLobbyRead wraps a failed read of the lobby's connection.
+var errLobbyRead = errors.New("reading the lobby's connection")
+
+// lobbyLost says whether a lobby wait that returned msg and err ended without a
+// decision, and why: the connection failed (not for ctx, nor with a close the
+// server explained), or the server said room_moved.
+func lobbyLost(ctx context.Context, msg protocol.ServerMessage, err error) (string, bool) {
+	switch {
+	case ctx.Err() != nil:
+		return "", false
+	case err != nil:
+		// A close the server explained is its answer; anything but a read error
+		// (a message it sent that cannot be read) is not a lost connection.
+		if closeReason(err) != "" || !errors.Is(err, errLobbyRead) {
+			return "", false
+		}
+		return err.Error(), true
+	}
+	if cl, ok := msg.Body.(protocol.CloseEvent); ok && cl.Reason == vocab.ReasonRoomMoved {
+		return "the room moved to another node", true
+	}
+	return "", false
+}
+
 // waitInLobby runs while the server holds the client in the lobby: it pings as the
 // server asked (a silent connection is dropped) and returns the first message that
 // is neither a pong nor a notice, normally join, close (lobby_refused) or error.
@@ -110,7 +146,7 @@ func (c *Client) waitInLobby(ctx context.Context, ws *websocket.Conn, first prot
 	for {
 		_, b, err := ws.Read(ctx)
 		if err != nil {
-			return protocol.ServerMessage{}, err
+			return protocol.ServerMessage{}, fmt.Errorf("%w: %w", errLobbyRead, err)
 		}
 		msg, err := protocol.DecodeServer(b)
 		if err != nil {

@@ -91,6 +91,10 @@ func (c *Client) dial(ctx context.Context, resumeSID string) (*websocket.Conn, p
 	msg, err := protocol.DecodeServer(b)
 	if err == nil && msg.Type == protocol.TypeLobbyWaiting && resumeSID == "" {
 		msg, err = c.waitInLobby(ctx, ws, msg)
+		if why, lost := lobbyLost(ctx, msg, err); lost {
+			_ = ws.CloseNow()
+			return nil, protocol.JoinResponse{}, fmt.Errorf("%w: %s", errKnockAgain, why)
+		}
 	}
 	if err != nil {
 		_ = ws.CloseNow()

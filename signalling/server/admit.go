@@ -151,7 +151,7 @@ func (s *Server) join(w http.ResponseWriter, r *http.Request, claims *auth.Claim
 		Identity: claims.Identity(), Name: claims.Name, Metadata: claims.Metadata, Kind: claims.Kind,
 		Permissions: claims.Grants.Permissions(), AutoSubscribe: autoSubscribe, VideoCodecs: codecs,
 	}
-	if s.mustKnock(rec, claims) {
+	if s.mustKnock(rec, claims) && !s.admittedBefore(r.Context(), roomName, claims.Identity(), log) {
 		s.joinThroughLobby(w, r, claims, roomName, rec, params, log)
 		return
 	}

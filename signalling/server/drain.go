@@ -74,7 +74,11 @@ func (s *Server) closeAll(reason vocab.CloseReason) {
 	peers := s.peerList()
 	s.mu.Unlock()
 	s.log.Info("closing the remaining participants", "participants", len(peers), "reason", reason)
-	s.endLobbyWaits()
+	cause := errServerClosing
+	if reason == vocab.ReasonRoomMoved {
+		cause = errRoomMoving
+	}
+	s.endLobbyWaits(cause)
 	closePeers(peers, reason)
 	s.waitConns(2 * time.Second)
 }

@@ -22,6 +22,11 @@ import (
 // drain deadline passes.
 var errServerClosing = errors.New("server: closing")
 
+// errRoomMoving ends the lobby wait of guests when this node hands its rooms to
+// others (Evacuate): they are told room_moved and knock again on the room's
+// next host.
+var errRoomMoving = errors.New("server: rooms moving to another node")
+
 // mustKnock says whether the joiner waits in the lobby: the room's record has its
 // lobby on, the server has a lobby, and the joiner is neither a room admin nor a
 // hidden participant (a recorder is no guest) nor let in beforehand (skip_lobby:
@@ -74,6 +79,9 @@ func (s *Server) joinThroughLobby(w http.ResponseWriter, r *http.Request, claims
 	case c.leftLobby():
 		c.finish(vocab.ReasonClientLeft)
 		return
+	case errors.Is(context.Cause(kctx), errRoomMoving):
+		c.finish(vocab.ReasonRoomMoved)
+		return
 	case errors.Is(err, lobby.ErrClosed), errors.Is(context.Cause(kctx), errServerClosing):
 		c.finish(vocab.ReasonServerShutdown)
 		return
@@ -96,7 +104,9 @@ func (s *Server) joinThroughLobby(w http.ResponseWriter, r *http.Request, claims
 		return
 	}
 
-	// Admitted. The sfu's events wait in sink until the join message is queued.
+	// Admitted, also for a later join of this identity (a room moved to another
+	// node). The sfu's events wait in sink until the join message is queued.
+	s.rememberAdmission(roomName, params.Identity, log)
 	sink := &heldSink{c: c}
 	params.Sink = sink
 	room, part, err := s.joinRoom(roomName, rec, params)
@@ -168,8 +178,9 @@ func (c *conn) fail(code, message string) {
 	c.send(outMsg{typ: protocol.TypeError, data: protocol.ErrorMessage{Code: code, Message: message}, final: true})
 }
 
-// endLobbyWaits ends the lobby wait of every guest (server_shutdown).
-func (s *Server) endLobbyWaits() {
+// endLobbyWaits ends the lobby wait of every guest, for cause (errServerClosing:
+// told server_shutdown; errRoomMoving: told room_moved).
+func (s *Server) endLobbyWaits(cause error) {
 	s.mu.Lock()
 	conns := make([]*conn, 0, len(s.conns))
 	for c := range s.conns {
@@ -179,7 +190,7 @@ func (s *Server) endLobbyWaits() {
 	}
 	s.mu.Unlock()
 	for _, c := range conns {
-		c.cancelKnock(errServerClosing)
+		c.cancelKnock(cause)
 	}
 }
 

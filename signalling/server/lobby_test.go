@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 	"path/filepath"
+	"sync"
 	"testing"
 	"time"
 
@@ -239,4 +240,70 @@ func TestLobbySkippedWithTheGrant(t *testing.T) {
 	if msg := e.Body.(protocol.ErrorMessage); e.ReqID != 1 || msg.Code != protocol.CodePermissionDenied {
 		t.Errorf("lobby_admit by a skip_lobby participant: %+v", e)
 	}
+}
+
+// A node handing its rooms to others (Evacuate, a drain on a cluster) tells a
+// guest waiting in a lobby room_moved, not server_shutdown: its client knocks
+// again through the same address and waits on the room's next host.
+func TestEvacuateTellsWaitingGuestsTheRoomMoved(t *testing.T) {
+	srv, lob, _ := startWithLobby(t, map[string]bool{"r": true})
+	g := connect(t, srv.RTCURL(srv.Token("r", "g")), protocol.TypeLobbyWaiting)
+	eventually(t, "g waiting", func() bool { return len(lob.Waiting("r")) == 1 })
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	srv.Signalling.BeginDrain(ctx)
+	srv.Signalling.Evacuate()
+	if r := closeReasonOf(t, g); r != vocab.ReasonRoomMoved {
+		t.Errorf("evacuated: a waiting guest told %q, want room_moved", r)
+	}
+	eventually(t, "the guest no longer waiting", func() bool { return len(lob.Waiting("r")) == 0 })
+}
+
+// admissionSet is an in-memory server.Admissions (the cluster's, on Redis, is
+// exercised by cmd/ensemble's TestClusterNodeLossKeepsTheLobbyState).
+type admissionSet struct {
+	mu  sync.Mutex
+	set map[string]bool // room + "\x00" + identity
+}
+
+func (a *admissionSet) RememberAdmission(_ context.Context, room, identity string) error {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	a.set[room+"\x00"+identity] = true
+	return nil
+}
+
+func (a *admissionSet) Admitted(_ context.Context, room, identity string) (bool, error) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return a.set[room+"\x00"+identity], nil
+}
+
+func (a *admissionSet) ForgetAdmission(_ context.Context, room, identity string) error {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	delete(a.set, room+"\x00"+identity)
+	return nil
+}
+
+// With Admissions, a guest a room admin let in is remembered: when it joins
+// again (its node was lost; here its session simply ended) it comes in
+// without knocking. Another guest still knocks.
+func TestAdmittedGuestJoinsAgainWithoutKnocking(t *testing.T) {
+	adm := &admissionSet{set: map[string]bool{}}
+	srv, lob, _ := startWithLobby(t, map[string]bool{"r": true},
+		servertest.WithServerConfig(func(c *server.Config) { c.Admissions = adm }))
+	admin := connect(t, srv.RTCURL(srv.Token("r", "admin", "join", "subscribe", "room_admin")), protocol.TypeJoin)
+	guest := connect(t, srv.RTCURL(srv.Token("r", "guest")), protocol.TypeLobbyWaiting)
+	eventually(t, "guest waiting", func() bool { return len(lob.Waiting("r")) == 1 })
+	admin.send(protocol.TypeLobbyAdmit, 1, protocol.LobbyDecisionRequest{Identity: "guest"})
+	guest.waitFor(protocol.TypeJoin)
+	if ok, _ := adm.Admitted(context.Background(), "r", "guest"); !ok {
+		t.Fatal("the admission was not remembered")
+	}
+	guest.send(protocol.TypeLeave, 0, nil)
+	closeReasonOf(t, guest)
+
+	connect(t, srv.RTCURL(srv.Token("r", "guest")), protocol.TypeJoin)
+	connect(t, srv.RTCURL(srv.Token("r", "other")), protocol.TypeLobbyWaiting)
 }

@@ -49,6 +49,11 @@ type Config struct {
 	// (shared with the HTTP API, which lists and decides too). Room admins hear
 	// knocks over /rtc. Nil: no lobby, everyone joins at once.
 	Lobby *lobby.Lobby
+	// Admissions, when set, remembers beyond this node which guests a room admin
+	// let in (admissions.go): on a cluster, a guest whose node was lost or
+	// drained comes back without knocking. Nil: a guest's admission lasts as
+	// long as its session.
+	Admissions Admissions
 
 	// ResumeGrace is how long a participant whose connection dropped is kept for a
 	// resume; default DefaultResumeGrace.
@@ -206,7 +211,7 @@ func (s *Server) Close() error {
 	s.draining = true
 	peers := s.peerList()
 	s.mu.Unlock()
-	s.endLobbyWaits()
+	s.endLobbyWaits(errServerClosing)
 	closePeers(peers, vocab.ReasonServerShutdown)
 	// Give the close messages a moment to leave, then cut what is left.
 	s.waitConns(2 * time.Second)
