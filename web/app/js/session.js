@@ -40,6 +40,9 @@ import { busyWaitMs, sessionRetryWaitMs } from "./busy.js";
 
 const DEFAULT_RESUME_GRACE_MS = 20000;
 const DEFAULT_BUSY_BUDGET_MS = 5 * 60 * 1000;
+// The least wait before a guest whose lobby connection ended knocks again (up
+// to twice it, so that the guests of a lost node do not all come back at once).
+const KNOCK_AGAIN_MS = 500;
 
 export class Session extends EventTarget {
   /**
@@ -94,7 +97,7 @@ export class Session extends EventTarget {
    * cancelJoin() is called (then code join_cancelled). */
   async join() {
     this.setState("connecting");
-    const giveUpAt = Date.now() + this.busyBudgetMs;
+    let giveUpAt = Date.now() + this.busyBudgetMs;
     for (let tries = 1; ; tries++) {
       try {
         const msg = await this.openSignal("");
@@ -102,6 +105,19 @@ export class Session extends EventTarget {
         this.setState("connected");
         return msg.data;
       } catch (err) {
+        if (err instanceof SignalError && err.code === "lobby_lost") {
+          // Still to be let in: knock again through the same address, on the
+          // room's next node (the decision is still to come), with a fresh budget.
+          const wait = KNOCK_AGAIN_MS + Math.round(Math.random() * KNOCK_AGAIN_MS);
+          this.log("info", `${err.message}; knocking again in ${wait} ms`);
+          if (!(await this.busyPause(wait))) {
+            const cancelled = new SignalError("client_left", "left the lobby");
+            this.setState("closed", { error: cancelled });
+            throw cancelled;
+          }
+          giveUpAt = Date.now() + this.busyBudgetMs;
+          continue;
+        }
         const wait = busyWaitMs(err);
         if (wait === null || Date.now() + wait > giveUpAt) {
           this.setState("closed", { error: err });
@@ -146,6 +162,10 @@ export class Session extends EventTarget {
       return await sc.connect();
     } catch (err) {
       this.detach(sc);
+      if (sc.wasWaiting && err instanceof SignalError && (err.code === "connect_failed" || err.code === "room_moved")) {
+        // The node holding the lobby was lost, or handed the room to another.
+        throw new SignalError("lobby_lost", "the lobby's connection ended before a decision");
+      }
       if (err instanceof SignalError && err.code === "connect_failed") {
         const why = await preflight(this.url, this.token, resume, this.roomName);
         if (why.unreachable) throw new SignalError("unreachable", "server unreachable");
@@ -504,6 +524,7 @@ export class Session extends EventTarget {
 
   /** cancelWait leaves the lobby while waiting: join() then rejects with code client_left. */
   cancelWait() {
+    this.cancelBusyPause?.(); // between two knocks
     this.signal?.cancelWait();
   }
 

@@ -98,6 +98,7 @@ export class SignalClient extends EventTarget {
     this.pending = new Map(); // req_id -> {resolve, reject, timer, type}
     this.joined = false;
     this.waiting = false; // in the room's lobby: connected, not joined yet
+    this.wasWaiting = false; // the server said lobby_waiting on this connection
     this.closing = false; // we closed, or the server sent close: no "disconnect"
     this.pingTimer = 0;
     this.lastHeard = 0;
@@ -144,6 +145,7 @@ export class SignalClient extends EventTarget {
             // connect timeout no longer applies; keep the socket alive with pings.
             clearTimeout(timer);
             this.waiting = true;
+            this.wasWaiting = true;
             this.startPing(msg.data?.ping_interval_ms);
             this.dispatch(msg, false);
             return;
