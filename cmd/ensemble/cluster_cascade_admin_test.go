@@ -151,6 +151,17 @@ func TestClusterCascadeAPIActsOnSatelliteParticipants(t *testing.T) {
 		if err := adminClient(t, via).RemoveParticipant(ctx, room, gone.identity); err != nil {
 			t.Fatalf("remove %s through %s: %v", gone.identity, via, err)
 		}
+		// The answer came once its node confirmed: the room's listing, read
+		// next through the same node, no longer shows it.
+		ps, err := adminClient(t, via).ListParticipants(ctx, room)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, p := range ps {
+			if p.Identity == gone.identity {
+				t.Errorf("%s still listed through %s right after its removal was answered", gone.identity, via)
+			}
+		}
 		select {
 		case <-gone.c.Done():
 		case <-time.After(10 * time.Second):

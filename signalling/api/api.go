@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/ensemble-sfu/ensemble/cluster"
 	"github.com/ensemble-sfu/ensemble/recording/jobs"
@@ -56,8 +57,11 @@ type Deps struct {
 	Recordings *jobs.Runner
 	// SIP places calls for the sip-participants routes; nil answers them with
 	// 404 sip_disabled.
-	SIP    SIPDialer
-	Logger *slog.Logger
+	SIP SIPDialer
+	// RelayedRemovalWait bounds how long the removal of a participant another
+	// node serves waits for that node's confirmation (default 5 s).
+	RelayedRemovalWait time.Duration
+	Logger             *slog.Logger
 }
 
 // handler serves the API; one per server.

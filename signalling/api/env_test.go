@@ -197,6 +197,13 @@ func (s *sink) Send(ev sfu.Event) {
 	}
 }
 
+// snapshot is a copy of the events so far.
+func (s *sink) snapshot() []sfu.Event {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]sfu.Event(nil), s.events...)
+}
+
 func (s *sink) data() []sfu.DataPacket {
 	s.mu.Lock()
 	defer s.mu.Unlock()

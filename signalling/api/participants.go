@@ -1,10 +1,12 @@
 package api
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"net/http"
 	"slices"
+	"time"
 
 	"github.com/ensemble-sfu/ensemble/internal/label"
 	"github.com/ensemble-sfu/ensemble/sfu"
@@ -95,13 +97,33 @@ func (h *handler) removeParticipant(req *request) *apiwire.Problem {
 		return p
 	}
 	// A participant of another node (relayed) is removed there, and leaves
-	// here when that node says it left: see sfu Participant.Remove.
+	// here when that node says it left: see sfu Participant.Remove. The answer
+	// waits for that, so that a caller who lists the room next does not see it.
 	part.Remove()
 	h.log.Info("participant removed", "room", req.r.PathValue("room"), "participant", part.Identity(),
 		"relayed", part.IsRelayed(), "by", req.claims.APIKey())
+	if part.IsRelayed() {
+		within := cmp.Or(h.RelayedRemovalWait, defaultRelayedRemovalWait)
+		wait := time.NewTimer(within)
+		defer wait.Stop()
+		select {
+		case <-part.Done():
+		case <-wait.C:
+			return newProblem(http.StatusGatewayTimeout, "node_timeout", fmt.Sprintf(
+				"participant %q is served by another node, which was told to remove it but did not confirm within %v; it may still leave (list the room to see)",
+				part.Identity(), within))
+		case <-req.r.Context().Done():
+			return nil // the caller went away
+		}
+	}
 	req.w.WriteHeader(http.StatusNoContent)
 	return nil
 }
+
+// defaultRelayedRemovalWait bounds how long the removal of a participant of
+// another node waits for that node's confirmation (its leave, crossing back):
+// a round trip between nodes, normally milliseconds.
+const defaultRelayedRemovalWait = 5 * time.Second
 
 func (in *UpdateParticipantRequest) validate() *apiwire.Problem {
 	if in.Name == nil && in.Metadata == nil && in.Permissions == nil {

@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"slices"
 	"testing"
+	"time"
 
 	"github.com/ensemble-sfu/ensemble/sfu"
 	"github.com/ensemble-sfu/ensemble/signalling/apiwire"
@@ -132,4 +133,50 @@ func TestMuteTrack(t *testing.T) {
 	e.do("POST", "/api/v1/rooms/r1/participants/alice/tracks/"+tr.SID+"/mute", e.admin, `{}`).problem(t, 422, "invalid_field", "muted")
 	e.do("POST", "/api/v1/rooms/r1/participants/alice/tracks/"+tr.SID+"/mute", e.admin, `{"muted":"yes"}`).problem(t, 400, "invalid_type", "muted")
 	e.do("POST", "/api/v1/rooms/r1/participants/zed/tracks/"+tr.SID+"/mute", e.admin, `{"muted":true}`).problem(t, 404, "participant_not_found")
+}
+
+// A participant of another node (relayed here) is removed by its node: the API
+// answers once that node confirmed (its relay removed it here), so that the next
+// listing does not show it; without a confirmation it answers 504 node_timeout.
+func TestRemovingARelayedParticipantWaitsForItsNode(t *testing.T) {
+	e := newEnv(t, func(d *Deps) { d.RelayedRemovalWait = 2 * time.Second })
+	room, err := e.engine.GetOrCreateRoom("spread")
+	if err != nil {
+		t.Fatal(err)
+	}
+	relaySink := newSink()
+	relay, err := room.Join(sfu.JoinParams{Identity: "relay-node-2", Kind: vocab.ParticipantRelay, Permissions: defaultPerms(), Sink: relaySink})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { relay.Close(vocab.ReasonClientLeft) })
+	for _, id := range []string{"bob", "cyd"} {
+		if err := relay.DeclareRelayed(sfu.RelayedOwner{Identity: id, Name: id}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// The relay's node removes bob when told (as the cascade's bridge does).
+	stop := make(chan struct{})
+	defer close(stop)
+	go func() {
+		for {
+			select {
+			case <-stop:
+				return
+			case <-time.After(10 * time.Millisecond):
+			}
+			for _, ev := range relaySink.snapshot() {
+				if a, ok := ev.(sfu.RelayedAdmin); ok && a.Action == vocab.RelayedRemove && a.Identity == "bob" {
+					_ = relay.RemoveRelayed("bob", vocab.ReasonRemoved)
+				}
+			}
+		}
+	}()
+	e.do("DELETE", "/api/v1/rooms/spread/participants/bob", e.admin, "").ok(t, http.StatusNoContent, nil)
+	if _, ok := room.Participant("bob"); ok {
+		t.Error("bob still in the room when his removal was answered")
+	}
+
+	// cyd's node never confirms.
+	e.do("DELETE", "/api/v1/rooms/spread/participants/cyd", e.admin, "").problem(t, http.StatusGatewayTimeout, "node_timeout")
 }
