@@ -143,21 +143,31 @@ func newMediaEngine() (*webrtc.MediaEngine, error) {
 // path answers NACKs from its own packet cache) and no sender-report generator
 // (the DownTracks send theirs, mapped from the publishers' reports).
 //
-// bwe, when not nil, is the bandwidth estimator of subscriber connections: it
-// must come before the TWCC header extension writer, whose sequence numbers
-// it reads on the way out.
+// bwe, when not nil, makes the registry one of subscriber connections, with
+// bwe as their bandwidth estimator: it must come before the TWCC header
+// extension writer, whose sequence numbers it reads on the way out. A
+// subscriber connection receives no media, so it gets none of the receiving
+// side's interceptors (NACK generator, TWCC feedback, receiver reports): each
+// runs a ticking goroutine per connection (every 100 ms for the first two),
+// and the receiver reports' parsed every RTCP packet the subscriber sends
+// (rtcp.Unmarshal, allocating) for sender reports that never come.
 func newInterceptors(m *webrtc.MediaEngine, bwe interceptor.Factory) (*interceptor.Registry, error) {
 	reg := &interceptor.Registry{}
-	if bwe != nil {
+	subscriber := bwe != nil
+	if subscriber {
 		reg.Add(bwe)
-	}
-	gen, err := nack.NewGeneratorInterceptor()
-	if err != nil {
-		return nil, fmt.Errorf("nack generator: %w", err)
-	}
-	reg.Add(gen)
-	if err := webrtc.ConfigureTWCCSender(m, reg); err != nil {
-		return nil, fmt.Errorf("twcc sender: %w", err)
+		// Subscribers are asked for TWCC feedback, read by the estimator.
+		m.RegisterFeedback(webrtc.RTCPFeedback{Type: webrtc.TypeRTCPFBTransportCC}, webrtc.RTPCodecTypeVideo)
+		m.RegisterFeedback(webrtc.RTCPFeedback{Type: webrtc.TypeRTCPFBTransportCC}, webrtc.RTPCodecTypeAudio)
+	} else {
+		gen, err := nack.NewGeneratorInterceptor()
+		if err != nil {
+			return nil, fmt.Errorf("nack generator: %w", err)
+		}
+		reg.Add(gen)
+		if err := webrtc.ConfigureTWCCSender(m, reg); err != nil {
+			return nil, fmt.Errorf("twcc sender: %w", err)
+		}
 	}
 	// Subscribers' transport-wide sequence numbers let them send TWCC feedback,
 	// the base of their bandwidth estimate.
@@ -172,10 +182,12 @@ func newInterceptors(m *webrtc.MediaEngine, bwe interceptor.Factory) (*intercept
 	// Receiver reports toward publishers only: the DownTracks send their own
 	// sender reports, mapped from the publishers' (package forward, senderreport.go).
 	// Pion's would map the forwarding time instead, and contradict them.
-	rr, err := report.NewReceiverInterceptor()
-	if err != nil {
-		return nil, fmt.Errorf("receiver reports: %w", err)
+	if !subscriber {
+		rr, err := report.NewReceiverInterceptor()
+		if err != nil {
+			return nil, fmt.Errorf("receiver reports: %w", err)
+		}
+		reg.Add(rr)
 	}
-	reg.Add(rr)
 	return reg, nil
 }
