@@ -94,6 +94,25 @@ func freeTCPPorts(t *testing.T, n int) []int {
 	return ports
 }
 
+// startTwoNodes starts node-1 and node-2 on redisAddr, node-2 being the
+// cluster's entry point (its URL is the public one), and waits until both are
+// registered; admin is an API client of node-2.
+func startTwoNodes(t *testing.T, ctx context.Context, redisAddr string) (node1, node2 *clusterNode, admin *apiclient.Client) {
+	t.Helper()
+	ports := freeTCPPorts(t, 2)
+	entry := "http://127.0.0.1:" + strconv.Itoa(ports[1])
+	node1 = startClusterNode(t, redisAddr, "node-1", ports[0], entry)
+	node2 = startClusterNode(t, redisAddr, "node-2", ports[1], entry)
+	admin = devAdmin(t, node2.url)
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(50 * time.Millisecond) {
+		if nodes, err := admin.ListNodes(ctx); err == nil && len(nodes) == 2 {
+			return node1, node2, admin
+		} else if time.Now().After(deadline) {
+			t.Fatalf("both nodes registered: not within 10 s (%d nodes, %v)", len(nodes), err)
+		}
+	}
+}
+
 // devAdmin is an API client with the development key's admin grants.
 func devAdmin(t *testing.T, baseURL string) *apiclient.Client {
 	t.Helper()
@@ -165,19 +184,7 @@ func TestE2EDrainMovesTheRoomWithoutLeaveJoin(t *testing.T) {
 	defer cancel()
 	redisAddr := storetest.StartRedis(t)
 	// node-2 is the entry point: both pages load from it and the API names it.
-	ports := freeTCPPorts(t, 2)
-	port1, port2 := ports[0], ports[1]
-	entry := "http://127.0.0.1:" + strconv.Itoa(port2)
-	node1 := startClusterNode(t, redisAddr, "node-1", port1, entry)
-	node2 := startClusterNode(t, redisAddr, "node-2", port2, entry)
-	admin := devAdmin(t, node2.url)
-	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(50 * time.Millisecond) {
-		if nodes, err := admin.ListNodes(ctx); err == nil && len(nodes) == 2 {
-			break
-		} else if time.Now().After(deadline) {
-			t.Fatalf("both nodes registered: not within 10 s (%d nodes, %v)", len(nodes), err)
-		}
-	}
+	node1, node2, admin := startTwoNodes(t, ctx, redisAddr)
 
 	// Both pages enter through node-2, which relays their signalling to the room's
 	// node: node-1 (both empty, the smallest id is chosen). The drain moves the room

@@ -3,7 +3,6 @@ package web_test
 import (
 	"context"
 	"slices"
-	"strconv"
 	"testing"
 	"time"
 
@@ -27,18 +26,7 @@ func TestE2EDrainKeepsTheLobby(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*e2eTimeout)
 	defer cancel()
 	redisAddr := storetest.StartRedis(t)
-	ports := freeTCPPorts(t, 2)
-	entry := "http://127.0.0.1:" + strconv.Itoa(ports[1])
-	startClusterNode(t, redisAddr, "node-1", ports[0], entry)
-	node2 := startClusterNode(t, redisAddr, "node-2", ports[1], entry)
-	admin := devAdmin(t, node2.url)
-	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(50 * time.Millisecond) {
-		if nodes, err := admin.ListNodes(ctx); err == nil && len(nodes) == 2 {
-			break
-		} else if time.Now().After(deadline) {
-			t.Fatalf("both nodes registered: not within 10 s (%d nodes, %v)", len(nodes), err)
-		}
-	}
+	_, node2, admin := startTwoNodes(t, ctx, redisAddr)
 	const room = "guarded-room"
 	if _, err := admin.CreateRoom(ctx, apiwire.CreateRoomRequest{Name: room, Lobby: true, GuestPolicy: store.GuestAllow}); err != nil {
 		t.Fatal(err)

@@ -9,7 +9,6 @@ import (
 
 	"github.com/ensemble-sfu/ensemble/signalling/apiwire"
 	"github.com/ensemble-sfu/ensemble/signalling/store"
-	"github.com/ensemble-sfu/ensemble/signalling/store/storetest"
 )
 
 // SIGKILL of the node that hosts a room and records it: the recording does not
@@ -23,14 +22,7 @@ func TestClusterNodeLossFailsItsRecordingAndTheNewHostRecordsOn(t *testing.T) {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 120*time.Second)
 	defer cancel()
-	redisAddr := storetest.StartRedis(t)
-	a, urls := startClusterAround(t, ctx, redisAddr)
-	b, c := urls[0], urls[1]
-	f := followRoom(t, ctx, b, c, "taped")
-	keepsFlowing(t, "before the recording", f.received.Load)
-	if host := roomNode(t, ctx, c, "taped"); host != "node-1" {
-		t.Fatalf("the room is on %q, want node-1", host)
-	}
+	a, b, c, _ := followRoomOnNode1(t, ctx, "taped")
 	admin := adminClient(t, c)
 	rec, err := admin.StartRecording(ctx, "taped", apiwire.StartRecordingRequest{})
 	if err != nil {

@@ -40,14 +40,7 @@ func TestClusterNodeLossMovesTheRoomWithin10s(t *testing.T) {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 120*time.Second)
 	defer cancel()
-	redisAddr := storetest.StartRedis(t)
-	a, urls := startClusterAround(t, ctx, redisAddr)
-	b, c := urls[0], urls[1]
-	f := followRoom(t, ctx, b, c, "lost")
-	keepsFlowing(t, "before the kill", f.received.Load)
-	if host := roomNode(t, ctx, c, "lost"); host != "node-1" {
-		t.Fatalf("the room is on %q, want node-1", host)
-	}
+	a, b, _, f := followRoomOnNode1(t, ctx, "lost")
 
 	if err := a.cmd.Process.Kill(); err != nil {
 		t.Fatal(err)
@@ -69,4 +62,20 @@ func TestClusterNodeLossMovesTheRoomWithin10s(t *testing.T) {
 	if others := f.sub.Others(); len(others) != 1 || others[0].Identity != "pub" {
 		t.Errorf("the subscriber sees %+v after the move, want pub alone", others)
 	}
+}
+
+// followRoomOnNode1 starts the cluster of startClusterAround and follows room
+// (followRoom) with its publisher entering through node-2 (b) and its
+// subscriber through node-3 (c); the room is on node-1 (a), media flowing.
+func followRoomOnNode1(t *testing.T, ctx context.Context, room string) (a *serveProcess, b, c string, f *followedRoom) {
+	t.Helper()
+	redisAddr := storetest.StartRedis(t)
+	a, urls := startClusterAround(t, ctx, redisAddr)
+	b, c = urls[0], urls[1]
+	f = followRoom(t, ctx, b, c, room)
+	keepsFlowing(t, "before the node is lost", f.received.Load)
+	if host := roomNode(t, ctx, c, room); host != "node-1" {
+		t.Fatalf("the room is on %q, want node-1", host)
+	}
+	return a, b, c, f
 }
