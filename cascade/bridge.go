@@ -123,7 +123,7 @@ func (b *Bridge) pump(from, to *client.Client, crossed prometheus.Counter) {
 						b.wg.Add(1)
 						go func() {
 							defer b.wg.Done()
-							b.relayLayers(g, to, crossed)
+							b.relayLayers(g, from, to, crossed)
 						}()
 					}
 					continue

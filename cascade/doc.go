@@ -73,11 +73,11 @@
 // the track on the other leg once, as simulcast with the same layers
 // (layers.go). That node's allocator then gives each of its subscribers the
 // layer its bandwidth or request allows, and its dynacast stops at the Bridge
-// the layers nobody there receives. Between the nodes every layer crosses
-// while the Bridge is there (the relay's pinned streams keep them all needed
-// at the origin): the lower layers cost little beside the top one, and a
-// subscriber whose link drops gets its layer at once. A key-frame request on
-// one layer goes back to that layer's stream.
+// the layers nobody there receives; the Bridge then pauses those layers'
+// streams at their source (layerpause.go), so that between the nodes only the
+// layers needed on the far side cross, and resumes one (at a key frame) when
+// it is needed there again. A key-frame request on one layer goes back to that
+// layer's stream.
 //   - Only a token of kind relay with the room_admin grant for exactly this room
 //     is a relay: a relay speaks for others. Nodes mint it with the shared key.
 //   - The near leg costs one loopback WebRTC hop on the satellite (received media

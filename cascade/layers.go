@@ -19,9 +19,11 @@ import (
 // under the track's SID, the others as client.RemoteTrack.LayerOnly. The
 // bridge gathers them and publishes the track once, as simulcast with the same
 // layers, so that the other node's allocator gives each of its subscribers the
-// layer its bandwidth allows, and its dynacast turns off, at the bridge, the
-// layers nobody there receives (they still cross between the nodes: the relay
-// asks for every layer).
+// layer its bandwidth allows. Its dynacast turns off, at the bridge, the layers
+// nobody there receives; the bridge then pauses that layer's stream at its
+// source (layerPauser), so that it stops crossing between the nodes (and, if
+// nobody on the source's node receives it either, the publisher stops sending
+// it); when someone there needs it again, the stream resumes at a key frame.
 
 // layerGroup gathers the layer streams of one simulcast track.
 type layerGroup struct {
@@ -74,7 +76,7 @@ func (b *Bridge) addLayer(rt *client.RemoteTrack, layers int) (g *layerGroup, fi
 // simulcast track, publishes the track with those layers on the other leg on
 // behalf of its owner, and copies each stream's packets to its layer until
 // they end. Layers that did not arrive in time are left out.
-func (b *Bridge) relayLayers(g *layerGroup, to *client.Client, crossed prometheus.Counter) {
+func (b *Bridge) relayLayers(g *layerGroup, from, to *client.Client, crossed prometheus.Counter) {
 	sid := ""
 	defer func() {
 		b.layersMu.Lock()
@@ -113,8 +115,16 @@ func (b *Bridge) relayLayers(g *layerGroup, to *client.Client, crossed prometheu
 			}
 		}
 	}
+	pauser := newLayerPauser(from, streams, b.log)
+	b.wg.Add(1)
+	go func() {
+		defer b.wg.Done()
+		pauser.run(b.ctx)
+	}()
+	defer pauser.stop()
 	opts := client.TrackOptions{
-		Kind: vocab.KindVideo, Source: info.Source, Name: info.Name, MimeType: codec.MimeType,
+		OnLayerEnabled: pauser.set,
+		Kind:           vocab.KindVideo, Source: info.Source, Name: info.Name, MimeType: codec.MimeType,
 		Width: info.Width, Height: info.Height, Layers: layers, Muted: b.publishMuted(sid, info.Muted),
 		Owner: relayedOwner(owner),
 		OnLayerKeyframeRequest: func(layer int) {

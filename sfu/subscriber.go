@@ -159,11 +159,10 @@ type relayLayer struct {
 // republishes the track as simulcast and its allocator gives each local
 // subscriber the layer its bandwidth allows. The top layer keeps the track's
 // SID as its key and track id (what every subscriber sees); the others get
-// vocab.LayerTrackID. Every layer is relayed while the relay is subscribed,
-// needed on its node or not: dynacast at the origin keeps them all on (one
-// layer's bitrate is small beside the top one, and a satellite subscriber
-// whose link drops then gets its layer at once). Nil for anyone but a relay,
-// and for a track of one layer. Not called with p.mu held (it takes pub.mu).
+// vocab.LayerTrackID. A layer stays relayed until the relay pauses its stream
+// (its node's dynacast turned that layer off: nobody there receives it; see
+// package cascade). Nil for anyone but a relay, and for a track of one layer.
+// Not called with p.mu held (it takes pub.mu).
 func (p *Participant) relayLayers(pub *Participant, t *publishedTrack) []relayLayer {
 	if p.kind != vocab.ParticipantRelay {
 		return nil

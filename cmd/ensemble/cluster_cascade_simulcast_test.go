@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"log/slog"
+	"regexp"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -91,6 +92,7 @@ func publishSimulcast(t *testing.T, ctx context.Context, baseURL, room, identity
 // frame it received of the first video it gets, and the packets since.
 type keyframeWatcher struct {
 	identity        string
+	client          *client.Client
 	track           atomic.Pointer[client.RemoteTrack]
 	lastWidth       atomic.Int64
 	packetsSinceKey atomic.Int64
@@ -105,6 +107,7 @@ func watchKeyframes(t *testing.T, ctx context.Context, baseURL, room, identity s
 	if err != nil {
 		t.Fatalf("%s joins: %v", identity, err)
 	}
+	w.client = c
 	done := make(chan struct{})
 	var wg sync.WaitGroup
 	wg.Go(func() {
@@ -186,4 +189,76 @@ func vp8KeyframeWidth(payload []byte) (width int, key bool) {
 		return 0, false
 	}
 	return int(f[6]) | int(f[7]&0x3f)<<8, true
+}
+
+// A layer nobody on a node receives does not cross to it: bob, alone on the
+// other node, receives ada's three-layer camera at the top layer, then asks for
+// the low one; that node's dynacast turns the two upper layers off at the
+// bridge, which pauses their streams at the source, and the host's output (all
+// of it to the relay) falls to about the low layer's rate. When bob asks for
+// the top layer again, it crosses again and he receives it.
+func TestClusterCascadeRelaysOnlyTheLayersNeededThere(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 150*time.Second)
+	defer cancel()
+	redisAddr := storetest.StartRedis(t)
+	var urls []string
+	for i := range 2 {
+		port := freePort(t)
+		args := append(clusterNodeArgs(t, redisAddr, "node-"+strconv.Itoa(i+1), port), "--max-participants-per-node", "1")
+		url, stop := startServe(t, port, args...)
+		t.Cleanup(stop)
+		urls = append(urls, url)
+	}
+	const room = "cascade-layers-needed"
+	publishSimulcast(t, ctx, urls[0], room, "ada")
+	bob := watchKeyframes(t, ctx, urls[1], room, "bob", nil)
+	waitFor(t, 60*time.Second, "bob receiving ada's camera at 1280 pixels wide", func() bool {
+		return bob.lastWidth.Load() == 1280 && bob.packetsSinceKey.Load() >= 30
+	})
+	// hostRate is the host's RTP output over two seconds, in bytes a second:
+	// everything it sends goes to the relay (ada subscribes to nothing).
+	hostRate := func() float64 {
+		before := rtpBytesOut(t, urls[0])
+		start := time.Now()
+		time.Sleep(2 * time.Second)
+		return float64(rtpBytesOut(t, urls[0])-before) / time.Since(start).Seconds()
+	}
+	all := hostRate()
+
+	low := vocab.QualityLow
+	sid := bob.track.Load().TrackSID
+	if err := bob.client.UpdateSubscription(ctx, sid, client.SubscriptionSettings{Quality: &low}); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, 30*time.Second, "bob receiving the low layer", func() bool {
+		return bob.lastWidth.Load() == 320 && bob.packetsSinceKey.Load() >= 30
+	})
+	var lowOnly float64
+	waitFor(t, 30*time.Second, "the host sending less than a third of what it sent with every layer crossing", func() bool {
+		lowOnly = hostRate()
+		return lowOnly < all/3
+	})
+	t.Logf("host output: %.0f kbit/s with every layer crossing, %.0f kbit/s with the low one only", all*8/1000, lowOnly*8/1000)
+
+	high := vocab.QualityHigh
+	if err := bob.client.UpdateSubscription(ctx, sid, client.SubscriptionSettings{Quality: &high}); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, 30*time.Second, "bob receiving the top layer again", func() bool {
+		return bob.lastWidth.Load() == 1280 && bob.packetsSinceKey.Load() >= 30
+	})
+}
+
+// rtpBytesOut reads the node's ensemble_sfu_rtp_bytes_total{direction="out"}.
+func rtpBytesOut(t *testing.T, baseURL string) int64 {
+	t.Helper()
+	m := regexp.MustCompile(`(?m)^ensemble_sfu_rtp_bytes_total\{direction="out"\} (\S+)`).FindStringSubmatch(metricsText(t, baseURL))
+	if m == nil {
+		t.Fatal("no ensemble_sfu_rtp_bytes_total{direction=\"out\"} in /metrics")
+	}
+	v, err := strconv.ParseFloat(m[1], 64)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return int64(v)
 }

@@ -52,6 +52,9 @@ func (t *LocalTrack) setLayerEnabled(layer int, enabled bool) (restarted bool) {
 		return false
 	}
 	was := t.layers.disabled[layer].Swap(!enabled)
+	if was == enabled && t.opts.OnLayerEnabled != nil {
+		t.opts.OnLayerEnabled(layer, enabled)
+	}
 	if was && enabled {
 		t.layers.keyframes[layer].Add(1) // the player restarts the layer at a keyframe
 		return true

@@ -52,6 +52,11 @@ type TrackOptions struct {
 	// the layer asked for (in Layers; 0 without simulcast), so that a relay
 	// asks the source of that layer.
 	OnLayerKeyframeRequest func(layer int)
+	// OnLayerEnabled, when set, is called when the server turns a layer (its
+	// index in Layers) off or on again (dynacast: nobody receives it, or
+	// somebody does again), so that a relay stops or resumes receiving it at
+	// its source. It runs on the client's event goroutine: it must not block.
+	OnLayerEnabled func(layer int, enabled bool)
 	// Backup, on a video track, is its picture in another codec, published
 	// when the server asks for it (backup.go); nil ignores such requests.
 	Backup *BackupSource
