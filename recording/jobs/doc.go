@@ -11,7 +11,9 @@
 //
 // A recording found unfinished in the store when its node starts (Recover)
 // was interrupted: it is marked failed, with the files found on disk listed as
-// partial, never lost silently. A record worker's recording holds a lease
+// partial, never lost silently; with an object storage, those partial files
+// (and those of a recording failed while its node was lost, cluster.go) are
+// then moved there in the background (salvage.go). A record worker's recording holds a lease
 // that the worker renews at each poll (RenewLease, listing its files so far);
 // when the worker dies or loses the server the lease lapses and the server's
 // WatchLeases marks the recording failed with those files as partial

@@ -71,6 +71,9 @@ type Runner struct {
 	running map[string]*job // by recording id
 	closed  bool
 	wg      sync.WaitGroup
+	// bg is the context of background work (salvage.go), ended by Close.
+	bg     context.Context
+	stopBG context.CancelFunc
 }
 
 // job is one recording running here.
@@ -108,6 +111,7 @@ func New(cfg Config) (*Runner, error) {
 		log = slog.Default()
 	}
 	r := &Runner{cfg: cfg, log: log.With("component", "recording"), running: map[string]*job{}}
+	r.bg, r.stopBG = context.WithCancel(context.Background())
 	if _, err := exec.LookPath(cfg.FFmpeg); err != nil {
 		r.composeErr = fmt.Errorf("%w: %w", compose.ErrNoFFmpeg, err)
 		r.log.Warn("recording composition unavailable: ffmpeg not found; recordings keep their per-track files only",
@@ -329,6 +333,7 @@ func (r *Runner) Close(ctx context.Context) error {
 		j.requestStop()
 	}
 	r.mu.Unlock()
+	r.stopBG()
 	done := make(chan struct{})
 	go func() {
 		r.wg.Wait()
@@ -344,7 +349,9 @@ func (r *Runner) Close(ctx context.Context) error {
 
 // Recover marks failed every recording of this node that the store holds as
 // unfinished (the process that recorded it ended without finishing it), with
-// the files found on disk listed as partial. It returns their ids.
+// the files found on disk listed as partial. It returns their ids. With an
+// object storage, it then moves in the background the partial files of those
+// and of this node's recordings failed while it was away (salvage.go).
 func (r *Runner) Recover(ctx context.Context) ([]string, error) {
 	if r.cfg.Store == nil {
 		return nil, nil
@@ -353,8 +360,13 @@ func (r *Runner) Recover(ctx context.Context) ([]string, error) {
 	if err != nil {
 		return nil, fmt.Errorf("recording: recover: %w", err)
 	}
-	var failed []string
+	var failed, salvage []string
+	defer func() { r.salvageAll(salvage) }()
 	for _, rec := range recs {
+		if r.salvagePending(rec) {
+			salvage = append(salvage, rec.ID) // failed while this node was away
+			continue
+		}
 		if rec.Status.Ended() || rec.Node != r.cfg.Node || rec.Node == "" {
 			continue
 		}
@@ -378,6 +390,9 @@ func (r *Runner) Recover(ctx context.Context) ([]string, error) {
 		}
 		r.log.Warn("recording interrupted by a restart: marked failed", "recording", rec.ID, "room", rec.Room, "files", len(files))
 		failed = append(failed, rec.ID)
+		if r.cfg.Storage != nil && len(files) > 0 {
+			salvage = append(salvage, rec.ID)
+		}
 	}
 	return failed, nil
 }

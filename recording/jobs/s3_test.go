@@ -170,3 +170,87 @@ func TestRecordingFailsClearlyWhenS3RefusesTheUpload(t *testing.T) {
 		return len(evs) > 0 && evs[len(evs)-1].Type == jobs.RecordingFailed
 	})
 }
+
+// With an object storage, the partial files a node's cut-short recordings left
+// on its disk are moved there when the node starts again: those of a
+// recording its crash interrupted (Recover marks it failed), and those of one
+// the room's next host failed while the node was lost. They are then listed by
+// object key, and the local copies are gone.
+func TestRecoverMovesPartialFilesToObjectStorage(t *testing.T) {
+	srv := s3test.Start(t)
+	ctx := t.Context()
+	st, err := store.OpenBolt(filepath.Join(t.TempDir(), "ensemble.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	dir := t.TempDir()
+	now := time.Now().UTC()
+	write := func(id string, size int) string {
+		t.Helper()
+		p := filepath.Join(dir, id, "alice-microphone-TR_1-1.ogg")
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, bytes.Repeat([]byte{'o'}, size), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	write("RC_crashed", 2000)
+	lostPath := write("RC_lost", 3000)
+	for _, r := range []store.Recording{
+		{ID: "RC_crashed", Room: "a", Status: store.RecordingRecording, Node: "node-1", CreatedAt: now},
+		{ID: "RC_lost", Room: "b", Status: store.RecordingFailed, Node: "node-1", CreatedAt: now, Reason: "interrupted while recording: node node-1 was lost",
+			Files: []store.RecordingFile{{Path: lostPath, Kind: "audio", Bytes: 2500, Partial: true}}},
+	} {
+		if err := st.CreateRecording(ctx, r); err != nil {
+			t.Fatal(err)
+		}
+	}
+	storage, err := s3store.New(ctx, s3store.Config{Endpoint: srv.Endpoint, Insecure: true,
+		Bucket: srv.Bucket, AccessKey: srv.AccessKey, SecretKey: srv.SecretKey, Prefix: "meetings/"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := jobs.New(jobs.Config{Store: st, Dir: dir, Node: "node-1", Storage: storage, Logger: testLogger(t)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close(context.Background())
+	if failed, err := r.Recover(ctx); err != nil || !slices.Equal(failed, []string{"RC_crashed"}) {
+		t.Fatalf("recovered %v, %v", failed, err)
+	}
+	for id, size := range map[string]int64{"RC_crashed": 2000, "RC_lost": 3000} {
+		var rec store.Recording
+		deadline := time.Now().Add(30 * time.Second)
+		for {
+			if rec, err = st.GetRecording(ctx, id); err == nil && len(rec.Files) == 1 && rec.Files[0].ObjectKey != "" {
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("%s: files not moved to the storage within 30 s: %+v, %v", id, rec, err)
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+		f := rec.Files[0]
+		if rec.Status != store.RecordingFailed || !f.Partial || f.Path != "" || f.Bytes != size || !strings.HasPrefix(f.ObjectKey, "meetings/"+id+"/") ||
+			rec.Location != "s3://recordings/meetings/"+id || !strings.Contains(rec.Reason, "moved to the object storage") {
+			t.Errorf("%s after the restart: %+v", id, rec)
+		}
+		obj, err := os.Stat(filepath.Join(srv.Root, srv.Bucket, f.ObjectKey))
+		if err != nil || obj.Size() != size {
+			t.Errorf("%s: the object: %v, %v; want %d bytes", id, obj, err, size)
+		}
+		deadline = time.Now().Add(10 * time.Second)
+		for {
+			if _, err := os.Stat(filepath.Join(dir, id)); os.IsNotExist(err) {
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("%s: the local copies remain", id)
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+	}
+}
