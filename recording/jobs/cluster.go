@@ -33,7 +33,8 @@ type Cluster interface {
 //     lapsed and the node is not registered any more.
 //
 // The partial files stay where the lost node wrote them (its disk), listed
-// with the sizes of its last renewal.
+// with the sizes of its last renewal, and move to the object storage, when
+// there is one, as soon as that node starts again (salvage.go).
 
 // renewEvery is how often a node renews its recordings' leases: a quarter of
 // the TTL, and at least every 2 s, so that the files listed when the node is
@@ -63,6 +64,12 @@ func (r *Runner) renewWhileRecording(rec store.Recording) (stop func()) {
 			switch {
 			case err == nil, ctx.Err() != nil:
 			case errors.Is(err, ErrEnded):
+				// Another node failed it: this one was thought lost (cut off
+				// from Redis longer than the lease). The room goes on elsewhere,
+				// recorded there: stop here; the end keeps it failed (record.go).
+				r.log.Warn("recording failed by another node while running here (this node was thought lost): stopping it",
+					"recording", rec.ID, "room", rec.Room)
+				r.RequestStop(rec.ID)
 				return
 			default:
 				r.log.Warn("recording: lease not renewed", "recording", rec.ID, "room", rec.Room, "err", err)

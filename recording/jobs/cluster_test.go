@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/ensemble-sfu/ensemble/recording/jobs"
+	"github.com/ensemble-sfu/ensemble/signalling/apiwire"
 	"github.com/ensemble-sfu/ensemble/signalling/store"
 )
 
@@ -77,5 +78,42 @@ func TestLapsedLeaseOfAClusterNodeFailsOnlyWhenTheNodeIsGone(t *testing.T) {
 	if got.Status != store.RecordingFailed || !strings.Contains(got.Reason, "node node-1 was lost") ||
 		len(got.Files) != 1 || !got.Files[0].Partial || got.Files[0].Bytes != 4321 {
 		t.Fatalf("recording %+v", got)
+	}
+}
+
+// A node cut off from the others long enough to be thought lost may still be
+// recording when the room's next host fails its recording: at its next lease
+// renewal it learns so, stops, and leaves the recording failed (the room is
+// recorded elsewhere), its files now whole rather than partial.
+func TestRecordingFailedElsewhereStopsAndStaysFailed(t *testing.T) {
+	nodes := &liveNodes{live: map[string]bool{}}
+	e := newEnv(t, func(c *jobs.Config) { c.Cluster, c.Node = nodes, "node-1" })
+	if _, err := e.admin.CreateRoom(e.ctx, apiwire.CreateRoomRequest{Name: "cut-off"}); err != nil {
+		t.Fatal(err)
+	}
+	e.speak("cut-off", "alice")
+	rec, err := e.admin.StartRecording(e.ctx, "cut-off", apiwire.StartRecordingRequest{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !rec.InClusterNode || rec.LeaseUntil.IsZero() {
+		t.Fatalf("a cluster node's recording without its lease: %+v", rec)
+	}
+	e.waitStatus(rec.ID, store.RecordingRecording)
+	e.waitRecorded(rec.ID, 4<<10)
+	const why = "interrupted while recording: node node-1 was lost"
+	if _, err := e.store.UpdateRecording(e.ctx, rec.ID, func(x *store.Recording) error {
+		x.Status, x.Reason, x.EndedAt = store.RecordingFailed, why, time.Now().UTC()
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	e.waitFor("the recorder stopping", func() bool { return e.runner.Running() == 0 })
+	got, err := e.store.GetRecording(e.ctx, rec.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Status != store.RecordingFailed || got.Reason != why || len(got.Files) != 1 || got.Files[0].Partial || len(got.Manifest) == 0 {
+		t.Fatalf("after its recorder stopped: %+v", got)
 	}
 }

@@ -152,12 +152,18 @@ func (r *Runner) upload(id, dir string, files []store.RecordingFile, composite *
 	return put(&m)
 }
 
-// set writes a change of the recording's state.
+// set writes a change of the recording's state. A recording failed already
+// stays failed, with its reason: another node failed it while this one was
+// thought lost (cluster.go), and the change only brings its files up to date.
 func (r *Runner) set(id string, change func(x *store.Recording)) (store.Recording, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), ledgerTimeout)
 	defer cancel()
 	return r.cfg.Ledger.Update(ctx, id, func(x *store.Recording) error {
+		failed, reason, ended := x.Status == store.RecordingFailed, x.Reason, x.EndedAt
 		change(x)
+		if failed {
+			x.Status, x.Reason, x.EndedAt = store.RecordingFailed, reason, ended
+		}
 		return nil
 	})
 }
