@@ -59,6 +59,9 @@ type Participant struct {
 	// (by client track id) is for (relay.go).
 	ghosts  map[string]*Participant
 	relayed map[string]*Participant
+	// On a relay: the identities whose ghost a newer session replaced here
+	// and whose leave the relay has not told yet (relayidentity.go).
+	replaced map[string]bool
 
 	// relay is set on a ghost: the relay whose publisher connection carries
 	// its tracks. Set before the ghost is known to anyone, never changed.

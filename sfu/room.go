@@ -96,7 +96,8 @@ func (r *Room) Done() <-chan struct{} { return r.done }
 
 // Join adds a participant. An existing participant with the same identity is
 // closed first with ReasonDuplicateIdentity; the others see it leave and the new
-// one join, in that order.
+// one join, in that order. A relayed one is closed on its node too
+// (relayidentity.go).
 func (r *Room) Join(params JoinParams) (*Participant, error) {
 	if params.Identity == "" {
 		return nil, fmt.Errorf("%w: empty identity", ErrInvalidArgument)
@@ -131,7 +132,7 @@ func (r *Room) Join(params JoinParams) (*Participant, error) {
 		return nil, err
 	}
 	if old != nil {
-		old.Close(vocab.ReasonDuplicateIdentity)
+		r.replaceOlder(old) // here or, for a relayed one, on its node too
 	}
 	info := p.Info()
 	// Announced before the others can hear of its departure: a participant
