@@ -3,12 +3,16 @@ package main
 import (
 	"context"
 	"fmt"
+	"log/slog"
+	"slices"
 	"strconv"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/redis/go-redis/v9"
 
+	"github.com/ensemble-sfu/ensemble/signalling/client"
 	"github.com/ensemble-sfu/ensemble/signalling/store/storetest"
 	"github.com/ensemble-sfu/ensemble/vocab"
 )
@@ -32,33 +36,8 @@ func TestClusterCascadeOneIdentityAcrossNodes(t *testing.T) {
 	const x = "xena"
 	ctx, cancel := context.WithTimeout(context.Background(), 180*time.Second)
 	defer cancel()
-	redisAddr := storetest.StartRedis(t)
-	rdb := redis.NewClient(&redis.Options{Addr: redisAddr})
-	t.Cleanup(func() { _ = rdb.Close() })
-	var urls []string
-	for i := range 3 {
-		port := freePort(t)
-		args := append(clusterNodeArgs(t, redisAddr, fmt.Sprintf("node-%d", i+1), port),
-			"--max-participants-per-node", strconv.Itoa(perNode))
-		url, stop := startServe(t, port, args...)
-		t.Cleanup(stop)
-		urls = append(urls, url)
-	}
-	// loads is how many of the room's participants each node serves.
-	loads := func() map[string]int {
-		t.Helper()
-		raw, err := rdb.HGetAll(ctx, "ensemble:room-load:"+room).Result()
-		if err != nil {
-			t.Fatalf("the room's loads: %v", err)
-		}
-		out := map[string]int{}
-		for node, n := range raw {
-			if v, _ := strconv.Atoi(n); v > 0 {
-				out[node] = v
-			}
-		}
-		return out
-	}
+	urls, rdb := startCascadeNodes(t, 3, perNode)
+	loads := func() map[string]int { return roomLoads(t, ctx, rdb, room) }
 	// Everyone joins through node-1; placement chooses the node.
 	join := func(identity string) *rosterMember { return joinRoster(t, ctx, urls[0], room, identity) }
 
@@ -215,5 +194,150 @@ func TestClusterCascadeOneIdentityAcrossNodes(t *testing.T) {
 	rejoin("satellite to satellite", sat1, present["eve"])
 	if l := loads(); l[host] != 2 || l[sat1] != 2 || l[sat2] != 1 {
 		t.Errorf("the room's loads end as %v, want 2 on the host and %s, 1 on %s", l, sat1, sat2)
+	}
+}
+
+// startCascadeNodes starts n node processes (node-1...) on one real Redis,
+// serving at most perNode participants of a room each; it returns their URLs
+// and a client of the Redis.
+func startCascadeNodes(t *testing.T, n, perNode int) ([]string, *redis.Client) {
+	t.Helper()
+	redisAddr := storetest.StartRedis(t)
+	rdb := redis.NewClient(&redis.Options{Addr: redisAddr})
+	t.Cleanup(func() { _ = rdb.Close() })
+	var urls []string
+	for i := range n {
+		port := freePort(t)
+		args := append(clusterNodeArgs(t, redisAddr, fmt.Sprintf("node-%d", i+1), port),
+			"--max-participants-per-node", strconv.Itoa(perNode))
+		url, stop := startServe(t, port, args...)
+		t.Cleanup(stop)
+		urls = append(urls, url)
+	}
+	return urls, rdb
+}
+
+// roomLoads is how many of room's participants each node serves, as the
+// nodes record it in Redis (room-load:<room>).
+func roomLoads(t *testing.T, ctx context.Context, rdb *redis.Client, room string) map[string]int {
+	t.Helper()
+	raw, err := rdb.HGetAll(ctx, "ensemble:room-load:"+room).Result()
+	if err != nil {
+		t.Fatalf("the loads of room %s: %v", room, err)
+	}
+	out := map[string]int{}
+	for node, n := range raw {
+		if v, _ := strconv.Atoi(n); v > 0 {
+			out[node] = v
+		}
+	}
+	return out
+}
+
+// Two sessions of one identity joining at the same instant, one landing on
+// the host and one on the satellite (the host has one seat left): the host
+// orders them, so exactly one is closed with duplicate_identity, whichever
+// reached it first, and the other stays; both nodes' participants see
+// exactly one of it, whose microphone reaches them. Three rounds.
+func TestClusterCascadeSimultaneousJoinsOfOneIdentity(t *testing.T) {
+	const perNode = 2
+	const room = "identity-race"
+	ctx, cancel := context.WithTimeout(context.Background(), 180*time.Second)
+	defer cancel()
+	urls, rdb := startCascadeNodes(t, 2, perNode)
+	loads := func() map[string]int { return roomLoads(t, ctx, rdb, room) }
+	// ada on the host, cyd on the satellite (bob filled the host meanwhile).
+	ada := joinRoster(t, ctx, urls[0], room, "ada")
+	host := roomNode(t, ctx, urls[0], room)
+	bob := joinRoster(t, ctx, urls[0], room, "bob")
+	cyd := joinRoster(t, ctx, urls[0], room, "cyd")
+	if err := bob.c.Leave(ctx); err != nil {
+		t.Fatal(err)
+	}
+	otherNode := func(id string) string {
+		if id == "node-1" {
+			return "node-2"
+		}
+		return "node-1"
+	}
+	waitFor(t, 10*time.Second, "one participant on each node", func() bool {
+		l := loads()
+		return len(l) == 2 && l[host] == 1 && l[otherNode(host)] == 1
+	})
+	for round := range 3 {
+		step := fmt.Sprintf("round %d", round+1)
+		for _, m := range []*rosterMember{ada, cyd} {
+			waitFor(t, 20*time.Second, step+": "+m.identity+" seeing only the other", func() bool { return len(m.c.Others()) == 1 })
+		}
+		var clients [2]*client.Client
+		var errs [2]error
+		var wg sync.WaitGroup
+		for i := range clients {
+			wg.Go(func() {
+				clients[i], errs[i] = client.Join(ctx, urls[i], participantToken(t, room, "yuri"),
+					client.WithLogger(slog.New(slog.DiscardHandler)))
+			})
+		}
+		wg.Wait()
+		var twins [2]*rosterMember
+		for i, c := range clients {
+			if errs[i] != nil {
+				t.Fatalf("%s: yuri joins through %s: %v", step, urls[i], errs[i])
+			}
+			twins[i] = followRoster(t, c, "yuri")
+		}
+		if l := loads(); l[host] > 2 || len(l) != 2 {
+			t.Fatalf("%s: the room's loads are %v", step, l)
+		}
+		var survivor *rosterMember
+		waitFor(t, 20*time.Second, step+": one of the twins closed", func() bool {
+			closed := 0
+			for _, m := range twins {
+				select {
+				case <-m.c.Done():
+					closed++
+				default:
+					survivor = m
+				}
+			}
+			return closed == 1
+		})
+		for _, m := range twins {
+			if m == survivor {
+				continue
+			}
+			if r := m.c.CloseReason(); r == nil || r.Reason != vocab.ReasonDuplicateIdentity {
+				t.Fatalf("%s: the replaced twin was closed with %+v, want duplicate_identity", step, r)
+			}
+		}
+		t.Logf("%s: yuri's session through %s stays", step, urls[slices.Index(twins[:], survivor)])
+		publishPlayingMicrophone(ctx, t, survivor.c)
+		for _, m := range []*rosterMember{ada, cyd} {
+			from := m.packets.Load()
+			waitFor(t, 20*time.Second, step+": "+m.identity+" seeing yuri once, with her microphone", func() bool {
+				n := 0
+				for _, o := range m.c.Others() {
+					if o.Identity == "yuri" {
+						n++
+						if len(o.Tracks) != 1 {
+							return false
+						}
+					}
+				}
+				return n == 1 && m.packets.Load() >= from+25
+			})
+		}
+		select {
+		case <-survivor.c.Done():
+			t.Fatalf("%s: the surviving twin was closed too: %+v", step, survivor.c.CloseReason())
+		default:
+		}
+		if err := survivor.c.Leave(ctx); err != nil {
+			t.Fatal(err)
+		}
+		waitFor(t, 10*time.Second, step+": yuri's leave counted", func() bool {
+			l := loads()
+			return len(l) == 2 && l[host] == 1 && l[host]+l[otherNode(host)] == 2
+		})
 	}
 }
