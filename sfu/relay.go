@@ -19,7 +19,8 @@ import (
 // own ghosts' tracks nor hears of them (joins, changes, mutes, departures), so
 // that nothing goes back to the node it came from. An administrator acting on
 // a ghost (relayadmin.go) is the exception: the relay is told, so that its
-// node acts on the participant itself.
+// node acts on the participant itself; and so is a ghost replaced by a newer
+// session of its identity (relayidentity.go).
 
 // RelayedOwner is the participant of another node a relay publishes for.
 type RelayedOwner struct {
