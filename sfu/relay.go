@@ -186,7 +186,7 @@ func (r *Room) ghostFor(relay *Participant, owner RelayedOwner, joined bool) (*P
 		r.mu.Unlock()
 		return older, nil
 	}
-	if ok && !joined {
+	if ok && (!joined || older.kind == vocab.ParticipantRelay) { // a relay is no session of a participant
 		r.mu.Unlock()
 		return nil, fmt.Errorf("%w: participant %q is already in the room", ErrInvalidArgument, owner.Identity)
 	}
@@ -218,8 +218,11 @@ func (r *Room) ghostFor(relay *Participant, owner RelayedOwner, joined bool) (*P
 	if older != nil {
 		r.replaceOlder(older) // its leave is told before the new session's join
 	}
-	g.announced.Store(true)
-	r.broadcast(ParticipantJoined{Participant: g.Info()}, g)
+	if _, ok := r.announce(g); !ok {
+		// A yet newer session replaced it meanwhile (its relay was told).
+		relay.forgetGhost(g, false)
+		return nil, ErrParticipantClosed
+	}
 	g.log.Info("relayed participant joined", "relay", relay.identity)
 	return g, nil
 }

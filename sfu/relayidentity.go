@@ -40,6 +40,10 @@ import "github.com/ensemble-sfu/ensemble/vocab"
 // replaces here; a relayed one is closed on its node too (its relay is told
 // first, and forgets it).
 func (r *Room) replaceOlder(older *Participant) {
+	if !older.superseded.CompareAndSwap(false, true) {
+		older.Close(vocab.ReasonDuplicateIdentity) // replaced by another at once: waits until it is closed
+		return
+	}
 	if relay := older.relay; relay != nil {
 		relay.forgetGhost(older, true)
 		relay.send(RelayedAdmin{Identity: older.identity, Action: vocab.RelayedReplaced})

@@ -3,6 +3,7 @@ package sfu
 import (
 	"errors"
 	"slices"
+	"sync"
 	"testing"
 
 	"github.com/ensemble-sfu/ensemble/vocab"
@@ -87,6 +88,11 @@ func TestNewestSessionOfAnIdentityReplacesTheOlderAcrossRelays(t *testing.T) {
 		t.Errorf("the replaced session's leave told twice: %v, want ErrInvalidArgument", err)
 	}
 
+	// A relay is nobody's older session.
+	if err := relayB.p.DeclareRelayedJoined(RelayedOwner{Identity: relayC.name}); !errors.Is(err, ErrInvalidArgument) {
+		t.Errorf("a relay declaring another relay's identity as a new session: %v, want ErrInvalidArgument", err)
+	}
+
 	// A local join replaces the relayed session.
 	local := joinClient(t, room, "xena")
 	if xena() != local.p {
@@ -119,5 +125,111 @@ func TestNewestSessionOfAnIdentityReplacesTheOlderAcrossRelays(t *testing.T) {
 	}
 	if room.LocalParticipants() != 1 {
 		t.Errorf("%d local participants, want wally only", room.LocalParticipants())
+	}
+}
+
+// Three sessions of one identity reaching the host at the same instant (one
+// joining here, one through each of two relays), twenty times: every time one
+// stays, the others' news never outlives them (a participant replaced while
+// joining is neither announced nor said to leave, never announced after its
+// leave), the roster of a participant here ends with exactly that one, and
+// each relay whose session did not stay was told it was replaced.
+func TestSimultaneousSessionsOfAnIdentityLeaveOne(t *testing.T) {
+	e := newTestEngine(t)
+	room, _ := e.GetOrCreateRoom("identity-race")
+	wally := joinClient(t, room, "wally")
+	relays := []*testClient{
+		joinClient(t, room, "relay-node-2", func(p *JoinParams) { p.Kind = vocab.ParticipantRelay }),
+		joinClient(t, room, "relay-node-3", func(p *JoinParams) { p.Kind = vocab.ParticipantRelay }),
+	}
+	replacedTold := func(relay *testClient) int {
+		n := 0
+		for _, ev := range relay.log.all() {
+			if a, ok := ev.(RelayedAdmin); ok && a.Action == vocab.RelayedReplaced {
+				n++
+			}
+		}
+		return n
+	}
+	// xenas is wally's roster's sessions of xena: joined, not left.
+	xenas := func() map[string]bool {
+		in := map[string]bool{}
+		for _, ev := range wally.log.all() {
+			switch ev := ev.(type) {
+			case ParticipantJoined:
+				if ev.Participant.Identity == "xena" {
+					in[ev.Participant.SID] = true
+				}
+			case ParticipantLeft:
+				if ev.Participant.Identity == "xena" {
+					delete(in, ev.Participant.SID)
+				}
+			}
+		}
+		return in
+	}
+	told := make([]int, len(relays))
+	for round := range 20 {
+		var wg sync.WaitGroup
+		localLog := newEventLog()
+		var local *Participant
+		var localErr error
+		wg.Go(func() {
+			local, localErr = room.Join(JoinParams{Identity: "xena", Sink: localLog,
+				Permissions: vocab.Permissions{CanPublish: true, CanSubscribe: true}})
+		})
+		for _, relay := range relays {
+			wg.Go(func() { _ = relay.p.DeclareRelayedJoined(RelayedOwner{Identity: "xena", Name: "Xena"}) })
+		}
+		wg.Wait()
+		if localErr != nil {
+			t.Fatalf("round %d: xena's join here: %v", round, localErr)
+		}
+		stays, ok := room.Participant("xena")
+		if !ok {
+			t.Fatalf("round %d: no xena stayed", round)
+		}
+		if got := xenas(); len(got) != 1 || !got[stays.SID()] {
+			var seen []string
+			for _, ev := range wally.log.all() {
+				switch ev := ev.(type) {
+				case ParticipantJoined:
+					seen = append(seen, "joined "+ev.Participant.SID)
+				case ParticipantLeft:
+					seen = append(seen, "left "+ev.Participant.SID)
+				}
+			}
+			t.Fatalf("round %d: wally's roster has xena's sessions %v, want only %s (relayed by %v, local %s); %v", round, got, stays.SID(), stays.relay != nil, local.SID(), seen[max(0, len(seen)-8):])
+		}
+		if stays != local {
+			waitFor(t, "the local xena closed as a duplicate", func() bool {
+				return slices.ContainsFunc(localLog.all(), isEvent(func(c Closed) bool { return c.Reason == vocab.ReasonDuplicateIdentity }))
+			})
+		}
+		for i, relay := range relays {
+			if stays.relay != relay.p {
+				told[i]++
+			}
+			if n := replacedTold(relay); n != told[i] {
+				t.Fatalf("round %d: %s was told %d replacements, want %d", round, relay.name, n, told[i])
+			}
+			// Its node says the replaced session left (it stays if not).
+			if stays.relay != relay.p {
+				if err := relay.p.RemoveRelayed("xena", vocab.ReasonDuplicateIdentity); err != nil {
+					t.Fatalf("round %d: the replaced session's leave from %s: %v", round, relay.name, err)
+				}
+			}
+		}
+		// The one that stayed leaves.
+		if stays.relay != nil {
+			if err := stays.relay.RemoveRelayed("xena", ""); err != nil {
+				t.Fatal(err)
+			}
+		} else {
+			stays.Close(vocab.ReasonClientLeft)
+		}
+		if got := xenas(); len(got) != 0 {
+			t.Fatalf("round %d: wally still sees xena's sessions %v once all left", round, got)
+		}
 	}
 }
