@@ -78,13 +78,14 @@ type Participant struct {
 	sub *subscriberConn
 
 	announced atomic.Bool    // the others were told it joined
+	bandwidth bandwidthStats // the allocator's last figures (as subscriber)
+
 	// announceMu orders the others' news of its join and of its leave
 	// (Room.announce, Room.participantLeft).
 	announceMu sync.Mutex
 	// superseded: a newer session of its identity replaced it (replaceOlder
 	// acts once, whoever else replaces it at the same time).
 	superseded atomic.Bool
-	bandwidth bandwidthStats // the allocator's last figures (as subscriber)
 
 	closeOnce sync.Once
 	done      chan struct{}
