@@ -69,6 +69,9 @@ type Participant struct {
 	// declared, on a ghost: its relay declared it (DeclareRelayed), so it
 	// stays without tracks until its relay removes it. Under mu.
 	declared bool
+	// forgotten, on a ghost: it left its relay's ghosts (removed, replaced,
+	// its last track gone), once. Under its relay's mu (relayidentity.go).
+	forgotten bool
 
 	sinkMu     sync.Mutex // serializes events so that they arrive in order
 	sink       EventSink
@@ -83,9 +86,6 @@ type Participant struct {
 	// announceMu orders the others' news of its join and of its leave
 	// (Room.announce, Room.participantLeft).
 	announceMu sync.Mutex
-	// superseded: a newer session of its identity replaced it (replaceOlder
-	// acts once, whoever else replaces it at the same time).
-	superseded atomic.Bool
 
 	closeOnce sync.Once
 	done      chan struct{}

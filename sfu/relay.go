@@ -123,14 +123,14 @@ func (p *Participant) RemoveRelayed(identity string, reason vocab.CloseReason) e
 	g := p.ghosts[identity]
 	wasReplaced := p.replaced[identity]
 	delete(p.replaced, identity)
+	removed := g != nil && p.forgetGhostLocked(g, false)
 	p.mu.Unlock()
-	if g == nil {
+	if !removed {
 		if wasReplaced {
 			return nil // its leave, after a newer session replaced it here
 		}
 		return fmt.Errorf("%w: this relay relays no participant %q", ErrInvalidArgument, identity)
 	}
-	p.forgetGhost(g, false)
 	if reason == "" {
 		reason = vocab.ReasonClientLeft
 	}
@@ -200,7 +200,7 @@ func (r *Room) ghostFor(relay *Participant, owner RelayedOwner, joined bool) (*P
 
 	relay.mu.Lock()
 	closed := relay.closed
-	if !closed {
+	if !closed && !g.forgotten { // (forgotten: replaced already, its relay told)
 		relay.ghosts[owner.Identity] = g
 	}
 	relay.mu.Unlock()

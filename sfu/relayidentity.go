@@ -39,24 +39,40 @@ import "github.com/ensemble-sfu/ensemble/vocab"
 // replaceOlder closes older, a participant a newer session of its identity
 // replaces here; a relayed one is closed on its node too (its relay is told
 // first, and forgets it).
+//
+// A relayed participant leaves its relay's ghosts once, whoever is first:
+// its relay removing it (RemoveRelayed, or its last track going) or a newer
+// session replacing it (forgetGhost, under the relay's mu). Only a replacement
+// that came first tells the relay: one that left its node already is not
+// closed there again, and one replaced by two newer sessions at once is told
+// once.
+
+// replaceOlder closes older, a participant a newer session of its identity
+// replaces here; a relayed one is closed on its node too (its relay is told
+// first, and forgets it).
 func (r *Room) replaceOlder(older *Participant) {
-	if !older.superseded.CompareAndSwap(false, true) {
-		older.Close(vocab.ReasonDuplicateIdentity) // replaced by another at once: waits until it is closed
-		return
-	}
-	if relay := older.relay; relay != nil {
-		relay.forgetGhost(older, true)
+	if relay := older.relay; relay != nil && relay.forgetGhost(older, true) {
 		relay.send(RelayedAdmin{Identity: older.identity, Action: vocab.RelayedReplaced})
 		older.log.Info("relayed participant replaced by a newer session of its identity; its node told", "relay", relay.identity)
 	}
 	older.Close(vocab.ReasonDuplicateIdentity)
 }
 
-// forgetGhost takes g out of relay p's ghosts and streams; replaced marks its
-// identity as replaced until p says it left.
-func (p *Participant) forgetGhost(g *Participant, replaced bool) {
+// forgetGhost takes g out of relay p's ghosts and streams unless it left them
+// already, and reports whether it did; replaced marks its identity as
+// replaced until p says it left.
+func (p *Participant) forgetGhost(g *Participant, replaced bool) bool {
 	p.mu.Lock()
 	defer p.mu.Unlock()
+	return p.forgetGhostLocked(g, replaced)
+}
+
+// forgetGhostLocked is forgetGhost with p.mu held.
+func (p *Participant) forgetGhostLocked(g *Participant, replaced bool) bool {
+	if g.forgotten {
+		return false
+	}
+	g.forgotten = true
 	if p.ghosts[g.identity] == g {
 		delete(p.ghosts, g.identity)
 	}
@@ -71,6 +87,7 @@ func (p *Participant) forgetGhost(g *Participant, replaced bool) {
 		}
 		p.replaced[g.identity] = true
 	}
+	return true
 }
 
 // wasReplaced reports whether relay p's participant identity was replaced
