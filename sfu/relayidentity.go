@@ -28,7 +28,10 @@ import "github.com/ensemble-sfu/ensemble/vocab"
 // host: a local join there replaces the host's copy of the identity (the same
 // Room.Join), and the host, reached by that join's declaration after, agrees.
 // Two joins at once on two nodes are ordered by the host; each one's node
-// learns the verdict from it.
+// learns the verdict from it. A session replaced while still joining (its
+// connection opening, or its ghost not yet announced) is neither announced
+// nor said to leave, and one announced is said to leave only after
+// (Room.announce): no roster keeps a session that lost.
 //
 // A replaced relayed participant is remembered on its relay until the relay
 // says it left (RemoveRelayed): a declaration of it as a new session meanwhile
