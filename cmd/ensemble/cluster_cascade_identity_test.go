@@ -196,7 +196,7 @@ func TestClusterCascadeOneIdentityAcrossNodes(t *testing.T) {
 	}
 }
 
-// startCascadeNodes starts n node processes (node-1...) on one real Redis,
+// startCascadeNodes starts n nodes (ensemble serve, node-1...) on one real Redis,
 // serving at most perNode participants of a room each; it returns their URLs
 // and a client of the Redis.
 func startCascadeNodes(t *testing.T, n, perNode int) ([]string, *redis.Client) {
