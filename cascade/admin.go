@@ -25,6 +25,9 @@ type Owners interface {
 	// Update changes its name and metadata (nil keeps them) and its
 	// permissions (nil: unchanged).
 	Update(identity string, name, metadata *string, perms *vocab.PermissionsChange) error
+	// Replaced closes it with reason duplicate_identity: a newer session of
+	// its identity joined the room on another node.
+	Replaced(identity string) error
 }
 
 // administer does what ev, from the far leg, says an administrator did on the
@@ -48,6 +51,10 @@ func (b *Bridge) administer(ev client.RelayedAdmin) {
 		err = b.cfg.Owners.MuteTrack(ev.Identity, sid, ev.Muted)
 	case vocab.RelayedUpdate:
 		err = b.cfg.Owners.Update(ev.Identity, ev.Name, ev.Metadata, ev.Permissions)
+	case vocab.RelayedReplaced:
+		// Done before the pump reads on: the newer session's join, next
+		// from the origin, is declared here once this one has left.
+		err = b.cfg.Owners.Replaced(ev.Identity)
 	default:
 		err = fmt.Errorf("unknown action %q", ev.Action)
 	}

@@ -134,10 +134,10 @@ func (b *Bridge) pump(from, to *client.Client, crossed prometheus.Counter) {
 					b.relay(ev.Track, to, crossed)
 				}()
 			case client.ParticipantJoined:
-				b.declare(to, ev.Participant)
+				b.declare(to, ev.Participant, true)
 			case client.ParticipantUpdated:
 				if ev.Participant.SID != from.Self().SID {
-					b.declare(to, ev.Participant)
+					b.declare(to, ev.Participant, false)
 				}
 			case client.ParticipantLeft:
 				b.remove(to, ev.Participant, ev.Reason)
@@ -153,8 +153,10 @@ func (b *Bridge) pump(from, to *client.Client, crossed prometheus.Counter) {
 			case client.RelayedAdmin:
 				// From the origin only: it names this node's participants.
 				// The near leg hears it when this node's API acted on a
-				// relayed participant (Redis unavailable); the origin is
-				// not acted on from here.
+				// relayed participant (Redis unavailable), or a join here
+				// replaced one (the origin decides: the join's declaration
+				// replaces the older session there); the origin is not
+				// acted on from here.
 				if from == b.far {
 					b.administer(ev)
 				}

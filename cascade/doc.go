@@ -54,6 +54,21 @@
 // removes them from the origin first, for their reasons, since their leave may
 // still be on its way through the near leg.
 //
+// # One identity, one participant
+//
+// As on one node, the newest session of an identity replaces the older one
+// room-wide (closed with duplicate_identity), and the origin decides, in the
+// order the sessions reach it (sfu relayidentity.go). The Bridge declares a
+// participant that joins this node, or is here as the Bridge starts, to the
+// origin as a new session (client.DeclareRelayedJoined): there it replaces
+// a participant of its identity, of the origin or of another satellite. A
+// participant of this node replaced there is closed here when the far leg
+// says so (client.RelayedAdmin, vocab.RelayedReplaced, through
+// Config.Owners), before the newer session's join is read from it. Nothing is
+// declared to this node as a new session: the near leg mirrors the origin,
+// and a local join here replaces the origin's copy of its identity (sfu
+// Room.Join) as the origin will, once that join's declaration reaches it.
+//
 // # Administration
 //
 // The API acts on the origin, where a participant of this node is a relayed

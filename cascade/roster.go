@@ -18,25 +18,45 @@ import (
 // participants from it, like their tracks), so nothing comes back the way it
 // went.
 
-// declareAll declares on to everyone already in from's room. Called before
-// the pump reads from's events: a join also queued as an event is declared
-// twice, which changes nothing.
+// declareAll declares on to everyone already in from's room, as they join
+// (they arrive with the bridge). Called before the pump reads from's events:
+// a join also queued as an event is declared twice, which changes nothing.
 func (b *Bridge) declareAll(from, to *client.Client) {
 	for _, o := range from.Others() {
-		b.declare(to, o)
+		b.declare(to, o, true)
 	}
 }
 
 // declare puts o, of the other leg's room, in to's room, or updates it there.
-func (b *Bridge) declare(to *client.Client, o vocab.ParticipantInfo) {
+// A join of this node's participant is declared to the origin as a new
+// session (joined): there it replaces an older session of its identity,
+// wherever that one is (one identity is one participant room-wide; the origin
+// decides, see sfu relayidentity.go). Nothing is declared to this node as a
+// new session: the near leg mirrors the origin, which has decided already, or
+// will once this node's own join of that identity reaches it.
+func (b *Bridge) declare(to *client.Client, o vocab.ParticipantInfo, join bool) {
 	if !relayable(o) {
 		return
 	}
 	ctx, cancel := context.WithTimeout(b.ctx, publishTimeout)
 	defer cancel()
-	if err := to.DeclareRelayed(ctx, *relayedOwner(o)); err != nil && b.ctx.Err() == nil {
-		b.log.Warn("relaying a participant failed", "participant", o.Identity, "err", err)
+	var err error
+	if join && to == b.far {
+		err = to.DeclareRelayedJoined(ctx, *relayedOwner(o))
+	} else {
+		err = to.DeclareRelayed(ctx, *relayedOwner(o))
 	}
+	if err == nil || b.ctx.Err() != nil {
+		return
+	}
+	if to == b.near {
+		// An identity of this node's own, whose newer session here the
+		// origin has yet to hear of (it then replaces the origin's).
+		b.log.Info("a participant of the origin is not relayed: this node has a newer session of its identity",
+			"participant", o.Identity, "err", err)
+		return
+	}
+	b.log.Warn("relaying a participant failed", "participant", o.Identity, "err", err)
 }
 
 // remove takes o out of to's room: it left the other leg's, for reason.

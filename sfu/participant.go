@@ -59,6 +59,9 @@ type Participant struct {
 	// (by client track id) is for (relay.go).
 	ghosts  map[string]*Participant
 	relayed map[string]*Participant
+	// On a relay: the identities whose ghost a newer session replaced here
+	// and whose leave the relay has not told yet (relayidentity.go).
+	replaced map[string]bool
 
 	// relay is set on a ghost: the relay whose publisher connection carries
 	// its tracks. Set before the ghost is known to anyone, never changed.
@@ -66,6 +69,9 @@ type Participant struct {
 	// declared, on a ghost: its relay declared it (DeclareRelayed), so it
 	// stays without tracks until its relay removes it. Under mu.
 	declared bool
+	// forgotten, on a ghost: it left its relay's ghosts (removed, replaced,
+	// its last track gone), once. Under its relay's mu (relayidentity.go).
+	forgotten bool
 
 	sinkMu     sync.Mutex // serializes events so that they arrive in order
 	sink       EventSink
@@ -76,6 +82,10 @@ type Participant struct {
 
 	announced atomic.Bool    // the others were told it joined
 	bandwidth bandwidthStats // the allocator's last figures (as subscriber)
+
+	// announceMu orders the others' news of its join and of its leave
+	// (Room.announce, Room.participantLeft).
+	announceMu sync.Mutex
 
 	closeOnce sync.Once
 	done      chan struct{}

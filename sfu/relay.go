@@ -19,7 +19,8 @@ import (
 // own ghosts' tracks nor hears of them (joins, changes, mutes, departures), so
 // that nothing goes back to the node it came from. An administrator acting on
 // a ghost (relayadmin.go) is the exception: the relay is told, so that its
-// node acts on the participant itself.
+// node acts on the participant itself; and so is a ghost replaced by a newer
+// session of its identity (relayidentity.go).
 
 // RelayedOwner is the participant of another node a relay publishes for.
 type RelayedOwner struct {
@@ -72,15 +73,27 @@ func checkOwnerKind(k vocab.ParticipantKind) error {
 // DeclareRelayed makes owner, a participant of the relay's node, a relayed
 // participant of this room now, with or without tracks, until RemoveRelayed
 // (or the relay leaves). Declared again, its name and metadata are updated
-// and the others get ParticipantUpdated when they changed.
+// and the others get ParticipantUpdated when they changed. Another
+// participant of its identity here refuses it: see DeclareRelayedJoined.
 func (p *Participant) DeclareRelayed(owner RelayedOwner) error {
+	return p.declareRelayed(owner, false)
+}
+
+// DeclareRelayedJoined is DeclareRelayed for a new session: owner just joined
+// the relay's node, or arrives with the relay. It replaces another participant
+// of its identity here, as a join does (relayidentity.go).
+func (p *Participant) DeclareRelayedJoined(owner RelayedOwner) error {
+	return p.declareRelayed(owner, true)
+}
+
+func (p *Participant) declareRelayed(owner RelayedOwner, joined bool) error {
 	if err := p.checkRelayedOwner(owner.Identity, "declares a participant of another node"); err != nil {
 		return err
 	}
 	if err := checkOwnerKind(owner.Kind); err != nil {
 		return err
 	}
-	g, err := p.room.ghostFor(p, owner)
+	g, err := p.room.ghostFor(p, owner, joined)
 	if err != nil {
 		return err
 	}
@@ -108,16 +121,14 @@ func (p *Participant) RemoveRelayed(identity string, reason vocab.CloseReason) e
 	}
 	p.mu.Lock()
 	g := p.ghosts[identity]
-	if g != nil {
-		delete(p.ghosts, identity)
-		for cid, q := range p.relayed {
-			if q == g {
-				delete(p.relayed, cid)
-			}
-		}
-	}
+	wasReplaced := p.replaced[identity]
+	delete(p.replaced, identity)
+	removed := g != nil && p.forgetGhostLocked(g, false)
 	p.mu.Unlock()
-	if g == nil {
+	if !removed {
+		if wasReplaced {
+			return nil // its leave, after a newer session replaced it here
+		}
 		return fmt.Errorf("%w: this relay relays no participant %q", ErrInvalidArgument, identity)
 	}
 	if reason == "" {
@@ -136,7 +147,7 @@ func (p *Participant) AddRelayedTrack(owner RelayedOwner, clientID string, req T
 	if err := checkOwnerKind(owner.Kind); err != nil {
 		return vocab.TrackInfo{}, err
 	}
-	g, err := p.room.ghostFor(p, owner)
+	g, err := p.room.ghostFor(p, owner, false)
 	if err != nil {
 		return vocab.TrackInfo{}, err
 	}
@@ -157,17 +168,26 @@ func (p *Participant) AddRelayedTrack(owner RelayedOwner, clientID string, req T
 }
 
 // ghostFor returns the relay's ghost for owner, creating and announcing it.
-func (r *Room) ghostFor(relay *Participant, owner RelayedOwner) (*Participant, error) {
+// Another participant of owner's identity here (of this node or of another
+// relay) refuses it, unless joined (owner is a new session): then it is the
+// older session and is replaced (relayidentity.go).
+func (r *Room) ghostFor(relay *Participant, owner RelayedOwner, joined bool) (*Participant, error) {
+	if joined && relay.wasReplaced(owner.Identity) {
+		return nil, fmt.Errorf("%w: participant %q of this relay was replaced by a newer session here (its leave is awaited)",
+			ErrInvalidArgument, owner.Identity)
+	}
 	r.mu.Lock()
 	if r.closing {
 		r.mu.Unlock()
 		return nil, ErrRoomClosed
 	}
-	if q, ok := r.participants[owner.Identity]; ok {
+	older, ok := r.participants[owner.Identity]
+	if ok && older.relay == relay {
 		r.mu.Unlock()
-		if q.relay == relay {
-			return q, nil
-		}
+		return older, nil
+	}
+	if ok && (!joined || older.kind == vocab.ParticipantRelay) { // a relay is no session of a participant
+		r.mu.Unlock()
 		return nil, fmt.Errorf("%w: participant %q is already in the room", ErrInvalidArgument, owner.Identity)
 	}
 	g := newParticipant(r, JoinParams{
@@ -180,16 +200,29 @@ func (r *Room) ghostFor(relay *Participant, owner RelayedOwner) (*Participant, e
 
 	relay.mu.Lock()
 	closed := relay.closed
-	if !closed {
+	if !closed && !g.forgotten { // (forgotten: replaced already, its relay told)
 		relay.ghosts[owner.Identity] = g
 	}
 	relay.mu.Unlock()
 	if closed {
+		if older != nil { // it stays: nothing newer came after all
+			r.mu.Lock()
+			if r.participants[owner.Identity] == g {
+				r.participants[owner.Identity] = older
+			}
+			r.mu.Unlock()
+		}
 		g.Close(vocab.ReasonClientLeft)
 		return nil, ErrParticipantClosed
 	}
-	g.announced.Store(true)
-	r.broadcast(ParticipantJoined{Participant: g.Info()}, g)
+	if older != nil {
+		r.replaceOlder(older) // its leave is told before the new session's join
+	}
+	if _, ok := r.announce(g); !ok {
+		// A yet newer session replaced it meanwhile (its relay was told).
+		relay.forgetGhost(g, false)
+		return nil, ErrParticipantClosed
+	}
 	g.log.Info("relayed participant joined", "relay", relay.identity)
 	return g, nil
 }
@@ -237,16 +270,7 @@ func (p *Participant) unpublishRelayed(trackSID string) error {
 	last := len(g.tracks) == 0 && !g.declared
 	g.mu.Unlock()
 	if last {
-		p.mu.Lock()
-		if p.ghosts[g.identity] == g {
-			delete(p.ghosts, g.identity)
-		}
-		for cid, q := range p.relayed {
-			if q == g {
-				delete(p.relayed, cid)
-			}
-		}
-		p.mu.Unlock()
+		p.forgetGhost(g, false)
 		g.Close(vocab.ReasonClientLeft)
 	}
 	return nil

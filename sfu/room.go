@@ -96,7 +96,8 @@ func (r *Room) Done() <-chan struct{} { return r.done }
 
 // Join adds a participant. An existing participant with the same identity is
 // closed first with ReasonDuplicateIdentity; the others see it leave and the new
-// one join, in that order.
+// one join, in that order. A relayed one is closed on its node too
+// (relayidentity.go).
 func (r *Room) Join(params JoinParams) (*Participant, error) {
 	if params.Identity == "" {
 		return nil, fmt.Errorf("%w: empty identity", ErrInvalidArgument)
@@ -126,19 +127,26 @@ func (r *Room) Join(params JoinParams) (*Participant, error) {
 	r.mu.Unlock()
 	r.engine.stats.participants.Add(1) // Close takes it back, whatever happens next
 
-	if err := p.open(); err != nil {
+	err := p.open()
+	if old != nil {
+		// Out of the room's participants already, whatever becomes of p:
+		// closed here or, for a relayed one, on its node too.
+		r.replaceOlder(old)
+	}
+	if err != nil {
+		if p.isClosed() {
+			// A newer session of its identity replaced it as it opened:
+			// it joined and was replaced, as its sink's Closed says.
+			return p, nil
+		}
 		p.Close(vocab.ReasonTransportFailure)
 		return nil, err
 	}
-	if old != nil {
-		old.Close(vocab.ReasonDuplicateIdentity)
-	}
-	info := p.Info()
-	// Announced before the others can hear of its departure: a participant
-	// closed while joining is neither announced nor said to leave.
-	p.announced.Store(true)
-	if !info.Hidden {
-		r.broadcast(ParticipantJoined{Participant: info}, p)
+	info, ok := r.announce(p)
+	if !ok {
+		// Closed while joining (a newer session of its identity replaced
+		// it, on this node or another): its sink has its Closed.
+		return p, nil
 	}
 	if params.Kind == vocab.ParticipantRecorder {
 		r.broadcast(RoomUpdated{Room: r.Info()}, nil) // everyone knows the room is recorded
@@ -259,6 +267,28 @@ func (r *Room) Close(reason vocab.CloseReason) {
 	r.engine.roomClosed(r)
 }
 
+// announce tells the others p joined, unless p closed already: a participant
+// closed while joining is neither announced nor said to leave. It holds
+// p.announceMu, as participantLeft does to tell of its leave, so that nobody
+// hears of the leave before the join (p replaced by a newer session of its
+// identity as it joins: two joins at once, on one node or two).
+func (r *Room) announce(p *Participant) (vocab.ParticipantInfo, bool) {
+	p.announceMu.Lock()
+	defer p.announceMu.Unlock()
+	p.mu.Lock()
+	closed := p.closed
+	p.mu.Unlock()
+	if closed {
+		return vocab.ParticipantInfo{}, false
+	}
+	info := p.Info()
+	p.announced.Store(true)
+	if !info.Hidden {
+		r.broadcast(ParticipantJoined{Participant: info}, p)
+	}
+	return info, true
+}
+
 // removeParticipant forgets p (unless a newer participant with its identity
 // replaced it) and reports whether the room is now empty.
 func (r *Room) removeParticipant(p *Participant) (empty bool) {
@@ -275,10 +305,13 @@ func (r *Room) participantLeft(p *Participant, info vocab.ParticipantInfo, reaso
 	if p.relay == nil { // a ghost is counted on its own node
 		r.engine.stats.participants.Add(-1)
 	}
-	if p.announced.Load() {
-		if !info.Hidden {
-			r.broadcast(ParticipantLeft{Participant: info, Reason: reason}, p)
-		}
+	p.announceMu.Lock()
+	announced := p.announced.Load()
+	if announced && !info.Hidden {
+		r.broadcast(ParticipantLeft{Participant: info, Reason: reason}, p)
+	}
+	p.announceMu.Unlock()
+	if announced {
 		if p.kind == vocab.ParticipantRecorder {
 			r.broadcast(RoomUpdated{Room: r.Info()}, p)
 		}

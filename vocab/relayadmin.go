@@ -2,7 +2,8 @@ package vocab
 
 // RelayedAction is what an administrator did, on the node hosting a room, to a
 // participant another node serves (a relayed participant, package cascade):
-// the serving node does the same to the participant itself.
+// the serving node does the same to the participant itself. One is the room's
+// doing, not an administrator's: RelayedReplaced.
 type RelayedAction string
 
 // The relayed actions, one per API action on a participant.
@@ -13,9 +14,15 @@ const (
 	RelayedMute RelayedAction = "mute"
 	// RelayedUpdate changes its name, metadata or permissions.
 	RelayedUpdate RelayedAction = "update"
+	// RelayedReplaced says a newer session of the participant's identity
+	// joined the room (on the room's node or through another relay): one
+	// identity is one participant room-wide, so its node closes it with
+	// reason duplicate_identity, as a node does with an older session of
+	// its own.
+	RelayedReplaced RelayedAction = "replaced"
 )
 
 // Valid reports whether a is one of the relayed actions.
 func (a RelayedAction) Valid() bool {
-	return a == RelayedRemove || a == RelayedMute || a == RelayedUpdate
+	return a == RelayedRemove || a == RelayedMute || a == RelayedUpdate || a == RelayedReplaced
 }

@@ -46,6 +46,17 @@ func (o roomOwners) MuteTrack(identity, trackSID string, muted bool) error {
 	return nil
 }
 
+// Replaced closes the participant as a node closes the older session of an
+// identity that joins again: a newer session joined on another node.
+func (o roomOwners) Replaced(identity string) error {
+	p, err := o.participant(identity)
+	if err != nil {
+		return err
+	}
+	p.Close(vocab.ReasonDuplicateIdentity)
+	return nil
+}
+
 func (o roomOwners) Update(identity string, name, metadata *string, perms *vocab.PermissionsChange) error {
 	p, err := o.participant(identity)
 	if err != nil {

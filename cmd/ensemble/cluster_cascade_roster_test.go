@@ -55,12 +55,17 @@ func joinRoster(t *testing.T, ctx context.Context, baseURL, room, identity strin
 // joinRosterAs is joinRoster with a token of the caller's.
 func joinRosterAs(t *testing.T, ctx context.Context, baseURL, room, identity, token string) *rosterMember {
 	t.Helper()
-	m := &rosterMember{identity: identity, muted: map[string][]bool{}, left: map[string]vocab.CloseReason{}}
 	c, err := client.Join(ctx, baseURL, token, client.WithLogger(slog.New(slog.DiscardHandler)))
 	if err != nil {
 		t.Fatalf("%s joins %s through %s: %v", identity, room, baseURL, err)
 	}
-	m.c = c
+	return followRoster(t, c, identity)
+}
+
+// followRoster records the roster events c, joined as identity, gets until
+// the test ends.
+func followRoster(t *testing.T, c *client.Client, identity string) *rosterMember {
+	m := &rosterMember{identity: identity, c: c, muted: map[string][]bool{}, left: map[string]vocab.CloseReason{}}
 	stop := make(chan struct{})
 	var wg sync.WaitGroup
 	wg.Go(func() {

@@ -25,7 +25,14 @@ type RelayParticipantRequest struct {
 	// Kind is the participant's kind on the relay's node, fixed when it is
 	// first declared; empty is standard. Never relay (a relay is not shown).
 	Kind vocab.ParticipantKind `json:"kind,omitempty"`
-	Left bool                  `json:"left,omitempty"`
+	// Joined marks the declaration of a new session: the participant just
+	// joined the relay's node, or the relay just joined this room with it
+	// there. It is newer than any other participant of its identity here
+	// (of this node, or relayed by another relay), which it replaces (closed
+	// with duplicate_identity). Without it a declaration never replaces
+	// anyone: a participant of that identity here refuses it.
+	Joined bool `json:"joined,omitempty"`
+	Left   bool `json:"left,omitempty"`
 	// Reason, with Left only, is why the participant left the relay's node
 	// (removed, token_expired, ...); the others here are told the same.
 	// Empty is client_left.
@@ -40,8 +47,8 @@ func (m RelayParticipantRequest) validate() error {
 		return invalid("identity %v", err)
 	}
 	if m.Left {
-		if m.Name != "" || m.Metadata != "" || m.Kind != "" {
-			return invalid("name, metadata and kind are not sent with left (the participant leaves)")
+		if m.Name != "" || m.Metadata != "" || m.Kind != "" || m.Joined {
+			return invalid("name, metadata, kind and joined are not sent with left (the participant leaves)")
 		}
 		if m.Reason != "" && !m.Reason.Valid() {
 			return invalid("reason %q is not a close reason", m.Reason)

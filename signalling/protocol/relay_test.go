@@ -18,6 +18,7 @@ func TestRelayParticipantDecodes(t *testing.T) {
 		{`{"type":"relay_participant","req_id":5,"data":{"identity":"ada","left":true}}`, RelayParticipantRequest{Identity: "ada", Left: true}},
 		{`{"type":"relay_participant","req_id":5,"data":{"identity":"salle-zola","kind":"sip"}}`, RelayParticipantRequest{Identity: "salle-zola", Kind: vocab.ParticipantSIP}},
 		{`{"type":"relay_participant","req_id":5,"data":{"identity":"ada","left":true,"reason":"removed"}}`, RelayParticipantRequest{Identity: "ada", Left: true, Reason: vocab.ReasonRemoved}},
+		{`{"type":"relay_participant","req_id":5,"data":{"identity":"ada","name":"Ada","joined":true}}`, RelayParticipantRequest{Identity: "ada", Name: "Ada", Joined: true}},
 	}
 	for _, tc := range tests {
 		msg, err := DecodeClient([]byte(tc.in))
@@ -42,8 +43,10 @@ func TestRelayParticipantRefusedPrecisely(t *testing.T) {
 		{`{"type":"relay_participant","req_id":1,"data":{"identity":"ada\u0007"}}`, CodeInvalidArgument, "relay_participant: identity "},
 		{`{"type":"relay_participant","req_id":1,"data":{"identity":"ada","name":"` + long + `"}}`, CodeInvalidArgument, "relay_participant: name "},
 		{`{"type":"relay_participant","req_id":1,"data":{"identity":"ada","metadata":"` + strings.Repeat("m", 70000) + `"}}`, CodeInvalidArgument, "relay_participant: metadata "},
-		{`{"type":"relay_participant","req_id":1,"data":{"identity":"ada","left":true,"name":"Ada"}}`, CodeInvalidArgument, "name, metadata and kind are not sent with left"},
-		{`{"type":"relay_participant","req_id":1,"data":{"identity":"ada","left":true,"kind":"sip"}}`, CodeInvalidArgument, "name, metadata and kind are not sent with left"},
+		{`{"type":"relay_participant","req_id":1,"data":{"identity":"ada","left":true,"name":"Ada"}}`, CodeInvalidArgument, "name, metadata, kind and joined are not sent with left"},
+		{`{"type":"relay_participant","req_id":1,"data":{"identity":"ada","left":true,"kind":"sip"}}`, CodeInvalidArgument, "name, metadata, kind and joined are not sent with left"},
+		{`{"type":"relay_participant","req_id":1,"data":{"identity":"ada","left":true,"joined":true}}`, CodeInvalidArgument, "name, metadata, kind and joined are not sent with left"},
+		{`{"type":"relay_participant","req_id":1,"data":{"identity":"ada","joined":1}}`, CodeMalformedMessage, `"joined" must be a boolean`},
 		{`{"type":"relay_participant","req_id":1,"data":{"identity":"ada","kind":"relay"}}`, CodeInvalidArgument, `relay_participant: kind "relay": a relay is never relayed`},
 		{`{"type":"relay_participant","req_id":1,"data":{"identity":"ada","kind":"robot"}}`, CodeInvalidArgument, `relay_participant: kind "robot" is not a participant kind`},
 		{`{"type":"relay_participant","req_id":1,"data":{"identity":"ada","kind":7}}`, CodeMalformedMessage, `"kind"`},

@@ -5,7 +5,8 @@ import "github.com/ensemble-sfu/ensemble/vocab"
 // TypeRelayedAdmin (server → relay) tells a relay that an administrator acted,
 // on this node, on a participant the relay declared or published for: the
 // relay's node does the same to the participant itself, and relays the
-// result back as any change of it.
+// result back as any change of it. With action replaced, the room itself
+// acted: a newer session of the participant's identity joined it.
 const TypeRelayedAdmin = "relayed_admin" // RelayedAdminEvent
 
 // RelayedAdminEvent names the relayed participant and what was done to it.

@@ -11,6 +11,7 @@ func TestRelayedAdminRoundTrip(t *testing.T) {
 	name, no := "Bob B.", false
 	for _, ev := range []RelayedAdminEvent{
 		{Identity: "bob", Action: vocab.RelayedRemove},
+		{Identity: "bob", Action: vocab.RelayedReplaced},
 		{Identity: "bob", Action: vocab.RelayedMute, TrackSID: "TR_1", Muted: true},
 		{Identity: "bob", Action: vocab.RelayedUpdate, Name: &name,
 			Permissions: &PermissionsChange{CanPublish: &no, Sources: []vocab.Source{vocab.SourceMicrophone}}},

@@ -128,7 +128,12 @@ func (p *peer) relayParticipant(c *conn, id uint32, typ string, req protocol.Rel
 		p.reply(c, id, typ, p.part.RemoveRelayed(req.Identity, req.Reason))
 		return
 	}
-	p.reply(c, id, typ, p.part.DeclareRelayed(sfu.RelayedOwner{Identity: req.Identity, Name: req.Name, Metadata: req.Metadata, Kind: req.Kind}))
+	owner := sfu.RelayedOwner{Identity: req.Identity, Name: req.Name, Metadata: req.Metadata, Kind: req.Kind}
+	if req.Joined {
+		p.reply(c, id, typ, p.part.DeclareRelayedJoined(owner))
+		return
+	}
+	p.reply(c, id, typ, p.part.DeclareRelayed(owner))
 }
 
 // reply acks a request that succeeded or refuses one that failed.
