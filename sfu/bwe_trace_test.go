@@ -49,3 +49,23 @@ func traceBandwidth(t *testing.T, e *Engine) {
 		}
 	})
 }
+
+// waitNotStarved waits (up to 15 s) until e's starvation meter has not seen
+// this process starved of CPU for a second; past that it goes on, logging it.
+func waitNotStarved(t *testing.T, e *Engine) {
+	t.Helper()
+	deadline := time.Now().Add(15 * time.Second)
+	quiet := 0
+	for quiet < 10 {
+		if time.Now().After(deadline) {
+			t.Logf("the process was still starved of CPU after 15 s; going on")
+			return
+		}
+		if e.starvation.Starved(time.Now()) {
+			quiet = 0
+		} else {
+			quiet++
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}

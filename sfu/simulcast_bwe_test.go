@@ -230,6 +230,7 @@ func TestDynacastStopsAndRestartsLayers(t *testing.T) {
 // full quality and the camera is lowered.
 func TestAllocatorKeepsScreenShare(t *testing.T) {
 	e := newTestEngine(t)
+	traceBandwidth(t, e)
 	room, _ := e.GetOrCreateRoom("priorities")
 	a := joinClient(t, room, "alice")
 	c := joinClient(t, room, "carol")
@@ -243,8 +244,19 @@ func TestAllocatorKeepsScreenShare(t *testing.T) {
 	sw, cw := b.watch(watches, screen.info.SID), b.watch(watches, cam.info.SID)
 	waitLayer(t, sw, 2, rampTimeout)
 	time.Sleep(time.Second)
+	// This test is about the allocator's priorities, not about the estimator
+	// on a starved machine: the link is capped once the process is no longer
+	// starved of CPU (the previous test's teardown, under -race, can starve it
+	// for a second or two; the estimator then holds its estimate while the
+	// capped link's queue grows, and its recovery can outlast the wait below).
+	waitNotStarved(t, e)
 
-	link.SetRate(1_400_000) // both high need 1.75 Mbit/s with headers and key frames; screen high fits
+	// Both high need 1.75 Mbit/s with headers and key frames; screen high and
+	// camera low fit with room for the probe toward screen high (about 1.57
+	// Mbit/s from an estimate fallen to 0.8 after the cap's queue: at 1.4 that
+	// probe queued and failed every time, and the screen share could stay on
+	// medium for good; see BENCHMARKS.md, the estimator's known weakness).
+	link.SetRate(1_600_000)
 	// Wait for 1 s (in 100 ms samples) of screen at full quality and camera
 	// lower: the camera may still move between low and medium meanwhile.
 	deadline := time.Now().Add(12 * time.Second)
