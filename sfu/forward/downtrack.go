@@ -338,6 +338,8 @@ func (d *DownTrack) Close() {
 	}
 	d.startOnce.Do(func() {}) // no Start after Close
 	if first {
+		d.mu.Lock() // a UseWriteQueue under way has stored its queue
+		d.mu.Unlock()
 		d.stopWriter()
 	}
 	if !d.started {

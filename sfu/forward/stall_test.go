@@ -231,3 +231,26 @@ func TestStalledSubscriberResumesAtKeyFrame(t *testing.T) {
 		t.Fatalf("stats after the stall: %+v", s)
 	}
 }
+
+// TestCloseDuringABlockedWrite: Close returns while the writer goroutine is
+// blocked in the transport (package sfu closes a DownTrack it unsubscribes
+// before the connection); the goroutine ends as soon as the write returns.
+func TestCloseDuringABlockedWrite(t *testing.T) {
+	defer goleak.VerifyNone(t)
+	up := newVideoUp(nil, nil)
+	l := attachLayer(up, vocab.QualityHigh, 1)
+	stuck := newBlockingWriter()
+	d := bindStallable(t, up, stuck, nil)
+	feed := &videoFeed{t: t, now: time.Now()}
+	for i := range 3 {
+		raw, now := feed.next(i == 0)
+		l.handle(raw, now)
+	}
+	<-stuck.entered
+	d.Close()
+	close(stuck.release)
+	<-d.queue.Load().done
+	if n := stuck.count(); n != 1 {
+		t.Fatalf("%d packets written after Close, want only the one being written", n)
+	}
+}
