@@ -2,6 +2,7 @@ package forward
 
 import (
 	"log/slog"
+	"time"
 
 	"github.com/pion/rtcp"
 	"github.com/pion/rtp"
@@ -19,7 +20,17 @@ import (
 // nothing more is queued (the forwarder drops its packets, like those of a
 // paused one), OnStall(true) tells package sfu, which tells the participant;
 // once the writer has emptied the queue, the stall ends like any pause, from
-// the next key frame (requested), and OnStall(false) is called.
+// the next key frame (requested), and OnStall(false) is called. A link that
+// is slow rather than stuck stalls again soon after: each resume costs a key
+// frame, which every subscriber of the layer receives, so a stall within
+// stallRecent of the last resume waits before it ends, twice as long each
+// time (stallBackoffMin up to stallBackoffMax).
+
+const (
+	stallRecent     = 10 * time.Second
+	stallBackoffMin = 500 * time.Millisecond
+	stallBackoffMax = 4 * time.Second
+)
 
 // UseWriteQueue makes the DownTrack write through a queue and a writer
 // goroutine of its own, for a transport whose writes can block. It is for
@@ -88,8 +99,30 @@ func (d *DownTrack) runWriter(q *writeQueue) {
 			q.writing.Store(false)
 			q.release()
 		}
+		if !d.stalled.Load() {
+			continue
+		}
+		if wait := q.nextBackoff(monoNanos(time.Now())); wait > 0 {
+			select {
+			case <-q.after(wait):
+			case <-d.closeCh:
+				return
+			}
+		}
 		d.unstall()
+		q.lastResume = monoNanos(time.Now())
 	}
+}
+
+// nextBackoff is how long a stall whose queue has drained waits before it
+// ends: nothing, unless the last one ended less than stallRecent ago.
+func (q *writeQueue) nextBackoff(now int64) time.Duration {
+	if q.lastResume == 0 || now-q.lastResume >= int64(stallRecent) {
+		q.backoff = 0
+		return 0
+	}
+	q.backoff = min(max(2*q.backoff, stallBackoffMin), stallBackoffMax)
+	return q.backoff
 }
 
 // writeQueued writes one queued packet and counts it as the direct write

@@ -254,3 +254,93 @@ func TestCloseDuringABlockedWrite(t *testing.T) {
 		t.Fatalf("%d packets written after Close, want only the one being written", n)
 	}
 }
+
+// gateWriter is a subscriber whose writes block while its gate is shut.
+type gateWriter struct {
+	fakeWriter
+	gateMu sync.Mutex
+	open   chan struct{} // closed: writes pass
+}
+
+func newGateWriter() *gateWriter {
+	w := &gateWriter{open: make(chan struct{})}
+	close(w.open)
+	return w
+}
+
+func (w *gateWriter) WriteRTP(h *rtp.Header, payload []byte) (int, error) {
+	w.gateMu.Lock()
+	open := w.open
+	w.gateMu.Unlock()
+	<-open
+	return w.fakeWriter.WriteRTP(h, payload)
+}
+
+func (w *gateWriter) shut() {
+	w.gateMu.Lock()
+	defer w.gateMu.Unlock()
+	w.open = make(chan struct{})
+}
+
+func (w *gateWriter) reopen() {
+	w.gateMu.Lock()
+	defer w.gateMu.Unlock()
+	close(w.open)
+}
+
+// TestRepeatedStallsBackOff: a subscriber that stalls again soon after a
+// resume stays paused a while after its queue drained (each resume costs the
+// publisher a key frame), twice as long each time; the first stall ends as
+// soon as the queue is empty.
+func TestRepeatedStallsBackOff(t *testing.T) {
+	defer goleak.VerifyNone(t)
+	up := newVideoUp(nil, nil)
+	l := attachLayer(up, vocab.QualityHigh, 1)
+	w := newGateWriter()
+	events := make(chan bool, 8)
+	d := bindStallable(t, up, w, func(stalled bool) { events <- stalled })
+	defer d.Close()
+	waits := make(chan time.Duration, 1)
+	fire := make(chan time.Time)
+	d.queue.Load().after = func(wait time.Duration) <-chan time.Time {
+		waits <- wait
+		return fire
+	}
+	feed := &videoFeed{t: t, now: time.Now()}
+	stallOnce := func() {
+		t.Helper()
+		w.shut()
+		for i := 0; !d.Stalled(); i++ {
+			if i > writeQueueSize+10 {
+				t.Fatalf("not stalled after %d packets", i)
+			}
+			raw, now := feed.next(i == 0) // a key frame first: forwarding resumes there
+			l.handle(raw, now)
+		}
+		if !<-events {
+			t.Fatal("OnStall(false) where a stall was expected")
+		}
+		w.reopen()
+	}
+
+	stallOnce()
+	if <-events {
+		t.Fatal("the first stall did not end")
+	}
+	for _, want := range []time.Duration{stallBackoffMin, 2 * stallBackoffMin} {
+		stallOnce()
+		if got := <-waits; got != want {
+			t.Fatalf("stall again soon after a resume: waits %v, want %v", got, want)
+		}
+		if !d.Stalled() || len(events) > 0 {
+			t.Fatal("resumed before the wait ended")
+		}
+		fire <- time.Now()
+		if <-events {
+			t.Fatal("the stall did not end after the wait")
+		}
+	}
+	if s := d.Stats(); s.Stalls != 3 {
+		t.Fatalf("%d stalls counted, want 3", s.Stalls)
+	}
+}

@@ -3,6 +3,7 @@ package forward
 import (
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/pion/rtcp"
 	"github.com/pion/rtp"
@@ -56,6 +57,13 @@ type writeQueue struct {
 	// writing: the writer goroutine is inside a write (or about to start
 	// one, and will look at DownTrack.closed first).
 	writing atomic.Bool
+
+	// Owned by the writer goroutine: when the last stall ended and how long
+	// the next one that comes soon after waits before it ends (stall.go).
+	lastResume int64 // monoNanos; 0 = never stalled
+	backoff    time.Duration
+	// after is time.After; tests replace it before the first packet.
+	after func(time.Duration) <-chan time.Time
 }
 
 func newWriteQueue(size int) *writeQueue {
@@ -63,6 +71,7 @@ func newWriteQueue(size int) *writeQueue {
 		slots: make([]queuedPacket, size),
 		wake:  make(chan struct{}, 1),
 		done:  make(chan struct{}),
+		after: time.After,
 	}
 	for i := range q.slots {
 		q.slots[i].buf = make([]byte, maxPacketSize+64)
