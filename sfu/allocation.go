@@ -302,6 +302,11 @@ func (a *roomActivity) announceLayer(p *Participant, st *subscriberAlloc, s *sub
 		}
 		pub.mu.Unlock()
 	}
+	if s.down.Stalled() {
+		// Its transport does not take the packets: paused until it does,
+		// whatever the allocator decided (stall.go).
+		ev.Paused, ev.Reason = true, vocab.LayerStalled
+	}
 	prev, ok := st.sent[s.sid]
 	same := ok && prev.Quality == ev.Quality && prev.Paused == ev.Paused && prev.Reason == ev.Reason
 	if same {

@@ -56,6 +56,16 @@
 // number (package twccext): a receiver addresses its feedback to the SSRC of
 // the last numbered packet, and Pion reads no RTCP addressed to an RTX SSRC.
 //
+// Slow subscribers (stall.go): over UDP a DownTrack writes on the publisher
+// layer's reader goroutine (the engine's batching socket never blocks). Over
+// ICE-TCP a subscriber that stops reading its socket blocks writes (the TCP
+// mux has no buffer of its own), so the DownTracks of a subscriber connection
+// whose selected pair is TCP write through a bounded queue and a goroutine of
+// their own: a full queue stalls the subscription (SubscriptionLayer paused,
+// reason vocab.LayerStalled), nobody else waits, and it resumes from a key
+// frame once the queue has drained. PLIs to publishers are written off the
+// media goroutines for the same reason.
+//
 // Backups (backup.go): a participant says which video codecs it decodes
 // (JoinParams.VideoCodecs; a SIP room system takes H.264 only). While someone
 // who cannot decode a camera's or screen share's codec but decodes H.264 is in

@@ -170,7 +170,14 @@ func (e *Engine) openTCP(bindIP net.IP) error {
 		}
 		e.tcpLn = ln
 		e.tcpMux = ice.NewTCPMuxDefault(ice.TCPMuxParams{
-			Listener: ln, Logger: logger.NewLogger("tcpmux"), ReadBufferSize: 32, WriteBufferSize: 4 << 20,
+			// No write buffer of the mux's own: with one, a subscriber that
+			// stops reading its socket gets up to that many bytes queued
+			// (seconds of stale media), then its packets are dropped
+			// without an error (ICE swallows it), and nobody notices. Written
+			// straight to the socket, its writes block instead, in the
+			// writer goroutine of each of its DownTracks (stall.go), which
+			// then stall and are announced paused.
+			Listener: ln, Logger: logger.NewLogger("tcpmux"), ReadBufferSize: 32,
 		})
 	}
 	return nil

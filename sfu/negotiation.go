@@ -3,6 +3,7 @@ package sfu
 import (
 	"fmt"
 	"sync"
+	"sync/atomic"
 
 	"github.com/pion/webrtc/v4"
 
@@ -34,6 +35,9 @@ type subscriberConn struct {
 	// Local candidates wait while an offer is being made, so that the client
 	// never gets a candidate before the offer it belongs to.
 	link *linkEstimator // bandwidth estimation from the subscriber's feedback; nil if none
+	// queueWrites: ICE selected a pair whose writes can block (TCP); set
+	// once, read with p.mu held when a DownTrack is made (stall.go).
+	queueWrites atomic.Bool
 
 	candMu  sync.Mutex
 	holding bool
@@ -67,6 +71,7 @@ func newSubscriberConn(p *Participant) (*subscriberConn, error) {
 		}
 		p.send(ICECandidateEvent{ICECandidate{Target: vocab.TargetSubscriber, Candidate: init}})
 	})
+	c.watchTransport()
 	pc.OnConnectionStateChange(func(s webrtc.PeerConnectionState) {
 		p.log.Debug("subscriber connection state", "state", s.String())
 		switch s {

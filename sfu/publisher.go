@@ -27,7 +27,16 @@ type publisherConn struct {
 
 	mu         sync.Mutex // serializes negotiation
 	candidates remoteCandidates
+
+	// PLI writes in flight (sendPLI); closed: no more.
+	pliMu     sync.Mutex
+	pliClosed bool
+	pliWrites int
+	pliWG     sync.WaitGroup
 }
+
+// maxPLIWrites bounds the PLI writes waiting for one publisher's transport.
+const maxPLIWrites = 4
 
 func newPublisherConn(p *Participant) (*publisherConn, error) {
 	pc, err := p.room.engine.api.NewPeerConnection(webrtc.Configuration{
@@ -91,18 +100,42 @@ func (c *publisherConn) addCandidate(cand webrtc.ICECandidateInit) error {
 	return c.candidates.add(c.pc, cand)
 }
 
-// sendPLI asks the publisher for a key frame of one stream.
+// sendPLI asks the publisher for a key frame of one stream. It is called on
+// media goroutines (a layer's reader, a subscriber's RTCP reader) and the
+// allocator's, and over ICE-TCP a publisher that does not read its socket
+// blocks writes (Engine.openTCP): the write goes on a goroutine of its own.
+// Beyond maxPLIWrites waiting, a request is dropped; the forwarder asks again
+// (forward: at most every 500 ms per layer) while it waits for the key frame.
 func (c *publisherConn) sendPLI(ssrc uint32) {
 	c.p.room.engine.stats.plisSent.Add(1)
-	if err := c.pc.WriteRTCP([]rtcp.Packet{&rtcp.PictureLossIndication{MediaSSRC: ssrc}}); err != nil &&
-		!errors.Is(err, webrtc.ErrConnectionClosed) {
-		c.p.log.Debug("send PLI", "err", err)
+	c.pliMu.Lock()
+	defer c.pliMu.Unlock()
+	if c.pliClosed || c.pliWrites >= maxPLIWrites {
+		return
 	}
+	c.pliWrites++
+	c.pliWG.Add(1)
+	go func() {
+		defer c.pliWG.Done()
+		if err := c.pc.WriteRTCP([]rtcp.Packet{&rtcp.PictureLossIndication{MediaSSRC: ssrc}}); err != nil &&
+			!errors.Is(err, webrtc.ErrConnectionClosed) {
+			c.p.log.Debug("send PLI", "err", err)
+		}
+		c.pliMu.Lock()
+		c.pliWrites--
+		c.pliMu.Unlock()
+	}()
 }
 
-// close closes the connection and waits for Pion's goroutines.
+// close closes the connection and waits for Pion's goroutines and the PLI
+// writes (closing the connection ends a write blocked in it).
 func (c *publisherConn) close() error {
-	return c.pc.GracefulClose()
+	err := c.pc.GracefulClose()
+	c.pliMu.Lock()
+	c.pliClosed = true
+	c.pliMu.Unlock()
+	c.pliWG.Wait()
+	return err
 }
 
 // checkSDP refuses what does not parse as SDP, with the parser's reason.

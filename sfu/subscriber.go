@@ -112,14 +112,14 @@ func (p *Participant) subscribeTrack(pub *Participant, t *publishedTrack) error 
 	for _, l := range layers {
 		s := &subscription{sid: t.sid, track: src, stats: &p.room.engine.stats, source: source, pubSID: pub.sid, pinned: true, key: l.key}
 		s.requested.Store(int32(l.quality))
-		s.down = forward.NewDownTrack(up, forward.DownTrackConfig{TrackID: l.trackID, StreamID: pub.sid, Logger: p.log,
+		s.down = p.newDownTrack(conn, up, forward.DownTrackConfig{TrackID: l.trackID, StreamID: pub.sid, Logger: p.log,
 			Pinned: true, Layer: l.quality})
 		subs = append(subs, s)
 	}
 	if subs == nil {
 		s := &subscription{sid: t.sid, track: src, stats: &p.room.engine.stats, source: source, pubSID: pub.sid, key: t.sid}
 		s.requested.Store(int32(vocab.QualityHigh))
-		s.down = forward.NewDownTrack(up, forward.DownTrackConfig{TrackID: t.sid, StreamID: pub.sid, Logger: p.log})
+		s.down = p.newDownTrack(conn, up, forward.DownTrackConfig{TrackID: t.sid, StreamID: pub.sid, Logger: p.log})
 		subs = append(subs, s)
 	}
 	for _, s := range subs {

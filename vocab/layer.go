@@ -12,4 +12,8 @@ const (
 	LayerBandwidth LayerReason = "bandwidth"
 	// LayerPublisher: the publisher sends no better layer now.
 	LayerPublisher LayerReason = "publisher"
+	// LayerStalled: the subscriber's connection does not take the packets
+	// (a TCP socket it no longer reads): paused until it does, then resumed
+	// from a key frame.
+	LayerStalled LayerReason = "stalled"
 )

@@ -28,6 +28,15 @@
 // takes no lock shared between subscribers, looks nothing up in maps and logs
 // nothing; see BENCHMARKS.md at the repository root.
 //
+// Writes happen on the goroutine that forwards (the layer's reader), which is
+// cheapest and safe while they cannot block (UDP). For a subscriber whose
+// transport can block (ICE-TCP), UseWriteQueue gives the DownTrack a bounded
+// queue and a writer goroutine of its own: when the queue is full the
+// subscription stalls (a third pause, beside SetPaused and
+// SetBandwidthPaused; DownTrackConfig.OnStall is told) instead of holding up
+// the other subscribers, and resumes from a key frame once the queue has
+// drained (stall.go).
+//
 // Use from package sfu:
 //
 //	up := forward.NewUpTrack(forward.UpTrackConfig{TrackSID: sid, Kind: remote.Kind(),

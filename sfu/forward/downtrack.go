@@ -28,6 +28,11 @@ type DownTrackConfig struct {
 	// that layer twice).
 	Pinned bool
 	Layer  vocab.Quality
+	// OnStall, if set, is called with true when the subscription is paused
+	// because its transport did not take its packets in time (only with
+	// UseWriteQueue, see stall.go), and with false when it resumes. It is
+	// called on a media goroutine: it must return at once.
+	OnStall func(stalled bool)
 }
 
 // binding is what Bind learnt from the subscriber's PeerConnection, published
@@ -63,10 +68,12 @@ type DownTrack struct {
 	// beforeResync, set by tests, runs as a resume begins: a packet forwarded
 	// there must be refused.
 	beforeResync func()
-	bwPaused     atomic.Bool           // paused by the bandwidth allocator, not the subscriber
-	temporal     atomic.Int32          // highest temporal layer wanted (maxTemporal = all)
-	target       atomic.Int32          // Quality wanted
-	cur          atomic.Pointer[layer] // layer forwarded; nil = waiting for a key frame
+	bwPaused     atomic.Bool                // paused by the bandwidth allocator, not the subscriber
+	stalled      atomic.Bool                // paused because the writer queue was full (stall.go)
+	queue        atomic.Pointer[writeQueue] // nil: written on the forwarding goroutine
+	temporal     atomic.Int32               // highest temporal layer wanted (maxTemporal = all)
+	target       atomic.Int32               // Quality wanted
+	cur          atomic.Pointer[layer]      // layer forwarded; nil = waiting for a key frame
 	closed       atomic.Bool
 	srSink       atomic.Pointer[rtcpSink] // where sender reports go; nil until Start
 
@@ -108,6 +115,7 @@ type DownTrack struct {
 	rtxExt     extValues
 
 	packets, bytes, nacks, retransmits, rtxMisses, plis, switches, writeErrors atomic.Uint64
+	stalls                                                                     atomic.Uint64
 	paddingPackets, paddingBytes                                               atomic.Uint64
 	fractionLost, totalLost                                                    atomic.Uint32
 	rttNanos, jitterNanos                                                      atomic.Int64
@@ -221,7 +229,8 @@ func (d *DownTrack) SetPaused(paused bool) {
 	d.setPause(&d.paused, paused)
 }
 
-// setPause sets one of the two pause flags. A resume forgets the layer
+// setPause sets one of the three pause flags (the subscriber's, the
+// allocator's, a stall's). A resume forgets the layer
 // forwarded before the flag is cleared, not after: a packet forwarded in
 // between would be a frame whose predecessors the subscriber never got, with
 // no sequence gap to tell it so (the sequence numbers continue).
@@ -232,11 +241,11 @@ func (d *DownTrack) setPause(flag *atomic.Bool, paused bool) {
 		flag.Store(paused)
 		return
 	}
-	other := &d.bwPaused
-	if flag == &d.bwPaused {
-		other = &d.paused
+	othersPaused := false
+	for _, other := range [...]*atomic.Bool{&d.paused, &d.bwPaused, &d.stalled} {
+		othersPaused = othersPaused || (other != flag && other.Load())
 	}
-	if !other.Load() { // else the stream stays paused: the resync waits for that resume
+	if !othersPaused { // else the stream stays paused: the resync waits for that resume
 		if d.beforeResync != nil {
 			d.beforeResync()
 		}
@@ -305,12 +314,14 @@ func (d *DownTrack) Stats() DownStats {
 		Target:           vocab.Quality(d.target.Load()),
 		Temporal:         int(min(d.temporal.Load(), allTemporalFrom)), // 3 = every layer
 		BandwidthPaused:  d.bwPaused.Load(),
+		Stalled:          d.stalled.Load(),
+		Stalls:           d.stalls.Load(),
 		PaddingPackets:   d.paddingPackets.Load(),
 		PaddingBytes:     d.paddingBytes.Load(),
 	}
 	if l := d.cur.Load(); l != nil {
 		s.Quality = l.quality
-		s.Forwarding = !d.paused.Load() && !d.bwPaused.Load()
+		s.Forwarding = !d.paused.Load() && !d.bwPaused.Load() && !d.stalled.Load()
 	}
 	return s
 }
@@ -326,6 +337,11 @@ func (d *DownTrack) Close() {
 		close(d.closeCh)
 	}
 	d.startOnce.Do(func() {}) // no Start after Close
+	if first {
+		d.mu.Lock() // a UseWriteQueue under way has stored its queue
+		d.mu.Unlock()
+		d.stopWriter()
+	}
 	if !d.started {
 		return
 	}

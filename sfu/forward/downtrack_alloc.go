@@ -65,7 +65,7 @@ func (d *DownTrack) WritePadding(n int) int {
 	b := d.bind.Load()
 	// A track paused for bandwidth may carry padding: it is how a subscriber
 	// whose every video is paused gets probed (see finishesFrame).
-	if b == nil || n <= 0 || d.up.kindAudio || d.paused.Load() {
+	if b == nil || n <= 0 || d.up.kindAudio || d.paused.Load() || d.stalled.Load() {
 		return 0
 	}
 	d.mu.Lock()
@@ -88,7 +88,11 @@ func (d *DownTrack) WritePadding(n int) int {
 		}
 		hdr.SequenceNumber, hdr.Timestamp = seq, ts
 		remapExtensions(&hdr, &ext, &b.ext, b.twoByte)
-		if _, err := b.writer.WriteRTP(&hdr, nil); err != nil {
+		if d.queueRTP(queuedPadding, b, &hdr, nil) {
+			if d.stalled.Load() {
+				break
+			}
+		} else if _, err := b.writer.WriteRTP(&hdr, nil); err != nil {
 			d.writeErrors.Add(1)
 			break
 		}

@@ -12,7 +12,7 @@ import (
 // called on the layer's reader goroutine and must not allocate or block on
 // anything but the write itself.
 func (d *DownTrack) forward(p *inPacket) {
-	if d.paused.Load() || (d.bwPaused.Load() && !d.finishesFrame(p)) {
+	if d.paused.Load() || d.stalled.Load() || (d.bwPaused.Load() && !d.finishesFrame(p)) {
 		return
 	}
 	b := d.bind.Load()
@@ -35,7 +35,7 @@ func (d *DownTrack) forward(p *inPacket) {
 	d.mu.Lock()
 	sr, due := d.forwardLocked(p, b)
 	d.mu.Unlock()
-	if due {
+	if due && !d.queueReport(&sr) {
 		d.sendReport(sr)
 	}
 }
@@ -147,12 +147,31 @@ func (d *DownTrack) forwardLocked(p *inPacket, b *binding) (rtcp.SenderReport, b
 	return d.reportDue(p, outTS)
 }
 
-// write sends one packet (d.hdr and payload) and counts it. Callers hold d.mu.
+// write sends one packet (d.hdr and payload), or queues it for the writer
+// goroutine (stall.go), and counts it. Callers hold d.mu.
 func (d *DownTrack) write(b *binding, p *inPacket, payload []byte) {
-	n, err := b.writer.WriteRTP(&d.hdr, payload)
+	if q := d.queue.Load(); q != nil {
+		if !q.putRTP(queuedMedia, b, &d.hdr, payload, p.layer, p.arrival) {
+			d.stall()
+			return
+		}
+	} else {
+		n, err := b.writer.WriteRTP(&d.hdr, payload)
+		if !d.wrote(n, err, d.hdr.MarshalSize()+len(payload), p.layer, p.arrival) {
+			return
+		}
+	}
+	d.lastMarker = d.hdr.Marker
+	d.lastSrcTS = p.pkt.Timestamp
+}
+
+// wrote counts one media packet of size bytes written from layer l, with
+// what the writer returned: false if it was not sent. Callers hold d.mu if
+// the DownTrack never wrote yet (it may forget the layer forwarded).
+func (d *DownTrack) wrote(n int, err error, size int, l *layer, arrival int64) bool {
 	if err != nil {
 		d.writeErrors.Add(1)
-		return
+		return false
 	}
 	if !d.wroteOnce.Load() {
 		if n == 0 {
@@ -161,18 +180,17 @@ func (d *DownTrack) write(b *binding, p *inPacket, payload []byte) {
 			// subscriber with delta frames it cannot decode.
 			d.cur.Store(nil)
 			if !d.up.kindAudio {
-				p.layer.requestKeyframe(p.arrival)
+				l.requestKeyframe(arrival)
 			}
-			return
+			return false
 		}
 		if d.wroteOnce.CompareAndSwap(false, true) {
 			close(d.firstWrite)
 		}
 	}
 	d.packets.Add(1)
-	d.bytes.Add(uint64(d.hdr.MarshalSize() + len(payload)))
-	d.lastMarker = d.hdr.Marker
-	d.lastSrcTS = p.pkt.Timestamp
+	d.bytes.Add(uint64(size))
+	return true
 }
 
 // fillHeader builds the subscriber's header for a packet with source header

@@ -228,6 +228,9 @@ func (d *DownTrack) retransmit(b *binding, outSeq uint16, now time.Time) {
 		d.rtxHdr.SequenceNumber = d.rtxSeq
 		d.rtxSeq++
 	}
+	if d.queueRTP(queuedRetransmit, b, &d.rtxHdr, payload) {
+		return // counted once written
+	}
 	if _, err := b.writer.WriteRTP(&d.rtxHdr, payload); err != nil {
 		d.writeErrors.Add(1)
 		return

@@ -2,6 +2,7 @@ package forward
 
 import (
 	"fmt"
+	"runtime"
 	"testing"
 	"time"
 
@@ -17,9 +18,12 @@ import (
 // extension remap, VP8 picture ID rewrite, history). "vp8" is a subscriber
 // whose picture IDs still equal the publisher's (descriptor passed through);
 // "vp8-rewritten" one that switched source once, so every packet's payload is
-// copied to rewrite its picture ID.
+// copied to rewrite its picture ID. "vp8-queued" is "vp8" with every
+// subscriber writing through its write queue and writer goroutine, as one
+// over TCP does (stall.go); each iteration waits until every writer has
+// written the packet, so it measures the hand-over and the wake-ups.
 func BenchmarkForward(b *testing.B) {
-	for _, codec := range []string{"vp8", "vp8-rewritten", "opus"} {
+	for _, codec := range []string{"vp8", "vp8-rewritten", "vp8-queued", "opus"} {
 		for _, n := range []int{1, 10, 150} {
 			b.Run(fmt.Sprintf("%s/subscribers=%d", codec, n), func(b *testing.B) {
 				benchmarkForward(b, codec, n)
@@ -41,8 +45,14 @@ func benchmarkForward(b *testing.B, codec string, subscribers int) {
 		pt = 111
 	}
 	l := attachLayer(up, vocab.QualityHigh, 1)
+	var queues []*writeQueue
 	for range subscribers {
-		bindDown(b, up, &fakeWriter{discard: true}, 2, 3)
+		d := bindDown(b, up, &fakeWriter{discard: true}, 2, 3)
+		if codec == "vp8-queued" {
+			d.UseWriteQueue()
+			queues = append(queues, d.queue.Load())
+			b.Cleanup(d.Close)
+		}
 	}
 	raw := marshal(b, 1, pt, pktSpec{seq: 0, payload: payload, level: 30, captured: make([]byte, 8)})
 	now := time.Now()
@@ -66,6 +76,14 @@ func benchmarkForward(b *testing.B, codec string, subscribers int) {
 		raw[2], raw[3] = byte(seq>>8), byte(seq)
 		now = now.Add(time.Millisecond)
 		l.handle(raw, now)
+		for _, q := range queues {
+			for q.queued() > 0 {
+				runtime.Gosched()
+			}
+		}
+	}
+	if len(queues) > 0 && (*up.downs.Load())[0].Stats().Stalls > 0 {
+		b.Fatal("a queued subscriber stalled")
 	}
 	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/float64(subscribers), "ns/subscriber")
 }

@@ -36,6 +36,8 @@ type DownStats struct {
 	Target           vocab.Quality // layer wanted (SetTargetQuality)
 	Temporal         int           // highest temporal layer wanted
 	BandwidthPaused  bool          // paused by the bandwidth allocator
+	Stalled          bool          // paused because the transport did not take the packets in time
+	Stalls           uint64        // times it was stalled
 	PaddingPackets   uint64        // padding packets sent to probe for bandwidth
 	PaddingBytes     uint64
 }
