@@ -94,7 +94,9 @@ export class Session extends EventTarget {
    * A join refused with 503 (the server is busy: see busy.js) is tried again after
    * the server's Retry-After, each wait announced by a "busy" event {code, waitMs,
    * until, tries}, until busyBudgetMs is spent (then the last refusal rejects) or
-   * cancelJoin() is called (then code join_cancelled). */
+   * cancelJoin() is called (then code join_cancelled). A guest whose lobby
+   * connection ends before a decision (its node lost, or room_moved on a drain)
+   * knocks again through the same address, still in state "waiting". */
   async join() {
     this.setState("connecting");
     let giveUpAt = Date.now() + this.busyBudgetMs;
