@@ -13,7 +13,6 @@ import (
 	"github.com/ensemble-sfu/ensemble/internal/clips"
 	"github.com/ensemble-sfu/ensemble/signalling/client"
 	"github.com/ensemble-sfu/ensemble/signalling/client/clip"
-	"github.com/ensemble-sfu/ensemble/signalling/store/storetest"
 	"github.com/ensemble-sfu/ensemble/vocab"
 )
 
@@ -26,16 +25,7 @@ func TestClusterCascadeRelaysSimulcastLayers(t *testing.T) {
 	const perNode = 2
 	ctx, cancel := context.WithTimeout(context.Background(), 150*time.Second)
 	defer cancel()
-	redisAddr := storetest.StartRedis(t)
-	var urls []string
-	for i := range 2 {
-		port := freePort(t)
-		args := append(clusterNodeArgs(t, redisAddr, "node-"+strconv.Itoa(i+1), port),
-			"--max-participants-per-node", strconv.Itoa(perNode))
-		url, stop := startServe(t, port, args...)
-		t.Cleanup(stop)
-		urls = append(urls, url)
-	}
+	urls, _ := startCascadeNodes(t, 2, perNode)
 	const room = "cascade-simulcast"
 	// Placement fills the host first: ada and zed on node-1, bob and cyd on node-2.
 	publishSimulcast(t, ctx, urls[0], room, "ada")
@@ -200,15 +190,7 @@ func vp8KeyframeWidth(payload []byte) (width int, key bool) {
 func TestClusterCascadeRelaysOnlyTheLayersNeededThere(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 150*time.Second)
 	defer cancel()
-	redisAddr := storetest.StartRedis(t)
-	var urls []string
-	for i := range 2 {
-		port := freePort(t)
-		args := append(clusterNodeArgs(t, redisAddr, "node-"+strconv.Itoa(i+1), port), "--max-participants-per-node", "1")
-		url, stop := startServe(t, port, args...)
-		t.Cleanup(stop)
-		urls = append(urls, url)
-	}
+	urls, _ := startCascadeNodes(t, 2, 1)
 	const room = "cascade-layers-needed"
 	publishSimulcast(t, ctx, urls[0], room, "ada")
 	bob := watchKeyframes(t, ctx, urls[1], room, "bob", nil)

@@ -19,16 +19,7 @@ func (r *Runner) ParticipantJoined(room vocab.RoomInfo, p vocab.ParticipantInfo)
 	if p.Hidden || p.Kind == vocab.ParticipantRecorder {
 		return
 	}
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	if r.closed {
-		return
-	}
-	r.wg.Add(1)
-	go func() {
-		defer r.wg.Done()
-		r.autoRecord(room.Name)
-	}()
+	r.goTracked(func() { r.autoRecord(room.Name) })
 }
 
 func (r *Runner) autoRecord(room string) {

@@ -86,6 +86,21 @@ type job struct {
 
 func (j *job) requestStop() { j.stopOnce.Do(func() { close(j.stop) }) }
 
+// goTracked runs f on a goroutine that Close waits for, unless the Runner is
+// closed (then f does not run).
+func (r *Runner) goTracked(f func()) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.closed {
+		return
+	}
+	r.wg.Add(1)
+	go func() {
+		defer r.wg.Done()
+		f()
+	}()
+}
+
 // New checks the configuration and whether ffmpeg is there.
 func New(cfg Config) (*Runner, error) {
 	if cfg.Dir == "" {

@@ -94,14 +94,7 @@ func (r *Runner) salvageAll(ids []string) {
 	if len(ids) == 0 {
 		return
 	}
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	if r.closed {
-		return
-	}
-	r.wg.Add(1)
-	go func() {
-		defer r.wg.Done()
+	r.goTracked(func() {
 		ctx, cancel := context.WithTimeout(r.bg, uploadTimeout)
 		defer cancel()
 		for _, id := range ids {
@@ -112,5 +105,5 @@ func (r *Runner) salvageAll(ids []string) {
 				r.log.Error("recording: partial files not moved to the object storage; they stay on this node's disk", "recording", id, "err", err)
 			}
 		}
-	}()
+	})
 }
