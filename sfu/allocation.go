@@ -55,7 +55,7 @@ type SubscriberBandwidth struct {
 	// (rising delay not believed: the machine is starved of CPU);
 	// "no-feedback" (a TWCC link silent for 2 s: nothing sent, or nothing
 	// came back); "no-feedback-starved" (the same while starved: a probe
-	// waits longer for its answer); "twcc-unconfirmed" (GCC sees
+	// waits longer for its answer); "twcc-unconfirmed" (the link estimator sees
 	// congestion that the latest feedback shows neither as loss nor as a
 	// queue: the estimate holds).
 	Source  string
@@ -66,6 +66,14 @@ type SubscriberBandwidth struct {
 	// the probe's rate); "" before any.
 	LastProbe string
 	Tracks    []SubscriptionLayer
+	// The link estimator's own state (package sendbwe), from which the
+	// estimate above is lowered: its target, the rate the subscriber
+	// acknowledged, what the delay says ("normal", "overuse", "underuse"),
+	// and how often it lowered its target for delay and for loss. Zero for a
+	// subscriber without transport-wide feedback.
+	LinkTargetBps, LinkAckedBps  int
+	LinkUsage                    string
+	LinkDecreases, LossDecreases uint64
 }
 
 // allocateAll shares every subscriber's estimate among its tracks.
@@ -204,11 +212,17 @@ func (a *roomActivity) allocate(p *Participant, now time.Time) {
 			st.padRate = max(0, target-st.media)
 		}
 	}
-	p.bandwidth.Store(&SubscriberBandwidth{
+	sb := &SubscriberBandwidth{
 		Room: a.room.name, ParticipantSID: p.sid, Identity: p.identity,
 		EstimateBps: st.est.estimate, SendingBps: st.sending, Source: st.est.lastSource,
 		Probing: st.est.probing, LastProbe: st.est.lastProbe, Tracks: slicesFromMap(st.sent),
-	})
+	}
+	if st.est.link != nil {
+		ls := st.est.link.Est.Stats()
+		sb.LinkTargetBps, sb.LinkAckedBps, sb.LinkUsage = ls.TargetBps, ls.AckedBps, ls.Usage.String()
+		sb.LinkDecreases, sb.LossDecreases = ls.Decreases, ls.LossDecreases
+	}
+	p.bandwidth.Store(sb)
 }
 
 // pad sends the probing padding of every subscriber that probes.

@@ -1,29 +1,25 @@
 package sfu
 
 import (
-	"encoding/binary"
 	"math"
 	"sync"
 	"sync/atomic"
 	"time"
 
-	"github.com/ensemble-sfu/ensemble/sfu/internal/probe"
+	"github.com/ensemble-sfu/ensemble/sfu/internal/sendbwe"
 	"github.com/ensemble-sfu/ensemble/sfu/internal/starvation"
-	"github.com/ensemble-sfu/ensemble/sfu/twccext"
 	"github.com/pion/interceptor"
-	"github.com/pion/interceptor/pkg/cc"
-	"github.com/pion/interceptor/pkg/gcc"
-	"github.com/pion/rtcp"
-	"github.com/pion/rtp"
 )
 
-// Bandwidth estimation toward subscribers. Pion's GCC (send-side, from TWCC
-// feedback) tells when the link is congested; on top of it the allocator's
-// estimate is raised only by a successful probe, because GCC alone never goes
-// much above what is sent (1.5 times the received rate) and a subscriber that
-// receives a low layer would never be seen able to take a higher one. A probe
-// is judged by the feedback on its own packets (package probe), not by GCC,
-// whose state dates from the last media it saw.
+// Bandwidth estimation toward subscribers. The send-side estimator of each
+// subscriber's link (package sendbwe, from its TWCC feedback) tells when the
+// link is congested; on top of it the allocator's estimate is raised only by
+// a successful probe, because the estimator alone never goes much above what
+// is sent (1.5 times the acknowledged rate) and a subscriber that receives a
+// low layer would never be seen able to take a higher one. A probe is judged
+// by the feedback on its own packets (sendbwe's counts and queue reading),
+// not by the estimator's congestion flag, whose state dates from the last
+// media it saw.
 const (
 	// initialEstimate is trusted until the link proves it wrong; a small
 	// value would start every meeting with paused videos.
@@ -43,7 +39,7 @@ const (
 	probeLossLimit  = 0.1
 	probeLossMin    = 3
 	probeDelayLimit = 100 * time.Millisecond
-	// GCC's congestion is believed when the feedback of the last
+	// The estimator's congestion is believed when the feedback of the last
 	// confirmWindow shows more than probeLossLimit lost, or the delay grown
 	// by congestionDelayLimit (see update).
 	confirmWindow        = time.Second
@@ -71,9 +67,9 @@ const (
 	rembFloor = 400_000
 )
 
-// estimatorRegistry hands each subscriber connection its estimator: the cc
-// interceptor creates one per PeerConnection while the connection is being
-// built, keyed by the connection's id.
+// estimatorRegistry hands each subscriber connection its estimator: the
+// interceptor factory makes one per PeerConnection while the connection is
+// being built, keyed by the connection's id.
 type estimatorRegistry struct {
 	mu   sync.Mutex
 	byPC map[string]*linkEstimator
@@ -83,33 +79,17 @@ func newEstimatorRegistry() *estimatorRegistry {
 	return &estimatorRegistry{byPC: map[string]*linkEstimator{}}
 }
 
-// factory builds the cc interceptor of subscriber connections.
-func (r *estimatorRegistry) factory() (*cc.InterceptorFactory, error) {
-	f, err := cc.NewInterceptor(func() (cc.BandwidthEstimator, error) {
-		g, err := gcc.NewSendSideBWE(
-			gcc.SendSideBWEInitialBitrate(initialEstimate),
-			gcc.SendSideBWEMinBitrate(minEstimate),
-			gcc.SendSideBWEMaxBitrate(maxEstimate),
-			// Packets go out as forwarded: pacing would add delay to media
-			// that the publisher already paced.
-			gcc.SendSideBWEPacer(newPassthroughPacer()),
-		)
-		if err != nil {
-			return nil, err
-		}
-		return &linkEstimator{gcc: g}, nil
-	})
-	if err != nil {
-		return nil, err
-	}
-	f.OnNewPeerConnection(func(id string, e cc.BandwidthEstimator) {
-		if le, ok := e.(*linkEstimator); ok {
-			r.mu.Lock()
-			r.byPC[id] = le
-			r.mu.Unlock()
-		}
-	})
-	return f, nil
+// factory builds the estimator interceptor of subscriber connections.
+func (r *estimatorRegistry) factory() (interceptor.Factory, error) { return estimatorFactory{r}, nil }
+
+type estimatorFactory struct{ r *estimatorRegistry }
+
+func (f estimatorFactory) NewInterceptor(id string) (interceptor.Interceptor, error) {
+	e := &linkEstimator{sendbwe.NewLink(initialEstimate, minEstimate, maxEstimate)}
+	f.r.mu.Lock()
+	f.r.byPC[id] = e
+	f.r.mu.Unlock()
+	return e.Link, nil
 }
 
 // take returns (and forgets) the estimator of the connection with this id.
@@ -121,153 +101,28 @@ func (r *estimatorRegistry) take(pcID string) *linkEstimator {
 	return e
 }
 
-// linkEstimator wraps GCC to learn, from the RTCP it sees, whether the
-// subscriber sends TWCC feedback and what REMB it sends.
-type linkEstimator struct {
-	gcc *gcc.SendSideBWE
-	// probe reads the feedback on the packets sent: it judges probes and
-	// confirms GCC's congestion with fresh feedback.
-	probe      probe.Meter
-	twccAt     atomic.Int64 // unix nanos of the last TWCC feedback
-	remb       atomic.Int64 // bits per second of the last REMB
-	rembAt     atomic.Int64
-	feedbacks  atomic.Uint64
-	rembsCount atomic.Uint64
-}
+// linkEstimator is a subscriber connection's bandwidth estimator (package
+// sendbwe), fed by its interceptor, as the allocator reads it.
+type linkEstimator struct{ *sendbwe.Link }
 
-var _ cc.BandwidthEstimator = (*linkEstimator)(nil)
-
-func (e *linkEstimator) AddStream(info *interceptor.StreamInfo, w interceptor.RTPWriter) interceptor.RTPWriter {
-	inner := e.gcc.AddStream(info, w)
-	twccID := twccext.ExtensionID(info)
-	rtxSSRC := info.SSRCRetransmission
-	return interceptor.RTPWriterFunc(func(h *rtp.Header, payload []byte, a interceptor.Attributes) (int, error) {
-		if rtxSSRC != 0 && h.SSRC == rtxSSRC {
-			// Retransmissions carry no transport-wide number (see package
-			// twccext), and GCC refuses a packet without one.
-			return w.Write(h, payload, a)
-		}
-		if twccID != 0 {
-			if raw := h.GetExtension(twccID); len(raw) >= 2 {
-				e.probe.Sent(binary.BigEndian.Uint16(raw), time.Now())
-			}
-		}
-		if a != nil {
-			return inner.Write(h, payload, a)
-		}
-		// GCC makes a map per packet when given none; the writers after it
-		// keep nothing, so one is lent for the call.
-		pa := attributesPool.Get().(*interceptor.Attributes)
-		n, err := inner.Write(h, payload, *pa)
-		clear(*pa)
-		attributesPool.Put(pa)
-		return n, err
-	})
-}
-
-var attributesPool = sync.Pool{New: func() any {
-	a := make(interceptor.Attributes, 2)
-	return &a
-}}
-
-func (e *linkEstimator) WriteRTCP(pkts []rtcp.Packet, attrs interceptor.Attributes) error {
-	now := time.Now().UnixNano()
-	for _, p := range pkts {
-		switch p := p.(type) {
-		case *rtcp.TransportLayerCC:
-			e.twccAt.Store(now)
-			e.feedbacks.Add(1)
-			e.probe.Feedback(p)
-		case *rtcp.CCFeedbackReport:
-			e.twccAt.Store(now)
-			e.feedbacks.Add(1)
-		case *rtcp.ReceiverEstimatedMaximumBitrate:
-			e.remb.Store(rembBitrate(p.Bitrate))
-			e.rembAt.Store(now)
-			e.rembsCount.Add(1)
-		}
-	}
-	return e.gcc.WriteRTCP(pkts, attrs)
-}
-
-// rembBitrate bounds a REMB's bitrate before it is made an integer: its
-// mantissa and exponent reach 2^81 bit/s, and a float that large (or NaN)
-// converts to a meaningless integer (math.MinInt64 on amd64), which turned
-// "unlimited" into the smallest estimate.
-func rembBitrate(bps float32) int64 {
-	switch {
-	case !(bps > 0):
-		return 0
-	case bps > maxEstimate:
-		return maxEstimate
-	}
-	return int64(bps)
-}
-
-func (e *linkEstimator) GetTargetBitrate() int             { return e.gcc.GetTargetBitrate() }
-func (e *linkEstimator) OnTargetBitrateChange(f func(int)) { e.gcc.OnTargetBitrateChange(f) }
-func (e *linkEstimator) GetStats() map[string]any          { return e.gcc.GetStats() }
-func (e *linkEstimator) Close() error                      { return e.gcc.Close() }
+// GetTargetBitrate is the estimator's target, bits per second.
+func (e *linkEstimator) GetTargetBitrate() int { return e.Est.Target() }
 
 // everSentTWCC reports whether the subscriber has sent TWCC feedback at all.
-func (e *linkEstimator) everSentTWCC() bool { return e.twccAt.Load() != 0 }
+func (e *linkEstimator) everSentTWCC() bool { return e.LastFeedback.Load() != 0 }
 
 func (e *linkEstimator) sawTWCC(now time.Time, within time.Duration) bool {
-	at := e.twccAt.Load()
+	at := e.LastFeedback.Load()
 	return at != 0 && now.UnixNano()-at < int64(within)
 }
 
-// congested reports whether GCC sees the link overused or lossy now (its
-// view, which the estimator checks against fresh feedback: see update).
-func (e *linkEstimator) congested() bool {
-	st := e.gcc.GetStats()
-	usage, _ := st["usage"].(string)
-	state, _ := st["state"].(string)
-	loss, _ := st["averageLoss"].(float64)
-	return usage == "overuse" || state == "decrease" || loss > 0.1
-}
-
-// passthroughPacer sends every packet at once through the writer of its
-// stream. Unlike gcc.NoOpPacer it also takes a packet of an SSRC it was not
-// given, through the last stream's writer (every writer reaches the same
-// transport); retransmissions on a stream's RTX SSRC no longer come here (see
-// linkEstimator.AddStream).
-type passthroughPacer struct {
-	mu      sync.RWMutex
-	writers map[uint32]interceptor.RTPWriter
-	any     interceptor.RTPWriter
-}
-
-func newPassthroughPacer() *passthroughPacer {
-	return &passthroughPacer{writers: map[uint32]interceptor.RTPWriter{}}
-}
-
-func (p *passthroughPacer) SetTargetBitrate(int) {}
-
-func (p *passthroughPacer) AddStream(ssrc uint32, w interceptor.RTPWriter) {
-	p.mu.Lock()
-	p.writers[ssrc] = w
-	p.any = w
-	p.mu.Unlock()
-}
-
-func (p *passthroughPacer) Write(h *rtp.Header, payload []byte, a interceptor.Attributes) (int, error) {
-	p.mu.RLock()
-	w, ok := p.writers[h.SSRC]
-	if !ok {
-		w = p.any // a retransmission on the RTX SSRC: every writer reaches the same transport
-	}
-	p.mu.RUnlock()
-	if w == nil {
-		return 0, errNoStream
-	}
-	return w.Write(h, payload, a)
-}
-
-func (p *passthroughPacer) Close() error { return nil }
+// congested reports whether the estimator sees the link overused or lossy
+// now (its view, which the allocator checks against fresh feedback: see
+// update).
+func (e *linkEstimator) congested() bool { return e.Est.Congested() }
 
 // bandwidthEstimate is the allocator's view of one subscriber's link: the
-// estimate it shares among the tracks, raised by probes and lowered by GCC.
+// estimate it shares among the tracks, raised by probes and lowered by the link estimator.
 // Owned by the room's activity goroutine.
 type bandwidthEstimate struct {
 	link     *linkEstimator // nil: no estimation (the estimate stays initial)
@@ -279,7 +134,7 @@ type bandwidthEstimate struct {
 	ceiling *atomic.Int64
 
 	probing     bool
-	probeTotals probe.Totals // the meter's counts when the probe started
+	probeTotals sendbwe.Totals // the meter's counts when the probe started
 	// recent holds the meter's counts at each update, for the last
 	// confirmWindow of feedback.
 	recent      []stampedTotals
@@ -302,7 +157,7 @@ type bandwidthEstimate struct {
 
 type stampedTotals struct {
 	at time.Time
-	t  probe.Totals
+	t  sendbwe.Totals
 }
 
 // cpuStarvation is what the estimator asks of a starvation.Meter.
@@ -352,8 +207,8 @@ func (b *bandwidthEstimate) update(now time.Time, sending int) {
 	}
 	if !b.link.sawTWCC(now, 2*time.Second) {
 		// A client that sends only REMB: take its word, down to rembFloor.
-		if at := b.link.rembAt.Load(); at != 0 && now.UnixNano()-at < int64(rembTTL) {
-			b.estimate = clampEstimate(max(int(b.link.remb.Load()), rembFloor))
+		if at := b.link.LastREMB.Load(); at != 0 && now.UnixNano()-at < int64(rembTTL) {
+			b.estimate = clampEstimate(max(int(b.link.REMBBps.Load()), rembFloor))
 			b.lastSource = "remb"
 			return
 		}
@@ -370,7 +225,7 @@ func (b *bandwidthEstimate) update(now time.Time, sending int) {
 	}
 	b.lastSource = "twcc"
 	if b.probing {
-		// The probe is judged by the feedback on its own packets; GCC's
+		// The probe is judged by the feedback on its own packets; the estimator's
 		// state may date from media sent before a pause. Its target is
 		// still followed up while it sees no congestion.
 		if !b.link.congested() {
@@ -391,7 +246,7 @@ func (b *bandwidthEstimate) update(now time.Time, sending int) {
 		b.lastSource = "twcc-starved"
 	}
 	if congested && !lossy && !queued {
-		// GCC's state can be seconds old (it changes only with the feedback
+		// The estimator's state can be seconds old (it changes only with the feedback
 		// it reads, and a paused subscriber sends none), or its delay
 		// detector can trip on a burst: without fresh loss or a queue in the
 		// feedback itself, the congestion is not believed. (A probe that
@@ -401,7 +256,7 @@ func (b *bandwidthEstimate) update(now time.Time, sending int) {
 		return
 	}
 	if congested {
-		// GCC drops to 0.85 times the rate it saw received, which a stall of
+		// The estimator drops to 0.85 times the rate it saw received, which a stall of
 		// this machine or of the receiver can make tiny: a link that carried
 		// what was just sent is not below half of it. Repeated congestion
 		// keeps halving as the allocator sends less.
@@ -433,19 +288,19 @@ func later(a, b time.Time) time.Time {
 func (b *bandwidthEstimate) confirmed(now time.Time) (lossy, queued bool) {
 	w := b.recent[len(b.recent)-1].t.Sub(b.recent[0].t)
 	lossy = w.Lost >= probeLossMin && w.LossRatio() > probeLossLimit
-	queued = b.link.probe.DelayGrowth() > congestionDelayLimit && !b.isStarved(now)
+	queued = b.link.Est.DelayGrowth() > congestionDelayLimit && !b.isStarved(now)
 	return lossy, queued
 }
 
 // remember keeps the meter's counts of the last confirmWindow.
 func (b *bandwidthEstimate) remember(now time.Time) {
-	b.recent = append(b.recent, stampedTotals{now, b.link.probe.Totals()})
+	b.recent = append(b.recent, stampedTotals{now, b.link.Est.Totals()})
 	for len(b.recent) > 1 && now.Sub(b.recent[1].at) >= confirmWindow {
 		b.recent = b.recent[1:]
 	}
 }
 
-// followTargetUp follows GCC's own target up, never down: without
+// followTargetUp follows the estimator's own target up, never down: without
 // congestion it grows (slowly, up to 1.5 times what is sent).
 func (b *bandwidthEstimate) followTargetUp(now time.Time) {
 	if g := b.link.GetTargetBitrate(); g > b.estimate && !now.Before(b.guardUntil) {
@@ -458,12 +313,12 @@ func (b *bandwidthEstimate) followTargetUp(now time.Time) {
 // its course and its feedback came: raised when the padding reached (most
 // of) the target, "short" when it could not be sent at that rate.
 func (b *bandwidthEstimate) judgeProbe(now time.Time) {
-	r := b.link.probe.Totals().Sub(b.probeTotals)
+	r := b.link.Est.Totals().Sub(b.probeTotals)
 	starved := b.isStarved(now)
 	lossy := r.Lost >= probeLossMin && r.LossRatio() > probeLossLimit
 	// A machine starved of CPU delays every packet, sent and read: growing
 	// delay is not believed then (loss still is).
-	queued := b.link.probe.DelayGrowth() > probeDelayLimit && !starved
+	queued := b.link.Est.DelayGrowth() > probeDelayLimit && !starved
 	elapsed := now.Sub(b.probeStart)
 	if elapsed < probeDuration && !lossy && !queued {
 		return
@@ -538,8 +393,8 @@ func (b *bandwidthEstimate) wantProbe(now time.Time, target int) (int, bool) {
 		// The probe is judged by the packets sent from now on, and their
 		// delay against each other's only: after a pause the last delay
 		// seen can be seconds old.
-		b.probeTotals = b.link.probe.Totals()
-		b.link.probe.ResetDelay()
+		b.probeTotals = b.link.Est.Totals()
+		b.link.Est.ResetDelay()
 	}
 	return b.probeTarget, true
 }

@@ -5,20 +5,40 @@ import (
 	"time"
 
 	"github.com/pion/interceptor"
-	"github.com/pion/interceptor/pkg/gcc"
 	"github.com/pion/rtcp"
 	"github.com/pion/rtp"
 	"github.com/pion/sdp/v3"
 )
 
-func newTestLink(t *testing.T) *linkEstimator {
+// newTestLink is a subscriber connection's estimator, made by the engine's
+// own interceptor factory.
+func newTestLink(t testing.TB) *linkEstimator {
 	t.Helper()
-	g, err := gcc.NewSendSideBWE(gcc.SendSideBWEInitialBitrate(initialEstimate), gcc.SendSideBWEPacer(newPassthroughPacer()))
+	reg := newEstimatorRegistry()
+	f, err := reg.factory()
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { _ = g.Close() })
-	return &linkEstimator{gcc: g}
+	ic, err := f.NewInterceptor("pc")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = ic.Close() })
+	link := reg.take("pc")
+	if link == nil {
+		t.Fatal("the factory registered no estimator")
+	}
+	return link
+}
+
+// feedRTCP hands the link RTCP packets as they come off the wire.
+func feedRTCP(t testing.TB, link *linkEstimator, pkts ...rtcp.Packet) {
+	t.Helper()
+	raw, err := rtcp.Marshal(pkts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	link.ReadRTCP(raw, time.Now())
 }
 
 // A client that sends REMB and no transport-cc feedback is taken at its word.
@@ -30,9 +50,7 @@ func TestEstimateFollowsREMBWithoutTWCC(t *testing.T) {
 	if b.estimate != initialEstimate || b.lastSource != "initial" {
 		t.Fatalf("before any feedback: %d from %s, want the initial estimate", b.estimate, b.lastSource)
 	}
-	if err := link.WriteRTCP([]rtcp.Packet{&rtcp.ReceiverEstimatedMaximumBitrate{Bitrate: 450_000, SSRCs: []uint32{1}}}, nil); err != nil {
-		t.Fatal(err)
-	}
+	feedRTCP(t, link, &rtcp.ReceiverEstimatedMaximumBitrate{Bitrate: 450_000, SSRCs: []uint32{1}})
 	b.update(time.Now(), 0)
 	if b.estimate != 450_000 || b.lastSource != "remb" {
 		t.Fatalf("after REMB 450000: %d from %s", b.estimate, b.lastSource)
@@ -48,9 +66,7 @@ func TestEstimateFollowsREMBWithoutTWCC(t *testing.T) {
 	// A tiny REMB (a receiver-side estimator that has received nothing yet) does
 	// not pause everything: the estimate stays at rembFloor, where the lowest
 	// layers flow and the receiver can see its REMB rise.
-	if err := link.WriteRTCP([]rtcp.Packet{&rtcp.ReceiverEstimatedMaximumBitrate{Bitrate: 18_000, SSRCs: []uint32{1}}}, nil); err != nil {
-		t.Fatal(err)
-	}
+	feedRTCP(t, link, &rtcp.ReceiverEstimatedMaximumBitrate{Bitrate: 18_000, SSRCs: []uint32{1}})
 	b.update(time.Now(), 0)
 	if b.estimate != rembFloor {
 		t.Errorf("after REMB 18000: %d, want the floor %d", b.estimate, rembFloor)
@@ -65,7 +81,7 @@ func TestSilentTWCCLinkIsStillProbed(t *testing.T) {
 	link := newTestLink(t)
 	b := newBandwidthEstimate(link, nil, nil)
 	t0 := time.Now()
-	link.twccAt.Store(t0.UnixNano()) // feedback came once
+	link.LastFeedback.Store(t0.UnixNano()) // feedback came once
 	b.estimate = 100_000
 	now := t0.Add(10 * time.Second)
 	b.update(now, 0)
@@ -104,14 +120,9 @@ func TestLinkWithoutTWCCIsNotProbed(t *testing.T) {
 
 // The estimator sits on every packet sent to a subscriber.
 func BenchmarkLinkEstimatorWrite(b *testing.B) {
-	g, err := gcc.NewSendSideBWE(gcc.SendSideBWEPacer(newPassthroughPacer()))
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer g.Close()
-	le := &linkEstimator{gcc: g}
+	le := newTestLink(b)
 	info := &interceptor.StreamInfo{SSRC: 1, RTPHeaderExtensions: []interceptor.RTPHeaderExtension{{URI: sdp.TransportCCURI, ID: 5}}}
-	w := le.AddStream(info, interceptor.RTPWriterFunc(func(*rtp.Header, []byte, interceptor.Attributes) (int, error) { return 0, nil }))
+	w := le.BindLocalStream(info, interceptor.RTPWriterFunc(func(*rtp.Header, []byte, interceptor.Attributes) (int, error) { return 0, nil }))
 	hdr := &rtp.Header{Version: 2, SSRC: 1}
 	seq := []byte{0, 0}
 	_ = hdr.SetExtension(5, seq)
@@ -137,7 +148,7 @@ func TestSilentProbeWaitsForLateFeedbackWhileStarved(t *testing.T) {
 	link := newTestLink(t)
 	b := newBandwidthEstimate(link, nil, nil)
 	t0 := time.Now()
-	link.twccAt.Store(t0.UnixNano())
+	link.LastFeedback.Store(t0.UnixNano())
 	b.estimate = 100_000
 	now := t0.Add(10 * time.Second)
 	b.starved = starvedFor{until: now.Add(time.Hour)}

@@ -32,8 +32,9 @@ func traceBandwidth(t *testing.T, e *Engine) {
 					for _, l := range b.Tracks {
 						layers = append(layers, fmt.Sprintf("%s/%s paused=%v", l.Quality, l.Reason, l.Paused))
 					}
-					lines = append(lines, fmt.Sprintf("%6.2fs %s: estimate %d sending %d source %s probing %v (last %q) %s",
-						now.Sub(start).Seconds(), b.Identity, b.EstimateBps, b.SendingBps, b.Source, b.Probing, b.LastProbe, strings.Join(layers, ", ")))
+					lines = append(lines, fmt.Sprintf("%6.2fs %s: estimate %d sending %d source %s probing %v (last %q) link %d acked %d %s (-%d/-%d) %s",
+						now.Sub(start).Seconds(), b.Identity, b.EstimateBps, b.SendingBps, b.Source, b.Probing, b.LastProbe,
+						b.LinkTargetBps, b.LinkAckedBps, b.LinkUsage, b.LinkDecreases, b.LossDecreases, strings.Join(layers, ", ")))
 				}
 				if len(lines) > keep {
 					lines = lines[len(lines)-keep:]

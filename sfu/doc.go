@@ -29,8 +29,9 @@
 // before the SubscriberOffer they belong to. The server runs full ICE.
 //
 // Simulcast and bandwidth: every subscriber connection estimates its downstream
-// bandwidth (Pion's GCC on TWCC feedback for congestion, REMB from clients that
-// send only that, padding probes to find more; bandwidth.go). The room's activity
+// bandwidth (package internal/sendbwe, the GCC draft's delay- and loss-based
+// estimator on TWCC feedback, for congestion; REMB from clients that send only
+// that; padding probes to find more; bandwidth.go). The room's activity
 // goroutine shares each subscriber's estimate among its tracks every 200 ms
 // (package bwalloc: screen share, then active speakers, then other cameras;
 // audio always) and sends SubscriptionLayer when a choice changes (allocation.go);
@@ -42,12 +43,11 @@
 // it receives each layer of a simulcast video on a DownTrack of its own pinned
 // to that layer (subscriber.go relayLayers), so that its node republishes the
 // track as simulcast.
-// GCC's state changes only with the feedback it reads, so it can be seconds
-// old (a subscriber whose videos are paused sends none): package
-// internal/probe reads the TWCC feedback itself, a probe is judged by the
-// feedback on its own packets (loss, or their delay growing), and GCC's
-// congestion lowers the estimate only when the last second of feedback shows
-// loss or a queue. While the process waits for a CPU (package
+// The estimator's state changes only with the feedback it reads, so it can be
+// seconds old (a subscriber whose videos are paused sends none): a probe is
+// judged by the feedback on its own packets (sendbwe's counts of loss, and
+// their delay growing), and the estimator's congestion lowers the estimate
+// only when the last second of feedback shows loss or a queue. While the process waits for a CPU (package
 // internal/starvation reads the runtime's scheduling latencies), growing delay
 // is not taken for congestion (it neither lowers the estimate nor fails a
 // probe): packets sent or read late on a busy machine look like a queue on

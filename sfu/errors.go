@@ -21,6 +21,4 @@ var (
 	// ErrNoOfferOutstanding is returned by HandleAnswer when the server has no
 	// subscriber offer waiting for an answer.
 	ErrNoOfferOutstanding = errors.New("sfu: no subscriber offer outstanding")
-
-	errNoStream = errors.New("sfu: no stream for this SSRC")
 )

@@ -24,7 +24,7 @@ type probedLink struct {
 func newProbedLink(t *testing.T) *probedLink {
 	link := newTestLink(t)
 	info := &interceptor.StreamInfo{SSRC: 1, RTPHeaderExtensions: []interceptor.RTPHeaderExtension{{URI: sdp.TransportCCURI, ID: 5}}}
-	w := link.AddStream(info, interceptor.RTPWriterFunc(func(*rtp.Header, []byte, interceptor.Attributes) (int, error) { return 0, nil }))
+	w := link.BindLocalStream(info, interceptor.RTPWriterFunc(func(*rtp.Header, []byte, interceptor.Attributes) (int, error) { return 0, nil }))
 	return &probedLink{t: t, link: link, w: w, rec: twcc.NewRecorder(9)}
 }
 
@@ -48,14 +48,12 @@ func (l *probedLink) send(n int, delay func(i int) time.Duration) {
 }
 
 func (l *probedLink) feedback() {
-	if err := l.link.WriteRTCP(l.rec.BuildFeedbackPacket(), nil); err != nil {
-		l.t.Fatal(err)
-	}
+	feedRTCP(l.t, l.link, l.rec.BuildFeedbackPacket()...)
 }
 
 func steady(int) time.Duration { return 10 * time.Millisecond }
 
-// startProbe leaves GCC believing the link congested (half of the media before
+// startProbe leaves the estimator believing the link congested (half of the media before
 // the probe lost, the situation of a subscriber paused after a capped link),
 // then starts a probe toward 1 Mbit/s.
 func startProbe(t *testing.T, starved cpuStarvation) (*probedLink, *bandwidthEstimate, time.Time) {
@@ -68,7 +66,7 @@ func startProbe(t *testing.T, starved cpuStarvation) (*probedLink, *bandwidthEst
 	})
 	l.feedback()
 	if !l.link.congested() {
-		t.Fatal("GCC does not see the link congested after 50 % loss")
+		t.Fatal("the estimator does not see the link congested after 50 % loss")
 	}
 	b := newBandwidthEstimate(l.link, nil, nil)
 	b.starved = starved
@@ -81,7 +79,7 @@ func startProbe(t *testing.T, starved cpuStarvation) (*probedLink, *bandwidthEst
 }
 
 // A probe whose packets all arrive, without their delay growing, raises the
-// estimate, whatever GCC last said of the media before it: that state can be
+// estimate, whatever the estimator last said of the media before it: that state can be
 // seconds old when every video of the subscriber was paused, and probes
 // judged by it failed one after the other after a capped link recovered.
 func TestProbeIsJudgedByItsOwnFeedback(t *testing.T) {

@@ -17,9 +17,7 @@ func TestHugeREMBGivesTheMaximumEstimate(t *testing.T) {
 		want int
 	}{{1e20, maxEstimate}, {3e9, maxEstimate}, {0, rembFloor}, {800_000, 800_000}} {
 		link := newTestLink(t)
-		if err := link.WriteRTCP([]rtcp.Packet{&rtcp.ReceiverEstimatedMaximumBitrate{Bitrate: tc.bps, SSRCs: []uint32{1}}}, nil); err != nil {
-			t.Fatal(err)
-		}
+		feedRTCP(t, link, &rtcp.ReceiverEstimatedMaximumBitrate{Bitrate: tc.bps, SSRCs: []uint32{1}})
 		b := newBandwidthEstimate(link, nil, nil)
 		b.update(time.Now(), 0)
 		if b.estimate != tc.want {

@@ -48,9 +48,9 @@ func TestFeedbackIsReadWhileRetransmissionsFlow(t *testing.T) {
 	time.Sleep(time.Second)
 	_, downs := b.p.mediaStats()
 	rtx0 := downs[0].Retransmits
-	sent0, read0 := feedbackSent.Load(), server.feedbacks.Load()
+	sent0, read0 := feedbackSent.Load(), server.Feedbacks.Load()
 	time.Sleep(5 * time.Second)
-	sent, read := feedbackSent.Load()-sent0, int64(server.feedbacks.Load()-read0)
+	sent, read := feedbackSent.Load()-sent0, int64(server.Feedbacks.Load()-read0)
 	_, downs = b.p.mediaStats()
 	rtx := downs[0].Retransmits - rtx0
 	t.Logf("in 5 s over a 500 kbit/s link: %d retransmissions, %d feedback packets sent by bob, %d read by the server", rtx, sent, read)

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ensemble-sfu/ensemble/sfu/internal/sendbwe"
 	"github.com/ensemble-sfu/ensemble/sfu/twccext"
 	"github.com/ensemble-sfu/ensemble/sfu/udpbatch"
 	"github.com/pion/dtls/v3"
@@ -29,7 +30,8 @@ type variant struct {
 	pionBatch bool // pion/transport's udp.BatchConn instead (sfu.Engine until issue 13)
 	pionTWCC  bool // Pion's TWCC header-extension interceptor instead of twccext
 	aes256GCM bool // Pion's default SRTP preference instead of AES-128-GCM first
-	gcc       bool // Pion's send-side estimator (cc + gcc), as on sfu's subscriber connections
+	gcc       bool // Pion's send-side estimator (cc + gcc), as on sfu's subscriber connections until issue 13 item 3
+	sendbwe   bool // the estimator of package sendbwe, as on sfu's subscriber connections now
 	counts    []int
 }
 
@@ -41,6 +43,7 @@ func BenchmarkWritePath(b *testing.B) {
 	variants := []variant{
 		{name: "batched", batched: true, counts: []int{1, 10, 50, 150}},
 		{name: "batched-gcc", batched: true, gcc: true, counts: []int{1, 10, 150}},
+		{name: "batched-sendbwe", batched: true, sendbwe: true, counts: []int{1, 10, 150}},
 		{name: "pionbatchconn", pionBatch: true, counts: []int{1, 10, 50, 150}},
 		{name: "pionbatchconn-gcc", pionBatch: true, gcc: true, counts: []int{1, 10, 150}},
 		{name: "unbatched", counts: []int{1, 10, 50}},
@@ -173,6 +176,9 @@ func newSFUSide(v variant) (*sfuSide, error) {
 		}
 		reg.Add(f)
 	}
+	if v.sendbwe {
+		reg.Add(&linkFactory{})
+	}
 	if v.pionTWCC {
 		if err := webrtc.ConfigureTWCCHeaderExtensionSender(m, reg); err != nil {
 			return nil, err
@@ -285,3 +291,10 @@ func (t *captureTrack) ID() string                            { return "video" }
 func (t *captureTrack) RID() string                           { return "" }
 func (t *captureTrack) StreamID() string                      { return "bench" }
 func (t *captureTrack) Kind() webrtc.RTPCodecType             { return webrtc.RTPCodecTypeVideo }
+
+// linkFactory gives each connection a sendbwe.Link, as sfu's engine does.
+type linkFactory struct{}
+
+func (linkFactory) NewInterceptor(string) (interceptor.Interceptor, error) {
+	return sendbwe.NewLink(3_000_000, 50_000, 50_000_000), nil
+}
