@@ -46,6 +46,11 @@ type Report struct {
 	ServerNACKsReceived   *float64 `json:"server_nacks_received"`
 	ServerPLIsReceived    *float64 `json:"server_plis_received"`
 	ServerPLIsSent        *float64 `json:"server_plis_sent"`
+	// What else the server put on the wire beside the media packets counted
+	// in server_packets_out: retransmissions, probing padding, RTCP datagrams.
+	ServerRetransmits    *float64 `json:"server_retransmits"`
+	ServerPaddingPackets *float64 `json:"server_padding_packets"`
+	ServerRTCPOut        *float64 `json:"server_rtcp_out"`
 }
 
 // addServer fills the server figures from samples taken at the start and end of the run.
@@ -61,6 +66,8 @@ func (r *Report) addServer(start, end ServerSample) {
 	r.ServerGoroutinesStart, r.ServerGoroutinesEnd = &gStart, &gEnd
 	nacks, plisIn, plisOut := end.NACKsReceived-start.NACKsReceived, end.PLIsReceived-start.PLIsReceived, end.PLIsSent-start.PLIsSent
 	r.ServerNACKsReceived, r.ServerPLIsReceived, r.ServerPLIsSent = &nacks, &plisIn, &plisOut
+	rtx, padding, rtcpOut := end.Retransmits-start.Retransmits, end.PaddingPackets-start.PaddingPackets, end.RTCPOut-start.RTCPOut
+	r.ServerRetransmits, r.ServerPaddingPackets, r.ServerRTCPOut = &rtx, &padding, &rtcpOut
 	if !start.HavePacketsOut {
 		return
 	}
@@ -118,6 +125,10 @@ func (r *Report) WriteTable(w io.Writer) error {
 	}
 	if r.ServerNACKsReceived != nil {
 		row("server NACKs / PLIs in", "%.0f / %.0f (PLIs to publishers %.0f)", *r.ServerNACKsReceived, *r.ServerPLIsReceived, *r.ServerPLIsSent)
+	}
+	if r.ServerPacketsOut != nil && r.ServerRetransmits != nil {
+		row("server packets out", "media %.0f, retransmissions %.0f, padding %.0f, RTCP %.0f",
+			*r.ServerPacketsOut, *r.ServerRetransmits, *r.ServerPaddingPackets, *r.ServerRTCPOut)
 	}
 	if r.ServerMemStartMB != nil {
 		row("server memory", "%.0f MB → %.0f MB", *r.ServerMemStartMB, *r.ServerMemEndMB)

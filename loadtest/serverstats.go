@@ -20,6 +20,9 @@ type ServerSample struct {
 	NACKsReceived  float64 // NACK requests from subscribers
 	PLIsReceived   float64 // picture-loss indications from subscribers
 	PLIsSent       float64 // key-frame requests to publishers
+	Retransmits    float64 // packets sent again after a NACK
+	PaddingPackets float64 // padding-only probe packets
+	RTCPOut        float64 // RTCP compound packets written (one datagram each)
 	HaveCPU        bool
 	HavePacketsOut bool
 }
@@ -35,6 +38,9 @@ const (
 	metricNACKsIn    = "ensemble_sfu_nacks_received_total"
 	metricPLIsIn     = "ensemble_sfu_plis_received_total"
 	metricPLIsOut    = "ensemble_sfu_plis_sent_total"
+	metricRTX        = "ensemble_sfu_retransmitted_packets_total"
+	metricPadding    = "ensemble_sfu_padding_packets_total"
+	metricRTCPOut    = `ensemble_sfu_rtcp_packets_sent_total{unit="compound"}`
 )
 
 // ScrapeServer reads the server's Prometheus text exposition at metricsURL.
@@ -56,14 +62,17 @@ func ScrapeServer(ctx context.Context, client *http.Client, metricsURL string) (
 		return ServerSample{}, fmt.Errorf("scrape %s: %w", metricsURL, err)
 	}
 	s := ServerSample{
-		CPUSeconds:    sums[metricCPU],
-		ResidentBytes: sums[metricRSS],
-		Goroutines:    sums[metricGoroutines],
-		PacketsOut:    sums[metricPacketsOut],
-		BytesOut:      sums[metricBytesOut],
-		NACKsReceived: sums[metricNACKsIn],
-		PLIsReceived:  sums[metricPLIsIn],
-		PLIsSent:      sums[metricPLIsOut],
+		CPUSeconds:     sums[metricCPU],
+		ResidentBytes:  sums[metricRSS],
+		Goroutines:     sums[metricGoroutines],
+		PacketsOut:     sums[metricPacketsOut],
+		BytesOut:       sums[metricBytesOut],
+		NACKsReceived:  sums[metricNACKsIn],
+		PLIsReceived:   sums[metricPLIsIn],
+		PLIsSent:       sums[metricPLIsOut],
+		Retransmits:    sums[metricRTX],
+		PaddingPackets: sums[metricPadding],
+		RTCPOut:        sums[metricRTCPOut],
 	}
 	_, s.HaveCPU = sums[metricCPU]
 	_, s.HavePacketsOut = sums[metricPacketsOut]

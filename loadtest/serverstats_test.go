@@ -20,6 +20,10 @@ ensemble_sfu_rtp_bytes_total{direction="out"} 5e6
 ensemble_sfu_nacks_received_total 17
 ensemble_sfu_plis_received_total 3
 ensemble_sfu_plis_sent_total 2
+ensemble_sfu_retransmitted_packets_total 9
+ensemble_sfu_padding_packets_total 40
+ensemble_sfu_rtcp_packets_sent_total{unit="compound"} 120
+ensemble_sfu_rtcp_packets_sent_total{unit="packet"} 300
 odd_metric{note="a } brace"} 3
 `
 
@@ -37,6 +41,9 @@ func TestScrapeServerSumsLabelledSamples(t *testing.T) {
 	}
 	if s.NACKsReceived != 17 || s.PLIsReceived != 3 || s.PLIsSent != 2 {
 		t.Fatalf("feedback counters: got %+v", s)
+	}
+	if s.Retransmits != 9 || s.PaddingPackets != 40 || s.RTCPOut != 120 {
+		t.Fatalf("packets beside media: got %+v (RTCP counted in compound packets)", s)
 	}
 }
 

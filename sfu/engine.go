@@ -215,6 +215,7 @@ func (e *Engine) newAPI(bindIP net.IP, subscriber bool) (*webrtc.API, error) {
 	if err != nil {
 		return nil, err
 	}
+	reg.Add(rtcpCounterFactory{&e.stats})
 	// Full ICE rather than ICE-lite: the server also checks pairs toward the
 	// client, which copes better with late trickled candidates and ICE-TCP, for
 	// a few STUN packets more.

@@ -56,6 +56,12 @@ func TestParticipantsExchangeMedia(t *testing.T) {
 			if st.PacketsIn == 0 || st.PacketsOut == 0 || st.BytesOut == 0 {
 				t.Errorf("stats media = %+v", st)
 			}
+			// Every packet on the wire is counted: the key-frame requests
+			// to the publishers at least went out as RTCP; no padding, since
+			// the estimates leave nothing to probe for.
+			if st.RTCPCompoundsOut == 0 || st.RTCPPacketsOut < st.RTCPCompoundsOut || st.PaddingPackets != 0 {
+				t.Errorf("stats beside media = %+v", st)
+			}
 		})
 	}
 }

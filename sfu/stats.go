@@ -21,7 +21,12 @@ type Stats struct {
 	PLIsReceived         uint64 // PLI/FIR from subscribers
 	PLIsSent             uint64 // PLI to publishers
 	PacketsLostUpstream  uint64 // gaps in publishers' streams
-	MeanRTTMillis        float64
+	// Padding-only packets sent to probe for bandwidth, and their bytes.
+	PaddingPackets, PaddingBytes uint64
+	// RTCP written on every connection: compound (datagram-sized) packets
+	// and the RTCP packets in them.
+	RTCPCompoundsOut, RTCPPacketsOut uint64
+	MeanRTTMillis                    float64
 }
 
 // engineStats are the engine's counters. Media counters of live tracks are read
@@ -34,6 +39,8 @@ type engineStats struct {
 	retiredIn, retiredInBytes, retiredLost    atomic.Uint64
 	retiredOut, retiredOutBytes, retiredNACKs atomic.Uint64
 	retiredRetransmits, retiredPLIsReceived   atomic.Uint64
+	retiredPadding, retiredPaddingBytes       atomic.Uint64
+	rtcpCompoundsOut, rtcpPacketsOut          atomic.Uint64
 }
 
 func (s *engineStats) retireUp(st forward.UpStats) {
@@ -48,6 +55,8 @@ func (s *engineStats) retireDown(st forward.DownStats) {
 	s.retiredNACKs.Add(st.NACKs)
 	s.retiredRetransmits.Add(st.Retransmits)
 	s.retiredPLIsReceived.Add(st.PLIs)
+	s.retiredPadding.Add(st.PaddingPackets)
+	s.retiredPaddingBytes.Add(st.PaddingBytes)
 }
 
 // Stats returns a snapshot of the engine's counters.
@@ -67,6 +76,10 @@ func (e *Engine) Stats() Stats {
 		Retransmits:         s.retiredRetransmits.Load(),
 		PLIsReceived:        s.retiredPLIsReceived.Load(),
 		PLIsSent:            s.plisSent.Load(),
+		PaddingPackets:      s.retiredPadding.Load(),
+		PaddingBytes:        s.retiredPaddingBytes.Load(),
+		RTCPCompoundsOut:    s.rtcpCompoundsOut.Load(),
+		RTCPPacketsOut:      s.rtcpPacketsOut.Load(),
 	}
 	var rttSum float64
 	var rttN int
@@ -84,6 +97,8 @@ func (e *Engine) Stats() Stats {
 				out.NACKsReceived += d.NACKs
 				out.Retransmits += d.Retransmits
 				out.PLIsReceived += d.PLIs
+				out.PaddingPackets += d.PaddingPackets
+				out.PaddingBytes += d.PaddingBytes
 				if d.RTT > 0 {
 					rttSum += float64(d.RTT.Microseconds()) / 1000
 					rttN++

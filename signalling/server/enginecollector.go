@@ -16,6 +16,7 @@ type engineDescs struct {
 	rooms, participants, tracks, subscriptions       *prometheus.Desc
 	packets, bytes                                   *prometheus.Desc // label direction=in|out
 	nacks, retransmits, plisReceived, plisSent, lost *prometheus.Desc
+	padding, paddingBytes, rtcpOut                   *prometheus.Desc
 	meanRTT                                          *prometheus.Desc
 }
 
@@ -35,6 +36,9 @@ func newEngineCollector(e *sfu.Engine) *engineCollector {
 		plisReceived:  d("plis_received_total", "Keyframe requests (PLI/FIR) received from subscribers."),
 		plisSent:      d("plis_sent_total", "Keyframe requests (PLI) sent to publishers."),
 		lost:          d("packets_lost_upstream_total", "Packets missing from publishers' streams."),
+		padding:       d("padding_packets_total", "Padding-only packets sent to subscribers to probe for bandwidth."),
+		paddingBytes:  d("padding_bytes_total", "Bytes of the padding-only packets."),
+		rtcpOut:       d("rtcp_packets_sent_total", "RTCP written to publishers and subscribers: compound packets (unit=compound, one datagram each) and the packets in them (unit=packet).", "unit"),
 		meanRTT:       d("mean_rtt_milliseconds", "Mean round-trip time to subscribers, from receiver reports."),
 	}}
 }
@@ -65,5 +69,9 @@ func (c *engineCollector) Collect(ch chan<- prometheus.Metric) {
 	counter(d.plisReceived, st.PLIsReceived)
 	counter(d.plisSent, st.PLIsSent)
 	counter(d.lost, st.PacketsLostUpstream)
+	counter(d.padding, st.PaddingPackets)
+	counter(d.paddingBytes, st.PaddingBytes)
+	counter(d.rtcpOut, st.RTCPCompoundsOut, "compound")
+	counter(d.rtcpOut, st.RTCPPacketsOut, "packet")
 	gauge(d.meanRTT, st.MeanRTTMillis)
 }
