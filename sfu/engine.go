@@ -211,11 +211,10 @@ func (e *Engine) newAPI(bindIP net.IP, subscriber bool) (*webrtc.API, error) {
 		}
 		bwe = f
 	}
-	reg, err := newInterceptors(m, bwe)
+	reg, err := newInterceptors(m, rtcpCounterFactory{&e.stats}, bwe)
 	if err != nil {
 		return nil, err
 	}
-	reg.Add(rtcpCounterFactory{&e.stats})
 	// Full ICE rather than ICE-lite: the server also checks pairs toward the
 	// client, which copes better with late trickled candidates and ICE-TCP, for
 	// a few STUN packets more.

@@ -36,7 +36,7 @@ func newSubscriberChain(tb testing.TB, rtcpIn []byte) *subscriberChain {
 	if err != nil {
 		tb.Fatal(err)
 	}
-	reg, err := newInterceptors(m, bwe)
+	reg, err := newInterceptors(m, rtcpCounterFactory{&e.stats}, bwe)
 	if err != nil {
 		tb.Fatal(err)
 	}

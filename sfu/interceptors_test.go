@@ -53,7 +53,7 @@ func TestOnlyPublisherConnectionsRunTheReceivingInterceptors(t *testing.T) {
 					t.Fatal(err)
 				}
 			}
-			reg, err := newInterceptors(m, bwe)
+			reg, err := newInterceptors(m, nil, bwe)
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -143,6 +143,9 @@ func newMediaEngine() (*webrtc.MediaEngine, error) {
 // path answers NACKs from its own packet cache) and no sender-report generator
 // (the DownTracks send theirs, mapped from the publishers' reports).
 //
+// counter, when not nil, comes first, closest to the transport, so that it
+// sees the RTCP every other interceptor writes (rtcpCounter).
+//
 // bwe, when not nil, makes the registry one of subscriber connections, with
 // bwe as their bandwidth estimator: it must come before the TWCC header
 // extension writer, whose sequence numbers it reads on the way out. A
@@ -151,8 +154,13 @@ func newMediaEngine() (*webrtc.MediaEngine, error) {
 // runs a ticking goroutine per connection (every 100 ms for the first two),
 // and the receiver reports' parsed every RTCP packet the subscriber sends
 // (rtcp.Unmarshal, allocating) for sender reports that never come.
-func newInterceptors(m *webrtc.MediaEngine, bwe interceptor.Factory) (*interceptor.Registry, error) {
+func newInterceptors(m *webrtc.MediaEngine, counter, bwe interceptor.Factory) (*interceptor.Registry, error) {
 	reg := &interceptor.Registry{}
+	if counter != nil {
+		// First: the interceptors registered after it write their RTCP
+		// (receiver reports, NACKs) through it.
+		reg.Add(counter)
+	}
 	subscriber := bwe != nil
 	if subscriber {
 		reg.Add(bwe)

@@ -24,7 +24,8 @@ type Stats struct {
 	// Padding-only packets sent to probe for bandwidth, and their bytes.
 	PaddingPackets, PaddingBytes uint64
 	// RTCP written on every connection: compound (datagram-sized) packets
-	// and the RTCP packets in them.
+	// and the RTCP packets in them; the DownTracks' sender reports, written
+	// to the transport beside the interceptors, included.
 	RTCPCompoundsOut, RTCPPacketsOut uint64
 	MeanRTTMillis                    float64
 }
@@ -57,6 +58,8 @@ func (s *engineStats) retireDown(st forward.DownStats) {
 	s.retiredPLIsReceived.Add(st.PLIs)
 	s.retiredPadding.Add(st.PaddingPackets)
 	s.retiredPaddingBytes.Add(st.PaddingBytes)
+	s.rtcpCompoundsOut.Add(st.SenderReports)
+	s.rtcpPacketsOut.Add(st.SenderReports)
 }
 
 // Stats returns a snapshot of the engine's counters.
@@ -99,6 +102,8 @@ func (e *Engine) Stats() Stats {
 				out.PLIsReceived += d.PLIs
 				out.PaddingPackets += d.PaddingPackets
 				out.PaddingBytes += d.PaddingBytes
+				out.RTCPCompoundsOut += d.SenderReports
+				out.RTCPPacketsOut += d.SenderReports
 				if d.RTT > 0 {
 					rttSum += float64(d.RTT.Microseconds()) / 1000
 					rttN++

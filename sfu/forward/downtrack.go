@@ -117,6 +117,7 @@ type DownTrack struct {
 	packets, bytes, nacks, retransmits, rtxMisses, plis, switches, writeErrors atomic.Uint64
 	stalls                                                                     atomic.Uint64
 	paddingPackets, paddingBytes                                               atomic.Uint64
+	reportsSent                                                                atomic.Uint64
 	fractionLost, totalLost                                                    atomic.Uint32
 	rttNanos, jitterNanos                                                      atomic.Int64
 }
@@ -318,6 +319,7 @@ func (d *DownTrack) Stats() DownStats {
 		Stalls:           d.stalls.Load(),
 		PaddingPackets:   d.paddingPackets.Load(),
 		PaddingBytes:     d.paddingBytes.Load(),
+		SenderReports:    d.reportsSent.Load(),
 	}
 	if l := d.cur.Load(); l != nil {
 		s.Quality = l.quality

@@ -115,7 +115,9 @@ func (d *DownTrack) sendReport(sr rtcp.SenderReport) {
 	}
 	if err := (*sink)([]rtcp.Packet{&sr}); err != nil {
 		d.writeErrors.Add(1)
+		return
 	}
+	d.reportsSent.Add(1)
 }
 
 // setRTCPSink makes the DownTrack send its sender reports through w.

@@ -40,4 +40,5 @@ type DownStats struct {
 	Stalls           uint64        // times it was stalled
 	PaddingPackets   uint64        // padding packets sent to probe for bandwidth
 	PaddingBytes     uint64
+	SenderReports    uint64 // RTCP sender reports sent (one compound packet each)
 }
