@@ -73,13 +73,7 @@ func (a *roomActivity) dynacast(now time.Time, ps []*Participant) {
 				}
 			}
 			p.log.Debug("dynacast", "track", t.sid, "layers", ev.Layers)
-			if p.relay != nil {
-				// A relayed track is published by its relay, which stops the
-				// layers crossing to this node (package cascade).
-				p.relay.send(ev)
-				continue
-			}
-			p.send(ev)
+			p.sendToSource(ev)
 		}
 	}
 	for sid := range a.dyn {

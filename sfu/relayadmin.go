@@ -29,6 +29,18 @@ type RelayedAdmin struct {
 
 func (RelayedAdmin) isEvent() {}
 
+// sendToSource sends ev to where p's media come from: p's own connection, or
+// for a participant of another node the relay that publishes its tracks here,
+// whose node acts on it at the source (it stops layers crossing to this node,
+// package cascade).
+func (p *Participant) sendToSource(ev Event) {
+	if p.relay != nil {
+		p.relay.send(ev)
+		return
+	}
+	p.send(ev)
+}
+
 // Remove is an administrator removing p: it leaves with reason removed. A
 // relayed participant is removed by its own node (its relay is told), and
 // leaves here when its relay says it left there, for the same reason.

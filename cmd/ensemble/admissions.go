@@ -4,10 +4,8 @@ import (
 	"context"
 	"log/slog"
 	"sync"
-	"sync/atomic"
 	"time"
 
-	"github.com/ensemble-sfu/ensemble/cluster"
 	"github.com/ensemble-sfu/ensemble/sfu"
 	"github.com/ensemble-sfu/ensemble/vocab"
 )
@@ -17,7 +15,7 @@ import (
 // host without knocking. The signalling server is made before the node joins the
 // cluster; until then nothing is remembered and every guest knocks.
 type clusterAdmissions struct {
-	clus atomic.Pointer[cluster.Cluster]
+	clus *joinedCluster
 	log  *slog.Logger
 	wg   sync.WaitGroup
 }

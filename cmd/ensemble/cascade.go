@@ -35,7 +35,7 @@ type cascader struct {
 	counters    *cascade.Counters
 	log         *slog.Logger
 
-	clus   atomic.Pointer[cluster.Cluster]
+	clus   *joinedCluster
 	engine atomic.Pointer[sfu.Engine]
 
 	mu      sync.Mutex
@@ -53,8 +53,8 @@ type bridgeRun struct {
 	left []cascade.Departure
 }
 
-func newCascader(perNode int, key, secret string, log *slog.Logger) *cascader {
-	return &cascader{perNode: perNode, key: key, secret: secret, counters: cascade.NewCounters(),
+func newCascader(perNode int, key, secret string, joined *joinedCluster, log *slog.Logger) *cascader {
+	return &cascader{perNode: perNode, key: key, secret: secret, clus: joined, counters: cascade.NewCounters(),
 		log: log, bridges: map[string]*bridgeRun{}, done: make(chan struct{})}
 }
 

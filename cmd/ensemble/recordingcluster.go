@@ -2,9 +2,6 @@ package main
 
 import (
 	"context"
-	"sync/atomic"
-
-	"github.com/ensemble-sfu/ensemble/cluster"
 )
 
 // recordingCluster tells the recording runner which nodes live and whether this
@@ -12,7 +9,7 @@ import (
 // cluster (it must mark the last run's recordings failed first): until then
 // every node counts as live and this one hosts nothing, so nothing is taken over.
 type recordingCluster struct {
-	clus atomic.Pointer[cluster.Cluster]
+	clus *joinedCluster
 }
 
 func (r *recordingCluster) NodeLive(ctx context.Context, id string) (bool, error) {

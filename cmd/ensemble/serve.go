@@ -104,9 +104,10 @@ func runServe(ctx context.Context, args []string) error {
 		}
 		defer inner.Close()
 	}
-	var recCluster *recordingCluster // set once the node joined the cluster
+	joined := &joinedCluster{} // set once the node joined the cluster
+	var recCluster *recordingCluster
 	if rdb != nil {
-		recCluster = &recordingCluster{}
+		recCluster = &recordingCluster{clus: joined}
 	}
 	recorder, err := newRecordingRunner(ctx, cfg, st, notifier, inner.Addr(), recCluster, log)
 	if err != nil {
@@ -125,11 +126,11 @@ func runServe(ctx context.Context, args []string) error {
 	// Rooms spanning nodes (cluster.max_participants_per_node): relay tokens
 	// are signed with the first API key, which every node shares.
 	relayKey := cfg.Keys.Names()[0]
-	cas := newCascader(cfg.Cluster.MaxParticipantsPerNode, relayKey, cfg.Keys[relayKey], log)
+	cas := newCascader(cfg.Cluster.MaxParticipantsPerNode, relayKey, cfg.Keys[relayKey], joined, log)
 	cas.nearURL = loopbackURL(inner.Addr())
 
 	// The lobby's admissions outlive a node on a cluster (admissions.go).
-	admissions := &clusterAdmissions{log: log}
+	admissions := &clusterAdmissions{clus: joined, log: log}
 	defer admissions.close()
 
 	udpMin, udpMax := cfg.PortRange()
@@ -214,9 +215,7 @@ func runServe(ctx context.Context, args []string) error {
 			return err
 		}
 		cas.engine.Store(engine)
-		cas.clus.Store(clus)
-		recCluster.clus.Store(clus)
-		admissions.clus.Store(clus)
+		joined.join(clus)
 		defer cas.close() // before the engine and the cluster close
 	}
 
