@@ -57,8 +57,10 @@ func FuzzLinkEstimatorRTCP(f *testing.F) {
 		b := newBandwidthEstimate(link, nil, nil)
 		b.update(time.Now(), 0)
 		bps := float64(remb.Bitrate)
-		if bps == 1<<23 && b.estimate == rembFloor {
-			bps = 0 // Pion reads a zero mantissa as 2^23 bit/s; it is 0
+		if frac, _ := math.Frexp(bps); frac == 0.5 && bps >= 1<<23 && b.estimate == rembFloor {
+			// Pion reads a zero mantissa as 2^(23+exponent) bit/s; it is 0
+			// (seed-remb-zero-mantissa).
+			bps = 0
 		}
 		want := math.Min(maxEstimate, math.Max(rembFloor, bps))
 		if math.Abs(float64(b.estimate)-want) > 1 || b.lastSource != "remb" {
