@@ -80,7 +80,7 @@ func newEstimatorRegistry() *estimatorRegistry {
 }
 
 // factory builds the estimator interceptor of subscriber connections.
-func (r *estimatorRegistry) factory() (interceptor.Factory, error) { return estimatorFactory{r}, nil }
+func (r *estimatorRegistry) factory() interceptor.Factory { return estimatorFactory{r} }
 
 type estimatorFactory struct{ r *estimatorRegistry }
 

@@ -15,11 +15,7 @@ import (
 func newTestLink(t testing.TB) *linkEstimator {
 	t.Helper()
 	reg := newEstimatorRegistry()
-	f, err := reg.factory()
-	if err != nil {
-		t.Fatal(err)
-	}
-	ic, err := f.NewInterceptor("pc")
+	ic, err := reg.factory().NewInterceptor("pc")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -41,7 +41,7 @@ type Engine struct {
 	starvation *starvation.Meter
 	// estimateCeiling, while above 0, caps every subscriber's estimate and
 	// stops probing (tests only: it puts a link's estimate where a test
-	// needs it without depending on how fast GCC reacts to a shaped link).
+	// needs it without depending on how fast the estimator reacts to a shaped link).
 	estimateCeiling atomic.Int64
 	stats           engineStats
 	ctx             context.Context
@@ -205,11 +205,7 @@ func (e *Engine) newAPI(bindIP net.IP, subscriber bool) (*webrtc.API, error) {
 	}
 	var bwe interceptor.Factory
 	if subscriber {
-		f, err := e.bwe.factory()
-		if err != nil {
-			return nil, fmt.Errorf("bandwidth estimator: %w", err)
-		}
-		bwe = f
+		bwe = e.bwe.factory()
 	}
 	reg, err := newInterceptors(m, rtcpCounterFactory{&e.stats}, bwe)
 	if err != nil {

@@ -32,11 +32,7 @@ func newSubscriberChain(tb testing.TB, rtcpIn []byte) *subscriberChain {
 	if err != nil {
 		tb.Fatal(err)
 	}
-	bwe, err := e.bwe.factory()
-	if err != nil {
-		tb.Fatal(err)
-	}
-	reg, err := newInterceptors(m, rtcpCounterFactory{&e.stats}, bwe)
+	reg, err := newInterceptors(m, rtcpCounterFactory{&e.stats}, e.bwe.factory())
 	if err != nil {
 		tb.Fatal(err)
 	}

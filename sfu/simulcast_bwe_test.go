@@ -112,7 +112,7 @@ func TestSimulcastFollowsBandwidthCap(t *testing.T) {
 // and padding needed a forwarded track).
 //
 // The estimate is put below the lowest layer by the engine's test ceiling:
-// driving it there with a shaped link depends on how fast Pion's GCC reacts
+// driving it there with a shaped link depends on how fast the estimator reacts
 // to heavy loss, which varies from run to run. Everything after is real: the
 // padding, the feedback, the probe's verdict, the key frame.
 func TestPausedVideoComesBackWithoutFeedback(t *testing.T) {
