@@ -10,18 +10,18 @@ import (
 // chunk and per received packet, tens of allocations per feedback, several
 // feedback packets a second per subscriber.
 
-// Packet status symbols.
+// Packet status symbols; 0 is "not received", 3 is reserved by the draft
+// (Pion names it "received without delta"): with no arrival time to read, it
+// is counted as not received.
 const (
-	symbolNotReceived = 0
-	symbolSmallDelta  = 1 // received, a one-byte delta follows
-	symbolLargeDelta  = 2 // received, a two-byte signed delta follows
+	symbolSmallDelta = 1 // received, a one-byte delta follows
+	symbolLargeDelta = 2 // received, a two-byte signed delta follows
 )
 
 const (
-	twccHeaderSize  = 20         // common feedback header, base, count, reference time
-	referenceUnitUs = 64_000     // reference time unit
-	deltaUnitUs     = 250        // receive delta unit
-	maxDeltaTotalUs = 16_384_000 // never reached by a valid packet: 65 535 small deltas
+	twccHeaderSize  = 20     // common feedback header, base, count, reference time
+	referenceUnitUs = 64_000 // reference time unit
+	deltaUnitUs     = 250    // receive delta unit
 )
 
 var (
