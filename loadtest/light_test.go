@@ -44,7 +44,7 @@ func TestLightSubscriberMatchesFull(t *testing.T) {
 			t.Logf("bandwidth: %+v", srv.Engine.BandwidthStats())
 			t.Logf("light receiver: media %d malformed %d unknown %d, writer bound %v", light.recv.media.Load(),
 				light.recv.malformed.Load(), light.recv.unknown.Load(), light.recv.writer.Load() != nil)
-			t.Logf("light streams: %d twcc id %d held %d", len(light.snapshot(time.Now())), light.recv.twccID.Load(), light.recv.recorder.PacketsHeld())
+			t.Logf("light streams: %d twcc id %d held %d", light.streamCount(), light.recv.twccID.Load(), light.recv.recorder.PacketsHeld())
 		}
 	}()
 	waitFor(t, "both subscribers on the top layer, estimated from TWCC", func() bool {

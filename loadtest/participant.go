@@ -236,15 +236,22 @@ func (p *participant) joinTime() (time.Duration, bool) {
 	return p.firstFrame.Sub(p.joinStart), true
 }
 
-// snapshot reads every received stream.
-func (p *participant) snapshot(now time.Time) []StreamSnapshot {
+// snapshot reads every received stream, with its delay samples or without them.
+func (p *participant) snapshot(now time.Time, delays bool) []StreamSnapshot {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	out := make([]StreamSnapshot, 0, len(p.streams))
 	for _, s := range p.streams {
-		out = append(out, s.Snapshot(now))
+		out = append(out, s.snapshot(now, delays))
 	}
 	return out
+}
+
+// streamCount is the number of streams received.
+func (p *participant) streamCount() int {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return len(p.streams)
 }
 
 // stop leaves the room and waits for the participant's goroutines.

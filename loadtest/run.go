@@ -94,9 +94,13 @@ loop:
 	churnWG.Wait()
 	elapsed := time.Since(began)
 	end, endErr := ScrapeServer(context.Background(), httpClient, cfg.MetricsURL)
-	report := r.report(time.Now(), elapsed)
-	report.DurationMeasuredS = time.Since(measuredFrom).Seconds()
-	if cpuEnd, ok := selfCPU(); ok && haveCPU {
+	measured := time.Since(measuredFrom).Seconds()
+	// The generator's CPU is read before the report is computed: sorting every
+	// delay sample is the tool's own bookkeeping, not receiving.
+	cpuEnd, haveCPUEnd := selfCPU()
+	report := r.report(time.Now(), elapsed, true)
+	report.DurationMeasuredS = measured
+	if haveCPUEnd && haveCPU {
 		cpu := (cpuEnd - cpuStart).Seconds()
 		report.GeneratorCPUSeconds = &cpu
 	}
@@ -244,13 +248,15 @@ func (r *runner) tracksPerPublisher() int {
 }
 
 func (r *runner) printProgress(w io.Writer, elapsed time.Duration) {
-	rep := r.report(time.Now(), elapsed)
+	rep := r.report(time.Now(), elapsed, false)
 	fmt.Fprintf(w, "%5.0fs  participants %d  tracks %d/%d  received %.0f kbit/s  loss %.2f%%  freezes %d\n",
 		elapsed.Seconds(), rep.Participants, rep.TracksSubscribed, rep.TracksExpected, rep.BitrateKbps, rep.LossPct, rep.Freezes)
 }
 
-// report computes the figures of every participant, active or churned out.
-func (r *runner) report(now time.Time, elapsed time.Duration) *Report {
+// report computes the figures of every participant, active or churned out; the
+// delay percentiles only withDelays (the final report, not the progress
+// line).
+func (r *runner) report(now time.Time, elapsed time.Duration, withDelays bool) *Report {
 	r.mu.Lock()
 	active := append([]*participant(nil), r.active...)
 	all := append(append([]*participant(nil), r.active...), r.retired...)
@@ -279,13 +285,13 @@ func (r *runner) report(now time.Time, elapsed time.Duration) *Report {
 			others--
 		}
 		rep.TracksExpected += others * r.tracksPerPublisher()
-		rep.TracksSubscribed += min(len(p.snapshot(now)), others*r.tracksPerPublisher())
+		rep.TracksSubscribed += min(p.streamCount(), others*r.tracksPerPublisher())
 	}
 	for _, p := range all {
 		if d, ok := p.joinTime(); ok {
 			joins = append(joins, float64(d.Microseconds())/1000)
 		}
-		for _, s := range p.snapshot(now) {
+		for _, s := range p.snapshot(now, withDelays) {
 			received += s.Received
 			expected += max(s.Expected, s.Received)
 			bytes += s.Bytes

@@ -72,6 +72,10 @@ func TestStreamStatsDelayFromCaptureTime(t *testing.T) {
 			t.Fatalf("delay %.3f ms, want 15", d)
 		}
 	}
+	// The progress line's reading copies no samples, and counts the same.
+	if c := s.Counts(t0); c.DelaysMS != nil || c.Received != snap.Received || c.Expected != snap.Expected {
+		t.Errorf("counts %+v, snapshot %+v", c, snap)
+	}
 }
 
 func TestSummarize(t *testing.T) {
