@@ -12,9 +12,9 @@ package sendbwe
 type Usage int8
 
 const (
-	Normal Usage = iota
-	Overuse
-	Underuse
+	Normal   Usage = iota // delay steady
+	Overuse               // a queue building: the link carries less than is sent
+	Underuse              // a queue draining
 )
 
 func (u Usage) String() string {

@@ -189,6 +189,7 @@ type Stats struct {
 	LossDecreases uint64
 }
 
+// Stats returns the estimator's state.
 func (e *Estimator) Stats() Stats {
 	e.mu.Lock()
 	defer e.mu.Unlock()

@@ -5,10 +5,11 @@ import (
 	"errors"
 )
 
-// Transport-wide feedback (draft-holmer-rmcat-transport-wide-cc-extensions-01,
-// section 3.1), read straight from the wire: Pion's parse makes an object per
-// chunk and per received packet, tens of allocations per feedback, several
-// feedback packets a second per subscriber.
+// The RTCP the estimator reads, straight from the wire: transport-wide
+// feedback (draft-holmer-rmcat-transport-wide-cc-extensions-01, section 3.1)
+// and REMB. Read in place: Pion's parse makes an object per chunk and per
+// received packet, tens of allocations per feedback, and a subscriber sends
+// several feedback packets a second.
 
 // Packet status symbols; 0 is "not received", 3 is reserved by the draft
 // (Pion names it "received without delta"): with no arrival time to read, it
