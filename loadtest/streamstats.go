@@ -154,12 +154,10 @@ func (s *StreamStats) End() {
 // that stopped is the worst freeze of all.
 func (s *StreamStats) Snapshot(now time.Time) StreamSnapshot { return s.snapshot(now, true) }
 
-// Counts is Snapshot without the delay samples: the progress line, every few
-// seconds, needs no percentiles, and copying every sample of every stream each time
-// (hundreds of thousands after a minute at a few hundred subscribers), then sorting
-// them, was a good part of a large run's generator CPU, and of its garbage.
-func (s *StreamStats) Counts(now time.Time) StreamSnapshot { return s.snapshot(now, false) }
-
+// snapshot is Snapshot, without the delay samples unless delays is set: the
+// progress line, every few seconds, needs no percentiles, and copying every sample
+// of every stream each time (hundreds of thousands after a minute at a few hundred
+// subscribers), then sorting them, was waste.
 func (s *StreamStats) snapshot(now time.Time, delays bool) StreamSnapshot {
 	s.mu.Lock()
 	defer s.mu.Unlock()
