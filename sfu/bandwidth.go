@@ -8,6 +8,7 @@ import (
 
 	"github.com/ensemble-sfu/ensemble/sfu/internal/sendbwe"
 	"github.com/ensemble-sfu/ensemble/sfu/internal/starvation"
+	"github.com/ensemble-sfu/ensemble/sfu/twccext"
 	"github.com/pion/interceptor"
 )
 
@@ -67,38 +68,72 @@ const (
 	rembFloor = 400_000
 )
 
-// estimatorRegistry hands each subscriber connection its estimator: the
-// interceptor factory makes one per PeerConnection while the connection is
-// being built, keyed by the connection's id.
+// estimatorRegistry hands each subscriber connection its estimator and its
+// transport-wide numbering (which its own write path shares, package
+// srtpout): the interceptor factories make one of each per PeerConnection
+// while the connection is being built, keyed by the connection's id.
 type estimatorRegistry struct {
 	mu   sync.Mutex
-	byPC map[string]*linkEstimator
+	byPC map[string]*connInterceptors
+}
+
+// connInterceptors are the interceptors of one subscriber connection that
+// the SFU reaches past Pion.
+type connInterceptors struct {
+	link *linkEstimator
+	twcc *twccext.Interceptor
 }
 
 func newEstimatorRegistry() *estimatorRegistry {
-	return &estimatorRegistry{byPC: map[string]*linkEstimator{}}
+	return &estimatorRegistry{byPC: map[string]*connInterceptors{}}
 }
 
 // factory builds the estimator interceptor of subscriber connections.
 func (r *estimatorRegistry) factory() interceptor.Factory { return estimatorFactory{r} }
+
+// twccFactory builds the transport-wide numbering of subscriber connections.
+func (r *estimatorRegistry) twccFactory() interceptor.Factory { return twccFactory{r} }
+
+// entryLocked returns the connection's entry, made if need be.
+func (r *estimatorRegistry) entryLocked(pcID string) *connInterceptors {
+	c := r.byPC[pcID]
+	if c == nil {
+		c = &connInterceptors{}
+		r.byPC[pcID] = c
+	}
+	return c
+}
 
 type estimatorFactory struct{ r *estimatorRegistry }
 
 func (f estimatorFactory) NewInterceptor(id string) (interceptor.Interceptor, error) {
 	e := &linkEstimator{sendbwe.NewLink(initialEstimate, minEstimate, maxEstimate)}
 	f.r.mu.Lock()
-	f.r.byPC[id] = e
+	f.r.entryLocked(id).link = e
 	f.r.mu.Unlock()
 	return e.Link, nil
 }
 
-// take returns (and forgets) the estimator of the connection with this id.
-func (r *estimatorRegistry) take(pcID string) *linkEstimator {
+type twccFactory struct{ r *estimatorRegistry }
+
+func (f twccFactory) NewInterceptor(id string) (interceptor.Interceptor, error) {
+	i := &twccext.Interceptor{}
+	f.r.mu.Lock()
+	f.r.entryLocked(id).twcc = i
+	f.r.mu.Unlock()
+	return i, nil
+}
+
+// take returns (and forgets) the interceptors of the connection with this id.
+func (r *estimatorRegistry) take(pcID string) connInterceptors {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	e := r.byPC[pcID]
+	c := r.byPC[pcID]
 	delete(r.byPC, pcID)
-	return e
+	if c == nil {
+		return connInterceptors{}
+	}
+	return *c
 }
 
 // linkEstimator is a subscriber connection's bandwidth estimator (package

@@ -20,7 +20,7 @@ func newTestLink(t testing.TB) *linkEstimator {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = ic.Close() })
-	link := reg.take("pc")
+	link := reg.take("pc").link
 	if link == nil {
 		t.Fatal("the factory registered no estimator")
 	}

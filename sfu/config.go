@@ -26,6 +26,10 @@ type Config struct {
 	// they are on distinct server ports. Writes are not batched in this mode. The
 	// range needs two ports per participant.
 	UDPPortMin, UDPPortMax int
+	// PionWritePath sends forwarded media through Pion's interceptors, SRTP
+	// session and ICE connection, as before the SFU had a write path of its
+	// own (package srtpout): for comparison, and should that path misbehave.
+	PionWritePath bool
 	// TCPPort carries ICE-TCP on one TCP port; -1 disables it; 0 picks a free port.
 	// The product default is DefaultTCPPort.
 	TCPPort int

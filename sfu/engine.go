@@ -15,6 +15,8 @@ import (
 	"github.com/pion/webrtc/v4"
 
 	"github.com/ensemble-sfu/ensemble/sfu/internal/starvation"
+	"github.com/ensemble-sfu/ensemble/sfu/srtpout"
+	"github.com/ensemble-sfu/ensemble/sfu/twccext"
 	"github.com/ensemble-sfu/ensemble/sfu/udpbatch"
 	"github.com/ensemble-sfu/ensemble/vocab"
 )
@@ -31,11 +33,13 @@ const (
 
 // Engine owns the media sockets and the rooms.
 type Engine struct {
-	cfg    Config
-	log    *slog.Logger
-	api    *webrtc.API // publisher connections
-	subAPI *webrtc.API // subscriber connections: with bandwidth estimation
-	bwe    *estimatorRegistry
+	cfg Config
+	log *slog.Logger
+	api *webrtc.API // publisher connections
+	// sub holds what subscriber connections are made of (with bandwidth
+	// estimation): each has an API of its own (subscriberAPI).
+	sub apiParts
+	bwe *estimatorRegistry
 	// starvation is shared by the estimators of every room: it measures
 	// the process.
 	starvation *starvation.Meter
@@ -92,16 +96,16 @@ func NewEngine(ctx context.Context, cfg Config) (*Engine, error) {
 	}
 	e.bwe = newEstimatorRegistry()
 	e.starvation = starvation.New()
-	api, err := e.newAPI(bindIP, false)
+	pub, err := e.newAPIParts(bindIP, false)
 	if err == nil {
-		e.subAPI, err = e.newAPI(bindIP, true)
+		e.sub, err = e.newAPIParts(bindIP, true)
 	}
 	if err != nil {
 		e.closeSockets()
 		e.cancel()
 		return nil, err
 	}
-	e.api = api
+	e.api = pub.api(nil)
 
 	e.wg.Add(1)
 	go func() { // closes the engine with its context
@@ -196,20 +200,44 @@ func (e *Engine) closeSockets() {
 	}
 }
 
-// newAPI builds the WebRTC API of publisher connections, or with subscriber
-// set, of subscriber connections (which estimate their bandwidth).
-func (e *Engine) newAPI(bindIP net.IP, subscriber bool) (*webrtc.API, error) {
+// apiParts are the media engine, interceptors and settings of a WebRTC API.
+type apiParts struct {
+	media    *webrtc.MediaEngine
+	registry *interceptor.Registry
+	settings webrtc.SettingEngine
+}
+
+// api builds an API of these parts; keys, if not nil, gets the DTLS settings
+// that give it the connection's keys (package srtpout): the API must then
+// serve that connection alone. Connections copy the media engine and build
+// their interceptors from the registry, so APIs can share both.
+func (p *apiParts) api(keys *srtpout.Keys) *webrtc.API {
+	s := p.settings
+	if keys != nil {
+		keys.Configure(&s)
+	}
+	return webrtc.NewAPI(webrtc.WithMediaEngine(p.media), webrtc.WithInterceptorRegistry(p.registry), webrtc.WithSettingEngine(s))
+}
+
+// newAPIParts builds the parts of the WebRTC API of publisher connections, or
+// with subscriber set, of subscriber connections (which estimate their
+// bandwidth).
+func (e *Engine) newAPIParts(bindIP net.IP, subscriber bool) (apiParts, error) {
 	m, err := newMediaEngine()
 	if err != nil {
-		return nil, err
+		return apiParts{}, err
 	}
 	var bwe interceptor.Factory
 	if subscriber {
 		bwe = e.bwe.factory()
 	}
-	reg, err := newInterceptors(m, rtcpCounterFactory{&e.stats}, bwe)
+	twcc := interceptor.Factory(twccext.Factory{})
+	if subscriber {
+		twcc = e.bwe.twccFactory()
+	}
+	reg, err := newInterceptors(m, rtcpCounterFactory{&e.stats}, bwe, twcc)
 	if err != nil {
-		return nil, err
+		return apiParts{}, err
 	}
 	// Full ICE rather than ICE-lite: the server also checks pairs toward the
 	// client, which copes better with late trickled candidates and ICE-TCP, for
@@ -219,7 +247,7 @@ func (e *Engine) newAPI(bindIP net.IP, subscriber bool) (*webrtc.API, error) {
 	if e.udpMux != nil {
 		s.SetICEUDPMux(e.udpMux)
 	} else if err := s.SetEphemeralUDPPortRange(uint16(e.cfg.UDPPortMin), uint16(e.cfg.UDPPortMax)); err != nil {
-		return nil, fmt.Errorf("%w: UDP port range: %w", ErrInvalidArgument, err)
+		return apiParts{}, fmt.Errorf("%w: UDP port range: %w", ErrInvalidArgument, err)
 	}
 	// AES-128-GCM first (Pion prefers AES-256-GCM): SRTP encryption is paid per
 	// packet and subscriber, and 128-bit AES does 10 rounds instead of 14.
@@ -250,7 +278,7 @@ func (e *Engine) newAPI(bindIP net.IP, subscriber bool) (*webrtc.API, error) {
 			Mode:            webrtc.ICEAddressRewriteReplace,
 		})
 		if err != nil {
-			return nil, fmt.Errorf("%w: NAT 1:1 IPs: %w", ErrInvalidArgument, err)
+			return apiParts{}, fmt.Errorf("%w: NAT 1:1 IPs: %w", ErrInvalidArgument, err)
 		}
 	}
 	// mDNS would only add candidates nobody outside can resolve.
@@ -258,7 +286,7 @@ func (e *Engine) newAPI(bindIP net.IP, subscriber bool) (*webrtc.API, error) {
 	// A connection silent for 15 s has failed and its participant is closed
 	// (ReasonTransportFailure); a resuming client restarts ICE well before.
 	s.SetICETimeouts(5*time.Second, 15*time.Second, 2*time.Second)
-	return webrtc.NewAPI(webrtc.WithMediaEngine(m), webrtc.WithInterceptorRegistry(reg), webrtc.WithSettingEngine(s)), nil
+	return apiParts{media: m, registry: reg, settings: s}, nil
 }
 
 // UDPAddr is the bound UDP address (useful with port 0); nil when each

@@ -32,7 +32,7 @@ func newSubscriberChain(tb testing.TB, rtcpIn []byte) *subscriberChain {
 	if err != nil {
 		tb.Fatal(err)
 	}
-	reg, err := newInterceptors(m, rtcpCounterFactory{&e.stats}, e.bwe.factory())
+	reg, err := newInterceptors(m, rtcpCounterFactory{&e.stats}, e.bwe.factory(), e.bwe.twccFactory())
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -49,7 +49,7 @@ func newSubscriberChain(tb testing.TB, rtcpIn []byte) *subscriberChain {
 		write: i.BindLocalStream(info, interceptor.RTPWriterFunc(func(h *rtp.Header, p []byte, _ interceptor.Attributes) (int, error) {
 			return len(p), nil
 		})),
-		link:  e.bwe.take("bench"),
+		link:  e.bwe.take("bench").link,
 		close: func() { _ = i.Close(); e.Close() },
 	}
 }

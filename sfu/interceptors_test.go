@@ -1,6 +1,7 @@
 package sfu
 
 import (
+	"github.com/ensemble-sfu/ensemble/sfu/twccext"
 	"runtime"
 	"strings"
 	"testing"
@@ -48,10 +49,11 @@ func TestOnlyPublisherConnectionsRunTheReceivingInterceptors(t *testing.T) {
 				t.Fatal(err)
 			}
 			var bwe interceptor.Factory
+			twcc := interceptor.Factory(twccext.Factory{})
 			if tc.subscriber {
-				bwe = e.bwe.factory()
+				bwe, twcc = e.bwe.factory(), e.bwe.twccFactory()
 			}
-			reg, err := newInterceptors(m, nil, bwe)
+			reg, err := newInterceptors(m, nil, bwe, twcc)
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -8,11 +8,21 @@ import (
 )
 
 // Each participant publishes audio and video and receives every other
-// participant's tracks, with continuous sequence numbers.
+// participant's tracks, with continuous sequence numbers, through the SFU's
+// own write path (package srtpout: the subscribers decrypt what it
+// encrypted) or through Pion's.
 func TestParticipantsExchangeMedia(t *testing.T) {
-	for _, n := range []int{2, 3} {
-		t.Run(fmt.Sprintf("%d participants", n), func(t *testing.T) {
-			e := newTestEngine(t)
+	for _, tc := range []struct {
+		n    int
+		pion bool
+	}{{2, false}, {3, false}, {2, true}} {
+		n := tc.n
+		name := fmt.Sprintf("%d participants", n)
+		if tc.pion {
+			name += ", Pion's write path"
+		}
+		t.Run(name, func(t *testing.T) {
+			e := newTestEngine(t, func(c *Config) { c.PionWritePath = tc.pion })
 			room, err := e.GetOrCreateRoom("media")
 			if err != nil {
 				t.Fatal(err)
@@ -61,6 +71,15 @@ func TestParticipantsExchangeMedia(t *testing.T) {
 			// the estimates leave nothing to probe for.
 			if st.RTCPCompoundsOut == 0 || st.RTCPPacketsOut < st.RTCPCompoundsOut || st.PaddingPackets != 0 {
 				t.Errorf("stats beside media = %+v", st)
+			}
+			// Once a subscriber's DTLS is up its packets leave through the
+			// own path; the few before went through Pion (which dropped
+			// them until its SRTP was ready).
+			if tc.pion && st.OwnPathPackets != 0 {
+				t.Errorf("%d packets through the own write path when configured away", st.OwnPathPackets)
+			}
+			if !tc.pion && st.OwnPathPackets < st.PacketsOut/2 {
+				t.Errorf("only %d of %d packets out through the own write path", st.OwnPathPackets, st.PacketsOut)
 			}
 		})
 	}

@@ -3,7 +3,6 @@ package sfu
 import (
 	"fmt"
 
-	"github.com/ensemble-sfu/ensemble/sfu/twccext"
 	"github.com/pion/interceptor"
 	"github.com/pion/interceptor/pkg/nack"
 	"github.com/pion/interceptor/pkg/report"
@@ -154,7 +153,7 @@ func newMediaEngine() (*webrtc.MediaEngine, error) {
 // runs a ticking goroutine per connection (every 100 ms for the first two),
 // and the receiver reports' parsed every RTCP packet the subscriber sends
 // (rtcp.Unmarshal, allocating) for sender reports that never come.
-func newInterceptors(m *webrtc.MediaEngine, counter, bwe interceptor.Factory) (*interceptor.Registry, error) {
+func newInterceptors(m *webrtc.MediaEngine, counter, bwe, twcc interceptor.Factory) (*interceptor.Registry, error) {
 	reg := &interceptor.Registry{}
 	if counter != nil {
 		// First: the interceptors registered after it write their RTCP
@@ -186,7 +185,7 @@ func newInterceptors(m *webrtc.MediaEngine, counter, bwe interceptor.Factory) (*
 			return nil, fmt.Errorf("twcc header extension: %w", err)
 		}
 	}
-	reg.Add(twccext.Factory{})
+	reg.Add(twcc)
 	// Receiver reports toward publishers only: the DownTracks send their own
 	// sender reports, mapped from the publishers' (package forward, senderreport.go).
 	// Pion's would map the forwarding time instead, and contradict them.

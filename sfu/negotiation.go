@@ -7,6 +7,7 @@ import (
 
 	"github.com/pion/webrtc/v4"
 
+	"github.com/ensemble-sfu/ensemble/sfu/srtpout"
 	"github.com/ensemble-sfu/ensemble/vocab"
 )
 
@@ -35,6 +36,12 @@ type subscriberConn struct {
 	// Local candidates wait while an offer is being made, so that the client
 	// never gets a candidate before the offer it belongs to.
 	link *linkEstimator // bandwidth estimation from the subscriber's feedback; nil if none
+	// out is the connection's own write path (writepathown.go); nil: media
+	// go through Pion. outMu orders its switches; dtlsUp: DTLS connected.
+	out        *srtpout.Conn
+	outMu      sync.Mutex
+	dtlsUp     bool
+	outRefused bool // the path could not be enabled (logged once)
 	// queueWrites: ICE selected a pair whose writes can block (TCP); set
 	// once, read with p.mu held when a DownTrack is made (stall.go).
 	queueWrites atomic.Bool
@@ -50,14 +57,23 @@ type pendingChange struct {
 }
 
 func newSubscriberConn(p *Participant) (*subscriberConn, error) {
-	pc, err := p.room.engine.subAPI.NewPeerConnection(webrtc.Configuration{
+	e := p.room.engine
+	var keys *srtpout.Keys
+	if e.ownWritePath() {
+		keys = &srtpout.Keys{}
+	}
+	pc, err := e.sub.api(keys).NewPeerConnection(webrtc.Configuration{
 		BundlePolicy:  webrtc.BundlePolicyMaxBundle,
 		RTCPMuxPolicy: webrtc.RTCPMuxPolicyRequire,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("new subscriber peer connection: %w", err)
 	}
-	c := &subscriberConn{p: p, pc: pc, link: p.room.engine.bwe.take(pc.ID()), candidates: remoteCandidates{which: "subscriber"}}
+	parts := e.bwe.take(pc.ID())
+	c := &subscriberConn{p: p, pc: pc, link: parts.link, candidates: remoteCandidates{which: "subscriber"}}
+	if keys != nil {
+		c.out = e.newOwnWritePath(keys, parts)
+	}
 	pc.OnICECandidate(func(cand *webrtc.ICECandidate) {
 		if cand == nil {
 			return
@@ -76,6 +92,7 @@ func newSubscriberConn(p *Participant) (*subscriberConn, error) {
 		p.log.Debug("subscriber connection state", "state", s.String())
 		switch s {
 		case webrtc.PeerConnectionStateConnected:
+			c.dtlsConnected()
 			c.onConnected()
 		case webrtc.PeerConnectionStateFailed:
 			p.closeAsync(vocab.ReasonTransportFailure)
@@ -271,6 +288,10 @@ func (c *subscriberConn) close() error {
 	pending := c.pending
 	c.pending = nil
 	c.mu.Unlock()
+	if c.out != nil {
+		c.out.Close()
+		c.p.room.engine.stats.retireOwnPath(c.out)
+	}
 	err := c.pc.GracefulClose()
 	for _, ch := range pending {
 		if ch.drop != nil {

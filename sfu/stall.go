@@ -24,9 +24,11 @@ func writesCanBlock(pair *webrtc.ICECandidatePair) bool {
 }
 
 // watchTransport makes every DownTrack of the connection write through a
-// queue once ICE selects a TCP pair.
+// queue once ICE selects a TCP pair, and moves its media on and off its own
+// write path as the pair changes (writepathown.go).
 func (c *subscriberConn) watchTransport() {
 	c.pc.SCTP().Transport().ICETransport().OnSelectedCandidatePairChange(func(pair *webrtc.ICECandidatePair) {
+		c.followPair(pair)
 		if !writesCanBlock(pair) || c.queueWrites.Swap(true) {
 			return
 		}
@@ -50,6 +52,9 @@ func (p *Participant) newDownTrack(conn *subscriberConn, up *forward.UpTrack, cf
 		} else {
 			p.log.Info("stalled subscription resumes", "track", track)
 		}
+	}
+	if conn.out != nil {
+		cfg.WrapWriter = conn.out.Stream
 	}
 	d := forward.NewDownTrack(up, cfg)
 	if conn.queueWrites.Load() {

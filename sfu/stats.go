@@ -1,9 +1,11 @@
 package sfu
 
 import (
+	"sync"
 	"sync/atomic"
 
 	"github.com/ensemble-sfu/ensemble/sfu/forward"
+	"github.com/ensemble-sfu/ensemble/sfu/srtpout"
 )
 
 // Stats is a snapshot of the engine's counters for /metrics. Counts (Rooms …
@@ -27,7 +29,10 @@ type Stats struct {
 	// and the RTCP packets in them; the DownTracks' sender reports, written
 	// to the transport beside the interceptors, included.
 	RTCPCompoundsOut, RTCPPacketsOut uint64
-	MeanRTTMillis                    float64
+	// RTP packets to subscribers (media, retransmissions and padding) that
+	// left through the SFU's own write path (package srtpout), not Pion's.
+	OwnPathPackets uint64
+	MeanRTTMillis  float64
 }
 
 // engineStats are the engine's counters. Media counters of live tracks are read
@@ -42,6 +47,44 @@ type engineStats struct {
 	retiredRetransmits, retiredPLIsReceived   atomic.Uint64
 	retiredPadding, retiredPaddingBytes       atomic.Uint64
 	rtcpCompoundsOut, rtcpPacketsOut          atomic.Uint64
+
+	// The own write paths of live subscriber connections, and the packets
+	// of those closed, under one lock so that a path's count moves from
+	// one to the other at once (a counter must never go down).
+	ownMu      sync.Mutex
+	ownPaths   map[*srtpout.Conn]struct{}
+	ownRetired uint64
+}
+
+// addOwnPath counts a subscriber connection's own write path in.
+func (s *engineStats) addOwnPath(c *srtpout.Conn) {
+	s.ownMu.Lock()
+	defer s.ownMu.Unlock()
+	if s.ownPaths == nil {
+		s.ownPaths = map[*srtpout.Conn]struct{}{}
+	}
+	s.ownPaths[c] = struct{}{}
+}
+
+// retireOwnPath folds a closed connection's count into the retired total.
+func (s *engineStats) retireOwnPath(c *srtpout.Conn) {
+	s.ownMu.Lock()
+	defer s.ownMu.Unlock()
+	if _, ok := s.ownPaths[c]; ok {
+		delete(s.ownPaths, c)
+		s.ownRetired += c.Stats().Packets
+	}
+}
+
+// ownPathPackets is the packets sent through every own write path so far.
+func (s *engineStats) ownPathPackets() uint64 {
+	s.ownMu.Lock()
+	defer s.ownMu.Unlock()
+	n := s.ownRetired
+	for c := range s.ownPaths {
+		n += c.Stats().Packets
+	}
+	return n
 }
 
 func (s *engineStats) retireUp(st forward.UpStats) {
@@ -83,6 +126,7 @@ func (e *Engine) Stats() Stats {
 		PaddingBytes:        s.retiredPaddingBytes.Load(),
 		RTCPCompoundsOut:    s.rtcpCompoundsOut.Load(),
 		RTCPPacketsOut:      s.rtcpPacketsOut.Load(),
+		OwnPathPackets:      s.ownPathPackets(),
 	}
 	var rttSum float64
 	var rttN int

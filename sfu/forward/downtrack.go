@@ -33,6 +33,10 @@ type DownTrackConfig struct {
 	// UseWriteQueue, see stall.go), and with false when it resumes. It is
 	// called on a media goroutine: it must return at once.
 	OnStall func(stalled bool)
+	// WrapWriter, if set, is given the writer Pion binds the DownTrack to
+	// and returns the one it writes through (the subscriber connection's
+	// own write path, package srtpout).
+	WrapWriter func(webrtc.TrackLocalContext, webrtc.TrackLocalWriter) webrtc.TrackLocalWriter
 }
 
 // binding is what Bind learnt from the subscriber's PeerConnection, published
@@ -205,6 +209,9 @@ func (d *DownTrack) Bind(ctx webrtc.TrackLocalContext) (webrtc.RTPCodecParameter
 		eventPT:   eventPayloadType(codecs, codec.ClockRate),
 	}
 	b.twoByte = !b.ext.oneByte()
+	if d.cfg.WrapWriter != nil {
+		b.writer = d.cfg.WrapWriter(ctx, b.writer)
+	}
 	if rtx := ctx.SSRCRetransmission(); rtx != 0 {
 		if pt, ok := rtxPayloadType(codecs, codec.PayloadType); ok {
 			b.rtxSSRC, b.rtxPT = uint32(rtx), uint8(pt)

@@ -57,6 +57,17 @@ func ExtensionID(info *interceptor.StreamInfo) uint8 {
 	return 0
 }
 
+// Take returns the next number of the connection's sequence, for a packet
+// numbered elsewhere than through the interceptor (package srtpout, which
+// keeps its packets in order itself).
+func (i *Interceptor) Take() uint16 {
+	i.mu.Lock()
+	defer i.mu.Unlock()
+	n := i.next
+	i.next++
+	return n
+}
+
 type stampingWriter struct {
 	ic      *Interceptor
 	id      uint8

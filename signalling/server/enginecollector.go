@@ -17,6 +17,7 @@ type engineDescs struct {
 	packets, bytes                                   *prometheus.Desc // label direction=in|out
 	nacks, retransmits, plisReceived, plisSent, lost *prometheus.Desc
 	padding, paddingBytes, rtcpOut                   *prometheus.Desc
+	ownPath                                          *prometheus.Desc
 	meanRTT                                          *prometheus.Desc
 }
 
@@ -38,6 +39,7 @@ func newEngineCollector(e *sfu.Engine) *engineCollector {
 		lost:          d("packets_lost_upstream_total", "Packets missing from publishers' streams."),
 		padding:       d("padding_packets_total", "Padding-only packets sent to subscribers to probe for bandwidth."),
 		paddingBytes:  d("padding_bytes_total", "Bytes of the padding-only packets."),
+		ownPath:       d("own_write_path_packets_total", "RTP packets to subscribers sent by the SFU's own write path (SRTP and the batching socket, past Pion's); the others went through Pion's."),
 		rtcpOut:       d("rtcp_packets_sent_total", "RTCP written to publishers and subscribers: compound packets (unit=compound, one datagram each) and the packets in them (unit=packet).", "unit"),
 		meanRTT:       d("mean_rtt_milliseconds", "Mean round-trip time to subscribers, from receiver reports."),
 	}}
@@ -71,6 +73,7 @@ func (c *engineCollector) Collect(ch chan<- prometheus.Metric) {
 	counter(d.lost, st.PacketsLostUpstream)
 	counter(d.padding, st.PaddingPackets)
 	counter(d.paddingBytes, st.PaddingBytes)
+	counter(d.ownPath, st.OwnPathPackets)
 	counter(d.rtcpOut, st.RTCPCompoundsOut, "compound")
 	counter(d.rtcpOut, st.RTCPPacketsOut, "packet")
 	gauge(d.meanRTT, st.MeanRTTMillis)
