@@ -39,6 +39,7 @@ func runServe(ctx context.Context, args []string) error {
 	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
 	load := config.RegisterFlags(fs)
 	pprofAddr := pprofFlag(fs)
+	pionWritePath := fs.Bool("pion-write-path", false, "send forwarded media through Pion's write path instead of the SFU's own (for comparison)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -145,6 +146,7 @@ func runServe(ctx context.Context, args []string) error {
 		MaxParticipantsPerRoom:  cfg.Limits.MaxParticipantsPerRoom,
 		MaxTracksPerParticipant: cfg.Limits.MaxTracksPerParticipant,
 		MaxRooms:                cfg.Limits.MaxRooms,
+		PionWritePath:           *pionWritePath,
 		Hooks:                   cas.hooks(admissions.withForgottenOnRemoval(withAutoRecord(sfuhooks.Of(notifier), recorder))),
 		Logger:                  log,
 	})

@@ -4,12 +4,14 @@ import (
 	"context"
 	"fmt"
 	"net"
+	"net/netip"
 	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/ensemble-sfu/ensemble/sfu/internal/sendbwe"
+	"github.com/ensemble-sfu/ensemble/sfu/srtpout"
 	"github.com/ensemble-sfu/ensemble/sfu/twccext"
 	"github.com/ensemble-sfu/ensemble/sfu/udpbatch"
 	"github.com/pion/dtls/v3"
@@ -32,6 +34,7 @@ type variant struct {
 	aes256GCM bool // Pion's default SRTP preference instead of AES-128-GCM first
 	gcc       bool // Pion's send-side estimator (cc + gcc), as on sfu's subscriber connections until issue 13 item 3
 	sendbwe   bool // the estimator of package sendbwe, as on sfu's subscriber connections now
+	own       bool // with sendbwe, media through sfu/srtpout once DTLS is up, as sfu.Engine now
 	counts    []int
 }
 
@@ -44,6 +47,7 @@ func BenchmarkWritePath(b *testing.B) {
 		{name: "batched", batched: true, counts: []int{1, 10, 50, 150}},
 		{name: "batched-gcc", batched: true, gcc: true, counts: []int{1, 10, 150}},
 		{name: "batched-sendbwe", batched: true, sendbwe: true, counts: []int{1, 10, 150}},
+		{name: "own", batched: true, sendbwe: true, own: true, counts: []int{1, 10, 150}},
 		{name: "pionbatchconn", pionBatch: true, counts: []int{1, 10, 50, 150}},
 		{name: "pionbatchconn-gcc", pionBatch: true, gcc: true, counts: []int{1, 10, 150}},
 		{name: "unbatched", counts: []int{1, 10, 50}},
@@ -70,17 +74,26 @@ func benchmarkWritePath(b *testing.B, v variant, subscribers int) {
 			_ = pc.Close()
 		}
 	}()
+	keys := make([]*srtpout.Keys, subscribers)
 	for i := range tracks {
-		out, err := sfuSide.api.NewPeerConnection(webrtc.Configuration{})
+		api := sfuSide.api
+		if v.own {
+			keys[i] = &srtpout.Keys{}
+			api = sfuSide.apiFor(keys[i])
+		}
+		out, err := api.NewPeerConnection(webrtc.Configuration{})
 		if err != nil {
 			b.Fatal(err)
+		}
+		tracks[i] = &captureTrack{bound: make(chan struct{})}
+		if v.own {
+			tracks[i].pc, tracks[i].keys = out, keys[i]
 		}
 		sink, err := newSink()
 		if err != nil {
 			b.Fatal(err)
 		}
 		pcs = append(pcs, out, sink)
-		tracks[i] = &captureTrack{bound: make(chan struct{})}
 		if _, err := out.AddTrack(tracks[i]); err != nil {
 			b.Fatal(err)
 		}
@@ -119,6 +132,13 @@ func benchmarkWritePath(b *testing.B, v variant, subscribers int) {
 			time.Sleep(5 * time.Millisecond)
 		}
 	}
+	if v.own {
+		for i, t := range tracks {
+			if err := sfuSide.ownPath(t); err != nil {
+				b.Fatalf("subscriber %d: %v", i, err)
+			}
+		}
+	}
 	b.ReportAllocs()
 	b.SetBytes(int64(len(payload) * subscribers))
 	var seq uint16
@@ -139,8 +159,75 @@ func benchmarkWritePath(b *testing.B, v variant, subscribers int) {
 
 // sfuSide is the sending half, built as sfu.Engine builds it.
 type sfuSide struct {
-	api *webrtc.API
-	mux *ice.UDPMuxDefault
+	api      *webrtc.API
+	mux      *ice.UDPMuxDefault
+	sock     *udpbatch.Conn
+	media    *webrtc.MediaEngine
+	reg      *interceptor.Registry
+	settings webrtc.SettingEngine
+	parts    *connParts
+}
+
+// apiFor is the API of one connection whose keys go to k (as sfu.Engine's
+// subscriber connections have).
+func (s *sfuSide) apiFor(k *srtpout.Keys) *webrtc.API {
+	st := s.settings
+	k.Configure(&st)
+	return webrtc.NewAPI(webrtc.WithMediaEngine(s.media), webrtc.WithInterceptorRegistry(s.reg), webrtc.WithSettingEngine(st))
+}
+
+// ownPath puts t's writes on the connection's own write path, toward the
+// address ICE selected.
+func (s *sfuSide) ownPath(t *captureTrack) error {
+	pair, err := t.pc.SCTP().Transport().ICETransport().GetSelectedCandidatePair()
+	if err != nil || pair == nil {
+		return fmt.Errorf("no selected pair: %v", err)
+	}
+	ip, err := netip.ParseAddr(pair.Remote.Address)
+	if err != nil {
+		return err
+	}
+	link, twcc := s.parts.take(t.pc.ID())
+	out := srtpout.NewConn(t.keys, s.sock, twcc, link.Est.Sent)
+	if err := out.Enable(netip.AddrPortFrom(ip, pair.Remote.Port)); err != nil {
+		return err
+	}
+	t.writer = out.Stream(t.ctx, t.writer)
+	return nil
+}
+
+// connParts keeps each connection's estimator and numbering, for the own
+// write path, as sfu's estimator registry does.
+type connParts struct {
+	mu    sync.Mutex
+	links map[string]*sendbwe.Link
+	twccs map[string]*twccext.Interceptor
+}
+
+func (c *connParts) take(id string) (*sendbwe.Link, *twccext.Interceptor) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.links[id], c.twccs[id]
+}
+
+type partsLinkFactory struct{ c *connParts }
+
+func (f partsLinkFactory) NewInterceptor(id string) (interceptor.Interceptor, error) {
+	l := sendbwe.NewLink(3_000_000, 50_000, 50_000_000)
+	f.c.mu.Lock()
+	f.c.links[id] = l
+	f.c.mu.Unlock()
+	return l, nil
+}
+
+type partsTWCCFactory struct{ c *connParts }
+
+func (f partsTWCCFactory) NewInterceptor(id string) (interceptor.Interceptor, error) {
+	i := &twccext.Interceptor{}
+	f.c.mu.Lock()
+	f.c.twccs[id] = i
+	f.c.mu.Unlock()
+	return i, nil
 }
 
 func newSFUSide(v variant) (*sfuSide, error) {
@@ -149,11 +236,13 @@ func newSFUSide(v variant) (*sfuSide, error) {
 		return nil, err
 	}
 	var conn net.PacketConn = uc
+	side := &sfuSide{parts: &connParts{links: map[string]*sendbwe.Link{}, twccs: map[string]*twccext.Interceptor{}}}
 	switch {
 	case v.batched:
-		if conn, err = udpbatch.New(uc, udpbatch.Options{BatchSize: 64, FlushAfter: 2 * time.Millisecond}); err != nil {
+		if side.sock, err = udpbatch.New(uc, udpbatch.Options{BatchSize: 64, FlushAfter: 2 * time.Millisecond}); err != nil {
 			return nil, err
 		}
+		conn = side.sock
 	case v.pionBatch:
 		conn = udp.NewBatchConn(uc, 64, 2*time.Millisecond)
 	}
@@ -176,7 +265,10 @@ func newSFUSide(v variant) (*sfuSide, error) {
 		}
 		reg.Add(f)
 	}
-	if v.sendbwe {
+	switch {
+	case v.own:
+		reg.Add(partsLinkFactory{side.parts})
+	case v.sendbwe:
 		reg.Add(&linkFactory{})
 	}
 	if v.pionTWCC {
@@ -187,7 +279,11 @@ func newSFUSide(v variant) (*sfuSide, error) {
 		if err := m.RegisterHeaderExtension(webrtc.RTPHeaderExtensionCapability{URI: sdp.TransportCCURI}, webrtc.RTPCodecTypeVideo); err != nil {
 			return nil, err
 		}
-		reg.Add(twccext.Factory{})
+		if v.own {
+			reg.Add(partsTWCCFactory{side.parts})
+		} else {
+			reg.Add(twccext.Factory{})
+		}
 	}
 	if err := webrtc.ConfigureRTCPReports(reg); err != nil {
 		return nil, err
@@ -200,8 +296,9 @@ func newSFUSide(v variant) (*sfuSide, error) {
 	if !v.aes256GCM {
 		s.SetSRTPProtectionProfiles(dtls.SRTP_AEAD_AES_128_GCM, dtls.SRTP_AEAD_AES_256_GCM)
 	}
-	api := webrtc.NewAPI(webrtc.WithMediaEngine(m), webrtc.WithInterceptorRegistry(reg), webrtc.WithSettingEngine(s))
-	return &sfuSide{api: api, mux: mux}, nil
+	side.api = webrtc.NewAPI(webrtc.WithMediaEngine(m), webrtc.WithInterceptorRegistry(reg), webrtc.WithSettingEngine(s))
+	side.mux, side.media, side.reg, side.settings = mux, m, reg, s
+	return side, nil
 }
 
 func (s *sfuSide) close() { _ = s.mux.Close() } // closes the socket too
@@ -264,6 +361,9 @@ func connect(offerer, answerer *webrtc.PeerConnection) error {
 
 // captureTrack is a TrackLocal that keeps its writer, as a DownTrack does.
 type captureTrack struct {
+	ctx    webrtc.TrackLocalContext
+	pc     *webrtc.PeerConnection // the own write path's connection, and its keys
+	keys   *srtpout.Keys
 	once   sync.Once
 	bound  chan struct{}
 	writer webrtc.TrackLocalWriter
@@ -276,7 +376,7 @@ func (t *captureTrack) Bind(ctx webrtc.TrackLocalContext) (webrtc.RTPCodecParame
 	for _, c := range ctx.CodecParameters() {
 		if c.MimeType == webrtc.MimeTypeVP8 {
 			t.once.Do(func() {
-				t.writer, t.ssrc, t.pt = ctx.WriteStream(), ctx.SSRC(), c.PayloadType
+				t.ctx, t.writer, t.ssrc, t.pt = ctx, ctx.WriteStream(), ctx.SSRC(), c.PayloadType
 				close(t.bound)
 			})
 			t.binds.Add(1)
