@@ -36,3 +36,23 @@ func (r *Recorder) place(f recordedFile) File {
 	e.StartOffset, e.Sync = at.Sub(r.start), SyncSenderReport
 	return e
 }
+
+// keepRunOrder makes each file of a track start no earlier than the end of
+// the track's previous file. files lists every track's files in the order they
+// were written. Two files of one track may be placed by different clocks
+// (the first by its arrival, before any sender report; the next by a report),
+// which disagree by the packets' transit time: a one-frame file (a layer held
+// a moment) was seen placed 3 ms after its successor, so that the manifest,
+// sorted by start, listed the successor first and a composition would have
+// drawn the stale frame over it. The order in which the files were written is
+// the truth; a frame's time at most is lost.
+func keepRunOrder(files []File) {
+	end := map[string]time.Duration{} // by track: where its last file ends
+	for i := range files {
+		f := &files[i]
+		if prev, ok := end[f.TrackSID]; ok && f.StartOffset < prev {
+			f.StartOffset = prev
+		}
+		end[f.TrackSID] = f.StartOffset + f.Duration
+	}
+}

@@ -158,6 +158,7 @@ func (r *Recorder) Stop(ctx context.Context) (Manifest, error) {
 		m.Files = append(m.Files, r.place(f))
 	}
 	r.mu.Unlock()
+	keepRunOrder(m.Files)
 	slices.SortFunc(m.Files, func(a, b File) int { return cmp.Compare(a.StartOffset, b.StartOffset) })
 	var composeErr error
 	if r.cfg.Layout != LayoutNone {

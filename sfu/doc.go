@@ -56,6 +56,15 @@
 // number (package twccext): a receiver addresses its feedback to the SSRC of
 // the last numbered packet, and Pion reads no RTCP addressed to an RTX SSRC.
 //
+// The write path (writepathown.go): once a subscriber connection's DTLS is up
+// and ICE selected a pair on the engine's UDP socket, its DownTracks write
+// through package srtpout (transport-wide numbering, the estimator's record,
+// SRTP with keys derived from the DTLS handshake, the batching socket) and no
+// longer through Pion's interceptors, SRTP session and ICE connection; over
+// TCP, and before DTLS is up, they write through Pion. Each subscriber
+// connection has a webrtc.API of its own for that: the DTLS hooks that reveal
+// its keys are per API. Config.PionWritePath turns the own path off.
+//
 // Slow subscribers (stall.go): over UDP a DownTrack writes on the publisher
 // layer's reader goroutine (the engine's batching socket never blocks). Over
 // ICE-TCP a subscriber that stops reading its socket blocks writes (the TCP
