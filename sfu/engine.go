@@ -37,7 +37,7 @@ type Engine struct {
 	log *slog.Logger
 	api *webrtc.API // publisher connections
 	// sub holds what subscriber connections are made of (with bandwidth
-	// estimation): each has an API of its own (subscriberAPI).
+	// estimation): each has an API of its own (apiParts.api).
 	sub apiParts
 	bwe *estimatorRegistry
 	// starvation is shared by the estimators of every room: it measures
