@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"net/netip"
 	"sync"
@@ -57,7 +58,7 @@ type Conn struct {
 	ext    [2]byte
 	buf    []byte
 
-	packets, bytes, errs atomic.Uint64
+	packets, errs atomic.Uint64
 }
 
 // NewConn returns the path of the connection whose DTLS settings keys was
@@ -112,13 +113,13 @@ func (c *Conn) Close() {
 	c.to.Store(nil)
 }
 
-// Stats are the connection's counts: packets and bytes (SRTP, as queued)
-// sent on this path, and packets refused by encryption or the socket.
-type Stats struct{ Packets, Bytes, Errors uint64 }
+// Stats are the connection's counts: packets sent on this path, and packets
+// refused (too large, or by encryption or the socket).
+type Stats struct{ Packets, Errors uint64 }
 
 // Stats returns the counts so far.
 func (c *Conn) Stats() Stats {
-	return Stats{Packets: c.packets.Load(), Bytes: c.bytes.Load(), Errors: c.errs.Load()}
+	return Stats{Packets: c.packets.Load(), Errors: c.errs.Load()}
 }
 
 // write numbers, encrypts and queues one packet. twccID is the stream's
@@ -142,16 +143,19 @@ func (c *Conn) write(to *netip.AddrPort, h *rtp.Header, payload []byte, twccID u
 	} else if twccID != 0 {
 		_ = h.DelExtension(twccID) // a reused header may still carry one
 	}
-	_, size := rtp.HeaderAndPacketMarshalSize(h, payload) //nolint:staticcheck // the padding-aware size Pion's session uses
-	if size+srtpOverhead > len(c.buf) {
+	// Marshalled (padding included, as Pion's session does) short of the
+	// room the SRTP tag needs: a packet that does not fit is refused there.
+	size, err := rtp.MarshalPacketTo(c.buf[:len(c.buf)-srtpOverhead], h, payload) //nolint:staticcheck // the padding-aware marshal Pion's session uses
+	if err != nil {
 		c.errs.Add(1)
-		return 0, fmt.Errorf("%w: %d bytes", ErrTooLarge, size)
-	}
-	if _, err := rtp.MarshalPacketTo(c.buf, h, payload); err != nil { //nolint:staticcheck // as above
-		c.errs.Add(1)
+		if errors.Is(err, io.ErrShortBuffer) {
+			return 0, fmt.Errorf("%w: %d bytes", ErrTooLarge, rtp.PacketMarshalSize(h, payload)) //nolint:staticcheck // as above
+		}
 		return 0, fmt.Errorf("srtpout: marshal: %w", err)
 	}
-	// Encrypted in place, as Pion's session does.
+	// Encrypted in place, as Pion's session does. EncryptRTP parses the
+	// header back out of the buffer: pion/srtp exports no encryption of an
+	// already parsed header (its session uses an unexported one).
 	out, err := c.ctx.EncryptRTP(c.buf, c.buf[:size], &c.hdr)
 	if err != nil {
 		c.errs.Add(1)
@@ -165,7 +169,6 @@ func (c *Conn) write(to *netip.AddrPort, h *rtp.Header, payload []byte, twccID u
 		return 0, fmt.Errorf("srtpout: write to %v: %w", *to, err)
 	}
 	c.packets.Add(1)
-	c.bytes.Add(uint64(len(out)))
 	return size, nil
 }
 
