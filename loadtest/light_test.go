@@ -157,7 +157,13 @@ func newTestRunner(t *testing.T, cfg Config) *runner {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &runner{cfg: cfg, media: m, net: n, log: slog.Default()}
+	// The tests make light participants whatever cfg says.
+	light, err := newLightRun(slog.Default())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(light.close)
+	return &runner{cfg: cfg, media: m, net: n, light: light, log: slog.Default()}
 }
 
 // waitFor polls cond until it holds, failing the test after a generous bound.

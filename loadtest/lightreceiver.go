@@ -1,8 +1,6 @@
 package loadtest
 
 import (
-	"context"
-	"log/slog"
 	"math/rand/v2"
 	"sync"
 	"sync/atomic"
@@ -141,26 +139,11 @@ func (r *lightReceiver) onDatagram(b []byte, now time.Time) bool {
 	return true
 }
 
-// runFeedback sends, every feedbackEvery until ctx ends, the transport-wide
-// congestion control feedback of the packets received since the last one, and a
-// PLI for each video stream that has just started (so that it starts on a key
-// frame, as a browser asks). Nothing is sent before Pion bound the subscriber
-// connection's RTCP writer (rtcpWriterTap).
-func (r *lightReceiver) runFeedback(ctx context.Context, log *slog.Logger) {
-	t := time.NewTicker(feedbackEvery)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-			if err := r.sendFeedback(); err != nil && ctx.Err() == nil {
-				log.Debug("loadtest: light subscriber feedback", "err", err)
-			}
-		}
-	}
-}
-
+// sendFeedback sends the transport-wide congestion control feedback of the
+// packets received since the last call (feedbackClock calls it every
+// feedbackEvery), and a PLI for each video stream that has just started (so that
+// it starts on a key frame, as a browser asks). Nothing is sent before Pion bound
+// the subscriber connection's RTCP writer (rtcpWriterTap).
 func (r *lightReceiver) sendFeedback() error {
 	box := r.writer.Load()
 	if box == nil {

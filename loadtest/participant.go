@@ -49,6 +49,7 @@ type participant struct {
 	publisher bool
 	light     bool           // a light subscriber (SubscriberLight)
 	recv      *lightReceiver // its media path, when light
+	feedback  *feedbackClock // sends recv's feedback, when light
 	joinStart time.Time
 
 	client  *client.Client
@@ -75,9 +76,9 @@ func (p *participant) join(ctx context.Context, r *runner) error {
 	opts := []client.Option{client.WithLogger(log), client.WithInterceptor(CaptureTimeStamper{})}
 	if p.light {
 		p.recv = newLightReceiver(p.sawFirstFrame)
-		opts = append(opts, client.WithInterceptor(rtcpWriterTap{r: p.recv}),
+		opts = append(opts, client.WithInterceptor(rtcpWriterTap{r: p.recv}), client.WithoutDefaultInterceptors(),
 			client.WithRTPHeaderEncryptionPolicy(webrtc.RTPHeaderEncryptionPolicyDisable),
-			client.WithSettingEngine(lightSettings(&lightNet{bigBufferNet: r.net, recv: p.recv})))
+			client.WithSettingEngine(lightSettings(&lightNet{bigBufferNet: r.net, recv: p.recv, poll: r.light.poll})))
 	} else {
 		opts = append(opts, client.WithSettingEngine(settingEngineWith(r.net)))
 	}
@@ -90,8 +91,8 @@ func (p *participant) join(ctx context.Context, r *runner) error {
 	p.wg.Add(1)
 	go func() { defer p.wg.Done(); p.consumeEvents(ctx) }()
 	if p.light {
-		p.wg.Add(1)
-		go func() { defer p.wg.Done(); p.recv.runFeedback(ctx, log) }()
+		p.feedback = r.light.feedback
+		p.feedback.add(p.recv)
 	}
 	if p.publisher {
 		if err := p.publish(ctx, r); err != nil {
@@ -257,6 +258,9 @@ func (p *participant) streamCount() int {
 // stop leaves the room and waits for the participant's goroutines.
 func (p *participant) stop() {
 	p.leaving.Store(true)
+	if p.feedback != nil {
+		p.feedback.remove(p.recv)
+	}
 	if p.client != nil {
 		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 		if err := p.client.Leave(ctx); err != nil && !errors.Is(err, context.Canceled) {

@@ -23,6 +23,7 @@ type runner struct {
 	media *media
 	log   *slog.Logger
 	net   *bigBufferNet // every participant's sockets
+	light *lightRun     // what light subscribers share; nil without them
 
 	mu      sync.Mutex
 	active  []*participant // joined and not yet churned out
@@ -48,6 +49,14 @@ func Run(ctx context.Context, cfg Config, progress io.Writer) (*Report, error) {
 		return nil, err
 	}
 	r := &runner{cfg: cfg, media: m, net: n, log: slog.Default().With("component", "loadtest")}
+	if cfg.SubscriberMode == SubscriberLight {
+		if r.light, err = newLightRun(r.log); err != nil {
+			return nil, err
+		}
+		// At return, after stopAll has closed the sockets with their
+		// connections.
+		defer r.light.close()
+	}
 	httpClient := &http.Client{Timeout: 5 * time.Second}
 
 	// Participants live until the end of the run; the joins come first and

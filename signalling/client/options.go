@@ -26,6 +26,7 @@ type options struct {
 	room          string
 	requestTime   time.Duration
 	interceptors  []interceptor.Factory
+	noDefaults    bool // WithoutDefaultInterceptors
 	headerCrypto  webrtc.RTPHeaderEncryptionPolicy
 	lobbyWaiting  func(LobbyWaiting)
 	joinRetry     time.Duration
@@ -114,6 +115,17 @@ func WithRequestTimeout(d time.Duration) Option { return func(o *options) { o.re
 // browser without cryptex receives them.
 func WithRTPHeaderEncryptionPolicy(p webrtc.RTPHeaderEncryptionPolicy) Option {
 	return func(o *options) { o.headerCrypto = p }
+}
+
+// WithoutDefaultInterceptors leaves out Pion's default interceptors (NACK generator
+// and responder, RTCP reports, statistics, TWCC feedback) while negotiating what
+// they would (the same RTCP feedback and header extensions): for a connection
+// whose media Pion never reads, where they would only tick. The load generator's
+// light subscribers read their media off the socket and send their own feedback;
+// each default interceptor kept a ticker per connection, tens of thousands of
+// wake-ups a second at a thousand subscribers.
+func WithoutDefaultInterceptors() Option {
+	return func(o *options) { o.noDefaults = true }
 }
 
 // WithInterceptor adds a Pion interceptor to both of the client's connections, after

@@ -58,7 +58,11 @@ func (c *Client) newAPI(serverURL string, ids *streamIDs) (*webrtc.API, error) {
 	if ids != nil {
 		reg.Add(ids)
 	}
-	if err := webrtc.RegisterDefaultInterceptors(m, reg); err != nil {
+	defaults := reg
+	if c.opts.noDefaults {
+		defaults = &interceptor.Registry{} // the media engine still learns what they negotiate
+	}
+	if err := webrtc.RegisterDefaultInterceptors(m, defaults); err != nil {
 		return nil, fmt.Errorf("client: interceptors: %w", err)
 	}
 	for _, f := range c.opts.interceptors {
