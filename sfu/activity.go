@@ -15,6 +15,10 @@ import (
 const (
 	speakerInterval = 300 * time.Millisecond
 	qualityEvery    = 7 // ≈ 2 s
+
+	// qualityRefreshEvery is how many quality updates pass between two that carry
+	// every grade (about a minute while grades change every 2 s).
+	qualityRefreshEvery = 30
 )
 
 // roomActivity is what the room's one ticker goroutine computes: the active
@@ -24,9 +28,11 @@ type roomActivity struct {
 	room     *Room
 	speakers *speaker.Detector
 
-	ticks       int
-	lastQuality map[string]vocab.ConnectionQualityInfo // by participant SID
-	upSeen      map[string]upCounters                  // by participant SID
+	ticks          int
+	lastQuality    map[string]vocab.ConnectionQualityInfo // by participant SID
+	qualityTold    map[string]bool                        // participants that have had the whole list, by SID
+	qualityUpdates int                                    // quality updates sent so far
+	upSeen         map[string]upCounters                  // by participant SID
 
 	speaking map[string]bool             // participant SIDs of the active speakers
 	allocs   map[string]*subscriberAlloc // by participant SID
@@ -93,8 +99,17 @@ func (a *roomActivity) tick(now time.Time) {
 	}
 }
 
-// updateQuality grades every participant and, when a grade changed, sends the
-// grades of the visible participants to everyone (each also gets its own).
+// updateQuality grades every participant and, when a grade changed, tells
+// everyone: the grades that changed (or are new), the whole list of the visible
+// participants to those who have not had it yet and to everyone every
+// qualityRefreshEvery updates; a hidden participant also gets its own grade.
+//
+// Why changes and not the whole list each time: every participant's list holds
+// every visible participant, so whole lists were N² grades every 2 s while
+// anyone joined — at 850 participants, 850 messages of 850 grades (≈ 50 KB
+// each) every 2 s, which kept the load generator's core busy decoding and made
+// the server drop slow clients' connections. The refresh bounds how long a grade
+// lost with a dropped (lossy) message stays wrong.
 func (a *roomActivity) updateQuality() {
 	ps := a.room.snapshot()
 	grades := make(map[string]vocab.ConnectionQualityInfo, len(ps))
@@ -117,20 +132,27 @@ func (a *roomActivity) updateQuality() {
 	if len(grades) != len(a.lastQuality) {
 		changed = true
 	}
+	previous := a.lastQuality
 	a.lastQuality, a.upSeen = grades, seen
 	if !changed {
 		return
 	}
-	var visible []vocab.ConnectionQualityInfo
+	a.qualityUpdates++
+	refresh := a.qualityUpdates%qualityRefreshEvery == 0
+	var visible, delta []vocab.ConnectionQualityInfo
 	hidden := map[string]bool{}
 	for _, p := range ps {
 		if p.Permissions().Hidden {
 			hidden[p.sid] = true
 			continue
 		}
-		visible = append(visible, grades[p.sid])
+		g := grades[p.sid]
+		visible = append(visible, g)
+		if old, ok := previous[p.sid]; !ok || old.Quality != g.Quality {
+			delta = append(delta, g)
+		}
 	}
-	slices.SortFunc(visible, func(x, y vocab.ConnectionQualityInfo) int {
+	bySID := func(x, y vocab.ConnectionQualityInfo) int {
 		switch {
 		case x.ParticipantSID < y.ParticipantSID:
 			return -1
@@ -138,14 +160,28 @@ func (a *roomActivity) updateQuality() {
 			return 1
 		}
 		return 0
-	})
-	for _, p := range ps {
-		updates := visible
-		if hidden[p.sid] {
-			updates = append(slices.Clone(visible), grades[p.sid])
-		}
-		p.send(ConnectionQualityUpdate{Updates: updates})
 	}
+	slices.SortFunc(visible, bySID)
+	slices.SortFunc(delta, bySID)
+	told := make(map[string]bool, len(ps))
+	for _, p := range ps {
+		told[p.sid] = true
+		whole := refresh || !a.qualityTold[p.sid]
+		updates := delta
+		if whole {
+			updates = visible
+		}
+		if hidden[p.sid] {
+			// A hidden participant is in no one's list but gets its own grade.
+			if old, ok := previous[p.sid]; whole || !ok || old.Quality != grades[p.sid].Quality {
+				updates = append(slices.Clone(updates), grades[p.sid])
+			}
+		}
+		if len(updates) > 0 {
+			p.send(ConnectionQualityUpdate{Updates: updates})
+		}
+	}
+	a.qualityTold = told
 }
 
 // grade turns loss, jitter and round-trip time into a MOS-like score (a

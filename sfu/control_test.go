@@ -3,6 +3,7 @@ package sfu
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -262,6 +263,40 @@ func TestActiveSpeakers(t *testing.T) {
 	a.waitEvent("ActiveSpeakers to the speaker too", isEvent[ActiveSpeakers](nil))
 	// Connection quality comes every ~2 s.
 	b.waitEvent("ConnectionQualityUpdate", isEvent(func(u ConnectionQualityUpdate) bool { return len(u.Updates) == 2 }))
+}
+
+// Connection quality goes out as changes: a participant's first update lists
+// everyone visible, later ones only the grades that changed or are new, so a
+// join costs each of the others one grade, not the whole room's.
+func TestConnectionQualitySendsChanges(t *testing.T) {
+	e := newTestEngine(t)
+	room, _ := e.GetOrCreateRoom("quality")
+	a := joinClient(t, room, "alice")
+	b := joinClient(t, room, "bob")
+	grades := func(u ConnectionQualityUpdate) []string {
+		var sids []string
+		for _, g := range u.Updates {
+			sids = append(sids, g.ParticipantSID)
+		}
+		return sids
+	}
+	first := b.waitEvent("bob's first quality update", isEvent[ConnectionQualityUpdate](nil)).(ConnectionQualityUpdate)
+	if got := grades(first); len(got) != 2 || !slices.Contains(got, a.p.SID()) || !slices.Contains(got, b.p.SID()) {
+		t.Fatalf("bob's first update grades %v, want alice's and bob's", got)
+	}
+	c := joinClient(t, room, "carol")
+	// Without media the grades of alice and bob stay as they were: carol's is
+	// the only change.
+	next := b.waitEvent("bob told of carol's grade", isEvent(func(u ConnectionQualityUpdate) bool {
+		return slices.Contains(grades(u), c.p.SID())
+	})).(ConnectionQualityUpdate)
+	if got := grades(next); len(got) != 1 {
+		t.Errorf("bob's update after carol joined grades %v, want carol's alone", got)
+	}
+	whole := c.waitEvent("carol's first quality update", isEvent[ConnectionQualityUpdate](nil)).(ConnectionQualityUpdate)
+	if got := grades(whole); len(got) != 3 {
+		t.Errorf("carol's first update grades %v, want all three", got)
+	}
 }
 
 // Joins, replacements and leaves racing each other (and a live publisher)
