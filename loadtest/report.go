@@ -13,24 +13,29 @@ type Report struct {
 	Rooms        int     `json:"rooms"`
 	DurationS    float64 `json:"duration_s"`
 	// DurationMeasuredS is the measured part of DurationS: after the joins.
-	DurationMeasuredS float64  `json:"duration_measured_s"`
-	TracksExpected    int      `json:"tracks_expected"`
-	TracksSubscribed  int      `json:"tracks_subscribed"`
-	JoinMS            Summary  `json:"join_ms"`  // token to first remote frame
-	DelayMS           Summary  `json:"delay_ms"` // publisher capture to subscriber arrival
-	JitterMS          Summary  `json:"jitter_ms"`
-	LossPct           float64  `json:"loss_pct"`
-	BitrateKbps       float64  `json:"bitrate_kbps"` // received, all subscribers together
-	PacketsReceived   uint64   `json:"packets_received"`
-	Freezes           int      `json:"freezes"`
-	Joins             int      `json:"joins"`
-	JoinFailures      int      `json:"join_failures"`
-	Errors            []string `json:"errors,omitempty"`
-	SubscriberMode    string   `json:"subscriber_mode"`
+	DurationMeasuredS float64 `json:"duration_measured_s"`
+	TracksExpected    int     `json:"tracks_expected"`
+	TracksSubscribed  int     `json:"tracks_subscribed"`
+	JoinMS            Summary `json:"join_ms"`  // token to first remote frame
+	DelayMS           Summary `json:"delay_ms"` // publisher capture to subscriber arrival
+	JitterMS          Summary `json:"jitter_ms"`
+	LossPct           float64 `json:"loss_pct"`
+	BitrateKbps       float64 `json:"bitrate_kbps"`     // received, all subscribers together
+	PacketsReceived   uint64  `json:"packets_received"` // over the whole run, joins included
+	// PacketsReceivedMeasured is what was received in the measured part only.
+	PacketsReceivedMeasured uint64   `json:"packets_received_measured"`
+	Freezes                 int      `json:"freezes"`
+	Joins                   int      `json:"joins"`
+	JoinFailures            int      `json:"join_failures"`
+	Errors                  []string `json:"errors,omitempty"`
+	SubscriberMode          string   `json:"subscriber_mode"`
 	// GeneratorCPUSeconds is the load generator's own CPU time (user and system,
 	// its whole process's: a server in the same process, as in tests, counts too)
 	// over the measured part of the run; null where it cannot be read.
 	GeneratorCPUSeconds *float64 `json:"generator_cpu_s"`
+	// GeneratorCPUUsPerPacket is GeneratorCPUSeconds per packet received in the
+	// same part of the run, in microseconds.
+	GeneratorCPUUsPerPacket *float64 `json:"generator_cpu_us_per_packet"`
 
 	// Server figures, null when its /metrics could not be read. They cover the
 	// steady part of the run: from the moment every participant has joined (so the
@@ -109,8 +114,12 @@ func (r *Report) WriteTable(w io.Writer) error {
 	row("freezes (> 500 ms)", "%d", r.Freezes)
 	row("joins", "%d (%d failed)", r.Joins, r.JoinFailures)
 	if r.GeneratorCPUSeconds != nil {
-		row("generator CPU (after joins)", "%.2f s (%.0f %% of a core; subscribers: %s)", *r.GeneratorCPUSeconds,
-			*r.GeneratorCPUSeconds/max(r.DurationMeasuredS, 1e-9)*100, r.SubscriberMode)
+		perPacket := "no packet received"
+		if r.GeneratorCPUUsPerPacket != nil {
+			perPacket = fmt.Sprintf("%.1f µs per packet received", *r.GeneratorCPUUsPerPacket)
+		}
+		row("generator CPU (after joins)", "%.2f s (%.0f %% of a core, %s; subscribers: %s)", *r.GeneratorCPUSeconds,
+			*r.GeneratorCPUSeconds/max(r.DurationMeasuredS, 1e-9)*100, perPacket, r.SubscriberMode)
 	}
 	if r.ServerCPUSeconds != nil {
 		row("server CPU (after joins)", "%.2f s", *r.ServerCPUSeconds)

@@ -71,6 +71,7 @@ func Run(ctx context.Context, cfg Config, progress io.Writer) (*Report, error) {
 	start, startErr := ScrapeServer(ctx, httpClient, cfg.MetricsURL)
 	measuredFrom := time.Now()
 	cpuStart, haveCPU := selfCPU()
+	receivedBefore := r.packetsReceived(measuredFrom)
 	if startErr != nil {
 		fmt.Fprintf(progress, "loadtest: server metrics unavailable (%v); server figures will be null\n", startErr)
 	}
@@ -109,9 +110,14 @@ loop:
 	cpuEnd, haveCPUEnd := selfCPU()
 	report := r.report(time.Now(), elapsed, true)
 	report.DurationMeasuredS = measured
+	report.PacketsReceivedMeasured = report.PacketsReceived - min(receivedBefore, report.PacketsReceived)
 	if haveCPUEnd && haveCPU {
 		cpu := (cpuEnd - cpuStart).Seconds()
 		report.GeneratorCPUSeconds = &cpu
+		if report.PacketsReceivedMeasured > 0 {
+			us := cpu * 1e6 / float64(report.PacketsReceivedMeasured)
+			report.GeneratorCPUUsPerPacket = &us
+		}
 	}
 	if startErr == nil && endErr == nil {
 		report.addServer(start, end)
@@ -265,6 +271,21 @@ func (r *runner) printProgress(w io.Writer, elapsed time.Duration) {
 // report computes the figures of every participant, active or churned out; the
 // delay percentiles only withDelays (the final report, not the progress
 // line).
+// packetsReceived is what every participant, present or churned out, has
+// received so far.
+func (r *runner) packetsReceived(now time.Time) uint64 {
+	r.mu.Lock()
+	all := append(append([]*participant(nil), r.active...), r.retired...)
+	r.mu.Unlock()
+	var n uint64
+	for _, p := range all {
+		for _, s := range p.snapshot(now, false) {
+			n += s.Received
+		}
+	}
+	return n
+}
+
 func (r *runner) report(now time.Time, elapsed time.Duration, withDelays bool) *Report {
 	r.mu.Lock()
 	active := append([]*participant(nil), r.active...)

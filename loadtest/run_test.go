@@ -90,6 +90,12 @@ func TestRunWithLightSubscribers(t *testing.T) {
 	if rep.SubscriberMode != "light" || rep.GeneratorCPUSeconds == nil || *rep.GeneratorCPUSeconds <= 0 {
 		t.Errorf("subscriber mode %q, generator CPU %v", rep.SubscriberMode, rep.GeneratorCPUSeconds)
 	}
+	// The per-packet cost counts only what arrived while the CPU was measured (in
+	// a large run media flows to the first subscribers during the later joins).
+	if m := rep.PacketsReceivedMeasured; m == 0 || m > rep.PacketsReceived || rep.GeneratorCPUUsPerPacket == nil {
+		t.Errorf("packets received %d, of which measured %d, generator µs per packet set: %v",
+			rep.PacketsReceived, m, rep.GeneratorCPUUsPerPacket != nil)
+	}
 }
 
 // Churn replaces participants while media keeps flowing; every replacement joins.
