@@ -268,9 +268,6 @@ func (r *runner) printProgress(w io.Writer, elapsed time.Duration) {
 		elapsed.Seconds(), rep.Participants, rep.TracksSubscribed, rep.TracksExpected, rep.BitrateKbps, rep.LossPct, rep.Freezes)
 }
 
-// report computes the figures of every participant, active or churned out; the
-// delay percentiles only withDelays (the final report, not the progress
-// line).
 // packetsReceived is what every participant, present or churned out, has
 // received so far.
 func (r *runner) packetsReceived(now time.Time) uint64 {
@@ -286,6 +283,9 @@ func (r *runner) packetsReceived(now time.Time) uint64 {
 	return n
 }
 
+// report computes the figures of every participant, active or churned out; the
+// delay percentiles only withDelays (the final report, not the progress
+// line).
 func (r *runner) report(now time.Time, elapsed time.Duration, withDelays bool) *Report {
 	r.mu.Lock()
 	active := append([]*participant(nil), r.active...)

@@ -1,6 +1,7 @@
 package sfu
 
 import (
+	"cmp"
 	"math"
 	"slices"
 	"time"
@@ -30,7 +31,6 @@ type roomActivity struct {
 
 	ticks          int
 	lastQuality    map[string]vocab.ConnectionQualityInfo // by participant SID
-	qualityTold    map[string]bool                        // participants that have had the whole list, by SID
 	qualityUpdates int                                    // quality updates sent so far
 	upSeen         map[string]upCounters                  // by participant SID
 
@@ -113,7 +113,7 @@ func (a *roomActivity) tick(now time.Time) {
 func (a *roomActivity) updateQuality() {
 	ps := a.room.snapshot()
 	grades := make(map[string]vocab.ConnectionQualityInfo, len(ps))
-	changed := false
+	moved := map[string]bool{} // grade changed, or new
 	seen := make(map[string]upCounters, len(ps))
 	for _, p := range ps {
 		ups, downs := p.mediaStats()
@@ -125,16 +125,15 @@ func (a *roomActivity) updateQuality() {
 		seen[p.sid] = cur
 		g := grade(p.sid, ups, downs, a.upSeen[p.sid], cur)
 		grades[p.sid] = g
-		if a.lastQuality[p.sid].Quality != g.Quality {
-			changed = true
+		if old, ok := a.lastQuality[p.sid]; !ok || old.Quality != g.Quality {
+			moved[p.sid] = true
 		}
 	}
-	if len(grades) != len(a.lastQuality) {
-		changed = true
-	}
+	// Every change of who is here is sent, so those graded last time are those
+	// who have had the whole list.
 	previous := a.lastQuality
 	a.lastQuality, a.upSeen = grades, seen
-	if !changed {
+	if len(moved) == 0 && len(grades) == len(previous) {
 		return
 	}
 	a.qualityUpdates++
@@ -146,42 +145,29 @@ func (a *roomActivity) updateQuality() {
 			hidden[p.sid] = true
 			continue
 		}
-		g := grades[p.sid]
-		visible = append(visible, g)
-		if old, ok := previous[p.sid]; !ok || old.Quality != g.Quality {
-			delta = append(delta, g)
+		visible = append(visible, grades[p.sid])
+		if moved[p.sid] {
+			delta = append(delta, grades[p.sid])
 		}
 	}
-	bySID := func(x, y vocab.ConnectionQualityInfo) int {
-		switch {
-		case x.ParticipantSID < y.ParticipantSID:
-			return -1
-		case x.ParticipantSID > y.ParticipantSID:
-			return 1
-		}
-		return 0
-	}
+	bySID := func(x, y vocab.ConnectionQualityInfo) int { return cmp.Compare(x.ParticipantSID, y.ParticipantSID) }
 	slices.SortFunc(visible, bySID)
 	slices.SortFunc(delta, bySID)
-	told := make(map[string]bool, len(ps))
 	for _, p := range ps {
-		told[p.sid] = true
-		whole := refresh || !a.qualityTold[p.sid]
+		_, told := previous[p.sid]
+		whole := refresh || !told
 		updates := delta
 		if whole {
 			updates = visible
 		}
-		if hidden[p.sid] {
+		if hidden[p.sid] && (whole || moved[p.sid]) {
 			// A hidden participant is in no one's list but gets its own grade.
-			if old, ok := previous[p.sid]; whole || !ok || old.Quality != grades[p.sid].Quality {
-				updates = append(slices.Clone(updates), grades[p.sid])
-			}
+			updates = append(slices.Clone(updates), grades[p.sid])
 		}
 		if len(updates) > 0 {
 			p.send(ConnectionQualityUpdate{Updates: updates})
 		}
 	}
-	a.qualityTold = told
 }
 
 // grade turns loss, jitter and round-trip time into a MOS-like score (a
