@@ -30,6 +30,7 @@ func TestE2EControlsAreSeenByTheOtherPage(t *testing.T) {
 		alice.waitJS("mic button not pressed", `document.getElementById("ctl-mic").getAttribute("aria-pressed") === "false"`, 5*time.Second)
 		bob.waitJS("Alice's muted mark", tile+`.classList.contains("mic-muted")`, 10*time.Second)
 		alice.do(chromedp.Click(chromedp.CSS("#ctl-mic")))
+		alice.waitJS("mic button pressed again", `document.getElementById("ctl-mic").getAttribute("aria-pressed") === "true"`, 5*time.Second)
 		bob.waitJS("Alice's mic back", `!`+tile+`.classList.contains("mic-muted")`, 10*time.Second)
 	})
 

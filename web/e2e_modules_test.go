@@ -95,6 +95,16 @@ func TestE2EModules(t *testing.T) {
 			return m.bytesToBase64(b) === "AP8BgA==" && m.base64ToBytes("AP8BgA==").join() === b.join() && m.base64ToBytes("***").length === 0; })`},
 		{"initials", `import("` + base + `ui/icons.js").then(m =>
 			m.initials("Chloé Dubois") === "CD" && m.initials("zoé") === "ZO" && m.initials("") === "?")`},
+		{"the same icon is kept, another replaces it", `import("` + base + `ui/icons.js").then(m => {
+			const b = document.createElement("button");
+			m.setIcon(b, "mic", false);
+			const first = b.firstChild;
+			m.setIcon(b, "mic", false);
+			const kept = b.firstChild === first;
+			m.setIcon(b, "mic", true);
+			const muted = b.firstChild !== first && b.firstChild.classList.contains("icon-off") && b.querySelectorAll("svg").length === 1;
+			m.setIcon(b, "cam", true);
+			return kept && muted && b.firstChild.classList.contains("icon-cam") && b.querySelectorAll("svg").length === 1; })`},
 		{"media errors name the device", `import("` + base + `media.js").then(m =>
 			m.mediaErrorKey({name: "NotAllowedError"}, "camera") === "error.camDenied" && m.mediaErrorKey({name: "NotFoundError"}, "camera") === "error.noDevice"
 			&& m.mediaErrorKey({name: "NotReadableError"}, "microphone") === "error.deviceBusy")`},

@@ -50,6 +50,7 @@ export function icon(name, off = false) {
   svg.setAttribute("aria-hidden", "true");
   svg.setAttribute("focusable", "false");
   svg.classList.add("icon", `icon-${name}`);
+  if (off) svg.classList.add("icon-off");
   const shapes = [...(SHAPES[name] || []), ...(off ? SHAPES.slash : [])];
   for (const [tag, attrs] of shapes) {
     const el = document.createElementNS(NS, tag);
@@ -66,9 +67,13 @@ export function icon(name, off = false) {
   return svg;
 }
 
-/** setIcon replaces the icon inside el (keeping other children such as badges). */
+/** setIcon replaces the icon inside el (keeping other children such as badges).
+ * The same icon is left in place: a button's state is refreshed often, and an icon
+ * replaced between the press and the release of a click would lose the click. */
 export function setIcon(el, name, off = false) {
-  el.querySelector(":scope > svg.icon")?.remove();
+  const old = el.querySelector(":scope > svg.icon");
+  if (old && old.classList.contains(`icon-${name}`) && old.classList.contains("icon-off") === off) return;
+  old?.remove();
   el.prepend(icon(name, off));
 }
 
