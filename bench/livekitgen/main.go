@@ -49,9 +49,11 @@ var (
 // stream counts one received track's media packets.
 type stream struct {
 	video   bool
-	packets atomic.Uint64
+	packets atomic.Uint64 // media: padding excluded
+	all     atomic.Uint64 // padding included, for the loss
 	bytes   atomic.Uint64
-	maxSeq  atomic.Uint64 // extended
+	// expected counts the sequence numbers from the first packet to the highest.
+	expected atomic.Uint64
 }
 
 type subscriber struct {
@@ -131,11 +133,12 @@ func main() {
 		}
 		return
 	}
-	seqSnap := func() (expected uint64) {
+	seqSnap := func() (expected, received uint64) {
 		for _, s := range all {
 			s.mu.Lock()
 			for _, st := range s.streams {
-				expected += st.maxSeq.Load()
+				expected += st.expected.Load()
+				received += st.all.Load()
 			}
 			s.mu.Unlock()
 		}
@@ -143,12 +146,12 @@ func main() {
 	}
 	cpu0, gen0 := procCPU(*serverPID), selfCPU()
 	p0, b0 := snap()
-	e0 := seqSnap()
+	e0, r0 := seqSnap()
 	t0 := time.Now()
 	time.Sleep(*duration)
 	cpu1, gen1 := procCPU(*serverPID), selfCPU()
 	p1, b1 := snap()
-	e1 := seqSnap()
+	e1, r1 := seqSnap()
 	window := time.Since(t0).Seconds()
 
 	var videoTracks, receivers int
@@ -165,10 +168,10 @@ func main() {
 		s.mu.Unlock()
 	}
 	packets := p1 - p0
-	expected := e1 - e0
+	expected, received := e1-e0, r1-r0
 	loss := 0.0
-	if expected > 0 && expected > packets {
-		loss = 100 * float64(expected-packets) / float64(expected)
+	if expected > received {
+		loss = 100 * float64(expected-received) / float64(expected)
 	}
 	rep := map[string]any{
 		"server":               "livekit",
@@ -197,29 +200,30 @@ func main() {
 	}
 }
 
+// read counts a track's media packets and the sequence numbers it should have seen; a
+// padding packet (no payload) takes a sequence number but is not media.
 func read(t *webrtc.TrackRemote, st *stream) {
 	var cycles uint64
-	var last uint16
+	var first, last uint16
 	started := false
 	for {
 		p, _, err := t.ReadRTP()
 		if err != nil {
 			return
 		}
-		if len(p.Payload) == 0 {
-			continue // padding
-		}
-		if !started {
-			started, last = true, p.SequenceNumber
-		} else if p.SequenceNumber < last && last-p.SequenceNumber > 0x8000 {
-			cycles += 1 << 16
-		}
-		if started && int16(p.SequenceNumber-last) > 0 {
+		switch {
+		case !started:
+			started, first, last = true, p.SequenceNumber, p.SequenceNumber
+		case int16(p.SequenceNumber-last) > 0:
+			if p.SequenceNumber < last {
+				cycles += 1 << 16 // wrapped
+			}
 			last = p.SequenceNumber
 		}
-		ext := cycles + uint64(last)
-		if ext > st.maxSeq.Load() {
-			st.maxSeq.Store(ext)
+		st.expected.Store(cycles + uint64(last) - uint64(first) + 1)
+		st.all.Add(1)
+		if len(p.Payload) == 0 {
+			continue
 		}
 		st.packets.Add(1)
 		st.bytes.Add(uint64(len(p.Payload)))
