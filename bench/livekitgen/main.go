@@ -24,6 +24,7 @@ import (
 	"time"
 
 	"github.com/ensemble-sfu/ensemble/internal/clips"
+	"github.com/ensemble-sfu/ensemble/loadtest"
 	"github.com/ensemble-sfu/ensemble/signalling/client/clip"
 	"github.com/livekit/protocol/livekit"
 	lksdk "github.com/livekit/server-sdk-go/v2"
@@ -46,19 +47,40 @@ var (
 	jsonOut    = flag.String("json", "", "write the report here")
 )
 
-// stream counts one received track's media packets.
+// stream is one received track: loadtest's statistics of every packet it received,
+// and how many of those were padding (no payload), which is not media.
 type stream struct {
 	video   bool
-	packets atomic.Uint64 // media: padding excluded
-	all     atomic.Uint64 // padding included, for the loss
-	bytes   atomic.Uint64
-	// expected counts the sequence numbers from the first packet to the highest.
-	expected atomic.Uint64
+	stats   *loadtest.StreamStats
+	padding atomic.Uint64
 }
 
-type subscriber struct {
+// participant is one joined participant and the tracks it receives.
+type participant struct {
 	mu      sync.Mutex
 	streams []*stream
+}
+
+// totals sums what every stream of every participant received so far.
+type totals struct {
+	media, bytes, received, expected uint64
+}
+
+func sum(all []*participant, now time.Time) totals {
+	var t totals
+	for _, p := range all {
+		p.mu.Lock()
+		for _, st := range p.streams {
+			pad := st.padding.Load() // before the snapshot, which then counts every one of them
+			snap := st.stats.Snapshot(now)
+			t.media += snap.Received - pad
+			t.bytes += snap.Bytes
+			t.received += snap.Received
+			t.expected += snap.Expected
+		}
+		p.mu.Unlock()
+	}
+	return t
 }
 
 func main() {
@@ -66,15 +88,16 @@ func main() {
 	log.SetOutput(io.Discard) // the SDK logs through the standard logger
 	layers, audio := loadClips()
 
-	var all []*subscriber
+	var all []*participant
 	var rooms []*lksdk.Room
 	var joinMu sync.Mutex
-	join := func(identity string) *subscriber {
-		s := &subscriber{}
+	join := func(identity string) {
+		s := &participant{}
 		cb := lksdk.NewRoomCallback()
 		cb.OnTrackSubscribed = func(t *webrtc.TrackRemote, pub *lksdk.RemoteTrackPublication, _ *lksdk.RemoteParticipant) {
-			st := &stream{video: t.Kind() == webrtc.RTPCodecTypeVideo}
-			if st.video {
+			video := t.Kind() == webrtc.RTPCodecTypeVideo
+			st := &stream{video: video, stats: loadtest.NewStreamStats(video, t.Codec().ClockRate)}
+			if video {
 				_ = pub.SetVideoQuality(livekit.VideoQuality_HIGH)
 			}
 			s.mu.Lock()
@@ -100,7 +123,6 @@ func main() {
 		rooms = append(rooms, room)
 		all = append(all, s)
 		joinMu.Unlock()
-		return s
 	}
 
 	for i := 0; i < *publishers; i++ {
@@ -122,37 +144,14 @@ func main() {
 	wg.Wait()
 	time.Sleep(*settle)
 
-	snap := func() (pk, by uint64) {
-		for _, s := range all {
-			s.mu.Lock()
-			for _, st := range s.streams {
-				pk += st.packets.Load()
-				by += st.bytes.Load()
-			}
-			s.mu.Unlock()
-		}
-		return
-	}
-	seqSnap := func() (expected, received uint64) {
-		for _, s := range all {
-			s.mu.Lock()
-			for _, st := range s.streams {
-				expected += st.expected.Load()
-				received += st.all.Load()
-			}
-			s.mu.Unlock()
-		}
-		return
-	}
 	cpu0, gen0 := procCPU(*serverPID), selfCPU()
-	p0, b0 := snap()
-	e0, r0 := seqSnap()
 	t0 := time.Now()
+	before := sum(all, t0)
 	time.Sleep(*duration)
 	cpu1, gen1 := procCPU(*serverPID), selfCPU()
-	p1, b1 := snap()
-	e1, r1 := seqSnap()
-	window := time.Since(t0).Seconds()
+	now := time.Now()
+	after := sum(all, now)
+	window := now.Sub(t0).Seconds()
 
 	var videoTracks, receivers int
 	for _, s := range all {
@@ -167,8 +166,8 @@ func main() {
 		}
 		s.mu.Unlock()
 	}
-	packets := p1 - p0
-	expected, received := e1-e0, r1-r0
+	packets, bytes := after.media-before.media, after.bytes-before.bytes
+	expected, received := after.expected-before.expected, after.received-before.received
 	loss := 0.0
 	if expected > received {
 		loss = 100 * float64(expected-received) / float64(expected)
@@ -183,8 +182,8 @@ func main() {
 		"packets":              packets,
 		"packets_per_s":        float64(packets) / window,
 		"server_us_per_packet": 1e6 * (cpu1 - cpu0) / float64(packets),
-		"received_mbps":        float64(b1-b0) * 8 / window / 1e6,
-		"per_receiver_kbps":    float64(b1-b0) * 8 / window / 1e3 / float64(max(receivers, 1)),
+		"received_mbps":        float64(bytes) * 8 / window / 1e6,
+		"per_receiver_kbps":    float64(bytes) * 8 / window / 1e3 / float64(max(receivers, 1)),
 		"video_tracks":         videoTracks,
 		"loss_pct":             loss,
 		"server_rss_mb":        procRSS(*serverPID),
@@ -200,33 +199,19 @@ func main() {
 	}
 }
 
-// read counts a track's media packets and the sequence numbers it should have seen; a
-// padding packet (no payload) takes a sequence number but is not media.
+// read accounts for every packet of a track until it ends.
 func read(t *webrtc.TrackRemote, st *stream) {
-	var cycles uint64
-	var first, last uint16
-	started := false
 	for {
 		p, _, err := t.ReadRTP()
 		if err != nil {
+			st.stats.End()
 			return
 		}
-		switch {
-		case !started:
-			started, first, last = true, p.SequenceNumber, p.SequenceNumber
-		case int16(p.SequenceNumber-last) > 0:
-			if p.SequenceNumber < last {
-				cycles += 1 << 16 // wrapped
-			}
-			last = p.SequenceNumber
+		st.stats.OnPacket(loadtest.PacketInfo{Arrival: time.Now(), SequenceNumber: p.SequenceNumber,
+			Timestamp: p.Timestamp, Marker: p.Marker, PayloadBytes: len(p.Payload)})
+		if len(p.Payload) == 0 { // counted after OnPacket, so never more than it received
+			st.padding.Add(1)
 		}
-		st.expected.Store(cycles + uint64(last) - uint64(first) + 1)
-		st.all.Add(1)
-		if len(p.Payload) == 0 {
-			continue
-		}
-		st.packets.Add(1)
-		st.bytes.Add(uint64(len(p.Payload)))
 	}
 }
 
