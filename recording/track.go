@@ -53,6 +53,9 @@ type trackWriter struct {
 	placed     []placedFrame // reused
 	waitingKey bool
 	lastKeyReq time.Time
+	// h264 is the stream's parameter sets, for H.264 only: its IDR frames
+	// start a file only with them.
+	h264 *mediafile.H264ParameterSets
 
 	cur   *openFile
 	runs  int
@@ -90,6 +93,9 @@ func newTrackWriter(rt *client.RemoteTrack, dir string, start time.Time, clocks 
 		mime: codec.MimeType, kind: rt.Kind(), source: info.Source, clock: codec.ClockRate,
 		waitingKey: rt.Kind() == vocab.KindVideo,
 		log:        log.With("track", rt.TrackSID, "participant", rt.ParticipantSID, "codec", codec.MimeType),
+	}
+	if strings.EqualFold(codec.MimeType, webrtc.MimeTypeH264) {
+		t.h264 = &mediafile.H264ParameterSets{}
 	}
 	maxLate := uint16(maxLateVideo)
 	if t.kind == vocab.KindAudio {
@@ -159,6 +165,9 @@ func (t *trackWriter) frame(s assembled) error {
 	arrival := s.arrival
 	if t.kind == vocab.KindVideo {
 		key := mediafile.IsKeyframe(t.mime, s.Data)
+		if t.h264 != nil {
+			s.Data, key = t.h264StartFrame(s.Data)
+		}
 		if s.lost && !key && !t.waitingKey {
 			t.waitingKey = true
 			t.log.Debug("recording: frame lost, waiting for a key frame", "seq", first)
@@ -180,6 +189,16 @@ func (t *trackWriter) frame(s assembled) error {
 	t.syncStart()
 	t.placed = t.cur.at.push(frame{data: s.Data, ts: s.PacketTimestamp, arrival: arrival}, t.placed[:0])
 	return t.write(t.cur, t.placed)
+}
+
+// h264StartFrame returns an H.264 frame as it is to be written and whether it
+// is a key frame: an IDR frame whose parameter sets are known (put in front of
+// it when they came before it).
+func (t *trackWriter) h264StartFrame(au []byte) ([]byte, bool) {
+	if frame, ok := t.h264.StartFrame(au); ok {
+		return frame, true
+	}
+	return au, false
 }
 
 func (t *trackWriter) write(f *openFile, frames []placedFrame) error {

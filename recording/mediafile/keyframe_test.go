@@ -1,6 +1,7 @@
 package mediafile_test
 
 import (
+	"bytes"
 	"testing"
 	"time"
 
@@ -85,5 +86,12 @@ func FuzzIsKeyframe(f *testing.F) {
 		_ = mediafile.IsKeyframe(mimes[codec], frame)
 		_, _, _ = mediafile.VP8Size(frame)
 		_, _ = mediafile.OpusDuration(frame)
+		// Twice: the second call may complete the frame with what the first saw.
+		var sets mediafile.H264ParameterSets
+		for range 2 {
+			if out, ok := sets.StartFrame(frame); ok && (!bytes.HasSuffix(out, frame) || !mediafile.IsKeyframe(webrtc.MimeTypeH264, out)) {
+				t.Errorf("start frame %x from %x", out, frame)
+			}
+		}
 	})
 }
