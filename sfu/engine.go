@@ -24,8 +24,11 @@ import (
 // Batched UDP writes: up to udpBatchSize datagrams per sendmmsg, flushed at the
 // latest udpBatchInterval after the first so that a quiet stream is not
 // delayed further (package udpbatch: nothing runs while nothing is queued).
+// A batch holds a video frame's packets for 150 subscribers and more (6 × 150),
+// so that each subscriber's share goes as one UDP_SEGMENT message
+// (BENCHMARKS.md, "UDP GSO"); sendmmsg takes at most 1024 (UIO_MAXIOV).
 const (
-	udpBatchSize     = 64
+	udpBatchSize     = 1024
 	udpBatchInterval = 2 * time.Millisecond
 	// udpSocketBuffer is the receive and send buffer asked for the media socket.
 	udpSocketBuffer = 4 << 20
@@ -152,7 +155,7 @@ func (e *Engine) openUDPMux(bindIP net.IP) error {
 	if err := uc.SetWriteBuffer(udpSocketBuffer); err != nil {
 		e.log.Warn("could not enlarge the UDP send buffer", "bytes", udpSocketBuffer, "err", err)
 	}
-	if e.udpConn, err = udpbatch.New(uc, udpbatch.Options{BatchSize: udpBatchSize, FlushAfter: udpBatchInterval}); err != nil {
+	if e.udpConn, err = udpbatch.New(uc, udpbatch.Options{BatchSize: udpBatchSize, FlushAfter: udpBatchInterval, Segment: true}); err != nil {
 		_ = uc.Close()
 		return fmt.Errorf("media socket: %w", err)
 	}

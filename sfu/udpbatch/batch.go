@@ -10,14 +10,24 @@ import (
 // batch is a set of datagrams for one sendmmsg. Its buffers and addresses are
 // allocated once and reused, so that queuing a datagram allocates nothing.
 type batch struct {
-	msgs  []ipv4.Message
+	msgs  []ipv4.Message // one per datagram
 	bufs  [][]byte
 	addrs []net.UDPAddr
 	ips   [][16]byte // backing arrays of addrs[i].IP
 	n     int        // msgs[:n] are queued
+
+	// With segmentation, the datagrams queued for one destination are
+	// chained in their order, so that a send can put them together.
+	segment bool
+	next    []int32                  // the next datagram to the same destination, or -1
+	last    map[netip.AddrPort]int32 // the last datagram queued per destination
+	done    []bool                   // taken into a message by segmented
+	out     []ipv4.Message           // the messages segmented builds
+	iovs    [][]byte                 // their buffers, in chain order
+	oobs    [][]byte                 // their UDP_SEGMENT control messages
 }
 
-func newBatch(size int) *batch {
+func newBatch(size int, segment bool) *batch {
 	b := &batch{
 		msgs:  make([]ipv4.Message, size),
 		bufs:  make([][]byte, size),
@@ -28,6 +38,18 @@ func newBatch(size int) *batch {
 		b.bufs[i] = make([]byte, MaxDatagram)
 		b.msgs[i].Buffers = b.bufs[i : i+1 : i+1]
 		b.msgs[i].Addr = &b.addrs[i]
+	}
+	if segment {
+		b.segment = true
+		b.next = make([]int32, size)
+		b.last = make(map[netip.AddrPort]int32, size)
+		b.done = make([]bool, size)
+		b.out = make([]ipv4.Message, size)
+		b.iovs = make([][]byte, size)
+		b.oobs = make([][]byte, size)
+		for i := range b.oobs {
+			b.oobs[i] = make([]byte, segmentOOBSize)
+		}
 	}
 	return b
 }
@@ -51,5 +73,64 @@ func (b *batch) add(p []byte, to netip.AddrPort) {
 	}
 	a.Port = int(to.Port())
 	a.Zone = ip.Zone()
+	if b.segment {
+		b.next[i] = -1
+		if j, ok := b.last[to]; ok {
+			b.next[j] = int32(i)
+		}
+		b.last[to] = int32(i)
+	}
 	b.n++
+}
+
+// reset empties the batch once it is sent.
+func (b *batch) reset() {
+	if b.segment {
+		clear(b.last) // keeps its buckets: no allocation when it fills again
+		clear(b.done[:b.n])
+	}
+	b.n = 0
+}
+
+// segmented returns the batch as messages for sendmmsg in which the
+// datagrams for one destination that follow each other in its chain and
+// have one size (the last may be shorter) go as one UDP_SEGMENT message,
+// which the kernel cuts up again: one trip through the socket layer and
+// the IP stack instead of one per datagram. Each destination's datagrams
+// keep their order; the order between destinations is the order of their
+// first datagrams.
+func (b *batch) segmented() []ipv4.Message {
+	k, v := 0, 0 // messages and buffers used
+	for i := range b.n {
+		if b.done[i] {
+			continue
+		}
+		for j := int32(i); j >= 0; {
+			first, size, total := j, len(b.bufs[j]), 0
+			start := v
+			for j >= 0 {
+				l := len(b.bufs[j])
+				if v > start && (l > size || v-start == maxSegments || total+l > maxSegmentBytes) {
+					break
+				}
+				b.iovs[v] = b.bufs[j]
+				v++
+				total += l
+				b.done[j] = true
+				j = b.next[j]
+				if l < size { // only the last may be shorter
+					break
+				}
+			}
+			m := &b.out[k]
+			m.Buffers = b.iovs[start:v:v]
+			m.Addr = &b.addrs[first]
+			m.OOB = nil
+			if v-start > 1 {
+				m.OOB = putSegmentSize(b.oobs[k], size)
+			}
+			k++
+		}
+	}
+	return b.out[:k]
 }

@@ -8,6 +8,7 @@ import (
 	"runtime"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	"golang.org/x/net/ipv4"
@@ -24,6 +25,10 @@ type Options struct {
 	// FlushAfter bounds how long a datagram waits for its batch to fill
 	// (more than 0).
 	FlushAfter time.Duration
+	// Segment sends the datagrams a batch holds for one destination, when
+	// they have one size (the last may be shorter), as one UDP GSO message
+	// (UDP_SEGMENT), where the kernel offers it.
+	Segment bool
 }
 
 // Conn is a UDP socket with batched writes. Its methods are safe for
@@ -49,6 +54,9 @@ type Conn struct {
 	closeErr  error
 
 	sendErrors atomic.Uint64
+	// segmenting is on while batches go as UDP_SEGMENT messages: asked for,
+	// offered by the kernel, and not refused by the device (EIO).
+	segmenting atomic.Bool
 }
 
 // New wraps uc; from then on it belongs to the Conn (Close closes it).
@@ -62,7 +70,9 @@ func New(uc *net.UDPConn, opts Options) (*Conn, error) {
 		return c, nil
 	}
 	c.batcher = ipv4.NewPacketConn(uc)
-	c.pending, c.spare = newBatch(opts.BatchSize), newBatch(opts.BatchSize)
+	segment := opts.Segment && opts.BatchSize > 1 && canSegment(uc)
+	c.segmenting.Store(segment)
+	c.pending, c.spare = newBatch(opts.BatchSize, segment), newBatch(opts.BatchSize, segment)
 	c.roomLeft = sync.NewCond(&c.mu)
 	c.timer = time.NewTimer(time.Hour)
 	c.timer.Stop()
@@ -152,7 +162,15 @@ func (c *Conn) swap(onlyFull bool) bool {
 // datagram the kernel refuses is skipped so that it does not take the rest
 // of the batch with it.
 func (c *Conn) send(b *batch) {
-	msgs := b.msgs[:b.n]
+	if b.segment && c.segmenting.Load() {
+		c.sendSegmented(b.segmented())
+	} else {
+		c.sendPlain(b.msgs[:b.n])
+	}
+	b.reset()
+}
+
+func (c *Conn) sendPlain(msgs []ipv4.Message) {
 	for len(msgs) > 0 {
 		n, err := c.batcher.WriteBatch(msgs, 0)
 		if err != nil {
@@ -170,7 +188,41 @@ func (c *Conn) send(b *batch) {
 		}
 		msgs = msgs[min(n, len(msgs)):]
 	}
-	b.n = 0
+}
+
+// sendSegmented writes messages that may each carry several datagrams. A
+// refused message of several is sent again one datagram at a time, so that
+// only the datagrams the kernel refuses on their own are lost: the device may
+// not checksum segments (EIO: segmentation stops for this socket), or a
+// segment may not fit the path's MTU (EINVAL).
+func (c *Conn) sendSegmented(msgs []ipv4.Message) {
+	for len(msgs) > 0 {
+		n, err := c.batcher.WriteBatch(msgs, 0)
+		if err != nil {
+			if errors.Is(err, net.ErrClosed) {
+				for _, m := range msgs {
+					c.sendErrors.Add(uint64(len(m.Buffers)))
+				}
+				break
+			}
+			m := msgs[0]
+			if len(m.Buffers) == 1 {
+				c.sendErrors.Add(1)
+			} else {
+				if errors.Is(err, syscall.EIO) {
+					c.segmenting.Store(false)
+				}
+				to := m.Addr.(*net.UDPAddr).AddrPort()
+				for _, p := range m.Buffers {
+					if _, err := c.uc.WriteToUDPAddrPort(p, to); err != nil {
+						c.sendErrors.Add(1)
+					}
+				}
+			}
+			n = 1
+		}
+		msgs = msgs[min(n, len(msgs)):]
+	}
 }
 
 // SendErrors counts the datagrams the kernel refused.

@@ -72,7 +72,11 @@ func TestOptionsAreChecked(t *testing.T) {
 // Every datagram arrives whole and in order, at each of several receivers,
 // whether the batches fill or are sent by the timer.
 func TestDatagramsArriveInOrderAtEveryReceiver(t *testing.T) {
-	c := newConn(t, Options{BatchSize: 8, FlushAfter: time.Millisecond})
+	bothModes(t, testDatagramsArriveInOrderAtEveryReceiver)
+}
+
+func testDatagramsArriveInOrderAtEveryReceiver(t *testing.T, segment bool) {
+	c := newConn(t, Options{BatchSize: 8, FlushAfter: time.Millisecond, Segment: segment})
 	const receivers, each = 3, 200
 	rs := make([]*net.UDPConn, receivers)
 	for i := range rs {
@@ -210,7 +214,11 @@ func waitFor(t *testing.T, cond func() bool) {
 
 // Queuing a datagram allocates nothing (the flusher's sends included).
 func TestWriteToAddrPortAllocatesNothing(t *testing.T) {
-	c := newConn(t, Options{BatchSize: 16, FlushAfter: time.Millisecond})
+	bothModes(t, testWriteToAddrPortAllocatesNothing)
+}
+
+func testWriteToAddrPortAllocatesNothing(t *testing.T, segment bool) {
+	c := newConn(t, Options{BatchSize: 16, FlushAfter: time.Millisecond, Segment: segment})
 	r := listen(t)
 	defer r.Close()
 	to := r.LocalAddr().(*net.UDPAddr).AddrPort()
@@ -230,7 +238,11 @@ func TestWriteToAddrPortAllocatesNothing(t *testing.T) {
 // flusher retry it forever, which silenced the whole socket (every TURN-relayed
 // participant of a server whose relay peers included one such address).
 func TestRefusedDatagramIsSkippedNotRetried(t *testing.T) {
-	c := newConn(t, Options{BatchSize: 4, FlushAfter: time.Millisecond})
+	bothModes(t, testRefusedDatagramIsSkippedNotRetried)
+}
+
+func testRefusedDatagramIsSkippedNotRetried(t *testing.T, segment bool) {
+	c := newConn(t, Options{BatchSize: 4, FlushAfter: time.Millisecond, Segment: segment})
 	r := listen(t)
 	defer r.Close()
 	refused := netip.MustParseAddrPort("127.0.0.1:0")

@@ -9,6 +9,16 @@
 // timer fires (at most FlushAfter after its first datagram), whichever comes
 // first, as udp.BatchConn does.
 //
+// With Options.Segment, a batch's datagrams for one destination go together:
+// those that follow each other and have one size (the last may be shorter, as
+// a video frame's last packet is) are handed to the kernel as one message with
+// UDP_SEGMENT (UDP generic segmentation offload), which cuts it into datagrams
+// again below the socket layer, so that the per-datagram cost of the socket
+// and IP layers is paid once per run. Each destination's datagrams keep their
+// order. It pays only when a batch holds several datagrams per destination:
+// batches large enough to hold a video frame's packets for every subscriber.
+// A device that cannot checksum segments (EIO) turns it off for the socket.
+//
 // Conn also implements ice.AddrPortReaderWriter, so that Pion's ICE UDP mux
 // reads and writes through it with netip.AddrPort addresses, without a
 // net.Addr allocated per datagram.
