@@ -164,9 +164,11 @@ func (t *trackWriter) frame(s assembled) error {
 	first := s.RTPHeaders[0].SequenceNumber
 	arrival := s.arrival
 	if t.kind == vocab.KindVideo {
-		key := mediafile.IsKeyframe(t.mime, s.Data)
+		var key bool
 		if t.h264 != nil {
-			s.Data, key = t.h264StartFrame(s.Data)
+			s.Data, key = t.h264.StartFrame(s.Data)
+		} else {
+			key = mediafile.IsKeyframe(t.mime, s.Data)
 		}
 		if s.lost && !key && !t.waitingKey {
 			t.waitingKey = true
@@ -189,16 +191,6 @@ func (t *trackWriter) frame(s assembled) error {
 	t.syncStart()
 	t.placed = t.cur.at.push(frame{data: s.Data, ts: s.PacketTimestamp, arrival: arrival}, t.placed[:0])
 	return t.write(t.cur, t.placed)
-}
-
-// h264StartFrame returns an H.264 frame as it is to be written and whether it
-// is a key frame: an IDR frame whose parameter sets are known (put in front of
-// it when they came before it).
-func (t *trackWriter) h264StartFrame(au []byte) ([]byte, bool) {
-	if frame, ok := t.h264.StartFrame(au); ok {
-		return frame, true
-	}
-	return au, false
 }
 
 func (t *trackWriter) write(f *openFile, frames []placedFrame) error {

@@ -27,8 +27,8 @@ type H264ParameterSets struct {
 // StartFrame looks at one Annex-B access unit of the stream, remembers the
 // parameter sets it carries, and reports whether a file may begin with it:
 // it holds an IDR slice and both parameter sets are known. frame is the access
-// unit to write then: au itself when it carries its SPS and PPS, or a copy
-// with the remembered ones in front.
+// unit to write: au itself, unless it is a start without its own SPS or PPS,
+// when it is a copy with the remembered ones in front.
 func (p *H264ParameterSets) StartFrame(au []byte) (frame []byte, ok bool) {
 	var idr, sps, pps bool
 	forEachNAL(au, func(nal []byte) {
@@ -45,7 +45,7 @@ func (p *H264ParameterSets) StartFrame(au []byte) (frame []byte, ok bool) {
 	})
 	switch {
 	case !idr || p.sps == nil || p.pps == nil:
-		return nil, false
+		return au, false
 	case sps && pps:
 		return au, true
 	}

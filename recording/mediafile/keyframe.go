@@ -58,15 +58,9 @@ func vp9Keyframe(frame []byte) bool {
 // h264HasIDR reports whether an Annex-B access unit holds an IDR slice (NAL
 // unit type 5).
 func h264HasIDR(au []byte) bool {
-	for i := 0; i+3 < len(au); i++ {
-		if au[i] == 0 && au[i+1] == 0 && au[i+2] == 1 {
-			if au[i+3]&0x1f == 5 {
-				return true
-			}
-			i += 2
-		}
-	}
-	return false
+	idr := false
+	forEachNAL(au, func(nal []byte) { idr = idr || nal[0]&0x1f == h264IDR })
+	return idr
 }
 
 // av1HasSequenceHeader reports whether a temporal unit starts a coded video

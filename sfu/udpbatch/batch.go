@@ -20,8 +20,8 @@ type batch struct {
 	// chained in their order, so that a send can put them together.
 	segment bool
 	next    []int32                  // the next datagram to the same destination, or -1
+	head    []bool                   // the first datagram to its destination
 	last    map[netip.AddrPort]int32 // the last datagram queued per destination
-	done    []bool                   // taken into a message by segmented
 	out     []ipv4.Message           // the messages segmented builds
 	iovs    [][]byte                 // their buffers, in chain order
 	oobs    [][]byte                 // their UDP_SEGMENT control messages
@@ -43,7 +43,7 @@ func newBatch(size int, segment bool) *batch {
 		b.segment = true
 		b.next = make([]int32, size)
 		b.last = make(map[netip.AddrPort]int32, size)
-		b.done = make([]bool, size)
+		b.head = make([]bool, size)
 		b.out = make([]ipv4.Message, size)
 		b.iovs = make([][]byte, size)
 		b.oobs = make([][]byte, size)
@@ -75,9 +75,11 @@ func (b *batch) add(p []byte, to netip.AddrPort) {
 	a.Zone = ip.Zone()
 	if b.segment {
 		b.next[i] = -1
-		if j, ok := b.last[to]; ok {
+		j, ok := b.last[to]
+		if ok {
 			b.next[j] = int32(i)
 		}
+		b.head[i] = !ok
 		b.last[to] = int32(i)
 	}
 	b.n++
@@ -87,7 +89,6 @@ func (b *batch) add(p []byte, to netip.AddrPort) {
 func (b *batch) reset() {
 	if b.segment {
 		clear(b.last) // keeps its buckets: no allocation when it fills again
-		clear(b.done[:b.n])
 	}
 	b.n = 0
 }
@@ -102,8 +103,8 @@ func (b *batch) reset() {
 func (b *batch) segmented() []ipv4.Message {
 	k, v := 0, 0 // messages and buffers used
 	for i := range b.n {
-		if b.done[i] {
-			continue
+		if !b.head[i] {
+			continue // sent with its destination's first
 		}
 		for j := int32(i); j >= 0; {
 			first, size, total := j, len(b.bufs[j]), 0
@@ -116,7 +117,6 @@ func (b *batch) segmented() []ipv4.Message {
 				b.iovs[v] = b.bufs[j]
 				v++
 				total += l
-				b.done[j] = true
 				j = b.next[j]
 				if l < size { // only the last may be shorter
 					break

@@ -158,44 +158,23 @@ func (c *Conn) swap(onlyFull bool) bool {
 	return true
 }
 
-// send writes every datagram of b (owned by the flusher) and empties it. A
-// datagram the kernel refuses is skipped so that it does not take the rest
-// of the batch with it.
+// send writes every datagram of b (owned by the flusher) and empties it.
 func (c *Conn) send(b *batch) {
 	if b.segment && c.segmenting.Load() {
-		c.sendSegmented(b.segmented())
+		c.sendMessages(b.segmented())
 	} else {
-		c.sendPlain(b.msgs[:b.n])
+		c.sendMessages(b.msgs[:b.n])
 	}
 	b.reset()
 }
 
-func (c *Conn) sendPlain(msgs []ipv4.Message) {
-	for len(msgs) > 0 {
-		n, err := c.batcher.WriteBatch(msgs, 0)
-		if err != nil {
-			if errors.Is(err, net.ErrClosed) {
-				c.sendErrors.Add(uint64(len(msgs)))
-				break
-			}
-			// sendmmsg fails only when its first datagram fails (a later
-			// failure ends the call with the count sent so far, without an
-			// error), and the count it returns then is -1: skip exactly
-			// that datagram. Skipping n+1 looped forever on it and stopped
-			// every send of the socket.
-			c.sendErrors.Add(1)
-			n = 1
-		}
-		msgs = msgs[min(n, len(msgs)):]
-	}
-}
-
-// sendSegmented writes messages that may each carry several datagrams. A
-// refused message of several is sent again one datagram at a time, so that
-// only the datagrams the kernel refuses on their own are lost: the device may
-// not checksum segments (EIO: segmentation stops for this socket), or a
-// segment may not fit the path's MTU (EINVAL).
-func (c *Conn) sendSegmented(msgs []ipv4.Message) {
+// sendMessages writes messages of one datagram or, segmented, of several. A
+// datagram the kernel refuses is skipped so that it does not take the rest of
+// the batch with it. A refused message of several is sent again one datagram
+// at a time, so that only the datagrams the kernel refuses on their own are
+// lost: the device may not checksum segments (EIO: segmentation stops for
+// this socket), or a segment may not fit the path's MTU (EINVAL).
+func (c *Conn) sendMessages(msgs []ipv4.Message) {
 	for len(msgs) > 0 {
 		n, err := c.batcher.WriteBatch(msgs, 0)
 		if err != nil {
@@ -205,23 +184,33 @@ func (c *Conn) sendSegmented(msgs []ipv4.Message) {
 				}
 				break
 			}
-			m := msgs[0]
-			if len(m.Buffers) == 1 {
+			// sendmmsg fails only when its first message fails (a later
+			// failure ends the call with the count sent so far, without an
+			// error), and the count it returns then is -1: skip exactly
+			// that message. Skipping n+1 looped forever on it and stopped
+			// every send of the socket.
+			if m := msgs[0]; len(m.Buffers) == 1 {
 				c.sendErrors.Add(1)
 			} else {
-				if errors.Is(err, syscall.EIO) {
-					c.segmenting.Store(false)
-				}
-				to := m.Addr.(*net.UDPAddr).AddrPort()
-				for _, p := range m.Buffers {
-					if _, err := c.uc.WriteToUDPAddrPort(p, to); err != nil {
-						c.sendErrors.Add(1)
-					}
-				}
+				c.sendOneByOne(m, err)
 			}
 			n = 1
 		}
 		msgs = msgs[min(n, len(msgs)):]
+	}
+}
+
+// sendOneByOne sends the datagrams of a segmented message the kernel refused
+// with err, each on its own.
+func (c *Conn) sendOneByOne(m ipv4.Message, err error) {
+	if errors.Is(err, syscall.EIO) {
+		c.segmenting.Store(false)
+	}
+	to := m.Addr.(*net.UDPAddr).AddrPort()
+	for _, p := range m.Buffers {
+		if _, err := c.uc.WriteToUDPAddrPort(p, to); err != nil {
+			c.sendErrors.Add(1)
+		}
 	}
 }
 
