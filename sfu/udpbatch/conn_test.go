@@ -34,19 +34,29 @@ func newConn(t testing.TB, opts Options) *Conn {
 // lost datagram fails the test instead of hanging it).
 func receive(t *testing.T, r *net.UDPConn, want int) [][]byte {
 	t.Helper()
+	got, err := read(r, want)
+	if err != nil {
+		t.Fatalf("after %d of %d datagrams: %v", len(got), want, err)
+	}
+	return got
+}
+
+// read is receive for goroutines other than the test's own: it returns
+// what it read and the error that stopped it.
+func read(r *net.UDPConn, want int) ([][]byte, error) {
 	if err := r.SetReadDeadline(time.Now().Add(20 * time.Second)); err != nil {
-		t.Fatal(err)
+		return nil, err
 	}
 	var got [][]byte
 	buf := make([]byte, 2048)
 	for len(got) < want {
 		n, err := r.Read(buf)
 		if err != nil {
-			t.Fatalf("after %d of %d datagrams: %v", len(got), want, err)
+			return got, err
 		}
 		got = append(got, bytes.Clone(buf[:n]))
 	}
-	return got
+	return got, nil
 }
 
 func datagram(i, size int) []byte {
@@ -77,40 +87,45 @@ func TestDatagramsArriveInOrderAtEveryReceiver(t *testing.T) {
 
 func testDatagramsArriveInOrderAtEveryReceiver(t *testing.T, segment bool) {
 	c := newConn(t, Options{BatchSize: 8, FlushAfter: time.Millisecond, Segment: segment})
-	const receivers, each = 3, 200
+	const receivers, each, chunk = 3, 200, 50
 	rs := make([]*net.UDPConn, receivers)
 	for i := range rs {
 		rs[i] = listen(t)
-		if err := rs[i].SetReadBuffer(1 << 20); err != nil {
-			t.Fatal(err)
-		}
 		t.Cleanup(func() { _ = rs[i].Close() })
 	}
+	// One writer per receiver, concurrently. Each reads back its chunk of
+	// 50 before writing the next, so the receive buffers never hold more
+	// than a chunk (however late a goroutine is scheduled), and a chunk's
+	// tail, less than a batch, goes by the timer.
 	var wg sync.WaitGroup
 	for i, r := range rs {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			to := r.LocalAddr().(*net.UDPAddr).AddrPort()
-			for k := range each {
-				if k%50 == 0 { // let some batches go by the timer
-					time.Sleep(2 * time.Millisecond)
+			size := func(k int) int { return 100 + i*400 + k%7 }
+			for start := 0; start < each; start += chunk {
+				for k := start; k < start+chunk; k++ {
+					if n, err := c.WriteToAddrPort(datagram(k, size(k)), to); err != nil || n != size(k) {
+						t.Errorf("write %d: %d, %v", k, n, err)
+						return
+					}
 				}
-				if n, err := c.WriteToAddrPort(datagram(k, 100+i*400+k%7), to); err != nil || n != 100+i*400+k%7 {
-					t.Errorf("write %d: %d, %v", k, n, err)
+				got, err := read(r, chunk)
+				if err != nil {
+					t.Errorf("receiver %d, after datagram %d: %v", i, start+len(got), err)
+					return
+				}
+				for j, p := range got {
+					if want := datagram(start+j, size(start+j)); !bytes.Equal(p, want) {
+						t.Errorf("receiver %d, datagram %d: got %d bytes starting %x, want %d starting %x", i, start+j, len(p), p[:4], len(want), want[:4])
+						return
+					}
 				}
 			}
 		}()
 	}
 	wg.Wait()
-	for i, r := range rs {
-		got := receive(t, r, each)
-		for k, p := range got {
-			if want := datagram(k, 100+i*400+k%7); !bytes.Equal(p, want) {
-				t.Fatalf("receiver %d, datagram %d: got %d bytes starting %x, want %d starting %x", i, k, len(p), p[:4], len(want), want[:4])
-			}
-		}
-	}
 	if e := c.SendErrors(); e != 0 {
 		t.Errorf("%d send errors", e)
 	}
