@@ -56,6 +56,12 @@ type Report struct {
 	ServerRetransmits    *float64 `json:"server_retransmits"`
 	ServerPaddingPackets *float64 `json:"server_padding_packets"`
 	ServerRTCPOut        *float64 `json:"server_rtcp_out"`
+	// How the shared UDP socket sent them all: datagrams, the sendmmsg
+	// entries they went in (with UDP GSO fewer than datagrams), and the
+	// system calls.
+	ServerUDPDatagrams *float64 `json:"server_udp_datagrams"`
+	ServerUDPMessages  *float64 `json:"server_udp_messages"`
+	ServerUDPCalls     *float64 `json:"server_udp_calls"`
 }
 
 // addServer fills the server figures from samples taken at the start and end of the run.
@@ -73,6 +79,8 @@ func (r *Report) addServer(start, end ServerSample) {
 	r.ServerNACKsReceived, r.ServerPLIsReceived, r.ServerPLIsSent = &nacks, &plisIn, &plisOut
 	rtx, padding, rtcpOut := end.Retransmits-start.Retransmits, end.PaddingPackets-start.PaddingPackets, end.RTCPOut-start.RTCPOut
 	r.ServerRetransmits, r.ServerPaddingPackets, r.ServerRTCPOut = &rtx, &padding, &rtcpOut
+	dgrams, msgs, calls := end.UDPDatagrams-start.UDPDatagrams, end.UDPMessages-start.UDPMessages, end.UDPCalls-start.UDPCalls
+	r.ServerUDPDatagrams, r.ServerUDPMessages, r.ServerUDPCalls = &dgrams, &msgs, &calls
 	if !start.HavePacketsOut {
 		return
 	}
@@ -138,6 +146,11 @@ func (r *Report) WriteTable(w io.Writer) error {
 	if r.ServerPacketsOut != nil && r.ServerRetransmits != nil {
 		row("server packets out", "media %.0f, retransmissions %.0f, padding %.0f, RTCP %.0f",
 			*r.ServerPacketsOut, *r.ServerRetransmits, *r.ServerPaddingPackets, *r.ServerRTCPOut)
+	}
+	if r.ServerUDPDatagrams != nil && *r.ServerUDPMessages > 0 && *r.ServerUDPCalls > 0 {
+		row("server UDP sends", "%.0f datagrams in %.0f messages (%.1f per message) in %.0f calls (%.0f per call)",
+			*r.ServerUDPDatagrams, *r.ServerUDPMessages, *r.ServerUDPDatagrams / *r.ServerUDPMessages,
+			*r.ServerUDPCalls, *r.ServerUDPDatagrams / *r.ServerUDPCalls)
 	}
 	if r.ServerMemStartMB != nil {
 		row("server memory", "%.0f MB → %.0f MB", *r.ServerMemStartMB, *r.ServerMemEndMB)

@@ -23,8 +23,11 @@ type ServerSample struct {
 	Retransmits    float64 // packets sent again after a NACK
 	PaddingPackets float64 // padding-only probe packets
 	RTCPOut        float64 // RTCP compound packets written (one datagram each)
-	HaveCPU        bool
-	HavePacketsOut bool
+	// The shared UDP socket's sends: datagrams, the sendmmsg entries they
+	// went in (UDP GSO merges runs), system calls.
+	UDPDatagrams, UDPMessages, UDPCalls float64
+	HaveCPU                             bool
+	HavePacketsOut                      bool
 }
 
 // Metric names read from the server. The process and Go collectors are Prometheus' own;
@@ -41,6 +44,9 @@ const (
 	metricRTX        = "ensemble_sfu_retransmitted_packets_total"
 	metricPadding    = "ensemble_sfu_padding_packets_total"
 	metricRTCPOut    = `ensemble_sfu_rtcp_packets_sent_total{unit="compound"}`
+	metricUDPDgrams  = "ensemble_sfu_udp_datagrams_sent_total"
+	metricUDPMsgs    = "ensemble_sfu_udp_send_messages_total"
+	metricUDPCalls   = "ensemble_sfu_udp_send_calls_total"
 )
 
 // ScrapeServer reads the server's Prometheus text exposition at metricsURL.
@@ -73,6 +79,9 @@ func ScrapeServer(ctx context.Context, client *http.Client, metricsURL string) (
 		Retransmits:    sums[metricRTX],
 		PaddingPackets: sums[metricPadding],
 		RTCPOut:        sums[metricRTCPOut],
+		UDPDatagrams:   sums[metricUDPDgrams],
+		UDPMessages:    sums[metricUDPMsgs],
+		UDPCalls:       sums[metricUDPCalls],
 	}
 	_, s.HaveCPU = sums[metricCPU]
 	_, s.HavePacketsOut = sums[metricPacketsOut]

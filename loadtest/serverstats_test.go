@@ -24,6 +24,9 @@ ensemble_sfu_retransmitted_packets_total 9
 ensemble_sfu_padding_packets_total 40
 ensemble_sfu_rtcp_packets_sent_total{unit="compound"} 120
 ensemble_sfu_rtcp_packets_sent_total{unit="packet"} 300
+ensemble_sfu_udp_datagrams_sent_total 4200
+ensemble_sfu_udp_send_messages_total 1400
+ensemble_sfu_udp_send_calls_total 70
 odd_metric{note="a } brace"} 3
 `
 
@@ -44,6 +47,9 @@ func TestScrapeServerSumsLabelledSamples(t *testing.T) {
 	}
 	if s.Retransmits != 9 || s.PaddingPackets != 40 || s.RTCPOut != 120 {
 		t.Fatalf("packets beside media: got %+v (RTCP counted in compound packets)", s)
+	}
+	if s.UDPDatagrams != 4200 || s.UDPMessages != 1400 || s.UDPCalls != 70 {
+		t.Fatalf("UDP sends: got %+v", s)
 	}
 }
 

@@ -81,6 +81,13 @@ func TestParticipantsExchangeMedia(t *testing.T) {
 			if !tc.pion && st.OwnPathPackets < st.PacketsOut/2 {
 				t.Errorf("only %d of %d packets out through the own write path", st.OwnPathPackets, st.PacketsOut)
 			}
+			// Whichever path wrote them, they left by the shared socket
+			// (ICE and DTLS too): every datagram counted, none refused, in
+			// no more messages than datagrams and no more calls than messages.
+			if st.UDPDatagramsSent < st.PacketsOut+st.RTCPCompoundsOut || st.UDPSendErrors != 0 ||
+				st.UDPMessagesSent == 0 || st.UDPMessagesSent > st.UDPDatagramsSent || st.UDPSendCalls > st.UDPMessagesSent {
+				t.Errorf("UDP sends = %+v", st)
+			}
 		})
 	}
 }

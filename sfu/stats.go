@@ -32,7 +32,13 @@ type Stats struct {
 	// RTP packets to subscribers (media, retransmissions and padding) that
 	// left through the SFU's own write path (package srtpout), not Pion's.
 	OwnPathPackets uint64
-	MeanRTTMillis  float64
+	// The shared UDP media socket's sends (every datagram of the UDP mux:
+	// media, RTCP, ICE, DTLS): datagrams the kernel took, the sendmmsg
+	// entries they went in (UDP GSO carries a subscriber's run of
+	// equal-sized datagrams in one), the system calls, and the datagrams
+	// the kernel refused.
+	UDPDatagramsSent, UDPMessagesSent, UDPSendCalls, UDPSendErrors uint64
+	MeanRTTMillis                                                  float64
 }
 
 // engineStats are the engine's counters. Media counters of live tracks are read
@@ -127,6 +133,10 @@ func (e *Engine) Stats() Stats {
 		RTCPCompoundsOut:    s.rtcpCompoundsOut.Load(),
 		RTCPPacketsOut:      s.rtcpPacketsOut.Load(),
 		OwnPathPackets:      s.ownPathPackets(),
+	}
+	if e.udpConn != nil {
+		u := e.udpConn.Stats()
+		out.UDPDatagramsSent, out.UDPMessagesSent, out.UDPSendCalls, out.UDPSendErrors = u.Datagrams, u.Messages, u.Calls, u.Errors
 	}
 	var rttSum float64
 	var rttN int

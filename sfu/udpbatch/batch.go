@@ -74,6 +74,10 @@ func (b *batch) add(p []byte, to netip.AddrPort) {
 	a.Port = int(to.Port())
 	a.Zone = ip.Zone()
 	if b.segment {
+		// One destination whatever the form of its address: an IPv4
+		// address and its IPv4-mapped form share a chain, so their
+		// datagrams keep their order.
+		to = netip.AddrPortFrom(ip.Unmap(), to.Port())
 		b.next[i] = -1
 		j, ok := b.last[to]
 		if ok {

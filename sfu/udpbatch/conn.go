@@ -35,7 +35,7 @@ type Options struct {
 // concurrent use.
 type Conn struct {
 	uc      *net.UDPConn
-	batcher *ipv4.PacketConn // nil: no sendmmsg on this system
+	sender  *rawSender // nil: no sendmmsg on this system
 	opts    Options
 
 	mu       sync.Mutex
@@ -54,6 +54,9 @@ type Conn struct {
 	closeErr  error
 
 	sendErrors atomic.Uint64
+	// What left: datagrams, the messages they went in (a UDP_SEGMENT
+	// message carries several) and the system calls that sent them.
+	datagrams, messages, calls atomic.Uint64
 	// segmenting is on while batches go as UDP_SEGMENT messages: asked for,
 	// offered by the kernel, and not refused by the device (EIO).
 	segmenting atomic.Bool
@@ -69,7 +72,11 @@ func New(uc *net.UDPConn, opts Options) (*Conn, error) {
 		close(c.stopped)
 		return c, nil
 	}
-	c.batcher = ipv4.NewPacketConn(uc)
+	sender, err := newRawSender(uc, opts.BatchSize)
+	if err != nil {
+		return nil, err
+	}
+	c.sender = sender
 	segment := opts.Segment && opts.BatchSize > 1 && canSegment(uc)
 	c.segmenting.Store(segment)
 	c.pending, c.spare = newBatch(opts.BatchSize, segment), newBatch(opts.BatchSize, segment)
@@ -95,8 +102,8 @@ func (c *Conn) WriteTo(b []byte, addr net.Addr) (int, error) {
 
 // WriteToAddrPort queues b for addr without allocating.
 func (c *Conn) WriteToAddrPort(b []byte, addr netip.AddrPort) (int, error) {
-	if c.batcher == nil || len(b) > MaxDatagram {
-		return c.uc.WriteToUDPAddrPort(b, addr)
+	if c.sender == nil || len(b) > MaxDatagram {
+		return c.writeNow(b, addr)
 	}
 	if len(b) == 0 {
 		return 0, nil
@@ -154,6 +161,15 @@ func (c *Conn) swap(onlyFull bool) bool {
 	c.pending, c.spare = c.spare, c.pending
 	c.armed = false
 	c.timer.Stop() // the next first datagram re-arms it
+	// A full signal still queued was for the batch taken now (writers
+	// signal under mu; the flusher takes a full batch after a send without
+	// waiting for the signal). Left there it would wake the flusher at once
+	// and send the next batch as soon as it held anything: small batches,
+	// fewer datagrams merged, more system calls under load.
+	select {
+	case <-c.full:
+	default:
+	}
 	c.roomLeft.Broadcast()
 	return true
 }
@@ -176,7 +192,8 @@ func (c *Conn) send(b *batch) {
 // this socket), or a segment may not fit the path's MTU (EINVAL).
 func (c *Conn) sendMessages(msgs []ipv4.Message) {
 	for len(msgs) > 0 {
-		n, err := c.batcher.WriteBatch(msgs, 0)
+		n, err := c.sender.send(msgs)
+		c.calls.Add(1)
 		if err != nil {
 			if errors.Is(err, net.ErrClosed) {
 				for _, m := range msgs {
@@ -186,15 +203,17 @@ func (c *Conn) sendMessages(msgs []ipv4.Message) {
 			}
 			// sendmmsg fails only when its first message fails (a later
 			// failure ends the call with the count sent so far, without an
-			// error), and the count it returns then is -1: skip exactly
-			// that message. Skipping n+1 looped forever on it and stopped
-			// every send of the socket.
+			// error): skip exactly that message. Skipping n+1 (x/net's
+			// count is -1 then) looped forever on it and stopped every
+			// send of the socket.
 			if m := msgs[0]; len(m.Buffers) == 1 {
 				c.sendErrors.Add(1)
 			} else {
 				c.sendOneByOne(m, err)
 			}
 			n = 1
+		} else {
+			c.countSent(msgs[:min(n, len(msgs))])
 		}
 		msgs = msgs[min(n, len(msgs)):]
 	}
@@ -208,10 +227,47 @@ func (c *Conn) sendOneByOne(m ipv4.Message, err error) {
 	}
 	to := m.Addr.(*net.UDPAddr).AddrPort()
 	for _, p := range m.Buffers {
-		if _, err := c.uc.WriteToUDPAddrPort(p, to); err != nil {
+		if _, err := c.writeNow(p, to); err != nil {
 			c.sendErrors.Add(1)
 		}
 	}
+}
+
+// writeNow sends one datagram with a system call of its own.
+func (c *Conn) writeNow(b []byte, to netip.AddrPort) (int, error) {
+	n, err := c.uc.WriteToUDPAddrPort(b, to)
+	c.calls.Add(1)
+	if err == nil {
+		c.datagrams.Add(1)
+		c.messages.Add(1)
+	}
+	return n, err
+}
+
+// countSent counts messages the kernel took.
+func (c *Conn) countSent(msgs []ipv4.Message) {
+	var datagrams uint64
+	for _, m := range msgs {
+		datagrams += uint64(len(m.Buffers))
+	}
+	c.datagrams.Add(datagrams)
+	c.messages.Add(uint64(len(msgs)))
+}
+
+// Stats are a socket's send counters since it was made.
+type Stats struct {
+	Datagrams uint64 // datagrams the kernel took
+	// Messages are the sendmmsg entries they went in: one per datagram, or
+	// one per UDP_SEGMENT run; Datagrams/Messages is what segmentation
+	// merged.
+	Messages uint64
+	Calls    uint64 // system calls that sent them (sendmmsg or sendto)
+	Errors   uint64 // datagrams the kernel refused (as SendErrors)
+}
+
+// Stats returns the send counters.
+func (c *Conn) Stats() Stats {
+	return Stats{Datagrams: c.datagrams.Load(), Messages: c.messages.Load(), Calls: c.calls.Load(), Errors: c.sendErrors.Load()}
 }
 
 // SendErrors counts the datagrams the kernel refused.
@@ -229,7 +285,7 @@ func (c *Conn) ReadFromAddrPort(b []byte) (int, netip.AddrPort, error) {
 // socket is closed first, so that a flusher blocked in a send returns.
 func (c *Conn) Close() error {
 	c.closeOnce.Do(func() {
-		if c.batcher != nil {
+		if c.sender != nil {
 			c.mu.Lock()
 			c.closed = true
 			c.timer.Stop()
@@ -237,7 +293,7 @@ func (c *Conn) Close() error {
 			c.mu.Unlock()
 		}
 		c.closeErr = c.uc.Close()
-		if c.batcher != nil {
+		if c.sender != nil {
 			close(c.quit)
 		}
 		<-c.stopped

@@ -126,8 +126,18 @@ func testDatagramsArriveInOrderAtEveryReceiver(t *testing.T, segment bool) {
 		}()
 	}
 	wg.Wait()
-	if e := c.SendErrors(); e != 0 {
-		t.Errorf("%d send errors", e)
+	// The flusher counts a batch after the kernel took it, which may be
+	// after the receivers read it.
+	waitFor(t, func() bool { return c.Stats().Datagrams == receivers*each })
+	st := c.Stats()
+	if st.Errors != 0 || st.Datagrams != receivers*each {
+		t.Errorf("stats %+v: want %d datagrams, no error", st, receivers*each)
+	}
+	if !segment && st.Messages != st.Datagrams {
+		t.Errorf("stats %+v: plain batches send a message per datagram", st)
+	}
+	if st.Calls == 0 || st.Calls > st.Messages {
+		t.Errorf("stats %+v: calls out of range", st)
 	}
 }
 
@@ -216,6 +226,26 @@ func TestCloseReleasesWaitingWriters(t *testing.T) {
 	}
 }
 
+// Taking a full batch takes its full signal with it. The flusher takes a
+// batch that filled while it was sending without waiting for the signal; a
+// signal left queued then sent the next batch as soon as it held a few
+// datagrams (with a long FlushAfter, the rest waited for the timer: the
+// lock-step segmentation test lost its round that way).
+func TestSwapTakesTheFullSignalWithTheBatch(t *testing.T) {
+	c := &Conn{pending: newBatch(2, false), spare: newBatch(2, false), full: make(chan struct{}, 1), timer: time.NewTimer(time.Hour)}
+	c.roomLeft = sync.NewCond(&c.mu)
+	to := netip.MustParseAddrPort("127.0.0.1:9")
+	c.pending.add([]byte("a"), to)
+	c.pending.add([]byte("b"), to)
+	c.full <- struct{}{} // as the writer that filled it signals
+	if !c.swap(true) {
+		t.Fatal("the full batch was not taken")
+	}
+	if len(c.full) != 0 {
+		t.Fatal("its full signal is still queued")
+	}
+}
+
 func waitFor(t *testing.T, cond func() bool) {
 	t.Helper()
 	deadline := time.Now().Add(20 * time.Second)
@@ -286,4 +316,64 @@ func testRefusedDatagramIsSkippedNotRetried(t *testing.T, segment bool) {
 		t.Fatal(err)
 	}
 	receive(t, r, 1)
+	waitFor(t, func() bool { return c.Stats().Datagrams == uint64(want+1) }) // counted after the send
+	if st := c.Stats(); st.Errors != 3 {
+		t.Errorf("stats %+v: want 3 errors", st)
+	}
+}
+
+// A dual-stack socket (the engine's when it binds no address) sends to IPv4
+// addresses, IPv4-mapped ones and IPv6 ones: each message carries the
+// socket address of its own family.
+func TestDualStackSocketSendsToEitherFamily(t *testing.T) {
+	bothModes(t, testDualStackSocketSendsToEitherFamily)
+}
+
+func testDualStackSocketSendsToEitherFamily(t *testing.T, segment bool) {
+	uc, err := net.ListenUDP("udp", &net.UDPAddr{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := New(uc, Options{BatchSize: 16, FlushAfter: time.Millisecond, Segment: segment})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = c.Close() })
+	r4 := listen(t)
+	t.Cleanup(func() { _ = r4.Close() })
+	p4 := r4.LocalAddr().(*net.UDPAddr).AddrPort()
+	mapped := netip.AddrPortFrom(netip.AddrFrom16(p4.Addr().As16()), p4.Port())
+	dests := []netip.AddrPort{p4, mapped}
+	// A machine without IPv6 on its loopback still checks the IPv4 forms.
+	r6, err := net.ListenUDP("udp6", &net.UDPAddr{IP: net.IPv6loopback})
+	if err == nil {
+		t.Cleanup(func() { _ = r6.Close() })
+		dests = append(dests, r6.LocalAddr().(*net.UDPAddr).AddrPort())
+	} else {
+		t.Logf("no IPv6 loopback (%v): IPv4 destinations only", err)
+	}
+	const each = 6
+	for k := range each {
+		for _, to := range dests {
+			if _, err := c.WriteToAddrPort(datagram(k, 1000), to); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	// r4 gets each datagram twice in a row (plain, then mapped), r6 once.
+	for k, p := range receive(t, r4, 2*each) {
+		if !bytes.Equal(p, datagram(k/2, 1000)) {
+			t.Fatalf("IPv4 receiver, datagram %d: got one starting %x", k, p[:4])
+		}
+	}
+	if r6 != nil {
+		for k, p := range receive(t, r6, each) {
+			if !bytes.Equal(p, datagram(k, 1000)) {
+				t.Fatalf("IPv6 receiver, datagram %d: got one starting %x", k, p[:4])
+			}
+		}
+	}
+	if e := c.SendErrors(); e != 0 {
+		t.Errorf("%d send errors", e)
+	}
 }

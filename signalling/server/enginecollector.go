@@ -18,6 +18,7 @@ type engineDescs struct {
 	nacks, retransmits, plisReceived, plisSent, lost *prometheus.Desc
 	padding, paddingBytes, rtcpOut                   *prometheus.Desc
 	ownPath                                          *prometheus.Desc
+	udpDatagrams, udpMessages, udpCalls, udpErrors   *prometheus.Desc
 	meanRTT                                          *prometheus.Desc
 }
 
@@ -41,6 +42,10 @@ func newEngineCollector(e *sfu.Engine) *engineCollector {
 		paddingBytes:  d("padding_bytes_total", "Bytes of the padding-only packets."),
 		ownPath:       d("own_write_path_packets_total", "RTP packets to subscribers sent by the SFU's own write path (SRTP and the batching socket, past Pion's); the others went through Pion's."),
 		rtcpOut:       d("rtcp_packets_sent_total", "RTCP written to publishers and subscribers: compound packets (unit=compound, one datagram each) and the packets in them (unit=packet).", "unit"),
+		udpDatagrams:  d("udp_datagrams_sent_total", "Datagrams sent on the shared UDP media socket (media, RTCP, ICE and DTLS of every participant on it)."),
+		udpMessages:   d("udp_send_messages_total", "The sendmmsg entries those datagrams went in: one per datagram, or one per run of a subscriber's equal-sized datagrams with UDP GSO (datagrams / messages is what segmentation merged)."),
+		udpCalls:      d("udp_send_calls_total", "System calls that sent them (sendmmsg, or sendto for a datagram alone)."),
+		udpErrors:     d("udp_send_errors_total", "Datagrams the kernel refused on the shared UDP media socket."),
 		meanRTT:       d("mean_rtt_milliseconds", "Mean round-trip time to subscribers, from receiver reports."),
 	}}
 }
@@ -76,5 +81,9 @@ func (c *engineCollector) Collect(ch chan<- prometheus.Metric) {
 	counter(d.ownPath, st.OwnPathPackets)
 	counter(d.rtcpOut, st.RTCPCompoundsOut, "compound")
 	counter(d.rtcpOut, st.RTCPPacketsOut, "packet")
+	counter(d.udpDatagrams, st.UDPDatagramsSent)
+	counter(d.udpMessages, st.UDPMessagesSent)
+	counter(d.udpCalls, st.UDPSendCalls)
+	counter(d.udpErrors, st.UDPSendErrors)
 	gauge(d.meanRTT, st.MeanRTTMillis)
 }

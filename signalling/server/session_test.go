@@ -152,7 +152,7 @@ func TestHealthReadyAndMetrics(t *testing.T) {
 		t.Errorf("/readyz = %d", status)
 	}
 	status, body := httpGet(t, srv.URL+"/metrics")
-	for _, want := range []string{"ensemble_signalling_joins_total 1", "ensemble_signalling_participants 1", "go_goroutines", "ensemble_sfu_rooms 1"} {
+	for _, want := range []string{"ensemble_signalling_joins_total 1", "ensemble_signalling_participants 1", "go_goroutines", "ensemble_sfu_rooms 1", "ensemble_sfu_udp_datagrams_sent_total", "ensemble_sfu_udp_send_messages_total", "ensemble_sfu_udp_send_calls_total", "ensemble_sfu_udp_send_errors_total"} {
 		if !strings.Contains(body, want) {
 			t.Errorf("/metrics (%d) lacks %q", status, want)
 		}
