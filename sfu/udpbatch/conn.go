@@ -34,9 +34,9 @@ type Options struct {
 // Conn is a UDP socket with batched writes. Its methods are safe for
 // concurrent use.
 type Conn struct {
-	uc      *net.UDPConn
-	sender  *rawSender // nil: no sendmmsg on this system
-	opts    Options
+	uc     *net.UDPConn
+	sender *rawSender // nil: no sendmmsg on this system
+	opts   Options
 
 	mu       sync.Mutex
 	pending  *batch     // filled by writers
