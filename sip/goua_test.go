@@ -12,6 +12,8 @@ import (
 	"github.com/emiago/sipgo/sip"
 	"github.com/pion/rtp"
 	"github.com/pion/sdp/v3"
+
+	"github.com/ensemble-sfu/ensemble/internal/siptest"
 )
 
 // goUA is a SIP phone written in the test on sipgo, for the measures that
@@ -42,15 +44,7 @@ func dialGoUAWith(t *testing.T, ctx context.Context, target, moreMedia string) *
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = conn.Close() })
-	ua, err := sipgo.NewUA(sipgo.WithUserAgent("ensemble-test-ua"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = ua.Close() })
-	cl, err := sipgo.NewClient(ua, sipgo.WithClientHostname("127.0.0.1"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	cl := siptest.Client(t, sipgo.WithUserAgent("ensemble-test-ua"))
 	var to sip.Uri
 	if err := sip.ParseUri(target, &to); err != nil {
 		t.Fatal(err)

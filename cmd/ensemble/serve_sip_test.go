@@ -15,6 +15,7 @@ import (
 	"github.com/emiago/sipgo"
 	"github.com/emiago/sipgo/sip"
 
+	"github.com/ensemble-sfu/ensemble/internal/siptest"
 	"github.com/ensemble-sfu/ensemble/internal/testport"
 	"github.com/ensemble-sfu/ensemble/signalling/apiwire"
 	bridge "github.com/ensemble-sfu/ensemble/sip"
@@ -128,15 +129,7 @@ func TestServeSIPTrunksFromTheConfigFile(t *testing.T) {
 // test ends.
 func callBridge(t *testing.T, ctx context.Context, sipPort int, number string) (*sipgo.DialogClientSession, error) {
 	t.Helper()
-	ua, err := sipgo.NewUA()
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = ua.Close() })
-	cl, err := sipgo.NewClient(ua, sipgo.WithClientHostname("127.0.0.1"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	cl := siptest.Client(t)
 	dialer := sipgo.DialogUA{Client: cl, ContactHDR: sip.ContactHeader{Address: sip.Uri{User: "test", Host: "127.0.0.1", Port: 5999}}}
 	offer := []byte("v=0\r\no=t 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\nm=audio 5998 RTP/AVP 0\r\na=rtpmap:0 PCMU/8000\r\n")
 	sess, err := dialer.Invite(ctx, sip.Uri{User: number, Host: "127.0.0.1", Port: sipPort}, offer,
