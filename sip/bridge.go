@@ -4,15 +4,17 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"github.com/ensemble-sfu/ensemble/sip/internal/codec"
 	"log/slog"
 	"net"
 	"net/netip"
 	"slices"
+	"strings"
 	"sync"
 
 	"github.com/emiago/sipgo"
 	"github.com/emiago/sipgo/sip"
+
+	"github.com/ensemble-sfu/ensemble/sip/internal/codec"
 )
 
 // Bridge answers SIP calls and joins each to its meeting's room.
@@ -135,6 +137,20 @@ func (b *Bridge) startUA() error {
 // Addr is the SIP address the bridge serves (its UDP port; TCP is the same port).
 func (b *Bridge) Addr() netip.AddrPort {
 	return b.udp.LocalAddr().(*net.UDPAddr).AddrPort()
+}
+
+// sendFromSIPPort makes req, if it goes over UDP, leave from the bridge's SIP
+// socket instead of a socket sipgo would open for it: the far end's NAT and
+// firewall know that port, responses come back to the socket the bridge
+// serves, and no connection of sipgo's own is left to outlive the request
+// (sipgo 1.7.3 can drop its count of such a connection below zero without
+// closing it).
+func (b *Bridge) sendFromSIPPort(req *sip.Request) {
+	if !strings.EqualFold(req.Transport(), "udp") {
+		return
+	}
+	local := b.Addr()
+	req.Laddr = sip.Addr{IP: net.IP(local.Addr().AsSlice()), Port: int(local.Port()), Hostname: local.Addr().String()}
 }
 
 // Serve serves SIP until ctx ends or Close, then hangs up every call (BYE) and

@@ -7,7 +7,6 @@ import (
 	"log/slog"
 	"net"
 	"net/netip"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -385,10 +384,7 @@ func (c *call) requestToCaller(method sip.RequestMethod) *sip.Request {
 	invite := c.dialog.InviteRequest
 	req := sip.NewRequest(method, invite.Contact().Address)
 	req.SetTransport(invite.Transport())
-	if strings.EqualFold(invite.Transport(), "udp") {
-		local := c.b.Addr()
-		req.Laddr = sip.Addr{IP: net.IP(local.Addr().AsSlice()), Port: int(local.Port()), Hostname: local.Addr().String()}
-	}
+	c.b.sendFromSIPPort(req)
 	backOverTLS(req, invite)
 	return req
 }

@@ -177,6 +177,7 @@ func (c *call) dial(ctx context.Context, target sip.Uri, room string) {
 	req.AppendHeader(&sip.FromHeader{DisplayName: "Ensemble", Address: sip.Uri{Scheme: "sip", User: "ensemble", Host: c.b.public.Addr().String()}, Params: fromTag()})
 	callIDHeader := sip.CallIDHeader(c.id)
 	req.AppendHeader(&callIDHeader)
+	c.b.sendFromSIPPort(req)
 	ringCtx, ringCancel := context.WithTimeout(ctx, DialTimeout)
 	defer ringCancel()
 	sess, err := ua.WriteInvite(ringCtx, req)

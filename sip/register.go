@@ -3,7 +3,6 @@ package sip
 import (
 	"context"
 	"fmt"
-	"net"
 	"strconv"
 	"sync"
 	"time"
@@ -136,8 +135,7 @@ func (r *registrar) register(ctx context.Context, callID string, cseq *uint32, e
 		req.AppendHeader(&sip.ContactHeader{Address: sip.Uri{Scheme: "sip", User: r.cfg.User, Host: r.b.public.Addr().String(), Port: int(r.b.public.Port())}})
 		req.AppendHeader(sip.NewHeader("Expires", strconv.Itoa(int(expiry.Seconds()))))
 		req.SetTransport("UDP")
-		local := r.b.Addr()
-		req.Laddr = sip.Addr{IP: net.IP(local.Addr().AsSlice()), Port: int(local.Port()), Hostname: local.Addr().String()}
+		r.b.sendFromSIPPort(req)
 		return req
 	}
 	req := build()
