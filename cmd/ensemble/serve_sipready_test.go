@@ -4,17 +4,17 @@ import (
 	"context"
 	"encoding/json"
 	"io"
-	"net"
 	"net/http"
 	"strconv"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/emiago/sipgo"
 	"github.com/emiago/sipgo/sip"
+
+	"github.com/ensemble-sfu/ensemble/internal/siptest"
 )
 
 // testRegistrar is a registrar on sipgo that refuses (403) until accept is
@@ -26,36 +26,19 @@ type testRegistrar struct {
 
 func startRegistrar(t *testing.T) *testRegistrar {
 	t.Helper()
-	ua, err := sipgo.NewUA()
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv, err := sipgo.NewServer(ua)
-	if err != nil {
-		t.Fatal(err)
-	}
-	conn, err := net.ListenPacket("udp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	r := &testRegistrar{port: conn.LocalAddr().(*net.UDPAddr).Port}
-	srv.OnRegister(func(req *sip.Request, tx sip.ServerTransaction) {
-		if !r.accept.Load() {
-			_ = tx.Respond(sip.NewResponseFromRequest(req, sip.StatusForbidden, "Forbidden", nil))
-			return
-		}
-		res := sip.NewResponseFromRequest(req, sip.StatusOK, "OK", nil)
-		res.AppendHeader(sip.NewHeader("Expires", "3600"))
-		_ = tx.Respond(res)
+	r := &testRegistrar{}
+	_, addr := siptest.Serve(t, func(srv *sipgo.Server) {
+		srv.OnRegister(func(req *sip.Request, tx sip.ServerTransaction) {
+			if !r.accept.Load() {
+				_ = tx.Respond(sip.NewResponseFromRequest(req, sip.StatusForbidden, "Forbidden", nil))
+				return
+			}
+			res := sip.NewResponseFromRequest(req, sip.StatusOK, "OK", nil)
+			res.AppendHeader(sip.NewHeader("Expires", "3600"))
+			_ = tx.Respond(res)
+		})
 	})
-	var served sync.WaitGroup
-	served.Go(func() { _ = srv.ServeUDP(conn) })
-	t.Cleanup(func() {
-		_ = conn.Close()
-		served.Wait()
-		_ = srv.Close()
-		_ = ua.Close()
-	})
+	r.port = addr.Port
 	return r
 }
 
