@@ -34,9 +34,10 @@ type Options struct {
 // Conn is a UDP socket with batched writes. Its methods are safe for
 // concurrent use.
 type Conn struct {
-	uc     *net.UDPConn
-	sender *rawSender // nil: no sendmmsg on this system
-	opts   Options
+	uc       *net.UDPConn
+	sender   *rawSender // nil: no sendmmsg on this system
+	receiver *rawReceiver
+	opts     Options
 
 	mu       sync.Mutex
 	pending  *batch     // filled by writers
@@ -67,7 +68,11 @@ func New(uc *net.UDPConn, opts Options) (*Conn, error) {
 	if opts.BatchSize < 1 || opts.FlushAfter <= 0 {
 		return nil, fmt.Errorf("%w: batch size %d, flush after %v", ErrInvalidOptions, opts.BatchSize, opts.FlushAfter)
 	}
-	c := &Conn{uc: uc, opts: opts, stopped: make(chan struct{})}
+	receiver, err := newRawReceiver(uc)
+	if err != nil {
+		return nil, err
+	}
+	c := &Conn{uc: uc, receiver: receiver, opts: opts, stopped: make(chan struct{})}
 	if runtime.GOOS != "linux" {
 		close(c.stopped)
 		return c, nil
@@ -274,11 +279,18 @@ func (c *Conn) Stats() Stats {
 func (c *Conn) SendErrors() uint64 { return c.sendErrors.Load() }
 
 // ReadFrom reads one datagram.
-func (c *Conn) ReadFrom(b []byte) (int, net.Addr, error) { return c.uc.ReadFrom(b) }
+func (c *Conn) ReadFrom(b []byte) (int, net.Addr, error) {
+	n, from, err := c.receiver.readFrom(b)
+	if err != nil {
+		return 0, nil, err
+	}
+	return n, net.UDPAddrFromAddrPort(from), nil
+}
 
-// ReadFromAddrPort reads one datagram without allocating its address.
+// ReadFromAddrPort reads one datagram without allocating its address (a
+// raw system call on Linux: see rawReceiver).
 func (c *Conn) ReadFromAddrPort(b []byte) (int, netip.AddrPort, error) {
-	return c.uc.ReadFromUDPAddrPort(b)
+	return c.receiver.readFrom(b)
 }
 
 // Close stops the flusher, drops what is queued and closes the socket. The

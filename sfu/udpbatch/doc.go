@@ -1,7 +1,10 @@
 // Package udpbatch is the server's media socket: a UDP socket whose writes are
 // gathered into batches and sent with one sendmmsg system call per batch,
 // made as a raw system call so that the scheduler does not hand the
-// flusher's P to another thread while the kernel sends (see rawSender).
+// flusher's P to another thread while the kernel sends (see rawSender). Its
+// reads are raw system calls too, so that a datagram arriving at an idle
+// server does not wake the scheduler's monitor into polling every 20 µs (see
+// rawReceiver).
 //
 // It replaces pion/transport's udp.BatchConn, whose flusher goroutine ticks
 // every millisecond for the life of the socket, so that an idle server kept a
