@@ -167,6 +167,9 @@ func newInterceptors(m *webrtc.MediaEngine, counter, bwe, twcc interceptor.Facto
 		m.RegisterFeedback(webrtc.RTCPFeedback{Type: webrtc.TypeRTCPFBTransportCC}, webrtc.RTPCodecTypeVideo)
 		m.RegisterFeedback(webrtc.RTCPFeedback{Type: webrtc.TypeRTCPFBTransportCC}, webrtc.RTPCodecTypeAudio)
 	} else {
+		// Before the three receiving interceptors: they find each
+		// packet's header parsed, in a map reused per stream.
+		reg.Add(headerCacheFactory{})
 		gen, err := nack.NewGeneratorInterceptor()
 		if err != nil {
 			return nil, fmt.Errorf("nack generator: %w", err)

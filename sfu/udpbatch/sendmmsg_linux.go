@@ -27,6 +27,15 @@ type rawSender struct {
 	hdrs  []unix.Mmsghdr
 	iovs  []unix.Iovec
 	names []unix.RawSockaddrInet6 // room for either family's address
+
+	// The call in progress, kept here with the function that makes it, so
+	// that a send allocates nothing: a closure made per call would escape
+	// to the heap through syscall.RawConn.Write, with what it captures.
+	// Only the flusher sends.
+	count int           // messages in hdrs to send
+	sent  int           // what the kernel took
+	errno syscall.Errno // its error
+	call  func(fd uintptr) bool
 }
 
 func newRawSender(uc *net.UDPConn, size int) (*rawSender, error) {
@@ -34,7 +43,23 @@ func newRawSender(uc *net.UDPConn, size int) (*rawSender, error) {
 	if err != nil {
 		return nil, fmt.Errorf("udpbatch: raw socket: %w", err)
 	}
-	return &rawSender{raw: raw, hdrs: make([]unix.Mmsghdr, size), iovs: make([]unix.Iovec, size), names: make([]unix.RawSockaddrInet6, size)}, nil
+	s := &rawSender{raw: raw, hdrs: make([]unix.Mmsghdr, size), iovs: make([]unix.Iovec, size), names: make([]unix.RawSockaddrInet6, size)}
+	s.call = s.sendmmsg
+	return s, nil
+}
+
+func (s *rawSender) sendmmsg(fd uintptr) bool {
+	for {
+		r, _, e := unix.RawSyscall6(unix.SYS_SENDMMSG, fd, uintptr(unsafe.Pointer(&s.hdrs[0])), uintptr(s.count), 0, 0, 0)
+		switch e {
+		case unix.EINTR:
+			continue
+		case unix.EAGAIN:
+			return false // wait until the socket can take more
+		}
+		s.sent, s.errno = int(r), e
+		return true
+	}
 }
 
 // send hands msgs (at most the size the sender was made for, as many
@@ -64,29 +89,16 @@ func (s *rawSender) send(msgs []ipv4.Message) (int, error) {
 			h.SetControllen(len(m.OOB))
 		}
 	}
-	var n int
-	var errno syscall.Errno
-	err := s.raw.Write(func(fd uintptr) bool {
-		for {
-			r, _, e := unix.RawSyscall6(unix.SYS_SENDMMSG, fd, uintptr(unsafe.Pointer(&s.hdrs[0])), uintptr(len(msgs)), 0, 0, 0)
-			switch e {
-			case unix.EINTR:
-				continue
-			case unix.EAGAIN:
-				return false // wait until the socket can take more
-			}
-			n, errno = int(r), e
-			return true
-		}
-	})
+	s.count = len(msgs)
+	err := s.raw.Write(s.call)
 	runtime.KeepAlive(msgs)
 	if err != nil {
 		return 0, err
 	}
-	if errno != 0 {
-		return 0, errno
+	if s.errno != 0 {
+		return 0, s.errno
 	}
-	return n, nil
+	return s.sent, nil
 }
 
 // putName writes ua as the i-th message's socket address, in the form the
