@@ -33,4 +33,3 @@ func TestRawSendAllocatesNothing(t *testing.T) {
 		t.Fatalf("%.1f allocations per send of a batch, want 0", allocs)
 	}
 }
-
