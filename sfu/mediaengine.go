@@ -140,7 +140,10 @@ func newMediaEngine() (*webrtc.MediaEngine, error) {
 // feedback for their streams, transport-wide sequence numbers toward
 // subscribers, and RTCP receiver reports. There is no NACK responder (the media
 // path answers NACKs from its own packet cache) and no sender-report generator
-// (the DownTracks send theirs, mapped from the publishers' reports).
+// (the DownTracks send theirs, mapped from the publishers' reports). On a
+// publisher connection a header cache comes before the three receiving
+// interceptors, so that they share one parsed header per stream instead of
+// allocating one per packet (headerCache).
 //
 // counter, when not nil, comes first, closest to the transport, so that it
 // sees the RTCP every other interceptor writes (rtcpCounter).
