@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net"
 	"runtime"
+	"sync/atomic"
 	"syscall"
 	"unsafe"
 
@@ -36,6 +37,10 @@ type rawSender struct {
 	sent  int           // what the kernel took
 	errno syscall.Errno // its error
 	call  func(fd uintptr) bool
+
+	// waits counts the calls that found the socket's send buffer full
+	// (EAGAIN) and waited in the poller for room.
+	waits atomic.Uint64
 }
 
 func newRawSender(uc *net.UDPConn, size int) (*rawSender, error) {
@@ -55,6 +60,7 @@ func (s *rawSender) sendmmsg(fd uintptr) bool {
 		case unix.EINTR:
 			continue
 		case unix.EAGAIN:
+			s.waits.Add(1)
 			return false // wait until the socket can take more
 		}
 		s.sent, s.errno = int(r), e
